@@ -1,0 +1,5 @@
+"""Domain-event listeners of the bots app, registered from `AppConfig.ready()`."""
+
+
+def register() -> None:
+    """Subscribe this app's listeners (`contactcenter.events.subscribe`)."""

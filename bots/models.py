@@ -1,0 +1,1 @@
+"""Automation models: scenarios, knowledge base, triggers (see the open issues)."""

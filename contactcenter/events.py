@@ -1,0 +1,165 @@
+"""Domain events: named, typed, dispatched after the transaction that caused them commits.
+
+A lower app that must make a higher one act emits an event; the higher app listens.
+Listeners register in their app's ``AppConfig.ready()`` (from its ``listeners.py``)::
+
+    events.subscribe(events.SessionOpened, on_session_opened)
+
+Services emit inside their transaction::
+
+    events.emit(events.SessionOpened(session_id=s.id, dialog_id=s.dialog_id, ...))
+
+Nothing is delivered when the transaction rolls back. Outside a transaction the event is
+delivered at once. A listener that raises is logged and does not stop the others, nor
+the write that emitted the event: the message flow never breaks on a listener.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from django.db import transaction
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Event:
+    """Base of every domain event. Payloads are ids and plain values, never model rows:
+    listeners load what they need, so they see the committed state."""
+
+    @property
+    def name(self) -> str:
+        return type(self).__name__
+
+
+# --- crm --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ContactCreated(Event):
+    contact_id: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ContactUpdated(Event):
+    contact_id: int
+    changed: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ContactsMerged(Event):
+    contact_id: int
+    merged_contact_id: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class LeadCreated(Event):
+    lead_id: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class LeadStageChanged(Event):
+    lead_id: int
+    from_stage_id: int | None
+    to_stage_id: int | None
+
+
+# --- inbox ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SessionOpened(Event):
+    session_id: int
+    dialog_id: int
+    channel_id: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MessageReceived(Event):
+    """A message was stored in a dialog, whoever sent it (see ``sender_type``)."""
+
+    message_id: int
+    session_id: int | None
+    dialog_id: int
+    sender_type: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SessionClosed(Event):
+    session_id: int
+    dialog_id: int
+    reason: str
+
+
+# --- routing ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SessionQueued(Event):
+    session_id: int
+    group_id: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SessionAssigned(Event):
+    session_id: int
+    operator_id: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class OperatorStatusChanged(Event):
+    operator_id: int
+    status: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CapacityFreed(Event):
+    """Seats may have opened in these groups: routing hands out the queue's head."""
+
+    group_ids: tuple[int, ...]
+
+
+E = TypeVar("E", bound=Event)
+Listener = Callable[[Any], None]
+
+_listeners: dict[type[Event], list[Listener]] = defaultdict(list)
+
+
+def subscribe(event_type: type[E], listener: Callable[[E], None]) -> None:
+    """Register ``listener`` for ``event_type``; registering the same one twice is a no-op."""
+    if listener not in _listeners[event_type]:
+        _listeners[event_type].append(listener)
+
+
+def unsubscribe(event_type: type[E], listener: Callable[[E], None]) -> None:
+    if listener in _listeners[event_type]:
+        _listeners[event_type].remove(listener)
+
+
+def listeners_of(event_type: type[Event]) -> list[Listener]:
+    return list(_listeners[event_type])
+
+
+def emit(event: Event, *, using: str | None = None) -> None:
+    """Deliver ``event`` to its listeners once the current transaction commits."""
+    transaction.on_commit(lambda: dispatch(event), using=using)
+
+
+def dispatch(event: Event) -> None:
+    """Deliver now. Each listener runs in its own atomic block, so a failing one rolls
+    back only its own writes."""
+    for listener in listeners_of(type(event)):
+        try:
+            with transaction.atomic():
+                listener(event)
+        except Exception:
+            logger.exception("listener %s failed on %s", _name(listener), event)
+
+
+def _name(listener: Listener) -> str:
+    return f"{getattr(listener, '__module__', '?')}.{getattr(listener, '__qualname__', listener)}"

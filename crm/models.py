@@ -1,0 +1,241 @@
+"""Contacts and their identities, leads in pipelines, tasks."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+
+class ChannelType(models.TextChoices):
+    """The kinds of intake a contact can be known by (shared by channels and identities)."""
+
+    WIDGET = "widget", _("Website widget")
+    TELEGRAM = "telegram", _("Telegram")
+    WHATSAPP = "whatsapp", _("WhatsApp")
+    EMAIL = "email", _("E-mail")
+    API = "api", _("API")
+
+
+class ContactQuerySet(models.QuerySet["Contact"]):
+    def live(self) -> ContactQuerySet:
+        """Contacts that were not folded into another by a merge."""
+        return self.filter(merged_into__isnull=True)
+
+
+class Contact(models.Model):
+    name = models.CharField(_("name"), max_length=200, blank=True)
+    email = models.EmailField(_("e-mail"), blank=True, db_index=True)
+    phone = models.CharField(_("phone"), max_length=32, blank=True, db_index=True)
+    attributes = models.JSONField(
+        _("attributes"),
+        default=dict,
+        blank=True,
+        help_text=_('Free fields about the customer, e.g. {"plan": "gold", "city": "Riga"}.'),
+    )
+    merged_into = models.ForeignKey(
+        "self",
+        verbose_name=_("merged into"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="merged_contacts",
+        help_text=_("Set when this contact was merged into another; it is then hidden."),
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    objects = ContactQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("contact")
+        verbose_name_plural = _("contacts")
+        ordering = ["-id"]
+        indexes = [models.Index(fields=["-created_at"], name="contact_created_idx")]
+
+    def __str__(self) -> str:
+        return self.name or self.email or self.phone or f"#{self.pk}"
+
+
+class ContactIdentity(models.Model):
+    """One way a contact is known: a widget visitor, a Telegram user id, a phone number..."""
+
+    contact = models.ForeignKey(
+        Contact, verbose_name=_("contact"), on_delete=models.CASCADE, related_name="identities"
+    )
+    channel_type = models.CharField(_("channel type"), max_length=16, choices=ChannelType.choices)
+    external_id = models.CharField(
+        _("external id"),
+        max_length=255,
+        help_text=_("The id on that channel: visitor id, Telegram user id, phone, e-mail..."),
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("identity")
+        verbose_name_plural = _("identities")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["channel_type", "external_id"], name="identity_unique_per_channel_type"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.channel_type}:{self.external_id}"
+
+
+class Pipeline(models.Model):
+    """A sales funnel: an ordered list of stages a lead moves through."""
+
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    is_default = models.BooleanField(
+        _("default"), default=False, help_text=_("New leads go to this pipeline.")
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("pipeline")
+        verbose_name_plural = _("pipelines")
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["is_default"], condition=Q(is_default=True), name="one_default_pipeline"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Stage(models.Model):
+    pipeline = models.ForeignKey(
+        Pipeline, verbose_name=_("pipeline"), on_delete=models.CASCADE, related_name="stages"
+    )
+    name = models.CharField(_("name"), max_length=100)
+    position = models.PositiveIntegerField(
+        _("position"), default=0, help_text=_("Stages are shown from the lowest number up.")
+    )
+
+    class Meta:
+        verbose_name = _("stage")
+        verbose_name_plural = _("stages")
+        ordering = ["pipeline", "position", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["pipeline", "name"], name="stage_name_unique_in_pipeline"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.pipeline.name} / {self.name}"
+
+
+class LeadStatus(models.TextChoices):
+    NEW = "new", _("New")
+    IN_PROGRESS = "in_progress", _("In progress")
+    QUALIFIED = "qualified", _("Qualified")
+    DISQUALIFIED = "disqualified", _("Disqualified")
+    WON = "won", _("Won")
+    LOST = "lost", _("Lost")
+
+
+class Lead(models.Model):
+    contact = models.ForeignKey(
+        Contact, verbose_name=_("contact"), on_delete=models.CASCADE, related_name="leads"
+    )
+    session = models.ForeignKey(
+        "inbox.Session",
+        verbose_name=_("session"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="leads",
+        help_text=_("The conversation the lead came from."),
+    )
+    title = models.CharField(_("title"), max_length=200)
+    pipeline = models.ForeignKey(
+        Pipeline, verbose_name=_("pipeline"), on_delete=models.PROTECT, related_name="leads"
+    )
+    stage = models.ForeignKey(
+        Stage,
+        verbose_name=_("stage"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="leads",
+    )
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("owner"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="owned_leads",
+        help_text=_("The person responsible for the lead."),
+    )
+    status = models.CharField(
+        _("status"), max_length=16, choices=LeadStatus.choices, default=LeadStatus.NEW
+    )
+    fields = models.JSONField(_("fields"), default=dict, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("lead")
+        verbose_name_plural = _("leads")
+        ordering = ["-id"]
+        indexes = [
+            models.Index(fields=["status", "-created_at"], name="lead_status_idx"),
+            models.Index(fields=["owner", "status"], name="lead_owner_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Task(models.Model):
+    """A to-do for a CRM manager, usually about a lead."""
+
+    title = models.CharField(_("title"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+    lead = models.ForeignKey(
+        Lead,
+        verbose_name=_("lead"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="tasks",
+    )
+    contact = models.ForeignKey(
+        Contact,
+        verbose_name=_("contact"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="tasks",
+    )
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("assignee"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="crm_tasks",
+    )
+    due_at = models.DateTimeField(_("due"), null=True, blank=True)
+    done_at = models.DateTimeField(_("done"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("task")
+        verbose_name_plural = _("tasks")
+        ordering = ["done_at", "due_at", "id"]
+        indexes = [models.Index(fields=["assignee", "done_at", "due_at"], name="task_assignee_idx")]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def is_done(self) -> bool:
+        return self.done_at is not None

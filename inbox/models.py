@@ -1,0 +1,343 @@
+"""Channels (intake points), dialogs, sessions, messages, attachments, canned responses."""
+
+from __future__ import annotations
+
+import secrets
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from crm.models import ChannelType
+
+# Keys of ``Channel.config`` that are secrets: accepted on write, never shown or logged.
+SECRET_CONFIG_KEYS: dict[str, frozenset[str]] = {
+    ChannelType.WIDGET: frozenset(),
+    ChannelType.TELEGRAM: frozenset({"bot_token", "webhook_secret"}),
+    ChannelType.WHATSAPP: frozenset({"access_token", "app_secret", "verify_token"}),
+    ChannelType.EMAIL: frozenset({"imap_password", "smtp_password"}),
+    ChannelType.API: frozenset({"webhook_secret"}),
+}
+
+
+def new_channel_key() -> str:
+    return secrets.token_urlsafe(18)
+
+
+class Channel(models.Model):
+    """One intake endpoint an admin configured: a website widget, a Telegram bot..."""
+
+    type = models.CharField(_("type"), max_length=16, choices=ChannelType.choices)
+    name = models.CharField(_("name"), max_length=100)
+    key = models.CharField(
+        _("public key"),
+        max_length=64,
+        unique=True,
+        default=new_channel_key,
+        editable=False,
+        help_text=_("Public: it goes into the widget snippet and webhook addresses."),
+    )
+    config = models.JSONField(
+        _("settings"),
+        default=dict,
+        blank=True,
+        help_text=_("Settings of this kind of channel. Secrets are kept but never shown again."),
+    )
+    allowed_origins = models.JSONField(
+        _("allowed origins"),
+        default=list,
+        blank=True,
+        help_text=_(
+            'Websites that may embed the widget, e.g. ["https://shop.example"]. Empty: any site.'
+        ),
+    )
+    default_group = models.ForeignKey(
+        "routing.Group",
+        verbose_name=_("default group"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="default_for_channels",
+        help_text=_("Where conversations go when the customer picks no topic."),
+    )
+    is_active = models.BooleanField(
+        _("active"), default=True, help_text=_("An inactive channel accepts no new messages.")
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("channel")
+        verbose_name_plural = _("channels")
+        ordering = ["name", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.get_type_display()})"
+
+    @property
+    def secret_keys(self) -> frozenset[str]:
+        return SECRET_CONFIG_KEYS.get(self.type, frozenset())
+
+    def public_config(self) -> dict[str, object]:
+        """The settings without their secrets, as shown in the admin and the API."""
+        return {k: v for k, v in (self.config or {}).items() if k not in self.secret_keys}
+
+
+class Dialog(models.Model):
+    """The continuous thread between one contact identity and the company on one channel."""
+
+    channel = models.ForeignKey(
+        Channel, verbose_name=_("channel"), on_delete=models.PROTECT, related_name="dialogs"
+    )
+    contact = models.ForeignKey(
+        "crm.Contact", verbose_name=_("contact"), on_delete=models.PROTECT, related_name="dialogs"
+    )
+    identity = models.ForeignKey(
+        "crm.ContactIdentity",
+        verbose_name=_("identity"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="dialogs",
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    last_message_at = models.DateTimeField(_("last message"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("dialog")
+        verbose_name_plural = _("dialogs")
+        ordering = ["-last_message_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["channel", "identity"],
+                condition=Q(identity__isnull=False),
+                name="one_dialog_per_identity_and_channel",
+            )
+        ]
+        indexes = [
+            models.Index(fields=["contact", "-last_message_at"], name="dialog_contact_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.contact} @ {self.channel}"
+
+
+class SessionStatus(models.TextChoices):
+    BOT = "bot", _("Bot")
+    QUEUED = "queued", _("Queued")
+    ACTIVE = "active", _("Active")
+    CLOSED = "closed", _("Closed")
+
+
+class CloseReason(models.TextChoices):
+    RESOLVED = "resolved", _("Resolved")
+    TRANSFERRED = "transferred", _("Transferred")
+    ABANDONED = "abandoned", _("Abandoned")
+    TIMEOUT = "timeout", _("Timed out")
+    MERGED = "merged", _("Merged")
+
+
+class Session(models.Model):
+    """One handling episode inside a dialog: one topic, one group, one operator at a time."""
+
+    dialog = models.ForeignKey(
+        Dialog, verbose_name=_("dialog"), on_delete=models.CASCADE, related_name="sessions"
+    )
+    group = models.ForeignKey(
+        "routing.Group",
+        verbose_name=_("group"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="sessions",
+    )
+    operator = models.ForeignKey(
+        "routing.Operator",
+        verbose_name=_("operator"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="sessions",
+    )
+    topic = models.ForeignKey(
+        "routing.Topic",
+        verbose_name=_("topic"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="sessions",
+    )
+    status = models.CharField(
+        _("status"), max_length=16, choices=SessionStatus.choices, default=SessionStatus.QUEUED
+    )
+    close_reason = models.CharField(
+        _("close reason"), max_length=16, choices=CloseReason.choices, blank=True
+    )
+    priority = models.IntegerField(
+        _("priority"), default=0, help_text=_("Higher numbers are served first from the queue.")
+    )
+    previous_session = models.ForeignKey(
+        "self",
+        verbose_name=_("previous session"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="next_sessions",
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    queued_at = models.DateTimeField(_("queued"), null=True, blank=True)
+    assigned_at = models.DateTimeField(_("assigned"), null=True, blank=True)
+    first_response_at = models.DateTimeField(_("first response"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+    last_contact_message_at = models.DateTimeField(
+        _("last customer message"), null=True, blank=True
+    )
+
+    class Meta:
+        verbose_name = _("session")
+        verbose_name_plural = _("sessions")
+        ordering = ["-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["dialog"],
+                condition=~Q(status="closed"),
+                name="one_open_session_per_dialog",
+            ),
+            models.CheckConstraint(
+                condition=Q(status="closed") | Q(close_reason=""),
+                name="close_reason_only_when_closed",
+            ),
+        ]
+        indexes = [
+            # the queue: head by priority, then time queued
+            models.Index(
+                fields=["group", "status", "-priority", "queued_at"], name="session_queue_idx"
+            ),
+            # an operator's load
+            models.Index(fields=["operator", "status"], name="session_operator_load_idx"),
+            models.Index(fields=["status", "-created_at"], name="session_status_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"session #{self.pk} ({self.status})"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status != SessionStatus.CLOSED
+
+
+class SenderType(models.TextChoices):
+    CONTACT = "contact", _("Customer")
+    OPERATOR = "operator", _("Operator")
+    BOT = "bot", _("Bot")
+    SYSTEM = "system", _("System")
+
+
+class Message(models.Model):
+    dialog = models.ForeignKey(
+        Dialog, verbose_name=_("dialog"), on_delete=models.CASCADE, related_name="messages"
+    )
+    session = models.ForeignKey(
+        Session,
+        verbose_name=_("session"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="messages",
+    )
+    sender_type = models.CharField(_("sender"), max_length=16, choices=SenderType.choices)
+    sender_name = models.CharField(_("sender name"), max_length=200, blank=True)
+    sender_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("sent by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    text = models.TextField(_("text"), blank=True)
+    client_id = models.CharField(
+        _("client id"),
+        max_length=64,
+        null=True,
+        blank=True,
+        help_text=_("The sender's own id for the message; a repeat with it stores nothing new."),
+    )
+    internal = models.BooleanField(
+        _("internal note"), default=False, help_text=_("Seen by operators only.")
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("message")
+        verbose_name_plural = _("messages")
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["dialog", "client_id"],
+                condition=Q(client_id__isnull=False),
+                name="message_client_id_unique_in_dialog",
+            )
+        ]
+        indexes = [
+            models.Index(fields=["dialog", "id"], name="message_dialog_idx"),
+            models.Index(fields=["session", "sender_type", "id"], name="message_session_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.sender_type}: {self.text[:40]}"
+
+
+def attachment_path(instance: Attachment, filename: str) -> str:
+    return f"attachments/{instance.message.dialog_id}/{secrets.token_hex(8)}/{filename}"
+
+
+class Attachment(models.Model):
+    message = models.ForeignKey(
+        Message, verbose_name=_("message"), on_delete=models.CASCADE, related_name="attachments"
+    )
+    file = models.FileField(_("file"), upload_to=attachment_path, max_length=300)
+    name = models.CharField(_("name"), max_length=200)
+    content_type = models.CharField(_("content type"), max_length=100)
+    size = models.PositiveBigIntegerField(_("size, bytes"))
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class CannedResponse(models.Model):
+    """A ready answer operators insert by typing ``/`` and its shortcut."""
+
+    shortcut = models.SlugField(
+        _("shortcut"), max_length=50, help_text=_("Typed after / in the composer, e.g. hello.")
+    )
+    title = models.CharField(_("title"), max_length=100)
+    text = models.TextField(_("text"))
+    group = models.ForeignKey(
+        "routing.Group",
+        verbose_name=_("group"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="canned_responses",
+        help_text=_("Empty: offered to every operator."),
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("canned response")
+        verbose_name_plural = _("canned responses")
+        ordering = ["shortcut"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["shortcut", "group"], name="canned_shortcut_unique_in_group"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"/{self.shortcut}"
