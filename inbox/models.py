@@ -82,6 +82,15 @@ class Channel(models.Model):
         """The settings without their secrets, as shown in the admin and the API."""
         return {k: v for k, v in (self.config or {}).items() if k not in self.secret_keys}
 
+    def merged_config(self, incoming: dict[str, object]) -> dict[str, object]:
+        """The settings after an edit that may leave secrets out: a secret absent or blank
+        in ``incoming`` keeps its stored value, since it was never shown to be re-sent."""
+        merged = dict(incoming)
+        for key in self.secret_keys:
+            if merged.get(key) in (None, "") and (self.config or {}).get(key):
+                merged[key] = self.config[key]
+        return merged
+
 
 class Dialog(models.Model):
     """The continuous thread between one contact identity and the company on one channel."""

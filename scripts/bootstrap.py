@@ -1,0 +1,43 @@
+"""Shared first step of scripts/run.py and scripts/test.py: a virtual environment in
+.venv with the project installed, using only the Python standard library.
+
+It reinstalls only when pyproject.toml (or the set of extras) changed since last time.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+VENV = ROOT / ".venv"
+BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
+PYTHON = BIN / ("python.exe" if os.name == "nt" else "python")
+
+
+def say(text: str) -> None:
+    print(f"==> {text}", flush=True)
+
+
+def ensure_venv(extras: tuple[str, ...] = ()) -> Path:
+    """Create .venv and install the project (with ``extras``); return its python."""
+    if sys.version_info < (3, 11):
+        sys.exit("Python 3.11 or newer is needed; this is " + sys.version.split()[0])
+    if not PYTHON.exists():
+        say(f"creating the virtual environment in {VENV}")
+        venv.EnvBuilder(with_pip=True, clear=False).create(VENV)
+    spec = f".[{','.join(extras)}]" if extras else "."
+    digest = hashlib.sha256((ROOT / "pyproject.toml").read_bytes() + spec.encode()).hexdigest()
+    stamp = VENV / ".installed"
+    if not stamp.exists() or digest not in stamp.read_text().split():
+        say(f"installing the project and its dependencies ({spec})")
+        pip = [str(PYTHON), "-m", "pip", "--disable-pip-version-check"]
+        subprocess.run([*pip, "install", "-q", "--upgrade", "pip"], check=True)
+        subprocess.run([*pip, "install", "-q", "-e", spec], check=True, cwd=ROOT)
+        known = stamp.read_text().split() if stamp.exists() else []
+        stamp.write_text("\n".join([*known[-8:], digest]))
+    return PYTHON
