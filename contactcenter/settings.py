@@ -244,6 +244,8 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "SCHEMA_PATH_PREFIX": "/api/v1/",
     "COMPONENT_SPLIT_REQUEST": True,
+    # channel `type` and identity `channel_type` share one set of choices
+    "ENUM_NAME_OVERRIDES": {"ChannelTypeEnum": "crm.models.ChannelType"},
 }
 
 CORS_URLS_REGEX = r"^/widget/api/.*$"

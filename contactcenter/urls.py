@@ -5,8 +5,14 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from contactcenter import views
+from contactcenter.api import AuthTokenView
+from crm.api import router as crm_router
+from routing.api import router as routing_router
 
 api_v1 = [
+    path("auth/token/", AuthTokenView.as_view(), name="api-token"),
+    *routing_router.urls,
+    *crm_router.urls,
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
 ]

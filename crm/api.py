@@ -1,0 +1,110 @@
+"""REST API of the crm app: ``contacts/`` and ``contacts/{id}/merge/``.
+
+Who may do what (a contact the caller may not see answers 404):
+
+- admins and CRM managers see, create, change and merge every contact;
+- operators and supervisors see the contacts that appear in sessions of their groups and
+  may change them (the contact card in the inbox), but neither create (403: a new
+  contact has no session of theirs) nor merge (403) them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework import exceptions, mixins, status
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.routers import SimpleRouter
+
+from contactcenter import roles
+from contactcenter.api_common import ApiViewSet
+from crm import selectors, services
+from crm.models import Contact
+from crm.serializers import (
+    ContactCreateInputSerializer,
+    ContactInputSerializer,
+    ContactMergeInputSerializer,
+    ContactOutputSerializer,
+)
+
+
+def _require_crm_manager(request: Request) -> None:
+    if not roles.is_crm_manager(request.user):
+        raise exceptions.PermissionDenied("Only administrators and CRM managers may do this.")
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="Contacts the caller may see",
+        parameters=[
+            OpenApiParameter(
+                "search",
+                str,
+                description="Part of the name, e-mail, phone or an identity's external id.",
+            )
+        ],
+    ),
+    retrieve=extend_schema(summary="One contact"),
+    create=extend_schema(
+        summary="Create a contact (admins, CRM managers)",
+        request=ContactCreateInputSerializer,
+        responses={201: ContactOutputSerializer},
+    ),
+    partial_update=extend_schema(
+        summary="Change a contact the caller may see",
+        request=ContactInputSerializer,
+        responses={200: ContactOutputSerializer},
+    ),
+)
+class ContactViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):
+    serializer_class = ContactOutputSerializer
+    queryset = Contact.objects.none()
+    http_method_names = ["get", "post", "patch", "head", "options"]
+
+    def get_queryset(self) -> QuerySet[Contact]:
+        search = self.request.query_params.get("search", "") if self.action == "list" else ""
+        return selectors.contact_list(user=self.request.user, search=search)
+
+    def create(self, request: Request) -> Response:
+        _require_crm_manager(request)
+        data = ContactCreateInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        contact = services.contact_create(**data.validated_data)
+        return Response(self._shape(contact.pk), status=status.HTTP_201_CREATED)
+
+    def partial_update(self, request: Request, pk: str) -> Response:
+        contact = self.get_object()
+        data = ContactInputSerializer(data=request.data, partial=True)
+        data.is_valid(raise_exception=True)
+        services.contact_update(contact=contact, data=data.validated_data)
+        return Response(self._shape(contact.pk))
+
+    @extend_schema(
+        summary="Fold another contact into this one (admins, CRM managers)",
+        request=ContactMergeInputSerializer,
+        responses={200: ContactOutputSerializer},
+    )
+    @action(detail=True, methods=["post"])
+    def merge(self, request: Request, pk: str) -> Response:
+        target = self.get_object()
+        _require_crm_manager(request)
+        data = ContactMergeInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        source = selectors.contact_get(user=request.user, contact_id=data.validated_data["source"])
+        if source is None:
+            raise exceptions.ValidationError({"source": ["No such contact."]})
+        services.contact_merge(target=target, source=source)
+        return Response(self._shape(target.pk))
+
+    def _shape(self, pk: int) -> Any:
+        return ContactOutputSerializer(
+            Contact.objects.prefetch_related("identities").get(pk=pk)
+        ).data
+
+
+router = SimpleRouter()
+router.register("contacts", ContactViewSet, basename="contact")

@@ -1,0 +1,74 @@
+"""Input and output serializers of the crm API. Input serializers only parse; the rules
+live in ``crm.services``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rest_framework import serializers
+
+from crm.models import ChannelType, Contact, ContactIdentity
+
+
+class IdentitySerializer(serializers.ModelSerializer):
+    channel_type = serializers.ChoiceField(choices=ChannelType.choices)
+    external_id = serializers.CharField(max_length=255)
+
+    class Meta:
+        model = ContactIdentity
+        fields = ["channel_type", "external_id"]
+
+
+class ContactInputSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=200, allow_blank=True, required=False)
+    email = serializers.EmailField(max_length=254, allow_blank=True, required=False)
+    phone = serializers.CharField(max_length=32, allow_blank=True, required=False)
+    attributes = serializers.JSONField(
+        required=False, help_text='Free fields, e.g. {"plan": "gold"}; replaced as a whole.'
+    )
+
+    def validate_attributes(self, value: Any) -> dict[str, Any]:
+        if not isinstance(value, dict):
+            raise serializers.ValidationError(
+                'Attributes are a JSON object, e.g. {"plan": "gold"}.'
+            )
+        return value
+
+
+class ContactCreateInputSerializer(ContactInputSerializer):
+    identities = IdentitySerializer(
+        many=True,
+        required=False,
+        max_length=100,
+        help_text="Set on creation only; later, channels and merges add identities.",
+    )
+
+    def validate_identities(self, value: list[dict[str, str]]) -> list[dict[str, str]]:
+        keys = [(i["channel_type"], i["external_id"]) for i in value]
+        if len(set(keys)) != len(keys):
+            raise serializers.ValidationError("An identity is listed twice.")
+        return value
+
+
+class ContactMergeInputSerializer(serializers.Serializer):
+    source = serializers.IntegerField(
+        min_value=1, help_text="The contact folded into this one; it then answers 404."
+    )
+
+
+class ContactOutputSerializer(serializers.ModelSerializer):
+    identities = IdentitySerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Contact
+        fields = [
+            "id",
+            "name",
+            "email",
+            "phone",
+            "attributes",
+            "identities",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = fields

@@ -1,0 +1,228 @@
+"""REST API of the routing app: ``groups/``, ``operators/`` (with ``me/``), ``channels/``.
+
+Who may do what (anything outside what a caller may see answers 404):
+
+- groups: admins see and change all; operators and supervisors see the groups they are
+  a member or supervisor of, read only (403 on writes).
+- operators: admins see, create and change all; supervisors see the operators of the
+  groups they supervise and change only their ``max_sessions`` and ``status``; operators
+  see themselves and the members of their groups, read only, and change their own
+  status through ``operators/me/``.
+- channels: admins only; anyone else gets 403 (channel configuration is
+  administration). Secrets in ``config`` are write only.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet
+from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework import exceptions, mixins, status
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.routers import SimpleRouter
+
+from contactcenter import roles
+from contactcenter.api_common import ApiViewSet, IsAdmin
+from inbox.models import Channel
+from routing import selectors, services
+from routing.models import Group, Operator
+from routing.serializers import (
+    ChannelInputSerializer,
+    ChannelOutputSerializer,
+    GroupInputSerializer,
+    GroupOutputSerializer,
+    OperatorInputSerializer,
+    OperatorOutputSerializer,
+    OperatorStatusInputSerializer,
+)
+
+
+def _require_admin(request: Request) -> None:
+    if not roles.is_admin(request.user):
+        raise exceptions.PermissionDenied("Only administrators may do this.")
+
+
+# --- groups ----------------------------------------------------------------------------
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Groups the caller belongs to or supervises (admins: all)"),
+    retrieve=extend_schema(summary="One group"),
+    create=extend_schema(
+        summary="Create a group (admins)",
+        request=GroupInputSerializer,
+        responses={201: GroupOutputSerializer},
+    ),
+    partial_update=extend_schema(
+        summary="Change a group (admins); lists given replace the stored ones",
+        request=GroupInputSerializer,
+        responses={200: GroupOutputSerializer},
+    ),
+    destroy=extend_schema(
+        summary="Delete a group with no open sessions (admins); 409 otherwise",
+        responses={204: None},
+    ),
+)
+class GroupViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):
+    serializer_class = GroupOutputSerializer
+    queryset = Group.objects.none()
+
+    def get_queryset(self) -> QuerySet[Group]:
+        return selectors.group_list(user=self.request.user)
+
+    def create(self, request: Request) -> Response:
+        _require_admin(request)
+        data = GroupInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        group = services.group_create(**data.validated_data)
+        return Response(self._shape(group.pk), status=status.HTTP_201_CREATED)
+
+    def partial_update(self, request: Request, pk: str) -> Response:
+        group = self.get_object()
+        _require_admin(request)
+        data = GroupInputSerializer(instance=group, data=request.data, partial=True)
+        data.is_valid(raise_exception=True)
+        services.group_update(group=group, data=data.validated_data)
+        return Response(self._shape(group.pk))
+
+    def destroy(self, request: Request, pk: str) -> Response:
+        group = self.get_object()
+        _require_admin(request)
+        services.group_delete(group=group)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    def _shape(self, pk: int) -> Any:
+        return GroupOutputSerializer(self.get_queryset().get(pk=pk)).data
+
+
+# --- operators -------------------------------------------------------------------------
+
+SUPERVISOR_FIELDS = frozenset({"max_sessions", "status"})
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Operators the caller may see"),
+    retrieve=extend_schema(summary="One operator"),
+    create=extend_schema(
+        summary="Create an operator and their login (admins)",
+        request=OperatorInputSerializer,
+        responses={201: OperatorOutputSerializer},
+    ),
+    partial_update=extend_schema(
+        summary="Change an operator (admins; supervisors: max_sessions and status)",
+        request=OperatorInputSerializer,
+        responses={200: OperatorOutputSerializer},
+    ),
+)
+class OperatorViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):
+    serializer_class = OperatorOutputSerializer
+    queryset = Operator.objects.none()
+    http_method_names = ["get", "post", "patch", "head", "options"]
+
+    def get_queryset(self) -> QuerySet[Operator]:
+        return selectors.operator_list(user=self.request.user)
+
+    def create(self, request: Request) -> Response:
+        _require_admin(request)
+        data = OperatorInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        operator = services.operator_create(**data.validated_data)
+        return Response(self._shape(operator.pk), status=status.HTTP_201_CREATED)
+
+    def partial_update(self, request: Request, pk: str) -> Response:
+        operator = self.get_object()
+        data = OperatorInputSerializer(data=request.data, partial=True)
+        data.is_valid(raise_exception=True)
+        if not roles.is_admin(request.user):
+            if not selectors.operator_is_supervised_by(operator=operator, user=request.user):
+                raise exceptions.PermissionDenied(
+                    "Only administrators and the operator's supervisors may change it."
+                )
+            if data.validated_data.keys() - SUPERVISOR_FIELDS:
+                raise exceptions.PermissionDenied(
+                    "Supervisors may change only max_sessions and status."
+                )
+        services.operator_update(operator=operator, data=data.validated_data)
+        return Response(self._shape(operator.pk))
+
+    @extend_schema(
+        methods=["GET"], summary="The caller's own operator record (404: none)", request=None
+    )
+    @extend_schema(
+        methods=["PATCH"],
+        summary="Set the caller's own status",
+        request=OperatorStatusInputSerializer,
+    )
+    @action(detail=False, methods=["get", "patch"], url_path="me", pagination_class=None)
+    def me(self, request: Request) -> Response:
+        operator = selectors.operator_get_for_user(user=request.user)
+        if operator is None:
+            raise exceptions.NotFound("You have no operator record.")
+        if request.method == "PATCH":
+            data = OperatorStatusInputSerializer(data=request.data)
+            data.is_valid(raise_exception=True)
+            services.operator_status_set(operator=operator, status=data.validated_data["status"])
+        return Response(self._shape(operator.pk))
+
+    def _shape(self, pk: int) -> Any:
+        operators = selectors.operator_with_load(operators=Operator.objects.filter(pk=pk))
+        return OperatorOutputSerializer(operators.get()).data
+
+
+# --- channels --------------------------------------------------------------------------
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Channels (admins)"),
+    retrieve=extend_schema(summary="One channel (admins)"),
+    create=extend_schema(
+        summary="Create a channel (admins)",
+        request=ChannelInputSerializer,
+        responses={201: ChannelOutputSerializer},
+    ),
+    partial_update=extend_schema(
+        summary="Change a channel (admins); secrets left out are kept, topics replaced",
+        request=ChannelInputSerializer,
+        responses={200: ChannelOutputSerializer},
+    ),
+    destroy=extend_schema(
+        summary="Delete a channel that has no conversations (admins); 409 otherwise",
+        responses={204: None},
+    ),
+)
+class ChannelViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):
+    serializer_class = ChannelOutputSerializer
+    queryset = Channel.objects.none()
+    permission_classes = [IsAdmin]
+
+    def get_queryset(self) -> QuerySet[Channel]:
+        return selectors.channel_list(user=self.request.user)
+
+    def create(self, request: Request) -> Response:
+        data = ChannelInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        channel = services.channel_create(**data.validated_data)
+        return Response(self._shape(channel.pk), status=status.HTTP_201_CREATED)
+
+    def partial_update(self, request: Request, pk: str) -> Response:
+        channel = self.get_object()
+        data = ChannelInputSerializer(data=request.data, partial=True)
+        data.is_valid(raise_exception=True)
+        services.channel_update(channel=channel, data=data.validated_data)
+        return Response(self._shape(channel.pk))
+
+    def destroy(self, request: Request, pk: str) -> Response:
+        services.channel_delete(channel=self.get_object())
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    def _shape(self, pk: int) -> Any:
+        return ChannelOutputSerializer(self.get_queryset().get(pk=pk)).data
+
+
+router = SimpleRouter()
+router.register("groups", GroupViewSet, basename="group")
+router.register("operators", OperatorViewSet, basename="operator")
+router.register("channels", ChannelViewSet, basename="channel")

@@ -1,0 +1,82 @@
+"""Reads of the routing app: who is an operator or supervisor, and what they may see.
+
+Visibility (the API answers 404 for anything outside these querysets):
+
+- groups: admins all; others the groups they are a member or a supervisor of;
+- operators: admins all; others themselves and the operators of the groups they belong
+  to or supervise (read only: a colleague is needed to transfer a session);
+- channels: admins only (channel configuration is administration).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Count, Prefetch, Q, QuerySet
+
+from contactcenter import roles
+from inbox.models import Channel, SessionStatus
+from routing.models import Group, GroupMembership, Operator, Topic
+
+
+def operator_get_for_user(*, user: Any) -> Operator | None:
+    """The caller's operator record, if they have one."""
+    if not getattr(user, "is_authenticated", False):
+        return None
+    return Operator.objects.filter(user=user).first()
+
+
+def _group_ids_of_user(user: Any) -> QuerySet[Group]:
+    return Group.objects.filter(
+        Q(memberships__operator__user=user) | Q(supervisors__user=user)
+    ).values("pk")
+
+
+def group_list(*, user: Any) -> QuerySet[Group]:
+    groups = Group.objects.all()
+    if not roles.is_admin(user):
+        groups = groups.filter(pk__in=_group_ids_of_user(user))
+    return groups.prefetch_related(
+        Prefetch("memberships", queryset=GroupMembership.objects.order_by("position", "id")),
+        "supervisors",
+        "working_hours",
+        "holidays",
+    )
+
+
+def operator_list(*, user: Any) -> QuerySet[Operator]:
+    operators = Operator.objects.all()
+    if not roles.is_admin(user):
+        colleagues = GroupMembership.objects.filter(group__in=_group_ids_of_user(user)).values(
+            "operator_id"
+        )
+        operators = operators.filter(Q(user=user) | Q(pk__in=colleagues))
+    return operator_with_load(operators=operators)
+
+
+def operator_with_load(*, operators: QuerySet[Operator]) -> QuerySet[Operator]:
+    """Annotates ``active_sessions``: sessions the operator holds in status active."""
+    return (
+        operators.select_related("user")
+        .prefetch_related("memberships")
+        .annotate(
+            active_sessions=Count("sessions", filter=Q(sessions__status=SessionStatus.ACTIVE))
+        )
+    )
+
+
+def operator_is_supervised_by(*, operator: Operator, user: Any) -> bool:
+    """True when ``user`` supervises a group ``operator`` is a member of."""
+    return GroupMembership.objects.filter(operator=operator, group__supervisors__user=user).exists()
+
+
+def operator_group_ids(*, operator: Operator) -> list[int]:
+    return [m.group_id for m in operator.memberships.all()]
+
+
+def channel_list(*, user: Any) -> QuerySet[Channel]:
+    if not roles.is_admin(user):
+        return Channel.objects.none()
+    return Channel.objects.select_related("default_group").prefetch_related(
+        Prefetch("topics", queryset=Topic.objects.order_by("position", "id"))
+    )
