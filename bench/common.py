@@ -1,0 +1,147 @@
+"""Pieces every benchmark shares: paced open-loop sending, latency statistics, process
+stats, and free loopback ports. Benchmarks are commands, not tests: they print a report
+and target loopback only, bounded in count and time."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import socket
+import statistics
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+
+FRAME_BYTES = 200
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def padded_payload(seq: int, pair: int) -> str:
+    """A JSON text of about FRAME_BYTES carrying the send time (monotonic ns)."""
+    body = {"seq": seq, "pair": pair, "t": time.monotonic_ns(), "pad": ""}
+    raw = json.dumps(body, separators=(",", ":"))
+    body["pad"] = "x" * max(0, FRAME_BYTES - len(raw))
+    return json.dumps(body, separators=(",", ":"))
+
+
+def payload_latency_ms(text: str) -> tuple[int, int, float]:
+    """(pair, seq, latency in ms) of a payload made by ``padded_payload``."""
+    body = json.loads(text)
+    return body["pair"], body["seq"], (time.monotonic_ns() - body["t"]) / 1e6
+
+
+@dataclass
+class Step:
+    """Results of one load step."""
+
+    rate: int
+    seconds: float
+    sent: int = 0
+    latencies_ms: list[float] = field(default_factory=list)
+    duplicates: int = 0
+    out_of_order: int = 0
+    errors: int = 0
+
+    @property
+    def delivered(self) -> int:
+        return len(self.latencies_ms)
+
+    def percentile(self, p: float) -> float:
+        if not self.latencies_ms:
+            return float("nan")
+        ordered = sorted(self.latencies_ms)
+        k = min(len(ordered) - 1, max(0, round(p / 100 * (len(ordered) - 1))))
+        return ordered[k]
+
+    def summary(self) -> dict[str, float | int]:
+        return {
+            "rate": self.rate,
+            "sent": self.sent,
+            "delivered": self.delivered,
+            "lost": self.sent - self.delivered,
+            "duplicates": self.duplicates,
+            "out_of_order": self.out_of_order,
+            "errors": self.errors,
+            "achieved_per_s": round(self.delivered / self.seconds, 1) if self.seconds else 0,
+            "p50_ms": round(self.percentile(50), 2),
+            "p99_ms": round(self.percentile(99), 2),
+            "p999_ms": round(self.percentile(99.9), 2),
+            "max_ms": round(max(self.latencies_ms), 2) if self.latencies_ms else float("nan"),
+            "mean_ms": round(statistics.fmean(self.latencies_ms), 2)
+            if self.latencies_ms
+            else float("nan"),
+        }
+
+
+class Receiver:
+    """Tracks what arrived per pair: latency, duplicates and order."""
+
+    def __init__(self, step: Step) -> None:
+        self.step = step
+        self.last_seq: dict[int, int] = {}
+        self.seen: set[tuple[int, int]] = set()
+        self.measuring = True
+
+    def record(self, text: str) -> None:
+        pair, seq, latency = payload_latency_ms(text)
+        if (pair, seq) in self.seen:
+            self.step.duplicates += 1
+            return
+        self.seen.add((pair, seq))
+        if seq < self.last_seq.get(pair, -1):
+            self.step.out_of_order += 1
+        self.last_seq[pair] = max(seq, self.last_seq.get(pair, -1))
+        if self.measuring:
+            self.step.latencies_ms.append(latency)
+
+
+async def paced(
+    rate: int, seconds: float, pairs: int, send: Callable[[int, int], Awaitable[None]]
+) -> int:
+    """Open-loop: send ``rate`` messages a second for ``seconds``, round-robin over pairs,
+    on a fixed schedule whatever the replies do. Returns how many were sent."""
+    total = int(rate * seconds)
+    interval = 1.0 / rate
+    start = time.monotonic()
+    seq_of = [0] * pairs
+    sent = 0
+    inflight: set[asyncio.Task[None]] = set()
+    for i in range(total):
+        due = start + i * interval
+        delay = due - time.monotonic()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        pair = i % pairs
+        seq_of[pair] += 1
+        task = asyncio.ensure_future(send(pair, seq_of[pair]))
+        inflight.add(task)
+        task.add_done_callback(inflight.discard)
+        sent += 1
+    if inflight:
+        await asyncio.gather(*inflight, return_exceptions=True)
+    return sent
+
+
+def process_stats(pids: list[int]) -> dict[int, dict[str, float]]:
+    """CPU seconds and RSS (MB) per process, read from /proc."""
+    out: dict[int, dict[str, float]] = {}
+    tick = os.sysconf("SC_CLK_TCK")
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            with open(f"/proc/{pid}/statm") as f:
+                rss_pages = int(f.read().split()[1])
+        except OSError:
+            continue
+        out[pid] = {
+            "cpu_s": (int(fields[11]) + int(fields[12])) / tick,
+            "rss_mb": rss_pages * os.sysconf("SC_PAGE_SIZE") / 2**20,
+        }
+    return out
