@@ -207,20 +207,21 @@ class Supervisor:
             start_new_session=True,
             preexec_fn=_die_with_parent(),
         )
+        log = log_path.open("ab")  # opened here, so the file exists once start() returns
         child._reader = threading.Thread(
-            target=self._pump, args=(child,), name=f"serve-{name}", daemon=True
+            target=self._pump, args=(child, log), name=f"serve-{name}", daemon=True
         )
         child._reader.start()
         self.children.append(child)
         self.say(f"serve: started {name} (pid {child.pid}), log {log_path}")
         return child
 
-    def _pump(self, child: Child) -> None:
+    def _pump(self, child: Child, log: IO[bytes]) -> None:
         assert child.process is not None and child.process.stdout is not None
         prefix = f"{child.name:<{self._width}} | "
         if self._colour:
             prefix = f"\033[{COLOURS.get(child.name, '0')}m{prefix}\033[0m"
-        with child.log_path.open("ab") as log:
+        with log:
             for raw in iter(child.process.stdout.readline, b""):
                 log.write(raw)
                 log.flush()
