@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
+from django.contrib.staticfiles import finders
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
@@ -32,5 +33,6 @@ def demo(request: HttpRequest) -> HttpResponse:
             script_url=script_url,
             absolute_script_url=request.build_absolute_uri(script_url),
             topics=channel.topics.select_related("group"),
+            widget_ready=bool(finders.find("widget/widget.js")),
         )
     return render(request, "demo/widget.html", context)
