@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -201,6 +202,20 @@ class Session(models.Model):
     last_contact_message_at = models.DateTimeField(
         _("last customer message"), null=True, blank=True
     )
+    operator_read_message_id = models.BigIntegerField(
+        _("read by the operator up to"),
+        default=0,
+        help_text=_("Id of the last message the operator has seen; later ones are unread."),
+    )
+    rating = models.PositiveSmallIntegerField(
+        _("rating"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(5)],
+        help_text=_("The customer's score of this session, 1 to 5."),
+    )
+    rating_comment = models.TextField(_("rating comment"), blank=True)
+    rated_at = models.DateTimeField(_("rated"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("session")
@@ -350,3 +365,57 @@ class CannedResponse(models.Model):
 
     def __str__(self) -> str:
         return f"/{self.shortcut}"
+
+
+class WidgetVisitor(models.Model):
+    """A browser that opened the widget of one channel. Its token is the visitor's only
+    credential; only its SHA-256 is stored."""
+
+    channel = models.ForeignKey(
+        Channel, verbose_name=_("channel"), on_delete=models.CASCADE, related_name="visitors"
+    )
+    dialog = models.OneToOneField(
+        Dialog, verbose_name=_("dialog"), on_delete=models.CASCADE, related_name="visitor"
+    )
+    token_hash = models.CharField(_("token hash"), max_length=64, unique=True, editable=False)
+    page_url = models.URLField(_("page"), max_length=1000, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    last_seen_at = models.DateTimeField(_("last seen"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("widget visitor")
+        verbose_name_plural = _("widget visitors")
+
+    def __str__(self) -> str:
+        return f"visitor #{self.pk}"
+
+
+class ProactiveInvitation(models.Model):
+    """Opens the widget by itself with a message when a visitor's page matches."""
+
+    channel = models.ForeignKey(
+        Channel, verbose_name=_("channel"), on_delete=models.CASCADE, related_name="invitations"
+    )
+    message = models.TextField(_("message"), max_length=1000)
+    delay_s = models.PositiveIntegerField(
+        _("seconds on the page"), default=15, help_text=_("How long the visitor is on the page.")
+    )
+    url_pattern = models.CharField(
+        _("page address pattern"),
+        max_length=300,
+        blank=True,
+        help_text=_("A regular expression the page address must match, e.g. /pricing. Empty: any."),
+    )
+    first_visit_only = models.BooleanField(
+        _("first visit only"), default=False, help_text=_("Only for visitors new to the site.")
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+    position = models.PositiveIntegerField(_("order"), default=0)
+
+    class Meta:
+        verbose_name = _("proactive invitation")
+        verbose_name_plural = _("proactive invitations")
+        ordering = ["channel", "position", "id"]
+
+    def __str__(self) -> str:
+        return self.message[:50]
