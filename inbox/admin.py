@@ -1,0 +1,328 @@
+"""Admin for the inbox: channels, dialogs, sessions, messages and canned responses.
+
+Channels are registered here without their topics: topics belong to ``routing``, which
+this app may not import. ``routing.admin`` extends ``ChannelAdmin`` with the topic inline
+and registers that instead (see the note there).
+"""
+
+from __future__ import annotations
+
+import contextvars
+from typing import Any
+
+from django import forms
+from django.conf import settings
+from django.contrib import admin
+from django.db.models import QuerySet
+from django.forms.models import BaseInlineFormSet
+from django.http import HttpRequest, HttpResponse
+from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext_lazy as _
+
+from inbox.models import Attachment, CannedResponse, Channel, Dialog, Message, Session
+from inbox.services import channel_config_clean, channel_origins_clean
+
+# The origin of the request being served, for the widget snippet (a read-only field gets
+# only the object). A context variable keeps concurrent requests apart.
+_request_origin: contextvars.ContextVar[str] = contextvars.ContextVar(
+    "admin_request_origin", default=""
+)
+
+RECENT_MESSAGES = 50
+
+
+def widget_script_url(origin: str) -> str:
+    static_url = settings.STATIC_URL or "/static/"
+    if static_url.startswith(("http://", "https://", "//")):
+        return f"{static_url.rstrip('/')}/widget/widget.js"
+    return f"{origin}/{static_url.strip('/')}/widget/widget.js"
+
+
+def widget_snippet(*, origin: str, key: str) -> str:
+    return f'<script src="{widget_script_url(origin)}" data-channel="{key}" async></script>'
+
+
+class OriginListField(forms.Field):
+    """A list of origins edited as one origin per line; the rule itself is the service's."""
+
+    widget = forms.Textarea(attrs={"rows": 4, "cols": 60})
+
+    def prepare_value(self, value: Any) -> str:
+        if isinstance(value, list | tuple):
+            return "\n".join(str(item) for item in value)
+        return value or ""
+
+    def to_python(self, value: Any) -> list[str]:
+        lines = value if isinstance(value, list | tuple) else str(value or "").splitlines()
+        # An origin never ends with a slash, but one pasted from the address bar does.
+        origins = [str(line).strip().removesuffix("/") for line in lines if str(line).strip()]
+        return channel_origins_clean(origins=origins)
+
+
+class ChannelForm(forms.ModelForm):
+    allowed_origins = OriginListField(
+        label=_("allowed origins"),
+        required=False,
+        help_text=_(
+            "Websites that may embed the widget, one per line, e.g. https://shop.example. "
+            "Empty: any site."
+        ),
+    )
+
+    class Meta:
+        model = Channel
+        fields = ["type", "name", "default_group", "is_active", "config", "allowed_origins"]
+        help_texts = {
+            "config": _(
+                'Settings of this kind of channel as a JSON object, e.g. {"bot_token": "..."}. '
+                "Secrets are never shown again: leave them out to keep the stored values, "
+                "write them to replace them."
+            ),
+        }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.instance.pk and "config" in self.fields:
+            # Secrets never reach the page; what is shown is the config minus secrets.
+            self.initial["config"] = self.instance.public_config()
+
+    def clean_config(self) -> dict[str, Any]:
+        config = self.cleaned_data.get("config")
+        if config in (None, ""):
+            config = {}
+        channel_type = self.instance.type if self.instance.pk else self.data.get("type", "")
+        config = channel_config_clean(channel_type=channel_type, config=config)
+        if self.instance.pk:
+            # Secrets left out or blank keep their stored values: they were never shown.
+            config = self.instance.merged_config(config)
+        return config
+
+
+@admin.register(Channel)
+class ChannelAdmin(admin.ModelAdmin):
+    form = ChannelForm
+    list_display = ["name", "type", "default_group", "is_active", "key", "created_at"]
+    list_filter = ["type", "is_active", "default_group"]
+    list_select_related = ["default_group"]
+    search_fields = ["name", "key"]
+    readonly_fields = ["key", "widget_snippet", "secrets_status", "created_at"]
+    autocomplete_fields = ["default_group"]
+    ordering = ["name", "id"]
+    fieldsets = [
+        (None, {"fields": ["type", "name", "default_group", "is_active"]}),
+        (_("Embedding"), {"fields": ["key", "widget_snippet", "allowed_origins"]}),
+        (_("Settings"), {"fields": ["config", "secrets_status"]}),
+        (None, {"fields": ["created_at"]}),
+    ]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        # Secrets and settings mean something per type: a channel never changes its type.
+        readonly = list(super().get_readonly_fields(request, obj))
+        return [*readonly, "type"] if obj else readonly
+
+    def changeform_view(
+        self,
+        request: HttpRequest,
+        object_id: str | None = None,
+        form_url: str = "",
+        extra_context: dict[str, Any] | None = None,
+    ) -> HttpResponse:
+        token = _request_origin.set(request.build_absolute_uri("/").rstrip("/"))
+        try:
+            response = super().changeform_view(request, object_id, form_url, extra_context)
+            # Read-only fields are computed when the template renders: do it while the
+            # origin is known.
+            if hasattr(response, "render"):
+                response.render()
+            return response
+        finally:
+            _request_origin.reset(token)
+
+    @admin.display(description=_("widget snippet"))
+    def widget_snippet(self, obj: Channel) -> str:
+        if not obj.pk:
+            return _("Shown after the channel is saved.")
+        if obj.type != "widget":
+            return _("Only website widget channels are embedded with a snippet.")
+        snippet = widget_snippet(origin=_request_origin.get(), key=obj.key)
+        return format_html(
+            '<textarea readonly rows="2" cols="90" class="vLargeTextField" '
+            'onfocus="this.select()" aria-label="{}">{}</textarea>'
+            '<div class="help">{}</div>',
+            _("widget snippet"),
+            snippet,
+            _("Paste this before </body> on every page of the website."),
+        )
+
+    @admin.display(description=_("secrets"))
+    def secrets_status(self, obj: Channel) -> str:
+        keys = sorted(obj.secret_keys)
+        if not keys:
+            return _("This kind of channel has no secrets.")
+        stored = obj.config or {}
+        return format_html_join(
+            "",
+            "<div><code>{}</code>: {}</div>",
+            ((key, _("set") if stored.get(key) else _("not set")) for key in keys),
+        )
+
+
+class RecentMessagesFormSet(BaseInlineFormSet):
+    """Only the latest messages of a dialog: a long dialog must not make a huge page."""
+
+    def get_queryset(self) -> QuerySet[Any]:
+        if not hasattr(self, "_recent_queryset"):
+            base = super().get_queryset()
+            recent = list(base.order_by("-id").values_list("pk", flat=True)[:RECENT_MESSAGES])
+            self._recent_queryset = base.filter(pk__in=recent).order_by("id")
+        return self._recent_queryset
+
+
+class ReadOnlyInline(admin.TabularInline):
+    extra = 0
+    can_delete = False
+    show_change_link = True
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+class DialogMessageInline(ReadOnlyInline):
+    model = Message
+    formset = RecentMessagesFormSet
+    fields = ["created_at", "sender_type", "sender_name", "text", "internal", "session"]
+    readonly_fields = fields
+    verbose_name_plural = _("latest messages")
+
+
+class DialogSessionInline(ReadOnlyInline):
+    model = Session
+    fk_name = "dialog"
+    fields = ["status", "close_reason", "group", "operator", "created_at", "closed_at"]
+    readonly_fields = fields
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """What services write: shown to admins, never edited by hand (it would skip routing,
+    events and real-time delivery)."""
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(Dialog)
+class DialogAdmin(ReadOnlyAdmin):
+    list_display = ["__str__", "contact", "channel", "created_at", "last_message_at"]
+    list_filter = ["channel"]
+    list_select_related = ["contact", "channel"]
+    search_fields = ["contact__name", "contact__email", "contact__phone", "identity__external_id"]
+    readonly_fields = ["channel", "contact", "identity", "created_at", "last_message_at"]
+    inlines = [DialogSessionInline, DialogMessageInline]
+    date_hierarchy = "created_at"
+    ordering = ["-last_message_at", "-id"]
+
+
+@admin.register(Session)
+class SessionAdmin(ReadOnlyAdmin):
+    list_display = [
+        "__str__",
+        "contact",
+        "channel",
+        "group",
+        "operator",
+        "status",
+        "close_reason",
+        "created_at",
+        "closed_at",
+    ]
+    list_filter = ["status", "group", "close_reason", "dialog__channel", "operator"]
+    list_select_related = ["dialog__contact", "dialog__channel", "group", "operator__user"]
+    search_fields = ["=id", "dialog__contact__name", "dialog__contact__email"]
+    readonly_fields = [
+        "dialog",
+        "group",
+        "operator",
+        "topic",
+        "status",
+        "close_reason",
+        "priority",
+        "previous_session",
+        "created_at",
+        "queued_at",
+        "assigned_at",
+        "first_response_at",
+        "closed_at",
+        "last_contact_message_at",
+    ]
+    date_hierarchy = "created_at"
+    ordering = ["-id"]
+
+    @admin.display(description=_("contact"), ordering="dialog__contact")
+    def contact(self, obj: Session) -> Any:
+        return obj.dialog.contact
+
+    @admin.display(description=_("channel"), ordering="dialog__channel")
+    def channel(self, obj: Session) -> Any:
+        return obj.dialog.channel
+
+
+class AttachmentInline(ReadOnlyInline):
+    model = Attachment
+    fields = ["name", "file", "content_type", "size", "created_at"]
+    readonly_fields = fields
+    show_change_link = False
+
+
+@admin.register(Message)
+class MessageAdmin(ReadOnlyAdmin):
+    list_display = [
+        "id",
+        "dialog",
+        "session",
+        "sender_type",
+        "sender_name",
+        "short_text",
+        "internal",
+        "created_at",
+    ]
+    list_filter = ["sender_type", "internal", "dialog__channel"]
+    list_select_related = ["dialog__contact", "dialog__channel", "session"]
+    search_fields = ["text", "sender_name", "=dialog__id"]
+    readonly_fields = [
+        "dialog",
+        "session",
+        "sender_type",
+        "sender_name",
+        "sender_user",
+        "text",
+        "client_id",
+        "internal",
+        "created_at",
+    ]
+    inlines = [AttachmentInline]
+    date_hierarchy = "created_at"
+    ordering = ["-id"]
+
+    @admin.display(description=_("text"))
+    def short_text(self, obj: Message) -> str:
+        return obj.text if len(obj.text) <= 80 else f"{obj.text[:79]}…"
+
+
+@admin.register(CannedResponse)
+class CannedResponseAdmin(admin.ModelAdmin):
+    list_display = ["shortcut", "title", "group", "created_at"]
+    list_filter = ["group"]
+    list_select_related = ["group"]
+    search_fields = ["shortcut", "title", "text"]
+    autocomplete_fields = ["group"]
+    readonly_fields = ["created_at"]
+    ordering = ["shortcut"]
