@@ -1526,7 +1526,7 @@ button:focus-visible,textarea:focus-visible,input:focus-visible,a:focus-visible{
       ready = true;
       client.start();
       client.emit('ready', { name: cfg.name });
-      if (wantOpen) ui.open(false);
+      if (wantOpen) ui.open(true);
       win.addEventListener('online', () => client.wake());
       doc.addEventListener('visibilitychange', () => { if (!doc.hidden) client.wake(); });
     }, (e) => {
