@@ -150,6 +150,21 @@ test('pending messages survive a page reload and go out with the same client_id'
   assert.deepEqual(ws.sent.at(-1), { type: 'message', text: 'typed just before the reload', client_id: p.client_id });
 });
 
+test('a message typed while the visitor could not be created is sent after a reload', async () => {
+  const first = makeClient({ route: () => [503, {}] });
+  first.client.sendText('hello?');
+  await flush();
+  assert.equal(FakeWebSocket.instances.length, 0);
+  const { client, fetch } = makeClient({ storage: first.storage });
+  client.start();
+  await flush();
+  assert.equal(fetch.calls.filter((c) => c.url.endsWith('/visitors/')).length, 1);
+  const ws = FakeWebSocket.last();
+  ws.open();
+  ws.push({ type: 'welcome', dialog: null, session: null, operator: null });
+  assert.equal(ws.frames('message')[0].text, 'hello?');
+});
+
 test('reloaded history is shown at once and the sync asks only for what is newer', () => {
   const { client } = returning({ dialog: 7, after: 5, messages: [{ id: 4, sender_type: 'contact', text: 'a' }, { id: 5, sender_type: 'operator', text: 'b' }] });
   assert.deepEqual(client.store.all().map((m) => m.text), ['a', 'b']);

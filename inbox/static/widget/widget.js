@@ -525,9 +525,11 @@
       return this.creating;
     }
 
-    /** Start: reconnect a returning visitor right away; a new one waits for interaction. */
+    /** Start: reconnect a returning visitor right away; a new one waits for interaction
+     * (unless it has messages waiting from a visit whose visitor record never got made). */
     start() {
       if (this.state.token) this.connect();
+      else if (this.pending.list().length) this.ensureVisitor(this.state.identity).catch((e) => this.onVisitorError(e));
     }
 
     connect() {
@@ -861,7 +863,7 @@ button:focus-visible,textarea:focus-visible,input:focus-visible,a:focus-visible{
 .pf{padding:14px;overflow-y:auto}
 .pf label{display:block;margin-top:10px;font-size:13px;font-weight:600}
 .pf .er{padding:2px 0 0}
-@media (max-width:480px){.p{position:fixed;inset:0;width:auto;height:auto;max-height:none;border-radius:0}.w.open .ln{display:none}}
+@media (max-width:480px){.p{position:fixed;inset:0;width:auto;height:auto;max-height:none;border-radius:0}.w.open .ln{display:none}textarea,input{font-size:16px!important}}
 @media (prefers-reduced-motion:reduce){*{transition:none!important}}
 `;
 
