@@ -324,3 +324,16 @@ test('nothing leaks into the page except the host element', async () => {
   assert.equal(win.document.body.childNodes.length, 1);
   assert.equal(all(win.document.body).filter((e) => !e.parentNode).length, 0);
 });
+
+test('CSS goes into a constructed stylesheet when the browser has them (host CSP cannot block it)', async () => {
+  const env = makeClient();
+  await env.client.loadConfig();
+  const win = createWindow();
+  win.CSSStyleSheet = class { replaceSync(css) { this.css = css; } };
+  const ui = new widget.WidgetUI(win, env.client, {});
+  ui.mount(env.client.config);
+  const root = win.document.body.children[0].shadow;
+  assert.equal(root.adoptedStyleSheets.length, 1);
+  assert.match(root.adoptedStyleSheets[0].css, /\.ln\{/);
+  assert.equal(byTag(win.document.body.children[0], 'style').length, 0);
+});

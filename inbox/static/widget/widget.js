@@ -903,7 +903,14 @@ button:focus-visible,textarea:focus-visible,input:focus-visible,a:focus-visible{
       this.lang = pickLang(this.opts.lang, cfg.language, nav.languages || [nav.language]);
       this.host = doc.createElement('cc-chat-widget');
       const root = this.host.attachShadow({ mode: 'closed' });
-      root.appendChild(this.el('style', { text: CSS }));
+      // A constructed sheet is not blocked by a host page's CSP; <style> is the fallback.
+      try {
+        const sheet = new this.win.CSSStyleSheet();
+        sheet.replaceSync(CSS);
+        root.adoptedStyleSheets = [sheet];
+      } catch (e) {
+        root.appendChild(this.el('style', { text: CSS }));
+      }
 
       this.badge = this.el('span', { class: 'bd', hidden: true, 'aria-hidden': 'true' });
       this.launcher = this.el('button', {
