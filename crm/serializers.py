@@ -7,16 +7,14 @@ from typing import Any
 
 from rest_framework import serializers
 
-from crm.models import ChannelType, Contact, ContactIdentity
+from crm.models import ChannelType, Contact
 
 
-class IdentitySerializer(serializers.ModelSerializer):
+class IdentitySerializer(serializers.Serializer):
+    # A plain serializer: an identity taken by another contact is a conflict the service
+    # reports (409), not a uniqueness error of this form.
     channel_type = serializers.ChoiceField(choices=ChannelType.choices)
     external_id = serializers.CharField(max_length=255)
-
-    class Meta:
-        model = ContactIdentity
-        fields = ["channel_type", "external_id"]
 
 
 class ContactInputSerializer(serializers.Serializer):

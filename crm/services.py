@@ -44,7 +44,7 @@ def contact_create(
 
 def _identity_add(*, contact: Contact, spec: IdentitySpec) -> ContactIdentity:
     identity = ContactIdentity(contact=contact, **spec)
-    identity.full_clean(exclude=["contact"], validate_unique=False)
+    identity.full_clean(exclude=["contact"], validate_unique=False, validate_constraints=False)
     try:
         with transaction.atomic():
             identity.save()

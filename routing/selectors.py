@@ -62,6 +62,7 @@ def operator_with_load(*, operators: QuerySet[Operator]) -> QuerySet[Operator]:
         .annotate(
             active_sessions=Count("sessions", filter=Q(sessions__status=SessionStatus.ACTIVE))
         )
+        .order_by("display_name", "id")
     )
 
 
