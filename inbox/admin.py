@@ -8,6 +8,7 @@ and registers that instead (see the note there).
 from __future__ import annotations
 
 import contextvars
+import re
 from typing import Any
 
 from django import forms
@@ -19,7 +20,16 @@ from django.http import HttpRequest, HttpResponse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
-from inbox.models import Attachment, CannedResponse, Channel, Dialog, Message, Session
+from inbox.models import (
+    Attachment,
+    CannedResponse,
+    Channel,
+    Dialog,
+    Message,
+    ProactiveInvitation,
+    Session,
+    WidgetVisitor,
+)
 from inbox.services import channel_config_clean, channel_origins_clean
 
 # The origin of the request being served, for the widget snippet (a read-only field gets
@@ -98,6 +108,40 @@ class ChannelForm(forms.ModelForm):
         return config
 
 
+class ProactiveInvitationForm(forms.ModelForm):
+    class Meta:
+        model = ProactiveInvitation
+        fields = [
+            "channel",
+            "message",
+            "delay_s",
+            "url_pattern",
+            "first_visit_only",
+            "is_active",
+            "position",
+        ]
+
+    def clean_url_pattern(self) -> str:
+        pattern = self.cleaned_data.get("url_pattern") or ""
+        try:
+            re.compile(pattern)
+        except re.error as error:
+            raise forms.ValidationError(
+                _("This is not a valid regular expression: %(error)s"),
+                params={"error": error},
+                code="invalid_pattern",
+            ) from None
+        return pattern
+
+
+class ProactiveInvitationInline(admin.StackedInline):
+    model = ProactiveInvitation
+    form = ProactiveInvitationForm
+    fields = ["message", "delay_s", "url_pattern", "first_visit_only", "is_active", "position"]
+    ordering = ["position", "id"]
+    extra = 0
+
+
 @admin.register(Channel)
 class ChannelAdmin(admin.ModelAdmin):
     form = ChannelForm
@@ -108,6 +152,7 @@ class ChannelAdmin(admin.ModelAdmin):
     readonly_fields = ["key", "widget_snippet", "secrets_status", "created_at"]
     autocomplete_fields = ["default_group"]
     ordering = ["name", "id"]
+    inlines = [ProactiveInvitationInline]
     fieldsets = [
         (None, {"fields": ["type", "name", "default_group", "is_active"]}),
         (_("Embedding"), {"fields": ["key", "widget_snippet", "allowed_origins"]}),
@@ -243,8 +288,9 @@ class SessionAdmin(ReadOnlyAdmin):
         "close_reason",
         "created_at",
         "closed_at",
+        "rating",
     ]
-    list_filter = ["status", "group", "close_reason", "dialog__channel", "operator"]
+    list_filter = ["status", "group", "close_reason", "dialog__channel", "operator", "rating"]
     list_select_related = ["dialog__contact", "dialog__channel", "group", "operator__user"]
     search_fields = ["=id", "dialog__contact__name", "dialog__contact__email"]
     readonly_fields = [
@@ -262,6 +308,10 @@ class SessionAdmin(ReadOnlyAdmin):
         "first_response_at",
         "closed_at",
         "last_contact_message_at",
+        "operator_read_message_id",
+        "rating",
+        "rating_comment",
+        "rated_at",
     ]
     date_hierarchy = "created_at"
     ordering = ["-id"]
@@ -326,3 +376,35 @@ class CannedResponseAdmin(admin.ModelAdmin):
     autocomplete_fields = ["group"]
     readonly_fields = ["created_at"]
     ordering = ["shortcut"]
+
+
+@admin.register(ProactiveInvitation)
+class ProactiveInvitationAdmin(admin.ModelAdmin):
+    form = ProactiveInvitationForm
+    list_display = [
+        "__str__",
+        "channel",
+        "delay_s",
+        "url_pattern",
+        "first_visit_only",
+        "is_active",
+        "position",
+    ]
+    list_filter = ["is_active", "first_visit_only", "channel"]
+    list_select_related = ["channel"]
+    search_fields = ["message", "url_pattern"]
+    autocomplete_fields = ["channel"]
+    ordering = ["channel", "position", "id"]
+
+
+@admin.register(WidgetVisitor)
+class WidgetVisitorAdmin(ReadOnlyAdmin):
+    # The token hash stays out of sight: it is a credential's fingerprint, of no use here.
+    fields = ["channel", "dialog", "page_url", "created_at", "last_seen_at"]
+    readonly_fields = fields
+    list_display = ["__str__", "channel", "dialog", "page_url", "created_at", "last_seen_at"]
+    list_filter = ["channel"]
+    list_select_related = ["channel", "dialog__contact", "dialog__channel"]
+    search_fields = ["=id", "page_url", "dialog__contact__name", "dialog__contact__email"]
+    date_hierarchy = "created_at"
+    ordering = ["-id"]

@@ -12,7 +12,14 @@ from django.test import Client
 from django.urls import reverse
 
 from crm.models import ChannelType, Task
-from inbox.models import Attachment, CannedResponse, Channel, Message
+from inbox.models import (
+    Attachment,
+    CannedResponse,
+    Channel,
+    Message,
+    ProactiveInvitation,
+    WidgetVisitor,
+)
 from routing.models import Group, Holiday, Operator, OperatorStatus, WorkingHours
 from tests import factories
 
@@ -46,6 +53,10 @@ def some_of_everything() -> None:
     Task.objects.create(title="Call back", contact=message.dialog.contact)
     CannedResponse.objects.create(shortcut="hello", title="Hello", text="Hi there!")
     Holiday.objects.create(group=message.session.group, date="2030-01-01", name="New year")
+    ProactiveInvitation.objects.create(channel=message.dialog.channel, message="Hi!")
+    WidgetVisitor.objects.create(
+        channel=message.dialog.channel, dialog=message.dialog, token_hash="f" * 64
+    )
     Attachment.objects.create(
         message=message, file="a.txt", name="a.txt", content_type="text/plain", size=1
     )
@@ -223,6 +234,7 @@ def channel_form_data(channel: Channel, **changes: Any) -> dict[str, Any]:
         "config": "{}",
         "allowed_origins": "",
         **inline_management("topics"),
+        **inline_management("invitations"),
     }
     data.update(changes)
     return data
@@ -356,6 +368,12 @@ def test_a_channel_is_created_with_topics(admin_client: Client) -> None:
         "topics-0-title": "Billing",
         "topics-0-group": group.pk,
         "topics-0-position": 0,
+        **inline_management("invitations", total=1),
+        "invitations-0-message": "Need help choosing a lamp?",
+        "invitations-0-delay_s": 20,
+        "invitations-0-url_pattern": "/lamps/",
+        "invitations-0-is_active": "on",
+        "invitations-0-position": 0,
     }
     # when the add form is sent
     response = admin_client.post(url(Channel, "add"), data)
@@ -364,6 +382,7 @@ def test_a_channel_is_created_with_topics(admin_client: Client) -> None:
     channel = Channel.objects.get(name="Website")
     assert channel.key
     assert list(channel.topics.values_list("title", flat=True)) == ["Billing"]
+    assert channel.invitations.get().url_pattern == "/lamps/"
 
 
 def test_messages_cannot_be_edited_in_the_admin(admin_client: Client) -> None:
@@ -458,3 +477,35 @@ def test_overlapping_working_hours_are_refused(admin_client: Client) -> None:
     # then nothing is stored
     assert response.status_code == 200
     assert not Group.objects.filter(name="Overlap").exists()
+
+
+def test_an_invitation_with_a_broken_page_pattern_is_refused(admin_client: Client) -> None:
+    # given a widget channel
+    channel = factories.ChannelFactory()
+    # when an invitation with an invalid regular expression is added
+    response = admin_client.post(
+        url(ProactiveInvitation, "add"),
+        {
+            "channel": channel.pk,
+            "message": "Hi",
+            "delay_s": 5,
+            "url_pattern": "/(lamps",
+            "position": 0,
+        },
+    )
+    # then the form says so
+    assert response.status_code == 200
+    assert "url_pattern" in response.context["adminform"].form.errors
+    assert not ProactiveInvitation.objects.exists()
+
+
+def test_a_widget_visitor_page_never_shows_the_token_hash(admin_client: Client) -> None:
+    # given a visitor
+    dialog = factories.DialogFactory()
+    visitor = WidgetVisitor.objects.create(
+        channel=dialog.channel, dialog=dialog, token_hash="ab12" * 16
+    )
+    # when its page is opened
+    html = admin_client.get(url(WidgetVisitor, "change", visitor.pk)).content.decode()
+    # then the hash is not there
+    assert "ab12" * 16 not in html
