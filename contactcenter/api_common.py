@@ -8,12 +8,13 @@ protected delete a 409 and an oversized body a 413, instead of a 500.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import ProtectedError
-from rest_framework import exceptions, pagination, permissions, status, viewsets
+from rest_framework import exceptions, pagination, permissions, serializers, status, viewsets
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -104,3 +105,21 @@ class ApiViewSet(viewsets.GenericViewSet):
     filter_backends: list[Any] = []
     lookup_value_regex = "[0-9]+"
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
+
+
+class JSONObjectField(serializers.JSONField):
+    """A JSON object (not a list or a scalar), without NUL characters, which PostgreSQL's
+    jsonb refuses."""
+
+    default_error_messages = {
+        "not_object": 'Expected a JSON object, e.g. {{"plan": "gold"}}.',
+        "null_characters": "NUL characters (\\u0000) are not allowed.",
+    }
+
+    def to_internal_value(self, data: Any) -> Any:
+        value = super().to_internal_value(data)
+        if not isinstance(value, dict):
+            self.fail("not_object")
+        if "\\u0000" in json.dumps(value):
+            self.fail("null_characters")
+        return value

@@ -25,7 +25,7 @@ def contact_list(*, user: Any, search: str = "") -> QuerySet[Contact]:
             | Q(dialogs__sessions__group__supervisors__user=user)
         ).values("pk")
         contacts = contacts.filter(pk__in=in_their_sessions)
-    search = search.strip()
+    search = search.replace("\x00", "").strip()
     if search:
         matching = Contact.objects.filter(
             Q(name__icontains=search)

@@ -3,10 +3,9 @@ live in ``crm.services``."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from rest_framework import serializers
 
+from contactcenter.api_common import JSONObjectField
 from crm.models import ChannelType, Contact
 
 
@@ -21,16 +20,9 @@ class ContactInputSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=200, allow_blank=True, required=False)
     email = serializers.EmailField(max_length=254, allow_blank=True, required=False)
     phone = serializers.CharField(max_length=32, allow_blank=True, required=False)
-    attributes = serializers.JSONField(
+    attributes = JSONObjectField(
         required=False, help_text='Free fields, e.g. {"plan": "gold"}; replaced as a whole.'
     )
-
-    def validate_attributes(self, value: Any) -> dict[str, Any]:
-        if not isinstance(value, dict):
-            raise serializers.ValidationError(
-                'Attributes are a JSON object, e.g. {"plan": "gold"}.'
-            )
-        return value
 
 
 class ContactCreateInputSerializer(ContactInputSerializer):

@@ -13,6 +13,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.validators import UniqueValidator
 
+from contactcenter.api_common import JSONObjectField
 from crm.models import ChannelType
 from inbox.models import Channel
 from routing.models import (
@@ -212,13 +213,8 @@ class ChannelInputSerializer(serializers.Serializer):
         queryset=Group.objects.all(), allow_null=True, required=False
     )
     topics = TopicInputSerializer(many=True, required=False, max_length=MAX_LIST)
-    config = serializers.JSONField(required=False, help_text=CONFIG_HELP)
+    config = JSONObjectField(required=False, help_text=CONFIG_HELP)
     is_active = serializers.BooleanField(required=False)
-
-    def validate_config(self, value: Any) -> dict[str, Any]:
-        if not isinstance(value, dict):
-            raise serializers.ValidationError("Settings are a JSON object.")
-        return value
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         if "config" in attrs:

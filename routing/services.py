@@ -224,7 +224,7 @@ def operator_create(
     operator.save()
     _operator_groups_set(operator=operator, groups=groups)
     if status != OperatorStatus.OFFLINE:
-        operator_status_set(operator=operator, status=status)
+        operator = operator_status_set(operator=operator, status=status)
     return operator
 
 

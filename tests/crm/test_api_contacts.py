@@ -259,3 +259,9 @@ def test_crm_manager_merges():
     target, source = factories.ContactFactory(), factories.ContactFactory()
     response = api_as(crm_manager()).post(merge_url(target), {"source": source.pk})
     assert response.status_code == 200
+
+
+def test_nul_characters_in_attributes_are_refused(admin_api):
+    response = admin_api.post(URL, {"name": "N", "attributes": {"x": "a\u0000b"}})
+    assert response.status_code == 400
+    assert "attributes" in response.json()
