@@ -61,6 +61,12 @@ def _require_crm_manager(request: Request) -> None:
     ),
 )
 class ContactViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):
+    """Customers. Admins and CRM managers see, create, change and merge every contact.
+    Operators and supervisors see the contacts in sessions of their groups and may change
+    them, but not create (403) or merge (403) them; other contacts answer 404, as do
+    contacts merged into another. ``identities`` are set on creation only (409 when one
+    belongs to another contact); ``attributes`` given on update replace the object."""
+
     serializer_class = ContactOutputSerializer
     queryset = Contact.objects.none()
     http_method_names = ["get", "post", "patch", "head", "options"]

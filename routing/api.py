@@ -67,6 +67,11 @@ def _require_admin(request: Request) -> None:
     ),
 )
 class GroupViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):
+    """Teams that sessions are routed to. Admins see and change every group; operators
+    and supervisors see the groups they are a member or supervisor of, read only (403 on
+    writes); other groups answer 404. ``working_hours`` null means always open; an empty
+    list means never open."""
+
     serializer_class = GroupOutputSerializer
     queryset = Group.objects.none()
 
@@ -118,6 +123,12 @@ SUPERVISOR_FIELDS = frozenset({"max_sessions", "status"})
     ),
 )
 class OperatorViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):
+    """People who answer sessions. Admins see, create and change every operator (creating
+    one creates its login). Supervisors see the operators of the groups they supervise and
+    change only their ``max_sessions`` and ``status``. Operators see themselves and the
+    members of their groups, read only; they set their own status via ``operators/me/``.
+    Operators are not deleted through the API (deactivate the user instead)."""
+
     serializer_class = OperatorOutputSerializer
     queryset = Operator.objects.none()
     http_method_names = ["get", "post", "patch", "head", "options"]
@@ -194,6 +205,12 @@ class OperatorViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewS
     ),
 )
 class ChannelViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):
+    """Intake points: admins only (403 for anyone else). Secrets in ``config`` are write
+    only and kept when an update leaves them out or blank; ``config.allowed_origins`` lists
+    the web origins allowed to embed the widget. ``topics`` given on update replace the
+    list: entries with an ``id`` update that topic, entries without create one, topics
+    left out are deleted. A channel with conversations cannot be deleted (409)."""
+
     serializer_class = ChannelOutputSerializer
     queryset = Channel.objects.none()
     permission_classes = [IsAdmin]
