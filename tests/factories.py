@@ -38,7 +38,9 @@ class AdminUserFactory(UserFactory):
 
 
 class CrmManagerFactory(UserFactory):
-    roles = (roles.CRM_MANAGERS,)
+    @factory.post_generation
+    def crm_role(self, create, extracted, **kwargs):  # type: ignore[no-untyped-def]
+        self.groups.add(AuthGroup.objects.get_or_create(name=roles.CRM_MANAGERS)[0])
 
 
 class OperatorFactory(factory.django.DjangoModelFactory):
