@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import inspect
+import os
+from collections.abc import Iterator
+
 import pytest
 from rest_framework.test import APIClient
 
@@ -30,3 +34,47 @@ def api_as(user) -> APIClient:  # type: ignore[no-untyped-def]
     client = APIClient()
     client.force_authenticate(user)
     return client
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _separate_xdist_workers_on_shared_redis() -> None:
+    """Under pytest-xdist against a real Redis, each worker gets its own cache key prefix
+    and channel-layer prefix: the workers' test databases reuse the same ids, so without
+    it one worker's `dialog.1` broadcast or cached value would reach another's test.
+    (Redis pub/sub ignores the database number, hence prefixes, not databases.)"""
+    from channels.layers import channel_layers
+    from django.conf import settings
+
+    worker_id = os.environ.get("PYTEST_XDIST_WORKER")
+    if not worker_id or settings.IN_PROCESS:
+        return
+    for cache in settings.CACHES.values():
+        cache["KEY_PREFIX"] = f"{cache.get('KEY_PREFIX', '')}-{worker_id}"
+    for layer in settings.CHANNEL_LAYERS.values():
+        config = layer.setdefault("CONFIG", {})
+        config["prefix"] = f"{config.get('prefix', 'asgi')}-{worker_id}"
+    channel_layers.backends.clear()
+
+
+@pytest.fixture(autouse=True)
+def _close_db_connections_of_async_tests(request: pytest.FixtureRequest) -> Iterator[None]:
+    """An async test's ORM calls run in asgiref's one sync thread, whose connection
+    pytest-django never closes; left open, it keeps PostgreSQL from dropping the test
+    database at the end ("being accessed by other users")."""
+    yield
+    function = getattr(request.node, "function", None)
+    if inspect.iscoroutinefunction(function) and request.node.get_closest_marker("django_db"):
+        from asgiref.sync import SyncToAsync
+        from django.db import connections
+
+        SyncToAsync.single_thread_executor.submit(connections.close_all).result(timeout=30)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _fast_password_hashing() -> Iterator[None]:
+    """The production hasher is slow on purpose (about a second per hash on a busy
+    2-core machine); every user a test creates would pay it."""
+    from django.test import override_settings
+
+    with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
+        yield
