@@ -35,6 +35,11 @@ def queue_group(group_id: int) -> str:
     return f"group.{group_id}"
 
 
+def supervisor_group(group_id: int) -> str:
+    """Supervisors of one routing group: every session and message of the group."""
+    return f"supervise.{group_id}"
+
+
 def broadcast(group: str, frame: dict[str, Any], *, using: str | None = None) -> None:
     """Send ``frame`` to every socket in ``group`` after the current transaction commits."""
     transaction.on_commit(lambda: send_now(group, frame), using=using)

@@ -1,0 +1,78 @@
+"""The shapes of messages and sessions as clients see them: socket frames and the REST
+API use these same dicts (the contract's field names, plus a few extensions).
+
+They read related rows through foreign keys only (contact, channel, group, operator,
+topic), so callers should ``select_related`` what they pass in bulk.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from inbox.models import Attachment, Message, Session
+
+
+def iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def attachment(item: Attachment) -> dict[str, Any]:
+    return {
+        "id": item.pk,
+        "name": item.name,
+        "url": item.file.url if item.file else None,
+        "content_type": item.content_type,
+        "size": item.size,
+    }
+
+
+def message(item: Message, *, attachments: list[Attachment] | None = None) -> dict[str, Any]:
+    if attachments is None:
+        cache = getattr(item, "_prefetched_objects_cache", {})
+        attachments = list(cache["attachments"]) if "attachments" in cache else []
+    return {
+        "id": item.pk,
+        "dialog": item.dialog_id,
+        "session": item.session_id,
+        "sender_type": item.sender_type,
+        "sender_name": item.sender_name,
+        "text": item.text,
+        "attachments": [attachment(a) for a in attachments],
+        "client_id": item.client_id,
+        "created_at": iso(item.created_at),
+        "internal": item.internal,
+    }
+
+
+def session(item: Session) -> dict[str, Any]:
+    dialog = item.dialog
+    group = item.group
+    operator = item.operator
+    return {
+        "id": item.pk,
+        "dialog": item.dialog_id,
+        "contact": dialog.contact_id,
+        "channel": dialog.channel_id,
+        "group": item.group_id,
+        "operator": item.operator_id,
+        "status": item.status,
+        "close_reason": item.close_reason,
+        "topic": item.topic_id,
+        "priority": item.priority,
+        "previous_session": item.previous_session_id,
+        "created_at": iso(item.created_at),
+        "queued_at": iso(item.queued_at),
+        "assigned_at": iso(item.assigned_at),
+        "first_response_at": iso(item.first_response_at),
+        "closed_at": iso(item.closed_at),
+        "last_contact_message_at": iso(item.last_contact_message_at),
+        "contact_name": str(dialog.contact),
+        "channel_type": dialog.channel.type,
+        "channel_name": dialog.channel.name,
+        "group_name": group.name if group is not None else None,
+        "operator_name": operator.name if operator is not None else None,
+        "topic_title": item.topic.title if item.topic_id else None,
+        "sla_target_s": group.sla_target_s if group is not None else None,
+        "rating": item.rating,
+    }

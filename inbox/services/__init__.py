@@ -1,0 +1,31 @@
+"""Writes of the inbox app: channel rules (``channels``) and conversations
+(``conversations``: visitors, messages, sessions). Import from here."""
+
+from inbox.services.channels import channel_config_clean, channel_origins_clean
+from inbox.services.conversations import (
+    MessageRejected,
+    Stored,
+    contact_message_receive,
+    operator_message_send,
+    session_close,
+    session_mark_read,
+    session_rate,
+    system_message_send,
+    token_hash,
+    widget_visitor_create,
+)
+
+__all__ = [
+    "MessageRejected",
+    "Stored",
+    "channel_config_clean",
+    "channel_origins_clean",
+    "contact_message_receive",
+    "operator_message_send",
+    "session_close",
+    "session_mark_read",
+    "session_rate",
+    "system_message_send",
+    "token_hash",
+    "widget_visitor_create",
+]

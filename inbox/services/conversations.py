@@ -1,0 +1,336 @@
+"""Writes of a conversation: widget visitors, incoming and outgoing messages, sessions
+opening and closing, ratings.
+
+Every intake point (widget socket, connectors, API) and every operator surface (inbox
+socket, API) calls these; nothing else saves a message or a session. A message is
+committed before it is acknowledged or pushed: frames leave through
+``contactcenter.realtime`` after commit, events through ``contactcenter.events``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from contactcenter import events, realtime
+from contactcenter.api_common import StateConflict
+from crm import services as crm_services
+from crm.models import ChannelType
+from inbox import payloads
+from inbox.models import (
+    Channel,
+    CloseReason,
+    Dialog,
+    Message,
+    SenderType,
+    Session,
+    SessionStatus,
+    WidgetVisitor,
+)
+
+MAX_TEXT = 10_000
+
+
+class MessageRejected(ValueError):
+    """Input a sender must correct (empty or too long text...); ``code`` names it."""
+
+    def __init__(self, code: str, detail: str) -> None:
+        super().__init__(detail)
+        self.code = code
+        self.detail = detail
+
+
+@dataclass(frozen=True, slots=True)
+class Stored:
+    """A message as stored: ``created`` is False for a repeat of a known ``client_id``."""
+
+    message: Message
+    created: bool
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+# --- visitors ---------------------------------------------------------------------------
+
+
+@transaction.atomic
+def widget_visitor_create(
+    *, channel: Channel, name: str = "", email: str = "", phone: str = "", page_url: str = ""
+) -> tuple[WidgetVisitor, str]:
+    """A new visitor of a widget channel with its contact and dialog. Returns the visitor
+    and its token (256 random bits), which is shown this once and stored hashed."""
+    token = secrets.token_urlsafe(32)
+    external_id = f"{channel.pk}:{uuid.uuid4().hex}"
+    contact = crm_services.contact_create(
+        name=name,
+        email=email,
+        phone=phone,
+        identities=[{"channel_type": ChannelType.WIDGET, "external_id": external_id}],
+    )
+    identity = contact.identities.get()
+    dialog = Dialog.objects.create(channel=channel, contact=contact, identity=identity)
+    visitor = WidgetVisitor.objects.create(
+        channel=channel, dialog=dialog, token_hash=token_hash(token), page_url=page_url
+    )
+    return visitor, token
+
+
+# --- incoming ---------------------------------------------------------------------------
+
+
+def _clean_text(text: Any) -> str:
+    if not isinstance(text, str) or not text.strip():
+        raise MessageRejected("empty", _("Write a message of 1 to 10,000 characters."))
+    if len(text) > MAX_TEXT:
+        raise MessageRejected(
+            "too_long", _("The message is longer than 10,000 characters; shorten or split it.")
+        )
+    return text
+
+
+def _clean_client_id(client_id: Any) -> str | None:
+    if client_id in (None, ""):
+        return None
+    if not isinstance(client_id, str) or len(client_id) > 64:
+        raise MessageRejected("bad_client_id", _("client_id is a string of up to 64 characters."))
+    return client_id
+
+
+def contact_message_receive(
+    *, dialog_id: int, text: Any, client_id: Any = None, sender_name: str = ""
+) -> Stored:
+    """Stores a message from the dialog's contact, opening a session when none is open.
+    A repeat with a known ``client_id`` stores nothing and returns the first one."""
+    text = _clean_text(text)
+    client_id = _clean_client_id(client_id)
+    try:
+        with transaction.atomic():
+            return _contact_message_store(dialog_id, text, client_id, sender_name)
+    except IntegrityError:
+        # a concurrent repeat of the same client_id won the insert
+        existing = _known(dialog_id, client_id)
+        if existing is None:
+            raise
+        return Stored(existing, created=False)
+
+
+def _known(dialog_id: int, client_id: str | None) -> Message | None:
+    if client_id is None:
+        return None
+    return Message.objects.filter(dialog_id=dialog_id, client_id=client_id).first()
+
+
+def _contact_message_store(
+    dialog_id: int, text: str, client_id: str | None, sender_name: str
+) -> Stored:
+    # The dialog row lock serializes the writes of one conversation, so its session is
+    # opened once and its messages keep their order.
+    dialog = (
+        Dialog.objects.select_for_update().select_related("contact", "channel").get(pk=dialog_id)
+    )
+    existing = _known(dialog_id, client_id)
+    if existing is not None:
+        return Stored(existing, created=False)
+    now = timezone.now()
+    session = _open_session(dialog, now)
+    message = Message.objects.create(
+        dialog=dialog,
+        session=session,
+        sender_type=SenderType.CONTACT,
+        sender_name=sender_name or dialog.contact.name,
+        text=text,
+        client_id=client_id,
+    )
+    Dialog.objects.filter(pk=dialog.pk).update(last_message_at=message.created_at)
+    Session.objects.filter(pk=session.pk).update(last_contact_message_at=message.created_at)
+    session.last_contact_message_at = message.created_at
+    events.emit(
+        events.MessageReceived(
+            message_id=message.pk,
+            session_id=session.pk,
+            dialog_id=dialog.pk,
+            sender_type=SenderType.CONTACT,
+        )
+    )
+    _push_to_staff(session, {"type": "message.created", "message": payloads.message(message)})
+    return Stored(message, created=True)
+
+
+def _open_session(dialog: Dialog, now: Any) -> Session:
+    """The dialog's open session, or a new one queued for the channel's default group
+    (routing takes it from there on ``SessionOpened``)."""
+    session = Session.objects.filter(dialog=dialog).exclude(status=SessionStatus.CLOSED).first()
+    if session is not None:
+        return session
+    previous = Session.objects.filter(dialog=dialog).order_by("-id").first()
+    session = Session.objects.create(
+        dialog=dialog,
+        group_id=dialog.channel.default_group_id,
+        status=SessionStatus.QUEUED,
+        queued_at=now,
+        previous_session=previous,
+        priority=previous.priority if previous is not None else 0,
+    )
+    events.emit(
+        events.SessionOpened(
+            session_id=session.pk, dialog_id=dialog.pk, channel_id=dialog.channel_id
+        )
+    )
+    return session
+
+
+# --- outgoing ---------------------------------------------------------------------------
+
+
+def operator_message_send(
+    *, session_id: int, user: Any, text: Any, client_id: Any = None
+) -> Stored:
+    """Stores an operator's reply in their active session and pushes it to the contact.
+    ``StateConflict`` when the session is not theirs or not active."""
+    text = _clean_text(text)
+    client_id = _clean_client_id(client_id)
+    try:
+        with transaction.atomic():
+            session = (
+                Session.objects.select_for_update()
+                .select_related("operator", "operator__user")
+                .get(pk=session_id)
+            )
+            existing = _known(session.dialog_id, client_id)
+            if existing is not None:
+                return Stored(existing, created=False)
+            operator = session.operator
+            if (
+                session.status != SessionStatus.ACTIVE
+                or operator is None
+                or operator.user_id != user.pk
+            ):
+                raise StateConflict(_("This chat is not yours or is already closed."))
+            message = Message.objects.create(
+                dialog_id=session.dialog_id,
+                session=session,
+                sender_type=SenderType.OPERATOR,
+                sender_name=operator.name,
+                sender_user=user,
+                text=text,
+                client_id=client_id,
+            )
+            _after_reply(session, message)
+            return Stored(message, created=True)
+    except IntegrityError:
+        existing = _known(
+            Session.objects.values_list("dialog_id", flat=True).get(pk=session_id), client_id
+        )
+        if existing is None:
+            raise
+        return Stored(existing, created=False)
+
+
+def _after_reply(session: Session, message: Message) -> None:
+    Dialog.objects.filter(pk=session.dialog_id).update(last_message_at=message.created_at)
+    updates: dict[str, Any] = {"operator_read_message_id": message.pk}
+    if session.first_response_at is None:
+        updates["first_response_at"] = message.created_at
+    Session.objects.filter(pk=session.pk).update(**updates)
+    frame = payloads.message(message)
+    realtime.broadcast(
+        realtime.dialog_group(session.dialog_id), {"type": "message", "message": frame}
+    )
+    _push_to_staff(session, {"type": "message.created", "message": frame})
+    events.emit(
+        events.MessageReceived(
+            message_id=message.pk,
+            session_id=session.pk,
+            dialog_id=session.dialog_id,
+            sender_type=message.sender_type,
+        )
+    )
+
+
+def system_message_send(*, session: Session, text: str, internal: bool = False) -> Message:
+    """A notice from the product itself (offline message, transfer note...). Internal
+    ones are for operators only."""
+    message = Message.objects.create(
+        dialog_id=session.dialog_id,
+        session=session,
+        sender_type=SenderType.SYSTEM,
+        text=text,
+        internal=internal,
+    )
+    frame = payloads.message(message)
+    if not internal:
+        realtime.broadcast(
+            realtime.dialog_group(session.dialog_id), {"type": "message", "message": frame}
+        )
+    _push_to_staff(session, {"type": "message.created", "message": frame})
+    return message
+
+
+def _push_to_staff(session: Session, frame: dict[str, Any]) -> None:
+    groups = []
+    if session.operator_id:
+        groups.append(realtime.operator_group(session.operator_id))
+    if session.group_id:
+        groups.append(realtime.supervisor_group(session.group_id))
+        if session.status == SessionStatus.QUEUED:
+            groups.append(realtime.queue_group(session.group_id))
+    realtime.broadcast_many(groups, frame)
+
+
+# --- sessions ---------------------------------------------------------------------------
+
+
+@transaction.atomic
+def session_close(*, session_id: int, reason: str = CloseReason.RESOLVED) -> Session:
+    """Closes an open session. ``StateConflict`` when it is already closed."""
+    session = Session.objects.select_for_update().get(pk=session_id)
+    if session.status == SessionStatus.CLOSED:
+        raise StateConflict(_("This chat is already closed."))
+    session.status = SessionStatus.CLOSED
+    session.close_reason = reason
+    session.closed_at = timezone.now()
+    session.save(update_fields=["status", "close_reason", "closed_at"])
+    realtime.broadcast(
+        realtime.dialog_group(session.dialog_id), {"type": "session.closed", "reason": reason}
+    )
+    _push_to_staff(session, {"type": "session.updated", "session": payloads.session(session)})
+    events.emit(
+        events.SessionClosed(session_id=session.pk, dialog_id=session.dialog_id, reason=reason)
+    )
+    return session
+
+
+@transaction.atomic
+def session_rate(*, dialog_id: int, score: Any, comment: Any = "") -> Session:
+    """The contact rates the last closed session of their dialog (a new score replaces
+    an earlier one)."""
+    if not isinstance(score, int) or isinstance(score, bool) or not 1 <= score <= 5:
+        raise MessageRejected("bad_score", _("A rating is a whole number from 1 to 5."))
+    if not isinstance(comment, str) or len(comment) > 2000:
+        raise MessageRejected("bad_comment", _("A comment is text of up to 2,000 characters."))
+    session = (
+        Session.objects.select_for_update()
+        .filter(dialog_id=dialog_id, status=SessionStatus.CLOSED)
+        .order_by("-closed_at", "-id")
+        .first()
+    )
+    if session is None:
+        raise MessageRejected("nothing_to_rate", _("There is no finished chat to rate yet."))
+    session.rating, session.rating_comment, session.rated_at = score, comment, timezone.now()
+    session.save(update_fields=["rating", "rating_comment", "rated_at"])
+    return session
+
+
+def session_mark_read(*, session_id: int, message_id: int) -> None:
+    Session.objects.filter(pk=session_id, operator_read_message_id__lt=message_id).update(
+        operator_read_message_id=message_id
+    )
