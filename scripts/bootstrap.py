@@ -23,13 +23,26 @@ def say(text: str) -> None:
     print(f"==> {text}", flush=True)
 
 
+def _has_pip() -> bool:
+    """A venv whose creation was interrupted has a python but no pip."""
+    return any(VENV.glob("lib*/python3*/site-packages/pip")) or any(
+        VENV.glob("Lib/site-packages/pip")
+    )
+
+
 def ensure_venv(extras: tuple[str, ...] = ()) -> Path:
     """Create .venv and install the project (with ``extras``); return its python."""
-    if sys.version_info < (3, 11):
+    if sys.version_info < (3, 11):  # noqa: UP036 (this runs under whatever python3 is)
         sys.exit("Python 3.11 or newer is needed; this is " + sys.version.split()[0])
-    if not PYTHON.exists():
+    if not PYTHON.exists() or not _has_pip():
         say(f"creating the virtual environment in {VENV}")
-        venv.EnvBuilder(with_pip=True, clear=False).create(VENV)
+        try:
+            venv.EnvBuilder(with_pip=True, clear=False).create(VENV)
+        except (OSError, subprocess.CalledProcessError) as error:
+            sys.exit(
+                f"Could not create {VENV} ({error}). This Python lacks venv or ensurepip; "
+                "on Debian or Ubuntu install the python3-venv package, then run this again."
+            )
     spec = f".[{','.join(extras)}]" if extras else "."
     digest = hashlib.sha256((ROOT / "pyproject.toml").read_bytes() + spec.encode()).hexdigest()
     stamp = VENV / ".installed"
