@@ -59,6 +59,8 @@ ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 NO_TESTS_COLLECTED = 5
 
+RUN_SECRET_KEY = secrets.token_urlsafe(64)
+
 
 @dataclass
 class Result:
@@ -162,6 +164,9 @@ class Runner:
 
 def base_env() -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k not in PROJECT_VARS}
+    # Without it every test process would read (or, in a fresh clone, race to create)
+    # the development key under var/.
+    env["SECRET_KEY"] = RUN_SECRET_KEY
     env["PYTHONUNBUFFERED"] = "1"
     env["PATH"] = f"{BIN}{os.pathsep}{env.get('PATH', '')}"
     return env

@@ -1,0 +1,136 @@
+"""The database is the real PostgreSQL, migrated, and its constraints hold under races."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+
+import pytest
+from django.db import IntegrityError, connection, connections, transaction
+from django.db.migrations.executor import MigrationExecutor
+
+from inbox.models import Message, SenderType, Session, SessionStatus
+from tests import factories
+from tests.real.support import real
+
+pytestmark = real
+
+RACERS = 8
+
+
+def race(action: Callable[[int], object]) -> list[str]:
+    """Run ``action(i)`` in RACERS threads at once, each in its own transaction on its own
+    connection; each holds its transaction open a moment after writing, so the others'
+    writes meet it in flight. Returns "ok", "conflict" or the error, per thread."""
+    start = threading.Barrier(RACERS, timeout=30)
+    outcomes = ["not run"] * RACERS
+
+    def run(i: int) -> None:
+        try:
+            start.wait()
+            with transaction.atomic():
+                action(i)
+                with connection.cursor() as cursor:
+                    cursor.execute("SELECT pg_sleep(0.05)")
+            outcomes[i] = "ok"
+        except IntegrityError:
+            outcomes[i] = "conflict"
+        except Exception as error:
+            outcomes[i] = repr(error)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(RACERS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert not any(t.is_alive() for t in threads), "a racer hung"
+    return outcomes
+
+
+@pytest.mark.django_db
+def test_the_database_is_postgresql_with_every_migration_applied() -> None:
+    assert connection.vendor == "postgresql"
+    assert connection.pg_version >= 130000
+
+    executor = MigrationExecutor(connection)
+    assert executor.migration_plan(executor.loader.graph.leaf_nodes()) == []
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT indexname, indexdef FROM pg_indexes WHERE indexname = ANY(%s)",
+            [["one_open_session_per_dialog", "message_client_id_unique_in_dialog"]],
+        )
+        indexes = dict(cursor.fetchall())
+    assert set(indexes) == {"one_open_session_per_dialog", "message_client_id_unique_in_dialog"}
+    for definition in indexes.values():
+        assert definition.startswith("CREATE UNIQUE INDEX")
+        assert " WHERE " in definition  # partial: closed sessions, null client ids are free
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_openings_leave_one_open_session_per_dialog() -> None:
+    dialog = factories.DialogFactory()
+
+    outcomes = race(
+        lambda i: Session.objects.create(
+            dialog=dialog, group=dialog.channel.default_group, status=SessionStatus.QUEUED
+        )
+    )
+
+    assert sorted(outcomes) == ["conflict"] * (RACERS - 1) + ["ok"]
+    assert Session.objects.filter(dialog=dialog).exclude(status=SessionStatus.CLOSED).count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_closed_sessions_do_not_count_against_the_one_open_session() -> None:
+    dialog = factories.DialogFactory()
+
+    outcomes = race(
+        lambda i: Session.objects.create(
+            dialog=dialog, status=SessionStatus.CLOSED, close_reason="resolved"
+        )
+    )
+
+    assert outcomes == ["ok"] * RACERS
+    assert Session.objects.filter(dialog=dialog).count() == RACERS
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_repeats_of_a_client_id_store_one_message() -> None:
+    session = factories.SessionFactory()
+
+    def store(i: int) -> None:
+        Message.objects.create(
+            dialog_id=session.dialog_id,
+            session=session,
+            sender_type=SenderType.CONTACT,
+            text=f"attempt {i}",
+            client_id="client-1",
+        )
+
+    outcomes = race(store)
+
+    assert sorted(outcomes) == ["conflict"] * (RACERS - 1) + ["ok"]
+    assert Message.objects.filter(dialog_id=session.dialog_id, client_id="client-1").count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_messages_without_a_client_id_or_with_distinct_ones_all_store() -> None:
+    session = factories.SessionFactory()
+
+    def store(i: int) -> None:
+        for client_id in (None, f"client-{i}"):
+            Message.objects.create(
+                dialog_id=session.dialog_id,
+                session=session,
+                sender_type=SenderType.CONTACT,
+                text="hi",
+                client_id=client_id,
+            )
+
+    outcomes = race(store)
+
+    assert outcomes == ["ok"] * RACERS
+    assert Message.objects.filter(dialog_id=session.dialog_id).count() == 2 * RACERS
