@@ -96,6 +96,24 @@ class SessionClosed(Event):
     reason: str
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SessionRerouted(Event):
+    """A waiting session changed its group (the contact picked a topic)."""
+
+    session_id: int
+    group_id: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ButtonPressed(Event):
+    """The contact pressed a bot button (bots answer it)."""
+
+    dialog_id: int
+    session_id: int | None
+    node: int
+    button: int
+
+
 # --- routing ----------------------------------------------------------------------------
 
 

@@ -54,6 +54,11 @@ def _send_each(groups: list[str], frame: dict[str, Any]) -> None:
         send_now(group, frame)
 
 
+async def send_async(layer: Any, group: str, frame: dict[str, Any]) -> None:
+    """From async code (a consumer) where no transaction is involved, e.g. typing."""
+    await layer.group_send(group, {"type": EVENT_TYPE, "frame": frame})
+
+
 def send_now(group: str, frame: dict[str, Any]) -> None:
     """Send at once. A broken layer is logged, never raised into the write that caused
     the frame: the database is the record and clients catch up with ``sync``."""

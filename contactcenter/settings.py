@@ -290,3 +290,21 @@ LOGGING = {
 
 # How long an operator whose last socket closed stays available for routing.
 OPERATOR_PRESENCE_GRACE_S = env.int("OPERATOR_PRESENCE_GRACE_S", default=30)
+# Files customers and operators may attach to messages.
+ATTACHMENT_MAX_BYTES = env.int("ATTACHMENT_MAX_BYTES", default=10 * 1024 * 1024)
+ATTACHMENT_TYPES = env.list(
+    "ATTACHMENT_TYPES",
+    default=[
+        "image/png",
+        "image/jpeg",
+        "image/gif",
+        "image/webp",
+        "application/pdf",
+        "text/plain",
+        "application/zip",
+        "application/msword",
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        "application/vnd.ms-excel",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    ],
+)

@@ -27,6 +27,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
     path("inbox/", include("inbox.urls")),
+    path("widget/", include("inbox.widget_urls")),
 ]
 
 if settings.DEBUG:

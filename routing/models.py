@@ -62,6 +62,9 @@ class Operator(models.Model):
         blank=True,
         help_text=_("Set while the operator has the inbox open."),
     )
+    open_sockets = models.PositiveIntegerField(
+        _("open inbox connections"), default=0, editable=False
+    )
     last_seen_at = models.DateTimeField(_("last seen"), null=True, blank=True)
     last_assigned_at = models.DateTimeField(_("last assignment"), null=True, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)

@@ -15,7 +15,7 @@ from typing import Any
 from django.db.models import Count, Prefetch, Q, QuerySet
 
 from contactcenter import roles
-from inbox.models import Channel, SessionStatus
+from inbox.models import Channel, Session, SessionStatus
 from routing.models import Group, GroupMembership, Operator, Topic
 
 
@@ -80,4 +80,29 @@ def channel_list(*, user: Any) -> QuerySet[Channel]:
         return Channel.objects.none()
     return Channel.objects.select_related("default_group").prefetch_related(
         Prefetch("topics", queryset=Topic.objects.order_by("position", "id"))
+    )
+
+
+def operator_socket_info(*, user: Any) -> dict[str, Any] | None:
+    """What an inbox socket needs on connect: the operator, the groups whose queues they
+    watch and the groups they supervise. None when the user is no operator."""
+    operator = Operator.objects.filter(user=user).select_related("user").first()
+    if operator is None:
+        return None
+    return {
+        "operator": {"id": operator.pk, "status": operator.status, "name": operator.name},
+        "groups": list(operator.memberships.values_list("group_id", flat=True)),
+        "supervised": list(operator.supervisor_of.values_list("pk", flat=True)),
+    }
+
+
+def session_dialog_of_operator(*, session_id: Any, operator_id: int) -> int | None:
+    """The dialog of an open session the operator holds, else None."""
+    if not isinstance(session_id, int) or isinstance(session_id, bool):
+        return None
+    return (
+        Session.objects.filter(pk=session_id, operator_id=operator_id)
+        .exclude(status=SessionStatus.CLOSED)
+        .values_list("dialog_id", flat=True)
+        .first()
     )

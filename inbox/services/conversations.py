@@ -165,16 +165,17 @@ def _contact_message_store(
     return Stored(message, created=True)
 
 
-def _open_session(dialog: Dialog, now: Any) -> Session:
-    """The dialog's open session, or a new one queued for the channel's default group
-    (routing takes it from there on ``SessionOpened``)."""
+def _open_session(dialog: Dialog, now: Any, *, topic: Any = None) -> Session:
+    """The dialog's open session, or a new one queued for the topic's group or else the
+    channel's default group (routing takes it from there on ``SessionOpened``)."""
     session = Session.objects.filter(dialog=dialog).exclude(status=SessionStatus.CLOSED).first()
     if session is not None:
         return session
     previous = Session.objects.filter(dialog=dialog).order_by("-id").first()
     session = Session.objects.create(
         dialog=dialog,
-        group_id=dialog.channel.default_group_id,
+        topic=topic,
+        group_id=topic.group_id if topic is not None else dialog.channel.default_group_id,
         status=SessionStatus.QUEUED,
         queued_at=now,
         previous_session=previous,
@@ -203,8 +204,11 @@ def operator_message_send(
             session = (
                 Session.objects.select_for_update()
                 .select_related("operator", "operator__user")
-                .get(pk=session_id)
+                .filter(pk=session_id)
+                .first()
             )
+            if session is None:
+                raise StateConflict(_("This chat is not yours or is already closed."))
             existing = _known(session.dialog_id, client_id)
             if existing is not None:
                 return Stored(existing, created=False)
@@ -287,6 +291,45 @@ def _push_to_staff(session: Session, frame: dict[str, Any]) -> None:
 
 
 # --- sessions ---------------------------------------------------------------------------
+
+
+@transaction.atomic
+def session_topic_choose(*, dialog_id: int, topic_id: Any) -> Session:
+    """The contact picks one of the channel's topics: a new session opens for the topic's
+    group, or the waiting one moves there. Once an operator has it, the topic stays."""
+    dialog = Dialog.objects.select_for_update().select_related("channel").get(pk=dialog_id)
+    topic = None
+    if isinstance(topic_id, int) and not isinstance(topic_id, bool):
+        topic = dialog.channel.topics.filter(pk=topic_id).first()  # routing.Topic
+    if topic is None:
+        raise MessageRejected("bad_topic", _("Choose one of the offered topics."))
+    session = Session.objects.filter(dialog=dialog).exclude(status=SessionStatus.CLOSED).first()
+    if session is None:
+        return _open_session(dialog, timezone.now(), topic=topic)
+    if session.status == SessionStatus.ACTIVE:
+        raise MessageRejected(
+            "topic_locked", _("An operator is already with you; just write your question.")
+        )
+    if session.topic_id != topic.pk:
+        session.topic, session.group_id = topic, topic.group_id
+        session.save(update_fields=["topic", "group"])
+        events.emit(events.SessionRerouted(session_id=session.pk, group_id=topic.group_id))
+    return session
+
+
+def button_press(*, dialog_id: int, node: Any, button: Any) -> None:
+    """Hands a pressed bot button to the bots (``ButtonPressed``)."""
+    if not all(isinstance(v, int) and not isinstance(v, bool) for v in (node, button)):
+        raise MessageRejected("bad_button", _("node and button are numbers."))
+    session_id = (
+        Session.objects.filter(dialog_id=dialog_id)
+        .exclude(status=SessionStatus.CLOSED)
+        .values_list("id", flat=True)
+        .first()
+    )
+    events.emit(
+        events.ButtonPressed(dialog_id=dialog_id, session_id=session_id, node=node, button=button)
+    )
 
 
 @transaction.atomic

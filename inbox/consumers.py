@@ -1,0 +1,204 @@
+"""The widget socket: ``/ws/widget/<channel key>/?token=<visitor token>``.
+
+Thin by design: it authenticates from the scope, joins the dialog's group, turns group
+events into frames and hands every client event to one service. The database is the
+record: a message is acknowledged only once committed, and ``sync`` replays what a
+client missed.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from typing import Any
+from urllib.parse import parse_qs
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncWebsocketConsumer
+
+from contactcenter import realtime
+from inbox import selectors, services
+
+logger = logging.getLogger(__name__)
+
+CLOSE_BAD_TOKEN = 4401
+CLOSE_FORBIDDEN_ORIGIN = 4403
+CLOSE_UNKNOWN_CHANNEL = 4404
+CLOSE_FLOOD = 4429
+MAX_FRAME = 64 * 1024
+
+
+class TokenBucket:
+    """At most ``rate`` events a second on average, ``burst`` at once."""
+
+    def __init__(self, rate: float, burst: float) -> None:
+        self.rate, self.burst = rate, burst
+        self.tokens, self.at = burst, time.monotonic()
+
+    def take(self) -> bool:
+        now = time.monotonic()
+        self.tokens = min(self.burst, self.tokens + (now - self.at) * self.rate)
+        self.at = now
+        if self.tokens >= 1:
+            self.tokens -= 1
+            return True
+        return False
+
+
+def header(scope: dict[str, Any], name: bytes) -> str | None:
+    for key, value in scope.get("headers", []):
+        if key == name:
+            return value.decode("latin-1")
+    return None
+
+
+class WidgetConsumer(AsyncWebsocketConsumer):
+    dialog_id: int
+    visitor_id: int
+
+    async def connect(self) -> None:
+        await self.accept()
+        key = self.scope["url_route"]["kwargs"]["key"]
+        query = parse_qs(self.scope.get("query_string", b"").decode("latin-1"))
+        token = (query.get("token") or [""])[0]
+        try:
+            visitor = await database_sync_to_async(selectors.widget_visitor_authenticate)(
+                key=key, token=token, origin=header(self.scope, b"origin")
+            )
+        except selectors.ChannelUnknown:
+            await self.close(CLOSE_UNKNOWN_CHANNEL)
+            return
+        except selectors.OriginRefused:
+            await self.close(CLOSE_FORBIDDEN_ORIGIN)
+            return
+        except selectors.VisitorUnknown:
+            await self.close(CLOSE_BAD_TOKEN)
+            return
+        self.dialog_id, self.visitor_id = visitor.dialog_id, visitor.pk
+        self.channel_obj = visitor.channel
+        self.group = realtime.dialog_group(self.dialog_id)
+        self.limiter = TokenBucket(rate=5, burst=20)
+        self.refused = 0
+        self.last_typing = 0.0
+        await self.channel_layer.group_add(self.group, self.channel_name)
+        welcome, topics = await database_sync_to_async(self._welcome)()
+        await self.send_frame(welcome)
+        if topics:
+            await self.send_frame({"type": "topics", "topics": topics})
+
+    def _welcome(self) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+        welcome = selectors.widget_welcome(dialog_id=self.dialog_id)
+        topics = []
+        if welcome["session"] is None:
+            topics = selectors.widget_topics(channel=self.channel_obj)
+        return welcome, topics
+
+    async def disconnect(self, code: int) -> None:
+        if hasattr(self, "group"):
+            await self.channel_layer.group_discard(self.group, self.channel_name)
+
+    async def send_frame(self, frame: dict[str, Any]) -> None:
+        await self.send(text_data=json.dumps(frame, ensure_ascii=False))
+
+    async def error(self, code: str, detail: str, **extra: Any) -> None:
+        await self.send_frame({"type": "error", "code": code, "detail": detail, **extra})
+
+    # --- client events ---------------------------------------------------------------
+
+    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
+        if not hasattr(self, "dialog_id"):
+            return
+        if not self.limiter.take():
+            self.refused += 1
+            if self.refused > 50:
+                await self.close(CLOSE_FLOOD)
+                return
+            await self.error("rate_limited", "Too many events; slow down.")
+            return
+        if text_data is None or len(text_data) > MAX_FRAME:
+            await self.error("bad_frame", "Send JSON text frames of up to 64 KB.")
+            return
+        try:
+            event = json.loads(text_data)
+        except ValueError:
+            await self.error("bad_json", "The frame is not valid JSON.")
+            return
+        kind = event.get("type") if isinstance(event, dict) else None
+        handler = self.handlers.get(kind) if isinstance(kind, str) else None
+        if handler is None:
+            await self.error("unknown_type", "Unknown event type.")
+            return
+        try:
+            await handler(self, event)
+        except services.MessageRejected as refused:
+            extra = {"client_id": event.get("client_id")} if kind == "message" else {}
+            await self.error(refused.code, refused.detail, **extra)
+
+    async def on_message(self, event: dict[str, Any]) -> None:
+        stored = await database_sync_to_async(services.contact_message_receive)(
+            dialog_id=self.dialog_id, text=event.get("text"), client_id=event.get("client_id")
+        )
+        await self.send_frame(
+            {"type": "ack", "client_id": stored.message.client_id, "id": stored.message.pk}
+        )
+
+    async def on_typing(self, event: dict[str, Any]) -> None:
+        now = time.monotonic()
+        if now - self.last_typing < 1.5:
+            return
+        self.last_typing = now
+        groups = await database_sync_to_async(selectors.dialog_staff_groups)(
+            dialog_id=self.dialog_id
+        )
+        session_id = await database_sync_to_async(selectors.open_session_id)(
+            dialog_id=self.dialog_id
+        )
+        for group in groups:
+            await realtime.send_async(
+                self.channel_layer, group, {"type": "typing", "session": session_id}
+            )
+
+    async def on_topic(self, event: dict[str, Any]) -> None:
+        await database_sync_to_async(services.session_topic_choose)(
+            dialog_id=self.dialog_id, topic_id=event.get("topic")
+        )
+
+    async def on_button(self, event: dict[str, Any]) -> None:
+        await database_sync_to_async(services.button_press)(
+            dialog_id=self.dialog_id, node=event.get("node"), button=event.get("button")
+        )
+
+    async def on_sync(self, event: dict[str, Any]) -> None:
+        after = event.get("after", 0)
+        if not isinstance(after, int) or isinstance(after, bool) or after < 0:
+            raise services.MessageRejected("bad_after", "after is a message id (0 for all).")
+        while True:
+            page = await database_sync_to_async(selectors.dialog_messages_after)(
+                dialog_id=self.dialog_id, after_id=after, for_contact=True
+            )
+            for message in page:
+                await self.send_frame({"type": "message", "message": message})
+            if len(page) < selectors.SYNC_PAGE:
+                return
+            after = page[-1]["id"]
+
+    async def on_rating(self, event: dict[str, Any]) -> None:
+        await database_sync_to_async(services.session_rate)(
+            dialog_id=self.dialog_id, score=event.get("score"), comment=event.get("comment", "")
+        )
+        await self.send_frame({"type": "rating.saved"})
+
+    handlers = {
+        "message": on_message,
+        "typing": on_typing,
+        "topic": on_topic,
+        "button": on_button,
+        "sync": on_sync,
+        "rating": on_rating,
+    }
+
+    # --- group events ----------------------------------------------------------------
+
+    async def rt_event(self, event: dict[str, Any]) -> None:
+        await self.send_frame(event["frame"])

@@ -1,0 +1,157 @@
+"""The operator socket: ``/ws/operator/``, authenticated by the Django session cookie or
+an ``Authorization: Token <key>`` header (see ``contactcenter.socket_auth``).
+
+While at least one socket is open and the status is online, the operator is available
+for routing. Frames come from the groups named in ``contactcenter.realtime``; client
+events go to one service each.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncWebsocketConsumer
+from django.core.exceptions import ValidationError
+
+from contactcenter import realtime
+from contactcenter.api_common import StateConflict
+from inbox import services as inbox_services
+from inbox.consumers import MAX_FRAME, TokenBucket
+from routing import selectors, services
+
+CLOSE_UNAUTHENTICATED = 4401
+CLOSE_NOT_OPERATOR = 4403
+CLOSE_FLOOD = 4429
+HEARTBEAT_EVERY_S = 20
+
+
+class OperatorConsumer(AsyncWebsocketConsumer):
+    operator_id: int
+
+    async def connect(self) -> None:
+        await self.accept()
+        user = self.scope.get("user")
+        if user is None or not user.is_authenticated:
+            await self.close(CLOSE_UNAUTHENTICATED)
+            return
+        info = await database_sync_to_async(selectors.operator_socket_info)(user=user)
+        if info is None:
+            await self.close(CLOSE_NOT_OPERATOR)
+            return
+        self.user = user
+        self.operator_id = info["operator"]["id"]
+        self.groups_joined = [
+            realtime.operator_group(self.operator_id),
+            *(realtime.queue_group(g) for g in info["groups"]),
+            *(realtime.supervisor_group(g) for g in info["supervised"]),
+        ]
+        for group in self.groups_joined:
+            await self.channel_layer.group_add(group, self.channel_name)
+        self.limiter = TokenBucket(rate=10, burst=40)
+        self.refused = 0
+        self.last_beat = time.monotonic()
+        operator = await database_sync_to_async(services.operator_socket_open)(
+            operator_id=self.operator_id
+        )
+        await self.send_frame(
+            {"type": "hello", "operator": {**info["operator"], "status": operator.status}}
+        )
+
+    async def disconnect(self, code: int) -> None:
+        if not hasattr(self, "operator_id"):
+            return
+        for group in self.groups_joined:
+            await self.channel_layer.group_discard(group, self.channel_name)
+        await database_sync_to_async(services.operator_socket_close)(operator_id=self.operator_id)
+
+    async def send_frame(self, frame: dict[str, Any]) -> None:
+        await self.send(text_data=json.dumps(frame, ensure_ascii=False))
+
+    async def error(self, code: str, detail: str, **extra: Any) -> None:
+        await self.send_frame({"type": "error", "code": code, "detail": detail, **extra})
+
+    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
+        if not hasattr(self, "operator_id"):
+            return
+        if not self.limiter.take():
+            self.refused += 1
+            if self.refused > 100:
+                await self.close(CLOSE_FLOOD)
+            else:
+                await self.error("rate_limited", "Too many events; slow down.")
+            return
+        if text_data is None or len(text_data) > MAX_FRAME:
+            await self.error("bad_frame", "Send JSON text frames of up to 64 KB.")
+            return
+        try:
+            event = json.loads(text_data)
+        except ValueError:
+            await self.error("bad_json", "The frame is not valid JSON.")
+            return
+        kind = event.get("type") if isinstance(event, dict) else None
+        handler = self.handlers.get(kind) if isinstance(kind, str) else None
+        if handler is None:
+            await self.error("unknown_type", "Unknown event type.")
+            return
+        extra = {"client_id": event.get("client_id")} if kind == "message" else {}
+        try:
+            await handler(self, event)
+        except inbox_services.MessageRejected as refused:
+            await self.error(refused.code, refused.detail, **extra)
+        except StateConflict as conflict:
+            await self.error("conflict", conflict.message, **extra)
+        except ValidationError as invalid:
+            await self.error("invalid", " ".join(invalid.messages), **extra)
+
+    async def on_message(self, event: dict[str, Any]) -> None:
+        session_id = event.get("session")
+        if not isinstance(session_id, int) or isinstance(session_id, bool):
+            raise inbox_services.MessageRejected("bad_session", "session is a session id.")
+        stored = await database_sync_to_async(inbox_services.operator_message_send)(
+            session_id=session_id,
+            user=self.user,
+            text=event.get("text"),
+            client_id=event.get("client_id"),
+        )
+        await self.send_frame(
+            {"type": "ack", "client_id": stored.message.client_id, "id": stored.message.pk}
+        )
+
+    async def on_typing(self, event: dict[str, Any]) -> None:
+        dialog_id = await database_sync_to_async(selectors.session_dialog_of_operator)(
+            session_id=event.get("session"), operator_id=self.operator_id
+        )
+        if dialog_id is not None:
+            await realtime.send_async(
+                self.channel_layer,
+                realtime.dialog_group(dialog_id),
+                {"type": "typing", "sender_type": "operator"},
+            )
+
+    async def on_status(self, event: dict[str, Any]) -> None:
+        operator = await database_sync_to_async(self._status_set)(event.get("status"))
+        await self.send_frame({"type": "status", "status": operator.status})
+
+    def _status_set(self, status: Any) -> Any:
+        operator = selectors.operator_get_for_user(user=self.user)
+        return services.operator_status_set(operator=operator, status=status)
+
+    async def on_ping(self, event: dict[str, Any]) -> None:
+        now = time.monotonic()
+        if now - self.last_beat >= HEARTBEAT_EVERY_S / 2:
+            self.last_beat = now
+            await database_sync_to_async(services.operator_heartbeat)(operator_id=self.operator_id)
+        await self.send_frame({"type": "pong"})
+
+    handlers = {
+        "message": on_message,
+        "typing": on_typing,
+        "status": on_status,
+        "ping": on_ping,
+    }
+
+    async def rt_event(self, event: dict[str, Any]) -> None:
+        await self.send_frame(event["frame"])
