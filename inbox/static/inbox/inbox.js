@@ -510,7 +510,7 @@
     const BOOT = Object.assign({ api_base: '/api/v1/', socket_path: '/ws/operator/', language: 'en' }, readJson('inbox-bootstrap'));
     const T = Object.assign({}, DEFAULTS, readJson('inbox-strings'));
     const LANG = baseLang(BOOT.language);
-    const LOGIN_URL = '/login/?next=' + encodeURIComponent('/inbox/');
+    const LOGIN_URL = '/login/?next=/inbox/';
 
     /* ---------------------------------------------------------------- DOM helpers */
 
@@ -625,7 +625,10 @@
       if (err && err.status === 401) return;
       if (!(err instanceof ApiError)) { toast(T.err_server, 'error'); if (win.console) win.console.error(err); return; }
       toast(errorText(err, action), 'error');
-      if (err && (err.status === 404 || err.status === 409)) resync();
+      // an action refused because the page was stale: refresh what it shows (never for a
+      // failed load itself, or a missing object would reload forever)
+      const isLoad = action === 'load' || action === 'open' || action === 'contact';
+      if (!isLoad && err && (err.status === 404 || err.status === 409)) resync();
     }
 
     /* ---------------------------------------------------------------- toasts */
