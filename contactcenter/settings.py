@@ -245,7 +245,11 @@ SPECTACULAR_SETTINGS = {
     "SCHEMA_PATH_PREFIX": "/api/v1/",
     "COMPONENT_SPLIT_REQUEST": True,
     # channel `type` and identity `channel_type` share one set of choices
-    "ENUM_NAME_OVERRIDES": {"ChannelTypeEnum": "crm.models.ChannelType"},
+    "ENUM_NAME_OVERRIDES": {
+        "ChannelTypeEnum": "crm.models.ChannelType",
+        "SessionStatusEnum": "inbox.models.SessionStatus",
+        "OperatorStatusEnum": "routing.models.OperatorStatus",
+    },
 }
 
 CORS_URLS_REGEX = r"^/widget/api/.*$"

@@ -7,12 +7,17 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from contactcenter import views
 from contactcenter.api import AuthTokenView
 from crm.api import router as crm_router
+from inbox.api import CannedResponseListView, DialogMessagesView
+from routing.api import QueueListView
 from routing.api import router as routing_router
 
 api_v1 = [
     path("auth/token/", AuthTokenView.as_view(), name="api-token"),
     *routing_router.urls,
     *crm_router.urls,
+    path("dialogs/<str:pk>/messages/", DialogMessagesView.as_view(), name="dialog-messages"),
+    path("canned-responses/", CannedResponseListView.as_view(), name="canned-responses"),
+    path("queues/", QueueListView.as_view(), name="queues"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
 ]

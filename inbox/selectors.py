@@ -6,11 +6,21 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
+from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
-from contactcenter import realtime
+from contactcenter import realtime, roles
 from inbox import payloads
-from inbox.models import Channel, Message, Session, SessionStatus, WidgetVisitor
+from inbox.models import (
+    CannedResponse,
+    Channel,
+    Dialog,
+    Message,
+    SenderType,
+    Session,
+    SessionStatus,
+    WidgetVisitor,
+)
 from inbox.services.conversations import token_hash
 
 SYNC_PAGE = 500
@@ -143,3 +153,78 @@ def attachment_limits() -> dict[str, Any]:
         "max_bytes": settings.ATTACHMENT_MAX_BYTES,
         "types": list(settings.ATTACHMENT_TYPES),
     }
+
+
+# --- sessions and messages for staff ------------------------------------------------------
+
+
+def session_visible_q(*, user: Any) -> Q:
+    """Sessions of the groups the user belongs to or supervises, and their own."""
+    return (
+        Q(group__memberships__operator__user=user)
+        | Q(group__supervisors__user=user)
+        | Q(operator__user=user)
+    )
+
+
+def session_list(*, user: Any) -> QuerySet[Session]:
+    """Sessions the user may see (admins: all), with what the inbox lists show."""
+    sessions = session_with_details()
+    if not roles.is_admin(user):
+        visible = Session.objects.filter(session_visible_q(user=user)).values("pk")
+        sessions = sessions.filter(pk__in=visible)
+    return sessions
+
+
+def session_with_details() -> QuerySet[Session]:
+    """Every session, with its related rows, unread count and last message."""
+    sessions = Session.objects.all()
+    last = Message.objects.filter(session=OuterRef("pk"), internal=False).order_by("-id")
+    return sessions.select_related(
+        "dialog__contact", "dialog__channel", "group", "operator__user", "topic"
+    ).annotate(
+        unread_count=Count(
+            "messages",
+            filter=Q(
+                messages__sender_type=SenderType.CONTACT,
+                messages__id__gt=F("operator_read_message_id"),
+            ),
+        ),
+        last_message_id=Subquery(last.values("id")[:1]),
+        last_message_text=Subquery(last.values("text")[:1]),
+        last_message_sender_type=Subquery(last.values("sender_type")[:1]),
+        last_message_at=Subquery(last.values("created_at")[:1]),
+    )
+
+
+def session_for_staff(*, user: Any, session_id: int) -> Session | None:
+    return session_list(user=user).filter(pk=session_id).first()
+
+
+def dialog_visible(*, user: Any, dialog_id: int) -> bool:
+    if roles.is_admin(user):
+        return Dialog.objects.filter(pk=dialog_id).exists()
+    return Session.objects.filter(session_visible_q(user=user), dialog_id=dialog_id).exists()
+
+
+def dialog_messages(*, dialog_id: int, after_id: int = 0) -> QuerySet[Message]:
+    """The whole history of a dialog, every session, oldest first (staff see notes)."""
+    return (
+        Message.objects.filter(dialog_id=dialog_id, id__gt=after_id)
+        .prefetch_related("attachments")
+        .order_by("id")
+    )
+
+
+def canned_response_list(*, user: Any, search: str = "") -> QuerySet[CannedResponse]:
+    """Canned responses for everyone and for the groups the user belongs to."""
+    responses = CannedResponse.objects.all()
+    if not roles.is_admin(user):
+        responses = responses.filter(
+            Q(group__isnull=True)
+            | Q(group__memberships__operator__user=user)
+            | Q(group__supervisors__user=user)
+        ).distinct()
+    if search:
+        responses = responses.filter(Q(shortcut__istartswith=search) | Q(title__icontains=search))
+    return responses.order_by("shortcut", "id")

@@ -17,15 +17,18 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import QuerySet
-from drf_spectacular.utils import extend_schema, extend_schema_view
-from rest_framework import exceptions, mixins, status
+from drf_spectacular.utils import extend_schema, extend_schema_view, inline_serializer
+from rest_framework import exceptions, mixins, serializers, status
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.routers import SimpleRouter
+from rest_framework.views import APIView
 
 from contactcenter import roles
 from contactcenter.api_common import ApiViewSet, IsAdmin
+from inbox import api as inbox_api
+from inbox import selectors as inbox_selectors
 from inbox.models import Channel
 from routing import selectors, services
 from routing.models import Group, Operator
@@ -239,7 +242,90 @@ class ChannelViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSe
         return ChannelOutputSerializer(self.get_queryset().get(pk=pk)).data
 
 
+# --- sessions: the inbox's session API plus assignment -----------------------------------
+
+
+class TransferInputSerializer(serializers.Serializer):
+    group = serializers.PrimaryKeyRelatedField(queryset=Group.objects.all(), required=False)
+    operator = serializers.PrimaryKeyRelatedField(queryset=Operator.objects.all(), required=False)
+    note = serializers.CharField(max_length=1000, required=False, allow_blank=True, default="")
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if ("group" in attrs) == ("operator" in attrs):
+            raise serializers.ValidationError("Give either a group or an operator.")
+        return attrs
+
+
+class TransferOutputSerializer(serializers.Serializer):
+    closed = inbox_api.SessionSerializer()
+    opened = inbox_api.SessionSerializer()
+
+
+class SessionViewSet(inbox_api.SessionViewSet):
+    __doc__ = inbox_api.SessionViewSet.__doc__
+
+    @extend_schema(
+        summary="Take a queued session of one of your groups (409: over your limit or taken)",
+        request=None,
+    )
+    @action(detail=True, methods=["post"])
+    def take(self, request: Request, pk: str) -> Response:
+        session = self.get_object()
+        services.session_take(session_id=session.pk, user=request.user)
+        return Response(self._shape(session.pk))
+
+    @extend_schema(
+        summary="Transfer to a group or an operator, with a note only operators see",
+        request=TransferInputSerializer,
+        responses=TransferOutputSerializer,
+    )
+    @action(detail=True, methods=["post"])
+    def transfer(self, request: Request, pk: str) -> Response:
+        session = self.get_object()
+        if not selectors.session_may_transfer(session=session, user=request.user):
+            raise exceptions.PermissionDenied(
+                "Only the session's operator, its group's supervisors and admins transfer it."
+            )
+        data = TransferInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        closed, opened = services.session_transfer(
+            session_id=session.pk, user=request.user, **data.validated_data
+        )
+        # the caller may no longer see the new session (another group): shown this once
+        shaped = {
+            s.pk: s
+            for s in inbox_selectors.session_with_details().filter(pk__in=[closed.pk, opened.pk])
+        }
+        return Response(
+            {
+                "closed": inbox_api.SessionSerializer(shaped[closed.pk]).data,
+                "opened": inbox_api.SessionSerializer(shaped[opened.pk]).data,
+            }
+        )
+
+
+class QueueListView(APIView):
+    """The queues of the caller's groups: size and the oldest waiting session's time."""
+
+    @extend_schema(
+        summary="Queues of my groups",
+        responses=inline_serializer(
+            "Queue",
+            {
+                "group": serializers.IntegerField(),
+                "name": serializers.CharField(),
+                "size": serializers.IntegerField(),
+                "oldest_queued_at": serializers.DateTimeField(allow_null=True),
+            },
+            many=True,
+        ),
+    )
+    def get(self, request: Request) -> Response:
+        return Response(selectors.queue_summary(user=request.user))
+
+
 router = SimpleRouter()
 router.register("groups", GroupViewSet, basename="group")
 router.register("operators", OperatorViewSet, basename="operator")
 router.register("channels", ChannelViewSet, basename="channel")
+router.register("sessions", SessionViewSet, basename="session")

@@ -15,6 +15,7 @@ from typing import Any
 from django.db.models import Count, Prefetch, Q, QuerySet
 
 from contactcenter import roles
+from inbox import payloads
 from inbox.models import Channel, Session, SessionStatus
 from routing.models import Group, GroupMembership, Operator, Topic
 
@@ -106,3 +107,32 @@ def session_dialog_of_operator(*, session_id: Any, operator_id: int) -> int | No
         .values_list("dialog_id", flat=True)
         .first()
     )
+
+
+def queue_summary(*, user: Any) -> list[dict[str, Any]]:
+    """Per group the user belongs to or supervises: queue size and oldest wait."""
+    groups = Group.objects.filter(
+        Q(memberships__operator__user=user) | Q(supervisors__user=user)
+    ).distinct()
+    if roles.is_admin(user):
+        groups = Group.objects.all()
+    out = []
+    for group in groups.order_by("name"):
+        waiting = Session.objects.filter(group=group, status=SessionStatus.QUEUED)
+        oldest = waiting.order_by("queued_at").values_list("queued_at", flat=True).first()
+        out.append(
+            {
+                "group": group.pk,
+                "name": group.name,
+                "size": waiting.count(),
+                "oldest_queued_at": payloads.iso(oldest),
+            }
+        )
+    return out
+
+
+def session_may_transfer(*, session: Session, user: Any) -> bool:
+    """The session's operator, its group's supervisors and admins transfer a session."""
+    if roles.is_admin(user) or (session.operator_id and session.operator.user_id == user.pk):
+        return True
+    return bool(session.group_id) and session.group.supervisors.filter(user=user).exists()

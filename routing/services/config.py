@@ -17,7 +17,6 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Max
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from contactcenter import events
@@ -255,7 +254,7 @@ def operator_update(*, operator: Operator, data: dict[str, Any]) -> Operator:
     if "groups" in data:
         _operator_groups_set(operator=operator, groups=data["groups"])
     if "max_sessions" in data and operator.max_sessions != old_limit:
-        _capacity_freed(operator=operator)
+        capacity_freed(operator=operator)
     if "status" in data:
         operator = operator_status_set(operator=operator, status=data["status"])
     return operator
@@ -274,11 +273,11 @@ def operator_status_set(*, operator: Operator, status: str) -> Operator:
     operator.save(update_fields=["status"])
     events.emit(events.OperatorStatusChanged(operator_id=operator.pk, status=status))
     if status == OperatorStatus.ONLINE:
-        _capacity_freed(operator=operator)
+        capacity_freed(operator=operator)
     return operator
 
 
-def _capacity_freed(*, operator: Operator) -> None:
+def capacity_freed(*, operator: Operator) -> None:
     group_ids = tuple(operator.memberships.values_list("group_id", flat=True))
     if group_ids:
         events.emit(events.CapacityFreed(group_ids=group_ids))
@@ -400,39 +399,3 @@ def _channel_topics_set(*, channel: Channel, topics: Sequence[TopicSpec]) -> Non
         topic.group = spec["group"]
         topic.position = position
         topic.save()
-
-
-# --- presence ---------------------------------------------------------------------------
-
-
-@transaction.atomic
-def operator_socket_open(*, operator_id: int) -> Operator:
-    """An inbox socket of the operator opened. The first one makes an online operator
-    available for routing, which may open seats in their groups."""
-    operator = Operator.objects.select_for_update().get(pk=operator_id)
-    now = timezone.now()
-    operator.open_sockets += 1
-    operator.last_seen_at = now
-    if operator.connected_at is None:
-        operator.connected_at = now
-    operator.save(update_fields=["open_sockets", "last_seen_at", "connected_at"])
-    if operator.open_sockets == 1 and operator.status == OperatorStatus.ONLINE:
-        _capacity_freed(operator=operator)
-    return operator
-
-
-@transaction.atomic
-def operator_socket_close(*, operator_id: int) -> Operator:
-    """An inbox socket closed; with the last one gone the operator counts as
-    disconnected (routing allows a grace period, OPERATOR_PRESENCE_GRACE_S)."""
-    operator = Operator.objects.select_for_update().get(pk=operator_id)
-    operator.open_sockets = max(0, operator.open_sockets - 1)
-    operator.last_seen_at = timezone.now()
-    if operator.open_sockets == 0:
-        operator.connected_at = None
-    operator.save(update_fields=["open_sockets", "last_seen_at", "connected_at"])
-    return operator
-
-
-def operator_heartbeat(*, operator_id: int) -> None:
-    Operator.objects.filter(pk=operator_id).update(last_seen_at=timezone.now())

@@ -1,0 +1,275 @@
+"""REST API of the inbox app: sessions, their messages, dialog history, canned responses.
+
+Who sees what: admins every session; others the sessions of the groups they belong to or
+supervise and the sessions they hold (anything else answers 404). Only the session's own
+operator may write in it (409 otherwise, per the contract).
+
+``routing.api`` extends ``SessionViewSet`` with ``take/`` and ``transfer/`` and registers
+it: assignment is routing's business.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet
+from django.http import Http404
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework import mixins, serializers, status
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from contactcenter.api_common import ApiViewSet, PageNumberPagination, parse_id
+from inbox import payloads, selectors, services
+from inbox.models import CloseReason, Session, SessionStatus
+
+# --- serializers: the shapes of inbox.payloads, declared for the schema ------------------
+
+
+class AttachmentSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    url = serializers.CharField(allow_null=True)
+    content_type = serializers.CharField()
+    size = serializers.IntegerField()
+
+
+class MessageSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    dialog = serializers.IntegerField()
+    session = serializers.IntegerField(allow_null=True)
+    sender_type = serializers.ChoiceField(choices=["contact", "operator", "bot", "system"])
+    sender_name = serializers.CharField()
+    text = serializers.CharField()
+    attachments = AttachmentSerializer(many=True)
+    client_id = serializers.CharField(allow_null=True)
+    created_at = serializers.DateTimeField()
+    internal = serializers.BooleanField(help_text="A note only operators see.")
+
+    def to_representation(self, instance: Any) -> dict[str, Any]:
+        return payloads.message(instance)
+
+
+class LastMessageSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    text = serializers.CharField()
+    sender_type = serializers.CharField()
+    created_at = serializers.DateTimeField()
+
+
+class SessionSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    dialog = serializers.IntegerField()
+    contact = serializers.IntegerField()
+    channel = serializers.IntegerField()
+    group = serializers.IntegerField(allow_null=True)
+    operator = serializers.IntegerField(allow_null=True)
+    status = serializers.ChoiceField(choices=SessionStatus.choices)
+    close_reason = serializers.CharField(allow_blank=True)
+    topic = serializers.IntegerField(allow_null=True)
+    priority = serializers.IntegerField()
+    previous_session = serializers.IntegerField(allow_null=True)
+    created_at = serializers.DateTimeField()
+    queued_at = serializers.DateTimeField(allow_null=True)
+    assigned_at = serializers.DateTimeField(allow_null=True)
+    first_response_at = serializers.DateTimeField(allow_null=True)
+    closed_at = serializers.DateTimeField(allow_null=True)
+    last_contact_message_at = serializers.DateTimeField(allow_null=True)
+    contact_name = serializers.CharField()
+    channel_type = serializers.CharField()
+    channel_name = serializers.CharField()
+    group_name = serializers.CharField(allow_null=True)
+    operator_name = serializers.CharField(allow_null=True)
+    topic_title = serializers.CharField(allow_null=True)
+    sla_target_s = serializers.IntegerField(allow_null=True)
+    rating = serializers.IntegerField(allow_null=True)
+    unread_count = serializers.IntegerField()
+    last_message = LastMessageSerializer(allow_null=True)
+
+    def to_representation(self, instance: Any) -> dict[str, Any]:
+        data = payloads.session(instance)
+        data["unread_count"] = getattr(instance, "unread_count", 0)
+        last_id = getattr(instance, "last_message_id", None)
+        data["last_message"] = (
+            {
+                "id": last_id,
+                "text": instance.last_message_text,
+                "sender_type": instance.last_message_sender_type,
+                "created_at": payloads.iso(instance.last_message_at),
+            }
+            if last_id
+            else None
+        )
+        return data
+
+
+class MessageInputSerializer(serializers.Serializer):
+    text = serializers.CharField(max_length=10_000, trim_whitespace=False)
+    client_id = serializers.CharField(max_length=64, required=False, allow_null=True)
+
+
+class ReadInputSerializer(serializers.Serializer):
+    message = serializers.IntegerField(min_value=0, max_value=2**62)
+
+
+class CannedResponseSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    shortcut = serializers.CharField()
+    title = serializers.CharField()
+    text = serializers.CharField()
+    group = serializers.IntegerField(source="group_id", allow_null=True)
+
+
+class MessagePagination(PageNumberPagination):
+    page_size = 200
+
+
+FILTERS = {
+    "status": ("status", str),
+    "group": ("group_id", int),
+    "operator": ("operator_id", int),
+    "channel": ("dialog__channel_id", int),
+    "contact": ("dialog__contact_id", int),
+    "dialog": ("dialog_id", int),
+}
+ORDERINGS = {"id", "-id", "created_at", "-created_at", "closed_at", "-closed_at", "queued_at"}
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="Sessions the caller may see",
+        parameters=[
+            OpenApiParameter("status", str, enum=list(SessionStatus.values)),
+            OpenApiParameter("group", int),
+            OpenApiParameter("operator", int),
+            OpenApiParameter("channel", int),
+            OpenApiParameter("contact", int),
+            OpenApiParameter("dialog", int),
+            OpenApiParameter("ordering", str, enum=sorted(ORDERINGS)),
+        ],
+    ),
+    retrieve=extend_schema(summary="One session"),
+)
+class SessionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):
+    """Handling episodes of dialogs. Filters: ``status, group, operator, channel,
+    contact, dialog``; ``ordering`` by ``id, created_at, closed_at, queued_at`` (prefix
+    ``-`` for descending). ``unread_count`` counts the contact's messages after the last
+    one the operator read."""
+
+    serializer_class = SessionSerializer
+    queryset = Session.objects.none()
+
+    def get_queryset(self) -> QuerySet[Session]:
+        sessions = selectors.session_list(user=self.request.user)
+        params = self.request.query_params
+        for name, (lookup, kind) in FILTERS.items():
+            if name in params:
+                value: Any = params[name]
+                if kind is int:
+                    value = parse_id(value, field=name)
+                elif name == "status" and value not in SessionStatus.values:
+                    raise serializers.ValidationError({"status": ["Unknown status."]})
+                sessions = sessions.filter(**{lookup: value})
+        ordering = params.get("ordering", "-id")
+        if ordering not in ORDERINGS:
+            raise serializers.ValidationError({"ordering": [f"One of {sorted(ORDERINGS)}."]})
+        return sessions.order_by(ordering, "-id")
+
+    def get_object(self) -> Session:
+        session = selectors.session_for_staff(
+            user=self.request.user, session_id=parse_id(self.kwargs["pk"])
+        )
+        if session is None:
+            raise Http404
+        return session
+
+    def _shape(self, pk: int) -> dict[str, Any]:
+        return SessionSerializer(
+            selectors.session_for_staff(user=self.request.user, session_id=pk)
+        ).data
+
+    @extend_schema(
+        methods=["GET"], summary="Messages of this session", responses=MessageSerializer(many=True)
+    )
+    @extend_schema(
+        methods=["POST"],
+        summary="Send a message as the session's operator (409: not yours or closed)",
+        request=MessageInputSerializer,
+        responses={201: MessageSerializer, 200: MessageSerializer},
+    )
+    @action(detail=True, methods=["get", "post"], pagination_class=MessagePagination)
+    def messages(self, request: Request, pk: str) -> Response:
+        session = self.get_object()
+        if request.method == "GET":
+            page = self.paginate_queryset(
+                session.messages.prefetch_related("attachments").order_by("id")
+            )
+            return self.get_paginated_response(MessageSerializer(page, many=True).data)
+        data = MessageInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            stored = services.operator_message_send(
+                session_id=session.pk, user=request.user, **data.validated_data
+            )
+        except services.MessageRejected as refused:
+            raise serializers.ValidationError({"text": [refused.detail]}) from None
+        return Response(
+            MessageSerializer(stored.message).data,
+            status=status.HTTP_201_CREATED if stored.created else status.HTTP_200_OK,
+        )
+
+    @extend_schema(summary="Close the session as resolved", request=None)
+    @action(detail=True, methods=["post"])
+    def close(self, request: Request, pk: str) -> Response:
+        session = self.get_object()
+        services.session_close(session_id=session.pk, reason=CloseReason.RESOLVED)
+        return Response(self._shape(session.pk))
+
+    @extend_schema(summary="Mark messages read up to one", request=ReadInputSerializer)
+    @action(detail=True, methods=["post"])
+    def read(self, request: Request, pk: str) -> Response:
+        session = self.get_object()
+        data = ReadInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.session_mark_read(session_id=session.pk, message_id=data.validated_data["message"])
+        return Response(self._shape(session.pk))
+
+
+class DialogMessagesView(APIView):
+    """The whole history of a dialog, every session, oldest first; ``?after=<message id>``
+    for what came later."""
+
+    pagination_class = MessagePagination
+
+    @extend_schema(
+        summary="The whole history of a dialog",
+        parameters=[OpenApiParameter("after", int)],
+        responses=MessageSerializer(many=True),
+    )
+    def get(self, request: Request, pk: str) -> Response:
+        dialog_id = parse_id(pk)
+        if not selectors.dialog_visible(user=request.user, dialog_id=dialog_id):
+            raise Http404
+        after = parse_id(request.query_params.get("after", "0"), field="after")
+        paginator = self.pagination_class()
+        page = paginator.paginate_queryset(
+            selectors.dialog_messages(dialog_id=dialog_id, after_id=after), request, view=self
+        )
+        return paginator.get_paginated_response(MessageSerializer(page, many=True).data)
+
+
+class CannedResponseListView(APIView):
+    """Ready answers the caller may use; ``?search=`` matches the start of the shortcut or
+    a part of the title."""
+
+    @extend_schema(
+        summary="Canned responses",
+        parameters=[OpenApiParameter("search", str)],
+        responses=CannedResponseSerializer(many=True),
+    )
+    def get(self, request: Request) -> Response:
+        search = request.query_params.get("search", "")[:50].lstrip("/")
+        responses = selectors.canned_response_list(user=request.user, search=search)[:20]
+        return Response(CannedResponseSerializer(responses, many=True).data)

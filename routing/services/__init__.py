@@ -1,0 +1,52 @@
+"""Writes of the routing app. ``config``: groups, operators, channels; ``presence``:
+operators' sockets; ``sessions``: assignment, taking, transfers. Import from here."""
+
+from routing.services.config import (
+    capacity_freed,
+    channel_create,
+    channel_delete,
+    channel_update,
+    group_create,
+    group_delete,
+    group_hours_validate,
+    group_update,
+    operator_create,
+    operator_status_set,
+    operator_update,
+)
+from routing.services.presence import (
+    operator_heartbeat,
+    operator_socket_close,
+    operator_socket_open,
+)
+from routing.services.sessions import (
+    operator_active_count,
+    operator_limit,
+    queue_announce,
+    session_assign,
+    session_take,
+    session_transfer,
+)
+
+__all__ = [
+    "capacity_freed",
+    "channel_create",
+    "channel_delete",
+    "channel_update",
+    "group_create",
+    "group_delete",
+    "group_hours_validate",
+    "group_update",
+    "operator_active_count",
+    "operator_create",
+    "operator_heartbeat",
+    "operator_limit",
+    "operator_socket_close",
+    "operator_socket_open",
+    "operator_status_set",
+    "operator_update",
+    "queue_announce",
+    "session_assign",
+    "session_take",
+    "session_transfer",
+]

@@ -1,0 +1,170 @@
+"""Who holds a session: assignment to an operator, taking from a queue, transfers.
+
+Capacity holds under concurrency because every assignment locks the operator's row
+(``select_for_update``) and counts their active sessions inside that lock: two
+assignments to one operator run one after the other, whatever process they run in.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from contactcenter import events, realtime
+from contactcenter.api_common import StateConflict
+from inbox import payloads
+from inbox import services as inbox_services
+from inbox.models import CloseReason, Session, SessionStatus
+from routing.models import Group, Operator
+
+
+def operator_limit(*, operator: Operator) -> int:
+    """The operator's own limit, else the largest default of their groups (3 without)."""
+    if operator.max_sessions is not None:
+        return operator.max_sessions
+    limits = list(operator.member_of.values_list("default_max_sessions", flat=True))
+    return max(limits) if limits else 3
+
+
+def operator_active_count(*, operator_id: int) -> int:
+    return Session.objects.filter(operator_id=operator_id, status=SessionStatus.ACTIVE).count()
+
+
+def _lock_session(session_id: int) -> Session:
+    session = (
+        Session.objects.select_for_update()
+        .select_related("dialog__contact", "dialog__channel", "group", "topic")
+        .filter(pk=session_id)
+        .first()
+    )
+    if session is None:
+        raise StateConflict(_("This chat no longer exists."))
+    return session
+
+
+def session_assign(*, session: Session, operator: Operator) -> Session:
+    """Gives a locked, open session to an operator whose row the caller has locked, or
+    raises ``StateConflict`` when it would take them over their limit."""
+    if operator_active_count(operator_id=operator.pk) >= operator_limit(operator=operator):
+        raise StateConflict(
+            _("%(name)s already has %(n)d chats, the limit. Close one first.")
+            % {"name": operator.name, "n": operator_limit(operator=operator)}
+        )
+    now = timezone.now()
+    was_queued = session.status == SessionStatus.QUEUED
+    session.status, session.operator, session.assigned_at = SessionStatus.ACTIVE, operator, now
+    session.save(update_fields=["status", "operator", "assigned_at"])
+    Operator.objects.filter(pk=operator.pk).update(last_assigned_at=now)
+    frame = payloads.session(session)
+    realtime.broadcast(
+        realtime.dialog_group(session.dialog_id),
+        {"type": "assigned", "operator": {"name": operator.name}},
+    )
+    realtime.broadcast(
+        realtime.operator_group(operator.pk), {"type": "session.assigned", "session": frame}
+    )
+    if session.group_id:
+        realtime.broadcast_many(
+            [realtime.queue_group(session.group_id), realtime.supervisor_group(session.group_id)],
+            {"type": "session.updated", "session": frame},
+        )
+        if was_queued:
+            queue_announce(group_id=session.group_id)
+    events.emit(events.SessionAssigned(session_id=session.pk, operator_id=operator.pk))
+    return session
+
+
+@transaction.atomic
+def session_take(*, session_id: int, user: Any) -> Session:
+    """An operator takes a queued session of one of their groups."""
+    operator = Operator.objects.select_for_update().select_related("user").filter(user=user).first()
+    if operator is None:
+        raise StateConflict(_("Only operators take chats."))
+    session = _lock_session(session_id)
+    if session.status != SessionStatus.QUEUED:
+        raise StateConflict(_("Someone already took this chat, or it has ended."))
+    if not operator.memberships.filter(group_id=session.group_id).exists():
+        raise StateConflict(_("This chat waits in a group you are not a member of."))
+    return session_assign(session=session, operator=operator)
+
+
+@transaction.atomic
+def session_transfer(
+    *,
+    session_id: int,
+    user: Any,
+    group: Group | None = None,
+    operator: Operator | None = None,
+    note: str = "",
+) -> tuple[Session, Session]:
+    """Closes the session as ``transferred`` and opens a new one in the same dialog for
+    the target group (queued) or operator (assigned at once, within their limit). The
+    note is an internal message only operators see. Returns (closed, opened)."""
+    if (group is None) == (operator is None):
+        raise StateConflict(_("Transfer to either a group or an operator."))
+    if operator is not None:
+        operator = Operator.objects.select_for_update().select_related("user").get(pk=operator.pk)
+    session = _lock_session(session_id)
+    if session.status == SessionStatus.CLOSED:
+        raise StateConflict(_("This chat has already ended."))
+    if operator is not None and session.operator_id == operator.pk:
+        raise StateConflict(_("The chat is already with this operator."))
+    closed = inbox_services.session_close(session_id=session.pk, reason=CloseReason.TRANSFERRED)
+    target_group = group or _group_for(operator=operator, preferred=session.group)
+    now = timezone.now()
+    opened = Session.objects.create(
+        dialog_id=session.dialog_id,
+        group=target_group,
+        topic=session.topic,
+        status=SessionStatus.QUEUED,
+        queued_at=now,
+        priority=session.priority,
+        previous_session=session,
+        last_contact_message_at=session.last_contact_message_at,
+    )
+    who = getattr(getattr(user, "operator", None), "name", None) or user.get_username()
+    text = _("Transferred by %(who)s.") % {"who": who}
+    if note:
+        text = f"{text} {note}"
+    inbox_services.system_message_send(session=opened, text=text[:2000], internal=True)
+    if operator is not None:
+        session_assign(session=opened, operator=operator)
+    else:
+        events.emit(events.SessionQueued(session_id=opened.pk, group_id=target_group.pk))
+        queue_announce(group_id=target_group.pk)
+    if session.operator_id:
+        events.emit(events.CapacityFreed(group_ids=tuple(_group_ids_of(session.operator_id))))
+    return closed, opened
+
+
+def _group_for(*, operator: Operator | None, preferred: Group | None) -> Group | None:
+    if operator is None:
+        return preferred
+    groups = operator.member_of.all()
+    if preferred is not None and groups.filter(pk=preferred.pk).exists():
+        return preferred
+    return groups.first() or preferred
+
+
+def _group_ids_of(operator_id: int) -> list[int]:
+    return list(
+        Group.objects.filter(memberships__operator_id=operator_id).values_list("pk", flat=True)
+    )
+
+
+def queue_announce(*, group_id: int) -> None:
+    """Tells the group's operators the queue's size and oldest wait (after commit)."""
+    waiting = Session.objects.filter(group_id=group_id, status=SessionStatus.QUEUED)
+    oldest = waiting.order_by("queued_at").values_list("queued_at", flat=True).first()
+    realtime.broadcast_many(
+        [realtime.queue_group(group_id), realtime.supervisor_group(group_id)],
+        {
+            "type": "queue.updated",
+            "group": group_id,
+            "size": waiting.count(),
+            "oldest_queued_at": payloads.iso(oldest),
+        },
+    )
