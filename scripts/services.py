@@ -441,12 +441,39 @@ def _down() -> int:
     except (ServiceError, OSError, subprocess.TimeoutExpired):
         _kill_pidfile(Path(pg["datadir"]) / "postmaster.pid")
     if state.get("redis_pid"):
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(state["redis_pid"], signal.SIGTERM)
+        _end_pid(state["redis_pid"])
     shutil.rmtree(state["workdir"], ignore_errors=True)
     STATE_FILE.unlink()
     print("stopped", file=sys.stderr)
     return 0
+
+
+def _end_pid(pid: int, timeout: float = 10) -> None:
+    """SIGTERM, then SIGKILL if it lingers; returns once it is gone, so that nothing
+    writes into the directory being removed."""
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        try:
+            os.kill(pid, sig)
+        except ProcessLookupError:
+            return
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if not _alive(pid):
+                return
+            time.sleep(0.05)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:  # a zombie nobody reaps yet has exited
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except (OSError, IndexError):
+        return True
 
 
 def main(argv: list[str] | None = None) -> int:
