@@ -238,6 +238,7 @@ def main(argv: list[str] | None = None) -> int:
 
     started = time.monotonic()
     ensure_venv(("test",))
+    venv_seconds = time.monotonic() - started
     os.chdir(ROOT)
 
     # SIGTERM (CI cancelling, a parent killing us) unwinds like Ctrl-C: servers stop.
@@ -247,6 +248,7 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, on_term)
 
     runner = Runner()
+    runner.record(Result("venv", "ok", venv_seconds, f"{BIN.parent} ready"))
     want_fast = not args.real
     want_real = not args.fast
     selection = [*(["-k", args.keyword] if args.keyword else []), *pytest_extra]
