@@ -272,10 +272,17 @@ def main(argv: list[str] | None = None) -> int:
                     ["-m", "not real and not e2e", *common],
                     base_env(),
                     none_is_ok=none_ok,
+                    none_detail="nothing selected",
                 )
             if urls is not None:
                 real_env = {**base_env(), **urls, "HTTPS": "false"}
-                runner.pytest("real tier", ["-m", "not e2e", *common], real_env, none_is_ok=none_ok)
+                runner.pytest(
+                    "real tier",
+                    ["-m", "not e2e", *common],
+                    real_env,
+                    none_is_ok=none_ok,
+                    none_detail="nothing selected",
+                )
                 run_e2e(runner, selection, real_env)
     except KeyboardInterrupt:
         interrupted = True
