@@ -33,9 +33,5 @@ urlpatterns = [
     path("api/v1/", include(api_v1)),
     path("inbox/", include("inbox.urls")),
     path("widget/", include("inbox.widget_urls")),
+    path(settings.MEDIA_URL.lstrip("/"), include("inbox.media_urls")),
 ]
-
-if settings.DEBUG:
-    from django.conf.urls.static import static
-
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

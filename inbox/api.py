@@ -14,16 +14,23 @@ from typing import Any
 
 from django.db.models import QuerySet
 from django.http import Http404
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+)
 from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
+from rest_framework.parsers import MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from contactcenter.api_common import ApiViewSet, PageNumberPagination, parse_id
+from contactcenter.api_common import ApiViewSet, PageNumberPagination, PayloadTooLarge, parse_id
 from inbox import payloads, selectors, services
 from inbox.models import CloseReason, Session, SessionStatus
+from inbox.services import attachments as attachment_files
 
 # --- serializers: the shapes of inbox.payloads, declared for the schema ------------------
 
@@ -108,6 +115,34 @@ class SessionSerializer(serializers.Serializer):
 class MessageInputSerializer(serializers.Serializer):
     text = serializers.CharField(max_length=10_000, trim_whitespace=False)
     client_id = serializers.CharField(max_length=64, required=False, allow_null=True)
+
+
+class AttachmentInputSerializer(serializers.Serializer):
+    file = serializers.FileField(
+        help_text="One file: a type listed in the widget config's attachments.types, up to "
+        "attachments.max_bytes. Images (PNG, JPEG, GIF, WebP) and PDFs must really be of "
+        "their declared type."
+    )
+    client_id = serializers.CharField(
+        max_length=64,
+        required=False,
+        allow_null=True,
+        help_text="The sender's id for the message; a repeat stores nothing new.",
+    )
+    text = serializers.CharField(
+        max_length=10_000,
+        required=False,
+        allow_blank=True,
+        trim_whitespace=False,
+        help_text="Optional text sent with the file.",
+    )
+
+
+class ErrorSerializer(serializers.Serializer):
+    detail = serializers.CharField()
+
+
+REJECTED_FIELDS = {"empty": "text", "too_long": "text", "bad_client_id": "client_id"}
 
 
 class ReadInputSerializer(serializers.Serializer):
@@ -215,6 +250,47 @@ class SessionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSe
             )
         except services.MessageRejected as refused:
             raise serializers.ValidationError({"text": [refused.detail]}) from None
+        return Response(
+            MessageSerializer(stored.message).data,
+            status=status.HTTP_201_CREATED if stored.created else status.HTTP_200_OK,
+        )
+
+    @extend_schema(
+        summary="Send a file as the session's operator (409: not yours or closed)",
+        description=(
+            "Multipart `file`, optional `client_id` and `text`. Answers the stored message "
+            "with the file in `attachments` (`201`; `200` with the first one for a repeat "
+            "`client_id`). `400`: a type not allowed or content that does not match it; "
+            "`413`: larger than the limit."
+        ),
+        request={"multipart/form-data": AttachmentInputSerializer},
+        responses={
+            201: MessageSerializer,
+            200: MessageSerializer,
+            409: OpenApiResponse(ErrorSerializer, description="Not yours or closed."),
+            413: OpenApiResponse(ErrorSerializer, description="The file is too large."),
+        },
+    )
+    @action(detail=True, methods=["post"], parser_classes=[MultiPartParser])
+    def attachments(self, request: Request, pk: str) -> Response:
+        session = self.get_object()
+        if not attachment_files.upload_may_fit(request.META.get("CONTENT_LENGTH")):
+            raise PayloadTooLarge("The file is larger than allowed.")
+        data = AttachmentInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            stored = services.operator_attachment_send(
+                session_id=session.pk,
+                user=request.user,
+                upload=data.validated_data["file"],
+                text=data.validated_data.get("text", ""),
+                client_id=data.validated_data.get("client_id"),
+            )
+        except services.MessageRejected as refused:
+            if refused.code == "too_large":
+                raise PayloadTooLarge(refused.detail) from None
+            field = REJECTED_FIELDS.get(refused.code, "file")
+            raise serializers.ValidationError({field: [refused.detail]}) from None
         return Response(
             MessageSerializer(stored.message).data,
             status=status.HTTP_201_CREATED if stored.created else status.HTTP_200_OK,

@@ -12,6 +12,7 @@ from django.utils import timezone
 from contactcenter import realtime, roles
 from inbox import payloads
 from inbox.models import (
+    Attachment,
     CannedResponse,
     Channel,
     Dialog,
@@ -146,6 +147,11 @@ def open_session_id(*, dialog_id: int) -> int | None:
         .values_list("id", flat=True)
         .first()
     )
+
+
+def attachment_by_path(*, path: str) -> Attachment | None:
+    """The attachment stored at ``path`` (relative to the storage), if any."""
+    return Attachment.objects.filter(file=path).first()
 
 
 def attachment_limits() -> dict[str, Any]:

@@ -1,10 +1,13 @@
 """The widget's HTTP API, called from customers' websites (CORS is open for these URLs;
 each channel's allowed origins are checked here): the channel's settings for the widget,
-and new visitors.
+new visitors, and files visitors attach.
 
     GET  /widget/api/<key>/config/
     POST /widget/api/<key>/visitors/  {"name", "email", "phone", "page_url"}
          -> 201 {"visitor_token"}
+    POST /widget/api/<key>/attachments/  multipart "file", "client_id"?, "text"?
+         with "Authorization: Visitor <token>"
+         -> 201 {"client_id", "id"} (200 for a repeat client_id), 400, 401, 403, 404, 413
 """
 
 from __future__ import annotations
@@ -12,17 +15,20 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import RequestDataTooBig, SuspiciousOperation, ValidationError
 from django.core.validators import URLValidator, validate_email
 from django.http import HttpRequest, JsonResponse
+from django.http.multipartparser import MultiPartParserError
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
 from inbox import selectors, services
 from inbox.models import Channel
+from inbox.services import attachments as attachment_files
 
 MAX_BODY = 16 * 1024
+REJECTED_FIELDS = {"empty": "text", "too_long": "text", "bad_client_id": "client_id"}
 FIELD_LIMITS = {"name": 200, "email": 254, "phone": 32, "page_url": 1000}
 DEFAULT_COLOR = "#2563eb"
 
@@ -30,13 +36,23 @@ DEFAULT_COLOR = "#2563eb"
 def _channel(request: HttpRequest, key: str) -> Channel | JsonResponse:
     try:
         return selectors.widget_channel_get(key=key, origin=request.headers.get("Origin"))
-    except selectors.ChannelUnknown:
-        return JsonResponse({"detail": _("No chat is set up at this address.")}, status=404)
-    except selectors.OriginRefused:
+    except (selectors.ChannelUnknown, selectors.OriginRefused) as refused:
+        return _refused(refused)
+
+
+def _refused(error: LookupError | PermissionError) -> JsonResponse:
+    if isinstance(error, selectors.OriginRefused):
         return JsonResponse(
             {"detail": _("This website may not embed this chat; add it to allowed origins.")},
             status=403,
         )
+    if isinstance(error, selectors.VisitorUnknown):
+        response = JsonResponse(
+            {"detail": _("Send the visitor token: Authorization: Visitor <token>.")}, status=401
+        )
+        response["WWW-Authenticate"] = "Visitor"
+        return response
+    return JsonResponse({"detail": _("No chat is set up at this address.")}, status=404)
 
 
 @require_GET
@@ -122,3 +138,50 @@ def widget_visitors(request: HttpRequest, key: str) -> JsonResponse:
         return JsonResponse(invalid.message_dict, status=400)
     _visitor, token = services.widget_visitor_create(channel=channel, **fields)
     return JsonResponse({"visitor_token": token}, status=201)
+
+
+def _visitor_token(request: HttpRequest) -> str:
+    scheme, _sep, token = request.headers.get("Authorization", "").partition(" ")
+    return token.strip() if scheme.lower() == "visitor" else ""
+
+
+def _too_large(detail: str | None = None) -> JsonResponse:
+    detail = detail or _("The file is larger than allowed.")
+    return JsonResponse({"code": "too_large", "detail": detail, "file": [detail]}, status=413)
+
+
+@csrf_exempt  # called cross-site by the widget; the visitor token is its credential
+@require_POST
+def widget_attachments(request: HttpRequest, key: str) -> JsonResponse:
+    try:
+        visitor = selectors.widget_visitor_authenticate(
+            key=key, token=_visitor_token(request), origin=request.headers.get("Origin")
+        )
+    except (selectors.ChannelUnknown, selectors.OriginRefused, selectors.VisitorUnknown) as no:
+        return _refused(no)
+    # refused before the body is read: a declared length beyond the limit cannot fit
+    if not attachment_files.upload_may_fit(request.META.get("CONTENT_LENGTH")):
+        return _too_large()
+    try:
+        upload = request.FILES.get("file")
+        text, client_id = request.POST.get("text", ""), request.POST.get("client_id")
+    except RequestDataTooBig:
+        return _too_large()
+    except (MultiPartParserError, SuspiciousOperation):
+        detail = _("Send the file as multipart/form-data in the field file.")
+        return JsonResponse({"code": "bad_request", "detail": detail}, status=400)
+    try:
+        stored = services.contact_attachment_receive(
+            dialog_id=visitor.dialog_id, upload=upload, text=text, client_id=client_id
+        )
+    except services.MessageRejected as refused:
+        if refused.code == "too_large":
+            return _too_large(refused.detail)
+        field = REJECTED_FIELDS.get(refused.code, "file")
+        return JsonResponse(
+            {"code": refused.code, "detail": refused.detail, field: [refused.detail]}, status=400
+        )
+    message = stored.message
+    return JsonResponse(
+        {"client_id": message.client_id, "id": message.pk}, status=201 if stored.created else 200
+    )

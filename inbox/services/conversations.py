@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.db.models import prefetch_related_objects
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -25,6 +26,7 @@ from crm import services as crm_services
 from crm.models import ChannelType
 from inbox import payloads
 from inbox.models import (
+    Attachment,
     Channel,
     CloseReason,
     Dialog,
@@ -34,6 +36,7 @@ from inbox.models import (
     SessionStatus,
     WidgetVisitor,
 )
+from inbox.services import attachments as files
 
 MAX_TEXT = 10_000
 
@@ -130,7 +133,12 @@ def _known(dialog_id: int, client_id: str | None) -> Message | None:
 
 
 def _contact_message_store(
-    dialog_id: int, text: str, client_id: str | None, sender_name: str
+    dialog_id: int,
+    text: str,
+    client_id: str | None,
+    sender_name: str,
+    file: files.CleanFile | None = None,
+    written: list[str] | None = None,
 ) -> Stored:
     # The dialog row lock serializes the writes of one conversation, so its session is
     # opened once and its messages keep their order.
@@ -150,6 +158,7 @@ def _contact_message_store(
         text=text,
         client_id=client_id,
     )
+    stored_files = _attach(message, file, written)
     Dialog.objects.filter(pk=dialog.pk).update(last_message_at=message.created_at)
     Session.objects.filter(pk=session.pk).update(last_contact_message_at=message.created_at)
     session.last_contact_message_at = message.created_at
@@ -161,7 +170,8 @@ def _contact_message_store(
             sender_type=SenderType.CONTACT,
         )
     )
-    _push_to_staff(session, {"type": "message.created", "message": payloads.message(message)})
+    frame = payloads.message(message, attachments=stored_files)
+    _push_to_staff(session, {"type": "message.created", "message": frame})
     return Stored(message, created=True)
 
 
@@ -201,35 +211,7 @@ def operator_message_send(
     client_id = _clean_client_id(client_id)
     try:
         with transaction.atomic():
-            session = (
-                Session.objects.select_for_update()
-                .select_related("operator", "operator__user")
-                .filter(pk=session_id)
-                .first()
-            )
-            if session is None:
-                raise StateConflict(_("This chat is not yours or is already closed."))
-            existing = _known(session.dialog_id, client_id)
-            if existing is not None:
-                return Stored(existing, created=False)
-            operator = session.operator
-            if (
-                session.status != SessionStatus.ACTIVE
-                or operator is None
-                or operator.user_id != user.pk
-            ):
-                raise StateConflict(_("This chat is not yours or is already closed."))
-            message = Message.objects.create(
-                dialog_id=session.dialog_id,
-                session=session,
-                sender_type=SenderType.OPERATOR,
-                sender_name=operator.name,
-                sender_user=user,
-                text=text,
-                client_id=client_id,
-            )
-            _after_reply(session, message)
-            return Stored(message, created=True)
+            return _operator_message_store(session_id, user, text, client_id)
     except IntegrityError:
         existing = _known(
             Session.objects.values_list("dialog_id", flat=True).get(pk=session_id), client_id
@@ -239,13 +221,50 @@ def operator_message_send(
         return Stored(existing, created=False)
 
 
-def _after_reply(session: Session, message: Message) -> None:
+def _operator_message_store(
+    session_id: int,
+    user: Any,
+    text: str,
+    client_id: str | None,
+    file: files.CleanFile | None = None,
+    written: list[str] | None = None,
+) -> Stored:
+    session = (
+        Session.objects.select_for_update()
+        .select_related("operator", "operator__user")
+        .filter(pk=session_id)
+        .first()
+    )
+    if session is None:
+        raise StateConflict(_("This chat is not yours or is already closed."))
+    existing = _known(session.dialog_id, client_id)
+    if existing is not None:
+        return Stored(existing, created=False)
+    operator = session.operator
+    if session.status != SessionStatus.ACTIVE or operator is None or operator.user_id != user.pk:
+        raise StateConflict(_("This chat is not yours or is already closed."))
+    message = Message.objects.create(
+        dialog_id=session.dialog_id,
+        session=session,
+        sender_type=SenderType.OPERATOR,
+        sender_name=operator.name,
+        sender_user=user,
+        text=text,
+        client_id=client_id,
+    )
+    _after_reply(session, message, _attach(message, file, written))
+    return Stored(message, created=True)
+
+
+def _after_reply(
+    session: Session, message: Message, attachments: list[Attachment] | None = None
+) -> None:
     Dialog.objects.filter(pk=session.dialog_id).update(last_message_at=message.created_at)
     updates: dict[str, Any] = {"operator_read_message_id": message.pk}
     if session.first_response_at is None:
         updates["first_response_at"] = message.created_at
     Session.objects.filter(pk=session.pk).update(**updates)
-    frame = payloads.message(message)
+    frame = payloads.message(message, attachments=attachments)
     realtime.broadcast(
         realtime.dialog_group(session.dialog_id), {"type": "message", "message": frame}
     )
@@ -288,6 +307,78 @@ def _push_to_staff(session: Session, frame: dict[str, Any]) -> None:
         if session.status == SessionStatus.QUEUED:
             groups.append(realtime.queue_group(session.group_id))
     realtime.broadcast_many(groups, frame)
+
+
+# --- attachments ------------------------------------------------------------------------
+
+
+def _clean_caption(text: Any) -> str:
+    """The text that goes with a file: may be empty, else as for any message."""
+    if text is None or (isinstance(text, str) and not text.strip()):
+        return ""
+    return _clean_text(text)
+
+
+def _clean_file(upload: Any) -> files.CleanFile:
+    try:
+        return files.attachment_clean(upload)
+    except files.AttachmentRejected as refused:
+        raise MessageRejected(refused.code, refused.detail) from None
+
+
+def _attach(
+    message: Message, file: files.CleanFile | None, written: list[str] | None
+) -> list[Attachment]:
+    if file is None or written is None:  # written: see files.files_removed_on_failure
+        return []
+    return [files.attachment_store(message=message, file=file, written=written)]
+
+
+def _with_attachments(stored: Stored) -> Stored:
+    prefetch_related_objects([stored.message], "attachments")
+    return stored
+
+
+def contact_attachment_receive(
+    *, dialog_id: int, upload: Any, text: Any = "", client_id: Any = None, sender_name: str = ""
+) -> Stored:
+    """Stores a message with one file from the dialog's contact, like
+    ``contact_message_receive`` (the text may be empty). ``MessageRejected`` with code
+    ``too_large``, ``no_file``, ``empty_file``, ``bad_type`` or ``bad_content`` for a
+    file that may not be stored. The file is written inside the transaction and deleted
+    if it does not commit; a repeat ``client_id`` writes nothing."""
+    text = _clean_caption(text)
+    client_id = _clean_client_id(client_id)
+    file = _clean_file(upload)
+    try:
+        with files.files_removed_on_failure() as written, transaction.atomic():
+            stored = _contact_message_store(dialog_id, text, client_id, sender_name, file, written)
+    except IntegrityError:
+        existing = _known(dialog_id, client_id)
+        if existing is None:
+            raise
+        stored = Stored(existing, created=False)
+    return _with_attachments(stored)
+
+
+def operator_attachment_send(
+    *, session_id: int, user: Any, upload: Any, text: Any = "", client_id: Any = None
+) -> Stored:
+    """Sends a file (and optional text) as the operator of an active session, like
+    ``operator_message_send``; rejections as for ``contact_attachment_receive``."""
+    text = _clean_caption(text)
+    client_id = _clean_client_id(client_id)
+    file = _clean_file(upload)
+    try:
+        with files.files_removed_on_failure() as written, transaction.atomic():
+            stored = _operator_message_store(session_id, user, text, client_id, file, written)
+    except IntegrityError:
+        dialog_id = Session.objects.values_list("dialog_id", flat=True).get(pk=session_id)
+        existing = _known(dialog_id, client_id)
+        if existing is None:
+            raise
+        stored = Stored(existing, created=False)
+    return _with_attachments(stored)
 
 
 # --- sessions ---------------------------------------------------------------------------
