@@ -202,6 +202,20 @@ class Session(models.Model):
     last_contact_message_at = models.DateTimeField(
         _("last customer message"), null=True, blank=True
     )
+    offline_notified = models.BooleanField(
+        _("offline message sent"),
+        default=False,
+        help_text=_("The customer was told the group is closed."),
+    )
+    previous_operator = models.ForeignKey(
+        "routing.Operator",
+        verbose_name=_("previous operator"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text=_("Who had the session before it moved on for lack of an answer."),
+    )
     operator_read_message_id = models.BigIntegerField(
         _("read by the operator up to"),
         default=0,

@@ -1,5 +1,49 @@
-"""Domain-event listeners of the routing app, registered from `AppConfig.ready()`."""
+"""Domain-event listeners of the routing app: a session entering a queue, freed
+capacity and operators leaving start an assignment right after the commit that caused
+them (within the same request), so nothing waits for the periodic sweep."""
+
+from __future__ import annotations
+
+from contactcenter import events
+from inbox.models import Session
+from routing.models import GroupMembership, OperatorStatus
+from routing.services import assignment, queue, timers
+
+
+def on_session_queued(event: events.SessionOpened | events.SessionQueued) -> None:
+    assignment.session_route(session_id=event.session_id)
+
+
+def on_session_rerouted(event: events.SessionRerouted) -> None:
+    assignment.session_route(session_id=event.session_id)
+
+
+def on_capacity_freed(event: events.CapacityFreed) -> None:
+    assignment.groups_dispatch(group_ids=event.group_ids)
+
+
+def on_session_closed(event: events.SessionClosed) -> None:
+    closed = Session.objects.filter(pk=event.session_id).values("operator_id", "group_id").first()
+    if closed is None:
+        return
+    if closed["operator_id"]:
+        group_ids = GroupMembership.objects.filter(operator_id=closed["operator_id"]).values_list(
+            "group_id", flat=True
+        )
+        assignment.groups_dispatch(group_ids=list(group_ids))
+    elif closed["group_id"]:
+        queue.queue_announce(group_id=closed["group_id"])
+
+
+def on_operator_status(event: events.OperatorStatusChanged) -> None:
+    if event.status == OperatorStatus.OFFLINE:
+        timers.operator_sessions_release(operator_id=event.operator_id)
 
 
 def register() -> None:
-    """Subscribe this app's listeners (`contactcenter.events.subscribe`)."""
+    events.subscribe(events.SessionOpened, on_session_queued)
+    events.subscribe(events.SessionQueued, on_session_queued)
+    events.subscribe(events.SessionRerouted, on_session_rerouted)
+    events.subscribe(events.CapacityFreed, on_capacity_freed)
+    events.subscribe(events.SessionClosed, on_session_closed)
+    events.subscribe(events.OperatorStatusChanged, on_operator_status)

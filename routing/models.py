@@ -132,6 +132,25 @@ class Group(models.Model):
         blank=True,
         help_text=_("Sent to customers who write outside working hours."),
     )
+    on_operator_offline = models.CharField(
+        _("when an operator goes offline"),
+        max_length=16,
+        choices=[
+            ("keep", _("Keep their chats")),
+            ("requeue", _("Return their chats to the queue")),
+        ],
+        default="requeue",
+        help_text=_(
+            "What happens to an operator's chats of this group when they go offline or lose "
+            "their connection for longer than the grace period."
+        ),
+    )
+    round_robin_position = models.IntegerField(
+        _("round robin cursor"),
+        default=-1,
+        editable=False,
+        help_text=_("Position of the member who got the last chat by round robin."),
+    )
     sla_target_s = models.PositiveIntegerField(
         _("first response target, seconds"),
         default=60,

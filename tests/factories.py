@@ -65,6 +65,7 @@ class MembershipFactory(factory.django.DjangoModelFactory):
 
     group = factory.SubFactory(GroupFactory)
     operator = factory.SubFactory(OperatorFactory)
+    position = factory.Sequence(lambda n: n)
 
 
 class ChannelFactory(factory.django.DjangoModelFactory):

@@ -1,6 +1,7 @@
 """Writes of the routing app. ``config``: groups, operators, channels; ``presence``:
 operators' sockets; ``sessions``: assignment, taking, transfers. Import from here."""
 
+from routing.services.assignment import group_dispatch, groups_dispatch, session_route
 from routing.services.config import (
     capacity_freed,
     channel_create,
@@ -35,8 +36,10 @@ __all__ = [
     "channel_update",
     "group_create",
     "group_delete",
+    "group_dispatch",
     "group_hours_validate",
     "group_update",
+    "groups_dispatch",
     "operator_active_count",
     "operator_create",
     "operator_heartbeat",
@@ -47,6 +50,7 @@ __all__ = [
     "operator_update",
     "queue_announce",
     "session_assign",
+    "session_route",
     "session_take",
     "session_transfer",
 ]

@@ -19,6 +19,7 @@ from inbox import payloads
 from inbox import services as inbox_services
 from inbox.models import CloseReason, Session, SessionStatus
 from routing.models import Group, Operator
+from routing.services.queue import queue_announce
 
 
 def operator_limit(*, operator: Operator) -> int:
@@ -152,19 +153,4 @@ def _group_for(*, operator: Operator | None, preferred: Group | None) -> Group |
 def _group_ids_of(operator_id: int) -> list[int]:
     return list(
         Group.objects.filter(memberships__operator_id=operator_id).values_list("pk", flat=True)
-    )
-
-
-def queue_announce(*, group_id: int) -> None:
-    """Tells the group's operators the queue's size and oldest wait (after commit)."""
-    waiting = Session.objects.filter(group_id=group_id, status=SessionStatus.QUEUED)
-    oldest = waiting.order_by("queued_at").values_list("queued_at", flat=True).first()
-    realtime.broadcast_many(
-        [realtime.queue_group(group_id), realtime.supervisor_group(group_id)],
-        {
-            "type": "queue.updated",
-            "group": group_id,
-            "size": waiting.count(),
-            "oldest_queued_at": payloads.iso(oldest),
-        },
     )
