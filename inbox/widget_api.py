@@ -7,14 +7,17 @@ new visitors, and files visitors attach.
          -> 201 {"visitor_token"}
     POST /widget/api/<key>/attachments/  multipart "file", "client_id"?, "text"?
          with "Authorization: Visitor <token>"
-         -> 201 {"client_id", "id"} (200 for a repeat client_id), 400, 401, 403, 404, 413
+         -> 201 {"client_id", "id"} (200 for a repeat client_id), 400, 401, 403, 404,
+            413, 429
 """
 
 from __future__ import annotations
 
 import json
+import time
 from typing import Any
 
+from django.core.cache import cache
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation, ValidationError
 from django.core.validators import URLValidator, validate_email
 from django.http import HttpRequest, JsonResponse
@@ -28,6 +31,9 @@ from inbox.models import Channel
 from inbox.services import attachments as attachment_files
 
 MAX_BODY = 16 * 1024
+# Uploads one visitor may make a minute: enough for a person, not for a script filling
+# the disk.
+UPLOADS_PER_MINUTE = 20
 REJECTED_FIELDS = {"empty": "text", "too_long": "text", "bad_client_id": "client_id"}
 FIELD_LIMITS = {"name": 200, "email": 254, "phone": 32, "page_url": 1000}
 DEFAULT_COLOR = "#2563eb"
@@ -145,6 +151,19 @@ def _visitor_token(request: HttpRequest) -> str:
     return token.strip() if scheme.lower() == "visitor" else ""
 
 
+def _minute() -> int:
+    return int(time.time() // 60)
+
+
+def _upload_allowed(visitor_key: str) -> bool:
+    key = f"widget-uploads:{visitor_key[:32]}:{_minute()}"
+    cache.add(key, 0, timeout=120)
+    try:
+        return cache.incr(key) <= UPLOADS_PER_MINUTE
+    except ValueError:  # expired between add and incr
+        return True
+
+
 def _too_large(detail: str | None = None) -> JsonResponse:
     detail = detail or _("The file is larger than allowed.")
     return JsonResponse({"code": "too_large", "detail": detail, "file": [detail]}, status=413)
@@ -159,6 +178,9 @@ def widget_attachments(request: HttpRequest, key: str) -> JsonResponse:
         )
     except (selectors.ChannelUnknown, selectors.OriginRefused, selectors.VisitorUnknown) as no:
         return _refused(no)
+    if not _upload_allowed(visitor.token_hash):
+        detail = _("Too many files at once; wait a minute.")
+        return JsonResponse({"code": "rate_limited", "detail": detail}, status=429)
     # refused before the body is read: a declared length beyond the limit cannot fit
     if not attachment_files.upload_may_fit(request.META.get("CONTENT_LENGTH")):
         return _too_large()

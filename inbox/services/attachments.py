@@ -10,6 +10,7 @@ message leaves no orphaned file and a committed one never loses its file.
 from __future__ import annotations
 
 import contextlib
+import os
 import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -37,6 +38,16 @@ SIGNATURES: dict[str, tuple[bytes, ...]] = {
     "application/pdf": (b"%PDF-",),
 }
 INLINE_TYPES = frozenset({*SIGNATURES, "image/webp"})
+# The extensions a stored file of an inline type may have on disk, the first one added
+# when it has none of them. No other file keeps one of these, so a proxy that serves
+# MEDIA_ROOT by extension agrees with the type checked here.
+INLINE_EXTENSIONS: dict[str, tuple[str, ...]] = {
+    "image/png": (".png",),
+    "image/jpeg": (".jpg", ".jpeg"),
+    "image/gif": (".gif",),
+    "image/webp": (".webp",),
+    "application/pdf": (".pdf",),
+}
 
 
 class AttachmentRejected(ValueError):
@@ -136,11 +147,21 @@ def _megabytes(n: int) -> str:
     return f"{n / (1024 * 1024):.3g}"
 
 
-def _disk_name(name: str) -> str:
+def _disk_name(name: str, content_type: str) -> str:
+    """The name in the storage path: safe characters, and an extension that tells the
+    inline types apart from everything else (a text file called ``x.pdf`` is stored as
+    ``x.pdf.bin``, a PNG called ``photo`` as ``photo.png``)."""
     try:
-        return get_valid_filename(name)[:MAX_NAME]
+        disk = get_valid_filename(name)[: MAX_NAME - 8]
     except SuspiciousFileOperation:
-        return FALLBACK_NAME
+        disk = FALLBACK_NAME
+    ext = os.path.splitext(disk)[1].lower()
+    inline = INLINE_EXTENSIONS.get(content_type)
+    if inline is not None and ext not in inline:
+        return disk + inline[0]
+    if inline is None and any(ext in exts for exts in INLINE_EXTENSIONS.values()):
+        return disk + ".bin"
+    return disk
 
 
 @contextlib.contextmanager
@@ -163,7 +184,7 @@ def attachment_store(*, message: Message, file: CleanFile, written: list[str]) -
         message=message, name=file.name, content_type=file.content_type, size=file.size
     )
     file.upload.seek(0)
-    attachment.file.save(_disk_name(file.name), file.upload, save=False)
+    attachment.file.save(_disk_name(file.name, file.content_type), file.upload, save=False)
     written.append(attachment.file.name)
     attachment.save()
     return attachment

@@ -213,6 +213,30 @@ def test_a_traversal_name_is_stored_inside_the_media_root_under_its_clean_name(m
     assert path.resolve().is_relative_to(media.resolve())
 
 
+@pytest.mark.parametrize(
+    ("name", "content", "content_type", "on_disk"),
+    [
+        ("photo", PNG, "image/png", "photo.png"),
+        ("!!!", PNG, "image/png", "file.png"),
+        ("scan.JPEG", JPEG, "image/jpeg", "scan.JPEG"),
+        ("x.pdf", b"not a pdf", "text/plain", "x.pdf.bin"),
+        ("notes.txt", b"hello", "text/plain", "notes.txt"),
+    ],
+)
+def test_the_name_on_disk_has_an_extension_only_when_it_tells_the_checked_type(
+    name, content, content_type, on_disk
+):
+    visitor, _ = _visitor()
+
+    services.contact_attachment_receive(
+        dialog_id=visitor.dialog_id, upload=upload(name, content, content_type)
+    )
+
+    attachment = Attachment.objects.get()
+    assert attachment.name == name
+    assert attachment.file.name.rsplit("/", 1)[1] == on_disk
+
+
 def test_a_rolled_back_message_leaves_no_file(media, monkeypatch):
     visitor, _ = _visitor()
 

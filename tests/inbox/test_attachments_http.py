@@ -201,6 +201,16 @@ def test_the_widget_preflight_allows_the_authorization_header(widget):
     assert "authorization" in response["Access-Control-Allow-Headers"].lower()
 
 
+def test_a_visitor_uploading_too_fast_is_429(widget, monkeypatch):
+    monkeypatch.setattr("inbox.widget_api.UPLOADS_PER_MINUTE", 2)
+    monkeypatch.setattr("inbox.widget_api._minute", lambda: 1)
+
+    codes = [widget["post"]({"file": upload()}).status_code for _ in range(3)]
+
+    assert codes == [201, 201, 429]
+    assert Attachment.objects.count() == 2
+
+
 # --- the operator API ----------------------------------------------------------------------
 
 
