@@ -393,6 +393,9 @@ class WidgetVisitor(models.Model):
     )
     token_hash = models.CharField(_("token hash"), max_length=64, unique=True, editable=False)
     page_url = models.URLField(_("page"), max_length=1000, blank=True)
+    language = models.CharField(
+        _("language"), max_length=16, blank=True, help_text=_("The browser's language.")
+    )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     last_seen_at = models.DateTimeField(_("last seen"), null=True, blank=True)
 

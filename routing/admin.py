@@ -30,6 +30,7 @@ from routing.models import (
     Holiday,
     Operator,
     OperatorStatus,
+    RoutingRule,
     Topic,
     WorkingHours,
 )
@@ -346,3 +347,40 @@ class TopicAdmin(admin.ModelAdmin):
     search_fields = ["title"]
     autocomplete_fields = ["channel", "group"]
     ordering = ["channel", "position", "id"]
+
+
+@admin.register(RoutingRule)
+class RoutingRuleAdmin(admin.ModelAdmin):
+    list_display = [
+        "name",
+        "position",
+        "is_active",
+        "channel",
+        "page_url_pattern",
+        "language",
+        "attribute_name",
+        "attribute_value",
+        "target_group",
+        "priority",
+    ]
+    list_editable = ["position", "is_active"]
+    list_filter = ["is_active", "channel", "target_group"]
+    search_fields = ["name", "page_url_pattern", "attribute_name", "attribute_value"]
+    autocomplete_fields = ["channel", "target_group"]
+    ordering = ["position", "id"]
+    fieldsets = [
+        (None, {"fields": ["name", "position", "is_active"]}),
+        (
+            _("When (all that are filled in must hold)"),
+            {
+                "fields": [
+                    "channel",
+                    "page_url_pattern",
+                    "language",
+                    "attribute_name",
+                    "attribute_value",
+                ]
+            },
+        ),
+        (_("Then"), {"fields": ["target_group", "priority"]}),
+    ]

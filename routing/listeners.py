@@ -7,10 +7,15 @@ from __future__ import annotations
 from contactcenter import events
 from inbox.models import Session
 from routing.models import GroupMembership, OperatorStatus
-from routing.services import assignment, queue, timers
+from routing.services import assignment, queue, rules, timers
 
 
-def on_session_queued(event: events.SessionOpened | events.SessionQueued) -> None:
+def on_session_opened(event: events.SessionOpened) -> None:
+    rules.session_rules_apply(session_id=event.session_id)
+    assignment.session_route(session_id=event.session_id)
+
+
+def on_session_queued(event: events.SessionQueued) -> None:
     assignment.session_route(session_id=event.session_id)
 
 
@@ -41,7 +46,7 @@ def on_operator_status(event: events.OperatorStatusChanged) -> None:
 
 
 def register() -> None:
-    events.subscribe(events.SessionOpened, on_session_queued)
+    events.subscribe(events.SessionOpened, on_session_opened)
     events.subscribe(events.SessionQueued, on_session_queued)
     events.subscribe(events.SessionRerouted, on_session_rerouted)
     events.subscribe(events.CapacityFreed, on_capacity_freed)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import zoneinfo
 
 from django.conf import settings
@@ -279,3 +280,84 @@ class Topic(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class RoutingRule(models.Model):
+    """Where a new session goes and how urgent it is, decided before it is queued. Rules
+    are tried in order; the first whose conditions all hold applies (empty conditions
+    always hold)."""
+
+    name = models.CharField(_("name"), max_length=100)
+    position = models.PositiveIntegerField(_("order"), default=0)
+    is_active = models.BooleanField(_("active"), default=True)
+    channel = models.ForeignKey(
+        "inbox.Channel",
+        verbose_name=_("channel"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="routing_rules",
+        help_text=_("Only conversations on this channel. Empty: any channel."),
+    )
+    page_url_pattern = models.CharField(
+        _("page address pattern"),
+        max_length=300,
+        blank=True,
+        help_text=_("A regular expression the customer's page address must match, e.g. /pricing."),
+    )
+    language = models.CharField(
+        _("language"),
+        max_length=16,
+        blank=True,
+        help_text=_("The customer's browser language starts with this, e.g. ru. Empty: any."),
+    )
+    attribute_name = models.CharField(
+        _("contact attribute"),
+        max_length=100,
+        blank=True,
+        help_text=_("A contact attribute to check, e.g. plan. Empty: no check."),
+    )
+    attribute_value = models.CharField(
+        _("attribute value"),
+        max_length=200,
+        blank=True,
+        help_text=_("The value it must have, e.g. gold (compared as text)."),
+    )
+    target_group = models.ForeignKey(
+        Group,
+        verbose_name=_("send to group"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="routing_rules",
+        help_text=_("Empty: keep the group from the channel or topic."),
+    )
+    priority = models.IntegerField(
+        _("priority"),
+        null=True,
+        blank=True,
+        help_text=_("Empty: keep. Higher numbers are served first, e.g. 10 for VIP customers."),
+    )
+
+    class Meta:
+        verbose_name = _("routing rule")
+        verbose_name_plural = _("routing rules")
+        ordering = ["position", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        if self.page_url_pattern:
+            try:
+                re.compile(self.page_url_pattern)
+            except re.error as exc:
+                raise ValidationError(
+                    {"page_url_pattern": _("Not a valid pattern: %(e)s") % {"e": exc}}
+                ) from None
+        if bool(self.attribute_name) != bool(self.attribute_value):
+            raise ValidationError(
+                {"attribute_value": _("Give both the attribute and its value, or neither.")}
+            )
+        if self.target_group_id is None and self.priority is None:
+            raise ValidationError(_("A rule must send to a group or set a priority."))
