@@ -10,6 +10,7 @@ from crm.api import router as crm_router
 from inbox.api import CannedResponseListView, DialogMessagesView
 from routing.api import QueueListView
 from routing.api import router as routing_router
+from routing.board_api import BoardView
 
 api_v1 = [
     path("auth/token/", AuthTokenView.as_view(), name="api-token"),
@@ -18,6 +19,7 @@ api_v1 = [
     path("dialogs/<str:pk>/messages/", DialogMessagesView.as_view(), name="dialog-messages"),
     path("canned-responses/", CannedResponseListView.as_view(), name="canned-responses"),
     path("queues/", QueueListView.as_view(), name="queues"),
+    path("board/", BoardView.as_view(), name="board"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
 ]
@@ -32,6 +34,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
     path("inbox/", include("inbox.urls")),
+    path("routing/", include("routing.urls")),
     path("widget/", include("inbox.widget_urls")),
     path(settings.MEDIA_URL.lstrip("/"), include("inbox.media_urls")),
 ]

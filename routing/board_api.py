@@ -1,0 +1,70 @@
+"""``GET /api/v1/board/``: the supervisor routing board's data in one read.
+
+Admins get every group; supervisors the groups they supervise; anyone else 403 (the
+board is a supervisor's tool, not an object to hide). Changes go through the existing
+``PATCH /api/v1/operators/{id}/``, which allows supervisors ``status`` and
+``max_sessions``.
+"""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import exceptions, serializers
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from routing import board_selectors
+from routing.models import OperatorStatus, RoutingStrategy
+
+
+class BoardOperatorSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    status = serializers.ChoiceField(choices=OperatorStatus.choices)
+    connected = serializers.BooleanField(help_text="At least one operator socket is open.")
+    active_sessions = serializers.IntegerField(
+        help_text="Active sessions the operator holds, in any group."
+    )
+    limit = serializers.IntegerField(
+        help_text="The effective limit: max_sessions, else the largest default of the "
+        "operator's groups."
+    )
+    max_sessions = serializers.IntegerField(
+        allow_null=True, help_text="The operator's own limit; null: the group default."
+    )
+    last_assigned_at = serializers.DateTimeField(allow_null=True)
+
+
+class BoardGroupSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    routing_strategy = serializers.ChoiceField(choices=RoutingStrategy.choices)
+    default_max_sessions = serializers.IntegerField()
+    queue_size = serializers.IntegerField()
+    oldest_queued_at = serializers.DateTimeField(
+        allow_null=True, help_text="When the longest-waiting queued session was queued."
+    )
+    active_sessions = serializers.IntegerField(help_text="Sessions of the group in status active.")
+    operators = BoardOperatorSerializer(many=True, help_text="The group's members, by name.")
+
+
+class BoardSerializer(serializers.Serializer):
+    server_time = serializers.DateTimeField(
+        help_text="The server's clock, so that live waits tick right on a skewed client."
+    )
+    groups = BoardGroupSerializer(many=True)
+
+
+class BoardView(APIView):
+    """The routing board: per group the caller supervises (admins: every group) the
+    queue, the active sessions and each member's status, connection and load. 403 for
+    users who are neither admins nor supervisors."""
+
+    @extend_schema(summary="The supervisor routing board", responses=BoardSerializer)
+    def get(self, request: Request) -> Response:
+        if not board_selectors.board_user_may_see(user=request.user):
+            raise exceptions.PermissionDenied(
+                "Only administrators and group supervisors see the routing board."
+            )
+        return Response(board_selectors.board_get(user=request.user))

@@ -1,0 +1,150 @@
+"""Reads of the supervisor routing board: per group the caller supervises (admins: every
+group), the queue, the active sessions and each member's status, presence and load.
+
+A fixed number of queries whatever the number of groups and operators: the role check,
+one query for the groups with their queue and session counts, one for the memberships
+with each operator's load and effective limit (subqueries, not one query per row).
+
+The effective limit is the one routing applies (``routing.services.operator_limit``):
+the operator's own ``max_sessions``, else the largest ``default_max_sessions`` of their
+groups, else 3.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, TypedDict
+
+from django.db.models import Count, IntegerField, Max, Min, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from contactcenter import roles
+from inbox import payloads
+from inbox.models import Session, SessionStatus
+from routing.models import Group, GroupMembership
+
+FALLBACK_LIMIT = 3  # routing's limit for an operator of no group
+
+
+class BoardOperator(TypedDict):
+    id: int
+    name: str
+    status: str
+    connected: bool
+    active_sessions: int
+    limit: int
+    max_sessions: int | None
+    last_assigned_at: str | None
+
+
+class BoardGroup(TypedDict):
+    id: int
+    name: str
+    routing_strategy: str
+    default_max_sessions: int
+    queue_size: int
+    oldest_queued_at: str | None
+    active_sessions: int
+    operators: list[BoardOperator]
+
+
+class Board(TypedDict):
+    server_time: str
+    groups: list[BoardGroup]
+
+
+def board_groups(*, user: Any) -> QuerySet[Group]:
+    """The groups whose board ``user`` sees: all for admins, else those they supervise."""
+    if roles.is_admin(user):
+        return Group.objects.all()
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return Group.objects.none()
+    return Group.objects.filter(pk__in=Group.objects.filter(supervisors__user=user).values("pk"))
+
+
+def board_user_may_see(*, user: Any) -> bool:
+    """Admins and supervisors of at least one group see the board."""
+    return roles.is_admin(user) or board_groups(user=user).exists()
+
+
+def board_get(*, user: Any, now: dt.datetime | None = None) -> Board:
+    """The whole board of ``user`` (empty for someone who supervises nothing)."""
+    now = now or timezone.now()
+    groups = list(_groups_with_counts(board_groups(user=user)))
+    members = _members_with_load(group_ids=[g.pk for g in groups])
+    by_group: dict[int, list[BoardOperator]] = {g.pk: [] for g in groups}
+    for membership in members:
+        by_group[membership.group_id].append(_operator_row(membership))
+    for rows in by_group.values():
+        rows.sort(key=lambda row: (row["name"].casefold(), row["id"]))
+    return {
+        "server_time": now.isoformat(),
+        "groups": [
+            {
+                "id": g.pk,
+                "name": g.name,
+                "routing_strategy": g.routing_strategy,
+                "default_max_sessions": g.default_max_sessions,
+                "queue_size": g.queue_size,
+                "oldest_queued_at": payloads.iso(g.oldest_queued_at),
+                "active_sessions": g.active_count,
+                "operators": by_group[g.pk],
+            }
+            for g in groups
+        ],
+    }
+
+
+def _groups_with_counts(groups: QuerySet[Group]) -> QuerySet[Group]:
+    queued = Q(sessions__status=SessionStatus.QUEUED)
+    return groups.annotate(
+        queue_size=Count("sessions", filter=queued),
+        oldest_queued_at=Min("sessions__queued_at", filter=queued),
+        active_count=Count("sessions", filter=Q(sessions__status=SessionStatus.ACTIVE)),
+    ).order_by("name", "pk")
+
+
+def _members_with_load(*, group_ids: list[int]) -> list[GroupMembership]:
+    if not group_ids:
+        return []
+    active = (
+        Session.objects.filter(operator_id=OuterRef("operator_id"), status=SessionStatus.ACTIVE)
+        .order_by()
+        .values("operator_id")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    group_default = (
+        GroupMembership.objects.filter(operator_id=OuterRef("operator_id"))
+        .order_by()
+        .values("operator_id")
+        .annotate(m=Max("group__default_max_sessions"))
+        .values("m")
+    )
+    return list(
+        GroupMembership.objects.filter(group_id__in=group_ids)
+        .select_related("operator__user")
+        .annotate(
+            active_sessions=Coalesce(Subquery(active, output_field=IntegerField()), 0),
+            effective_limit=Coalesce(
+                "operator__max_sessions",
+                Subquery(group_default, output_field=IntegerField()),
+                FALLBACK_LIMIT,
+            ),
+        )
+    )
+
+
+def _operator_row(membership: Any) -> BoardOperator:
+    operator = membership.operator
+    return {
+        "id": operator.pk,
+        "name": operator.name,
+        "status": operator.status,
+        "connected": operator.open_sockets > 0,
+        "active_sessions": membership.active_sessions,
+        "limit": membership.effective_limit,
+        "max_sessions": operator.max_sessions,
+        "last_assigned_at": payloads.iso(operator.last_assigned_at),
+    }
