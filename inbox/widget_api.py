@@ -3,7 +3,7 @@ each channel's allowed origins are checked here): the channel's settings for the
 new visitors, and files visitors attach.
 
     GET  /widget/api/<key>/config/
-    POST /widget/api/<key>/visitors/  {"name", "email", "phone", "page_url"}
+    POST /widget/api/<key>/visitors/  {"name", "email", "phone", "page_url", "language"}
          -> 201 {"visitor_token"}
     POST /widget/api/<key>/attachments/  multipart "file", "client_id"?, "text"?
          with "Authorization: Visitor <token>"
@@ -35,7 +35,7 @@ MAX_BODY = 16 * 1024
 # the disk.
 UPLOADS_PER_MINUTE = 20
 REJECTED_FIELDS = {"empty": "text", "too_long": "text", "bad_client_id": "client_id"}
-FIELD_LIMITS = {"name": 200, "email": 254, "phone": 32, "page_url": 1000}
+FIELD_LIMITS = {"name": 200, "email": 254, "phone": 32, "page_url": 1000, "language": 16}
 DEFAULT_COLOR = "#2563eb"
 
 

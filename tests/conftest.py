@@ -78,3 +78,14 @@ def _fast_password_hashing() -> Iterator[None]:
 
     with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
         yield
+
+
+@pytest.fixture
+def sent_frames(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, dict]]:
+    """Records every frame the product broadcasts (group, frame) instead of sending it,
+    so tests can assert on real-time output the same way on either tier."""
+    from contactcenter import realtime
+
+    sent: list[tuple[str, dict]] = []
+    monkeypatch.setattr(realtime, "send_now", lambda group, frame: sent.append((group, frame)))
+    return sent

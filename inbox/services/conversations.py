@@ -67,7 +67,13 @@ def token_hash(token: str) -> str:
 
 @transaction.atomic
 def widget_visitor_create(
-    *, channel: Channel, name: str = "", email: str = "", phone: str = "", page_url: str = ""
+    *,
+    channel: Channel,
+    name: str = "",
+    email: str = "",
+    phone: str = "",
+    page_url: str = "",
+    language: str = "",
 ) -> tuple[WidgetVisitor, str]:
     """A new visitor of a widget channel with its contact and dialog. Returns the visitor
     and its token (256 random bits), which is shown this once and stored hashed."""
@@ -82,7 +88,11 @@ def widget_visitor_create(
     identity = contact.identities.get()
     dialog = Dialog.objects.create(channel=channel, contact=contact, identity=identity)
     visitor = WidgetVisitor.objects.create(
-        channel=channel, dialog=dialog, token_hash=token_hash(token), page_url=page_url
+        channel=channel,
+        dialog=dialog,
+        token_hash=token_hash(token),
+        page_url=page_url,
+        language=language[:16],
     )
     return visitor, token
 
@@ -143,7 +153,9 @@ def _contact_message_store(
     # The dialog row lock serializes the writes of one conversation, so its session is
     # opened once and its messages keep their order.
     dialog = (
-        Dialog.objects.select_for_update().select_related("contact", "channel").get(pk=dialog_id)
+        Dialog.objects.select_for_update(of=("self",))
+        .select_related("contact", "channel")
+        .get(pk=dialog_id)
     )
     existing = _known(dialog_id, client_id)
     if existing is not None:
@@ -230,7 +242,7 @@ def _operator_message_store(
     written: list[str] | None = None,
 ) -> Stored:
     session = (
-        Session.objects.select_for_update()
+        Session.objects.select_for_update(of=("self",))
         .select_related("operator", "operator__user")
         .filter(pk=session_id)
         .first()
@@ -388,7 +400,9 @@ def operator_attachment_send(
 def session_topic_choose(*, dialog_id: int, topic_id: Any) -> Session:
     """The contact picks one of the channel's topics: a new session opens for the topic's
     group, or the waiting one moves there. Once an operator has it, the topic stays."""
-    dialog = Dialog.objects.select_for_update().select_related("channel").get(pk=dialog_id)
+    dialog = (
+        Dialog.objects.select_for_update(of=("self",)).select_related("channel").get(pk=dialog_id)
+    )
     topic = None
     if isinstance(topic_id, int) and not isinstance(topic_id, bool):
         topic = dialog.channel.topics.filter(pk=topic_id).first()  # routing.Topic

@@ -110,7 +110,7 @@ def _assign_head(group_id: int) -> Session | None:
         # the cursor is shared: one round-robin dispatcher per group at a time
         group = Group.objects.select_for_update().get(pk=group_id)
     session = (
-        Session.objects.select_for_update(skip_locked=True)
+        Session.objects.select_for_update(skip_locked=True, of=("self",))
         .select_related("dialog__contact", "dialog__channel", "group", "topic")
         .filter(group_id=group_id, status=SessionStatus.QUEUED)
         .order_by("-priority", "queued_at", "pk")
@@ -121,7 +121,7 @@ def _assign_head(group_id: int) -> Session | None:
     candidates = _ordered(available_operators(group=group, now=now), group)
     for candidate in candidates.exclude(pk=session.previous_operator_id or 0)[:8]:
         operator = (
-            Operator.objects.select_for_update(skip_locked=True)
+            Operator.objects.select_for_update(skip_locked=True, of=("self",))
             .select_related("user")
             .filter(pk=candidate.pk)
             .first()

@@ -232,7 +232,9 @@ def operator_create(
 def operator_update(*, operator: Operator, data: dict[str, Any]) -> Operator:
     """Changes the fields present in ``data``: ``username``, ``password``,
     ``display_name``, ``max_sessions``, ``status``, ``groups``."""
-    operator = Operator.objects.select_for_update().select_related("user").get(pk=operator.pk)
+    operator = (
+        Operator.objects.select_for_update(of=("self",)).select_related("user").get(pk=operator.pk)
+    )
     user = operator.user
     if "username" in data or "password" in data:
         if "username" in data:
@@ -266,7 +268,9 @@ def operator_status_set(*, operator: Operator, status: str) -> Operator:
     seats in the operator's groups."""
     if status not in OperatorStatus.values:
         raise ValidationError({"status": [_("Unknown status %(s)s.") % {"s": status}]})
-    operator = Operator.objects.select_for_update().select_related("user").get(pk=operator.pk)
+    operator = (
+        Operator.objects.select_for_update(of=("self",)).select_related("user").get(pk=operator.pk)
+    )
     if operator.status == status:
         return operator
     operator.status = status

@@ -52,7 +52,7 @@ def session_rules_apply(*, session_id: int) -> RoutingRule | None:
     """Applies the first matching active rule to a just-opened, waiting session. A topic
     the customer chose keeps its group; a rule's priority applies either way."""
     session = (
-        Session.objects.select_for_update()
+        Session.objects.select_for_update(of=("self",))
         .select_related("dialog__contact", "dialog__visitor")
         .filter(pk=session_id, status=SessionStatus.QUEUED)
         .first()

@@ -36,7 +36,7 @@ def operator_active_count(*, operator_id: int) -> int:
 
 def _lock_session(session_id: int) -> Session:
     session = (
-        Session.objects.select_for_update()
+        Session.objects.select_for_update(of=("self",))
         .select_related("dialog__contact", "dialog__channel", "group", "topic")
         .filter(pk=session_id)
         .first()
@@ -81,7 +81,12 @@ def session_assign(*, session: Session, operator: Operator) -> Session:
 @transaction.atomic
 def session_take(*, session_id: int, user: Any) -> Session:
     """An operator takes a queued session of one of their groups."""
-    operator = Operator.objects.select_for_update().select_related("user").filter(user=user).first()
+    operator = (
+        Operator.objects.select_for_update(of=("self",))
+        .select_related("user")
+        .filter(user=user)
+        .first()
+    )
     if operator is None:
         raise StateConflict(_("Only operators take chats."))
     session = _lock_session(session_id)
@@ -107,7 +112,11 @@ def session_transfer(
     if (group is None) == (operator is None):
         raise StateConflict(_("Transfer to either a group or an operator."))
     if operator is not None:
-        operator = Operator.objects.select_for_update().select_related("user").get(pk=operator.pk)
+        operator = (
+            Operator.objects.select_for_update(of=("self",))
+            .select_related("user")
+            .get(pk=operator.pk)
+        )
     session = _lock_session(session_id)
     if session.status == SessionStatus.CLOSED:
         raise StateConflict(_("This chat has already ended."))

@@ -32,7 +32,7 @@ def session_requeue(*, session_id: int, why: str) -> Session | None:
     one first. Supervisors are alerted."""
     with transaction.atomic():
         session = (
-            Session.objects.select_for_update(skip_locked=True)
+            Session.objects.select_for_update(skip_locked=True, of=("self",))
             .select_related(
                 "dialog__contact", "dialog__channel", "group", "topic", "operator__user"
             )

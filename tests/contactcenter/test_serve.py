@@ -120,8 +120,9 @@ def test_the_supervisor_stops_children_and_kills_the_stubborn_ones(tmp_path):
     assert stubborn.poll() == -signal.SIGKILL
 
 
-def test_serve_refuses_the_in_process_stand_ins():
-    assert settings.IN_PROCESS  # the fast tier
+def test_serve_refuses_the_in_process_stand_ins(settings):
+    settings.REDIS_URL = "memory://"
+    settings.IN_PROCESS = True
     with pytest.raises(CommandError, match="memory://"):
         call_command("serve", "--no-demo")
 

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
 
 from contactcenter import events, realtime
 from contactcenter.api_common import StateConflict
@@ -128,19 +126,21 @@ def test_a_message_after_close_opens_a_new_session_in_the_same_dialog():
 
 
 def test_the_assigned_operator_replies_and_the_visitor_gets_it_after_commit(
-    django_capture_on_commit_callbacks,
+    django_capture_on_commit_callbacks, sent_frames
 ):
     session, operator = _assigned_session()
-    layer = get_channel_layer()
-    inbox_name = async_to_sync(layer.new_channel)()
-    async_to_sync(layer.group_add)(realtime.dialog_group(session.dialog_id), inbox_name)
 
-    with django_capture_on_commit_callbacks(execute=True):
+    with django_capture_on_commit_callbacks(execute=False) as pending:
         stored = services.operator_message_send(
             session_id=session.pk, user=operator.user, text="How can I help?", client_id="op-1"
         )
+        assert sent_frames == []  # nothing leaves before the commit
+    for callback in pending:
+        callback()
 
-    frame = async_to_sync(layer.receive)(inbox_name)["frame"]
+    to_visitor = [f for g, f in sent_frames if g == realtime.dialog_group(session.dialog_id)]
+    assert len(to_visitor) == 1
+    frame = to_visitor[0]
     assert frame["type"] == "message"
     assert frame["message"]["text"] == "How can I help?"
     assert frame["message"]["sender_type"] == "operator"

@@ -9,8 +9,6 @@ import contextlib
 import datetime as dt
 
 import pytest
-from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
 from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -225,18 +223,15 @@ def test_holidays_close_the_group(channel, group):
     assert _customer_writes(channel).status == SessionStatus.QUEUED
 
 
-def test_an_unanswered_session_moves_to_another_operator_and_supervisors_hear(channel, group):
+def test_an_unanswered_session_moves_to_another_operator_and_supervisors_hear(
+    channel, group, sent_frames
+):
     group.no_answer_timeout_s = 30
     group.save()
     anna = _online(group, "Anna")
     session = _customer_writes(channel)
     assert session.operator == anna
     boris = _online(group, "Boris")
-    supervisor = factories.OperatorFactory()
-    group.supervisors.add(supervisor)
-    layer = get_channel_layer()
-    listener = async_to_sync(layer.new_channel)()
-    async_to_sync(layer.group_add)(realtime.supervisor_group(group.pk), listener)
 
     Session.objects.filter(pk=session.pk).update(
         assigned_at=timezone.now() - dt.timedelta(seconds=31)
@@ -245,15 +240,12 @@ def test_an_unanswered_session_moves_to_another_operator_and_supervisors_hear(ch
 
     session.refresh_from_db()
     assert (session.operator, session.previous_operator) == (boris, anna)
-    frames = []
-    while True:
-        try:
-            frames.append(async_to_sync(layer.receive)(listener)["frame"])
-        except Exception:
-            break
-        if frames[-1]["type"] == "alert":
-            break
-    assert frames[-1]["type"] == "alert" and frames[-1]["kind"] == "no_answer"
+    alerts = [
+        f
+        for g, f in sent_frames
+        if g == realtime.supervisor_group(group.pk) and f["type"] == "alert"
+    ]
+    assert [(a["kind"], a["operator"]) for a in alerts] == [("no_answer", "Anna")]
 
 
 def test_an_answered_session_stays(channel, group):
@@ -314,20 +306,21 @@ def test_a_lost_connection_past_the_grace_period_requeues(channel, group):
     assert session.status == SessionStatus.QUEUED and session.previous_operator == anna
 
 
-def test_waiting_customers_hear_their_place_and_expected_wait(channel, group):
-    layer = get_channel_layer()
+def test_waiting_customers_hear_their_place_and_expected_wait(channel, group, sent_frames):
     first = _customer_writes(channel)
     second = _customer_writes(channel)
-    inbox = async_to_sync(layer.new_channel)()
-    async_to_sync(layer.group_add)(realtime.dialog_group(second.dialog_id), inbox)
+    sent_frames.clear()
 
     services.queue.queue_positions_push(group_id=group.pk)
 
-    frame = async_to_sync(layer.receive)(inbox)["frame"]
-    assert frame["type"] == "queue"
-    assert frame["position"] == 2
-    assert frame["estimated_wait_s"] > 0
-    assert first.status == SessionStatus.QUEUED
+    frames = dict(sent_frames)
+    assert frames[realtime.dialog_group(first.dialog_id)]["position"] == 1
+    frame = frames[realtime.dialog_group(second.dialog_id)]
+    assert (frame["type"], frame["position"]) == ("queue", 2)
+    assert (
+        frame["estimated_wait_s"]
+        > frames[realtime.dialog_group(first.dialog_id)]["estimated_wait_s"]
+    )
 
 
 @settings(

@@ -495,6 +495,8 @@
       for (const k of ['name', 'email', 'phone']) if (fields && fields[k]) body[k] = toText(fields[k]).trim();
       const href = this.o.href ? toText(this.o.href()) : '';
       if (href) body.page_url = href.slice(0, 2000);
+      const lang = typeof navigator !== 'undefined' && navigator.language;
+      if (lang) body.language = toText(lang).slice(0, 16);
       const r = await this.o.fetch(this.url('visitors'), {
         method: 'POST', credentials: 'omit',
         headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body),
