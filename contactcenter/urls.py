@@ -34,6 +34,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
     path("inbox/", include("inbox.urls")),
+    path("crm/", include("crm.urls")),
     path("routing/", include("routing.urls")),
     path("widget/", include("inbox.widget_urls")),
     path(settings.MEDIA_URL.lstrip("/"), include("inbox.media_urls")),

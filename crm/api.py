@@ -1,11 +1,18 @@
-"""REST API of the crm app: ``contacts/`` and ``contacts/{id}/merge/``.
+"""REST API of the crm app: ``contacts/`` (with ``merge/``), ``leads/``, ``pipelines/``
+and ``tasks/``.
 
-Who may do what (a contact the caller may not see answers 404):
+Who may do what (an object the caller may not see answers 404):
 
 - admins and CRM managers see, create, change and merge every contact;
 - operators and supervisors see the contacts that appear in sessions of their groups and
   may change them (the contact card in the inbox), but neither create (403: a new
-  contact has no session of theirs) nor merge (403) them.
+  contact has no session of theirs) nor merge (403) them;
+- leads: admins and CRM managers see and change all; anyone else sees and changes the
+  leads they own and the leads of contacts they may see, and creates leads for those
+  contacts, owned by themselves (403 when giving another owner);
+- pipelines: anyone signed in reads them; admins and CRM managers change them (403);
+- tasks: admins and CRM managers see, create, change and delete all; anyone else sees
+  the tasks assigned to them and only marks them done or not done (403 otherwise).
 """
 
 from __future__ import annotations
@@ -13,7 +20,12 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import QuerySet
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from drf_spectacular.utils import (
+    OpenApiExample,
+    OpenApiParameter,
+    extend_schema,
+    extend_schema_view,
+)
 from rest_framework import exceptions, mixins, status
 from rest_framework.decorators import action
 from rest_framework.request import Request
@@ -21,14 +33,21 @@ from rest_framework.response import Response
 from rest_framework.routers import SimpleRouter
 
 from contactcenter import roles
-from contactcenter.api_common import ApiViewSet
+from contactcenter.api_common import ApiViewSet, parse_id
 from crm import selectors, services
-from crm.models import Contact
+from crm.models import Contact, Lead, LeadStatus, Pipeline, Task
 from crm.serializers import (
     ContactCreateInputSerializer,
     ContactInputSerializer,
     ContactMergeInputSerializer,
     ContactOutputSerializer,
+    LeadCreateInputSerializer,
+    LeadInputSerializer,
+    LeadOutputSerializer,
+    PipelineInputSerializer,
+    PipelineOutputSerializer,
+    TaskInputSerializer,
+    TaskOutputSerializer,
 )
 
 
@@ -112,5 +131,434 @@ class ContactViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSe
         ).data
 
 
+# --- pipelines --------------------------------------------------------------------------
+
+PIPELINE_EXAMPLE = {
+    "id": 1,
+    "name": "Sales",
+    "is_default": True,
+    "stages": [
+        {"id": 1, "name": "New", "position": 0},
+        {"id": 2, "name": "Proposal", "position": 1},
+        {"id": 3, "name": "Negotiation", "position": 2},
+    ],
+    "created_at": "2025-03-01T09:00:00Z",
+}
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="Pipelines with their stages in order",
+        examples=[OpenApiExample("Pipelines", value=[PIPELINE_EXAMPLE], response_only=True)],
+    ),
+    retrieve=extend_schema(
+        summary="One pipeline",
+        examples=[OpenApiExample("A pipeline", value=PIPELINE_EXAMPLE, response_only=True)],
+    ),
+    create=extend_schema(
+        summary="Create a pipeline with its stages (admins, CRM managers)",
+        request=PipelineInputSerializer,
+        responses={201: PipelineOutputSerializer},
+        examples=[
+            OpenApiExample(
+                "A funnel",
+                value={
+                    "name": "Sales",
+                    "is_default": True,
+                    "stages": [{"name": "New"}, {"name": "Proposal"}, {"name": "Negotiation"}],
+                },
+                request_only=True,
+            ),
+            OpenApiExample("Created", value=PIPELINE_EXAMPLE, response_only=True),
+        ],
+    ),
+    partial_update=extend_schema(
+        summary="Change a pipeline (admins, CRM managers); stages given replace the list",
+        request=PipelineInputSerializer,
+        responses={200: PipelineOutputSerializer},
+        examples=[
+            OpenApiExample(
+                "Rename a stage, add one, drop one",
+                value={
+                    "stages": [
+                        {"id": 1, "name": "Incoming"},
+                        {"id": 2, "name": "Proposal"},
+                        {"name": "Contract"},
+                    ]
+                },
+                request_only=True,
+            ),
+            OpenApiExample("Changed", value=PIPELINE_EXAMPLE, response_only=True),
+        ],
+    ),
+    destroy=extend_schema(
+        summary="Delete a pipeline without leads (admins, CRM managers); 409 otherwise",
+        responses={204: None},
+    ),
+)
+class PipelineViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):
+    """Sales funnels: ordered stages a lead moves through. Anyone signed in reads them;
+    admins and CRM managers create, change and delete them (403 for anyone else). One
+    pipeline is the default, where new leads go; marking another default moves the flag.
+    ``stages`` given on update replace the list: entries with an ``id`` keep (rename,
+    reorder) that stage, entries without create one, stages left out are deleted. A stage
+    or pipeline that still holds leads cannot be deleted (409)."""
+
+    serializer_class = PipelineOutputSerializer
+    queryset = Pipeline.objects.none()
+
+    def get_queryset(self) -> QuerySet[Pipeline]:
+        return selectors.pipeline_list()
+
+    def create(self, request: Request) -> Response:
+        _require_crm_manager(request)
+        data = PipelineInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        pipeline = services.pipeline_create(**data.validated_data)
+        return Response(self._shape(pipeline.pk), status=status.HTTP_201_CREATED)
+
+    def partial_update(self, request: Request, pk: str) -> Response:
+        pipeline = self.get_object()
+        _require_crm_manager(request)
+        data = PipelineInputSerializer(data=request.data, partial=True)
+        data.is_valid(raise_exception=True)
+        services.pipeline_update(pipeline=pipeline, data=data.validated_data)
+        return Response(self._shape(pipeline.pk))
+
+    def destroy(self, request: Request, pk: str) -> Response:
+        pipeline = self.get_object()
+        _require_crm_manager(request)
+        services.pipeline_delete(pipeline=pipeline)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    def _shape(self, pk: int) -> Any:
+        return PipelineOutputSerializer(self.get_queryset().get(pk=pk)).data
+
+
+# --- leads ------------------------------------------------------------------------------
+
+LEAD_EXAMPLE = {
+    "id": 42,
+    "contact": 7,
+    "contact_name": "Ivan Petrov",
+    "session": 315,
+    "title": "Ivan Petrov — 3 Mar 2025",
+    "pipeline": 1,
+    "pipeline_name": "Sales",
+    "stage": 2,
+    "stage_name": "Proposal",
+    "owner": 5,
+    "owner_name": "Olga",
+    "status": "in_progress",
+    "fields": {"budget": 1200, "product": "Pro plan"},
+    "created_at": "2025-03-03T10:15:00Z",
+    "updated_at": "2025-03-04T08:02:00Z",
+}
+
+LEAD_PARAMETERS = [
+    OpenApiParameter("status", str, enum=LeadStatus.values, description="Only this status."),
+    OpenApiParameter("pipeline", int, description="Only leads of this pipeline."),
+    OpenApiParameter("stage", int, description="Only leads on this stage."),
+    OpenApiParameter("owner", str, description='A user id, or "me" for the caller.'),
+    OpenApiParameter("contact", int, description="Only leads of this contact."),
+    OpenApiParameter("session", int, description="Only leads from this session."),
+    OpenApiParameter("search", str, description="Part of the title, the contact's name or e-mail."),
+    OpenApiParameter(
+        "ordering",
+        str,
+        enum=[p + key for key in selectors.LEAD_ORDERINGS for p in ("", "-")],
+        description='Sort key, "-" for descending; default "-id" (newest first).',
+    ),
+]
+
+
+def _lead_filters(request: Request) -> selectors.LeadFilters:
+    params = request.query_params
+    filters: selectors.LeadFilters = {}
+    status_ = params.get("status")
+    if status_:
+        if status_ not in LeadStatus.values:
+            raise exceptions.ValidationError({"status": [f"One of: {', '.join(LeadStatus)}."]})
+        filters["status"] = status_
+    for field in ("pipeline", "stage", "contact", "session"):
+        if params.get(field):
+            filters[field] = parse_id(params[field], field=field)  # type: ignore[literal-required]
+    owner = params.get("owner")
+    if owner:
+        filters["owner"] = request.user.pk if owner == "me" else parse_id(owner, field="owner")
+    if params.get("search"):
+        filters["search"] = params["search"]
+    ordering = params.get("ordering")
+    if ordering:
+        if ordering.lstrip("-") not in selectors.LEAD_ORDERINGS or ordering.startswith("--"):
+            raise exceptions.ValidationError(
+                {
+                    "ordering": [
+                        f'One of: {", ".join(selectors.LEAD_ORDERINGS)} ("-" first: descending).'
+                    ]
+                }
+            )
+        filters["ordering"] = ordering
+    return filters
+
+
+def _check_owner(request: Request, data: dict[str, Any]) -> None:
+    owner = data.get("owner")
+    if "owner" in data and owner != request.user and not roles.is_crm_manager(request.user):
+        raise exceptions.PermissionDenied("Only CRM managers make someone else a lead's owner.")
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="Leads the caller may see, filtered, searched and ordered",
+        parameters=LEAD_PARAMETERS,
+        examples=[OpenApiExample("Leads", value=[LEAD_EXAMPLE], response_only=True)],
+    ),
+    retrieve=extend_schema(
+        summary="One lead",
+        examples=[OpenApiExample("A lead", value=LEAD_EXAMPLE, response_only=True)],
+    ),
+    create=extend_schema(
+        summary="Create a lead for a contact the caller may see",
+        request=LeadCreateInputSerializer,
+        responses={201: LeadOutputSerializer},
+        examples=[
+            OpenApiExample(
+                "From a chat (owner: the caller; pipeline: the default; stage: its first)",
+                value={"contact": 7, "session": 315, "title": "Ivan Petrov — 3 Mar 2025"},
+                request_only=True,
+            ),
+            OpenApiExample(
+                "Everything given",
+                value={
+                    "contact": 7,
+                    "title": "Pro plan for 20 seats",
+                    "pipeline": 1,
+                    "stage": 2,
+                    "owner": 5,
+                    "status": "in_progress",
+                    "fields": {"budget": 1200},
+                },
+                request_only=True,
+            ),
+            OpenApiExample("Created", value=LEAD_EXAMPLE, response_only=True),
+        ],
+    ),
+    partial_update=extend_schema(
+        summary="Change a lead the caller may see (a stage change fires LeadStageChanged)",
+        request=LeadInputSerializer,
+        responses={200: LeadOutputSerializer},
+        examples=[
+            OpenApiExample("Move to another stage", value={"stage": 3}, request_only=True),
+            OpenApiExample(
+                "Close as won",
+                value={"status": "won", "fields": {"budget": 1500}},
+                request_only=True,
+            ),
+            OpenApiExample("Changed", value=LEAD_EXAMPLE, response_only=True),
+        ],
+    ),
+)
+class LeadViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):
+    """Sales opportunities, each of one contact, in a pipeline at a stage. Admins and CRM
+    managers see and change every lead. Anyone else sees and changes the leads they own
+    and the leads of contacts they may see (contacts in sessions of their groups), and
+    creates leads for those contacts; only CRM managers make someone else the owner
+    (403). Other leads answer 404. On creation ``owner`` defaults to the caller,
+    ``pipeline`` to the stage's pipeline or the default one, ``stage`` to the pipeline's
+    first; a stage must belong to the lead's pipeline and a session to the lead's contact
+    (400). ``fields`` is a free JSON object, replaced as a whole on update. Leads are not
+    deleted through the API: set the status to ``lost`` or ``disqualified``."""
+
+    serializer_class = LeadOutputSerializer
+    queryset = Lead.objects.none()
+    http_method_names = ["get", "post", "patch", "head", "options"]
+
+    def get_queryset(self) -> QuerySet[Lead]:
+        filters = _lead_filters(self.request) if self.action == "list" else None
+        return selectors.lead_list(user=self.request.user, filters=filters)
+
+    def create(self, request: Request) -> Response:
+        data = LeadCreateInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = dict(data.validated_data)
+        contact = selectors.contact_get(user=request.user, contact_id=values.pop("contact"))
+        if contact is None:
+            raise exceptions.ValidationError({"contact": ["No such contact."]})
+        _check_owner(request, values)
+        values.setdefault("owner", request.user)
+        values["session"] = self._session(values.get("session"), contact)
+        lead = services.lead_create(contact=contact, **values)
+        return Response(self._shape(lead.pk), status=status.HTTP_201_CREATED)
+
+    def partial_update(self, request: Request, pk: str) -> Response:
+        lead = self.get_object()
+        data = LeadInputSerializer(data=request.data, partial=True)
+        data.is_valid(raise_exception=True)
+        values = dict(data.validated_data)
+        _check_owner(request, values)
+        if "session" in values:
+            values["session"] = self._session(values["session"], lead.contact)
+        services.lead_update(lead=lead, data=values)
+        return Response(self._shape(lead.pk))
+
+    @staticmethod
+    def _session(session_id: int | None, contact: Contact) -> Any:
+        if session_id is None:
+            return None
+        session = selectors.session_of_contact(session_id=session_id, contact=contact)
+        if session is None:
+            raise exceptions.ValidationError({"session": ["No such session of this contact."]})
+        return session
+
+    def _shape(self, pk: int) -> Any:
+        return LeadOutputSerializer(
+            Lead.objects.select_related("contact", "pipeline", "stage", "owner").get(pk=pk)
+        ).data
+
+
+# --- tasks ------------------------------------------------------------------------------
+
+TASK_EXAMPLE = {
+    "id": 9,
+    "title": "Send the proposal",
+    "description": "20 seats, yearly billing.",
+    "lead": 42,
+    "lead_title": "Pro plan for 20 seats",
+    "contact": 7,
+    "contact_name": "Ivan Petrov",
+    "assignee": 5,
+    "assignee_name": "Olga",
+    "due_at": "2025-03-05T15:00:00Z",
+    "done": False,
+    "done_at": None,
+    "is_overdue": False,
+    "created_at": "2025-03-04T08:10:00Z",
+}
+
+ASSIGNEE_FIELDS = frozenset({"done"})
+
+
+def _flag(request: Request, name: str) -> bool | None:
+    raw = request.query_params.get(name)
+    if raw in (None, ""):
+        return None
+    if raw.lower() in ("1", "true", "yes"):
+        return True
+    if raw.lower() in ("0", "false", "no"):
+        return False
+    raise exceptions.ValidationError({name: ["Use 1 or 0."]})
+
+
+def _task_filters(request: Request) -> selectors.TaskFilters:
+    filters: selectors.TaskFilters = {}
+    for flag in ("mine", "done", "overdue"):
+        value = _flag(request, flag)
+        if value is not None:
+            filters[flag] = value  # type: ignore[literal-required]
+    for field in ("assignee", "lead", "contact"):
+        raw = request.query_params.get(field)
+        if raw:
+            filters[field] = parse_id(raw, field=field)  # type: ignore[literal-required]
+    return filters
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="Tasks the caller may see: open first by due date, then done",
+        parameters=[
+            OpenApiParameter("mine", bool, description="1: only the caller's tasks."),
+            OpenApiParameter("done", bool, description="1: only done; 0: only open."),
+            OpenApiParameter("overdue", bool, description="1: only open tasks past due."),
+            OpenApiParameter("assignee", int, description="Only tasks of this user."),
+            OpenApiParameter("lead", int, description="Only tasks about this lead."),
+            OpenApiParameter("contact", int, description="Only tasks about this contact."),
+        ],
+        examples=[OpenApiExample("Tasks", value=[TASK_EXAMPLE], response_only=True)],
+    ),
+    retrieve=extend_schema(
+        summary="One task",
+        examples=[OpenApiExample("A task", value=TASK_EXAMPLE, response_only=True)],
+    ),
+    create=extend_schema(
+        summary="Create a task (admins, CRM managers); assignee defaults to the caller",
+        request=TaskInputSerializer,
+        responses={201: TaskOutputSerializer},
+        examples=[
+            OpenApiExample(
+                "A call tomorrow about a lead",
+                value={
+                    "title": "Send the proposal",
+                    "lead": 42,
+                    "assignee": 5,
+                    "due_at": "2025-03-05T15:00:00Z",
+                },
+                request_only=True,
+            ),
+            OpenApiExample("Created", value=TASK_EXAMPLE, response_only=True),
+        ],
+    ),
+    partial_update=extend_schema(
+        summary="Change a task (admins, CRM managers; assignees: only done)",
+        request=TaskInputSerializer,
+        responses={200: TaskOutputSerializer},
+        examples=[
+            OpenApiExample("Mark done", value={"done": True}, request_only=True),
+            OpenApiExample("Postpone", value={"due_at": "2025-03-07T10:00:00Z"}, request_only=True),
+            OpenApiExample("Changed", value=TASK_EXAMPLE, response_only=True),
+        ],
+    ),
+    destroy=extend_schema(summary="Delete a task (admins, CRM managers)", responses={204: None}),
+)
+class TaskViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):
+    """To-dos of CRM managers, about a lead, a contact or nothing in particular. Admins
+    and CRM managers see, create, change and delete every task. Anyone else sees the
+    tasks assigned to them (others answer 404) and only marks them done or not done
+    (403 for any other change). ``done`` is true once ``done_at`` is set; ``is_overdue``
+    is an open task past ``due_at``. ``?mine=1`` lists the caller's own tasks."""
+
+    serializer_class = TaskOutputSerializer
+    queryset = Task.objects.none()
+
+    def get_queryset(self) -> QuerySet[Task]:
+        filters = _task_filters(self.request) if self.action == "list" else None
+        return selectors.task_list(user=self.request.user, filters=filters)
+
+    def create(self, request: Request) -> Response:
+        _require_crm_manager(request)
+        data = TaskInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = dict(data.validated_data)
+        done = values.pop("done", False)
+        values.setdefault("assignee", request.user)
+        task = services.task_create(**values)
+        if done:
+            services.task_done(task=task)
+        return Response(self._shape(task.pk), status=status.HTTP_201_CREATED)
+
+    def partial_update(self, request: Request, pk: str) -> Response:
+        task = self.get_object()
+        data = TaskInputSerializer(data=request.data, partial=True)
+        data.is_valid(raise_exception=True)
+        if data.validated_data.keys() - ASSIGNEE_FIELDS and not roles.is_crm_manager(request.user):
+            raise exceptions.PermissionDenied("Assignees only mark their tasks done or not.")
+        services.task_update(task=task, data=data.validated_data)
+        return Response(self._shape(task.pk))
+
+    def destroy(self, request: Request, pk: str) -> Response:
+        task = self.get_object()
+        _require_crm_manager(request)
+        services.task_delete(task=task)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    def _shape(self, pk: int) -> Any:
+        return TaskOutputSerializer(
+            Task.objects.select_related("assignee", "lead", "contact").get(pk=pk)
+        ).data
+
+
 router = SimpleRouter()
 router.register("contacts", ContactViewSet, basename="contact")
+router.register("leads", LeadViewSet, basename="lead")
+router.register("pipelines", PipelineViewSet, basename="pipeline")
+router.register("tasks", TaskViewSet, basename="task")

@@ -1,4 +1,5 @@
-"""Writes of the crm app: contacts, their identities, and contact merge."""
+"""Writes of the crm app: contacts, their identities and contact merge; pipelines and
+their stages; leads; tasks."""
 
 from __future__ import annotations
 
@@ -7,11 +8,14 @@ from typing import Any, TypedDict
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import CharField, Value
+from django.db.models.functions import Cast, Concat
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from contactcenter import events
 from contactcenter.api_common import StateConflict
-from crm.models import Contact, ContactIdentity
+from crm.models import Contact, ContactIdentity, Lead, LeadStatus, Pipeline, Stage, Task
 
 
 class IdentitySpec(TypedDict):
@@ -111,3 +115,270 @@ def contact_merge(*, target: Contact, source: Contact) -> Contact:
     source.save(update_fields=["merged_into", "updated_at"])
     events.emit(events.ContactsMerged(contact_id=target.pk, merged_contact_id=source.pk))
     return target
+
+
+# --- pipelines and stages ----------------------------------------------------------------
+
+
+class StageSpec(TypedDict, total=False):
+    id: int
+    name: str
+
+
+# Used once, when a lead is created before anyone configured a pipeline, so that the
+# inbox's "Create lead" works on a fresh install. Admins rename or replace it freely.
+DEFAULT_PIPELINE_NAME = "Sales"
+DEFAULT_STAGE_NAMES = ("New", "Contacted", "Proposal", "Negotiation", "Closing")
+
+
+def pipeline_get_default() -> Pipeline:
+    """The pipeline new leads go to: the one marked default, else the first by name; when
+    there is no pipeline at all, a default "Sales" pipeline with a few stages is made."""
+    pipeline = Pipeline.objects.filter(is_default=True).first() or Pipeline.objects.first()
+    if pipeline is not None:
+        return pipeline
+    try:
+        with transaction.atomic():
+            pipeline = Pipeline.objects.create(name=DEFAULT_PIPELINE_NAME, is_default=True)
+            Stage.objects.bulk_create(
+                Stage(pipeline=pipeline, name=name, position=i)
+                for i, name in enumerate(DEFAULT_STAGE_NAMES)
+            )
+    except IntegrityError:  # another request made it first
+        pipeline = Pipeline.objects.filter(is_default=True).first() or Pipeline.objects.first()
+        if pipeline is None:
+            raise
+    return pipeline
+
+
+def _first_stage(pipeline: Pipeline) -> Stage | None:
+    return pipeline.stages.order_by("position", "id").first()
+
+
+def _save_pipeline(pipeline: Pipeline) -> None:
+    if pipeline.is_default:
+        # one default at a time: the flag moves here (the partial unique constraint
+        # turns a simultaneous move into a conflict rather than two defaults)
+        Pipeline.objects.filter(is_default=True).exclude(pk=pipeline.pk).update(is_default=False)
+    try:
+        with transaction.atomic():
+            pipeline.save()
+    except IntegrityError:
+        raise StateConflict(_("The pipeline was changed at the same time; try again.")) from None
+
+
+def _stages_set(*, pipeline: Pipeline, specs: Sequence[StageSpec]) -> None:
+    """Makes the pipeline's stages the list given, in its order: an entry with an ``id``
+    renames and moves that stage, one without creates a stage, stages left out are
+    deleted (a stage that still holds leads cannot be: ``ProtectedError``, a 409)."""
+    names = [spec["name"] for spec in specs]
+    if len(set(names)) != len(names):
+        raise ValidationError({"stages": [_("Two stages have the same name.")]})
+    existing = {stage.pk: stage for stage in pipeline.stages.select_for_update()}
+    kept = [spec["id"] for spec in specs if "id" in spec]
+    unknown = set(kept) - existing.keys()
+    if unknown or len(set(kept)) != len(kept):
+        raise ValidationError({"stages": [_("Each stage id must be a stage of this pipeline.")]})
+    pipeline.stages.exclude(pk__in=kept).delete()
+    # Renames may swap names; park the kept stages under names no one types first.
+    pipeline.stages.filter(pk__in=kept).update(
+        name=Concat(Value("\x01"), Cast("pk", output_field=CharField()))
+    )
+    for position, spec in enumerate(specs):
+        stage = existing[spec["id"]] if "id" in spec else Stage(pipeline=pipeline)
+        stage.name, stage.position = spec["name"], position
+        stage.full_clean(exclude=["pipeline"], validate_constraints=False)
+        stage.save()
+
+
+@transaction.atomic
+def pipeline_create(
+    *, name: str, is_default: bool = False, stages: Sequence[StageSpec] = ()
+) -> Pipeline:
+    """A pipeline with its stages in the order given; ``is_default`` takes the default
+    flag from the pipeline that had it."""
+    pipeline = Pipeline(name=name, is_default=is_default)
+    pipeline.full_clean(validate_constraints=False)
+    _save_pipeline(pipeline)
+    _stages_set(pipeline=pipeline, specs=[{"name": s["name"]} for s in stages])
+    return pipeline
+
+
+@transaction.atomic
+def pipeline_update(*, pipeline: Pipeline, data: dict[str, Any]) -> Pipeline:
+    """Changes ``name`` and ``is_default`` when present; ``stages``, when present,
+    replace the list (see ``_stages_set``)."""
+    pipeline = Pipeline.objects.select_for_update().get(pk=pipeline.pk)
+    for field in ("name", "is_default"):
+        if field in data:
+            setattr(pipeline, field, data[field])
+    pipeline.full_clean(validate_constraints=False)
+    _save_pipeline(pipeline)
+    if "stages" in data:
+        _stages_set(pipeline=pipeline, specs=data["stages"])
+    return pipeline
+
+
+@transaction.atomic
+def pipeline_delete(*, pipeline: Pipeline) -> None:
+    """Deletes a pipeline without leads (``ProtectedError`` otherwise, a 409)."""
+    pipeline.delete()
+
+
+# --- leads ------------------------------------------------------------------------------
+
+LEAD_FIELDS = ("title", "session", "pipeline", "stage", "owner", "status", "fields")
+
+
+def _check_session(*, session: Any, contact: Contact) -> None:
+    # The session is an inbox.Session, reached through the lead's string foreign key.
+    if session is not None and session.dialog.contact_id != contact.pk:
+        raise ValidationError(
+            {"session": [_("The session is not a conversation of this contact.")]}
+        )
+
+
+def _check_stage(*, pipeline: Pipeline, stage: Stage | None) -> None:
+    if stage is not None and stage.pipeline_id != pipeline.pk:
+        raise ValidationError({"stage": [_("The stage is not a stage of the lead's pipeline.")]})
+    if stage is None and pipeline.stages.exists():
+        raise ValidationError({"stage": [_("Choose a stage of the lead's pipeline.")]})
+
+
+@transaction.atomic
+def lead_create(
+    *,
+    contact: Contact,
+    title: str,
+    owner: Any = None,
+    session: Any = None,
+    pipeline: Pipeline | None = None,
+    stage: Stage | None = None,
+    status: str = LeadStatus.NEW,
+    fields: dict[str, Any] | None = None,
+) -> Lead:
+    """A lead for ``contact``. Without a pipeline it goes to the stage's pipeline, else
+    the default one (``pipeline_get_default``); without a stage, to the first stage of
+    its pipeline. The stage must belong to the pipeline and the session to the contact."""
+    if contact.merged_into_id is not None:
+        raise ValidationError({"contact": [_("This contact was merged into another.")]})
+    if pipeline is None:
+        pipeline = stage.pipeline if stage is not None else pipeline_get_default()
+    if stage is None:
+        stage = _first_stage(pipeline)
+    _check_stage(pipeline=pipeline, stage=stage)
+    _check_session(session=session, contact=contact)
+    lead = Lead(
+        contact=contact,
+        session=session,
+        title=title,
+        pipeline=pipeline,
+        stage=stage,
+        owner=owner,
+        status=status,
+        fields=fields or {},
+    )
+    lead.full_clean()
+    lead.save()
+    events.emit(events.LeadCreated(lead_id=lead.pk))
+    return lead
+
+
+@transaction.atomic
+def lead_update(*, lead: Lead, data: dict[str, Any]) -> Lead:
+    """Changes the fields present in ``data`` (``title``, ``session``, ``pipeline``,
+    ``stage``, ``owner``, ``status``, ``fields``, the last replaced as a whole). A new
+    pipeline without a stage puts the lead on the pipeline's first stage. A stage change
+    emits ``LeadStageChanged`` once the transaction commits."""
+    lead = Lead.objects.select_for_update().select_related("contact").get(pk=lead.pk)
+    from_stage_id = lead.stage_id
+    if "pipeline" in data and data["pipeline"].pk != lead.pipeline_id and "stage" not in data:
+        data = {**data, "stage": _first_stage(data["pipeline"])}
+    for field in LEAD_FIELDS:
+        if field in data:
+            setattr(lead, field, data[field])
+    if "pipeline" in data or "stage" in data:
+        _check_stage(pipeline=lead.pipeline, stage=lead.stage)
+    if "session" in data:
+        _check_session(session=lead.session, contact=lead.contact)
+    lead.full_clean()
+    lead.save()
+    if lead.stage_id != from_stage_id:
+        events.emit(
+            events.LeadStageChanged(
+                lead_id=lead.pk, from_stage_id=from_stage_id, to_stage_id=lead.stage_id
+            )
+        )
+    return lead
+
+
+# --- tasks ------------------------------------------------------------------------------
+
+TASK_FIELDS = ("title", "description", "lead", "contact", "assignee", "due_at")
+
+
+def _check_task_subject(task: Task) -> None:
+    if task.lead is not None and task.contact is None:
+        task.contact = task.lead.contact
+    if task.lead is not None and task.lead.contact_id != task.contact_id:
+        raise ValidationError({"contact": [_("The task's lead belongs to another contact.")]})
+
+
+@transaction.atomic
+def task_create(
+    *,
+    title: str,
+    assignee: Any = None,
+    due_at: Any = None,
+    description: str = "",
+    lead: Lead | None = None,
+    contact: Contact | None = None,
+) -> Task:
+    """A to-do, about a lead or a contact or nothing in particular; a task about a lead
+    is about the lead's contact too."""
+    task = Task(
+        title=title,
+        description=description,
+        lead=lead,
+        contact=contact,
+        assignee=assignee,
+        due_at=due_at,
+    )
+    _check_task_subject(task)
+    task.full_clean()
+    task.save()
+    return task
+
+
+@transaction.atomic
+def task_update(*, task: Task, data: dict[str, Any]) -> Task:
+    """Changes the fields present in ``data``; ``done`` (a boolean) marks the task done
+    or not done (see ``task_done``)."""
+    task = Task.objects.select_for_update().get(pk=task.pk)
+    for field in TASK_FIELDS:
+        if field in data:
+            setattr(task, field, data[field])
+    if "lead" in data or "contact" in data:
+        _check_task_subject(task)
+    task.full_clean()
+    task.save()
+    if "done" in data:
+        task = task_done(task=task, done=data["done"])
+    return task
+
+
+@transaction.atomic
+def task_done(*, task: Task, done: bool = True) -> Task:
+    """Marks the task done (keeping the first time it was) or not done again."""
+    task = Task.objects.select_for_update().get(pk=task.pk)
+    if done and task.done_at is None:
+        task.done_at = timezone.now()
+        task.save(update_fields=["done_at"])
+    elif not done and task.done_at is not None:
+        task.done_at = None
+        task.save(update_fields=["done_at"])
+    return task
+
+
+def task_delete(*, task: Task) -> None:
+    task.delete()
