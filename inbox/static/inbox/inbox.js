@@ -100,6 +100,8 @@
     earlierSessions: 'Earlier sessions',
     noEarlier: 'No earlier sessions.',
     leads: 'Leads',
+    noLeads: 'No leads yet.',
+    leadCreated: 'Lead created.',
     chooseGroup: 'Choose a group',
     chooseOperator: 'Choose an operator',
     noOperators: 'No other operators in this group.',
@@ -1486,12 +1488,38 @@
     function renderLeads(list) {
       const box = $('contact-leads');
       if (!box) return;
-      if (!list || !list.length) { box.replaceChildren(); box.parentElement.hidden = true; return; }
+      if (!list) { box.replaceChildren(); box.parentElement.hidden = true; return; }
       box.parentElement.hidden = false;
+      if (!list.length) { box.replaceChildren(h('li', { class: 'empty', text: T.noLeads })); return; }
       box.replaceChildren.apply(box, list.map(function (l) {
         return h('li', { class: 'lead' }, h('span', { class: 'l-title', text: l.title || '#' + l.id }),
           h('span', { class: 'pill st-' + String(l.status || '').replace(/[^a-z_]/g, ''), text: [l.status, l.stage_name || (typeof l.stage === 'string' ? l.stage : '')].filter(Boolean).join(' · ') }));
       }));
+    }
+
+    const leadDateFmt = new Intl.DateTimeFormat(LANG, { day: 'numeric', month: 'short', year: 'numeric' });
+
+    /** "Create lead" on the card: a lead of this contact from this chat, titled with the
+     * contact's name and today's date; the server fills in the owner (the operator) and
+     * the pipeline and stage (the default ones). */
+    async function createLead() {
+      const open = S.open;
+      const btn = $('btn-lead');
+      if (!open || open.contactId === null || open.contactId === undefined || (btn && btn.disabled)) return;
+      const c = open.contact;
+      const s = S.sessions.get(open.sessionId);
+      const name = (c && (c.name || c.email || c.phone)) || (s && s.contact_name) || '#' + open.contactId;
+      if (btn) btn.disabled = true;
+      try {
+        await api('POST', 'leads/', { contact: open.contactId, session: open.sessionId, title: name + ' — ' + leadDateFmt.format(new Date()) });
+        toast(T.leadCreated, 'ok');
+        const d = await api('GET', 'leads/' + q({ contact: open.contactId }));
+        if (S.open && S.open.token === open.token) renderLeads(results(d));
+      } catch (err) {
+        report(err, 'lead');
+      } finally {
+        if (btn) btn.disabled = false;
+      }
     }
 
     /* ---------------------------------------------------------------- the composer */
@@ -1817,6 +1845,7 @@
       $('btn-take').addEventListener('click', function () { const s = currentSession(); if (s) takeSession(s.id); });
       $('btn-close').addEventListener('click', closeSession);
       $('btn-transfer').addEventListener('click', openTransfer);
+      if ($('btn-lead')) $('btn-lead').addEventListener('click', createLead);
       $('transfer-form').addEventListener('submit', submitTransfer);
       $('transfer-form').addEventListener('keydown', function (e) {
         if (e.key === 'Enter' && !e.shiftKey && !e.isComposing && e.target.tagName !== 'BUTTON') submitTransfer(e);
