@@ -8,6 +8,7 @@ from contactcenter import views
 from contactcenter.api import AuthTokenView
 from crm.api import router as crm_router
 from inbox.api import CannedResponseListView, DialogMessagesView
+from reports.api import SummaryView
 from routing.api import QueueListView
 from routing.api import router as routing_router
 from routing.board_api import BoardView
@@ -19,6 +20,7 @@ api_v1 = [
     path("dialogs/<str:pk>/messages/", DialogMessagesView.as_view(), name="dialog-messages"),
     path("canned-responses/", CannedResponseListView.as_view(), name="canned-responses"),
     path("queues/", QueueListView.as_view(), name="queues"),
+    path("reports/summary/", SummaryView.as_view(), name="reports-summary"),
     path("board/", BoardView.as_view(), name="board"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),

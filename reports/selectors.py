@@ -1,0 +1,116 @@
+"""Report figures, computed from sessions and their messages (the definitions are the
+contract's "Reports" section, repeated on ``summary``)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import statistics
+from typing import Any
+
+from django.db.models import Min, Q, QuerySet
+
+from contactcenter import roles
+from inbox.models import CloseReason, Session
+from routing.models import Group, Operator
+
+DEFAULT_SLA_S = 60
+
+
+def sessions_visible(*, user: Any) -> QuerySet[Session] | None:
+    """Sessions whose figures the user may see: admins all; supervisors their groups';
+    operators their own. None when the user may see no reports at all."""
+    if roles.is_admin(user):
+        return Session.objects.all()
+    operator = Operator.objects.filter(user=user).first()
+    if operator is None:
+        return None
+    supervised = Group.objects.filter(supervisors=operator).values("pk")
+    return Session.objects.filter(Q(group__in=supervised) | Q(operator=operator))
+
+
+def _seconds(later: dt.datetime | None, earlier: dt.datetime | None) -> float | None:
+    if later is None or earlier is None:
+        return None
+    return max(0.0, (later - earlier).total_seconds())
+
+
+def _mean(values: list[float]) -> float | None:
+    return round(statistics.fmean(values), 1) if values else None
+
+
+def _percentile(values: list[float], p: float) -> float | None:
+    if not values:
+        return None
+    ordered = sorted(values)
+    k = (len(ordered) - 1) * p / 100
+    low, high = int(k), min(int(k) + 1, len(ordered) - 1)
+    return round(ordered[low] + (ordered[high] - ordered[low]) * (k - low), 1)
+
+
+def summary(
+    *, sessions: QuerySet[Session], since: dt.datetime, until: dt.datetime
+) -> dict[str, Any]:
+    """Figures over the sessions created in ``[since, until)``:
+
+    - queue wait: ``queued_at`` to ``assigned_at``;
+    - first response: the session's first customer message (or its creation, when an
+      operator wrote first) to the first operator message;
+    - handle time: ``assigned_at`` to ``closed_at``;
+    - answered: sessions with an operator message; abandoned: closed as ``abandoned``;
+    - ``sla_pct``: share of answered sessions answered within their group's target.
+    """
+    rows = (
+        sessions.filter(created_at__gte=since, created_at__lt=until)
+        .annotate(
+            first_contact=Min("messages__created_at", filter=Q(messages__sender_type="contact")),
+            first_operator=Min("messages__created_at", filter=Q(messages__sender_type="operator")),
+        )
+        .values(
+            "created_at",
+            "queued_at",
+            "assigned_at",
+            "closed_at",
+            "close_reason",
+            "rating",
+            "first_contact",
+            "first_operator",
+            "group__sla_target_s",
+        )
+    )
+    waits, firsts, handles, ratings = [], [], [], []
+    count = answered = abandoned = on_target = 0
+    for row in rows:
+        count += 1
+        if row["close_reason"] == CloseReason.ABANDONED:
+            abandoned += 1
+        if (wait := _seconds(row["assigned_at"], row["queued_at"])) is not None:
+            waits.append(wait)
+        if (handle := _seconds(row["closed_at"], row["assigned_at"])) is not None:
+            handles.append(handle)
+        if row["rating"] is not None:
+            ratings.append(row["rating"])
+        if row["first_operator"] is None:
+            continue
+        answered += 1
+        start = row["first_contact"]
+        if start is None or start > row["first_operator"]:
+            start = row["created_at"]
+        first = _seconds(row["first_operator"], start) or 0.0
+        firsts.append(first)
+        if first <= (row["group__sla_target_s"] or DEFAULT_SLA_S):
+            on_target += 1
+    return {
+        "since": since.isoformat(),
+        "until": until.isoformat(),
+        "sessions": count,
+        "answered": answered,
+        "abandoned": abandoned,
+        "avg_queue_wait_s": _mean(waits),
+        "avg_first_response_s": _mean(firsts),
+        "median_first_response_s": _percentile(firsts, 50),
+        "p90_first_response_s": _percentile(firsts, 90),
+        "avg_handle_s": _mean(handles),
+        "sla_pct": round(100 * on_target / answered, 1) if answered else None,
+        "csat_avg": round(statistics.fmean(ratings), 2) if ratings else None,
+        "csat_count": len(ratings),
+    }
