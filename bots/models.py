@@ -1,1 +1,330 @@
-"""Automation models: scenarios, knowledge base, triggers (see the open issues)."""
+"""Automation models: low-code triggers (event, conditions, actions) and their run log;
+outbound webhook subscriptions and their deliveries."""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class TriggerEvent(models.TextChoices):
+    """The domain events a trigger (and a webhook subscription) can react to."""
+
+    SESSION_OPENED = "session.opened", _("Session opened")
+    SESSION_CLOSED = "session.closed", _("Session closed")
+    MESSAGE_RECEIVED = "message.received", _("Message received from the customer")
+    LEAD_STAGE_CHANGED = "lead.stage_changed", _("Lead moved to another stage")
+    CONTACT_CREATED = "contact.created", _("Contact created")
+
+
+class Match(models.TextChoices):
+    ALL = "all", _("All conditions hold")
+    ANY = "any", _("Any condition holds")
+
+
+class Trigger(models.Model):
+    """When an event happens and the conditions hold, do the actions, in order."""
+
+    name = models.CharField(_("name"), max_length=200, unique=True)
+    description = models.TextField(_("description"), blank=True)
+    event = models.CharField(
+        _("when"),
+        max_length=32,
+        choices=TriggerEvent.choices,
+        help_text=_("The event that starts this trigger."),
+    )
+    match = models.CharField(
+        _("conditions"),
+        max_length=8,
+        choices=Match.choices,
+        default=Match.ALL,
+        help_text=_(
+            "Whether every condition below must hold, or one is enough. No conditions: "
+            "the trigger fires on every such event."
+        ),
+    )
+    is_active = models.BooleanField(
+        _("active"), default=True, help_text=_("An inactive trigger never fires.")
+    )
+    position = models.PositiveIntegerField(
+        _("order"), default=0, help_text=_("Triggers of one event run from the lowest number up.")
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("trigger")
+        verbose_name_plural = _("triggers")
+        ordering = ["event", "position", "id"]
+        indexes = [
+            models.Index(fields=["event", "is_active", "position"], name="trigger_event_idx")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ConditionOperator(models.TextChoices):
+    EQUALS = "equals", _("equals")
+    NOT_EQUALS = "not_equals", _("does not equal")
+    CONTAINS = "contains", _("contains")
+    IN = "in", _("is one of")
+    GREATER = "gt", _("is greater than")
+    LESS = "lt", _("is less than")
+    IS_SET = "is_set", _("is set")
+    IS_NOT_SET = "is_not_set", _("is not set")
+
+
+class Condition(models.Model):
+    trigger = models.ForeignKey(
+        Trigger, verbose_name=_("trigger"), on_delete=models.CASCADE, related_name="conditions"
+    )
+    field = models.CharField(
+        _("field"),
+        max_length=200,
+        help_text=_(
+            "What to look at, as a dotted path: contact.attributes.plan, session.group.name, "
+            "message.text, lead.status, session.rating."
+        ),
+    )
+    operator = models.CharField(_("operator"), max_length=16, choices=ConditionOperator.choices)
+    value = models.CharField(
+        _("value"),
+        max_length=500,
+        blank=True,
+        help_text=_(
+            "Compared as text, case-insensitively; as a number for greater/less than. For "
+            '"is one of", a list: [Sales, Support]. Empty for "is set".'
+        ),
+    )
+    position = models.PositiveIntegerField(_("order"), default=0)
+
+    class Meta:
+        verbose_name = _("condition")
+        verbose_name_plural = _("conditions")
+        ordering = ["position", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.field} {self.get_operator_display()} {self.value}".strip()
+
+    def clean(self) -> None:
+        from bots import conditions
+
+        errors = conditions.condition_errors(
+            field=self.field or "", operator=self.operator or "", value=self.value or ""
+        )
+        if errors:
+            raise ValidationError(errors)
+
+
+class ActionType(models.TextChoices):
+    LEAD_CREATE = "lead_create", _("Create a lead")
+    LEAD_UPDATE = "lead_update", _("Update the lead")
+    TASK_CREATE = "task_create", _("Create a task")
+    MESSAGE_SEND = "message_send", _("Send a message into the session")
+    PRIORITY_SET = "priority_set", _("Set the session's priority")
+    TRANSFER = "transfer", _("Transfer the session to a group")
+    TAG = "tag", _("Tag the contact")
+    WEBHOOK = "webhook", _("Call a webhook")
+
+
+class Action(models.Model):
+    trigger = models.ForeignKey(
+        Trigger, verbose_name=_("trigger"), on_delete=models.CASCADE, related_name="actions"
+    )
+    type = models.CharField(_("do"), max_length=16, choices=ActionType.choices)
+    params = models.JSONField(
+        _("settings"),
+        default=dict,
+        blank=True,
+        help_text=_("What exactly to do, as JSON; each kind of action lists its settings below."),
+    )
+    position = models.PositiveIntegerField(_("order"), default=0)
+
+    class Meta:
+        verbose_name = _("action")
+        verbose_name_plural = _("actions")
+        ordering = ["position", "id"]
+
+    def __str__(self) -> str:
+        return self.get_type_display()
+
+    def clean(self) -> None:
+        from bots import actions
+
+        if not self.type:
+            return
+        errors = actions.params_errors(type=self.type, params=self.params)
+        if errors:
+            raise ValidationError({"params": errors})
+
+
+class RunStatus(models.TextChoices):
+    RUNNING = "running", _("Running")
+    SUCCEEDED = "succeeded", _("Succeeded")
+    FAILED = "failed", _("Failed")
+
+
+class TriggerRun(models.Model):
+    """One firing of a trigger whose conditions held: what it did, or why it failed."""
+
+    trigger = models.ForeignKey(
+        Trigger,
+        verbose_name=_("trigger"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="runs",
+    )
+    trigger_name = models.CharField(_("trigger name"), max_length=200)
+    event = models.CharField(_("event"), max_length=32, choices=TriggerEvent.choices)
+    event_key = models.CharField(
+        _("event key"),
+        max_length=64,
+        help_text=_("Identifies the event occurrence; a trigger runs once per occurrence."),
+    )
+    session = models.ForeignKey(
+        "inbox.Session",
+        verbose_name=_("session"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    contact = models.ForeignKey(
+        "crm.Contact",
+        verbose_name=_("contact"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    status = models.CharField(
+        _("status"), max_length=16, choices=RunStatus.choices, default=RunStatus.RUNNING
+    )
+    done = models.JSONField(_("what it did"), default=list, blank=True)
+    error = models.TextField(_("error"), blank=True)
+    created_at = models.DateTimeField(_("started"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("trigger run")
+        verbose_name_plural = _("trigger runs")
+        ordering = ["-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["trigger", "event_key"], name="trigger_run_once")
+        ]
+        indexes = [
+            models.Index(fields=["status", "-created_at"], name="trigger_run_status_idx"),
+            models.Index(fields=["trigger", "session", "created_at"], name="trigger_run_loop_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.trigger_name} ({self.status})"
+
+
+# --- outbound webhooks ------------------------------------------------------------------
+
+
+def new_webhook_secret() -> str:
+    return secrets.token_urlsafe(32)
+
+
+class WebhookSubscription(models.Model):
+    """An outside system that gets a signed POST for every event of the chosen kinds."""
+
+    name = models.CharField(_("name"), max_length=100)
+    url = models.URLField(
+        _("address"),
+        max_length=1000,
+        help_text=_(
+            "Where to POST, e.g. https://crm.example.com/hooks/contact-center. "
+            "Addresses inside private networks are refused."
+        ),
+    )
+    events = models.JSONField(
+        _("events"),
+        default=list,
+        blank=True,
+        help_text=_("Which events are sent. Triggers may also send to this address."),
+    )
+    secret = models.CharField(
+        _("signing secret"),
+        max_length=200,
+        default=new_webhook_secret,
+        help_text=_("Signs every delivery; shown once when set, never again."),
+    )
+    is_active = models.BooleanField(
+        _("active"), default=True, help_text=_("An inactive subscription gets nothing.")
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("webhook subscription")
+        verbose_name_plural = _("webhook subscriptions")
+        ordering = ["name", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        from bots import webhooks
+
+        if self.url:
+            try:
+                webhooks.url_check(self.url)
+            except webhooks.UnsafeURL as refused:
+                raise ValidationError({"url": str(refused)}) from None
+        unknown = set(self.events or []) - set(TriggerEvent.values)
+        if unknown:
+            raise ValidationError({"events": _("Unknown events: %s") % ", ".join(sorted(unknown))})
+
+    @property
+    def secret_hint(self) -> str:
+        return f"…{self.secret[-4:]}" if self.secret else ""
+
+
+class DeliveryStatus(models.TextChoices):
+    PENDING = "pending", _("Pending")
+    SUCCEEDED = "succeeded", _("Succeeded")
+    FAILED = "failed", _("Failed, will retry")
+    DEAD = "dead", _("Dead: gave up")
+
+
+class WebhookDelivery(models.Model):
+    """One event for one subscription; its id stays the same across retries, so a
+    receiver can ignore repeats."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    subscription = models.ForeignKey(
+        WebhookSubscription,
+        verbose_name=_("subscription"),
+        on_delete=models.CASCADE,
+        related_name="deliveries",
+    )
+    event = models.CharField(_("event"), max_length=64)
+    payload = models.JSONField(_("payload"), default=dict)
+    status = models.CharField(
+        _("status"), max_length=16, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING
+    )
+    attempts = models.PositiveIntegerField(_("attempts"), default=0)
+    next_attempt_at = models.DateTimeField(_("next attempt"), null=True, blank=True)
+    last_attempt_at = models.DateTimeField(_("last attempt"), null=True, blank=True)
+    last_error = models.TextField(_("last error"), blank=True)
+    response_status = models.PositiveSmallIntegerField(_("response status"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("webhook delivery")
+        verbose_name_plural = _("webhook deliveries")
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["status", "next_attempt_at"], name="delivery_due_idx"),
+            models.Index(fields=["subscription", "-created_at"], name="delivery_sub_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.event} → {self.subscription} ({self.status})"

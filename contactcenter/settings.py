@@ -312,3 +312,10 @@ ATTACHMENT_TYPES = env.list(
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     ],
 )
+
+# --- Outbound webhooks (bots) -----------------------------------------------------------
+
+# Webhook addresses that resolve to private, loopback or link-local networks are refused,
+# at save and again at each send, so that an admin cannot aim deliveries at internal
+# services. True allows them: development, tests, and receivers inside one's own network.
+WEBHOOKS_ALLOW_PRIVATE = env.bool("WEBHOOKS_ALLOW_PRIVATE", default=False)

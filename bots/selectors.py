@@ -1,0 +1,245 @@
+"""Reads of the bots app: the facts an event is about (for trigger conditions, action
+templates and webhook payloads), the triggers of an event, and due webhook deliveries."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from bots.models import DeliveryStatus, Trigger, TriggerEvent, WebhookDelivery
+from contactcenter import events
+from crm.models import Contact, Lead
+from inbox.models import Message, SenderType, Session
+
+# Which event class each trigger event stands for.
+EVENT_TYPES: dict[str, type[events.Event]] = {
+    TriggerEvent.SESSION_OPENED: events.SessionOpened,
+    TriggerEvent.SESSION_CLOSED: events.SessionClosed,
+    TriggerEvent.MESSAGE_RECEIVED: events.MessageReceived,
+    TriggerEvent.LEAD_STAGE_CHANGED: events.LeadStageChanged,
+    TriggerEvent.CONTACT_CREATED: events.ContactCreated,
+}
+EVENT_NAMES = {event_type: name for name, event_type in EVENT_TYPES.items()}
+
+# What the facts of each event can hold (a lead only when there is one, etc.).
+EVENT_ROOTS: dict[str, frozenset[str]] = {
+    TriggerEvent.SESSION_OPENED: frozenset({"event", "session", "contact", "lead"}),
+    TriggerEvent.SESSION_CLOSED: frozenset({"event", "session", "contact", "lead"}),
+    TriggerEvent.MESSAGE_RECEIVED: frozenset({"event", "session", "contact", "lead", "message"}),
+    TriggerEvent.LEAD_STAGE_CHANGED: frozenset({"event", "session", "contact", "lead"}),
+    TriggerEvent.CONTACT_CREATED: frozenset({"event", "contact"}),
+}
+
+
+@dataclass(slots=True)
+class Facts:
+    """What an event is about: the rows (for actions) and their plain data (for
+    conditions, templates and payloads). Actions update both as they go, so that a lead
+    created by one action is the lead of the next."""
+
+    event: str
+    session: Session | None = None
+    contact: Contact | None = None
+    lead: Lead | None = None
+    message: Message | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def data(self) -> dict[str, Any]:
+        return facts_data(self)
+
+
+def _iso(value: Any) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def _user(user: Any) -> dict[str, Any] | None:
+    if user is None:
+        return None
+    return {
+        "id": user.pk,
+        "username": user.get_username(),
+        "name": user.get_full_name() or user.get_username(),
+        "email": user.email,
+    }
+
+
+def session_data(session: Session) -> dict[str, Any]:
+    channel = session.dialog.channel
+    operator = session.operator
+    end = session.closed_at
+    return {
+        "id": session.pk,
+        "dialog_id": session.dialog_id,
+        "status": session.status,
+        "close_reason": session.close_reason,
+        "priority": session.priority,
+        "topic": session.topic.title if session.topic_id else None,
+        "group": {"id": session.group_id, "name": session.group.name} if session.group_id else None,
+        "operator": (
+            {"id": operator.pk, "name": operator.name, "username": operator.user.get_username()}
+            if operator is not None
+            else None
+        ),
+        "channel": {"id": channel.pk, "name": channel.name, "type": channel.type},
+        "created_at": _iso(session.created_at),
+        "assigned_at": _iso(session.assigned_at),
+        "closed_at": _iso(end),
+        "duration_s": round((end - session.created_at).total_seconds()) if end else None,
+        "rating": session.rating,
+        "rating_comment": session.rating_comment,
+    }
+
+
+def contact_data(contact: Contact) -> dict[str, Any]:
+    return {
+        "id": contact.pk,
+        "name": contact.name,
+        "email": contact.email,
+        "phone": contact.phone,
+        "attributes": contact.attributes or {},
+        "created_at": _iso(contact.created_at),
+    }
+
+
+def lead_data(lead: Lead) -> dict[str, Any]:
+    return {
+        "id": lead.pk,
+        "title": lead.title,
+        "status": lead.status,
+        "pipeline": lead.pipeline.name,
+        "stage": lead.stage.name if lead.stage_id else None,
+        "owner": _user(lead.owner),
+        "session_id": lead.session_id,
+        "fields": lead.fields or {},
+        "created_at": _iso(lead.created_at),
+    }
+
+
+def message_data(message: Message) -> dict[str, Any]:
+    return {
+        "id": message.pk,
+        "text": message.text,
+        "sender_type": message.sender_type,
+        "sender_name": message.sender_name,
+        "created_at": _iso(message.created_at),
+    }
+
+
+def facts_data(facts: Facts) -> dict[str, Any]:
+    return {
+        "event": {"name": facts.event, **facts.extra},
+        "session": session_data(facts.session) if facts.session is not None else None,
+        "contact": contact_data(facts.contact) if facts.contact is not None else None,
+        "lead": lead_data(facts.lead) if facts.lead is not None else None,
+        "message": message_data(facts.message) if facts.message is not None else None,
+    }
+
+
+def _sessions() -> QuerySet[Session]:
+    return Session.objects.select_related(
+        "dialog__channel", "dialog__contact", "group", "operator__user", "topic"
+    )
+
+
+def session_lead(*, session: Session) -> Lead | None:
+    """The lead the session gave rise to (the newest, if several)."""
+    return (
+        Lead.objects.select_related("pipeline", "stage", "owner")
+        .filter(session=session)
+        .order_by("-id")
+        .first()
+    )
+
+
+def facts_for_session(*, event: str, session_id: int, message_id: int | None = None) -> Facts:
+    session = _sessions().get(pk=session_id)
+    message = Message.objects.filter(pk=message_id).first() if message_id else None
+    return Facts(
+        event=event,
+        session=session,
+        contact=session.dialog.contact,
+        lead=session_lead(session=session),
+        message=message,
+    )
+
+
+def facts_for_event(event: events.Event) -> Facts | None:
+    """The facts of a domain event, or None when it is nothing triggers look at (a
+    message not from the customer) or its rows are gone."""
+    name = EVENT_NAMES.get(type(event))
+    if name is None:
+        return None
+    if isinstance(event, events.MessageReceived):
+        if event.sender_type != SenderType.CONTACT or event.session_id is None:
+            return None
+        return _or_none(
+            lambda: facts_for_session(
+                event=name, session_id=event.session_id, message_id=event.message_id
+            )
+        )
+    if isinstance(event, events.SessionOpened):
+        return _or_none(lambda: facts_for_session(event=name, session_id=event.session_id))
+    if isinstance(event, events.SessionClosed):
+        facts = _or_none(lambda: facts_for_session(event=name, session_id=event.session_id))
+        if facts is not None:
+            facts.extra["reason"] = event.reason
+        return facts
+    if isinstance(event, events.ContactCreated):
+        contact = Contact.objects.filter(pk=event.contact_id).first()
+        return Facts(event=name, contact=contact) if contact is not None else None
+    if isinstance(event, events.LeadStageChanged):
+        return _lead_facts(name, event)
+    return None
+
+
+def _lead_facts(name: str, event: events.LeadStageChanged) -> Facts | None:
+    lead = (
+        Lead.objects.select_related("pipeline", "stage", "owner", "contact")
+        .filter(pk=event.lead_id)
+        .first()
+    )
+    if lead is None:
+        return None
+    session = _sessions().filter(pk=lead.session_id).first() if lead.session_id else None
+    stages = dict(
+        lead.pipeline.stages.filter(pk__in=[event.from_stage_id, event.to_stage_id]).values_list(
+            "pk", "name"
+        )
+    )
+    return Facts(
+        event=name,
+        session=session,
+        contact=lead.contact,
+        lead=lead,
+        extra={
+            "from_stage": stages.get(event.from_stage_id),
+            "to_stage": stages.get(event.to_stage_id),
+        },
+    )
+
+
+def _or_none(load: Any) -> Facts | None:
+    try:
+        return load()
+    except Session.DoesNotExist:
+        return None
+
+
+def triggers_for(*, event: str) -> QuerySet[Trigger]:
+    return (
+        Trigger.objects.filter(event=event, is_active=True)
+        .prefetch_related("conditions", "actions")
+        .order_by("position", "id")
+    )
+
+
+def deliveries_due(*, now: Any = None) -> QuerySet[WebhookDelivery]:
+    now = now or timezone.now()
+    return WebhookDelivery.objects.filter(
+        Q(status__in=[DeliveryStatus.PENDING, DeliveryStatus.FAILED]),
+        Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now),
+    )

@@ -1,0 +1,36 @@
+"""Writes of the bots app. ``triggers``: evaluating and running triggers, the dry run;
+``deliveries``: outbound webhook deliveries and their attempts. Import from here."""
+
+from bots.services.deliveries import (
+    MAX_ATTEMPTS,
+    TRIGGER_EVENT,
+    backoff_s,
+    webhook_deliveries_sweep,
+    webhook_delivery_create,
+    webhook_delivery_resend,
+    webhook_delivery_send,
+    webhook_event_deliver,
+)
+from bots.services.triggers import (
+    DryRun,
+    event_react,
+    trigger_check,
+    triggers_dry_run,
+    triggers_run,
+)
+
+__all__ = [
+    "MAX_ATTEMPTS",
+    "TRIGGER_EVENT",
+    "DryRun",
+    "backoff_s",
+    "event_react",
+    "trigger_check",
+    "triggers_dry_run",
+    "triggers_run",
+    "webhook_deliveries_sweep",
+    "webhook_delivery_create",
+    "webhook_delivery_resend",
+    "webhook_delivery_send",
+    "webhook_event_deliver",
+]
