@@ -15,7 +15,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, TypedDict
 
-from django.db.models import Count, IntegerField, Max, Min, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, IntegerField, Max, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -97,11 +97,25 @@ def board_get(*, user: Any, now: dt.datetime | None = None) -> Board:
 
 
 def _groups_with_counts(groups: QuerySet[Group]) -> QuerySet[Group]:
-    queued = Q(sessions__status=SessionStatus.QUEUED)
+    # correlated subqueries on open sessions (the queue index) rather than a join that
+    # would aggregate every session the group ever had
+    def of_group(status: str) -> QuerySet[Session]:
+        return Session.objects.filter(group_id=OuterRef("pk"), status=status).order_by()
+
+    def count(status: str) -> Coalesce:
+        rows = of_group(status).values("group_id").annotate(n=Count("pk")).values("n")
+        return Coalesce(Subquery(rows, output_field=IntegerField()), 0)
+
+    oldest = (
+        of_group(SessionStatus.QUEUED)
+        .filter(queued_at__isnull=False)
+        .order_by("queued_at")
+        .values("queued_at")[:1]
+    )
     return groups.annotate(
-        queue_size=Count("sessions", filter=queued),
-        oldest_queued_at=Min("sessions__queued_at", filter=queued),
-        active_count=Count("sessions", filter=Q(sessions__status=SessionStatus.ACTIVE)),
+        queue_size=count(SessionStatus.QUEUED),
+        oldest_queued_at=Subquery(oldest),
+        active_count=count(SessionStatus.ACTIVE),
     ).order_by("name", "pk")
 
 
@@ -131,6 +145,7 @@ def _members_with_load(*, group_ids: list[int]) -> list[GroupMembership]:
                 "operator__max_sessions",
                 Subquery(group_default, output_field=IntegerField()),
                 FALLBACK_LIMIT,
+                output_field=IntegerField(),
             ),
         )
     )
