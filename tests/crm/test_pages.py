@@ -143,3 +143,20 @@ def test_my_tasks_shows_only_mine_and_marks_the_overdue_ones():
 def test_my_tasks_without_tasks_says_so():
     html = browser(factories.UserFactory()).get("/crm/tasks/").content.decode()
     assert "Nothing to do." in html
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"pipeline": "9" * 30},
+        {"stage": "9" * 30},
+        {"owner": "9" * 30},
+        {"page": "x"},
+        {"search": "a\x00b"},
+        {"ordering": "password"},
+    ],
+)
+@pytest.mark.parametrize("path", ["/crm/leads/", "/crm/board/"])
+def test_bad_query_parameters_never_break_the_pages(path, params):
+    factories.LeadFactory(pipeline=funnel())
+    assert browser(factories.CrmManagerFactory()).get(path, params).status_code == 200
