@@ -54,6 +54,74 @@ def _send_each(groups: list[str], frame: dict[str, Any]) -> None:
         send_now(group, frame)
 
 
+def broadcast_batch(
+    sends: list[tuple[list[str], dict[str, Any]]], *, using: str | None = None
+) -> None:
+    """Like ``broadcast_many`` for each (groups, frame) of ``sends``, in order, after the
+    current transaction commits, in one call to the layer (one Redis round trip on the
+    pub/sub layer) instead of one per group and frame."""
+    transaction.on_commit(lambda: send_batch_now(sends), using=using)
+
+
+def send_batch_now(sends: list[tuple[list[str], dict[str, Any]]]) -> None:
+    layer = get_channel_layer()
+    if layer is None or not sends:
+        return
+    try:
+        async_to_sync(send_batch_async)(layer, sends)
+    except Exception:
+        logger.exception("broadcast of %d frames failed", len(sends))
+
+
+async def send_batch_async(layer: Any, sends: list[tuple[list[str], dict[str, Any]]]) -> None:
+    """Sends every frame of ``sends`` to its groups, in order. On the Redis pub/sub layer
+    the PUBLISHes are pipelined per shard; on any other layer they go one by one."""
+    pairs = [(group, frame) for groups, frame in sends for group in dict.fromkeys(groups)]
+    if not pairs:
+        return
+    publish = _pipelined_publish(layer)
+    if publish is not None:
+        await publish(pairs)
+        return
+    for group, frame in pairs:
+        await layer.group_send(group, {"type": EVENT_TYPE, "frame": frame})
+
+
+def _pipelined_publish(layer: Any) -> Any:
+    """A pipelined publisher for channels_redis' ``RedisPubSubChannelLayer`` (it reaches
+    into the layer's shards, so it checks for what it uses), else None."""
+    try:
+        from channels_redis.pubsub import RedisPubSubChannelLayer
+    except ImportError:  # pragma: no cover - channels_redis is a dependency
+        return None
+    if not isinstance(layer, RedisPubSubChannelLayer):
+        return None
+    loop_layer = layer._get_layer()
+    needed = ("_get_shard", "_get_group_channel_name")
+    if not all(hasattr(loop_layer, name) for name in needed):
+        return None
+
+    async def publish(pairs: list[tuple[str, dict[str, Any]]]) -> None:
+        by_shard: dict[Any, list[tuple[str, bytes]]] = {}
+        for group, frame in pairs:
+            channel = loop_layer._get_group_channel_name(group)
+            data = layer.serialize({"type": EVENT_TYPE, "frame": frame})
+            by_shard.setdefault(loop_layer._get_shard(channel), []).append((channel, data))
+        for shard, items in by_shard.items():
+            if not all(hasattr(shard, name) for name in ("_lock", "_ensure_redis")):
+                for channel, data in items:
+                    await shard.publish(channel, data)
+                continue
+            async with shard._lock:
+                shard._ensure_redis()
+                pipe = shard._redis.pipeline(transaction=False)
+                for channel, data in items:
+                    pipe.publish(channel, data)
+                await pipe.execute()
+
+    return publish
+
+
 async def send_async(layer: Any, group: str, frame: dict[str, Any]) -> None:
     """From async code (a consumer) where no transaction is involved, e.g. typing."""
     await layer.group_send(group, {"type": EVENT_TYPE, "frame": frame})

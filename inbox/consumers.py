@@ -19,6 +19,8 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 
 from contactcenter import realtime
 from inbox import selectors, services
+from inbox.services.batching import Incoming
+from inbox.writer import writer_for_loop
 
 logger = logging.getLogger(__name__)
 
@@ -136,8 +138,12 @@ class WidgetConsumer(AsyncWebsocketConsumer):
             await self.error(refused.code, refused.detail, **extra)
 
     async def on_message(self, event: dict[str, Any]) -> None:
-        stored = await database_sync_to_async(services.contact_message_receive)(
-            dialog_id=self.dialog_id, text=event.get("text"), client_id=event.get("client_id")
+        # Stored with the other sockets' messages of the moment, in one transaction (see
+        # inbox.writer); the result comes back once that transaction committed.
+        stored = await writer_for_loop().submit(
+            Incoming(
+                dialog_id=self.dialog_id, text=event.get("text"), client_id=event.get("client_id")
+            )
         )
         await self.send_frame(
             {"type": "ack", "client_id": stored.message.client_id, "id": stored.message.pk}

@@ -1,0 +1,240 @@
+"""Incoming contact messages stored many at a time: the widget socket's hot path.
+
+``contact_messages_receive(batch)`` has the same outcome, message by message, as calling
+``conversations.contact_message_receive`` for each item in order, at a few statements
+per batch instead of several per message:
+
+* The dialogs of the batch are locked in id order (the same row lock the per-message
+  path takes, so writes of one conversation stay serialized across processes and their
+  ids keep commit order), and their open sessions and contact names are read in the
+  same statement.
+* Messages of dialogs with an open session (the steady state) are inserted in one
+  ``INSERT ... ON CONFLICT (dialog_id, client_id) DO NOTHING RETURNING``: the unique
+  constraint is the idempotency check, a row not returned is a repeat and answers with
+  the first message. Repeats inside the batch resolve to the first occurrence.
+* Dialogs with no open session (a first message opens one and routing reacts), and
+  messages without a ``client_id``, go through the per-message path, in order.
+* After commit: one broadcast call for the whole batch (``realtime.broadcast_batch``)
+  and a ``MessageReceived`` per new message, as before.
+
+If the batch's transaction fails, each of its messages is retried alone through the
+per-message path, so one bad message costs only its own sender an error.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from contactcenter import events, realtime
+from crm.models import Contact
+from inbox import payloads
+from inbox.models import Dialog, Message, SenderType, Session, SessionStatus
+from inbox.services import conversations
+from inbox.services.conversations import MessageRejected, Stored
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class Incoming:
+    """One message from a dialog's contact, as a socket received it (not yet cleaned)."""
+
+    dialog_id: int
+    text: Any
+    client_id: Any = None
+    sender_name: str = ""
+
+
+# One result per item: the stored message, or the exception the per-message path would
+# have raised for it (``MessageRejected`` for bad input, anything else for a failure).
+Result = Stored | BaseException
+
+
+def contact_messages_receive(batch: list[Incoming]) -> list[Result]:
+    """Stores ``batch`` (see the module doc); results in the order of ``batch``."""
+    results: list[Result | None] = [None] * len(batch)
+    clean: list[tuple[int, Incoming, str, str | None]] = []
+    for index, item in enumerate(batch):
+        try:
+            text = conversations._clean_text(item.text)
+            client_id = conversations._clean_client_id(item.client_id)
+        except MessageRejected as refused:
+            results[index] = refused
+            continue
+        clean.append((index, item, text, client_id))
+    slow: list[int] = []
+    if clean:
+        try:
+            slow = _store_steady(clean, results)
+        except Exception:
+            logger.exception("batch of %d messages failed; storing them one by one", len(clean))
+            slow = [index for index, *_ in clean]
+            for index in slow:
+                results[index] = None
+    for index in slow:
+        item = batch[index]
+        try:
+            results[index] = conversations.contact_message_receive(
+                dialog_id=item.dialog_id,
+                text=item.text,
+                client_id=item.client_id,
+                sender_name=item.sender_name,
+            )
+        except Exception as failure:
+            results[index] = failure
+    return results  # type: ignore[return-value]
+
+
+def _store_steady(
+    clean: list[tuple[int, Incoming, str, str | None]], results: list[Result | None]
+) -> list[int]:
+    """Stores, in one transaction, the messages of dialogs that have an open session;
+    fills ``results`` for them and returns the indexes left to the per-message path."""
+    dialog_ids = sorted({item.dialog_id for _, item, _, _ in clean})
+    # Dialogs with a message lacking a client_id keep the per-message path for all their
+    # messages of this batch (the insert below matches rows back by client_id).
+    no_client_id = {item.dialog_id for _, item, _, client_id in clean if client_id is None}
+    slow: list[int] = []
+    with transaction.atomic():
+        state = _lock_dialogs(dialog_ids)
+        fast: list[tuple[int, Incoming, str, str]] = []
+        for index, item, text, client_id in clean:
+            if item.dialog_id in no_client_id or state.get(item.dialog_id, (None,))[0] is None:
+                slow.append(index)
+            else:
+                fast.append((index, item, text, client_id))  # type: ignore[arg-type]
+        if not fast:
+            return slow
+        now = timezone.now()
+        first: dict[tuple[int, str], Message] = {}  # one row per (dialog, client_id)
+        for _, item, text, client_id in fast:
+            key = (item.dialog_id, client_id)
+            if key in first:
+                continue
+            session_id, contact_name, *_ = state[item.dialog_id]
+            first[key] = Message(
+                dialog_id=item.dialog_id,
+                session_id=session_id,
+                sender_type=SenderType.CONTACT,
+                sender_name=item.sender_name or contact_name,
+                text=text,
+                client_id=client_id,
+                created_at=now,
+            )
+        inserted = _insert_new(list(first.values()))
+        repeats = [key for key in first if key not in inserted]
+        existing = _existing(repeats) if repeats else {}
+        new_dialogs: set[int] = set()
+        sends: list[tuple[list[str], dict[str, Any]]] = []
+        received: list[events.Event] = []
+        for key, message in first.items():
+            if key in inserted:
+                message.pk = inserted[key]
+                message._state.adding = False
+                new_dialogs.add(key[0])
+                session_id, _, operator_id, group_id, status = state[key[0]]
+                frame = {
+                    "type": "message.created",
+                    "message": payloads.message(message, attachments=[]),
+                }
+                sends.append((_staff_groups(operator_id, group_id, status), frame))
+                received.append(
+                    events.MessageReceived(
+                        message_id=message.pk,
+                        session_id=session_id,
+                        dialog_id=key[0],
+                        sender_type=SenderType.CONTACT,
+                    )
+                )
+        sessions = [state[d][0] for d in new_dialogs]
+        if new_dialogs:
+            Dialog.objects.filter(pk__in=new_dialogs).update(last_message_at=now)
+            Session.objects.filter(pk__in=sessions).update(last_contact_message_at=now)
+        seen: set[tuple[int, str]] = set()
+        for index, item, _, client_id in fast:
+            key = (item.dialog_id, client_id)
+            if key in inserted:
+                results[index] = Stored(first[key], created=key not in seen)
+            else:
+                known = existing.get(key)
+                if known is None:  # cannot happen: the conflict was on this very key
+                    raise RuntimeError(f"message {key} neither stored nor found")
+                results[index] = Stored(known, created=False)
+            seen.add(key)
+        if sends:
+            realtime.broadcast_batch(sends)
+        for event in received:
+            events.emit(event)
+    return slow
+
+
+def _lock_dialogs(dialog_ids: list[int]) -> dict[int, tuple[Any, ...]]:
+    """Locks the dialogs (in id order, so two batches never deadlock) and returns, per
+    dialog, (open session id or None, contact name, operator id, group id, status)."""
+    dialog, session, contact = Dialog._meta.db_table, Session._meta.db_table, Contact._meta.db_table
+    marks = ", ".join(["%s"] * len(dialog_ids))
+    lock = " FOR UPDATE OF d" if connection.features.has_select_for_update_of else ""
+    sql = (
+        f'SELECT d."id", c."name", s."id", s."operator_id", s."group_id", s."status" '
+        f'FROM "{dialog}" d INNER JOIN "{contact}" c ON c."id" = d."contact_id" '
+        f'LEFT OUTER JOIN "{session}" s ON s."dialog_id" = d."id" AND s."status" <> %s '
+        f'WHERE d."id" IN ({marks}) ORDER BY d."id", s."id" DESC{lock}'
+    )
+    state: dict[int, tuple[Any, ...]] = {}
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [SessionStatus.CLOSED, *dialog_ids])
+        for dialog_id, name, session_id, operator_id, group_id, status in cursor.fetchall():
+            state.setdefault(dialog_id, (session_id, name, operator_id, group_id, status))
+    return state
+
+
+_INSERT_FIELDS = [f for f in Message._meta.concrete_fields if not f.primary_key]
+
+
+def _insert_new(messages: list[Message]) -> dict[tuple[int, str], int]:
+    """Inserts the rows whose (dialog, client_id) is new; returns their ids by key."""
+    table = Message._meta.db_table
+    columns = ", ".join(f'"{f.column}"' for f in _INSERT_FIELDS)
+    row = "(" + ", ".join(["%s"] * len(_INSERT_FIELDS)) + ")"
+    params: list[Any] = []
+    for message in messages:
+        params.extend(
+            f.get_db_prep_save(getattr(message, f.attname), connection) for f in _INSERT_FIELDS
+        )
+    sql = (
+        f'INSERT INTO "{table}" ({columns}) VALUES {", ".join([row] * len(messages))} '
+        f'ON CONFLICT ("dialog_id", "client_id") WHERE "client_id" IS NOT NULL DO NOTHING '
+        f'RETURNING "id", "dialog_id", "client_id"'
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return {(dialog_id, client_id): pk for pk, dialog_id, client_id in cursor.fetchall()}
+
+
+def _existing(keys: list[tuple[int, str]]) -> dict[tuple[int, str], Message]:
+    found: dict[tuple[int, str], Message] = {}
+    dialogs = {d for d, _ in keys}
+    client_ids = {c for _, c in keys}
+    wanted = set(keys)
+    for message in Message.objects.filter(dialog_id__in=dialogs, client_id__in=client_ids):
+        key = (message.dialog_id, message.client_id)
+        if key in wanted:
+            found[key] = message
+    return found
+
+
+def _staff_groups(operator_id: int | None, group_id: int | None, status: str) -> list[str]:
+    """The groups ``conversations._push_to_staff`` sends a session's frames to."""
+    groups = []
+    if operator_id:
+        groups.append(realtime.operator_group(operator_id))
+    if group_id:
+        groups.append(realtime.supervisor_group(group_id))
+        if status == SessionStatus.QUEUED:
+            groups.append(realtime.queue_group(group_id))
+    return groups

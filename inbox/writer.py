@@ -1,0 +1,90 @@
+"""The per-process write-behind batcher of incoming contact messages.
+
+Widget sockets hand each message to ``submit`` and await its result. The writer collects
+what arrives while it waits a few milliseconds (``linger_s``) or while its previous batch
+is being written, up to ``max_batch``, and stores it with one call to
+``inbox.services.batching.contact_messages_receive`` in the database thread: one thread
+hop and one transaction per batch instead of per message. ``submit`` returns only after
+the batch's transaction committed (its broadcasts and events leave after that commit),
+so a socket still acknowledges a message only once it is stored.
+
+One writer per event loop (Daphne runs one): ``writer_for_loop()``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from channels.db import database_sync_to_async
+
+from inbox.services import batching
+from inbox.services.conversations import Stored
+
+logger = logging.getLogger(__name__)
+
+MAX_BATCH = 200
+LINGER_S = 0.002
+
+Store = Callable[[list[batching.Incoming]], list[batching.Result]]
+
+
+class MessageWriter:
+    def __init__(
+        self,
+        *,
+        max_batch: int = MAX_BATCH,
+        linger_s: float = LINGER_S,
+        store: Store = batching.contact_messages_receive,
+    ) -> None:
+        self.max_batch = max_batch
+        self.linger_s = linger_s
+        self.store = database_sync_to_async(store)
+        self.pending: list[tuple[batching.Incoming, asyncio.Future[Stored]]] = []
+        self.task: asyncio.Task[None] | None = None
+        self.batches = 0  # written so far (for tests and benchmarks)
+
+    async def submit(self, item: batching.Incoming) -> Stored:
+        """Stores ``item`` with the next batch; raises what storing it alone would."""
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[Stored] = loop.create_future()
+        self.pending.append((item, future))
+        if self.task is None or self.task.done():
+            self.task = loop.create_task(self._run())
+        return await future
+
+    async def _run(self) -> None:
+        while self.pending:
+            if self.linger_s and len(self.pending) < self.max_batch:
+                await asyncio.sleep(self.linger_s)
+            batch = self.pending[: self.max_batch]
+            del self.pending[: self.max_batch]
+            try:
+                results = await self.store([item for item, _ in batch])
+            except Exception as failure:  # the store itself broke: every sender hears it
+                logger.exception("storing a batch of %d messages failed", len(batch))
+                results = [failure] * len(batch)
+            self.batches += 1
+            for (_, future), result in zip(batch, results, strict=True):
+                if future.done():  # the socket went away meanwhile
+                    continue
+                if isinstance(result, BaseException):
+                    future.set_exception(result)
+                else:
+                    future.set_result(result)
+
+
+_writers: dict[Any, MessageWriter] = {}
+
+
+def writer_for_loop() -> MessageWriter:
+    """The running event loop's writer (made on first use)."""
+    loop = asyncio.get_running_loop()
+    writer = _writers.get(loop)
+    if writer is None:
+        for stale in [key for key in _writers if key.is_closed()]:
+            del _writers[stale]
+        writer = _writers[loop] = MessageWriter()
+    return writer
