@@ -103,7 +103,7 @@ function boardData() {
       queue_size: 1, oldest_queued_at: new Date(Date.now() - 65000).toISOString(), active_sessions: 2,
       operators: [
         { id: 10, name: '<img src=x onerror=alert(1)>', status: 'online', connected: true, active_sessions: 2, limit: 3, max_sessions: null, last_assigned_at: null },
-        { id: 11, name: 'Boris', status: 'away', connected: false, active_sessions: 1, limit: 1, max_sessions: 1, last_assigned_at: new Date(Date.now() - 600000).toISOString() },
+        { id: 11, name: 'Boris', status: 'away', connected: false, active_sessions: 1, limit: 1, max_sessions: 1, last_assigned_at: new Date(Date.now() - 630000).toISOString() },
       ],
     }],
   };
@@ -261,18 +261,23 @@ test('Enter saves a limit, a bad one is refused before sending, Escape reverts',
   assert.equal(w.calls.filter((c) => c.method === 'PATCH').length, 0);
   assert.match(w.doc.getElementById('toasts').textContent, /whole number from 0 to 100/);
 
+  w.answerPatch(200, { id: 10, status: 'online', max_sessions: 4, active_sessions: 2 });
   input.value = '4';
   input.dispatch('keydown', { key: 'Enter' });
   await settle();
   const patch = w.calls.find((c) => c.method === 'PATCH');
   assert.equal(patch.url, '/api/v1/operators/10/');
   assert.deepEqual(patch.body, { max_sessions: 4 });
+  assert.equal(input.value, '4');
+  assert.equal(input.disabled, false);
+  const row = w.doc.getElementById('board-groups').children[0].byClass('op-row')[0];
+  assert.equal(row.byClass('load-text')[0].textContent, '2 / 4');
 
   input.focus();
   input.value = '9';
   input.dispatch('input');
   input.dispatch('keydown', { key: 'Escape' });
-  assert.equal(input.value, '');
+  assert.equal(input.value, '4'); // back to the saved value
 });
 
 test('a refresh does not overwrite a limit being typed', async () => {

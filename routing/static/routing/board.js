@@ -526,7 +526,7 @@
         input.disabled = true;
         const ok = await patchOperator(op, { max_sessions: parsed.value });
         input.disabled = false;
-        if (ok) { input.dataset.dirty = ''; input.blur(); } else { input.focus(); }
+        if (ok) { revert(); input.blur(); } else { input.focus(); }
       });
       return input;
     }
