@@ -53,6 +53,8 @@ class ContactMergeInputSerializer(serializers.Serializer):
 
 class ContactOutputSerializer(serializers.ModelSerializer):
     identities = IdentitySerializer(many=True, read_only=True)
+    # Plain text, not format "email": an unknown address is the empty string.
+    email = serializers.CharField(read_only=True, help_text="E-mail address; empty if unknown.")
 
     class Meta:
         model = Contact
