@@ -19,7 +19,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils.translation import gettext as _
 
-from contactcenter import events
+from contactcenter import events, realtime
 from contactcenter.api_common import StateConflict
 from inbox.models import Channel, SessionStatus
 from inbox.services import channel_config_clean, channel_origins_clean
@@ -275,10 +275,26 @@ def operator_status_set(*, operator: Operator, status: str) -> Operator:
         return operator
     operator.status = status
     operator.save(update_fields=["status"])
+    operator_announce(operator=operator)
     events.emit(events.OperatorStatusChanged(operator_id=operator.pk, status=status))
     if status == OperatorStatus.ONLINE:
         capacity_freed(operator=operator)
     return operator
+
+
+def operator_announce(*, operator: Operator) -> None:
+    """Tells the supervisors of the operator's groups (after commit) that the operator's
+    status or connection changed."""
+    frame = {
+        "type": "operator.updated",
+        "operator": {
+            "id": operator.pk,
+            "status": operator.status,
+            "connected": operator.open_sockets > 0,
+        },
+    }
+    groups = operator.memberships.values_list("group_id", flat=True)
+    realtime.broadcast_many([realtime.supervisor_group(g) for g in groups], frame)
 
 
 def capacity_freed(*, operator: Operator) -> None:

@@ -6,7 +6,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from routing.models import Operator, OperatorStatus
-from routing.services.config import capacity_freed
+from routing.services.config import capacity_freed, operator_announce
 
 
 @transaction.atomic
@@ -20,8 +20,10 @@ def operator_socket_open(*, operator_id: int) -> Operator:
     if operator.connected_at is None:
         operator.connected_at = now
     operator.save(update_fields=["open_sockets", "last_seen_at", "connected_at"])
-    if operator.open_sockets == 1 and operator.status == OperatorStatus.ONLINE:
-        capacity_freed(operator=operator)
+    if operator.open_sockets == 1:
+        operator_announce(operator=operator)
+        if operator.status == OperatorStatus.ONLINE:
+            capacity_freed(operator=operator)
     return operator
 
 
@@ -35,6 +37,8 @@ def operator_socket_close(*, operator_id: int) -> Operator:
     if operator.open_sockets == 0:
         operator.connected_at = None
     operator.save(update_fields=["open_sockets", "last_seen_at", "connected_at"])
+    if operator.open_sockets == 0:
+        operator_announce(operator=operator)
     return operator
 
 

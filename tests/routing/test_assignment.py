@@ -382,3 +382,23 @@ def _apply(step, channels, ops):
                 services.session_take(
                     session_id=queued[step[2] % len(queued)], user=ops[step[1]].user
                 )
+
+
+def test_supervisors_hear_when_an_operator_changes_status_or_connects(group, sent_frames):
+    anna = factories.OperatorFactory(display_name="Anna", status="offline")
+    factories.MembershipFactory(group=group, operator=anna)
+
+    services.operator_socket_open(operator_id=anna.pk)
+    services.operator_status_set(operator=anna, status="online")
+    services.operator_socket_close(operator_id=anna.pk)
+
+    updates = [
+        f["operator"]
+        for g, f in sent_frames
+        if g == realtime.supervisor_group(group.pk) and f["type"] == "operator.updated"
+    ]
+    assert updates == [
+        {"id": anna.pk, "status": "offline", "connected": True},
+        {"id": anna.pk, "status": "online", "connected": True},
+        {"id": anna.pk, "status": "online", "connected": False},
+    ]

@@ -21,7 +21,7 @@
   const LIMIT_MAX = 100;
   const CLOSE_UNAUTHENTICATED = 4401;
   const CLOSE_NOT_OPERATOR = 4403;
-  const REFRESH_FRAMES = new Set(['queue.updated', 'session.updated', 'session.assigned', 'alert']);
+  const REFRESH_FRAMES = new Set(['queue.updated', 'session.updated', 'session.assigned', 'alert', 'operator.updated']);
 
   /* ------------------------------------------------------------------ strings */
 
