@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "contactcenter",
     "crm",
     "inbox",
+    "inbox.connectors.email.apps.EmailConnectorConfig",
     "routing",
     "bots",
     "reports",
@@ -149,7 +150,11 @@ else:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL]},
+            # One prefix per deployment sharing a Redis (tests give each run its own).
+            "CONFIG": {
+                "hosts": [REDIS_URL],
+                "prefix": env.str("CHANNEL_LAYER_PREFIX", default="asgi"),
+            },
         }
     }
     CACHES = {
