@@ -49,6 +49,11 @@ class ContactAdmin(admin.ModelAdmin):
     inlines = [ContactIdentityInline]
     date_hierarchy = "created_at"
     ordering = ["-id"]
+    actions = ["merge_into"]
+
+    @admin.action(description=_("Merge into…"), permissions=["change"])
+    def merge_into(self, request: HttpRequest, queryset: QuerySet[Contact]) -> Any:
+        return contacts_merge_into(self, request, queryset)  # defined with the identity admin
 
     def get_search_results(
         self, request: HttpRequest, queryset: QuerySet[Any], search_term: str
@@ -154,5 +159,141 @@ class TaskAdmin(admin.ModelAdmin):
             request,
             ngettext("%(count)d task marked done.", "%(count)d tasks marked done.", count)
             % {"count": count},
+            messages.SUCCESS,
+        )
+
+
+# --- identity: merging contacts, the linking policy, merge suggestions -------------------
+
+from django.contrib.admin import helpers  # noqa: E402
+from django.contrib.admin.widgets import AutocompleteSelect  # noqa: E402
+from django.core.exceptions import ValidationError  # noqa: E402
+from django.http import HttpResponseRedirect  # noqa: E402
+from django.template.response import TemplateResponse  # noqa: E402
+from django.urls import reverse  # noqa: E402
+
+from crm import services  # noqa: E402
+from crm.models import IdentityPolicy, MergeSuggestion  # noqa: E402
+
+
+class MergeIntoForm(forms.Form):
+    target = forms.ModelChoiceField(
+        label=_("Surviving contact"),
+        queryset=Contact.objects.live(),
+        help_text=_(
+            "The chosen contacts are folded into this one: their identities, dialogs, leads "
+            "and attributes move to it (its own values win), and they disappear."
+        ),
+    )
+
+    def __init__(self, *args: Any, admin_site: admin.AdminSite, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # the contact's own "merged into" relation gives the autocomplete its search
+        self.fields["target"].widget = AutocompleteSelect(
+            Contact._meta.get_field("merged_into"), admin_site
+        )
+
+
+def contacts_merge_into(
+    model_admin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet[Contact]
+) -> Any:
+    """The "Merge into…" action: an intermediate page picks the surviving contact, then
+    each chosen contact is merged into it (``contact_merge``)."""
+    chosen = list(queryset.order_by("pk"))
+    initial = {"target": next((c.pk for c in chosen if c.merged_into_id is None), None)}
+    form = MergeIntoForm(
+        request.POST if "apply" in request.POST else None,
+        initial=initial,
+        admin_site=model_admin.admin_site,
+    )
+    if form.is_valid():
+        target = form.cleaned_data["target"]
+        merged = 0
+        for source in chosen:
+            if source.pk == target.pk:
+                continue
+            try:
+                services.contact_merge(target=target, source=source)
+                merged += 1
+            except ValidationError as refused:
+                model_admin.message_user(
+                    request, f"{source}: {'; '.join(refused.messages)}", messages.WARNING
+                )
+        model_admin.message_user(
+            request,
+            ngettext(
+                "%(count)d contact merged into %(target)s.",
+                "%(count)d contacts merged into %(target)s.",
+                merged,
+            )
+            % {"count": merged, "target": target},
+            messages.SUCCESS,
+        )
+        return HttpResponseRedirect(reverse("admin:crm_contact_change", args=[target.pk]))
+    context = {
+        **model_admin.admin_site.each_context(request),
+        "opts": Contact._meta,
+        "title": _("Merge contacts"),
+        "form": form,
+        "contacts": chosen,
+        "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+        "media": model_admin.media + form.media,
+    }
+    return TemplateResponse(request, "admin/crm/contact/merge_into.html", context)
+
+
+@admin.register(IdentityPolicy)
+class IdentityPolicyAdmin(admin.ModelAdmin):
+    """One row: the list goes straight to it; it is neither added twice nor deleted."""
+
+    fields = ["link_policy", "updated_at"]
+    readonly_fields = ["updated_at"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def changelist_view(self, request: HttpRequest, extra_context: Any = None) -> Any:
+        policy = IdentityPolicy.current()
+        return HttpResponseRedirect(reverse("admin:crm_identitypolicy_change", args=[policy.pk]))
+
+
+@admin.register(MergeSuggestion)
+class MergeSuggestionAdmin(admin.ModelAdmin):
+    list_display = ["contact", "candidate", "reason", "created_at", "resolved", "resolution"]
+    list_filter = ["resolved", "resolution", "reason"]
+    list_select_related = ["contact", "candidate"]
+    search_fields = ["contact__name", "contact__email", "candidate__name", "candidate__email"]
+    fields = ["contact", "candidate", "reason", "created_at", "resolved", "resolution"]
+    readonly_fields = [*fields, "resolved_at"]
+    fields = readonly_fields
+    actions = ["accept", "dismiss"]
+    ordering = ["resolved", "-id"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    @admin.action(description=_("Merge as suggested"), permissions=["change"])
+    def accept(self, request: HttpRequest, queryset: QuerySet[MergeSuggestion]) -> None:
+        self._resolve(request, queryset, services.merge_suggestion_accept)
+
+    @admin.action(description=_("Dismiss"), permissions=["change"])
+    def dismiss(self, request: HttpRequest, queryset: QuerySet[MergeSuggestion]) -> None:
+        self._resolve(request, queryset, services.merge_suggestion_dismiss)
+
+    def _resolve(self, request: HttpRequest, queryset: QuerySet[MergeSuggestion], act: Any) -> None:
+        done = 0
+        for suggestion in queryset.filter(resolved=False).order_by("pk"):
+            try:
+                act(suggestion=suggestion)
+                done += 1
+            except (ValidationError, services.StateConflict):
+                continue  # resolved by an earlier one of the same batch
+        self.message_user(
+            request,
+            ngettext("%(count)d suggestion handled.", "%(count)d suggestions handled.", done)
+            % {"count": done},
             messages.SUCCESS,
         )

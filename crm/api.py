@@ -557,8 +557,153 @@ class TaskViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):
         ).data
 
 
+# --- identity: a contact's timeline and merge suggestions ------------------------------
+
+from rest_framework import serializers  # noqa: E402
+
+from crm import timeline  # noqa: E402
+from crm.models import MergeSuggestion  # noqa: E402
+
+
+class TimelineEntrySerializer(serializers.Serializer):
+    session = serializers.IntegerField(source="pk")
+    dialog = serializers.IntegerField(source="dialog_id")
+    channel = serializers.IntegerField(source="dialog.channel_id")
+    channel_type = serializers.CharField(source="dialog.channel.type")
+    channel_name = serializers.CharField(source="dialog.channel.name")
+    group = serializers.IntegerField(source="group_id", allow_null=True)
+    group_name = serializers.SerializerMethodField()
+    operator = serializers.IntegerField(source="operator_id", allow_null=True)
+    operator_name = serializers.SerializerMethodField()
+    topic_title = serializers.SerializerMethodField()
+    status = serializers.CharField()
+    close_reason = serializers.CharField()
+    created_at = serializers.DateTimeField()
+    closed_at = serializers.DateTimeField(allow_null=True)
+    first_message_text = serializers.CharField(
+        allow_null=True, help_text="The session's first customer message (null: none yet)."
+    )
+
+    def get_group_name(self, session: Any) -> str:
+        return session.group.name if session.group_id else ""
+
+    def get_operator_name(self, session: Any) -> str:
+        return session.operator.name if session.operator_id else ""
+
+    def get_topic_title(self, session: Any) -> str:
+        return session.topic.title if session.topic_id else ""
+
+
+class MergeSuggestionSerializer(serializers.ModelSerializer):
+    contact_name = serializers.CharField(source="contact.__str__", read_only=True)
+    candidate_name = serializers.CharField(source="candidate.__str__", read_only=True)
+    candidate_email = serializers.CharField(source="candidate.email", read_only=True)
+    candidate_phone = serializers.CharField(source="candidate.phone", read_only=True)
+
+    class Meta:
+        model = MergeSuggestion
+        fields = [
+            "id",
+            "contact",
+            "contact_name",
+            "candidate",
+            "candidate_name",
+            "candidate_email",
+            "candidate_phone",
+            "reason",
+            "created_at",
+            "resolved",
+            "resolution",
+        ]
+        read_only_fields = fields
+
+
+class ContactIdentityViewSet(ApiViewSet):
+    """A contact across channels: its timeline of sessions in every dialog, and the
+    merges the identity policy suggests (when an e-mail or phone it learned belongs to
+    an older contact). Anyone who may see the contact reads them and accepts or
+    dismisses its suggestions (the operator confirms what the product noticed); a
+    contact the caller may not see answers 404."""
+
+    serializer_class = MergeSuggestionSerializer
+    queryset = MergeSuggestion.objects.none()
+
+    def _contact(self, pk: str) -> Contact:
+        contact = selectors.contact_get(user=self.request.user, contact_id=parse_id(pk))
+        if contact is None:
+            raise exceptions.NotFound()
+        return contact
+
+    def _suggestion(self, contact: Contact, suggestion_id: str) -> MergeSuggestion:
+        suggestion = (
+            timeline.merge_suggestions_open(contact=contact)
+            .filter(pk=parse_id(suggestion_id))
+            .first()
+        )
+        if suggestion is None:
+            raise exceptions.NotFound()
+        return suggestion
+
+    @extend_schema(
+        summary="The contact's sessions across every channel and dialog, newest first",
+        responses={200: TimelineEntrySerializer(many=True)},
+    )
+    @action(detail=True, methods=["get"], serializer_class=TimelineEntrySerializer)
+    def timeline(self, request: Request, pk: str) -> Response:
+        sessions = timeline.contact_timeline(user=request.user, contact=self._contact(pk))
+        page = self.paginate_queryset(sessions)
+        return self.get_paginated_response(TimelineEntrySerializer(page, many=True).data)
+
+    @extend_schema(
+        summary="Open merge suggestions naming the contact",
+        responses={200: MergeSuggestionSerializer(many=True)},
+    )
+    @action(detail=True, methods=["get"], url_path="merge-suggestions")
+    def merge_suggestions(self, request: Request, pk: str) -> Response:
+        suggestions = timeline.merge_suggestions_open(contact=self._contact(pk))
+        page = self.paginate_queryset(suggestions)
+        return self.get_paginated_response(MergeSuggestionSerializer(page, many=True).data)
+
+    @extend_schema(
+        summary="Accept a suggestion: its contact is merged into its candidate",
+        request=None,
+        responses={200: ContactOutputSerializer},
+    )
+    @action(
+        detail=True,
+        methods=["post"],
+        url_path=r"merge-suggestions/(?P<suggestion_id>[0-9]+)/merge",
+        url_name="merge-suggestion-merge",
+    )
+    def merge_suggestion_merge(self, request: Request, pk: str, suggestion_id: str) -> Response:
+        suggestion = self._suggestion(self._contact(pk), suggestion_id)
+        target = services.merge_suggestion_accept(suggestion=suggestion)
+        return Response(
+            ContactOutputSerializer(
+                Contact.objects.prefetch_related("identities").get(pk=target.pk)
+            ).data
+        )
+
+    @extend_schema(
+        summary="Dismiss a suggestion (the pair is not proposed again)",
+        request=None,
+        responses={200: MergeSuggestionSerializer},
+    )
+    @action(
+        detail=True,
+        methods=["post"],
+        url_path=r"merge-suggestions/(?P<suggestion_id>[0-9]+)/dismiss",
+        url_name="merge-suggestion-dismiss",
+    )
+    def merge_suggestion_dismiss(self, request: Request, pk: str, suggestion_id: str) -> Response:
+        suggestion = self._suggestion(self._contact(pk), suggestion_id)
+        dismissed = services.merge_suggestion_dismiss(suggestion=suggestion)
+        return Response(MergeSuggestionSerializer(dismissed).data)
+
+
 router = SimpleRouter()
 router.register("contacts", ContactViewSet, basename="contact")
+router.register("contacts", ContactIdentityViewSet, basename="contact-identity")
 router.register("leads", LeadViewSet, basename="lead")
 router.register("pipelines", PipelineViewSet, basename="pipeline")
 router.register("tasks", TaskViewSet, basename="task")

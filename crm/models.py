@@ -239,3 +239,100 @@ class Task(models.Model):
     @property
     def is_done(self) -> bool:
         return self.done_at is not None
+
+
+# --- identity: linking policy and merge suggestions -------------------------------------
+
+
+class LinkPolicy(models.TextChoices):
+    LINK = "link", _("Link automatically")
+    SUGGEST = "suggest", _("Suggest a merge to the operator")
+
+
+class IdentityPolicy(models.Model):
+    """How a contact is joined to an existing one when it turns out to share a verified
+    e-mail address or phone (a pre-chat form, an e-mail's sender, a bot). One row."""
+
+    SINGLETON_ID = 1
+
+    link_policy = models.CharField(
+        _("when an e-mail or phone matches another contact"),
+        max_length=16,
+        choices=LinkPolicy.choices,
+        default=LinkPolicy.LINK,
+        help_text=_(
+            "Link automatically: the newer contact is merged into the one that already has "
+            "the e-mail or phone. Suggest: operators see a proposed merge on the contact "
+            "card and decide."
+        ),
+    )
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("identity policy")
+        verbose_name_plural = _("identity policy")
+        constraints = [models.CheckConstraint(condition=Q(pk=1), name="identity_policy_single_row")]
+
+    def __str__(self) -> str:
+        return str(self.get_link_policy_display())
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        self.pk = self.SINGLETON_ID
+        super().save(*args, **kwargs)  # type: ignore[arg-type]
+
+    @classmethod
+    def current(cls) -> IdentityPolicy:
+        """The policy row, made with the defaults the first time it is read."""
+        policy, _created = cls.objects.get_or_create(pk=cls.SINGLETON_ID)
+        return policy
+
+
+class MergeReason(models.TextChoices):
+    EMAIL = "email", _("Same e-mail address")
+    PHONE = "phone", _("Same phone number")
+
+
+class MergeResolution(models.TextChoices):
+    MERGED = "merged", _("Merged")
+    DISMISSED = "dismissed", _("Dismissed")
+
+
+class MergeSuggestion(models.Model):
+    """A proposal that ``contact`` is the same person as the older ``candidate``;
+    accepting it folds ``contact`` into ``candidate``."""
+
+    contact = models.ForeignKey(
+        Contact,
+        verbose_name=_("contact"),
+        on_delete=models.CASCADE,
+        related_name="merge_suggestions",
+    )
+    candidate = models.ForeignKey(
+        Contact,
+        verbose_name=_("same as"),
+        on_delete=models.CASCADE,
+        related_name="merge_candidacies",
+        help_text=_("The contact that already had the e-mail or phone; it survives a merge."),
+    )
+    reason = models.CharField(_("reason"), max_length=16, choices=MergeReason.choices)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    resolved = models.BooleanField(_("resolved"), default=False)
+    resolution = models.CharField(
+        _("resolution"), max_length=16, choices=MergeResolution.choices, blank=True
+    )
+    resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("merge suggestion")
+        verbose_name_plural = _("merge suggestions")
+        ordering = ["-id"]
+        constraints = [
+            # one suggestion per pair, ever: a dismissed one is not proposed again
+            models.UniqueConstraint(fields=["contact", "candidate"], name="merge_suggestion_pair"),
+            models.CheckConstraint(
+                condition=~Q(contact=models.F("candidate")), name="merge_suggestion_two_contacts"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.contact} → {self.candidate}"

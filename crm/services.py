@@ -105,6 +105,7 @@ def contact_merge(*, target: Contact, source: Contact) -> Contact:
     source.leads.update(contact=target)
     source.tasks.update(contact=target)
     source.merged_contacts.update(merged_into=target)
+    _merge_suggestions_fold(target=target, source=source)
 
     target.attributes = {**(source.attributes or {}), **(target.attributes or {})}
     for field in ("name", "email", "phone"):
@@ -382,3 +383,172 @@ def task_done(*, task: Task, done: bool = True) -> Task:
 
 def task_delete(*, task: Task) -> None:
     task.delete()
+
+
+# --- identity: resolving identities, linking verified details, merge suggestions --------
+# (IdentityPolicy, MergeSuggestion; the inbox's intake points call these.)
+
+from django.db.models import Q  # noqa: E402
+
+from crm.models import (  # noqa: E402
+    ChannelType,
+    IdentityPolicy,
+    LinkPolicy,
+    MergeReason,
+    MergeResolution,
+    MergeSuggestion,
+)
+
+
+def identity_external_id_normalize(*, channel_type: str, external_id: str) -> str:
+    """E-mail addresses are one identity whatever their case; other ids are kept as is."""
+    external_id = external_id.strip()
+    return external_id.lower() if channel_type == ChannelType.EMAIL else external_id
+
+
+def contact_identity_resolve(
+    *, channel_type: str, external_id: str, name: str = "", email: str = "", phone: str = ""
+) -> Contact:
+    """The contact owning the identity, else a new contact with it (``name``, ``email``
+    and ``phone`` fill the new one only). Two first messages of one identity at once make
+    one contact: the loser of the unique identity insert reads the winner's."""
+    external_id = identity_external_id_normalize(channel_type=channel_type, external_id=external_id)
+    lookup = {"channel_type": channel_type, "external_id": external_id}
+    identity = ContactIdentity.objects.select_related("contact").filter(**lookup).first()
+    if identity is not None:
+        return identity.contact
+    try:
+        with transaction.atomic():
+            return contact_create(
+                name=name[:200],
+                email=email,
+                phone=phone[:32],
+                identities=[{"channel_type": channel_type, "external_id": external_id}],
+            )
+    except (IntegrityError, StateConflict):
+        return ContactIdentity.objects.select_related("contact").get(**lookup).contact
+
+
+def _live(contact: Contact) -> Contact:
+    """The contact a merged one was folded into (merges may chain), else itself."""
+    seen = set()
+    while contact.merged_into_id is not None and contact.pk not in seen:
+        seen.add(contact.pk)
+        contact = Contact.objects.get(pk=contact.merged_into_id)
+    return contact
+
+
+def _contact_with_same(*, contact: Contact, email: str, phone: str) -> tuple[Contact, str] | None:
+    """The oldest other live contact that already has this e-mail (as its address or an
+    e-mail identity) or this phone, with the reason."""
+    others = Contact.objects.live().exclude(pk=contact.pk).order_by("pk")
+    if email:
+        match = (
+            others.filter(
+                Q(email__iexact=email)
+                | Q(identities__channel_type=ChannelType.EMAIL, identities__external_id=email)
+            )
+            .distinct()
+            .first()
+        )
+        if match is not None:
+            return match, MergeReason.EMAIL
+    if phone:
+        match = others.filter(phone=phone).first()
+        if match is not None:
+            return match, MergeReason.PHONE
+    return None
+
+
+def contact_verified_link(*, contact: Contact, email: str = "", phone: str = "") -> Contact:
+    """Applies the admin's ``IdentityPolicy`` once ``contact`` is known to own ``email``
+    or ``phone`` (a pre-chat form, an e-mail's sender, a bot). An empty field of the
+    contact takes the value. When another live contact already has it: "link" merges
+    ``contact`` into that one and returns the survivor; "suggest" records a
+    ``MergeSuggestion`` for operators and returns ``contact``."""
+    email, phone = email.strip().lower(), phone.strip()
+    contact = _live(Contact.objects.get(pk=contact.pk))
+    given = {"email": email, "phone": phone}
+    missing = {field: v for field, v in given.items() if v and not getattr(contact, field)}
+    if missing:
+        try:
+            contact = contact_update(contact=contact, data=missing)
+        except ValidationError:  # not an address or number a contact may hold: keep as is
+            missing = {}
+    match = _contact_with_same(contact=contact, email=email, phone=phone)
+    if match is None:
+        return contact
+    existing, reason = match
+    if IdentityPolicy.current().link_policy == LinkPolicy.LINK:
+        try:
+            return contact_merge(target=existing, source=contact)
+        except ValidationError:  # one of them was merged meanwhile: follow it
+            return _live(Contact.objects.get(pk=contact.pk))
+    merge_suggestion_create(contact=contact, candidate=existing, reason=reason)
+    return contact
+
+
+def merge_suggestion_create(
+    *, contact: Contact, candidate: Contact, reason: str
+) -> MergeSuggestion | None:
+    """Proposes folding ``contact`` into ``candidate``; nothing new when the pair was
+    already proposed (even if dismissed)."""
+    pair = Q(contact=contact, candidate=candidate) | Q(contact=candidate, candidate=contact)
+    if MergeSuggestion.objects.filter(pair).exists():
+        return None
+    try:
+        with transaction.atomic():
+            return MergeSuggestion.objects.create(
+                contact=contact, candidate=candidate, reason=reason
+            )
+    except IntegrityError:  # proposed at the same moment by another message
+        return None
+
+
+@transaction.atomic
+def merge_suggestion_accept(*, suggestion: MergeSuggestion) -> Contact:
+    """Folds the suggestion's contact into its candidate (``contact_merge``) and returns
+    the survivor. ``StateConflict`` when the suggestion is already resolved."""
+    suggestion = MergeSuggestion.objects.select_for_update().get(pk=suggestion.pk)
+    if suggestion.resolved:
+        raise StateConflict(_("This suggestion was already handled."))
+    target = contact_merge(target=suggestion.candidate, source=suggestion.contact)
+    suggestion.refresh_from_db()
+    return target
+
+
+@transaction.atomic
+def merge_suggestion_dismiss(*, suggestion: MergeSuggestion) -> MergeSuggestion:
+    """Marks the suggestion dismissed; the pair is not proposed again."""
+    suggestion = MergeSuggestion.objects.select_for_update().get(pk=suggestion.pk)
+    if suggestion.resolved:
+        raise StateConflict(_("This suggestion was already handled."))
+    suggestion.resolved = True
+    suggestion.resolution = MergeResolution.DISMISSED
+    suggestion.resolved_at = timezone.now()
+    suggestion.save(update_fields=["resolved", "resolution", "resolved_at"])
+    return suggestion
+
+
+def _merge_suggestions_fold(*, target: Contact, source: Contact) -> None:
+    """Inside ``contact_merge``: suggestions between the pair are resolved as merged;
+    open ones naming the source now name the target, unless that would pair the target
+    with itself or repeat a pair."""
+    now = timezone.now()
+    pair = Q(contact=source, candidate=target) | Q(contact=target, candidate=source)
+    MergeSuggestion.objects.filter(pair, resolved=False).update(
+        resolved=True, resolution=MergeResolution.MERGED, resolved_at=now
+    )
+    for suggestion in MergeSuggestion.objects.filter(
+        Q(contact=source) | Q(candidate=source), resolved=False
+    ):
+        contact = target if suggestion.contact_id == source.pk else suggestion.contact
+        candidate = target if suggestion.candidate_id == source.pk else suggestion.candidate
+        taken = MergeSuggestion.objects.filter(
+            Q(contact=contact, candidate=candidate) | Q(contact=candidate, candidate=contact)
+        ).exists()
+        if contact.pk == candidate.pk or taken:
+            suggestion.delete()
+        else:
+            suggestion.contact, suggestion.candidate = contact, candidate
+            suggestion.save(update_fields=["contact", "candidate"])

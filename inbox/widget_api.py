@@ -142,7 +142,11 @@ def widget_visitors(request: HttpRequest, key: str) -> JsonResponse:
         return JsonResponse({"non_field_errors": [_("Send a JSON object.")]}, status=400)
     except ValidationError as invalid:
         return JsonResponse(invalid.message_dict, status=400)
-    _visitor, token = services.widget_visitor_create(channel=channel, **fields)
+    visitor, token = services.widget_visitor_create(channel=channel, **fields)
+    # the pre-chat form's e-mail and phone link the visitor by the admin's identity policy
+    services.dialog_contact_verified_link(
+        dialog_id=visitor.dialog_id, email=fields.get("email", ""), phone=fields.get("phone", "")
+    )
     return JsonResponse({"visitor_token": token}, status=201)
 
 

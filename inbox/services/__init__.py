@@ -2,6 +2,7 @@
 (``conversations``: visitors, messages, sessions). Import from here."""
 
 from inbox.services.channels import channel_config_clean, channel_origins_clean
+from inbox.services.channels_intake import channel_message_receive, dialog_contact_verified_link
 from inbox.services.conversations import (
     MessageRejected,
     Stored,
@@ -24,9 +25,11 @@ __all__ = [
     "Stored",
     "button_press",
     "channel_config_clean",
+    "channel_message_receive",
     "channel_origins_clean",
     "contact_attachment_receive",
     "contact_message_receive",
+    "dialog_contact_verified_link",
     "operator_attachment_send",
     "operator_message_send",
     "session_close",

@@ -1,0 +1,140 @@
+"""Reading one e-mail (RFC 5322 bytes) with the standard library: the sender, the
+subject, the threading headers and the text, the plain part preferred over HTML."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import hashlib
+import re
+from dataclasses import dataclass
+from email.headerregistry import Address
+from email.message import EmailMessage
+from html.parser import HTMLParser
+
+# Larger messages are refused by the receiver (SMTP 552) before they are parsed.
+MAX_MESSAGE_BYTES = 10 * 1024 * 1024
+# Message.client_id holds up to 64 characters; longer Message-IDs are hashed there.
+CLIENT_ID_MAX = 64
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedEmail:
+    sender: str  # the address, lower-cased
+    sender_name: str
+    subject: str
+    text: str
+    message_id: str  # the header as sent, "<...>"; made from the bytes when absent
+    in_reply_to: str
+    references: tuple[str, ...]
+    automatic: bool  # an auto-reply, a bounce...: never answered, never stored
+
+    @property
+    def client_id(self) -> str:
+        """The idempotency key of the message in its dialog."""
+        if len(self.message_id) <= CLIENT_ID_MAX:
+            return self.message_id
+        return "sha256:" + hashlib.sha256(self.message_id.encode()).hexdigest()[:56]
+
+
+class _TextOfHtml(HTMLParser):
+    BLOCKS = frozenset(
+        {"br", "p", "div", "li", "tr", "table", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote"}
+    )
+    SKIPPED = frozenset({"script", "style", "head", "title"})
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self.skipping = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in self.SKIPPED:
+            self.skipping += 1
+        elif tag in self.BLOCKS:
+            self.parts.append("\n")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in self.SKIPPED:
+            self.skipping = max(0, self.skipping - 1)
+        elif tag in self.BLOCKS:
+            self.parts.append("\n")
+
+    def handle_data(self, data: str) -> None:
+        if not self.skipping:
+            self.parts.append(data)
+
+
+def html_to_text(html: str) -> str:
+    parser = _TextOfHtml()
+    parser.feed(html)
+    parser.close()
+    return "".join(parser.parts)
+
+
+def _tidy(text: str) -> str:
+    lines = [re.sub(r"[ \t\u00a0]+", " ", line).strip() for line in text.splitlines()]
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
+
+
+def _body_text(message: EmailMessage) -> str:
+    part = message.get_body(preferencelist=("plain", "html"))
+    if part is None:
+        return ""
+    try:
+        content = part.get_content()
+    except (LookupError, ValueError):  # an unknown or lying charset
+        payload = part.get_payload(decode=True)
+        content = payload.decode("utf-8", "replace") if isinstance(payload, bytes) else ""
+    if not isinstance(content, str):
+        return ""
+    if part.get_content_subtype() == "html":
+        content = html_to_text(content)
+    return _tidy(content)
+
+
+def _ids(value: object) -> tuple[str, ...]:
+    return tuple(re.findall(r"<[^<>\s]+>", str(value or "")))
+
+
+def _automatic(message: EmailMessage) -> bool:
+    auto = str(message.get("Auto-Submitted", "no")).strip().lower()
+    return auto != "no" or message.get_content_type() == "multipart/report"
+
+
+def email_parse(raw: bytes) -> ParsedEmail:
+    """Reads one e-mail. ``ValueError`` when it is too large or has no sender address."""
+    if len(raw) > MAX_MESSAGE_BYTES:
+        raise ValueError("the message is too large")
+    message = email.message_from_bytes(raw, policy=email.policy.default)
+    assert isinstance(message, EmailMessage)
+    sender = _sender(message)
+    if sender is None:
+        raise ValueError("the message has no sender address")
+    message_ids = _ids(message.get("Message-ID"))
+    message_id = (
+        message_ids[0] if message_ids else f"<sha256.{hashlib.sha256(raw).hexdigest()}@local>"
+    )
+    return ParsedEmail(
+        sender=sender.addr_spec.lower(),
+        sender_name=str(sender.display_name or "").strip()[:200],
+        subject=_tidy(str(message.get("Subject", "")))[:998],
+        text=_body_text(message),
+        message_id=message_id,
+        in_reply_to=next(iter(_ids(message.get("In-Reply-To"))), ""),
+        references=_ids(message.get("References")),
+        automatic=_automatic(message),
+    )
+
+
+def _sender(message: EmailMessage) -> Address | None:
+    for header in ("From", "Sender"):
+        try:
+            value = message.get(header)
+            addresses = getattr(value, "addresses", ()) if value is not None else ()
+        except (IndexError, ValueError, TypeError):  # a header too broken to read
+            continue
+        for address in addresses:
+            if address.username and address.domain:
+                return address
+    return None

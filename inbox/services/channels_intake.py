@@ -1,0 +1,89 @@
+"""Intake from external channels (e-mail, and the messengers' connectors): an incoming
+identity is resolved to its contact and dialog, the contact learns what the channel
+verified, and the message enters the conversation pipeline (``contact_message_receive``).
+
+Connectors parse their protocol and call ``channel_message_receive``; they never save a
+contact, a dialog or a message themselves.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db import IntegrityError, transaction
+
+from crm import services as crm_services
+from crm.models import ChannelType, Contact, ContactIdentity
+from inbox.models import Channel, Dialog
+from inbox.services.conversations import MAX_TEXT, Stored, contact_message_receive
+
+
+@dataclass(frozen=True, slots=True)
+class ResolvedDialog:
+    dialog: Dialog
+    created: bool
+
+
+def dialog_for_identity_resolve(
+    *, channel: Channel, external_id: str, name: str = "", email: str = "", phone: str = ""
+) -> ResolvedDialog:
+    """The dialog of this identity on this channel, made (with its contact, see
+    ``contact_identity_resolve``) on the identity's first message. Race-safe: the unique
+    identity and one-dialog-per-identity constraints decide, the loser re-reads."""
+    crm_services.contact_identity_resolve(
+        channel_type=channel.type, external_id=external_id, name=name, email=email, phone=phone
+    )
+    normalized = crm_services.identity_external_id_normalize(
+        channel_type=channel.type, external_id=external_id
+    )
+    identity = ContactIdentity.objects.get(channel_type=channel.type, external_id=normalized)
+    dialog = Dialog.objects.filter(channel=channel, identity=identity).first()
+    if dialog is not None:
+        return ResolvedDialog(dialog, created=False)
+    try:
+        with transaction.atomic():
+            dialog = Dialog.objects.create(
+                channel=channel, contact_id=identity.contact_id, identity=identity
+            )
+    except IntegrityError:
+        return ResolvedDialog(Dialog.objects.get(channel=channel, identity=identity), False)
+    return ResolvedDialog(dialog, created=True)
+
+
+def dialog_contact_verified_link(*, dialog_id: int, email: str = "", phone: str = "") -> Contact:
+    """The dialog's contact turned out to own ``email`` or ``phone`` (a pre-chat form, an
+    e-mail's sender, a bot): the admin's identity policy links it to an existing contact
+    with them (``crm.services.contact_verified_link``). Returns the contact the dialog
+    belongs to afterwards; a merge moves the dialog, so the visitor's token keeps
+    working."""
+    contact = Contact.objects.get(dialogs__pk=dialog_id)
+    if not (email or phone):
+        return contact
+    return crm_services.contact_verified_link(contact=contact, email=email, phone=phone)
+
+
+def channel_message_receive(
+    *,
+    channel: Channel,
+    external_id: str,
+    text: str,
+    client_id: str | None = None,
+    name: str = "",
+    email: str = "",
+    phone: str = "",
+) -> Stored:
+    """A message from an external channel's identity: resolves the contact and dialog,
+    links the contact by the details the channel verified (on the identity's first
+    message in this channel), and stores the message idempotently by ``client_id``.
+    Raises ``MessageRejected`` for text that may not be stored."""
+    resolved = dialog_for_identity_resolve(
+        channel=channel, external_id=external_id, name=name, email=email, phone=phone
+    )
+    if resolved.created:
+        verified = email or (external_id if channel.type == ChannelType.EMAIL else "")
+        dialog_contact_verified_link(dialog_id=resolved.dialog.pk, email=verified, phone=phone)
+    if len(text) > MAX_TEXT:
+        text = text[: MAX_TEXT - 1] + "…"
+    return contact_message_receive(
+        dialog_id=resolved.dialog.pk, text=text, client_id=client_id, sender_name=name
+    )
