@@ -842,7 +842,7 @@
       const openHere = !!(S.open && m.dialog === S.open.dialogId);
       if (openHere) {
         S.open.messages = mergeMessages(S.open.messages, [m]);
-        if (m.sender_type === 'contact') S.typingUntil = 0;
+        if (m.sender_type === 'contact') { S.typingUntil = 0; renderTyping(); }
       }
       if (s && !m.internal) {
         const lastId = s.last_message && s.last_message.id;
@@ -1415,9 +1415,10 @@
         const v = c.attributes[k];
         dl.append(h('dt', { text: k }), h('dd', { text: v !== null && typeof v === 'object' ? JSON.stringify(v) : String(v) }));
       }
-      card.replaceChildren(fields,
+      // replaceChildren() would show a null as the text "null": leave absent sections out
+      card.replaceChildren(...[fields,
         ids.length ? h('section', { class: 'card-sec' }, h('h3', { text: T.identities }), h('ul', { class: 'ids' }, ...ids)) : null,
-        attrs.length ? h('section', { class: 'card-sec' }, h('h3', { text: T.attributes }), dl) : null);
+        attrs.length ? h('section', { class: 'card-sec' }, h('h3', { text: T.attributes }), dl) : null].filter(Boolean));
     }
 
     function editableField(contact, field, label) {
