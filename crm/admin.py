@@ -189,9 +189,9 @@ class MergeIntoForm(forms.Form):
     def __init__(self, *args: Any, admin_site: admin.AdminSite, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         # the contact's own "merged into" relation gives the autocomplete its search
-        self.fields["target"].widget = AutocompleteSelect(
-            Contact._meta.get_field("merged_into"), admin_site
-        )
+        target = self.fields["target"]
+        target.widget = AutocompleteSelect(Contact._meta.get_field("merged_into"), admin_site)
+        target.widget.choices = target.choices
 
 
 def contacts_merge_into(
