@@ -111,6 +111,12 @@
     ch_whatsapp: 'WhatsApp',
     ch_email: 'E-mail',
     ch_api: 'API',
+    sameAs: 'Possibly the same person as {name}',
+    reasonSame_email: 'same e-mail',
+    reasonSame_phone: 'same phone',
+    merge: 'Merge',
+    dismiss: 'Dismiss',
+    mergedOk: 'The contacts were merged.',
   };
 
   function fmt(template, params) {
@@ -1397,6 +1403,7 @@
       api('GET', 'leads/' + q({ contact: cid })).then(function (d) {
         if (stillOpen()) renderLeads(results(d));
       }, function () { if (stillOpen()) renderLeads(null); });
+      loadIdentity(token, cid);
     }
 
     function renderContact() {
@@ -1521,6 +1528,62 @@
       } finally {
         if (btn) btn.disabled = false;
       }
+    }
+
+    /* ------------------------------------- the contact card: merge suggestions, timeline */
+
+    function loadIdentity(token, cid) {
+      const stillOpen = function () { return S.open && S.open.token === token; };
+      api('GET', 'contacts/' + cid + '/merge-suggestions/').then(function (d) {
+        if (stillOpen()) renderSuggestions(cid, results(d), token);
+      }, function () { if (stillOpen()) renderSuggestions(cid, null, token); });
+      api('GET', 'contacts/' + cid + '/timeline/').then(function (d) {
+        if (stillOpen()) renderContactTimeline(results(d));
+      }, function () { if (stillOpen()) renderContactTimeline(null); });
+    }
+
+    function renderSuggestions(cid, list, token) {
+      const box = $('contact-suggestions');
+      if (!box) return;
+      if (!list || !list.length) { box.replaceChildren(); box.parentElement.hidden = true; return; }
+      box.parentElement.hidden = false;
+      box.replaceChildren.apply(box, list.map(function (sg) {
+        const other = sg.contact === cid ? { id: sg.candidate, name: sg.candidate_name } : { id: sg.contact, name: sg.contact_name };
+        const base = 'contacts/' + cid + '/merge-suggestions/' + sg.id + '/';
+        const act = async function (what) {
+          try {
+            const result = await api('POST', base + what + '/');
+            if (what === 'merge' && S.open && S.open.token === token) {
+              for (const s of S.sessions.values()) if (s.contact === cid || s.contact === other.id) { s.contact = result.id; s.contact_name = result.name; }
+              S.open.contactId = result.id;
+              S.open.contact = result;
+              renderContact();
+              render();
+              loadContact(token);
+              toast(T.mergedOk, 'ok');
+            } else if (S.open && S.open.token === token) loadIdentity(token, cid);
+          } catch (err) { report(err, 'contact'); }
+        };
+        return h('li', { class: 'suggestion' },
+          h('span', { class: 's-text', text: fmt(T.sameAs, { name: other.name || '#' + other.id }) + ' · ' + (T['reasonSame_' + sg.reason] || sg.reason) }),
+          h('span', { class: 's-actions' },
+            h('button', { type: 'button', class: 'btn-primary btn-small', text: T.merge, onclick: function () { act('merge'); } }),
+            h('button', { type: 'button', class: 'btn-ghost btn-small', text: T.dismiss, onclick: function () { act('dismiss'); } })));
+      }));
+    }
+
+    function renderContactTimeline(list) {
+      const box = $('contact-timeline');
+      if (!box) return;
+      if (!list || !list.length) { box.replaceChildren(); box.parentElement.hidden = true; return; }
+      box.parentElement.hidden = false;
+      box.replaceChildren.apply(box, list.map(function (e) {
+        const status = e.status === 'closed' ? (T['reason_' + e.close_reason] || T.status_closed) : T['status_' + e.status];
+        return h('li', { class: 'timeline-entry' }, channelBadge(e),
+          h('span', { class: 'e-main' },
+            h('span', { class: 'e-top', text: [when(e.created_at), e.group_name, status, e.operator_name].filter(Boolean).join(' · ') }),
+            h('span', { class: 'e-sub', text: String(e.first_message_text || '').replace(/\s+/g, ' ').slice(0, 140) })));
+      }));
     }
 
     /* ---------------------------------------------------------------- the composer */
