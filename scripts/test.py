@@ -10,7 +10,8 @@ Stages, each timed and summarised at the end:
 3. the real tier: a throwaway PostgreSQL and Redis (``scripts/services.py``), and the
    whole suite but e2e against them;
 4. e2e: tests marked ``e2e`` (headless Chromium), against the same servers; skipped when
-   there are none.
+   there are none. Debian's Chromium is installed with apt-get (as root) when e2e tests
+   are selected and ``/usr/bin/chromium`` is missing; not root, the stage is skipped.
 
 Options: ``--fast`` or ``--real`` for one tier, ``--no-gates``, ``-k EXPR``, ``-j N``
 (pytest-xdist workers); anything else goes to pytest as is (``-x``, ``--lf``, paths).
@@ -306,10 +307,75 @@ def has_e2e_tests() -> bool:
     return any("mark.e2e" in path.read_text(errors="replace") for path in tests.rglob("*.py"))
 
 
+CHROMIUM = Path("/usr/bin/chromium")
+
+
+def e2e_tests_selected(selection: list[str], env: dict[str, str]) -> bool:
+    """Whether pytest collects any e2e test with this selection (exit 5: none)."""
+    proc = subprocess.run(
+        [str(BIN / "pytest"), "--collect-only", "-q", "-p", "no:xdist", "-m", "e2e", *selection],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        check=False,
+    )
+    return proc.returncode != NO_TESTS_COLLECTED
+
+
+def ensure_chromium(runner: Runner) -> bool:
+    """Debian's Chromium for the e2e tests (Playwright drives it; it never downloads a
+    browser). Installed with apt-get when missing and we are root; else the stage is
+    skipped with a message saying how to get it."""
+    if CHROMIUM.exists():
+        return True
+    if os.geteuid() != 0:
+        runner.record(
+            Result("e2e", "skipped", 0.0, f"{CHROMIUM} missing: `sudo apt-get install chromium`")
+        )
+        return False
+    say("installing Chromium from Debian's packages (for the e2e tests)")
+    started = time.monotonic()
+    apt_env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    output = ""
+    try:
+        for cmd, timeout in (
+            (["apt-get", "update"], 600),
+            (["apt-get", "install", "-y", "chromium"], 900),
+        ):
+            proc = subprocess.run(
+                cmd,
+                env=apt_env,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                text=True,
+                timeout=timeout,
+                check=False,
+            )
+            output = proc.stdout
+            if proc.returncode != 0:
+                break
+    except (OSError, subprocess.TimeoutExpired) as error:
+        output = str(error)
+    seconds = time.monotonic() - started
+    if not CHROMIUM.exists():
+        print(output[-3000:], flush=True)
+        runner.record(Result("chromium", "FAILED", seconds, "apt-get install chromium failed"))
+        return False
+    runner.record(Result("chromium", "ok", seconds, "installed from Debian's packages"))
+    return True
+
+
 def run_e2e(runner: Runner, selection: list[str], env: dict[str, str]) -> None:
     if not has_e2e_tests():
         runner.record(Result("e2e", "skipped", 0.0, "no e2e tests yet"))
         return
+    if not CHROMIUM.exists():
+        if not e2e_tests_selected(selection, env):
+            runner.record(Result("e2e", "skipped", 0.0, "no e2e tests selected"))
+            return
+        if not ensure_chromium(runner):
+            return
     # One browser at a time: two cores are not enough for parallel Chromium.
     runner.pytest(
         "e2e",
