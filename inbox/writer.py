@@ -14,12 +14,16 @@ One writer per event loop (Daphne runs one): ``writer_for_loop()``.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from channels.db import database_sync_to_async
+from django.db import close_old_connections, connection
 
+from contactcenter import events
 from inbox.services import batching
 from inbox.services.conversations import Stored
 
@@ -28,7 +32,33 @@ logger = logging.getLogger(__name__)
 MAX_BATCH = 200
 LINGER_S = 0.002
 
-Store = Callable[[list[batching.Incoming]], list[batching.Result]]
+Store = Callable[..., list[batching.Result]]
+
+
+class EventPump:
+    """Delivers the batches' ``MessageReceived`` events, after their commit, in order, in
+    one thread of its own (with its own database connection), so that listeners (bots
+    looking for triggers...) do not hold up the next batch or the acks."""
+
+    def __init__(self) -> None:
+        self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="message-events")
+
+    def __call__(self, received: list[events.Event]) -> None:
+        self.executor.submit(self._deliver, received)
+
+    @staticmethod
+    def _deliver(received: list[events.Event]) -> None:
+        close_old_connections()
+        try:
+            for event in received:
+                events.dispatch(event)  # logs and swallows a listener's failure
+        finally:
+            close_old_connections()
+
+
+def _pump_wanted() -> bool:
+    # SQLite has one writer at a time: a second writing thread would only wait on it.
+    return connection.vendor == "postgresql"
 
 
 class MessageWriter:
@@ -38,9 +68,12 @@ class MessageWriter:
         max_batch: int = MAX_BATCH,
         linger_s: float = LINGER_S,
         store: Store = batching.contact_messages_receive,
+        on_events: Callable[[list[events.Event]], None] | None = None,
     ) -> None:
         self.max_batch = max_batch
         self.linger_s = linger_s
+        if on_events is not None:
+            store = functools.partial(store, on_events=on_events)
         self.store = database_sync_to_async(store)
         self.pending: list[tuple[batching.Incoming, asyncio.Future[Stored]]] = []
         self.task: asyncio.Task[None] | None = None
@@ -79,6 +112,11 @@ class MessageWriter:
 _writers: dict[Any, MessageWriter] = {}
 
 
+@functools.cache
+def _pump() -> EventPump:
+    return EventPump()
+
+
 def writer_for_loop() -> MessageWriter:
     """The running event loop's writer (made on first use)."""
     loop = asyncio.get_running_loop()
@@ -86,5 +124,5 @@ def writer_for_loop() -> MessageWriter:
     if writer is None:
         for stale in [key for key in _writers if key.is_closed()]:
             del _writers[stale]
-        writer = _writers[loop] = MessageWriter()
+        writer = _writers[loop] = MessageWriter(on_events=_pump() if _pump_wanted() else None)
     return writer

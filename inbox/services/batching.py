@@ -15,7 +15,8 @@ per batch instead of several per message:
 * Dialogs with no open session (a first message opens one and routing reacts), and
   messages without a ``client_id``, go through the per-message path, in order.
 * After commit: one broadcast call for the whole batch (``realtime.broadcast_batch``)
-  and a ``MessageReceived`` per new message, as before.
+  and a ``MessageReceived`` per new message, as before (or handed over in one list, see
+  ``on_events``).
 
 If the batch's transaction fails, each of its messages is retried alone through the
 per-message path, so one bad message costs only its own sender an error.
@@ -24,6 +25,7 @@ per-message path, so one bad message costs only its own sender an error.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -55,8 +57,15 @@ class Incoming:
 Result = Stored | BaseException
 
 
-def contact_messages_receive(batch: list[Incoming]) -> list[Result]:
-    """Stores ``batch`` (see the module doc); results in the order of ``batch``."""
+def contact_messages_receive(
+    batch: list[Incoming], *, on_events: Callable[[list[events.Event]], None] | None = None
+) -> list[Result]:
+    """Stores ``batch`` (see the module doc); results in the order of ``batch``.
+
+    The ``MessageReceived`` events of the batch's new messages are emitted as usual
+    (delivered in this thread after commit), or, with ``on_events``, handed to it as one
+    list once the transaction committed (the writer delivers them in another thread, so
+    that listeners do not hold up the next batch)."""
     results: list[Result | None] = [None] * len(batch)
     clean: list[tuple[int, Incoming, str, str | None]] = []
     for index, item in enumerate(batch):
@@ -70,7 +79,7 @@ def contact_messages_receive(batch: list[Incoming]) -> list[Result]:
     slow: list[int] = []
     if clean:
         try:
-            slow = _store_steady(clean, results)
+            slow = _store_steady(clean, results, on_events)
         except Exception:
             logger.exception("batch of %d messages failed; storing them one by one", len(clean))
             slow = [index for index, *_ in clean]
@@ -91,7 +100,9 @@ def contact_messages_receive(batch: list[Incoming]) -> list[Result]:
 
 
 def _store_steady(
-    clean: list[tuple[int, Incoming, str, str | None]], results: list[Result | None]
+    clean: list[tuple[int, Incoming, str, str | None]],
+    results: list[Result | None],
+    on_events: Callable[[list[events.Event]], None] | None,
 ) -> list[int]:
     """Stores, in one transaction, the messages of dialogs that have an open session;
     fills ``results`` for them and returns the indexes left to the per-message path."""
@@ -168,8 +179,11 @@ def _store_steady(
             seen.add(key)
         if sends:
             realtime.broadcast_batch(sends)
-        for event in received:
-            events.emit(event)
+        if on_events is None:
+            for event in received:
+                events.emit(event)
+        elif received:
+            transaction.on_commit(lambda: on_events(received))
     return slow
 
 
@@ -197,17 +211,27 @@ _INSERT_FIELDS = [f for f in Message._meta.concrete_fields if not f.primary_key]
 
 
 def _insert_new(messages: list[Message]) -> dict[tuple[int, str], int]:
-    """Inserts the rows whose (dialog, client_id) is new; returns their ids by key."""
+    """Inserts the rows whose (dialog, client_id) is new, in the order given (so ids
+    follow it); returns their ids by key. On PostgreSQL the rows travel as one array per
+    column (a statement of fixed size whatever the batch), elsewhere as VALUES."""
     table = Message._meta.db_table
     columns = ", ".join(f'"{f.column}"' for f in _INSERT_FIELDS)
-    row = "(" + ", ".join(["%s"] * len(_INSERT_FIELDS)) + ")"
-    params: list[Any] = []
-    for message in messages:
-        params.extend(
-            f.get_db_prep_save(getattr(message, f.attname), connection) for f in _INSERT_FIELDS
+    values = [
+        [f.get_db_prep_save(getattr(message, f.attname), connection) for message in messages]
+        for f in _INSERT_FIELDS
+    ]
+    if connection.vendor == "postgresql":
+        arrays = ", ".join(f"%s::{f.db_type(connection)}[]" for f in _INSERT_FIELDS)
+        source = (
+            f"SELECT {columns} FROM unnest({arrays}) WITH ORDINALITY AS r({columns}, n) ORDER BY n"
         )
+        params: list[Any] = values
+    else:
+        row = "(" + ", ".join(["%s"] * len(_INSERT_FIELDS)) + ")"
+        source = "VALUES " + ", ".join([row] * len(messages))
+        params = [column[i] for i in range(len(messages)) for column in values]
     sql = (
-        f'INSERT INTO "{table}" ({columns}) VALUES {", ".join([row] * len(messages))} '
+        f'INSERT INTO "{table}" ({columns}) {source} '
         f'ON CONFLICT ("dialog_id", "client_id") WHERE "client_id" IS NOT NULL DO NOTHING '
         f'RETURNING "id", "dialog_id", "client_id"'
     )

@@ -1,0 +1,260 @@
+"""Incoming contact messages stored in batches (inbox.services.batching) and the
+per-process writer that batches the widget sockets' messages (inbox.writer)."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from asgiref.sync import sync_to_async
+
+from contactcenter import events, realtime
+from inbox import writer as writer_module
+from inbox.models import Message, Session, SessionStatus
+from inbox.services import MessageRejected, batching, conversations
+from inbox.services.batching import Incoming
+from tests import factories
+
+
+@pytest.fixture
+def received():
+    seen: list[events.Event] = []
+    kinds = (events.SessionOpened, events.MessageReceived)
+    for kind in kinds:
+        events.subscribe(kind, seen.append)
+    yield seen
+    for kind in kinds:
+        events.unsubscribe(kind, seen.append)
+
+
+@pytest.fixture
+def batches(monkeypatch):
+    """Every broadcast batch (list of (groups, frame)) instead of sending it."""
+    sent: list[list[tuple[list[str], dict]]] = []
+    monkeypatch.setattr(realtime, "send_batch_now", sent.append)
+    monkeypatch.setattr(realtime, "send_now", lambda group, frame: None)
+    return sent
+
+
+def _active_sessions(n):
+    operator = factories.OperatorFactory()
+    return [
+        factories.SessionFactory(status=SessionStatus.ACTIVE, operator=operator) for _ in range(n)
+    ]
+
+
+def _frames(batches):
+    return [(groups, frame) for batch in batches for groups, frame in batch]
+
+
+@pytest.mark.django_db
+class TestBatch:
+    def test_many_messages_across_dialogs_in_one_batch(
+        self, django_capture_on_commit_callbacks, batches, received
+    ):
+        sessions = _active_sessions(5)
+        items = [
+            Incoming(dialog_id=s.dialog_id, text=f"m{i}-{s.pk}", client_id=f"c{i}-{s.pk}")
+            for i in range(4)
+            for s in sessions
+        ]
+        with django_capture_on_commit_callbacks(execute=True):
+            results = batching.contact_messages_receive(items)
+
+        assert all(r.created for r in results)
+        assert [r.message.text for r in results] == [i.text for i in items]
+        for session in sessions:
+            rows = list(Message.objects.filter(dialog_id=session.dialog_id).order_by("id"))
+            assert [m.text for m in rows] == [f"m{i}-{session.pk}" for i in range(4)]
+            assert {m.session_id for m in rows} == {session.pk}
+            assert [m.sender_name for m in rows] == [session.dialog.contact.name] * 4
+            session.refresh_from_db()
+            assert session.last_contact_message_at == rows[-1].created_at
+            assert session.dialog.last_message_at == rows[-1].created_at
+        assert [r.message.pk for r in results] == [
+            Message.objects.get(client_id=i.client_id).pk for i in items
+        ]
+        frames = _frames(batches)
+        assert len(batches) == 1 and len(frames) == len(items)
+        for (_groups, frame), item in zip(frames, items, strict=True):
+            assert frame["type"] == "message.created"
+            assert frame["message"]["text"] == item.text
+        first_session = Session.objects.get(dialog_id=items[0].dialog_id)
+        assert realtime.operator_group(first_session.operator_id) in frames[0][0]
+        got = [e for e in received if isinstance(e, events.MessageReceived)]
+        assert [e.message_id for e in got] == [r.message.pk for r in results]
+
+    def test_repeats_within_and_across_batches_store_once(
+        self, django_capture_on_commit_callbacks, batches, received
+    ):
+        (session,) = _active_sessions(1)
+        d = session.dialog_id
+        with django_capture_on_commit_callbacks(execute=True):
+            first = batching.contact_messages_receive(
+                [Incoming(d, "hello", "a"), Incoming(d, "hello again", "a"), Incoming(d, "x", "b")]
+            )
+        assert [r.created for r in first] == [True, False, True]
+        assert first[0].message.pk == first[1].message.pk
+        with django_capture_on_commit_callbacks(execute=True):
+            second = batching.contact_messages_receive(
+                [Incoming(d, "hello", "a"), Incoming(d, "y", "c")]
+            )
+        assert [r.created for r in second] == [False, True]
+        assert second[0].message.pk == first[0].message.pk
+        assert second[0].message.text == "hello"
+        assert Message.objects.filter(dialog_id=d).count() == 3
+        assert len(_frames(batches)) == 3  # a repeat is not pushed again
+        assert len([e for e in received if isinstance(e, events.MessageReceived)]) == 3
+
+    def test_a_first_message_opens_its_session_beside_steady_dialogs(
+        self, django_capture_on_commit_callbacks, batches, received
+    ):
+        (session,) = _active_sessions(1)
+        channel = factories.ChannelFactory()
+        visitor, _ = conversations.widget_visitor_create(channel=channel, name="New")
+        items = [
+            Incoming(visitor.dialog_id, "first", "n1"),
+            Incoming(session.dialog_id, "steady", "s1"),
+            Incoming(visitor.dialog_id, "second", "n2"),
+        ]
+        with django_capture_on_commit_callbacks(execute=True):
+            results = batching.contact_messages_receive(items)
+        assert all(r.created for r in results)
+        opened = Session.objects.get(dialog_id=visitor.dialog_id)
+        assert results[0].message.session_id == results[2].message.session_id == opened.pk
+        assert results[0].message.pk < results[2].message.pk
+        opening = next(e for e in received if isinstance(e, events.SessionOpened))
+        assert opening.session_id == opened.pk
+
+    def test_bad_input_is_refused_for_its_sender_only(self, django_capture_on_commit_callbacks):
+        (session,) = _active_sessions(1)
+        d = session.dialog_id
+        with django_capture_on_commit_callbacks(execute=True):
+            results = batching.contact_messages_receive(
+                [Incoming(d, "  ", "a"), Incoming(d, "fine", "b"), Incoming(d, "x" * 10_001, "c")]
+            )
+        assert isinstance(results[0], MessageRejected) and results[0].code == "empty"
+        assert results[1].created
+        assert isinstance(results[2], MessageRejected) and results[2].code == "too_long"
+        assert Message.objects.filter(dialog_id=d).count() == 1
+
+    def test_messages_without_client_id_keep_their_order(self, django_capture_on_commit_callbacks):
+        (session,) = _active_sessions(1)
+        d = session.dialog_id
+        with django_capture_on_commit_callbacks(execute=True):
+            results = batching.contact_messages_receive(
+                [Incoming(d, "one"), Incoming(d, "two", "t"), Incoming(d, "three")]
+            )
+        assert all(r.created for r in results)
+        texts = list(
+            Message.objects.filter(dialog_id=d).order_by("id").values_list("text", flat=True)
+        )
+        assert texts == ["one", "two", "three"]
+
+    def test_a_failing_batch_falls_back_to_one_by_one_without_losing_any(
+        self, monkeypatch, django_capture_on_commit_callbacks, batches
+    ):
+        sessions = _active_sessions(3)
+        real_insert = batching._insert_new
+
+        def insert_then_fail(messages):
+            real_insert(messages)  # rows written, then the transaction breaks
+            raise RuntimeError("connection lost")
+
+        monkeypatch.setattr(batching, "_insert_new", insert_then_fail)
+        real_one = conversations.contact_message_receive
+
+        def one(**kwargs):
+            if kwargs["dialog_id"] == sessions[1].dialog_id:
+                raise RuntimeError("this one breaks too")
+            return real_one(**kwargs)
+
+        monkeypatch.setattr(conversations, "contact_message_receive", one)
+        items = [Incoming(s.dialog_id, "hi", f"c{s.pk}") for s in sessions]
+        with django_capture_on_commit_callbacks(execute=True):
+            results = batching.contact_messages_receive(items)
+        assert results[0].created and results[2].created
+        assert isinstance(results[1], RuntimeError)
+        # the failed batch's rows were rolled back: each stored message exists once
+        assert Message.objects.filter(dialog_id=sessions[0].dialog_id).count() == 1
+        assert not Message.objects.filter(dialog_id=sessions[1].dialog_id).exists()
+        assert results[0].message.pk == Message.objects.get(dialog_id=sessions[0].dialog_id).pk
+
+    def test_nothing_leaves_before_the_commit(self, django_capture_on_commit_callbacks, batches):
+        (session,) = _active_sessions(1)
+        with django_capture_on_commit_callbacks(execute=False) as pending:
+            handed: list[list[events.Event]] = []
+            batching.contact_messages_receive(
+                [Incoming(session.dialog_id, "hi", "a")], on_events=handed.append
+            )
+            assert batches == [] and handed == []
+        for callback in pending:
+            callback()
+        assert len(batches) == 1 and len(handed) == 1
+        assert isinstance(handed[0][0], events.MessageReceived)
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.asyncio
+class TestWriter:
+    async def test_concurrent_messages_share_batches_and_each_gets_its_own_result(self, batches):
+        sessions = await sync_to_async(_active_sessions)(10)
+        writer = writer_module.MessageWriter(max_batch=50, linger_s=0.01)
+        items = [Incoming(s.dialog_id, f"m{i}", f"c{i}-{s.pk}") for i in range(5) for s in sessions]
+        items.append(Incoming(sessions[0].dialog_id, "", "empty"))
+        outcomes = await asyncio.gather(
+            *(writer.submit(item) for item in items), return_exceptions=True
+        )
+        assert isinstance(outcomes[-1], MessageRejected)
+        stored = outcomes[:-1]
+        assert [o.message.client_id for o in stored] == [i.client_id for i in items[:-1]]
+        assert writer.batches < len(items)
+        count = await sync_to_async(Message.objects.count)()
+        assert count == len(stored)
+
+    async def test_a_result_comes_only_after_commit(self, monkeypatch, batches):
+        (session,) = await sync_to_async(_active_sessions)(1)
+        real_insert = batching._insert_new
+        calls = []
+
+        def insert_then_fail(messages):
+            calls.append(len(messages))
+            real_insert(messages)
+            if len(calls) == 1:
+                raise RuntimeError("commit never happens")
+            return real_insert(messages)
+
+        monkeypatch.setattr(batching, "_insert_new", insert_then_fail)
+        writer = writer_module.MessageWriter(linger_s=0)
+        stored = await writer.submit(Incoming(session.dialog_id, "hi", "a"))
+        rows = await sync_to_async(list)(Message.objects.filter(dialog_id=session.dialog_id))
+        assert [m.pk for m in rows] == [stored.message.pk]  # the acked id is the committed row
+
+    async def test_a_broken_store_fails_every_sender_of_the_batch(self):
+        calls = []
+
+        def broken_once(batch):
+            calls.append(batch)
+            if len(calls) == 1:
+                raise RuntimeError("database down")
+            return [f"stored {item.text}" for item in batch]
+
+        writer = writer_module.MessageWriter(store=broken_once, linger_s=0.01)
+        outcomes = await asyncio.gather(
+            writer.submit(Incoming(1, "a", "a")),
+            writer.submit(Incoming(2, "b", "b")),
+            return_exceptions=True,
+        )
+        assert all(isinstance(o, RuntimeError) for o in outcomes)
+        assert len(calls[0]) == 2
+        assert await writer.submit(Incoming(3, "c", "c")) == "stored c"  # the writer goes on
+
+    async def test_events_are_handed_over_after_commit_in_order(self, batches):
+        sessions = await sync_to_async(_active_sessions)(3)
+        handed: list[list[events.Event]] = []
+        writer = writer_module.MessageWriter(on_events=handed.append, linger_s=0.01)
+        results = await asyncio.gather(
+            *(writer.submit(Incoming(s.dialog_id, "hi", f"c{s.pk}")) for s in sessions)
+        )
+        ids = [e.message_id for batch in handed for e in batch]
+        assert ids == [r.message.pk for r in results]
