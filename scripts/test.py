@@ -48,6 +48,8 @@ PROJECT_VARS = (
     "ALLOWED_HOSTS",
     "CSRF_TRUSTED_ORIGINS",
     "HTTPS",
+    "CELERY_TASK_ALWAYS_EAGER",
+    "CHANNEL_LAYER_PREFIX",
     "SECURE_HSTS_SECONDS",
     "DJANGO_SETTINGS_MODULE",
     "EMBEDDED_REDIS_PORT",
@@ -276,7 +278,14 @@ def main(argv: list[str] | None = None) -> int:
                     none_detail="nothing selected",
                 )
             if urls is not None:
-                real_env = {**base_env(), **urls, "HTTPS": "false"}
+                # tasks run eagerly here as in the fast tier; tests/real starts a real
+                # worker (and Daphnes) without it
+                real_env = {
+                    **base_env(),
+                    **urls,
+                    "HTTPS": "false",
+                    "CELERY_TASK_ALWAYS_EAGER": "true",
+                }
                 runner.pytest(
                     "real tier",
                     ["-m", "not e2e", *common],

@@ -11,6 +11,7 @@ from django.contrib.auth import get_user_model
 from django.test import Client
 from django.urls import reverse
 
+from bots.models import TriggerRun, WebhookDelivery, WebhookSubscription
 from crm.models import ChannelType, Task
 from inbox.models import (
     Attachment,
@@ -20,7 +21,7 @@ from inbox.models import (
     ProactiveInvitation,
     WidgetVisitor,
 )
-from routing.models import Group, Holiday, Operator, OperatorStatus, WorkingHours
+from routing.models import Group, Holiday, Operator, OperatorStatus, RoutingRule, WorkingHours
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -60,6 +61,12 @@ def some_of_everything() -> None:
     Attachment.objects.create(
         message=message, file="a.txt", name="a.txt", content_type="text/plain", size=1
     )
+    RoutingRule.objects.create(
+        name="VIP", attribute_name="plan", attribute_value="gold", priority=5
+    )
+    subscription = WebhookSubscription.objects.create(name="CRM", url="https://crm.example/hook")
+    WebhookDelivery.objects.create(subscription=subscription, event="ping", payload={})
+    TriggerRun.objects.create(trigger_name="t", event="session.closed", event_key="k")
 
 
 def inline_management(prefix: str, total: int = 0, initial: int = 0) -> dict[str, Any]:

@@ -20,6 +20,20 @@ from tests import factories
 schema = schemathesis.openapi.from_wsgi("/api/v1/schema/", application)
 
 
+@pytest.fixture(autouse=True)
+def _keep_the_test_connection():  # type: ignore[no-untyped-def]
+    """Requests here bypass Django's test client, so its guard is needed: without it the
+    end of each request closes the test's database connection (on PostgreSQL)."""
+    from django.core.signals import request_finished, request_started
+    from django.db import close_old_connections
+
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
+
 @pytest.fixture
 def admin_token(db):  # type: ignore[no-untyped-def]
     admin = factories.AdminUserFactory(username="fuzz-admin")

@@ -167,7 +167,7 @@ def test_a_real_redis_url_selects_the_pubsub_layer_the_redis_cache_and_the_broke
     assert out["in_process"] is False
     assert out["channel_layer"] == {
         "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
-        "CONFIG": {"hosts": [url]},
+        "CONFIG": {"hosts": [url], "prefix": "asgi"},
     }
     assert out["cache"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache"
     assert out["cache"]["LOCATION"] == url

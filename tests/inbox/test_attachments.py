@@ -7,8 +7,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 
@@ -131,15 +129,12 @@ def test_a_file_over_the_limit_is_too_large(settings):
 
 
 def test_a_contact_file_is_stored_and_pushed_to_staff_with_its_attachment(
-    media, django_capture_on_commit_callbacks
+    media, django_capture_on_commit_callbacks, sent_frames
 ):
     visitor, _ = _visitor()
     seen: list[events.Event] = []
     events.subscribe(events.MessageReceived, seen.append)
-    layer = get_channel_layer()
-    staff = async_to_sync(layer.new_channel)()
     group = visitor.channel.default_group
-    async_to_sync(layer.group_add)(realtime.supervisor_group(group.pk), staff)
 
     try:
         with django_capture_on_commit_callbacks(execute=True):
@@ -161,8 +156,11 @@ def test_a_contact_file_is_stored_and_pushed_to_staff_with_its_attachment(
     assert stored_files(media) == [media / attachment.file.name]
     assert (media / attachment.file.name).read_bytes() == PNG
     assert attachment.file.name.startswith(f"attachments/{visitor.dialog_id}/")
-    frame = async_to_sync(layer.receive)(staff)["frame"]
-    assert frame["type"] == "message.created"
+    [frame] = [
+        f
+        for g, f in sent_frames
+        if g == realtime.supervisor_group(group.pk) and f["type"] == "message.created"
+    ]
     assert frame["message"]["attachments"] == [
         {
             "id": attachment.pk,
@@ -271,12 +269,9 @@ def test_a_refused_file_stores_nothing(media, settings):
 
 
 def test_an_operator_file_goes_to_the_visitor_after_commit(
-    media, django_capture_on_commit_callbacks
+    media, django_capture_on_commit_callbacks, sent_frames
 ):
     session, operator = _assigned_session()
-    layer = get_channel_layer()
-    widget = async_to_sync(layer.new_channel)()
-    async_to_sync(layer.group_add)(realtime.dialog_group(session.dialog_id), widget)
 
     with django_capture_on_commit_callbacks(execute=True):
         stored = services.operator_attachment_send(
@@ -287,7 +282,7 @@ def test_an_operator_file_goes_to_the_visitor_after_commit(
             client_id="op-f",
         )
 
-    frame = async_to_sync(layer.receive)(widget)["frame"]
+    [frame] = [f for g, f in sent_frames if g == realtime.dialog_group(session.dialog_id)]
     assert frame["type"] == "message"
     assert frame["message"]["text"] == "Here is the offer"
     assert frame["message"]["sender_type"] == "operator"

@@ -31,4 +31,5 @@ def product_env(django_db_setup, django_db_blocker) -> dict[str, str]:  # type: 
         PYTHONUNBUFFERED="1",
     )
     env.pop("ALLOWED_HOSTS", None)  # the default admits 127.0.0.1
+    env.pop("CELERY_TASK_ALWAYS_EAGER", None)  # product processes queue tasks for real
     return env
