@@ -48,7 +48,7 @@ ARTIFACTS = ROOT / "artifacts" / "e2e"
 VIEWPORT = {"width": 1280, "height": 800}
 SECRET_KEY = "e2e-only-not-secret-" + "x" * 40
 START_TIMEOUT_S = 40.0
-STOP_TIMEOUT_S = 15.0
+STOP_TIMEOUT_S = 6.0
 APPLICATION = "contactcenter.asgi:application"
 
 # Flags for a root user on a machine with a closed network: no sandbox (root), and none

@@ -15,7 +15,9 @@ from playwright.sync_api import expect
 from tests.e2e.actors import Operator, Visitor, type_slowly
 from tests.e2e.conftest import HostSite, Pages, Product
 
-pytestmark = [pytest.mark.e2e, pytest.mark.timeout(90)]
+# pytest-timeout counts fixtures too: the first test also migrates and seeds the
+# database that every test copies (tens of seconds on a busy machine).
+pytestmark = [pytest.mark.e2e, pytest.mark.timeout(180)]
 
 Shoot = Callable[[Any, str], Path]
 
@@ -28,6 +30,7 @@ def test_visitor_and_operator_chat_live(
     expect(operator.my_chats).to_have_count(0)
 
     visitor = Visitor.visit(pages, host_site, product)
+    visitor.identify(name="Maria Schmidt", email="maria@example.com")
     visitor.open()
     visitor.send("Hello from the site")
     mine = visitor.mine("Hello from the site")
@@ -37,6 +40,7 @@ def test_visitor_and_operator_chat_live(
     # Routing gives the chat to the online operator; the inbox shows it without a reload.
     expect(operator.my_chats).to_have_count(1)
     expect(operator.my_chats.first).to_contain_text("Hello from the site")
+    expect(operator.my_chats.first.locator(".ci-name")).to_have_text("Maria Schmidt")
     operator.open_chat()
     expect(operator.contact_messages("Hello from the site")).to_have_count(1)
 
@@ -64,6 +68,8 @@ def test_visitor_and_operator_chat_live(
     # The contact card shows who the operator is talking to.
     card = operator.page.locator("#contact-body")
     expect(card.locator(".field")).to_have_count(3)  # name, e-mail, phone
+    expect(card).to_contain_text("Maria Schmidt")
+    expect(card).to_contain_text("maria@example.com")
     expect(card).to_contain_text("Website")  # the widget identity
     expect(card).not_to_contain_text("null")
 
