@@ -244,7 +244,8 @@ def contacts_merge_into(
 
 @admin.register(IdentityPolicy)
 class IdentityPolicyAdmin(admin.ModelAdmin):
-    """One row: the list goes straight to it; it is neither added twice nor deleted."""
+    """One row, made with the defaults when the list is first opened; it is neither added
+    twice nor deleted."""
 
     fields = ["link_policy", "updated_at"]
     readonly_fields = ["updated_at"]
@@ -256,8 +257,8 @@ class IdentityPolicyAdmin(admin.ModelAdmin):
         return False
 
     def changelist_view(self, request: HttpRequest, extra_context: Any = None) -> Any:
-        policy = IdentityPolicy.current()
-        return HttpResponseRedirect(reverse("admin:crm_identitypolicy_change", args=[policy.pk]))
+        IdentityPolicy.current()  # the row exists before anyone has saved it
+        return super().changelist_view(request, extra_context)
 
 
 @admin.register(MergeSuggestion)

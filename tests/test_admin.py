@@ -12,7 +12,7 @@ from django.test import Client
 from django.urls import reverse
 
 from bots.models import TriggerRun, WebhookDelivery, WebhookSubscription
-from crm.models import ChannelType, Task
+from crm.models import ChannelType, IdentityPolicy, MergeSuggestion, Task
 from inbox.models import (
     Attachment,
     CannedResponse,
@@ -67,6 +67,10 @@ def some_of_everything() -> None:
     subscription = WebhookSubscription.objects.create(name="CRM", url="https://crm.example/hook")
     WebhookDelivery.objects.create(subscription=subscription, event="ping", payload={})
     TriggerRun.objects.create(trigger_name="t", event="session.closed", event_key="k")
+    IdentityPolicy.current()
+    MergeSuggestion.objects.create(
+        contact=message.dialog.contact, candidate=factories.ContactFactory(), reason="email"
+    )
 
 
 def inline_management(prefix: str, total: int = 0, initial: int = 0) -> dict[str, Any]:

@@ -254,9 +254,9 @@ def test_the_admin_merges_contacts_into_the_one_chosen_on_the_intermediate_page(
 def test_the_admin_edits_the_one_policy_row(client):
     client.force_login(factories.AdminUserFactory())
 
-    listing = client.get("/admin/crm/identitypolicy/")
-    assert listing.status_code == 302
-    changed = client.post(listing["Location"], {"link_policy": "suggest"})
+    assert client.get("/admin/crm/identitypolicy/").status_code == 200
+    assert client.get("/admin/crm/identitypolicy/add/").status_code == 403
+    changed = client.post("/admin/crm/identitypolicy/1/change/", {"link_policy": "suggest"})
 
     assert changed.status_code == 302
     assert IdentityPolicy.current().link_policy == LinkPolicy.SUGGEST
