@@ -55,7 +55,7 @@ class Contact(models.Model):
         indexes = [models.Index(fields=["-created_at"], name="contact_created_idx")]
 
     def __str__(self) -> str:
-        return self.name or self.email or self.phone or f"#{self.pk}"
+        return self.name or self.email or self.phone or _("Customer #%(id)s") % {"id": self.pk}
 
 
 class ContactIdentity(models.Model):

@@ -990,8 +990,9 @@ button:focus-visible,textarea:focus-visible,input:focus-visible,a:focus-visible{
       c.on('pending', (p) => { this.renderPending(p); this.scroll(true); });
       c.on('failed', (f) => this.markFailed(f.client_id, f.code === 'too_long' ? this.T('tooLong') : f.detail));
       c.on('topics', (list) => this.showTopics(list));
-      c.on('queue', (q) => { this.setQueue(formatQueue(this.lang, q.position, q.wait)); this.updateStatus(); });
+      c.on('queue', (q) => { this.hideTopics(); this.setQueue(formatQueue(this.lang, q.position, q.wait)); this.updateStatus(); });
       c.on('assigned', (op) => {
+        this.hideTopics();
         this.setQueue(null);
         if (op && op.name) this.notice(this.T('joined', { name: op.name }));
         this.updateStatus();
@@ -1290,8 +1291,14 @@ button:focus-visible,textarea:focus-visible,input:focus-visible,a:focus-visible{
       return el;
     }
 
-    showTopics(list) {
+    hideTopics() {
+      // a session is under way (queued or with an operator): the choice is over
       if (this.topicsEl) this.topicsEl.remove();
+      this.topicsEl = null;
+    }
+
+    showTopics(list) {
+      this.hideTopics();
       if (!list.length) return;
       const row = this.el('div', { class: 'ch', role: 'group', 'aria-label': this.T('topic') });
       for (const tp of list) {
