@@ -3,6 +3,7 @@ and dialog history for ``sync``."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
@@ -100,6 +101,23 @@ def widget_welcome(*, dialog_id: int) -> dict[str, Any]:
         "session": {"id": session.pk, "status": session.status} if session else None,
         "operator": {"name": operator.name} if operator is not None else None,
     }
+
+
+# Higher apps add to what the widget is told about its channel (routing: whether the
+# channel's group is open now), registered from their AppConfig.ready().
+WidgetConfigExtension = Callable[[Channel, dict[str, Any]], None]
+_widget_config_extensions: list[WidgetConfigExtension] = []
+
+
+def widget_config_extend(extension: WidgetConfigExtension) -> None:
+    if extension not in _widget_config_extensions:
+        _widget_config_extensions.append(extension)
+
+
+def widget_config_complete(*, channel: Channel, config: dict[str, Any]) -> dict[str, Any]:
+    for extension in _widget_config_extensions:
+        extension(channel, config)
+    return config
 
 
 def widget_topics(*, channel: Channel) -> list[dict[str, Any]]:

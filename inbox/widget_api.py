@@ -66,14 +66,15 @@ def widget_config(request: HttpRequest, key: str) -> JsonResponse:
     channel = _channel(request, key)
     if isinstance(channel, JsonResponse):
         return channel
-    config = channel.public_config()
-    prechat = config.get("prechat") if isinstance(config.get("prechat"), dict) else {}
-    return JsonResponse(
-        {
-            "name": str(config.get("title") or channel.name),
-            "color": str(config.get("color") or DEFAULT_COLOR),
-            "greeting": str(config.get("greeting") or ""),
-            "language": str(config.get("language") or "auto"),
+    public = channel.public_config()
+    prechat = public.get("prechat") if isinstance(public.get("prechat"), dict) else {}
+    config = selectors.widget_config_complete(
+        channel=channel,
+        config={
+            "name": str(public.get("title") or channel.name),
+            "color": str(public.get("color") or DEFAULT_COLOR),
+            "greeting": str(public.get("greeting") or ""),
+            "language": str(public.get("language") or "auto"),
             "prechat": {
                 "enabled": bool(prechat.get("enabled")),
                 "fields": [
@@ -95,8 +96,9 @@ def widget_config(request: HttpRequest, key: str) -> JsonResponse:
             ],
             "attachments": selectors.attachment_limits(),
             "offline": False,
-        }
+        },
     )
+    return JsonResponse(config)
 
 
 def _visitor_fields(body: Any) -> dict[str, str]:

@@ -4,8 +4,12 @@ them (within the same request), so nothing waits for the periodic sweep."""
 
 from __future__ import annotations
 
+from django.utils import timezone
+
 from contactcenter import events
+from inbox import selectors as inbox_selectors
 from inbox.models import Session
+from routing import hours
 from routing.models import GroupMembership, OperatorStatus
 from routing.services import assignment, queue, rules, timers
 
@@ -52,3 +56,15 @@ def register() -> None:
     events.subscribe(events.CapacityFreed, on_capacity_freed)
     events.subscribe(events.SessionClosed, on_session_closed)
     events.subscribe(events.OperatorStatusChanged, on_operator_status)
+    inbox_selectors.widget_config_extend(widget_offline)
+
+
+def widget_offline(channel, config) -> None:  # type: ignore[no-untyped-def]
+    """The widget shows 'we reply soon' and the offline message when the channel's
+    default group is closed now."""
+    group = channel.default_group
+    if group is None:
+        return
+    if not hours.group_is_open(group=group, at=timezone.now()):
+        config["offline"] = True
+        config["offline_message"] = group.offline_message

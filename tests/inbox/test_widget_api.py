@@ -104,3 +104,16 @@ def test_cross_site_pages_may_call_the_widget_api(client):
         headers={"origin": "https://shop.example", "access-control-request-method": "POST"},
     )
     assert preflight.headers["access-control-allow-origin"] in ("*", "https://shop.example")
+
+
+def test_the_widget_hears_when_the_group_is_closed(client):
+    channel = factories.ChannelFactory()
+    group = channel.default_group
+    assert client.get(f"/widget/api/{channel.key}/config/").json()["offline"] is False
+
+    group.always_open = False  # and no working hours: closed
+    group.offline_message = "Back on Monday."
+    group.save()
+    body = client.get(f"/widget/api/{channel.key}/config/").json()
+
+    assert (body["offline"], body["offline_message"]) == (True, "Back on Monday.")
