@@ -246,6 +246,7 @@
         types: Array.isArray(att.types) ? att.types.map(String) : [],
       },
       offline: !!c.offline,
+      offline_message: toText(c.offline_message || '').slice(0, 500),
     };
   }
 
@@ -1024,7 +1025,7 @@ button:focus-visible,textarea:focus-visible,input:focus-visible,a:focus-visible{
       const c = this.c;
       let s;
       if (c.status === 'unavailable') s = this.T('unavailable');
-      else if (c.config.offline) s = this.T('offline');
+      else if (c.config.offline) s = c.config.offline_message || this.T('offline');
       else if (c.status === 'disconnected') s = this.T('connecting');
       else if (c.session === 'queued') s = this.T('soon');
       else s = this.T('online');
