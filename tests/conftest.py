@@ -89,3 +89,15 @@ def sent_frames(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, dict]]:
     sent: list[tuple[str, dict]] = []
     monkeypatch.setattr(realtime, "send_now", lambda group, frame: sent.append((group, frame)))
     return sent
+
+
+@pytest.fixture(autouse=True)
+def _default_language() -> Iterator[None]:
+    """Each test starts in the installation's language, whatever an earlier test (or a
+    request it made with Accept-Language) left active in this thread."""
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)

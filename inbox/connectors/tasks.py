@@ -6,6 +6,8 @@ from __future__ import annotations
 import logging
 
 from celery import shared_task
+from django.conf import settings
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from inbox import services
@@ -43,9 +45,8 @@ def connector_reply_send(message_id: int) -> str | None:
     except DeliveryRefused as refused:
         logger.warning("reply %s refused by its channel: %s", message_id, refused)
         if message.session is not None:
-            services.system_message_send(
-                session=message.session,
-                text=_("The reply could not be delivered: %(reason)s") % {"reason": refused},
-                internal=True,
-            )
+            # stored text is in the installation's language, whoever's request ran this
+            with translation.override(settings.LANGUAGE_CODE):
+                text = _("The reply could not be delivered: %(reason)s") % {"reason": refused}
+            services.system_message_send(session=message.session, text=text, internal=True)
         return None
