@@ -14,6 +14,7 @@ import time
 from typing import Any
 from urllib.parse import parse_qs
 
+from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 
@@ -95,6 +96,17 @@ class WidgetConsumer(AsyncWebsocketConsumer):
         if welcome["session"] is None:
             topics = selectors.widget_topics(channel=self.channel_obj)
         return welcome, topics
+
+    async def dispatch(self, message: dict[str, Any]) -> None:
+        # Channels' own dispatch first runs close_old_connections in the database
+        # thread for every frame and group event, so each one waited behind whatever
+        # that thread was doing (a batch being written). Every database access here goes
+        # through database_sync_to_async or the writer, which close stale connections in
+        # that thread around each call themselves.
+        handler = getattr(self, get_handler_name(message), None)
+        if handler is None:
+            raise ValueError(f"No handler for message type {message['type']}")
+        await handler(message)
 
     async def disconnect(self, code: int) -> None:
         if hasattr(self, "group"):

@@ -14,10 +14,11 @@ One writer per event loop (Daphne runs one): ``writer_for_loop()``.
 from __future__ import annotations
 
 import asyncio
+import collections
 import functools
 import logging
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 from channels.db import database_sync_to_async
@@ -38,13 +39,21 @@ Store = Callable[..., list[batching.Result]]
 class EventPump:
     """Delivers the batches' ``MessageReceived`` events, after their commit, in order, in
     one thread of its own (with its own database connection), so that listeners (bots
-    looking for triggers...) do not hold up the next batch or the acks."""
+    looking for triggers...) do not hold up the next batch or the acks. When listeners
+    fall more than ``max_pending`` batches behind, the writer waits for them
+    (backpressure) instead of queueing without bound."""
 
-    def __init__(self) -> None:
+    def __init__(self, max_pending: int = 20) -> None:
         self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="message-events")
+        self.max_pending = max_pending
+        self.pending: collections.deque[Future[None]] = collections.deque()
 
     def __call__(self, received: list[events.Event]) -> None:
-        self.executor.submit(self._deliver, received)
+        while self.pending and self.pending[0].done():
+            self.pending.popleft()
+        while len(self.pending) >= self.max_pending:
+            self.pending.popleft().result()
+        self.pending.append(self.executor.submit(self._deliver, received))
 
     @staticmethod
     def _deliver(received: list[events.Event]) -> None:

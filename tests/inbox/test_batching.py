@@ -258,3 +258,32 @@ class TestWriter:
         )
         ids = [e.message_id for batch in handed for e in batch]
         assert ids == [r.message.pk for r in results]
+
+
+def test_the_event_pump_delivers_in_order_and_holds_back_when_behind(monkeypatch):
+    import threading
+
+    delivered: list[int] = []
+    gate = threading.Event()
+
+    def slow_dispatch(event):
+        gate.wait(5)
+        delivered.append(event.message_id)
+
+    monkeypatch.setattr(events, "dispatch", slow_dispatch)
+    monkeypatch.setattr(writer_module, "close_old_connections", lambda: None)
+    pump = writer_module.EventPump(max_pending=2)
+
+    def batch(i):
+        return [events.MessageReceived(message_id=i, session_id=1, dialog_id=1, sender_type="c")]
+
+    pump(batch(1))
+    pump(batch(2))
+    third = threading.Thread(target=pump, args=(batch(3),))
+    third.start()
+    third.join(0.2)
+    assert third.is_alive()  # two batches behind: the caller waits
+    gate.set()
+    third.join(5)
+    pump.executor.shutdown(wait=True)
+    assert delivered == [1, 2, 3]
