@@ -32,6 +32,9 @@ logger = logging.getLogger(__name__)
 
 MAX_BATCH = 200
 LINGER_S = 0.002
+# Events a writer may leave undelivered before it waits for the listeners: a minute of
+# a thousand messages a second, a few MB.
+MAX_PENDING_EVENTS = 60_000
 
 Store = Callable[..., list[batching.Result]]
 
@@ -40,20 +43,22 @@ class EventPump:
     """Delivers the batches' ``MessageReceived`` events, after their commit, in order, in
     one thread of its own (with its own database connection), so that listeners (bots
     looking for triggers...) do not hold up the next batch or the acks. When listeners
-    fall more than ``max_pending`` batches behind, the writer waits for them
+    fall more than ``max_pending`` events behind, the writer waits for them
     (backpressure) instead of queueing without bound."""
 
-    def __init__(self, max_pending: int = 20) -> None:
+    def __init__(self, max_pending: int = MAX_PENDING_EVENTS) -> None:
         self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="message-events")
         self.max_pending = max_pending
-        self.pending: collections.deque[Future[None]] = collections.deque()
+        self.pending: collections.deque[tuple[Future[None], int]] = collections.deque()
+        self.queued = 0  # events submitted and not known to be delivered
 
     def __call__(self, received: list[events.Event]) -> None:
-        while self.pending and self.pending[0].done():
-            self.pending.popleft()
-        while len(self.pending) >= self.max_pending:
-            self.pending.popleft().result()
-        self.pending.append(self.executor.submit(self._deliver, received))
+        while self.pending and (self.pending[0][0].done() or self.queued >= self.max_pending):
+            future, count = self.pending.popleft()
+            future.result()
+            self.queued -= count
+        self.pending.append((self.executor.submit(self._deliver, received), len(received)))
+        self.queued += len(received)
 
     @staticmethod
     def _deliver(received: list[events.Event]) -> None:
