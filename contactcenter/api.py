@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiExample, extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.authtoken.models import Token
 from rest_framework.authtoken.serializers import AuthTokenSerializer
@@ -27,6 +27,18 @@ class AuthTokenView(APIView):
         request=AuthTokenSerializer,
         responses={200: inline_serializer("AuthToken", {"token": serializers.CharField()})},
         auth=[],
+        examples=[
+            OpenApiExample(
+                "Anna signs in",
+                value={"username": "anna", "password": "correct-horse-battery-staple"},
+                request_only=True,
+            ),
+            OpenApiExample(
+                "Anna's token",
+                value={"token": "9944b09199c62bcf9418ad846dd0e4bbdfc6ee4b"},
+                response_only=True,
+            ),
+        ],
     )
     def post(self, request: Request) -> Response:
         data = AuthTokenSerializer(data=request.data, context={"request": request})

@@ -20,9 +20,11 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import QuerySet
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiExample,
     OpenApiParameter,
+    OpenApiResponse,
     extend_schema,
     extend_schema_view,
 )
@@ -56,6 +58,28 @@ def _require_crm_manager(request: Request) -> None:
         raise exceptions.PermissionDenied("Only administrators and CRM managers may do this.")
 
 
+CONTACT_EXAMPLE: dict[str, Any] = {
+    "id": 7,
+    "name": "Ada Lovelace",
+    "email": "ada@example.org",
+    "phone": "+44 20 7946 0958",
+    "attributes": {"plan": "team", "company": "Analytical Engines Ltd"},
+    "identities": [
+        {"channel_type": "widget", "external_id": "1:5f0c8e2a9b7d4c31a6e2f8b0d9c4a7e1"},
+        {"channel_type": "telegram", "external_id": "100200300"},
+    ],
+    "created_at": "2025-03-03T10:02:10Z",
+    "updated_at": "2025-03-03T10:06:40Z",
+}
+CONTACT_CREATE_EXAMPLE: dict[str, Any] = {
+    "name": "Ada Lovelace",
+    "email": "ada@example.org",
+    "phone": "+44 20 7946 0958",
+    "attributes": {"plan": "team", "company": "Analytical Engines Ltd"},
+    "identities": [{"channel_type": "telegram", "external_id": "100200300"}],
+}
+
+
 @extend_schema_view(
     list=extend_schema(
         summary="Contacts the caller may see",
@@ -66,17 +90,62 @@ def _require_crm_manager(request: Request) -> None:
                 description="Part of the name, e-mail, phone or an identity's external id.",
             )
         ],
+        examples=[
+            OpenApiExample("Found by ?search=ada", value=CONTACT_EXAMPLE, response_only=True)
+        ],
     ),
-    retrieve=extend_schema(summary="One contact"),
+    retrieve=extend_schema(
+        summary="One contact",
+        examples=[OpenApiExample("Ada Lovelace", value=CONTACT_EXAMPLE, response_only=True)],
+    ),
     create=extend_schema(
         summary="Create a contact (admins, CRM managers)",
         request=ContactCreateInputSerializer,
-        responses={201: ContactOutputSerializer},
+        responses={
+            201: ContactOutputSerializer,
+            409: OpenApiResponse(
+                OpenApiTypes.OBJECT, description="An identity belongs to another contact."
+            ),
+        },
+        examples=[
+            OpenApiExample(
+                "With a Telegram identity", value=CONTACT_CREATE_EXAMPLE, request_only=True
+            ),
+            OpenApiExample(
+                "Created",
+                value={
+                    **CONTACT_EXAMPLE,
+                    "identities": CONTACT_CREATE_EXAMPLE["identities"],
+                    "updated_at": CONTACT_EXAMPLE["created_at"],
+                },
+                response_only=True,
+                status_codes=["201"],
+            ),
+            OpenApiExample(
+                "The identity is someone else's",
+                value={
+                    "detail": "The identity telegram 100200300 already belongs to another contact."
+                },
+                response_only=True,
+                status_codes=["409"],
+            ),
+        ],
     ),
     partial_update=extend_schema(
         summary="Change a contact the caller may see",
         request=ContactInputSerializer,
         responses={200: ContactOutputSerializer},
+        examples=[
+            OpenApiExample(
+                "Add a phone, replace the attributes",
+                value={
+                    "phone": "+44 20 7946 0958",
+                    "attributes": {"plan": "team", "company": "Analytical Engines Ltd"},
+                },
+                request_only=True,
+            ),
+            OpenApiExample("Changed", value=CONTACT_EXAMPLE, response_only=True),
+        ],
     ),
 )
 class ContactViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):
@@ -112,6 +181,16 @@ class ContactViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSe
         summary="Fold another contact into this one (admins, CRM managers)",
         request=ContactMergeInputSerializer,
         responses={200: ContactOutputSerializer},
+        examples=[
+            OpenApiExample(
+                "Fold Ada's duplicate (contact 19) into Ada (7)",
+                value={"source": 19},
+                request_only=True,
+            ),
+            OpenApiExample(
+                "Ada with the duplicate's identities", value=CONTACT_EXAMPLE, response_only=True
+            ),
+        ],
     )
     @action(detail=True, methods=["post"])
     def merge(self, request: Request, pk: str) -> Response:
@@ -141,6 +220,7 @@ PIPELINE_EXAMPLE = {
         {"id": 1, "name": "New", "position": 0},
         {"id": 2, "name": "Proposal", "position": 1},
         {"id": 3, "name": "Negotiation", "position": 2},
+        {"id": 4, "name": "Contract", "position": 3},
     ],
     "created_at": "2025-03-01T09:00:00Z",
 }
@@ -149,7 +229,7 @@ PIPELINE_EXAMPLE = {
 @extend_schema_view(
     list=extend_schema(
         summary="Pipelines with their stages in order",
-        examples=[OpenApiExample("Pipelines", value=[PIPELINE_EXAMPLE], response_only=True)],
+        examples=[OpenApiExample("Pipelines", value=PIPELINE_EXAMPLE, response_only=True)],
     ),
     retrieve=extend_schema(
         summary="One pipeline",
@@ -165,7 +245,12 @@ PIPELINE_EXAMPLE = {
                 value={
                     "name": "Sales",
                     "is_default": True,
-                    "stages": [{"name": "New"}, {"name": "Proposal"}, {"name": "Negotiation"}],
+                    "stages": [
+                        {"name": "New"},
+                        {"name": "Proposal"},
+                        {"name": "Negotiation"},
+                        {"name": "Contract"},
+                    ],
                 },
                 request_only=True,
             ),
@@ -183,12 +268,25 @@ PIPELINE_EXAMPLE = {
                     "stages": [
                         {"id": 1, "name": "Incoming"},
                         {"id": 2, "name": "Proposal"},
-                        {"name": "Contract"},
+                        {"id": 4, "name": "Contract"},
+                        {"name": "Paid"},
                     ]
                 },
                 request_only=True,
             ),
-            OpenApiExample("Changed", value=PIPELINE_EXAMPLE, response_only=True),
+            OpenApiExample(
+                "Changed",
+                value={
+                    **PIPELINE_EXAMPLE,
+                    "stages": [
+                        {"id": 1, "name": "Incoming", "position": 0},
+                        {"id": 2, "name": "Proposal", "position": 1},
+                        {"id": 4, "name": "Contract", "position": 2},
+                        {"id": 5, "name": "Paid", "position": 3},
+                    ],
+                },
+                response_only=True,
+            ),
         ],
     ),
     destroy=extend_schema(
@@ -240,17 +338,17 @@ class PipelineViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewS
 LEAD_EXAMPLE = {
     "id": 42,
     "contact": 7,
-    "contact_name": "Ivan Petrov",
+    "contact_name": "Ada Lovelace",
     "session": 315,
-    "title": "Ivan Petrov — 3 Mar 2025",
+    "title": "Ada — annual plan",
     "pipeline": 1,
     "pipeline_name": "Sales",
     "stage": 2,
     "stage_name": "Proposal",
     "owner": 5,
-    "owner_name": "Olga",
+    "owner_name": "Anna",
     "status": "in_progress",
-    "fields": {"budget": 1200, "product": "Pro plan"},
+    "fields": {"seats": 12, "budget": 2400, "product": "Team plan, yearly"},
     "created_at": "2025-03-03T10:15:00Z",
     "updated_at": "2025-03-04T08:02:00Z",
 }
@@ -312,7 +410,7 @@ def _check_owner(request: Request, data: dict[str, Any]) -> None:
     list=extend_schema(
         summary="Leads the caller may see, filtered, searched and ordered",
         parameters=LEAD_PARAMETERS,
-        examples=[OpenApiExample("Leads", value=[LEAD_EXAMPLE], response_only=True)],
+        examples=[OpenApiExample("Leads", value=LEAD_EXAMPLE, response_only=True)],
     ),
     retrieve=extend_schema(
         summary="One lead",
@@ -325,19 +423,20 @@ def _check_owner(request: Request, data: dict[str, Any]) -> None:
         examples=[
             OpenApiExample(
                 "From a chat (owner: the caller; pipeline: the default; stage: its first)",
-                value={"contact": 7, "session": 315, "title": "Ivan Petrov — 3 Mar 2025"},
+                value={"contact": 7, "session": 315, "title": "Ada — annual plan"},
                 request_only=True,
             ),
             OpenApiExample(
                 "Everything given",
                 value={
                     "contact": 7,
-                    "title": "Pro plan for 20 seats",
+                    "title": "Ada — annual plan",
+                    "session": 315,
                     "pipeline": 1,
                     "stage": 2,
                     "owner": 5,
                     "status": "in_progress",
-                    "fields": {"budget": 1200},
+                    "fields": {"seats": 12, "budget": 2400, "product": "Team plan, yearly"},
                 },
                 request_only=True,
             ),
@@ -352,10 +451,19 @@ def _check_owner(request: Request, data: dict[str, Any]) -> None:
             OpenApiExample("Move to another stage", value={"stage": 3}, request_only=True),
             OpenApiExample(
                 "Close as won",
-                value={"status": "won", "fields": {"budget": 1500}},
+                value={"status": "won", "fields": {"seats": 12, "budget": 2400, "paid": True}},
                 request_only=True,
             ),
-            OpenApiExample("Changed", value=LEAD_EXAMPLE, response_only=True),
+            OpenApiExample(
+                "Changed",
+                value={
+                    **LEAD_EXAMPLE,
+                    "stage": 3,
+                    "stage_name": "Negotiation",
+                    "updated_at": "2025-03-04T09:30:00Z",
+                },
+                response_only=True,
+            ),
         ],
     ),
 )
@@ -421,14 +529,14 @@ class LeadViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):
 
 TASK_EXAMPLE = {
     "id": 9,
-    "title": "Send the proposal",
-    "description": "20 seats, yearly billing.",
+    "title": "Send Ada the annual plan offer",
+    "description": "12 seats, yearly billing; keep her invoice history.",
     "lead": 42,
-    "lead_title": "Pro plan for 20 seats",
+    "lead_title": "Ada — annual plan",
     "contact": 7,
-    "contact_name": "Ivan Petrov",
+    "contact_name": "Ada Lovelace",
     "assignee": 5,
-    "assignee_name": "Olga",
+    "assignee_name": "Anna",
     "due_at": "2025-03-05T15:00:00Z",
     "done": False,
     "done_at": None,
@@ -474,7 +582,7 @@ def _task_filters(request: Request) -> selectors.TaskFilters:
             OpenApiParameter("lead", int, description="Only tasks about this lead."),
             OpenApiParameter("contact", int, description="Only tasks about this contact."),
         ],
-        examples=[OpenApiExample("Tasks", value=[TASK_EXAMPLE], response_only=True)],
+        examples=[OpenApiExample("Tasks", value=TASK_EXAMPLE, response_only=True)],
     ),
     retrieve=extend_schema(
         summary="One task",
@@ -486,9 +594,10 @@ def _task_filters(request: Request) -> selectors.TaskFilters:
         responses={201: TaskOutputSerializer},
         examples=[
             OpenApiExample(
-                "A call tomorrow about a lead",
+                "A follow-up about a lead",
                 value={
-                    "title": "Send the proposal",
+                    "title": "Send Ada the annual plan offer",
+                    "description": "12 seats, yearly billing; keep her invoice history.",
                     "lead": 42,
                     "assignee": 5,
                     "due_at": "2025-03-05T15:00:00Z",
@@ -505,7 +614,11 @@ def _task_filters(request: Request) -> selectors.TaskFilters:
         examples=[
             OpenApiExample("Mark done", value={"done": True}, request_only=True),
             OpenApiExample("Postpone", value={"due_at": "2025-03-07T10:00:00Z"}, request_only=True),
-            OpenApiExample("Changed", value=TASK_EXAMPLE, response_only=True),
+            OpenApiExample(
+                "Done",
+                value={**TASK_EXAMPLE, "done": True, "done_at": "2025-03-05T11:20:00Z"},
+                response_only=True,
+            ),
         ],
     ),
     destroy=extend_schema(summary="Delete a task (admins, CRM managers)", responses={204: None}),
@@ -562,7 +675,7 @@ class TaskViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):
 from rest_framework import serializers  # noqa: E402
 
 from crm import timeline  # noqa: E402
-from crm.models import MergeSuggestion  # noqa: E402
+from crm.models import MergeResolution, MergeSuggestion  # noqa: E402
 
 
 class TimelineEntrySerializer(serializers.Serializer):
@@ -599,6 +712,12 @@ class MergeSuggestionSerializer(serializers.ModelSerializer):
     candidate_name = serializers.CharField(source="candidate.__str__", read_only=True)
     candidate_email = serializers.CharField(source="candidate.email", read_only=True)
     candidate_phone = serializers.CharField(source="candidate.phone", read_only=True)
+    resolution = serializers.ChoiceField(
+        choices=MergeResolution.choices,
+        allow_blank=True,
+        read_only=True,
+        help_text="Empty while the suggestion is open.",
+    )
 
     class Meta:
         model = MergeSuggestion
@@ -616,6 +735,38 @@ class MergeSuggestionSerializer(serializers.ModelSerializer):
             "resolution",
         ]
         read_only_fields = fields
+
+
+TIMELINE_ENTRY_EXAMPLE: dict[str, Any] = {
+    "session": 315,
+    "dialog": 12,
+    "channel": 1,
+    "channel_type": "widget",
+    "channel_name": "Website chat",
+    "group": 1,
+    "group_name": "Support",
+    "operator": 1,
+    "operator_name": "Anna",
+    "topic_title": "Billing",
+    "status": "closed",
+    "close_reason": "resolved",
+    "created_at": "2025-03-03T10:02:11Z",
+    "closed_at": "2025-03-03T10:15:02Z",
+    "first_message_text": "Hi! Can I switch my team to the annual plan?",
+}
+MERGE_SUGGESTION_EXAMPLE: dict[str, Any] = {
+    "id": 4,
+    "contact": 19,
+    "contact_name": "Ada L.",
+    "candidate": 7,
+    "candidate_name": "Ada Lovelace",
+    "candidate_email": "ada@example.org",
+    "candidate_phone": "+44 20 7946 0958",
+    "reason": "email",
+    "created_at": "2025-03-05T08:41:00Z",
+    "resolved": False,
+    "resolution": "",
+}
 
 
 class ContactIdentityViewSet(ApiViewSet):
@@ -647,6 +798,31 @@ class ContactIdentityViewSet(ApiViewSet):
     @extend_schema(
         summary="The contact's sessions across every channel and dialog, newest first",
         responses={200: TimelineEntrySerializer(many=True)},
+        examples=[
+            OpenApiExample(
+                "A website chat with Anna", value=TIMELINE_ENTRY_EXAMPLE, response_only=True
+            ),
+            OpenApiExample(
+                "A Telegram chat still in the queue",
+                value={
+                    **TIMELINE_ENTRY_EXAMPLE,
+                    "session": 402,
+                    "dialog": 31,
+                    "channel": 2,
+                    "channel_type": "telegram",
+                    "channel_name": "Telegram bot",
+                    "operator": None,
+                    "operator_name": "",
+                    "topic_title": "",
+                    "status": "queued",
+                    "close_reason": "",
+                    "created_at": "2025-03-06T16:20:00Z",
+                    "closed_at": None,
+                    "first_message_text": "Is the invoice for March ready?",
+                },
+                response_only=True,
+            ),
+        ],
     )
     @action(detail=True, methods=["get"], serializer_class=TimelineEntrySerializer)
     def timeline(self, request: Request, pk: str) -> Response:
@@ -657,6 +833,11 @@ class ContactIdentityViewSet(ApiViewSet):
     @extend_schema(
         summary="Open merge suggestions naming the contact",
         responses={200: MergeSuggestionSerializer(many=True)},
+        examples=[
+            OpenApiExample(
+                "Same e-mail as Ada Lovelace", value=MERGE_SUGGESTION_EXAMPLE, response_only=True
+            )
+        ],
     )
     @action(detail=True, methods=["get"], url_path="merge-suggestions")
     def merge_suggestions(self, request: Request, pk: str) -> Response:
@@ -668,6 +849,11 @@ class ContactIdentityViewSet(ApiViewSet):
         summary="Accept a suggestion: its contact is merged into its candidate",
         request=None,
         responses={200: ContactOutputSerializer},
+        examples=[
+            OpenApiExample(
+                "Ada, with the duplicate folded in", value=CONTACT_EXAMPLE, response_only=True
+            )
+        ],
     )
     @action(
         detail=True,
@@ -688,6 +874,13 @@ class ContactIdentityViewSet(ApiViewSet):
         summary="Dismiss a suggestion (the pair is not proposed again)",
         request=None,
         responses={200: MergeSuggestionSerializer},
+        examples=[
+            OpenApiExample(
+                "Dismissed",
+                value={**MERGE_SUGGESTION_EXAMPLE, "resolved": True, "resolution": "dismissed"},
+                response_only=True,
+            )
+        ],
     )
     @action(
         detail=True,

@@ -15,6 +15,7 @@ from typing import Any
 from django.db.models import QuerySet
 from django.http import Http404
 from drf_spectacular.utils import (
+    OpenApiExample,
     OpenApiParameter,
     OpenApiResponse,
     extend_schema,
@@ -161,6 +162,152 @@ class MessagePagination(PageNumberPagination):
     page_size = 200
 
 
+# --- examples: one conversation, Ada Lovelace asking on the website chat ---------------
+
+SESSION_EXAMPLE: dict[str, Any] = {
+    "id": 315,
+    "dialog": 12,
+    "contact": 7,
+    "channel": 1,
+    "group": 1,
+    "operator": 1,
+    "status": "active",
+    "close_reason": "",
+    "topic": 1,
+    "priority": 0,
+    "previous_session": None,
+    "created_at": "2025-03-03T10:02:11+00:00",
+    "queued_at": "2025-03-03T10:02:11+00:00",
+    "assigned_at": "2025-03-03T10:02:15+00:00",
+    "first_response_at": "2025-03-03T10:02:48+00:00",
+    "closed_at": None,
+    "last_contact_message_at": "2025-03-03T10:03:30+00:00",
+    "contact_name": "Ada Lovelace",
+    "channel_type": "widget",
+    "channel_name": "Website chat",
+    "group_name": "Support",
+    "operator_name": "Anna",
+    "topic_title": "Billing",
+    "sla_target_s": 60,
+    "rating": None,
+    "unread_count": 1,
+    "last_message": {
+        "id": 1032,
+        "text": "Great, and do I keep my invoices?",
+        "sender_type": "contact",
+        "created_at": "2025-03-03T10:03:30+00:00",
+    },
+}
+SESSION_QUEUED_EXAMPLE: dict[str, Any] = {
+    **SESSION_EXAMPLE,
+    "id": 316,
+    "operator": None,
+    "status": "queued",
+    "topic": 2,
+    "assigned_at": None,
+    "first_response_at": None,
+    "last_contact_message_at": "2025-03-03T10:04:05+00:00",
+    "operator_name": None,
+    "topic_title": "Buy a plan",
+    "group": 2,
+    "group_name": "Sales",
+    "sla_target_s": 120,
+    "created_at": "2025-03-03T10:04:05+00:00",
+    "queued_at": "2025-03-03T10:04:05+00:00",
+    "last_message": {
+        "id": 1040,
+        "text": "Hello, how much is the annual plan for 12 seats?",
+        "sender_type": "contact",
+        "created_at": "2025-03-03T10:04:05+00:00",
+    },
+}
+SESSION_READ_EXAMPLE: dict[str, Any] = {**SESSION_EXAMPLE, "unread_count": 0}
+SESSION_CLOSED_EXAMPLE: dict[str, Any] = {
+    **SESSION_EXAMPLE,
+    "status": "closed",
+    "close_reason": "resolved",
+    "closed_at": "2025-03-03T10:15:02+00:00",
+    "unread_count": 0,
+    "last_message": {
+        "id": 1036,
+        "text": "Done: you are on the annual plan from today. Have a nice day, Ada!",
+        "sender_type": "operator",
+        "created_at": "2025-03-03T10:14:40+00:00",
+    },
+}
+
+MESSAGE_CONTACT_EXAMPLE: dict[str, Any] = {
+    "id": 1029,
+    "dialog": 12,
+    "session": 315,
+    "sender_type": "contact",
+    "sender_name": "Ada Lovelace",
+    "text": "Hi! Can I switch my team to the annual plan?",
+    "attachments": [],
+    "client_id": "w-8f3a1c",
+    "created_at": "2025-03-03T10:02:11+00:00",
+    "internal": False,
+}
+MESSAGE_OPERATOR_EXAMPLE: dict[str, Any] = {
+    "id": 1030,
+    "dialog": 12,
+    "session": 315,
+    "sender_type": "operator",
+    "sender_name": "Anna",
+    "text": "Hi Ada! Yes, I can move you to the annual plan right away.",
+    "attachments": [],
+    "client_id": "op-5d1e2a7c",
+    "created_at": "2025-03-03T10:02:48+00:00",
+    "internal": False,
+}
+MESSAGE_FILE_EXAMPLE: dict[str, Any] = {
+    "id": 1031,
+    "dialog": 12,
+    "session": 315,
+    "sender_type": "operator",
+    "sender_name": "Anna",
+    "text": "Here is the offer for 12 seats.",
+    "attachments": [
+        {
+            "id": 88,
+            "name": "annual-plan-offer.pdf",
+            "url": "/media/attachments/12/3f9c0a7d1e5b2c48/annual-plan-offer.pdf",
+            "content_type": "application/pdf",
+            "size": 48213,
+        }
+    ],
+    "client_id": "op-9b7c4d21",
+    "created_at": "2025-03-03T10:03:02+00:00",
+    "internal": False,
+}
+MESSAGE_NOTE_EXAMPLE: dict[str, Any] = {
+    "id": 1037,
+    "dialog": 12,
+    "session": 316,
+    "sender_type": "system",
+    "sender_name": "",
+    "text": "Transferred by Anna. Wants the annual plan for 12 seats.",
+    "attachments": [],
+    "client_id": None,
+    "created_at": "2025-03-03T10:04:05+00:00",
+    "internal": True,
+}
+NOT_YOURS_EXAMPLE = OpenApiExample(
+    "Not yours or closed",
+    value={"detail": "This chat is not yours or is already closed."},
+    response_only=True,
+    status_codes=["409"],
+)
+CANNED_RESPONSE_EXAMPLE: dict[str, Any] = {
+    "id": 3,
+    "shortcut": "annual",
+    "title": "Annual plan: how to switch",
+    "text": "The annual plan costs 10 months' price for 12 months. I can switch you today; "
+    "your invoices and history stay as they are.",
+    "group": 2,
+}
+
+
 FILTERS = {
     "status": ("status", str),
     "group": ("group_id", int),
@@ -184,8 +331,15 @@ ORDERINGS = {"id", "-id", "created_at", "-created_at", "closed_at", "-closed_at"
             OpenApiParameter("dialog", int),
             OpenApiParameter("ordering", str, enum=sorted(ORDERINGS)),
         ],
+        examples=[
+            OpenApiExample("An active session", value=SESSION_EXAMPLE, response_only=True),
+            OpenApiExample("A queued session", value=SESSION_QUEUED_EXAMPLE, response_only=True),
+        ],
     ),
-    retrieve=extend_schema(summary="One session"),
+    retrieve=extend_schema(
+        summary="One session",
+        examples=[OpenApiExample("A session", value=SESSION_EXAMPLE, response_only=True)],
+    ),
 )
 class SessionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):
     """Handling episodes of dialogs. Filters: ``status, group, operator, channel,
@@ -226,13 +380,42 @@ class SessionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSe
         ).data
 
     @extend_schema(
-        methods=["GET"], summary="Messages of this session", responses=MessageSerializer(many=True)
+        methods=["GET"],
+        summary="Messages of this session",
+        responses=MessageSerializer(many=True),
+        examples=[OpenApiExample("Messages", value=MESSAGE_CONTACT_EXAMPLE, response_only=True)],
     )
     @extend_schema(
         methods=["POST"],
         summary="Send a message as the session's operator (409: not yours or closed)",
         request=MessageInputSerializer,
-        responses={201: MessageSerializer, 200: MessageSerializer},
+        responses={
+            201: MessageSerializer,
+            200: OpenApiResponse(
+                MessageSerializer, description="A repeat client_id: the first message."
+            ),
+            409: OpenApiResponse(ErrorSerializer, description="Not yours or closed."),
+        },
+        examples=[
+            OpenApiExample(
+                "A reply",
+                value={
+                    "text": "Hi Ada! Yes, I can move you to the annual plan right away.",
+                    "client_id": "op-5d1e2a7c",
+                },
+                request_only=True,
+            ),
+            OpenApiExample(
+                "Sent", value=MESSAGE_OPERATOR_EXAMPLE, response_only=True, status_codes=["201"]
+            ),
+            OpenApiExample(
+                "A repeat: the first message",
+                value=MESSAGE_OPERATOR_EXAMPLE,
+                response_only=True,
+                status_codes=["200"],
+            ),
+            NOT_YOURS_EXAMPLE,
+        ],
     )
     @action(detail=True, methods=["get", "post"], pagination_class=MessagePagination)
     def messages(self, request: Request, pk: str) -> Response:
@@ -266,10 +449,40 @@ class SessionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSe
         request={"multipart/form-data": AttachmentInputSerializer},
         responses={
             201: MessageSerializer,
-            200: MessageSerializer,
+            200: OpenApiResponse(
+                MessageSerializer, description="A repeat client_id: the first message."
+            ),
             409: OpenApiResponse(ErrorSerializer, description="Not yours or closed."),
             413: OpenApiResponse(ErrorSerializer, description="The file is too large."),
         },
+        examples=[
+            OpenApiExample(
+                "A PDF with a caption",
+                value={
+                    "file": "annual-plan-offer.pdf (binary)",
+                    "text": "Here is the offer for 12 seats.",
+                    "client_id": "op-9b7c4d21",
+                },
+                request_only=True,
+                media_type="multipart/form-data",
+            ),
+            OpenApiExample(
+                "Sent", value=MESSAGE_FILE_EXAMPLE, response_only=True, status_codes=["201"]
+            ),
+            OpenApiExample(
+                "A repeat: the first message",
+                value=MESSAGE_FILE_EXAMPLE,
+                response_only=True,
+                status_codes=["200"],
+            ),
+            NOT_YOURS_EXAMPLE,
+            OpenApiExample(
+                "Too large",
+                value={"detail": "The file is larger than allowed."},
+                response_only=True,
+                status_codes=["413"],
+            ),
+        ],
     )
     @action(detail=True, methods=["post"], parser_classes=[MultiPartParser])
     def attachments(self, request: Request, pk: str) -> Response:
@@ -296,14 +509,27 @@ class SessionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSe
             status=status.HTTP_201_CREATED if stored.created else status.HTTP_200_OK,
         )
 
-    @extend_schema(summary="Close the session as resolved", request=None)
+    @extend_schema(
+        summary="Close the session as resolved",
+        request=None,
+        examples=[OpenApiExample("Closed", value=SESSION_CLOSED_EXAMPLE, response_only=True)],
+    )
     @action(detail=True, methods=["post"])
     def close(self, request: Request, pk: str) -> Response:
         session = self.get_object()
         services.session_close(session_id=session.pk, reason=CloseReason.RESOLVED)
         return Response(self._shape(session.pk))
 
-    @extend_schema(summary="Mark messages read up to one", request=ReadInputSerializer)
+    @extend_schema(
+        summary="Mark messages read up to one",
+        request=ReadInputSerializer,
+        examples=[
+            OpenApiExample(
+                "Read up to Ada's last message", value={"message": 1032}, request_only=True
+            ),
+            OpenApiExample("Nothing unread", value=SESSION_READ_EXAMPLE, response_only=True),
+        ],
+    )
     @action(detail=True, methods=["post"])
     def read(self, request: Request, pk: str) -> Response:
         session = self.get_object()
@@ -323,6 +549,15 @@ class DialogMessagesView(APIView):
         summary="The whole history of a dialog",
         parameters=[OpenApiParameter("after", int)],
         responses=MessageSerializer(many=True),
+        examples=[
+            OpenApiExample(
+                "A customer's message", value=MESSAGE_CONTACT_EXAMPLE, response_only=True
+            ),
+            OpenApiExample("An operator's file", value=MESSAGE_FILE_EXAMPLE, response_only=True),
+            OpenApiExample(
+                "A note only operators see", value=MESSAGE_NOTE_EXAMPLE, response_only=True
+            ),
+        ],
     )
     def get(self, request: Request, pk: str) -> Response:
         dialog_id = parse_id(pk)
@@ -344,6 +579,11 @@ class CannedResponseListView(APIView):
         summary="Canned responses",
         parameters=[OpenApiParameter("search", str)],
         responses=CannedResponseSerializer(many=True),
+        examples=[
+            OpenApiExample(
+                "Found by ?search=annual", value=CANNED_RESPONSE_EXAMPLE, response_only=True
+            )
+        ],
     )
     def get(self, request: Request) -> Response:
         search = request.query_params.get("search", "")[:50].lstrip("/")

@@ -17,7 +17,13 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import QuerySet
-from drf_spectacular.utils import extend_schema, extend_schema_view, inline_serializer
+from drf_spectacular.utils import (
+    OpenApiExample,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+    inline_serializer,
+)
 from rest_framework import exceptions, mixins, serializers, status
 from rest_framework.decorators import action
 from rest_framework.request import Request
@@ -50,23 +56,119 @@ def _require_admin(request: Request) -> None:
 
 # --- groups ----------------------------------------------------------------------------
 
+WORKING_HOURS_EXAMPLE = [
+    {"weekday": weekday, "start": "09:00", "end": "18:00"} for weekday in range(5)
+]
+GROUP_SUPPORT_EXAMPLE: dict[str, Any] = {
+    "id": 1,
+    "name": "Support",
+    "routing_strategy": "least_busy",
+    "default_max_sessions": 3,
+    "no_answer_timeout_s": 60,
+    "inactivity_timeout_s": 900,
+    "sla_target_s": 60,
+    "time_zone": "Europe/London",
+    "working_hours": WORKING_HOURS_EXAMPLE,
+    "holidays": ["2025-12-25", "2025-12-26"],
+    "offline_message": "We answer Monday to Friday, 9:00 to 18:00 London time. Leave a "
+    "message and we will write back.",
+    "members": [1, 2],
+    "supervisors": [2],
+    "created_at": "2025-03-01T09:00:00Z",
+}
+GROUP_SALES_EXAMPLE: dict[str, Any] = {
+    "id": 2,
+    "name": "Sales",
+    "routing_strategy": "round_robin",
+    "default_max_sessions": 5,
+    "no_answer_timeout_s": None,
+    "inactivity_timeout_s": 1800,
+    "sla_target_s": 120,
+    "time_zone": "Europe/London",
+    "working_hours": None,
+    "holidays": [],
+    "offline_message": "",
+    "members": [2],
+    "supervisors": [],
+    "created_at": "2025-03-01T09:02:00Z",
+}
+GROUP_RESPONSE_EXAMPLES = [
+    OpenApiExample("Support (business hours)", value=GROUP_SUPPORT_EXAMPLE, response_only=True),
+    OpenApiExample("Sales (always open)", value=GROUP_SALES_EXAMPLE, response_only=True),
+]
+
 
 @extend_schema_view(
-    list=extend_schema(summary="Groups the caller belongs to or supervises (admins: all)"),
-    retrieve=extend_schema(summary="One group"),
+    list=extend_schema(
+        summary="Groups the caller belongs to or supervises (admins: all)",
+        examples=GROUP_RESPONSE_EXAMPLES,
+    ),
+    retrieve=extend_schema(summary="One group", examples=GROUP_RESPONSE_EXAMPLES),
     create=extend_schema(
         summary="Create a group (admins)",
         request=GroupInputSerializer,
         responses={201: GroupOutputSerializer},
+        examples=[
+            OpenApiExample(
+                "Support, open on weekdays",
+                value={
+                    "name": "Support",
+                    "routing_strategy": "least_busy",
+                    "default_max_sessions": 3,
+                    "no_answer_timeout_s": 60,
+                    "inactivity_timeout_s": 900,
+                    "sla_target_s": 60,
+                    "time_zone": "Europe/London",
+                    "working_hours": WORKING_HOURS_EXAMPLE,
+                    "holidays": ["2025-12-25", "2025-12-26"],
+                    "offline_message": GROUP_SUPPORT_EXAMPLE["offline_message"],
+                    "members": [1, 2],
+                    "supervisors": [2],
+                },
+                request_only=True,
+            ),
+            OpenApiExample(
+                "Sales, only a name: the defaults for the rest",
+                value={"name": "Sales"},
+                request_only=True,
+            ),
+            OpenApiExample(
+                "Created", value=GROUP_SUPPORT_EXAMPLE, response_only=True, status_codes=["201"]
+            ),
+        ],
     ),
     partial_update=extend_schema(
         summary="Change a group (admins); lists given replace the stored ones",
         request=GroupInputSerializer,
         responses={200: GroupOutputSerializer},
+        examples=[
+            OpenApiExample(
+                "Boris first in round-robin, and supervisor",
+                value={"members": [2, 1], "supervisors": [2]},
+                request_only=True,
+            ),
+            OpenApiExample(
+                "Open around the clock", value={"working_hours": None}, request_only=True
+            ),
+            OpenApiExample("Changed", value=GROUP_SUPPORT_EXAMPLE, response_only=True),
+        ],
     ),
     destroy=extend_schema(
         summary="Delete a group with no open sessions (admins); 409 otherwise",
-        responses={204: None},
+        responses={
+            204: None,
+            409: OpenApiResponse(inbox_api.ErrorSerializer, description="Open sessions."),
+        },
+        examples=[
+            OpenApiExample(
+                "Open sessions",
+                value={
+                    "detail": "The group still has open sessions; close or transfer them first."
+                },
+                response_only=True,
+                status_codes=["409"],
+            )
+        ],
     ),
 )
 class GroupViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):
@@ -110,19 +212,92 @@ class GroupViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet)
 
 SUPERVISOR_FIELDS = frozenset({"max_sessions", "status"})
 
+OPERATOR_ANNA_EXAMPLE: dict[str, Any] = {
+    "id": 1,
+    "username": "anna",
+    "display_name": "Anna",
+    "name": "Anna",
+    "max_sessions": 4,
+    "groups": [1],
+    "status": "online",
+    "active_sessions": 2,
+    "connected": True,
+    "last_assigned_at": "2025-03-03T10:02:15Z",
+    "created_at": "2025-03-01T09:05:00Z",
+}
+OPERATOR_BORIS_EXAMPLE: dict[str, Any] = {
+    "id": 2,
+    "username": "boris",
+    "display_name": "Boris",
+    "name": "Boris",
+    "max_sessions": None,
+    "groups": [1, 2],
+    "status": "away",
+    "active_sessions": 1,
+    "connected": True,
+    "last_assigned_at": "2025-03-03T09:48:30Z",
+    "created_at": "2025-03-01T09:06:00Z",
+}
+OPERATOR_RESPONSE_EXAMPLES = [
+    OpenApiExample("Anna, online", value=OPERATOR_ANNA_EXAMPLE, response_only=True),
+    OpenApiExample(
+        "Boris, away, on the group default limit",
+        value=OPERATOR_BORIS_EXAMPLE,
+        response_only=True,
+    ),
+]
+
 
 @extend_schema_view(
-    list=extend_schema(summary="Operators the caller may see"),
-    retrieve=extend_schema(summary="One operator"),
+    list=extend_schema(summary="Operators the caller may see", examples=OPERATOR_RESPONSE_EXAMPLES),
+    retrieve=extend_schema(summary="One operator", examples=OPERATOR_RESPONSE_EXAMPLES),
     create=extend_schema(
         summary="Create an operator and their login (admins)",
         request=OperatorInputSerializer,
         responses={201: OperatorOutputSerializer},
+        examples=[
+            OpenApiExample(
+                "Anna in Support",
+                value={
+                    "username": "anna",
+                    "password": "correct-horse-battery-staple",
+                    "display_name": "Anna",
+                    "max_sessions": 4,
+                    "groups": [1],
+                },
+                request_only=True,
+            ),
+            OpenApiExample(
+                "Created (offline until Anna signs in)",
+                value={
+                    **OPERATOR_ANNA_EXAMPLE,
+                    "status": "offline",
+                    "active_sessions": 0,
+                    "connected": False,
+                    "last_assigned_at": None,
+                    "created_at": "2025-03-01T09:05:00Z",
+                },
+                response_only=True,
+            ),
+        ],
     ),
     partial_update=extend_schema(
         summary="Change an operator (admins; supervisors: max_sessions and status)",
         request=OperatorInputSerializer,
         responses={200: OperatorOutputSerializer},
+        examples=[
+            OpenApiExample(
+                "A supervisor raises the limit", value={"max_sessions": 5}, request_only=True
+            ),
+            OpenApiExample(
+                "An admin adds Anna to Sales", value={"groups": [1, 2]}, request_only=True
+            ),
+            OpenApiExample(
+                "Changed",
+                value={**OPERATOR_ANNA_EXAMPLE, "max_sessions": 5},
+                response_only=True,
+            ),
+        ],
     ),
 )
 class OperatorViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):
@@ -163,12 +338,23 @@ class OperatorViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewS
         return Response(self._shape(operator.pk))
 
     @extend_schema(
-        methods=["GET"], summary="The caller's own operator record (404: none)", request=None
+        methods=["GET"],
+        summary="The caller's own operator record (404: none)",
+        request=None,
+        examples=[OpenApiExample("Anna", value=OPERATOR_ANNA_EXAMPLE, response_only=True)],
     )
     @extend_schema(
         methods=["PATCH"],
         summary="Set the caller's own status",
         request=OperatorStatusInputSerializer,
+        examples=[
+            OpenApiExample("Step away", value={"status": "away"}, request_only=True),
+            OpenApiExample(
+                "Anna is away",
+                value={**OPERATOR_ANNA_EXAMPLE, "status": "away"},
+                response_only=True,
+            ),
+        ],
     )
     @action(detail=False, methods=["get", "patch"], url_path="me", pagination_class=None)
     def me(self, request: Request) -> Response:
@@ -188,23 +374,130 @@ class OperatorViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewS
 
 # --- channels --------------------------------------------------------------------------
 
+CHANNEL_WIDGET_EXAMPLE: dict[str, Any] = {
+    "id": 1,
+    "type": "widget",
+    "name": "Website chat",
+    "key": "k7Qm2xVb9RtL4sWn8YcE3hJa",
+    "default_group": 1,
+    "topics": [
+        {"id": 1, "title": "Billing", "group": 1},
+        {"id": 2, "title": "Buy a plan", "group": 2},
+    ],
+    "config": {
+        "title": "Chat with us",
+        "color": "#2563eb",
+        "greeting": "Hi! How can we help?",
+        "allowed_origins": ["https://www.example.com"],
+    },
+    "is_active": True,
+    "created_at": "2025-03-01T09:10:00Z",
+}
+CHANNEL_TELEGRAM_EXAMPLE: dict[str, Any] = {
+    "id": 2,
+    "type": "telegram",
+    "name": "Telegram bot",
+    "key": "Xp4nB8sLq2ZcV6tHw9RyK3mD",
+    "default_group": 1,
+    "topics": [],
+    "config": {"allowed_origins": []},
+    "is_active": True,
+    "created_at": "2025-03-01T09:12:00Z",
+}
+
 
 @extend_schema_view(
-    list=extend_schema(summary="Channels (admins)"),
-    retrieve=extend_schema(summary="One channel (admins)"),
+    list=extend_schema(
+        summary="Channels (admins)",
+        examples=[
+            OpenApiExample("The website widget", value=CHANNEL_WIDGET_EXAMPLE, response_only=True),
+            OpenApiExample(
+                "A Telegram bot (secrets hidden)",
+                value=CHANNEL_TELEGRAM_EXAMPLE,
+                response_only=True,
+            ),
+        ],
+    ),
+    retrieve=extend_schema(
+        summary="One channel (admins)",
+        examples=[
+            OpenApiExample("The website widget", value=CHANNEL_WIDGET_EXAMPLE, response_only=True)
+        ],
+    ),
     create=extend_schema(
         summary="Create a channel (admins)",
         request=ChannelInputSerializer,
         responses={201: ChannelOutputSerializer},
+        examples=[
+            OpenApiExample(
+                "A website widget with two topics",
+                value={
+                    "type": "widget",
+                    "name": "Website chat",
+                    "default_group": 1,
+                    "topics": [
+                        {"title": "Billing", "group": 1},
+                        {"title": "Buy a plan", "group": 2},
+                    ],
+                    "config": CHANNEL_WIDGET_EXAMPLE["config"],
+                },
+                request_only=True,
+            ),
+            OpenApiExample(
+                "A Telegram bot",
+                value={
+                    "type": "telegram",
+                    "name": "Telegram bot",
+                    "default_group": 1,
+                    "config": {
+                        "bot_token": "7012345678:AAH3xQ-example-token",
+                        "webhook_secret": "s3cr3t-webhook-value",
+                    },
+                },
+                request_only=True,
+            ),
+            OpenApiExample("Created", value=CHANNEL_WIDGET_EXAMPLE, response_only=True),
+        ],
     ),
     partial_update=extend_schema(
         summary="Change a channel (admins); secrets left out are kept, topics replaced",
         request=ChannelInputSerializer,
         responses={200: ChannelOutputSerializer},
+        examples=[
+            OpenApiExample(
+                "Rename a topic, add one, drop the rest",
+                value={
+                    "topics": [
+                        {"id": 1, "title": "Billing and invoices", "group": 1},
+                        {"title": "Partnerships", "group": 2},
+                    ]
+                },
+                request_only=True,
+            ),
+            OpenApiExample("Switch off", value={"is_active": False}, request_only=True),
+            OpenApiExample(
+                "Changed",
+                value={**CHANNEL_WIDGET_EXAMPLE, "is_active": False},
+                response_only=True,
+            ),
+        ],
     ),
     destroy=extend_schema(
         summary="Delete a channel that has no conversations (admins); 409 otherwise",
-        responses={204: None},
+        responses={
+            204: None,
+            409: OpenApiResponse(inbox_api.ErrorSerializer, description="It has conversations."),
+        },
+        examples=[
+            OpenApiExample(
+                "It has conversations",
+                value={
+                    "detail": "The channel has conversations; deactivate it instead of deleting it."
+                },
+                response_only=True,
+                status_codes=["409"],
+            )
+        ],
     ),
 )
 class ChannelViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):
@@ -267,6 +560,19 @@ class SessionViewSet(inbox_api.SessionViewSet):
     @extend_schema(
         summary="Take a queued session of one of your groups (409: over your limit or taken)",
         request=None,
+        responses={
+            200: inbox_api.SessionSerializer,
+            409: OpenApiResponse(inbox_api.ErrorSerializer, description="Taken or over limit."),
+        },
+        examples=[
+            OpenApiExample("Anna took it", value=inbox_api.SESSION_EXAMPLE, response_only=True),
+            OpenApiExample(
+                "Already taken",
+                value={"detail": "Someone already took this chat, or it has ended."},
+                response_only=True,
+                status_codes=["409"],
+            ),
+        ],
     )
     @action(detail=True, methods=["post"])
     def take(self, request: Request, pk: str) -> Response:
@@ -278,6 +584,40 @@ class SessionViewSet(inbox_api.SessionViewSet):
         summary="Transfer to a group or an operator, with a note only operators see",
         request=TransferInputSerializer,
         responses=TransferOutputSerializer,
+        examples=[
+            OpenApiExample(
+                "To the Sales group",
+                value={"group": 2, "note": "Wants the annual plan for 12 seats."},
+                request_only=True,
+            ),
+            OpenApiExample(
+                "To Boris",
+                value={"operator": 2, "note": "Knows the customer's account."},
+                request_only=True,
+            ),
+            OpenApiExample(
+                "Closed here, queued in Sales",
+                value={
+                    "closed": {
+                        **inbox_api.SESSION_EXAMPLE,
+                        "status": "closed",
+                        "close_reason": "transferred",
+                        "closed_at": "2025-03-03T10:04:05+00:00",
+                        "unread_count": 0,
+                    },
+                    "opened": {
+                        **inbox_api.SESSION_QUEUED_EXAMPLE,
+                        "previous_session": 315,
+                        "topic": 1,
+                        "topic_title": "Billing",
+                        "last_message": None,
+                        "unread_count": 0,
+                        "last_contact_message_at": "2025-03-03T10:03:30+00:00",
+                    },
+                },
+                response_only=True,
+            ),
+        ],
     )
     @action(detail=True, methods=["post"])
     def transfer(self, request: Request, pk: str) -> Response:
@@ -309,6 +649,18 @@ class QueueListView(APIView):
 
     @extend_schema(
         summary="Queues of my groups",
+        examples=[
+            OpenApiExample(
+                "Support has three waiting",
+                value={
+                    "group": 1,
+                    "name": "Support",
+                    "size": 3,
+                    "oldest_queued_at": "2025-03-03T10:04:05+00:00",
+                },
+                response_only=True,
+            )
+        ],
         responses=inline_serializer(
             "Queue",
             {

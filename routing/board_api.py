@@ -8,7 +8,7 @@ board is a supervisor's tool, not an object to hide). Changes go through the exi
 
 from __future__ import annotations
 
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import exceptions, serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -56,12 +56,75 @@ class BoardSerializer(serializers.Serializer):
     groups = BoardGroupSerializer(many=True)
 
 
+BOARD_EXAMPLE = {
+    "server_time": "2025-03-03T10:05:00+00:00",
+    "groups": [
+        {
+            "id": 2,
+            "name": "Sales",
+            "routing_strategy": "round_robin",
+            "default_max_sessions": 5,
+            "queue_size": 1,
+            "oldest_queued_at": "2025-03-03T10:04:05+00:00",
+            "active_sessions": 0,
+            "operators": [
+                {
+                    "id": 2,
+                    "name": "Boris",
+                    "status": "away",
+                    "connected": True,
+                    "active_sessions": 1,
+                    "limit": 5,
+                    "max_sessions": None,
+                    "last_assigned_at": "2025-03-03T09:48:30+00:00",
+                }
+            ],
+        },
+        {
+            "id": 1,
+            "name": "Support",
+            "routing_strategy": "least_busy",
+            "default_max_sessions": 3,
+            "queue_size": 3,
+            "oldest_queued_at": "2025-03-03T10:01:40+00:00",
+            "active_sessions": 3,
+            "operators": [
+                {
+                    "id": 1,
+                    "name": "Anna",
+                    "status": "online",
+                    "connected": True,
+                    "active_sessions": 2,
+                    "limit": 4,
+                    "max_sessions": 4,
+                    "last_assigned_at": "2025-03-03T10:02:15+00:00",
+                },
+                {
+                    "id": 2,
+                    "name": "Boris",
+                    "status": "away",
+                    "connected": True,
+                    "active_sessions": 1,
+                    "limit": 5,
+                    "max_sessions": None,
+                    "last_assigned_at": "2025-03-03T09:48:30+00:00",
+                },
+            ],
+        },
+    ],
+}
+
+
 class BoardView(APIView):
     """The routing board: per group the caller supervises (admins: every group) the
     queue, the active sessions and each member's status, connection and load. 403 for
     users who are neither admins nor supervisors."""
 
-    @extend_schema(summary="The supervisor routing board", responses=BoardSerializer)
+    @extend_schema(
+        summary="The supervisor routing board",
+        responses=BoardSerializer,
+        examples=[OpenApiExample("Support and Sales", value=BOARD_EXAMPLE, response_only=True)],
+    )
     def get(self, request: Request) -> Response:
         if not board_selectors.board_user_may_see(user=request.user):
             raise exceptions.PermissionDenied(
