@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from django.core.exceptions import RequestDataTooBig
+from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import ProtectedError
 from rest_framework import exceptions, pagination, permissions, serializers, status, viewsets
@@ -58,6 +58,8 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         exc = Conflict("Other records still refer to this object, so it cannot be deleted.")
     elif isinstance(exc, RequestDataTooBig):
         exc = PayloadTooLarge()
+    elif isinstance(exc, SuspiciousOperation):  # too many form fields or files, bad headers
+        exc = exceptions.ValidationError({"non_field_errors": [str(exc) or "Bad request."]})
     return drf_exception_handler(exc, context)
 
 

@@ -29,3 +29,16 @@ def test_errors_are_json(admin_api):
     assert response.status_code == 404
     assert response["Content-Type"].startswith("application/json")
     assert "detail" in response.json()
+
+
+def test_a_form_with_too_many_fields_is_a_json_400(admin_api, settings):
+    settings.DATA_UPLOAD_MAX_NUMBER_FIELDS = 5
+    body = "&".join(f"f{i}=x" for i in range(10))
+
+    response = admin_api.post(
+        "/api/v1/groups/", body, content_type="application/x-www-form-urlencoded"
+    )
+
+    assert response.status_code == 400
+    assert response["Content-Type"].startswith("application/json")
+    assert "non_field_errors" in response.json()
