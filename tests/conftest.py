@@ -87,7 +87,13 @@ def sent_frames(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, dict]]:
     from contactcenter import realtime
 
     sent: list[tuple[str, dict]] = []
+
+    def send_batch(sends: list[tuple[list[str], dict]]) -> None:
+        for groups, frame in sends:
+            sent.extend((group, frame) for group in dict.fromkeys(groups))
+
     monkeypatch.setattr(realtime, "send_now", lambda group, frame: sent.append((group, frame)))
+    monkeypatch.setattr(realtime, "send_batch_now", send_batch)
     return sent
 
 

@@ -54,8 +54,9 @@ def _announce_now(group_id: int) -> None:
         "size": waiting.count(),
         "oldest_queued_at": payloads.iso(oldest),
     }
-    for group in (realtime.queue_group(group_id), realtime.supervisor_group(group_id)):
-        realtime.send_now(group, frame)
+    realtime.send_batch_now(
+        [([realtime.queue_group(group_id), realtime.supervisor_group(group_id)], frame)]
+    )
     queue_positions_push_soon(group_id=group_id)
 
 
@@ -82,11 +83,15 @@ def queue_positions_push(*, group_id: int) -> int:
     if not dialogs:
         return 0
     estimate = wait_estimator(group=group)
-    for position, dialog_id in enumerate(dialogs, start=1):
-        realtime.send_now(
-            realtime.dialog_group(dialog_id),
-            {"type": "queue", "position": position, "estimated_wait_s": estimate(position)},
-        )
+    realtime.send_batch_now(
+        [
+            (
+                [realtime.dialog_group(dialog_id)],
+                {"type": "queue", "position": position, "estimated_wait_s": estimate(position)},
+            )
+            for position, dialog_id in enumerate(dialogs, start=1)
+        ]
+    )
     return len(dialogs)
 
 

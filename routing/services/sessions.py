@@ -60,20 +60,26 @@ def session_assign(*, session: Session, operator: Operator) -> Session:
     session.save(update_fields=["status", "operator", "assigned_at"])
     Operator.objects.filter(pk=operator.pk).update(last_assigned_at=now)
     frame = payloads.session(session)
-    realtime.broadcast(
-        realtime.dialog_group(session.dialog_id),
-        {"type": "assigned", "operator": {"name": operator.name}},
-    )
-    realtime.broadcast(
-        realtime.operator_group(operator.pk), {"type": "session.assigned", "session": frame}
-    )
+    sends: list[tuple[list[str], dict[str, Any]]] = [
+        (
+            [realtime.dialog_group(session.dialog_id)],
+            {"type": "assigned", "operator": {"name": operator.name}},
+        ),
+        ([realtime.operator_group(operator.pk)], {"type": "session.assigned", "session": frame}),
+    ]
     if session.group_id:
-        realtime.broadcast_many(
-            [realtime.queue_group(session.group_id), realtime.supervisor_group(session.group_id)],
-            {"type": "session.updated", "session": frame},
+        sends.append(
+            (
+                [
+                    realtime.queue_group(session.group_id),
+                    realtime.supervisor_group(session.group_id),
+                ],
+                {"type": "session.updated", "session": frame},
+            )
         )
-        if was_queued:
-            queue_announce(group_id=session.group_id)
+    realtime.broadcast_batch(sends)  # one round trip after commit
+    if session.group_id and was_queued:
+        queue_announce(group_id=session.group_id)
     events.emit(events.SessionAssigned(session_id=session.pk, operator_id=operator.pk))
     return session
 
