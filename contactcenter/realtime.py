@@ -7,11 +7,15 @@ and turn ``rt.event`` messages into socket frames (the payload is the frame as i
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import threading
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
+from channels_redis.pubsub import RedisPubSubChannelLayer
 from django.db import transaction
 
 logger = logging.getLogger(__name__)
@@ -68,9 +72,39 @@ def send_batch_now(sends: list[tuple[list[str], dict[str, Any]]]) -> None:
     if layer is None or not sends:
         return
     try:
-        async_to_sync(send_batch_async)(layer, sends)
+        _run(layer, send_batch_async, layer, sends)
     except Exception:
         logger.exception("broadcast of %d frames failed", len(sends))
+
+
+# Sync code (services after commit, Celery tasks, commands) sends to Redis through one
+# long-lived event loop in a daemon thread of the process: async_to_sync would open a
+# new loop, and with it a new Redis connection, for every call made outside an ASGI
+# server, and inside one it would wait on the server's loop, which hangs a thread at
+# shutdown. Other layers (the in-process one of the fast test tier) keep async_to_sync:
+# their state belongs to the loop that uses them.
+_sender: tuple[asyncio.AbstractEventLoop, threading.Thread] | None = None
+_sender_lock = threading.Lock()
+SEND_TIMEOUT_S = 10
+
+
+def _sender_loop() -> asyncio.AbstractEventLoop:
+    global _sender
+    with _sender_lock:
+        if _sender is None or not _sender[1].is_alive():  # first use, or after a fork
+            loop = asyncio.new_event_loop()
+            thread = threading.Thread(target=loop.run_forever, name="realtime-sender", daemon=True)
+            thread.start()
+            _sender = (loop, thread)
+        return _sender[0]
+
+
+def _run(layer: Any, function: Callable[..., Awaitable[None]], *args: Any) -> None:
+    if isinstance(layer, RedisPubSubChannelLayer):
+        future = asyncio.run_coroutine_threadsafe(function(*args), _sender_loop())
+        future.result(timeout=SEND_TIMEOUT_S)
+    else:
+        async_to_sync(function)(*args)
 
 
 async def send_batch_async(layer: Any, sends: list[tuple[list[str], dict[str, Any]]]) -> None:
@@ -134,6 +168,6 @@ def send_now(group: str, frame: dict[str, Any]) -> None:
     if layer is None:
         return
     try:
-        async_to_sync(layer.group_send)(group, {"type": EVENT_TYPE, "frame": frame})
+        _run(layer, layer.group_send, group, {"type": EVENT_TYPE, "frame": frame})
     except Exception:
         logger.exception("broadcast to %s failed", group)
