@@ -35,6 +35,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from contactcenter.api_common import StateConflict
 from inbox import services as inbox_services
 from inbox.models import Session, SessionStatus
 from routing.hours import group_is_open
@@ -89,30 +90,31 @@ def _ordered(candidates: QuerySet[Operator], group: Group) -> QuerySet[Operator]
 def group_dispatch(*, group_id: int, limit: int = MAX_PER_DISPATCH) -> int:
     """Hands out the head of the group's queue while there are seats. Returns how many
     sessions were assigned. Safe to call from any number of processes at once."""
+    group = Group.objects.prefetch_related("working_hours", "holidays").filter(pk=group_id).first()
+    if group is None or group.routing_strategy == RoutingStrategy.MANUAL:
+        return 0
+    now = timezone.now()
+    if not group_is_open(group=group, at=now):
+        return 0
     assigned = 0
-    while assigned < limit:
-        outcome = _assign_head(group_id)
-        if outcome is None:
-            break
+    while assigned < limit and _assign_head(group, now) is not None:
         assigned += 1
     return assigned
 
 
 @transaction.atomic
-def _assign_head(group_id: int) -> Session | None:
-    group = Group.objects.prefetch_related("working_hours", "holidays").filter(pk=group_id).first()
-    if group is None or group.routing_strategy == RoutingStrategy.MANUAL:
-        return None
-    now = timezone.now()
-    if not group_is_open(group=group, at=now):
-        return None
+def _assign_head(group: Group, now: dt.datetime) -> Session | None:
     if group.routing_strategy == RoutingStrategy.ROUND_ROBIN:
         # the cursor is shared: one round-robin dispatcher per group at a time
-        group = Group.objects.select_for_update().get(pk=group_id)
+        group.round_robin_position = (
+            Group.objects.select_for_update()
+            .values_list("round_robin_position", flat=True)
+            .get(pk=group.pk)
+        )
     session = (
         Session.objects.select_for_update(skip_locked=True, of=("self",))
         .select_related("dialog__contact", "dialog__channel", "group", "topic")
-        .filter(group_id=group_id, status=SessionStatus.QUEUED)
+        .filter(group_id=group.pk, status=SessionStatus.QUEUED)
         .order_by("-priority", "queued_at", "pk")
         .first()
     )
@@ -128,10 +130,11 @@ def _assign_head(group_id: int) -> Session | None:
         )
         if operator is None:
             continue  # another dispatcher is assigning to this operator right now
-        active = Session.objects.filter(operator=operator, status=SessionStatus.ACTIVE).count()
-        if active >= candidate.limit:
+        try:
+            # counts the operator's sessions under their row lock; refuses before writing
+            session_assign(session=session, operator=operator)
+        except StateConflict:
             continue
-        session_assign(session=session, operator=operator)
         if group.routing_strategy == RoutingStrategy.ROUND_ROBIN:
             Group.objects.filter(pk=group.pk).update(round_robin_position=candidate.position)
         return session
