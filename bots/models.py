@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import secrets
 import uuid
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -26,7 +27,31 @@ class Match(models.TextChoices):
     ANY = "any", _("Any condition holds")
 
 
-class Trigger(models.Model):
+class ForgetsWhoListens(models.Model):
+    """Saving or deleting one changes which events the bots react to: the listener's
+    remembered answer (``bots.listeners._wanted``) is dropped in this process at once
+    (other processes follow within its two seconds)."""
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        super().save(*args, **kwargs)
+        _forget_who_listens()
+
+    def delete(self, *args: Any, **kwargs: Any) -> Any:
+        result = super().delete(*args, **kwargs)
+        _forget_who_listens()
+        return result
+
+
+def _forget_who_listens() -> None:
+    from bots import listeners  # the listeners import these models
+
+    listeners.wanted_forget()
+
+
+class Trigger(ForgetsWhoListens):
     """When an event happens and the conditions hold, do the actions, in order."""
 
     name = models.CharField(_("name"), max_length=200, unique=True)
@@ -233,7 +258,7 @@ def new_webhook_secret() -> str:
     return secrets.token_urlsafe(32)
 
 
-class WebhookSubscription(models.Model):
+class WebhookSubscription(ForgetsWhoListens):
     """An outside system that gets a signed POST for every event of the chosen kinds."""
 
     name = models.CharField(_("name"), max_length=100)
