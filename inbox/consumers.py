@@ -56,7 +56,21 @@ def header(scope: dict[str, Any], name: bytes) -> str | None:
     return None
 
 
-class WidgetConsumer(AsyncWebsocketConsumer):
+class DirectDispatch:
+    """Channels' own dispatch first runs close_old_connections in the database thread
+    for every frame and group event, so each one waited behind whatever that thread was
+    doing (a batch being written). Every database access of our consumers goes through
+    database_sync_to_async or the writer, which close stale connections in that thread
+    around each call themselves."""
+
+    async def dispatch(self, message: dict[str, Any]) -> None:
+        handler = getattr(self, get_handler_name(message), None)
+        if handler is None:
+            raise ValueError(f"No handler for message type {message['type']}")
+        await handler(message)
+
+
+class WidgetConsumer(DirectDispatch, AsyncWebsocketConsumer):
     dialog_id: int
     visitor_id: int
 
@@ -96,17 +110,6 @@ class WidgetConsumer(AsyncWebsocketConsumer):
         if welcome["session"] is None:
             topics = selectors.widget_topics(channel=self.channel_obj)
         return welcome, topics
-
-    async def dispatch(self, message: dict[str, Any]) -> None:
-        # Channels' own dispatch first runs close_old_connections in the database
-        # thread for every frame and group event, so each one waited behind whatever
-        # that thread was doing (a batch being written). Every database access here goes
-        # through database_sync_to_async or the writer, which close stale connections in
-        # that thread around each call themselves.
-        handler = getattr(self, get_handler_name(message), None)
-        if handler is None:
-            raise ValueError(f"No handler for message type {message['type']}")
-        await handler(message)
 
     async def disconnect(self, code: int) -> None:
         if hasattr(self, "group"):

@@ -19,7 +19,7 @@ from django.core.exceptions import ValidationError
 from contactcenter import realtime
 from contactcenter.api_common import StateConflict
 from inbox import services as inbox_services
-from inbox.consumers import MAX_FRAME, TokenBucket
+from inbox.consumers import MAX_FRAME, DirectDispatch, TokenBucket
 from routing import selectors, services
 
 CLOSE_UNAUTHENTICATED = 4401
@@ -28,7 +28,7 @@ CLOSE_FLOOD = 4429
 HEARTBEAT_EVERY_S = 20
 
 
-class OperatorConsumer(AsyncWebsocketConsumer):
+class OperatorConsumer(DirectDispatch, AsyncWebsocketConsumer):
     operator_id: int
 
     async def connect(self) -> None:
