@@ -137,8 +137,11 @@ class Operator:
         expect(sent.locator(".state")).to_have_count(0)  # acked: no "Sending…"
 
 
-def type_slowly(locator: Locator, text: str, delay_ms: int = 60) -> None:
-    """Key by key, as a person types (fires input events and so the typing signal)."""
+def type_slowly(locator: Locator, text: str, delay_ms: int = 150) -> None:
+    """Key by key, as a person types (fires input events and so the typing signal).
+    Both clients send the typing signal at most every 2 s, so the default pace keeps a
+    typical sentence going for longer than that: at least one signal always leaves,
+    however soon after an earlier one the typing starts."""
     locator.click()
     locator.press_sequentially(text, delay=delay_ms)
 
