@@ -6,10 +6,17 @@ import inspect
 import os
 from collections.abc import Iterator
 
+import hypothesis
 import pytest
 from rest_framework.test import APIClient
 
 from tests import factories
+
+# In CI, property-based tests draw the same examples every run, so that a landing never
+# depends on luck; on developers' machines they keep exploring new ones.
+hypothesis.settings.register_profile("ci", derandomize=True, print_blob=True)
+if os.environ.get("CI"):
+    hypothesis.settings.load_profile("ci")
 
 
 @pytest.fixture
