@@ -56,12 +56,23 @@ def header(scope: dict[str, Any], name: bytes) -> str | None:
     return None
 
 
-class DirectDispatch:
-    """Channels' own dispatch first runs close_old_connections in the database thread
-    for every frame and group event, so each one waited behind whatever that thread was
-    doing (a batch being written). Every database access of our consumers goes through
+class EventSocket(AsyncWebsocketConsumer):
+    """What the widget and operator sockets share: JSON frames in and out, group events
+    turned into frames, and the checks every client frame passes before its handler
+    (rate, size, JSON, a known ``type``). Subclasses set ``handlers`` and
+    ``max_refused`` (refused frames before the socket closes as flooding), and call
+    ``event_of`` at the start of ``receive``.
+
+    Channels' own dispatch first runs close_old_connections in the database thread for
+    every frame and group event, so each one waited behind whatever that thread was
+    doing (a batch being written). Every database access of these consumers goes through
     database_sync_to_async or the writer, which close stale connections in that thread
-    around each call themselves."""
+    around each call themselves, so dispatch here goes straight to the handler."""
+
+    handlers: dict[str, Any] = {}
+    max_refused = 50
+    limiter: TokenBucket
+    refused: int
 
     async def dispatch(self, message: dict[str, Any]) -> None:
         handler = getattr(self, get_handler_name(message), None)
@@ -69,8 +80,42 @@ class DirectDispatch:
             raise ValueError(f"No handler for message type {message['type']}")
         await handler(message)
 
+    async def send_frame(self, frame: dict[str, Any]) -> None:
+        await self.send(text_data=json.dumps(frame, ensure_ascii=False))
 
-class WidgetConsumer(DirectDispatch, AsyncWebsocketConsumer):
+    async def error(self, code: str, detail: str, **extra: Any) -> None:
+        await self.send_frame({"type": "error", "code": code, "detail": detail, **extra})
+
+    async def rt_event(self, event: dict[str, Any]) -> None:
+        await self.send_frame(event["frame"])
+
+    async def event_of(self, text_data: str | None) -> tuple[Any, dict[str, Any]] | None:
+        """The handler and the event of a client frame, or None once the frame was
+        refused (with an error frame, or by closing a flooding socket)."""
+        if not self.limiter.take():
+            self.refused += 1
+            if self.refused > self.max_refused:
+                await self.close(CLOSE_FLOOD)
+            else:
+                await self.error("rate_limited", "Too many events; slow down.")
+            return None
+        if text_data is None or len(text_data) > MAX_FRAME:
+            await self.error("bad_frame", "Send JSON text frames of up to 64 KB.")
+            return None
+        try:
+            event = json.loads(text_data)
+        except ValueError:
+            await self.error("bad_json", "The frame is not valid JSON.")
+            return None
+        kind = event.get("type") if isinstance(event, dict) else None
+        handler = self.handlers.get(kind) if isinstance(kind, str) else None
+        if handler is None:
+            await self.error("unknown_type", "Unknown event type.")
+            return None
+        return handler, event
+
+
+class WidgetConsumer(EventSocket):
     dialog_id: int
     visitor_id: int
 
@@ -115,37 +160,16 @@ class WidgetConsumer(DirectDispatch, AsyncWebsocketConsumer):
         if hasattr(self, "group"):
             await self.channel_layer.group_discard(self.group, self.channel_name)
 
-    async def send_frame(self, frame: dict[str, Any]) -> None:
-        await self.send(text_data=json.dumps(frame, ensure_ascii=False))
-
-    async def error(self, code: str, detail: str, **extra: Any) -> None:
-        await self.send_frame({"type": "error", "code": code, "detail": detail, **extra})
-
     # --- client events ---------------------------------------------------------------
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
         if not hasattr(self, "dialog_id"):
             return
-        if not self.limiter.take():
-            self.refused += 1
-            if self.refused > 50:
-                await self.close(CLOSE_FLOOD)
-                return
-            await self.error("rate_limited", "Too many events; slow down.")
+        parsed = await self.event_of(text_data)
+        if parsed is None:
             return
-        if text_data is None or len(text_data) > MAX_FRAME:
-            await self.error("bad_frame", "Send JSON text frames of up to 64 KB.")
-            return
-        try:
-            event = json.loads(text_data)
-        except ValueError:
-            await self.error("bad_json", "The frame is not valid JSON.")
-            return
-        kind = event.get("type") if isinstance(event, dict) else None
-        handler = self.handlers.get(kind) if isinstance(kind, str) else None
-        if handler is None:
-            await self.error("unknown_type", "Unknown event type.")
-            return
+        handler, event = parsed
+        kind = event["type"]
         try:
             await handler(self, event)
         except services.MessageRejected as refused:
@@ -218,8 +242,3 @@ class WidgetConsumer(DirectDispatch, AsyncWebsocketConsumer):
         "sync": on_sync,
         "rating": on_rating,
     }
-
-    # --- group events ----------------------------------------------------------------
-
-    async def rt_event(self, event: dict[str, Any]) -> None:
-        await self.send_frame(event["frame"])

@@ -8,27 +8,25 @@ events go to one service each.
 
 from __future__ import annotations
 
-import json
 import time
 from typing import Any
 
 from channels.db import database_sync_to_async
-from channels.generic.websocket import AsyncWebsocketConsumer
 from django.core.exceptions import ValidationError
 
 from contactcenter import realtime
 from contactcenter.api_common import StateConflict
 from inbox import services as inbox_services
-from inbox.consumers import MAX_FRAME, DirectDispatch, TokenBucket
+from inbox.consumers import EventSocket, TokenBucket
 from routing import selectors, services
 
 CLOSE_UNAUTHENTICATED = 4401
 CLOSE_NOT_OPERATOR = 4403
-CLOSE_FLOOD = 4429
 HEARTBEAT_EVERY_S = 20
 
 
-class OperatorConsumer(DirectDispatch, AsyncWebsocketConsumer):
+class OperatorConsumer(EventSocket):
+    max_refused = 100
     operator_id: int
 
     async def connect(self) -> None:
@@ -67,35 +65,14 @@ class OperatorConsumer(DirectDispatch, AsyncWebsocketConsumer):
             await self.channel_layer.group_discard(group, self.channel_name)
         await database_sync_to_async(services.operator_socket_close)(operator_id=self.operator_id)
 
-    async def send_frame(self, frame: dict[str, Any]) -> None:
-        await self.send(text_data=json.dumps(frame, ensure_ascii=False))
-
-    async def error(self, code: str, detail: str, **extra: Any) -> None:
-        await self.send_frame({"type": "error", "code": code, "detail": detail, **extra})
-
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
         if not hasattr(self, "operator_id"):
             return
-        if not self.limiter.take():
-            self.refused += 1
-            if self.refused > 100:
-                await self.close(CLOSE_FLOOD)
-            else:
-                await self.error("rate_limited", "Too many events; slow down.")
+        parsed = await self.event_of(text_data)
+        if parsed is None:
             return
-        if text_data is None or len(text_data) > MAX_FRAME:
-            await self.error("bad_frame", "Send JSON text frames of up to 64 KB.")
-            return
-        try:
-            event = json.loads(text_data)
-        except ValueError:
-            await self.error("bad_json", "The frame is not valid JSON.")
-            return
-        kind = event.get("type") if isinstance(event, dict) else None
-        handler = self.handlers.get(kind) if isinstance(kind, str) else None
-        if handler is None:
-            await self.error("unknown_type", "Unknown event type.")
-            return
+        handler, event = parsed
+        kind = event["type"]
         extra = {"client_id": event.get("client_id")} if kind == "message" else {}
         try:
             await handler(self, event)
@@ -152,6 +129,3 @@ class OperatorConsumer(DirectDispatch, AsyncWebsocketConsumer):
         "status": on_status,
         "ping": on_ping,
     }
-
-    async def rt_event(self, event: dict[str, Any]) -> None:
-        await self.send_frame(event["frame"])
