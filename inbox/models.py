@@ -160,6 +160,7 @@ class Session(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="sessions",
+        db_index=False,  # session_queue_idx leads with the group
     )
     operator = models.ForeignKey(
         "routing.Operator",
@@ -168,6 +169,7 @@ class Session(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="sessions",
+        db_index=False,  # session_operator_load_idx leads with the operator
     )
     topic = models.ForeignKey(
         "routing.Topic",
@@ -251,9 +253,24 @@ class Session(models.Model):
             models.Index(
                 fields=["group", "status", "-priority", "queued_at"], name="session_queue_idx"
             ),
-            # an operator's load
+            # an operator's sessions
             models.Index(fields=["operator", "status"], name="session_operator_load_idx"),
-            models.Index(fields=["status", "-created_at"], name="session_status_idx"),
+            # an operator's load, counted at every assignment: a small index of the active
+            # sessions alone, which the planner takes even when its statistics were
+            # gathered before there were any (a burst after a quiet night)
+            models.Index(
+                fields=["operator"],
+                condition=Q(status="active"),
+                name="session_active_load_idx",
+            ),
+            # lists by status, newest first; not for the active sessions, which the index
+            # above serves: with it, a planner whose statistics show no active sessions
+            # yet would count each operator's load by scanning every active session
+            models.Index(
+                fields=["status", "-created_at"],
+                condition=~Q(status="active"),
+                name="session_status_idx",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -1,12 +1,14 @@
-"""Automatic assignment: the head of a group's queue goes to an available operator with a
-free seat, chosen by the group's strategy.
+"""Automatic assignment: the head of a group's queue goes to available operators with
+free seats, each session to the one the group's strategy picks.
 
-Why it never overloads an operator: each assignment is one short transaction that locks
-the queue's head (``SKIP LOCKED``, so dispatchers in other processes take the next
-session) and then the chosen operator's row, and counts the operator's active sessions
-inside that lock. Every path that gives an operator a session (this one, ``take``,
-transfers) locks the operator row first, so two assignments to one operator run one
-after the other, in any process. The count is never cached.
+Why it never overloads an operator: sessions are handed out in short transactions of up
+to ``BATCH`` each. One locks the members who had a free seat (``SKIP LOCKED``: another
+dispatcher, in any process, takes other members or other groups meanwhile), counts
+their active sessions again under those locks, locks as many queue heads as there are
+free seats (``SKIP LOCKED`` again, so concurrent dispatchers take the next sessions), and
+assigns greedily, counting each assignment against the operator's seats. Every path
+that gives an operator a session (this one, ``take``, transfers) locks the operator row
+first, so assignments to one operator never overlap. The count is never cached.
 
 Available means: status ``online``, an inbox socket open or seen within the grace
 period (``OPERATOR_PRESENCE_GRACE_S``), an active user, and fewer active sessions than
@@ -16,9 +18,10 @@ the limit (their own ``max_sessions`` or the largest default of their groups).
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import (
     Case,
     Count,
@@ -29,21 +32,23 @@ from django.db.models import (
     Q,
     QuerySet,
     Subquery,
+    Value,
     When,
 )
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from contactcenter.api_common import StateConflict
 from inbox import services as inbox_services
 from inbox.models import Session, SessionStatus
 from routing.hours import group_is_open
 from routing.models import Group, GroupMembership, Operator, OperatorStatus, RoutingStrategy
-from routing.services.sessions import queue_announce, session_assign
+from routing.services.sessions import queue_announce, sessions_assigned
 
 # A bound on one dispatch call, so that one busy group cannot hold a worker forever.
 MAX_PER_DISPATCH = 500
+# Sessions handed out in one transaction: the locks and counts are paid once per batch.
+BATCH = 20
 
 
 def _limit_expression() -> Coalesce:
@@ -56,8 +61,20 @@ def _limit_expression() -> Coalesce:
     return Coalesce("max_sessions", Subquery(group_default, output_field=IntegerField()), 3)
 
 
+def _active_expression() -> Coalesce:
+    # a subquery on the active-sessions index, not a join over every session ever held
+    active = (
+        Session.objects.filter(operator=OuterRef("pk"), status=SessionStatus.ACTIVE)
+        .values("operator")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return Coalesce(Subquery(active, output_field=IntegerField()), 0)
+
+
 def available_operators(*, group: Group, now: dt.datetime) -> QuerySet[Operator]:
-    """Members of the group who may get a session now, with ``active`` and ``limit``."""
+    """Members of the group who may get a session now, with ``active``, ``limit`` and
+    their ``position`` in the group."""
     grace = now - dt.timedelta(seconds=settings.OPERATOR_PRESENCE_GRACE_S)
     return (
         Operator.objects.filter(
@@ -67,24 +84,12 @@ def available_operators(*, group: Group, now: dt.datetime) -> QuerySet[Operator]
         )
         .filter(Q(open_sockets__gt=0) | Q(last_seen_at__gte=grace))
         .annotate(
-            active=Count("sessions", filter=Q(sessions__status=SessionStatus.ACTIVE)),
+            active=_active_expression(),
             limit=_limit_expression(),
             position=F("memberships__position"),
         )
         .filter(active__lt=F("limit"))
     )
-
-
-def _ordered(candidates: QuerySet[Operator], group: Group) -> QuerySet[Operator]:
-    oldest_first = F("last_assigned_at").asc(nulls_first=True)
-    if group.routing_strategy == RoutingStrategy.LEAST_BUSY:
-        return candidates.order_by("active", oldest_first, "pk")
-    if group.routing_strategy == RoutingStrategy.LONGEST_IDLE:
-        return candidates.order_by(oldest_first, "pk")
-    # round robin: the members after the last one served, in order, then from the start
-    return candidates.annotate(
-        wrapped=Case(When(position__gt=group.round_robin_position, then=0), default=1)
-    ).order_by("wrapped", "position", "pk")
 
 
 def group_dispatch(*, group_id: int, limit: int = MAX_PER_DISPATCH) -> int:
@@ -93,52 +98,221 @@ def group_dispatch(*, group_id: int, limit: int = MAX_PER_DISPATCH) -> int:
     group = Group.objects.prefetch_related("working_hours", "holidays").filter(pk=group_id).first()
     if group is None or group.routing_strategy == RoutingStrategy.MANUAL:
         return 0
-    now = timezone.now()
-    if not group_is_open(group=group, at=now):
+    if not group_is_open(group=group, at=timezone.now()):
         return 0
     assigned = 0
-    while assigned < limit and _assign_head(group, now) is not None:
-        assigned += 1
+    while assigned < limit:
+        batch = _assign_batch(group, min(BATCH, limit - assigned))
+        if not batch:
+            break
+        assigned += batch
+    if assigned:
+        queue_announce(group_id=group.pk)  # once for all the batches
     return assigned
 
 
-@transaction.atomic
-def _assign_head(group: Group, now: dt.datetime) -> Session | None:
-    if group.routing_strategy == RoutingStrategy.ROUND_ROBIN:
-        # the cursor is shared: one round-robin dispatcher per group at a time
-        group.round_robin_position = (
-            Group.objects.select_for_update()
-            .values_list("round_robin_position", flat=True)
-            .get(pk=group.pk)
-        )
-    session = (
-        Session.objects.select_for_update(skip_locked=True, of=("self",))
-        .select_related("dialog__contact", "dialog__channel", "group", "topic")
-        .filter(group_id=group.pk, status=SessionStatus.QUEUED)
-        .order_by("-priority", "queued_at", "pk")
-        .first()
-    )
-    if session is None:
+class _Seat:
+    """A candidate operator while a batch is handed out: their load and place in the
+    strategy's order, updated as the batch assigns to them."""
+
+    __slots__ = ("active", "limit", "operator", "position", "stamp")
+
+    def __init__(self, operator: Operator, active: int, limit: int, position: int) -> None:
+        self.operator, self.active, self.limit, self.position = operator, active, limit, position
+        last = operator.last_assigned_at
+        # oldest assignment first, never assigned before anyone; assigned in this batch
+        # after everyone, in the batch's order
+        self.stamp: tuple[Any, ...] = (1, last) if last is not None else (0,)
+
+
+def _pick(seats: list[_Seat], group: Group, exclude: int | None, pointer: int) -> _Seat | None:
+    free = [s for s in seats if s.active < s.limit and s.operator.pk != exclude]
+    if not free:
         return None
-    candidates = _ordered(available_operators(group=group, now=now), group)
-    for candidate in candidates.exclude(pk=session.previous_operator_id or 0)[:8]:
-        operator = (
-            Operator.objects.select_for_update(skip_locked=True, of=("self",))
-            .select_related("user")
-            .filter(pk=candidate.pk)
-            .first()
-        )
-        if operator is None:
-            continue  # another dispatcher is assigning to this operator right now
-        try:
-            # counts the operator's sessions under their row lock; refuses before writing
-            session_assign(session=session, operator=operator)
-        except StateConflict:
-            continue
+    if group.routing_strategy == RoutingStrategy.LEAST_BUSY:
+        return min(free, key=lambda s: (s.active, s.stamp, s.operator.pk))
+    if group.routing_strategy == RoutingStrategy.LONGEST_IDLE:
+        return min(free, key=lambda s: (s.stamp, s.operator.pk))
+    # round robin: the members after the last one served, in order, then from the start
+    return min(free, key=lambda s: (s.position <= pointer, s.position, s.operator.pk))
+
+
+def _assign_batch(group: Group, most: int) -> int:
+    """Up to ``most`` sessions from the head of the queue, each to the operator the
+    strategy picks, never over anyone's limit, in one short transaction. Returns how
+    many."""
+    now = timezone.now()
+    # members with a free seat now; read before the transaction, so that the locks are
+    # held only for what must be done under them
+    candidates = {o.pk: o for o in available_operators(group=group, now=now).select_related("user")}
+    if not candidates:
+        return 0
+    grace = now - dt.timedelta(seconds=settings.OPERATOR_PRESENCE_GRACE_S)
+    with transaction.atomic():
+        pointer = group.round_robin_position
         if group.routing_strategy == RoutingStrategy.ROUND_ROBIN:
-            Group.objects.filter(pk=group.pk).update(round_robin_position=candidate.position)
-        return session
-    return None
+            # the cursor is shared: one round-robin dispatcher per group at a time
+            pointer = (
+                Group.objects.select_for_update()
+                .values_list("round_robin_position", flat=True)
+                .get(pk=group.pk)
+            )
+        # the candidates still available and the head of the queue, locked; other
+        # dispatchers skip both meanwhile
+        locked, heads = _lock(
+            group_id=group.pk, operator_ids=list(candidates), grace=grace, most=most
+        )
+        if not locked or not heads:
+            return 0
+        # their load again, under the locks: a new statement sees every commit before it
+        active = _active_counts(locked)
+        # stamped under the locks: after every close that freed the seats counted here
+        now = timezone.now()
+        seats = [
+            _Seat(candidates[pk], active.get(pk, 0), candidates[pk].limit, candidates[pk].position)
+            for pk in sorted(locked)
+        ]
+        # the heads beyond the free seats stay queued (their locks end with the batch)
+        heads = heads[: sum(max(0, s.limit - s.active) for s in seats)]
+        picks: dict[int, Operator] = {}
+        stamps: dict[int, dt.datetime] = {}
+        for session_id, previous_operator_id in heads:
+            seat = _pick(seats, group, previous_operator_id, pointer)
+            if seat is None:
+                continue  # only the operator it just left has room: it waits
+            seat.active += 1
+            seat.stamp = (2, len(picks))
+            pointer = seat.position
+            # the batch's order, for the strategies' next choice
+            stamps[seat.operator.pk] = now + len(picks) * dt.timedelta(microseconds=1)
+            picks[session_id] = seat.operator
+        if not picks:
+            return 0
+        _write_assignments(
+            now=now, sessions={pk: o.pk for pk, o in picks.items()}, operators=stamps
+        )
+        if group.routing_strategy == RoutingStrategy.ROUND_ROBIN:
+            Group.objects.filter(pk=group.pk).update(round_robin_position=pointer)
+        group.round_robin_position = pointer
+        sessions_assigned(assigned=picks, group_ids={group.pk}, announce=False)
+    return len(picks)
+
+
+# PostgreSQL runs the statements under the locks as written here, each one round trip;
+# other databases (SQLite in the fast test tier) run the same steps through the ORM.
+LOCK_SQL = """
+WITH ops AS (
+  SELECT id FROM routing_operator
+   WHERE id = ANY(%s) AND status = %s AND (open_sockets > 0 OR last_seen_at >= %s)
+     FOR UPDATE SKIP LOCKED
+), heads AS (
+  SELECT id, previous_operator_id FROM inbox_session
+   WHERE group_id = %s AND status = %s
+   ORDER BY priority DESC, queued_at, id
+   LIMIT %s
+     FOR UPDATE SKIP LOCKED
+)
+SELECT true, id, NULL::bigint FROM ops
+UNION ALL
+SELECT false, id, previous_operator_id FROM heads
+"""
+
+COUNT_SQL = """
+SELECT operator_id, count(*) FROM inbox_session
+ WHERE status = %s AND operator_id = ANY(%s)
+ GROUP BY operator_id
+"""
+
+WRITE_SQL = """
+WITH o AS (
+  UPDATE routing_operator SET last_assigned_at = v.at
+    FROM unnest(%s::bigint[], %s::timestamptz[]) AS v(id, at)
+   WHERE routing_operator.id = v.id
+)
+UPDATE "inbox_session" SET "status" = %s, "assigned_at" = %s, "operator_id" = v.operator_id
+  FROM unnest(%s::bigint[], %s::bigint[]) AS v(id, operator_id)
+ WHERE "inbox_session"."id" = v.id
+"""
+
+
+def _lock(
+    *, group_id: int, operator_ids: list[int], grace: dt.datetime, most: int
+) -> tuple[list[int], list[tuple[int, int | None]]]:
+    """Locks those of ``operator_ids`` still online and present, and up to ``most``
+    sessions from the head of the group's queue, in order; ``SKIP LOCKED`` both, so
+    nothing here waits for another dispatcher. Returns (operator ids, heads as
+    (session id, previous operator id))."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                LOCK_SQL,
+                [
+                    operator_ids,
+                    OperatorStatus.ONLINE,
+                    grace,
+                    group_id,
+                    SessionStatus.QUEUED,
+                    most,
+                ],
+            )
+            rows = cursor.fetchall()
+        return [r[1] for r in rows if r[0]], [(r[1], r[2]) for r in rows if not r[0]]
+    locked = list(
+        Operator.objects.select_for_update(skip_locked=True)
+        .filter(pk__in=operator_ids, status=OperatorStatus.ONLINE)
+        .filter(Q(open_sockets__gt=0) | Q(last_seen_at__gte=grace))
+        .values_list("pk", flat=True)
+    )
+    heads = list(
+        Session.objects.select_for_update(skip_locked=True)
+        .filter(group_id=group_id, status=SessionStatus.QUEUED)
+        .order_by("-priority", "queued_at", "pk")
+        .values_list("pk", "previous_operator_id")[:most]
+    )
+    return locked, heads
+
+
+def _active_counts(operator_ids: list[int]) -> dict[int, int]:
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(COUNT_SQL, [SessionStatus.ACTIVE, operator_ids])
+            return dict(cursor.fetchall())
+    return dict(
+        Session.objects.filter(operator_id__in=operator_ids, status=SessionStatus.ACTIVE)
+        .values("operator_id")
+        .annotate(n=Count("pk"))
+        .values_list("operator_id", "n")
+    )
+
+
+def _write_assignments(
+    *, now: dt.datetime, sessions: dict[int, int], operators: dict[int, dt.datetime]
+) -> None:
+    """Sessions (id: operator id) become active; operators get their last assignment
+    time (one statement on PostgreSQL, from arrays: a ``CASE`` of one branch per row
+    costs more to build than to run)."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                WRITE_SQL,
+                [
+                    list(operators),
+                    list(operators.values()),
+                    SessionStatus.ACTIVE,
+                    now,
+                    list(sessions),
+                    list(sessions.values()),
+                ],
+            )
+        return
+    Session.objects.filter(pk__in=list(sessions)).update(
+        status=SessionStatus.ACTIVE,
+        assigned_at=now,
+        operator_id=Case(*(When(pk=pk, then=Value(op)) for pk, op in sessions.items())),
+    )
+    Operator.objects.filter(pk__in=list(operators)).update(
+        last_assigned_at=Case(*(When(pk=pk, then=Value(at)) for pk, at in operators.items()))
+    )
 
 
 def groups_dispatch(*, group_ids: tuple[int, ...] | list[int]) -> int:

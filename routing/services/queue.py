@@ -24,7 +24,7 @@ from typing import Any
 
 from django.core.cache import cache
 from django.db import transaction
-from django.db.models import Avg, DurationField, ExpressionWrapper, F, Q
+from django.db.models import Avg, Count, DurationField, ExpressionWrapper, F, Min, Q
 from django.utils import timezone
 
 from contactcenter import realtime
@@ -46,13 +46,14 @@ def queue_announce(*, group_id: int) -> None:
 
 
 def _announce_now(group_id: int) -> None:
-    waiting = Session.objects.filter(group_id=group_id, status=SessionStatus.QUEUED)
-    oldest = waiting.order_by("queued_at").values_list("queued_at", flat=True).first()
+    waiting = Session.objects.filter(group_id=group_id, status=SessionStatus.QUEUED).aggregate(
+        size=Count("pk"), oldest=Min("queued_at")
+    )
     frame = {
         "type": "queue.updated",
         "group": group_id,
-        "size": waiting.count(),
-        "oldest_queued_at": payloads.iso(oldest),
+        "size": waiting["size"],
+        "oldest_queued_at": payloads.iso(waiting["oldest"]),
     }
     realtime.send_batch_now(
         [([realtime.queue_group(group_id), realtime.supervisor_group(group_id)], frame)]

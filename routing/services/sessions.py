@@ -59,29 +59,62 @@ def session_assign(*, session: Session, operator: Operator) -> Session:
     session.status, session.operator, session.assigned_at = SessionStatus.ACTIVE, operator, now
     session.save(update_fields=["status", "operator", "assigned_at"])
     Operator.objects.filter(pk=operator.pk).update(last_assigned_at=now)
-    frame = payloads.session(session)
-    sends: list[tuple[list[str], dict[str, Any]]] = [
-        (
-            [realtime.dialog_group(session.dialog_id)],
-            {"type": "assigned", "operator": {"name": operator.name}},
-        ),
-        ([realtime.operator_group(operator.pk)], {"type": "session.assigned", "session": frame}),
-    ]
-    if session.group_id:
+    group_ids = {session.group_id} if session.group_id else set()
+    sessions_assigned(assigned={session.pk: operator}, group_ids=group_ids, announce=was_queued)
+    return session
+
+
+def sessions_assigned(
+    *, assigned: dict[int, Operator], group_ids: set[int], announce: bool
+) -> None:
+    """What follows assignments (session id: operator) written in the current
+    transaction, after it commits: the customers learn their operator's name, the
+    operators and the groups' supervisors get the sessions as committed, all in one round
+    trip (read and built then, not while the rows are locked); the queues are announced
+    once each (unless the caller does it, ``announce=False``); one event per session."""
+    transaction.on_commit(lambda: _assigned_send(assigned))
+    if announce:
+        for group_id in sorted(group_ids):
+            queue_announce(group_id=group_id)
+    for session_id, operator in assigned.items():
+        events.emit(events.SessionAssigned(session_id=session_id, operator_id=operator.pk))
+
+
+def _assigned_send(assigned: dict[int, Operator]) -> None:
+    sessions = Session.objects.select_related(
+        "dialog__contact", "dialog__channel", "group", "topic"
+    ).in_bulk(list(assigned))
+    sends: list[tuple[list[str], dict[str, Any]]] = []
+    for session_id, operator in assigned.items():
+        session = sessions.get(session_id)
+        if session is None:
+            continue
+        if session.operator_id == operator.pk:
+            session.operator = operator
+        frame = payloads.session(session)
         sends.append(
             (
-                [
-                    realtime.queue_group(session.group_id),
-                    realtime.supervisor_group(session.group_id),
-                ],
-                {"type": "session.updated", "session": frame},
+                [realtime.dialog_group(session.dialog_id)],
+                {"type": "assigned", "operator": {"name": operator.name}},
             )
         )
-    realtime.broadcast_batch(sends)  # one round trip after commit
-    if session.group_id and was_queued:
-        queue_announce(group_id=session.group_id)
-    events.emit(events.SessionAssigned(session_id=session.pk, operator_id=operator.pk))
-    return session
+        sends.append(
+            (
+                [realtime.operator_group(operator.pk)],
+                {"type": "session.assigned", "session": frame},
+            )
+        )
+        if session.group_id:
+            sends.append(
+                (
+                    [
+                        realtime.queue_group(session.group_id),
+                        realtime.supervisor_group(session.group_id),
+                    ],
+                    {"type": "session.updated", "session": frame},
+                )
+            )
+    realtime.send_batch_now(sends)
 
 
 @transaction.atomic
