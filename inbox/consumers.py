@@ -144,17 +144,16 @@ class WidgetConsumer(EventSocket):
         self.refused = 0
         self.last_typing = 0.0
         await self.channel_layer.group_add(self.group, self.channel_name)
-        welcome, topics = await database_sync_to_async(self._welcome)()
-        await self.send_frame(welcome)
-        if topics:
-            await self.send_frame({"type": "topics", "topics": topics})
+        for frame in await database_sync_to_async(self._welcome)():
+            await self.send_frame(frame)
 
-    def _welcome(self) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-        welcome = selectors.widget_welcome(dialog_id=self.dialog_id)
-        topics = []
-        if welcome["session"] is None:
+    def _welcome(self) -> list[dict[str, Any]]:
+        frames = selectors.widget_welcome_frames(dialog_id=self.dialog_id)
+        if frames[0]["session"] is None:
             topics = selectors.widget_topics(channel=self.channel_obj)
-        return welcome, topics
+            if topics:
+                frames.append({"type": "topics", "topics": topics})
+        return frames
 
     async def disconnect(self, code: int) -> None:
         if hasattr(self, "group"):

@@ -93,14 +93,38 @@ def open_session(*, dialog_id: int) -> Session | None:
 
 def widget_welcome(*, dialog_id: int) -> dict[str, Any]:
     """The first frame a widget socket gets: where the conversation stands."""
+    return widget_welcome_frames(dialog_id=dialog_id)[0]
+
+
+def widget_welcome_frames(*, dialog_id: int) -> list[dict[str, Any]]:
+    """The ``welcome`` frame, then what higher apps add about the open session (routing:
+    a waiting customer's place in the queue and expected wait, so a page reloaded while
+    waiting shows them at once)."""
     session = open_session(dialog_id=dialog_id)
     operator = session.operator if session is not None else None
-    return {
-        "type": "welcome",
-        "dialog": dialog_id,
-        "session": {"id": session.pk, "status": session.status} if session else None,
-        "operator": {"name": operator.name} if operator is not None else None,
-    }
+    frames = [
+        {
+            "type": "welcome",
+            "dialog": dialog_id,
+            "session": {"id": session.pk, "status": session.status} if session else None,
+            "operator": {"name": operator.name} if operator is not None else None,
+        }
+    ]
+    if session is not None:
+        for extension in _widget_welcome_extensions:
+            frames.extend(extension(session))
+    return frames
+
+
+WidgetWelcomeExtension = Callable[[Session], list[dict[str, Any]]]
+_widget_welcome_extensions: list[WidgetWelcomeExtension] = []
+
+
+def widget_welcome_extend(extension: WidgetWelcomeExtension) -> None:
+    """Registers frames a widget gets after ``welcome`` for its open session (from a
+    higher app's ``AppConfig.ready()``)."""
+    if extension not in _widget_welcome_extensions:
+        _widget_welcome_extensions.append(extension)
 
 
 # Higher apps add to what the widget is told about its channel (routing: whether the

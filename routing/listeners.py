@@ -57,6 +57,7 @@ def register() -> None:
     events.subscribe(events.SessionClosed, on_session_closed)
     events.subscribe(events.OperatorStatusChanged, on_operator_status)
     inbox_selectors.widget_config_extend(widget_offline)
+    inbox_selectors.widget_welcome_extend(widget_queue_position)
 
 
 def widget_offline(channel, config) -> None:  # type: ignore[no-untyped-def]
@@ -68,3 +69,10 @@ def widget_offline(channel, config) -> None:  # type: ignore[no-untyped-def]
     if not hours.group_is_open(group=group, at=timezone.now()):
         config["offline"] = True
         config["offline_message"] = group.offline_message
+
+
+def widget_queue_position(session) -> list[dict]:  # type: ignore[no-untyped-def]
+    """A customer who (re)connects while waiting learns their place and expected wait at
+    once, not at the queue's next move."""
+    frame = queue.queue_position(session=session)
+    return [frame] if frame is not None else []
