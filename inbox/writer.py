@@ -4,9 +4,10 @@ Widget sockets hand each message to ``submit`` and await its result. The writer 
 what arrives while it waits a few milliseconds (``linger_s``) or while its previous batch
 is being written, up to ``max_batch``, and stores it with one call to
 ``inbox.services.batching.contact_messages_receive`` in the database thread: one thread
-hop and one transaction per batch instead of per message. ``submit`` returns only after
-the batch's transaction committed (its broadcasts and events leave after that commit),
-so a socket still acknowledges a message only once it is stored.
+hop and one transaction per batch instead of per message (on PostgreSQL one statement).
+The batch's frames are published from the writer's own event loop once the store
+returned, then ``submit`` returns: a socket acknowledges a message only once it is
+stored.
 
 One writer per event loop (Daphne runs one): ``writer_for_loop()``.
 """
@@ -17,14 +18,16 @@ import asyncio
 import collections
 import functools
 import logging
+import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
-from channels.db import database_sync_to_async
+from asgiref.sync import sync_to_async
+from channels.layers import get_channel_layer
 from django.db import close_old_connections, connection
 
-from contactcenter import events
+from contactcenter import events, realtime
 from inbox.services import batching
 from inbox.services.conversations import Stored
 
@@ -35,6 +38,7 @@ LINGER_S = 0.002
 # Events a writer may leave undelivered before it waits for the listeners: a minute of
 # a thousand messages a second, a few MB.
 MAX_PENDING_EVENTS = 60_000
+HEALTH_CHECK_EVERY_S = 1.0
 
 Store = Callable[..., list[batching.Result]]
 
@@ -88,7 +92,9 @@ class MessageWriter:
         self.linger_s = linger_s
         if on_events is not None:
             store = functools.partial(store, on_events=on_events)
-        self.store = database_sync_to_async(store)
+        self._store = store
+        self.store = sync_to_async(self._store_in_thread, thread_sensitive=True)
+        self.checked_at = -HEALTH_CHECK_EVERY_S  # the connection's last check
         self.pending: list[tuple[batching.Incoming, asyncio.Future[Stored]]] = []
         self.task: asyncio.Task[None] | None = None
         self.batches = 0  # written so far (for tests and benchmarks)
@@ -108,12 +114,18 @@ class MessageWriter:
                 await asyncio.sleep(self.linger_s)
             batch = self.pending[: self.max_batch]
             del self.pending[: self.max_batch]
+            sends: batching.Sends = []
             try:
-                results = await self.store([item for item, _ in batch])
+                results = await self.store([item for item, _ in batch], sends.extend)
             except Exception as failure:  # the store itself broke: every sender hears it
                 logger.exception("storing a batch of %d messages failed", len(batch))
                 results = [failure] * len(batch)
             self.batches += 1
+            if sends:  # committed: to the operators, from this loop, in one round trip
+                try:
+                    await realtime.send_batch_async(get_channel_layer(), sends)
+                except Exception:
+                    logger.exception("broadcast of %d frames failed", len(sends))
             for (_, future), result in zip(batch, results, strict=True):
                 if future.done():  # the socket went away meanwhile
                     continue
@@ -121,6 +133,24 @@ class MessageWriter:
                     future.set_exception(result)
                 else:
                     future.set_result(result)
+
+    def _store_in_thread(
+        self, items: list[batching.Incoming], on_sends: Callable[[batching.Sends], None]
+    ) -> list[batching.Result]:
+        # Django's stale-connection handling (and with it a health-check query) once a
+        # second, not before every batch; at once after anything failed.
+        now = time.monotonic()
+        if now - self.checked_at >= HEALTH_CHECK_EVERY_S:
+            close_old_connections()
+            self.checked_at = now
+        try:
+            results = self._store(items, on_sends=on_sends)
+        except Exception:
+            self.checked_at = -HEALTH_CHECK_EVERY_S
+            raise
+        if any(isinstance(result, Exception) for result in results):
+            self.checked_at = -HEALTH_CHECK_EVERY_S
+        return results
 
 
 _writers: dict[Any, MessageWriter] = {}
