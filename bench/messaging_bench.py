@@ -393,13 +393,35 @@ class StepResult:
 
 
 async def messaging_step(
-    prep: Prepared, ports: tuple[int, int], rate: int, warmup: float, seconds: float
+    prep: Prepared,
+    ports: tuple[int, int],
+    rate: int,
+    warmup: float,
+    seconds: float,
+    layout: str = "split",
 ) -> tuple[StepResult, list[str]]:
+    """``split``: every visitor on the first server, every operator on the second.
+    ``mixed``: each server has half the visitors and half the operators (one server per
+    core, as deployed behind a load balancer), and every visitor's operator is on the
+    other server. Either way every message crosses processes through Redis."""
     visitors = len(prep.visitor_tokens)
+
+    def visitor_port(i: int) -> int:
+        return ports[0] if layout == "split" else ports[i % 2]
+
+    def operator_port(j: int) -> int:
+        # visitor i's session is with operator i % operators (round robin, see prepare)
+        return ports[1] if layout == "split" else ports[(j + 1) % 2]
+
+    if layout == "mixed" and len(prep.operator_tokens) % 2:
+        raise ValueError("the mixed layout needs an even number of operators")
     widget_urls = [
-        f"ws://127.0.0.1:{ports[0]}/ws/widget/{prep.key}/?token={t}" for t in prep.visitor_tokens
+        f"ws://127.0.0.1:{visitor_port(i)}/ws/widget/{prep.key}/?token={t}"
+        for i, t in enumerate(prep.visitor_tokens)
     ]
-    operator_urls = [f"ws://127.0.0.1:{ports[1]}/ws/operator/"] * len(prep.operator_tokens)
+    operator_urls = [
+        f"ws://127.0.0.1:{operator_port(j)}/ws/operator/" for j in range(len(prep.operator_tokens))
+    ]
     operator_headers = [
         {"Authorization": f"Token {t}", "Origin": "http://127.0.0.1"} for t in prep.operator_tokens
     ]
@@ -505,21 +527,30 @@ def run_messaging_step(
     warmup: float,
     seconds: float,
     quiet: tuple[float, float],
+    layout: str = "split",
 ) -> StepResult:
     busy = wait_for_quiet(*quiet)
-    visitors_server = Daphne(env, log_dir, "visitors")
+    names = ("visitors", "operators") if layout == "split" else ("one", "two")
+    visitors_server = Daphne(env, log_dir, names[0])
     try:
-        operators_server = Daphne(env, log_dir, "operators")
+        operators_server = Daphne(env, log_dir, names[1])
     except Exception:
         visitors_server.stop()
         raise
     ports_pids.clear()
-    ports_pids.update(daphne_visitors=visitors_server.pid, daphne_operators=operators_server.pid)
+    ports_pids.update(
+        {f"daphne_{names[0]}": visitors_server.pid, f"daphne_{names[1]}": operators_server.pid}
+    )
     try:
         step, client_ids = asyncio.run(
             asyncio.wait_for(
                 messaging_step(
-                    prep, (visitors_server.port, operators_server.port), rate, warmup, seconds
+                    prep,
+                    (visitors_server.port, operators_server.port),
+                    rate,
+                    warmup,
+                    seconds,
+                    layout,
                 ),
                 timeout=warmup + seconds + 180,
             )
@@ -627,6 +658,13 @@ def main() -> None:
     parser.add_argument("--no-floor", action="store_true")
     parser.add_argument("--out", help="also write the results as JSON here")
     parser.add_argument(
+        "--layout",
+        choices=("split", "mixed"),
+        default="split",
+        help="split: visitors on one Daphne, operators on the other; mixed: each Daphne "
+        "has half of both (one per core), every visitor's operator on the other one",
+    )
+    parser.add_argument(
         "--quiet-below",
         type=float,
         default=25,
@@ -662,7 +700,7 @@ def main() -> None:
             knee, holding = 0, True
             for rate in rates:
                 step = run_messaging_step(
-                    prep, env, log_dir, rate, args.warmup, args.seconds, quiet
+                    prep, env, log_dir, rate, args.warmup, args.seconds, quiet, args.layout
                 )
                 summary = {**step.summary(), "ok": step.ok, "rep": rep}
                 ours[rate].append(summary)
@@ -708,12 +746,13 @@ def main() -> None:
     for rate in rates:
         runs, fls = ours[rate], floor[rate]
         ratio = [o["p99_ms"] / f["p99_ms"] for o, f in zip(runs, fls, strict=False) if f["p99_ms"]]
-        cpu_a = [
-            o["processes"].get("daphne_visitors", {}).get("cpu_pct", float("nan")) for o in runs
-        ]
-        cpu_b = [
-            o["processes"].get("daphne_operators", {}).get("cpu_pct", float("nan")) for o in runs
-        ]
+        first, second = (
+            ("daphne_visitors", "daphne_operators")
+            if args.layout == "split"
+            else ("daphne_one", "daphne_two")
+        )
+        cpu_a = [o["processes"].get(first, {}).get("cpu_pct", float("nan")) for o in runs]
+        cpu_b = [o["processes"].get(second, {}).get("cpu_pct", float("nan")) for o in runs]
         print(
             f"| {rate} | {median_range([o['p50_ms'] for o in runs])} "
             f"| {median_range([o['p99_ms'] for o in runs])} "
