@@ -5,12 +5,14 @@ and target loopback only, bounded in count and time."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import gc
 import json
 import os
 import socket
 import statistics
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 
 FRAME_BYTES = 200
@@ -20,6 +22,24 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
+
+
+@contextlib.contextmanager
+def collector_paused() -> Iterator[None]:
+    """The load generator's own garbage collector off for a step. The client keeps a
+    record of every message it sent and saw (tens of thousands of objects); left on, its
+    full collections stop the client's event loop for 100-200 ms several times a step,
+    and every frame that arrives meanwhile is timed late: the instrument's pause would be
+    charged to the server. What was allocated is collected after the step."""
+    gc.collect()
+    gc.freeze()
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+        gc.unfreeze()
+        gc.collect()
 
 
 def padded_payload(seq: int, pair: int) -> str:

@@ -57,6 +57,7 @@ sys.path.insert(0, str(ROOT))
 
 from bench import relay_floor  # noqa: E402
 from bench.common import (  # noqa: E402
+    collector_paused,
     free_port,
     paced,
     padded_payload,
@@ -542,19 +543,20 @@ def run_messaging_step(
         {f"daphne_{names[0]}": visitors_server.pid, f"daphne_{names[1]}": operators_server.pid}
     )
     try:
-        step, client_ids = asyncio.run(
-            asyncio.wait_for(
-                messaging_step(
-                    prep,
-                    (visitors_server.port, operators_server.port),
-                    rate,
-                    warmup,
-                    seconds,
-                    layout,
-                ),
-                timeout=warmup + seconds + 180,
+        with collector_paused():
+            step, client_ids = asyncio.run(
+                asyncio.wait_for(
+                    messaging_step(
+                        prep,
+                        (visitors_server.port, operators_server.port),
+                        rate,
+                        warmup,
+                        seconds,
+                        layout,
+                    ),
+                    timeout=warmup + seconds + 180,
+                )
             )
-        )
     finally:
         operators_server.stop()
         visitors_server.stop()
@@ -631,7 +633,8 @@ def run_sockets_step(prep: Prepared, env: dict[str, str], log_dir: Path, hold_s:
 def run_floor_step(redis_url: str, rate: int, pairs: int, warmup: float, seconds: float) -> dict:
     procs, ports = relay_floor.start_servers(redis_url)
     try:
-        step = asyncio.run(relay_floor.run_step(ports, pairs, rate, warmup, seconds))
+        with collector_paused():
+            step = asyncio.run(relay_floor.run_step(ports, pairs, rate, warmup, seconds))
     finally:
         for proc in procs:
             proc.terminate()
