@@ -168,15 +168,22 @@ def emit(event: Event, *, using: str | None = None) -> None:
     transaction.on_commit(lambda: dispatch(event), using=using)
 
 
-def dispatch(event: Event) -> None:
+def dispatch(event: Event) -> list[Listener]:
     """Deliver now. Each listener runs in its own atomic block, so a failing one rolls
-    back only its own writes."""
-    for listener in listeners_of(type(event)):
-        try:
-            with transaction.atomic():
-                listener(event)
-        except Exception:
-            logger.exception("listener %s failed on %s", _name(listener), event)
+    back only its own writes. Returns the listeners that failed (each already logged)."""
+    return [listener for listener in listeners_of(type(event)) if not deliver_to(listener, event)]
+
+
+def deliver_to(listener: Listener, event: Event) -> bool:
+    """Runs one listener in its own atomic block; False (and logged) if it failed, in
+    which case nothing it wrote was kept."""
+    try:
+        with transaction.atomic():
+            listener(event)
+    except Exception:
+        logger.exception("listener %s failed on %s", _name(listener), event)
+        return False
+    return True
 
 
 def _name(listener: Listener) -> str:

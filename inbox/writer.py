@@ -18,6 +18,7 @@ import asyncio
 import collections
 import functools
 import logging
+import math
 import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -43,6 +44,26 @@ HEALTH_CHECK_EVERY_S = 1.0
 Store = Callable[..., list[batching.Result]]
 
 
+class ConnectionCheck:
+    """Django's stale-connection handling for a thread that runs database work back to
+    back: ``close_old_connections`` (and with it, on the next query, a ``SELECT 1``
+    health check) at most once every ``every_s``, and on the next call after
+    ``failed()``. Before every batch it cost a round trip per batch."""
+
+    def __init__(self, every_s: float = HEALTH_CHECK_EVERY_S) -> None:
+        self.every_s = every_s
+        self.at = -math.inf
+
+    def __call__(self) -> None:
+        now = time.monotonic()
+        if now - self.at >= self.every_s:
+            close_old_connections()
+            self.at = now
+
+    def failed(self) -> None:
+        self.at = -math.inf
+
+
 class EventPump:
     """Delivers the batches' ``MessageReceived`` events, after their commit, in order, in
     one thread of its own (with its own database connection), so that listeners (bots
@@ -55,6 +76,7 @@ class EventPump:
         self.max_pending = max_pending
         self.pending: collections.deque[tuple[Future[None], int]] = collections.deque()
         self.queued = 0  # events submitted and not known to be delivered
+        self.connection_check = ConnectionCheck()
 
     def __call__(self, received: list[events.Event]) -> None:
         while self.pending and (self.pending[0][0].done() or self.queued >= self.max_pending):
@@ -64,14 +86,32 @@ class EventPump:
         self.pending.append((self.executor.submit(self._deliver, received), len(received)))
         self.queued += len(received)
 
+    def _deliver(self, received: list[events.Event]) -> None:
+        self.connection_check()
+        for event in received:
+            before = connection.connection
+            failed = events.dispatch(event)  # logged there
+            if failed and self._connection_lost(before):
+                # The connection had gone (a database restart, a killed backend) since
+                # its last check: those listeners' transactions rolled back whole, so
+                # they run once more on a fresh connection instead of missing the event.
+                for listener in failed:
+                    events.deliver_to(listener, event)
+
     @staticmethod
-    def _deliver(received: list[events.Event]) -> None:
-        close_old_connections()
-        try:
-            for event in received:
-                events.dispatch(event)  # logs and swallows a listener's failure
-        finally:
-            close_old_connections()
+    def _connection_lost(before: Any) -> bool:
+        """After a listener failed: True if the connection it ran on had gone (Django
+        closed it, or it is replaced, or it no longer answers; the next query opens a
+        new one), False if it works (the listener's own fault: it would fail again)."""
+        now = connection.connection
+        if now is None:  # closed when its transaction could not roll back
+            return True
+        if before is not None and now is not before:  # closed and opened again since
+            return True
+        if connection.is_usable():
+            return False
+        connection.close()
+        return True
 
 
 def _pump_wanted() -> bool:
@@ -94,7 +134,7 @@ class MessageWriter:
             store = functools.partial(store, on_events=on_events)
         self._store = store
         self.store = sync_to_async(self._store_in_thread, thread_sensitive=True)
-        self.checked_at = -HEALTH_CHECK_EVERY_S  # the connection's last check
+        self.connection_check = ConnectionCheck()
         self.pending: list[tuple[batching.Incoming, asyncio.Future[Stored]]] = []
         self.task: asyncio.Task[None] | None = None
         self.batches = 0  # written so far (for tests and benchmarks)
@@ -137,19 +177,14 @@ class MessageWriter:
     def _store_in_thread(
         self, items: list[batching.Incoming], on_sends: Callable[[batching.Sends], None]
     ) -> list[batching.Result]:
-        # Django's stale-connection handling (and with it a health-check query) once a
-        # second, not before every batch; at once after anything failed.
-        now = time.monotonic()
-        if now - self.checked_at >= HEALTH_CHECK_EVERY_S:
-            close_old_connections()
-            self.checked_at = now
+        self.connection_check()
         try:
             results = self._store(items, on_sends=on_sends)
         except Exception:
-            self.checked_at = -HEALTH_CHECK_EVERY_S
+            self.connection_check.failed()
             raise
         if any(isinstance(result, Exception) for result in results):
-            self.checked_at = -HEALTH_CHECK_EVERY_S
+            self.connection_check.failed()
         return results
 
 

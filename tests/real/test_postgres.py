@@ -134,3 +134,78 @@ def test_messages_without_a_client_id_or_with_distinct_ones_all_store() -> None:
 
     assert outcomes == ["ok"] * RACERS
     assert Message.objects.filter(dialog_id=session.dialog_id).count() == 2 * RACERS
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_event_pump_redelivers_what_a_killed_connection_made_a_listener_miss(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """The writer's events thread checks its connection once a second, not before every
+    batch. A backend killed in between (a database restart) makes the next listener's
+    query fail; the pump reconnects and runs that listener again, so no event is missed."""
+    from contactcenter import events
+    from inbox import writer
+
+    seen: list[tuple[int, int]] = []  # (message id, backend pid)
+
+    def listener(event: events.MessageReceived) -> None:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_backend_pid()")
+            seen.append((event.message_id, cursor.fetchone()[0]))
+
+    def batch(message_id: int) -> list[events.Event]:
+        return [
+            events.MessageReceived(
+                message_id=message_id, session_id=1, dialog_id=1, sender_type="contact"
+            )
+        ]
+
+    events.subscribe(events.MessageReceived, listener)
+    pump = writer.EventPump()
+    try:
+        pump(batch(1))
+        pump.pending[-1][0].result(10)
+        first_pid = seen[0][1]
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_terminate_backend(%s)", [first_pid])
+        pump(batch(2))  # within the second: no health check before it
+        pump(batch(3))
+        pump.pending[-1][0].result(10)
+    finally:
+        events.unsubscribe(events.MessageReceived, listener)
+        pump.executor.submit(lambda: connection.close()).result(10)
+        pump.executor.shutdown(wait=True)
+    assert [message_id for message_id, _ in seen] == [1, 2, 3]
+    assert seen[1][1] != first_pid  # on a new connection
+    assert "failed on" in caplog.text  # the first attempt did fail
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_event_pump_does_not_rerun_a_listener_that_fails_by_itself() -> None:
+    from contactcenter import events
+    from inbox import writer
+
+    calls: list[int] = []
+
+    def broken(event: events.MessageReceived) -> None:
+        calls.append(event.message_id)
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1 / 0")
+
+    events.subscribe(events.MessageReceived, broken)
+    pump = writer.EventPump()
+    try:
+        for message_id in (1, 2):
+            pump(
+                [
+                    events.MessageReceived(
+                        message_id=message_id, session_id=1, dialog_id=1, sender_type="contact"
+                    )
+                ]
+            )
+        pump.pending[-1][0].result(10)
+    finally:
+        events.unsubscribe(events.MessageReceived, broken)
+        pump.executor.submit(lambda: connection.close()).result(10)
+        pump.executor.shutdown(wait=True)
+    assert calls == [1, 2]  # once each: the connection works, the listener is at fault
