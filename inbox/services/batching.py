@@ -224,15 +224,23 @@ def _conclude(
 # conversation's writes stay serialized across processes and its ids keep commit order),
 # with their open session and contact name; the new rows inserted in batch order where
 # a session is open (the unique constraint is the idempotency check); the dialogs' and
-# sessions' times updated. Returns the dialogs' state, then the inserted rows.
+# sessions' times updated. Returns the dialogs' state, then the inserted rows. The
+# lookups are written so that the plan is index probes per dialog whatever the tables'
+# statistics say (a LATERAL ... LIMIT 1 on the one-open-session index, a scalar
+# subquery per contact, = ANY(ARRAY(...)) for the updates): with hash joins over whole
+# tables the statement cost a third more at 10 messages and grew with the tables.
 STEADY_SQL = """
 WITH d AS (
-  SELECT d."id" AS dialog_id, c."name" AS contact_name, s."id" AS session_id,
-         s."operator_id", s."group_id", s."status"
+  SELECT d."id" AS dialog_id,
+         (SELECT c."name" FROM "crm_contact" c WHERE c."id" = d."contact_id") AS contact_name,
+         s."id" AS session_id, s."operator_id", s."group_id", s."status"
     FROM "inbox_dialog" d
-    JOIN "crm_contact" c ON c."id" = d."contact_id"
-    LEFT JOIN "inbox_session" s ON s."dialog_id" = d."id" AND s."status" <> %(closed)s
-   WHERE d."id" = ANY(%(dialogs)s)
+    LEFT JOIN LATERAL (
+      SELECT s."id", s."operator_id", s."group_id", s."status" FROM "inbox_session" s
+       WHERE s."dialog_id" = d."id" AND s."status" <> %(closed)s
+       LIMIT 1
+    ) s ON true
+   WHERE d."id" = ANY(%(dialogs)s::bigint[])
    ORDER BY d."id"
      FOR UPDATE OF d
 ), r AS (
@@ -252,10 +260,10 @@ WITH d AS (
   RETURNING "id", "dialog_id", "client_id", "session_id"
 ), ud AS (
   UPDATE "inbox_dialog" SET "last_message_at" = %(now)s
-   WHERE "id" IN (SELECT "dialog_id" FROM ins)
+   WHERE "id" = ANY(ARRAY(SELECT "dialog_id" FROM ins))
 ), us AS (
   UPDATE "inbox_session" SET "last_contact_message_at" = %(now)s
-   WHERE "id" IN (SELECT "session_id" FROM ins)
+   WHERE "id" = ANY(ARRAY(SELECT "session_id" FROM ins))
 )
 SELECT false, dialog_id, session_id, contact_name, operator_id, group_id, status FROM d
 UNION ALL
