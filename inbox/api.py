@@ -308,6 +308,25 @@ CANNED_RESPONSE_EXAMPLE: dict[str, Any] = {
 }
 
 
+# An operator's message sent: created, or a repeat of its client_id answered with the
+# first one, or refused because the session is not the caller's.
+SENT_RESPONSES: dict[int, Any] = {
+    201: MessageSerializer,
+    200: OpenApiResponse(MessageSerializer, description="A repeat client_id: the first message."),
+    409: OpenApiResponse(ErrorSerializer, description="Not yours or closed."),
+}
+
+
+def sent_examples(message: dict[str, Any]) -> list[OpenApiExample]:
+    """A message sent (201), and a repeat of its client_id answered with it (200)."""
+    return [
+        OpenApiExample("Sent", value=message, response_only=True, status_codes=["201"]),
+        OpenApiExample(
+            "A repeat: the first message", value=message, response_only=True, status_codes=["200"]
+        ),
+    ]
+
+
 FILTERS = {
     "status": ("status", str),
     "group": ("group_id", int),
@@ -389,13 +408,7 @@ class SessionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSe
         methods=["POST"],
         summary="Send a message as the session's operator (409: not yours or closed)",
         request=MessageInputSerializer,
-        responses={
-            201: MessageSerializer,
-            200: OpenApiResponse(
-                MessageSerializer, description="A repeat client_id: the first message."
-            ),
-            409: OpenApiResponse(ErrorSerializer, description="Not yours or closed."),
-        },
+        responses=SENT_RESPONSES,
         examples=[
             OpenApiExample(
                 "A reply",
@@ -405,15 +418,7 @@ class SessionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSe
                 },
                 request_only=True,
             ),
-            OpenApiExample(
-                "Sent", value=MESSAGE_OPERATOR_EXAMPLE, response_only=True, status_codes=["201"]
-            ),
-            OpenApiExample(
-                "A repeat: the first message",
-                value=MESSAGE_OPERATOR_EXAMPLE,
-                response_only=True,
-                status_codes=["200"],
-            ),
+            *sent_examples(MESSAGE_OPERATOR_EXAMPLE),
             NOT_YOURS_EXAMPLE,
         ],
     )
@@ -448,11 +453,7 @@ class SessionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSe
         ),
         request={"multipart/form-data": AttachmentInputSerializer},
         responses={
-            201: MessageSerializer,
-            200: OpenApiResponse(
-                MessageSerializer, description="A repeat client_id: the first message."
-            ),
-            409: OpenApiResponse(ErrorSerializer, description="Not yours or closed."),
+            **SENT_RESPONSES,
             413: OpenApiResponse(ErrorSerializer, description="The file is too large."),
         },
         examples=[
@@ -466,15 +467,7 @@ class SessionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSe
                 request_only=True,
                 media_type="multipart/form-data",
             ),
-            OpenApiExample(
-                "Sent", value=MESSAGE_FILE_EXAMPLE, response_only=True, status_codes=["201"]
-            ),
-            OpenApiExample(
-                "A repeat: the first message",
-                value=MESSAGE_FILE_EXAMPLE,
-                response_only=True,
-                status_codes=["200"],
-            ),
+            *sent_examples(MESSAGE_FILE_EXAMPLE),
             NOT_YOURS_EXAMPLE,
             OpenApiExample(
                 "Too large",

@@ -54,6 +54,23 @@ def _require_admin(request: Request) -> None:
         raise exceptions.PermissionDenied("Only administrators may do this.")
 
 
+def destroy_refused_schema(*, summary: str, reason: str, detail: str) -> Any:
+    """The schema of a delete that answers 204, or 409 with ``detail`` when the object is
+    still in use (``reason`` names the case)."""
+    return extend_schema(
+        summary=summary,
+        responses={
+            204: None,
+            409: OpenApiResponse(inbox_api.ErrorSerializer, description=f"{reason}."),
+        },
+        examples=[
+            OpenApiExample(
+                reason, value={"detail": detail}, response_only=True, status_codes=["409"]
+            )
+        ],
+    )
+
+
 # --- groups ----------------------------------------------------------------------------
 
 WORKING_HOURS_EXAMPLE = [
@@ -112,18 +129,9 @@ GROUP_RESPONSE_EXAMPLES = [
             OpenApiExample(
                 "Support, open on weekdays",
                 value={
-                    "name": "Support",
-                    "routing_strategy": "least_busy",
-                    "default_max_sessions": 3,
-                    "no_answer_timeout_s": 60,
-                    "inactivity_timeout_s": 900,
-                    "sla_target_s": 60,
-                    "time_zone": "Europe/London",
-                    "working_hours": WORKING_HOURS_EXAMPLE,
-                    "holidays": ["2025-12-25", "2025-12-26"],
-                    "offline_message": GROUP_SUPPORT_EXAMPLE["offline_message"],
-                    "members": [1, 2],
-                    "supervisors": [2],
+                    key: value
+                    for key, value in GROUP_SUPPORT_EXAMPLE.items()
+                    if key not in ("id", "created_at")
                 },
                 request_only=True,
             ),
@@ -153,22 +161,10 @@ GROUP_RESPONSE_EXAMPLES = [
             OpenApiExample("Changed", value=GROUP_SUPPORT_EXAMPLE, response_only=True),
         ],
     ),
-    destroy=extend_schema(
+    destroy=destroy_refused_schema(
         summary="Delete a group with no open sessions (admins); 409 otherwise",
-        responses={
-            204: None,
-            409: OpenApiResponse(inbox_api.ErrorSerializer, description="Open sessions."),
-        },
-        examples=[
-            OpenApiExample(
-                "Open sessions",
-                value={
-                    "detail": "The group still has open sessions; close or transfer them first."
-                },
-                response_only=True,
-                status_codes=["409"],
-            )
-        ],
+        reason="Open sessions",
+        detail="The group still has open sessions; close or transfer them first.",
     ),
 )
 class GroupViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):
@@ -482,22 +478,10 @@ CHANNEL_TELEGRAM_EXAMPLE: dict[str, Any] = {
             ),
         ],
     ),
-    destroy=extend_schema(
+    destroy=destroy_refused_schema(
         summary="Delete a channel that has no conversations (admins); 409 otherwise",
-        responses={
-            204: None,
-            409: OpenApiResponse(inbox_api.ErrorSerializer, description="It has conversations."),
-        },
-        examples=[
-            OpenApiExample(
-                "It has conversations",
-                value={
-                    "detail": "The channel has conversations; deactivate it instead of deleting it."
-                },
-                response_only=True,
-                status_codes=["409"],
-            )
-        ],
+        reason="It has conversations",
+        detail="The channel has conversations; deactivate it instead of deleting it.",
     ),
 )
 class ChannelViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):

@@ -56,6 +56,17 @@ class BoardSerializer(serializers.Serializer):
     groups = BoardGroupSerializer(many=True)
 
 
+# an operator in both groups of the example
+BOARD_BORIS_EXAMPLE = {
+    "id": 2,
+    "name": "Boris",
+    "status": "away",
+    "connected": True,
+    "active_sessions": 1,
+    "limit": 5,
+    "max_sessions": None,
+    "last_assigned_at": "2025-03-03T09:48:30+00:00",
+}
 BOARD_EXAMPLE = {
     "server_time": "2025-03-03T10:05:00+00:00",
     "groups": [
@@ -67,18 +78,7 @@ BOARD_EXAMPLE = {
             "queue_size": 1,
             "oldest_queued_at": "2025-03-03T10:04:05+00:00",
             "active_sessions": 0,
-            "operators": [
-                {
-                    "id": 2,
-                    "name": "Boris",
-                    "status": "away",
-                    "connected": True,
-                    "active_sessions": 1,
-                    "limit": 5,
-                    "max_sessions": None,
-                    "last_assigned_at": "2025-03-03T09:48:30+00:00",
-                }
-            ],
+            "operators": [BOARD_BORIS_EXAMPLE],
         },
         {
             "id": 1,
@@ -99,16 +99,7 @@ BOARD_EXAMPLE = {
                     "max_sessions": 4,
                     "last_assigned_at": "2025-03-03T10:02:15+00:00",
                 },
-                {
-                    "id": 2,
-                    "name": "Boris",
-                    "status": "away",
-                    "connected": True,
-                    "active_sessions": 1,
-                    "limit": 5,
-                    "max_sessions": None,
-                    "last_assigned_at": "2025-03-03T09:48:30+00:00",
-                },
+                BOARD_BORIS_EXAMPLE,
             ],
         },
     ],
