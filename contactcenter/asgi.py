@@ -33,7 +33,7 @@ def collector_tune() -> None:
     flight (its frame, its future, its row) were promoted to the oldest generation and
     then swept out by full collections, each of which walks every object of the process:
     with 1,000 widget sockets, 100-200 ms with every socket of the process stalled, three
-    or four times a minute at 1,000 msg/s. Young collections now wait for 10,000 new
+    or four times in 40 s at 1,000 msg/s. Young collections now wait for 10,000 new
     objects, by when such objects are gone, and what exists at startup (modules, URL
     patterns, settings) is frozen out of the full collections' sight."""
     gc.collect()

@@ -104,8 +104,8 @@ class EventPump:
         closed it, or it is replaced, or it no longer answers; the next query opens a
         new one), False if it works (the listener's own fault: it would fail again)."""
         now = connection.connection
-        if now is None:  # closed when its transaction could not roll back
-            return True
+        if now is None:  # closed when its transaction could not roll back (or never open)
+            return before is not None
         if before is not None and now is not before:  # closed and opened again since
             return True
         if connection.is_usable():
