@@ -1,7 +1,9 @@
 """Shared first step of scripts/run.py and scripts/test.py: a virtual environment in
 .venv with the project installed, using only the Python standard library.
 
-It reinstalls only when pyproject.toml (or the set of extras) changed since last time.
+It reinstalls only when pyproject.toml changed since last time, or when extras are asked
+for that the venv does not have yet (so the run command after the test command installs
+nothing).
 """
 
 from __future__ import annotations
@@ -43,14 +45,23 @@ def ensure_venv(extras: tuple[str, ...] = ()) -> Path:
                 f"Could not create {VENV} ({error}). This Python lacks venv or ensurepip; "
                 "on Debian or Ubuntu install the python3-venv package, then run this again."
             )
-    spec = f".[{','.join(extras)}]" if extras else "."
-    digest = hashlib.sha256((ROOT / "pyproject.toml").read_bytes() + spec.encode()).hexdigest()
+    digest = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
     stamp = VENV / ".installed"
-    if not stamp.exists() or digest not in stamp.read_text().split():
+    # One line per pyproject.toml digest, with the extras installed for it: a venv that
+    # already has more extras than asked for (the test command's, before the run command)
+    # serves as it is.
+    installed: dict[str, set[str]] = {}
+    if stamp.exists():
+        for line in stamp.read_text().splitlines():
+            key, _, names = line.partition(" ")
+            installed[key] = set(filter(None, names.split(",")))
+    have = installed.get(digest)
+    if have is None or not set(extras) <= have:
+        wanted = sorted(set(extras) | (have or set()))
+        spec = f".[{','.join(wanted)}]" if wanted else "."
         say(f"installing the project and its dependencies ({spec})")
         pip = [str(PYTHON), "-m", "pip", "--disable-pip-version-check"]
         subprocess.run([*pip, "install", "-q", "--upgrade", "pip"], check=True)
         subprocess.run([*pip, "install", "-q", "-e", spec], check=True, cwd=ROOT)
-        known = stamp.read_text().split() if stamp.exists() else []
-        stamp.write_text("\n".join([*known[-8:], digest]))
+        stamp.write_text(f"{digest} {','.join(wanted)}\n")
     return PYTHON

@@ -87,7 +87,11 @@ def postgres_bindir(*, install: bool = True) -> Path:
         print("==> installing PostgreSQL from Debian's packages", flush=True)
         env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
         _run(["apt-get", "update"], timeout=600, env=env)
-        _run(["apt-get", "install", "-y", "--no-install-recommends", "postgresql"], 900, env=env)
+        _run(
+            ["apt-get", "install", "-y", "--no-install-recommends", "postgresql"],
+            timeout=900,
+            env=env,
+        )
         found = _postgres_bindirs()
     if not found:
         raise ServiceError(
