@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from celery import shared_task
 
 from bots import services
+
+logger = logging.getLogger(__name__)
 
 
 @shared_task(name="bots.event_react", ignore_result=True)
@@ -25,5 +28,9 @@ def webhook_deliver(delivery_id: str) -> str | None:
 
 @shared_task(name="bots.webhook_deliveries_sweep", ignore_result=True)
 def webhook_deliveries_sweep() -> int:
-    """The periodic safety net: queues due deliveries whose task went missing."""
-    return services.webhook_deliveries_sweep()
+    """The periodic safety net: queues due deliveries whose task went missing. Logs only
+    when it found some (the routine lines about it are filtered: contactcenter.celery)."""
+    queued = services.webhook_deliveries_sweep()
+    if queued:
+        logger.info("webhook sweep: %s deliveries queued again", queued)
+    return queued

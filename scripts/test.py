@@ -5,13 +5,16 @@ Stages, each timed and summarised at the end:
 
 1. gates: ruff (lint and format), import-linter (the layers), no missing migrations,
    and ``check --deploy`` with production-like settings;
-2. the fast tier: pytest with the in-process stand-ins (SQLite, in-memory channel layer
-   and cache, eager Celery), tests marked ``real`` and ``e2e`` left out;
+2. the front end's tests (``tests/**/*.test.js``) under Node's test runner (Debian's
+   ``nodejs`` is installed as root when there is no ``node``); then the fast tier: pytest
+   with the in-process stand-ins (SQLite, in-memory channel layer and cache, eager
+   Celery), tests marked ``real`` and ``e2e`` left out;
 3. the real tier: a throwaway PostgreSQL and Redis (``scripts/services.py``), and the
    whole suite but e2e against them;
 4. e2e: tests marked ``e2e`` (headless Chromium), against the same servers; skipped when
-   there are none. Debian's Chromium is installed with apt-get (as root) when e2e tests
-   are selected and ``/usr/bin/chromium`` is missing; not root, the stage is skipped.
+   there are none. Debian's ``chromium`` and ``libatomic1`` (Playwright's driver needs
+   it) are installed with apt-get (as root) when e2e tests are selected and the browser
+   cannot start; not root, the stage is skipped with one line saying what to install.
 
 Options: ``--fast`` or ``--real`` for one tier, ``--no-gates``, ``-k EXPR``, ``-j N``
 (pytest-xdist workers); anything else goes to pytest as is (``-x``, ``--lf``, paths).
@@ -24,6 +27,7 @@ import argparse
 import os
 import re
 import secrets
+import shutil
 import signal
 import subprocess
 import sys
@@ -269,6 +273,8 @@ def main(argv: list[str] | None = None) -> int:
             urls = services.env() if services else None
             if not args.no_gates:
                 run_gates(runner, urls, tmp)
+            if want_fast and not selection:
+                run_js_tests(runner, base_env())
             if want_fast:
                 runner.pytest(
                     "fast tier",
@@ -317,6 +323,26 @@ def has_e2e_tests() -> bool:
 
 
 CHROMIUM = Path("/usr/bin/chromium")
+# What the e2e tier needs from Debian besides Python packages: the browser, and the C
+# library that Playwright's bundled Node.js driver links against (the chromium package
+# does not pull it in).
+E2E_PACKAGES = ("chromium", "libatomic1")
+
+# Runs in the venv: starts Playwright's driver binary the way Playwright does and prints
+# why it cannot start, if it cannot (nothing when it can).
+DRIVER_CHECK = """
+import subprocess
+from playwright._impl._driver import compute_driver_executable
+node = compute_driver_executable()[0]
+try:
+    proc = subprocess.run([node, "--version"], capture_output=True, text=True, timeout=60)
+except OSError as error:
+    print(error)
+else:
+    if proc.returncode != 0:
+        lines = [line for line in (proc.stderr or proc.stdout).splitlines() if line.strip()]
+        print(lines[0] if lines else f"exit {proc.returncode}")
+"""
 
 
 def e2e_tests_selected(selection: list[str], env: dict[str, str]) -> bool:
@@ -332,25 +358,28 @@ def e2e_tests_selected(selection: list[str], env: dict[str, str]) -> bool:
     return proc.returncode != NO_TESTS_COLLECTED
 
 
-def ensure_chromium(runner: Runner) -> bool:
-    """Debian's Chromium for the e2e tests (Playwright drives it; it never downloads a
-    browser). Installed with apt-get when missing and we are root; else the stage is
-    skipped with a message saying how to get it."""
-    if CHROMIUM.exists():
-        return True
-    if os.geteuid() != 0:
-        runner.record(
-            Result("e2e", "skipped", 0.0, f"{CHROMIUM} missing: `sudo apt-get install chromium`")
-        )
-        return False
-    say("installing Chromium from Debian's packages (for the e2e tests)")
-    started = time.monotonic()
+def e2e_problem() -> str:
+    """Why the e2e tier cannot drive a browser here, in one line; empty when it can."""
+    if not CHROMIUM.exists():
+        return f"{CHROMIUM} is missing"
+    proc = subprocess.run(
+        [str(BIN / "python"), "-c", DRIVER_CHECK],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+    lines = (proc.stdout.strip() or proc.stderr.strip()).splitlines()
+    return f"Playwright's driver does not start: {lines[-1]}" if lines else ""
+
+
+def apt_install(packages: Sequence[str]) -> str:
+    """apt-get install as root; returns the output's tail when it failed, else ''."""
     apt_env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    output = ""
     try:
         for cmd, timeout in (
             (["apt-get", "update"], 600),
-            (["apt-get", "install", "-y", "chromium"], 900),
+            (["apt-get", "install", "-y", "--no-install-recommends", *packages], 900),
         ):
             proc = subprocess.run(
                 cmd,
@@ -361,17 +390,35 @@ def ensure_chromium(runner: Runner) -> bool:
                 timeout=timeout,
                 check=False,
             )
-            output = proc.stdout
             if proc.returncode != 0:
-                break
+                return proc.stdout[-3000:]
     except (OSError, subprocess.TimeoutExpired) as error:
-        output = str(error)
-    seconds = time.monotonic() - started
-    if not CHROMIUM.exists():
-        print(output[-3000:], flush=True)
-        runner.record(Result("chromium", "FAILED", seconds, "apt-get install chromium failed"))
+        return str(error)
+    return ""
+
+
+def ensure_e2e_prerequisites(runner: Runner) -> bool:
+    """Debian's Chromium and libatomic1 for the e2e tests (Playwright drives the browser;
+    it never downloads one). Installed with apt-get when missing and we are root; else the
+    stage is skipped with one line that says what to install."""
+    problem = e2e_problem()
+    if not problem:
+        return True
+    hint = f"install them: `sudo apt-get install {' '.join(E2E_PACKAGES)}`"
+    if os.geteuid() != 0:
+        runner.record(Result("e2e", "skipped", 0.0, f"{problem}; {hint}"))
         return False
-    runner.record(Result("chromium", "ok", seconds, "installed from Debian's packages"))
+    say(f"installing {', '.join(E2E_PACKAGES)} from Debian's packages (for the e2e tests)")
+    started = time.monotonic()
+    output = apt_install(E2E_PACKAGES)
+    seconds = time.monotonic() - started
+    problem = e2e_problem()
+    if problem:
+        if output:
+            print(output, flush=True)
+        runner.record(Result("e2e setup", "FAILED", seconds, f"{problem}; {hint}"))
+        return False
+    runner.record(Result("e2e setup", "ok", seconds, "installed from Debian's packages"))
     return True
 
 
@@ -379,12 +426,11 @@ def run_e2e(runner: Runner, selection: list[str], env: dict[str, str]) -> None:
     if not has_e2e_tests():
         runner.record(Result("e2e", "skipped", 0.0, "no e2e tests yet"))
         return
-    if not CHROMIUM.exists():
-        if not e2e_tests_selected(selection, env):
-            runner.record(Result("e2e", "skipped", 0.0, "no e2e tests selected"))
-            return
-        if not ensure_chromium(runner):
-            return
+    if not e2e_tests_selected(selection, env):
+        runner.record(Result("e2e", "skipped", 0.0, "no e2e tests selected"))
+        return
+    if not ensure_e2e_prerequisites(runner):
+        return
     # One browser at a time: two cores are not enough for parallel Chromium.
     runner.pytest(
         "e2e",
@@ -392,6 +438,34 @@ def run_e2e(runner: Runner, selection: list[str], env: dict[str, str]) -> None:
         env,
         none_is_ok=True,
         none_detail="no e2e tests selected",
+    )
+
+
+def js_test_files() -> list[str]:
+    return sorted(str(path.relative_to(ROOT)) for path in (ROOT / "tests").rglob("*.test.js"))
+
+
+def run_js_tests(runner: Runner, env: dict[str, str]) -> None:
+    """The front end's pure logic (inbox, board, widget) under Node's own test runner.
+    Node comes from Debian's packages (as root) when the machine has none."""
+    files = js_test_files()
+    if not files:
+        return
+    node = shutil.which("node")
+    if node is None and os.geteuid() == 0:
+        say("installing Node.js from Debian's packages (for the front end's tests)")
+        output = apt_install(("nodejs",))
+        node = shutil.which("node")
+        if node is None:
+            print(output, flush=True)
+    if node is None:
+        runner.record(
+            Result("js tests", "FAILED", 0.0, "node is missing: `sudo apt-get install nodejs`")
+        )
+        return
+    code, _, seconds = runner.run("js tests", [node, "--test", *files], env)
+    runner.record(
+        Result("js tests", "ok" if code == 0 else "FAILED", seconds, f"{len(files)} files")
     )
 
 

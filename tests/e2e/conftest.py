@@ -412,10 +412,34 @@ def host_site() -> Iterator[HostSite]:
 # --- the browser ------------------------------------------------------------------------
 
 
+def _driver_problem() -> str:
+    """Why Playwright's bundled Node.js driver cannot start, in one line ('' if it can).
+    Without it every test would error with "Connection closed while reading from the
+    driver" and the cause only in captured stderr."""
+    from playwright._impl._driver import compute_driver_executable
+
+    node = compute_driver_executable()[0]
+    try:
+        proc = subprocess.run([node, "--version"], capture_output=True, text=True, timeout=60)
+    except OSError as error:
+        return str(error)
+    if proc.returncode == 0:
+        return ""
+    lines = [line for line in (proc.stderr or proc.stdout).splitlines() if line.strip()]
+    return lines[0] if lines else f"exit {proc.returncode}"
+
+
 @pytest.fixture(scope="session")
 def playwright_driver() -> Iterator[Any]:
     if not CHROMIUM.exists():
         pytest.skip(f"{CHROMIUM} is missing (Debian: apt-get install chromium)")
+    problem = _driver_problem()
+    if problem:
+        pytest.exit(
+            f"e2e: Playwright's driver does not start ({problem}); "
+            "Debian: apt-get install libatomic1",
+            returncode=1,
+        )
     from playwright.sync_api import expect, sync_playwright
 
     expect.set_options(timeout=15_000)
