@@ -426,7 +426,20 @@ class ProactiveInvitationAdmin(admin.ModelAdmin):
 @admin.register(WidgetVisitor)
 class WidgetVisitorAdmin(ReadOnlyAdmin):
     # The token hash stays out of sight: it is a credential's fingerprint, of no use here.
-    fields = ["channel", "dialog", "page_url", "created_at", "last_seen_at"]
+    fields = [
+        "channel",
+        "dialog",
+        "page_url",
+        "page_title",
+        "referrer",
+        "user_agent",
+        "language",
+        "time_zone",
+        "utc_offset_min",
+        "context_updated_at",
+        "created_at",
+        "last_seen_at",
+    ]
     readonly_fields = fields
     list_display = ["__str__", "channel", "dialog", "page_url", "created_at", "last_seen_at"]
     list_filter = ["channel"]

@@ -86,6 +86,9 @@ class SessionSerializer(serializers.Serializer):
     closed_at = serializers.DateTimeField(allow_null=True)
     last_contact_message_at = serializers.DateTimeField(allow_null=True)
     contact_name = serializers.CharField()
+    contact_anonymous = serializers.BooleanField(
+        help_text='No name, e-mail or phone yet: `contact_name` is "Customer #<contact>".'
+    )
     channel_type = serializers.CharField()
     channel_name = serializers.CharField()
     group_name = serializers.CharField(allow_null=True)
@@ -200,6 +203,7 @@ SESSION_EXAMPLE: dict[str, Any] = {
     "closed_at": None,
     "last_contact_message_at": "2025-03-03T10:03:30+00:00",
     "contact_name": "Ada Lovelace",
+    "contact_anonymous": False,
     "channel_type": "widget",
     "channel_name": "Website chat",
     "group_name": "Support",

@@ -69,6 +69,7 @@ def session(item: Session) -> dict[str, Any]:
         "closed_at": iso(item.closed_at),
         "last_contact_message_at": iso(item.last_contact_message_at),
         "contact_name": str(dialog.contact),
+        "contact_anonymous": dialog.contact.is_anonymous,
         "channel_type": dialog.channel.type,
         "channel_name": dialog.channel.name,
         "group_name": group.name if group is not None else None,

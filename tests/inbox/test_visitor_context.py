@@ -207,3 +207,41 @@ async def test_the_widget_socket_updates_the_page_and_the_operator_is_told():
     assert (stored.page_title, stored.time_zone) == ("Cart", "Europe/Riga")
     await widget.disconnect()
     await operator.disconnect()
+
+
+@pytest.mark.django_db
+def test_a_visitor_with_no_name_is_customer_number_n_everywhere_an_operator_looks():
+    from django.utils import translation
+
+    group = factories.GroupFactory(name="Support")
+    anna = factories.OperatorFactory(display_name="Anna")
+    factories.MembershipFactory(group=group, operator=anna)
+    channel = factories.ChannelFactory(default_group=group)
+    visitor, _ = services.widget_visitor_create(channel=channel)
+    services.contact_message_receive(dialog_id=visitor.dialog_id, text="Hi")
+    contact_id = visitor.dialog.contact_id
+    client = api_as(anna.user)
+
+    [row] = client.get("/api/v1/sessions/").json()["results"]
+    contact = client.get(f"/api/v1/contacts/{contact_id}/").json()
+    with translation.override("ru"):
+        russian = str(visitor.dialog.contact)
+
+    assert (row["contact_name"], row["contact_anonymous"]) == (f"Customer #{contact_id}", True)
+    assert contact["display_name"] == f"Customer #{contact_id}"
+    assert russian == f"Клиент №{contact_id}"
+
+
+@pytest.mark.django_db
+def test_the_real_name_wins_once_known():
+    channel = factories.ChannelFactory()
+    visitor, _ = services.widget_visitor_create(channel=channel)
+    admin = factories.AdminUserFactory()
+    contact_id = visitor.dialog.contact_id
+
+    api_as(admin).patch(f"/api/v1/contacts/{contact_id}/", {"name": "Maria"}, format="json")
+    services.contact_message_receive(dialog_id=visitor.dialog_id, text="Hi")
+    [row] = api_as(admin).get("/api/v1/sessions/").json()["results"]
+
+    assert (row["contact_name"], row["contact_anonymous"]) == ("Maria", False)
+    assert api_as(admin).get(f"/api/v1/contacts/{contact_id}/").json()["display_name"] == "Maria"

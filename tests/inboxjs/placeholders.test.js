@@ -35,3 +35,11 @@ test('page addresses are shown short: no scheme, cut with an ellipsis', () => {
   assert.equal(long.length, 30);
   assert.ok(long.endsWith('…'));
 });
+
+test('a customer nothing identifies is "Customer #N" in the operator\'s language', () => {
+  const ru = Object.assign({}, ib.DEFAULTS, { customerN: 'Клиент №{n}' });
+  assert.equal(ib.contactName({ contact: 42, contact_name: 'Customer #42', contact_anonymous: true }, ru), 'Клиент №42');
+  assert.equal(ib.contactName({ contact: 42, contact_name: 'Maria', contact_anonymous: false }, ru), 'Maria');
+  assert.equal(ib.contactName({ contact: 7, contact_name: 'Customer #7', contact_anonymous: true }), 'Customer #7');
+  assert.equal(ib.contactName(null), 'Customer');
+});

@@ -115,6 +115,7 @@
     unfilledNote: 'Fill in or remove before sending:',
     unfilledBlocked: 'Not sent: {list} must be filled in or removed first.',
     widgetVisitor: 'Website visitor',
+    customerN: 'Customer #{n}',
     visitorSec: 'Visitor',
     vPage: 'Page',
     vReferrer: 'Came from',
@@ -424,6 +425,16 @@
 
   /* ------------------------------------------------------------------ the visitor's context */
 
+  /** The customer's name as the operator sees it: "Customer #N" in the operator's own
+   * language while nothing identifies them (frames pushed by the server are worded in
+   * the server's default language), else the name the server gives. */
+  function contactName(s, t) {
+    const tt = t || DEFAULTS;
+    if (!s) return tt.customer;
+    if (s.contact_anonymous && s.contact !== null && s.contact !== undefined) return fmt(tt.customerN, { n: s.contact });
+    return s.contact_name || tt.customer;
+  }
+
   /** The visitor's current local time, "14:05 (Europe/Riga)", from their browser's time
    * zone or, failing that, its UTC offset in minutes; '' when neither is known. */
   function visitorLocalTime(nowMs, timeZone, offsetMin, lang) {
@@ -563,7 +574,7 @@
     safeUrl: safeUrl, isImage: isImage, formatSize: formatSize, flattenErrors: flattenErrors,
     apiErrorText: apiErrorText, uuid: uuid, results: results,
     unfilledIn: unfilledIn, firstUnfilledRange: firstUnfilledRange,
-    visitorLocalTime: visitorLocalTime, shortUrl: shortUrl,
+    visitorLocalTime: visitorLocalTime, shortUrl: shortUrl, contactName: contactName,
   };
 
   /* ================================================================== the page */
@@ -900,7 +911,7 @@
         if (s.id !== S.open.sessionId && s.status === 'active' && s.operator === meId) S.open.sessionId = s.id;
       }
       if (isNewForMe) {
-        notify(fmt(T.newChat, { name: s.contact_name || T.customer }), previewText(s.last_message), s.id);
+        notify(fmt(T.newChat, { name: contactName(s, T) }), previewText(s.last_message), s.id);
       }
       render();
     }
@@ -924,7 +935,7 @@
           const seen = openHere && S.open.sessionId === s.id && !doc.hidden;
           if (!seen && !out) s.unread_count = (Number(s.unread_count) || 0) + 1;
           if (s.status === 'active' && s.operator === (S.me && S.me.id) && (doc.hidden || !seen)) {
-            notify(fmt(T.newMessage, { name: s.contact_name || m.sender_name || T.customer }), previewText(m), s.id);
+            notify(fmt(T.newMessage, { name: m.sender_name || contactName(s, T) }), previewText(m), s.id);
           }
         }
       }
@@ -1228,7 +1239,7 @@
         channelBadge(s),
         h('span', { class: 'ci-main' },
           h('span', { class: 'ci-top' },
-            h('span', { class: 'ci-name', text: s.contact_name || T.customer }),
+            h('span', { class: 'ci-name', text: contactName(s, T) }),
             o.right ? h('span', { class: 'ci-right', text: o.right }) : null,
             wait ? h('span', { class: 'ci-wait sla-' + wait.level, text: wait.text }) : null),
           h('span', { class: 'ci-preview', text: o.sub || (prefix + previewText(last)) })),
@@ -1329,7 +1340,7 @@
       if (empty) empty.hidden = !!s;
       chat.hidden = !s;
       if (!s) return;
-      $('chat-name').textContent = s.contact_name || T.customer;
+      $('chat-name').textContent = contactName(s, T);
       const meta = $('chat-meta');
       const bits = [T['ch_' + s.channel_type] || s.channel_type, s.group_name, s.topic_title,
         T['status_' + s.status] + (s.status === 'closed' && s.close_reason ? ' · ' + (T['reason_' + s.close_reason] || s.close_reason) : ''),
@@ -1409,7 +1420,7 @@
       if (type === 'system' && !m.internal) {
         el = h('div', { class: cls.join(' ') }, h('span', { class: 'text', text: m.text || '' }), h('time', { text: when(m.created_at), datetime: m.created_at }));
       } else {
-        const name = type === 'contact' ? (m.sender_name || (currentSession() || {}).contact_name || T.customer) : (m.sender_name || (type === 'bot' ? T.status_bot : T.you));
+        const name = type === 'contact' ? (m.sender_name || contactName(currentSession(), T)) : (m.sender_name || (type === 'bot' ? T.status_bot : T.you));
         const meta = h('div', { class: 'msg-meta' }, h('time', { text: when(m.created_at), datetime: m.created_at || '' }));
         if (state === 'queued' || state === 'sent') meta.append(h('span', { class: 'state', text: T.sending }));
         if (state === 'upload') meta.append(h('span', { class: 'state', text: fmt(T.uploading, { name: m._upload }) }));
@@ -1577,7 +1588,7 @@
             const updated = await api('PATCH', 'contacts/' + contact.id + '/', { [field]: input.value.trim() });
             if (S.open && S.open.contactId === contact.id) S.open.contact = updated;
             if (field === 'name') {
-              for (const s of S.sessions.values()) if (s.contact === contact.id) s.contact_name = updated.name;
+              for (const s of S.sessions.values()) if (s.contact === contact.id) { s.contact_name = updated.display_name || updated.name; s.contact_anonymous = !(updated.name || updated.email || updated.phone); }
               render();
             }
             renderContact();
@@ -1679,7 +1690,7 @@
           try {
             const result = await api('POST', base + what + '/');
             if (what === 'merge' && S.open && S.open.token === token) {
-              for (const s of S.sessions.values()) if (s.contact === cid || s.contact === other.id) { s.contact = result.id; s.contact_name = result.name; }
+              for (const s of S.sessions.values()) if (s.contact === cid || s.contact === other.id) { s.contact = result.id; s.contact_name = result.display_name || result.name; s.contact_anonymous = !(result.name || result.email || result.phone); }
               S.open.contactId = result.id;
               S.open.contact = result;
               renderContact();
