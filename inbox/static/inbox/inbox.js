@@ -1587,6 +1587,7 @@
           try {
             const updated = await api('PATCH', 'contacts/' + contact.id + '/', { [field]: input.value.trim() });
             if (S.open && S.open.contactId === contact.id) S.open.contact = updated;
+            cannedCache.clear(); // placeholders filled with the old details
             if (field === 'name') {
               for (const s of S.sessions.values()) if (s.contact === contact.id) { s.contact_name = updated.display_name || updated.name; s.contact_anonymous = !(updated.name || updated.email || updated.phone); }
               render();
