@@ -7,7 +7,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from contactcenter import views
 from contactcenter.api import AuthTokenView
 from crm.api import router as crm_router
-from inbox.api import CannedResponseListView, DialogMessagesView
+from inbox.api import CannedResponseListView, DialogMessagesView, DialogVisitorView
 from reports.api import SummaryView
 from routing.api import QueueListView
 from routing.api import router as routing_router
@@ -18,6 +18,7 @@ api_v1 = [
     *routing_router.urls,
     *crm_router.urls,
     path("dialogs/<str:pk>/messages/", DialogMessagesView.as_view(), name="dialog-messages"),
+    path("dialogs/<str:pk>/visitor/", DialogVisitorView.as_view(), name="dialog-visitor"),
     path("canned-responses/", CannedResponseListView.as_view(), name="canned-responses"),
     path("queues/", QueueListView.as_view(), name="queues"),
     path("reports/summary/", SummaryView.as_view(), name="reports-summary"),

@@ -61,6 +61,7 @@ def _require_crm_manager(request: Request) -> None:
 CONTACT_EXAMPLE: dict[str, Any] = {
     "id": 7,
     "name": "Ada Lovelace",
+    "display_name": "Ada Lovelace",
     "email": "ada@example.org",
     "phone": "+44 20 7946 0958",
     "attributes": {"plan": "team", "company": "Analytical Engines Ltd"},

@@ -57,6 +57,11 @@ class Contact(models.Model):
     def __str__(self) -> str:
         return self.name or self.email or self.phone or _("Customer #%(id)s") % {"id": self.pk}
 
+    @property
+    def is_anonymous(self) -> bool:
+        """Nothing identifies the customer yet: they show as "Customer #<id>"."""
+        return not (self.name or self.email or self.phone)
+
 
 class ContactIdentity(models.Model):
     """One way a contact is known: a widget visitor, a Telegram user id, a phone number..."""

@@ -55,12 +55,18 @@ class ContactOutputSerializer(serializers.ModelSerializer):
     identities = IdentitySerializer(many=True, read_only=True)
     # Plain text, not format "email": an unknown address is the empty string.
     email = serializers.CharField(read_only=True, help_text="E-mail address; empty if unknown.")
+    display_name = serializers.CharField(
+        source="__str__",
+        read_only=True,
+        help_text='What operators see: the name, else the e-mail or phone, else "Customer #<id>".',
+    )
 
     class Meta:
         model = Contact
         fields = [
             "id",
             "name",
+            "display_name",
             "email",
             "phone",
             "attributes",

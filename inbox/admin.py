@@ -20,6 +20,7 @@ from django.http import HttpRequest, HttpResponse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
+from inbox import canned
 from inbox.models import (
     Attachment,
     CannedResponse,
@@ -367,8 +368,33 @@ class MessageAdmin(ReadOnlyAdmin):
         return obj.text if len(obj.text) <= 80 else f"{obj.text[:79]}…"
 
 
+class CannedResponseForm(forms.ModelForm):
+    class Meta:
+        model = CannedResponse
+        fields = ["shortcut", "title", "text", "group"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["text"].help_text = canned.help_text()
+
+    def clean_text(self) -> str:
+        text = self.cleaned_data["text"]
+        unknown = canned.unknown_in(text)
+        if unknown:
+            raise forms.ValidationError(
+                _("Unknown placeholder %(names)s. Use one of: %(known)s."),
+                params={
+                    "names": ", ".join(f"{{{n}}}" for n in unknown),
+                    "known": ", ".join(f"{{{n}}}" for n in canned.PLACEHOLDERS),
+                },
+                code="unknown_placeholder",
+            )
+        return text
+
+
 @admin.register(CannedResponse)
 class CannedResponseAdmin(admin.ModelAdmin):
+    form = CannedResponseForm
     list_display = ["shortcut", "title", "group", "created_at"]
     list_filter = ["group"]
     list_select_related = ["group"]
@@ -400,7 +426,20 @@ class ProactiveInvitationAdmin(admin.ModelAdmin):
 @admin.register(WidgetVisitor)
 class WidgetVisitorAdmin(ReadOnlyAdmin):
     # The token hash stays out of sight: it is a credential's fingerprint, of no use here.
-    fields = ["channel", "dialog", "page_url", "created_at", "last_seen_at"]
+    fields = [
+        "channel",
+        "dialog",
+        "page_url",
+        "page_title",
+        "referrer",
+        "user_agent",
+        "language",
+        "time_zone",
+        "utc_offset_min",
+        "context_updated_at",
+        "created_at",
+        "last_seen_at",
+    ]
     readonly_fields = fields
     list_display = ["__str__", "channel", "dialog", "page_url", "created_at", "last_seen_at"]
     list_filter = ["channel"]

@@ -86,6 +86,9 @@ class SessionSerializer(serializers.Serializer):
     closed_at = serializers.DateTimeField(allow_null=True)
     last_contact_message_at = serializers.DateTimeField(allow_null=True)
     contact_name = serializers.CharField()
+    contact_anonymous = serializers.BooleanField(
+        help_text='No name, e-mail or phone yet: `contact_name` is "Customer #<contact>".'
+    )
     channel_type = serializers.CharField()
     channel_name = serializers.CharField()
     group_name = serializers.CharField(allow_null=True)
@@ -143,19 +146,36 @@ class ErrorSerializer(serializers.Serializer):
     detail = serializers.CharField()
 
 
-REJECTED_FIELDS = {"empty": "text", "too_long": "text", "bad_client_id": "client_id"}
+REJECTED_FIELDS = {
+    "empty": "text",
+    "too_long": "text",
+    "bad_client_id": "client_id",
+    "unfilled_placeholder": "text",
+}
 
 
 class ReadInputSerializer(serializers.Serializer):
     message = serializers.IntegerField(min_value=0, max_value=2**62)
 
 
+class UnfilledPlaceholderSerializer(serializers.Serializer):
+    placeholder = serializers.CharField(help_text="The name between the braces.")
+    reason = serializers.CharField(help_text="Why it was not filled, for the operator.")
+
+
 class CannedResponseSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     shortcut = serializers.CharField()
     title = serializers.CharField()
-    text = serializers.CharField()
-    group = serializers.IntegerField(source="group_id", allow_null=True)
+    text = serializers.CharField(
+        help_text="With `?session=`: filled in for that session; else as written."
+    )
+    raw_text = serializers.CharField(help_text="The text as written, with its placeholders.")
+    unfilled = UnfilledPlaceholderSerializer(
+        many=True,
+        help_text="Placeholders still in `text`: the operator edits them before sending.",
+    )
+    group = serializers.IntegerField(allow_null=True)
 
 
 class MessagePagination(PageNumberPagination):
@@ -183,6 +203,7 @@ SESSION_EXAMPLE: dict[str, Any] = {
     "closed_at": None,
     "last_contact_message_at": "2025-03-03T10:03:30+00:00",
     "contact_name": "Ada Lovelace",
+    "contact_anonymous": False,
     "channel_type": "widget",
     "channel_name": "Website chat",
     "group_name": "Support",
@@ -304,7 +325,28 @@ CANNED_RESPONSE_EXAMPLE: dict[str, Any] = {
     "title": "Annual plan: how to switch",
     "text": "The annual plan costs 10 months' price for 12 months. I can switch you today; "
     "your invoices and history stay as they are.",
+    "raw_text": "The annual plan costs 10 months' price for 12 months. I can switch you "
+    "today; your invoices and history stay as they are.",
+    "unfilled": [],
     "group": 2,
+}
+
+CANNED_FILLED_EXAMPLE: dict[str, Any] = {
+    "id": 4,
+    "shortcut": "hello",
+    "title": "Greeting",
+    "text": "Hello, Ada! My name is Anna. How can I help?",
+    "raw_text": "Hello, {contact_first_name}! My name is {operator}. How can I help?",
+    "unfilled": [],
+    "group": None,
+}
+
+CANNED_UNFILLED_EXAMPLE: dict[str, Any] = {
+    **CANNED_FILLED_EXAMPLE,
+    "text": "Hello, {contact_first_name}! My name is Anna. How can I help?",
+    "unfilled": [
+        {"placeholder": "contact_first_name", "reason": "the customer's name is not known"}
+    ],
 }
 
 
@@ -564,21 +606,102 @@ class DialogMessagesView(APIView):
         return paginator.get_paginated_response(MessageSerializer(page, many=True).data)
 
 
+class VisitorContextSerializer(serializers.Serializer):
+    dialog = serializers.IntegerField()
+    page_url = serializers.CharField(help_text="The page the visitor is on (http or https).")
+    page_title = serializers.CharField()
+    referrer = serializers.CharField(help_text="The page that led to the site; may be empty.")
+    browser = serializers.CharField(help_text='E.g. "Chrome 120 on Windows"; empty if unknown.')
+    user_agent = serializers.CharField()
+    language = serializers.CharField(help_text="The browser's language, e.g. de-DE.")
+    time_zone = serializers.CharField(help_text="The browser's IANA time zone; may be empty.")
+    utc_offset_min = serializers.IntegerField(
+        allow_null=True, help_text="Minutes the visitor's clock is ahead of UTC."
+    )
+    created_at = serializers.DateTimeField()
+    last_seen_at = serializers.DateTimeField(allow_null=True)
+    updated_at = serializers.DateTimeField()
+
+
+VISITOR_EXAMPLE: dict[str, Any] = {
+    "dialog": 12,
+    "page_url": "https://shop.example/pricing",
+    "page_title": "Pricing - Shop",
+    "referrer": "https://search.example/?q=annual+plan",
+    "browser": "Chrome 120 on Windows",
+    "user_agent": "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 "
+    "(KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36",
+    "language": "en-GB",
+    "time_zone": "Europe/London",
+    "utc_offset_min": 0,
+    "created_at": "2025-03-03T10:01:40+00:00",
+    "last_seen_at": "2025-03-03T10:03:30+00:00",
+    "updated_at": "2025-03-03T10:02:05+00:00",
+}
+
+
+class DialogVisitorView(APIView):
+    """What the website chat knows of a dialog's visitor: the page, where they came from,
+    the browser, language and time zone. 404 for a dialog of another channel type."""
+
+    @extend_schema(
+        summary="The website visitor of a dialog",
+        responses={200: VisitorContextSerializer, 404: ErrorSerializer},
+        examples=[
+            OpenApiExample("A visitor on the pricing page", value=VISITOR_EXAMPLE),
+        ],
+    )
+    def get(self, request: Request, pk: str) -> Response:
+        dialog_id = parse_id(pk)
+        if not selectors.dialog_visible(user=request.user, dialog_id=dialog_id):
+            raise Http404
+        visitor = selectors.dialog_visitor(dialog_id=dialog_id)
+        if visitor is None:
+            raise Http404
+        return Response(payloads.visitor_context(visitor))
+
+
 class CannedResponseListView(APIView):
     """Ready answers the caller may use; ``?search=`` matches the start of the shortcut or
-    a part of the title."""
+    a part of the title; ``?session=<id>`` fills their placeholders for that session."""
 
     @extend_schema(
         summary="Canned responses",
-        parameters=[OpenApiParameter("search", str)],
+        parameters=[
+            OpenApiParameter("search", str),
+            OpenApiParameter(
+                "session",
+                int,
+                description="Fill the placeholders for this session (404 if not visible).",
+            ),
+        ],
         responses=CannedResponseSerializer(many=True),
         examples=[
             OpenApiExample(
                 "Found by ?search=annual", value=CANNED_RESPONSE_EXAMPLE, response_only=True
-            )
+            ),
+            OpenApiExample(
+                "Filled in by ?session=315", value=CANNED_FILLED_EXAMPLE, response_only=True
+            ),
+            OpenApiExample(
+                "A customer whose name is not known yet",
+                value=CANNED_UNFILLED_EXAMPLE,
+                response_only=True,
+            ),
         ],
     )
     def get(self, request: Request) -> Response:
         search = request.query_params.get("search", "")[:50].lstrip("/")
+        session = None
+        if "session" in request.query_params:
+            session_id = parse_id(request.query_params["session"], field="session")
+            session = selectors.session_for_staff(user=request.user, session_id=session_id)
+            if session is None:
+                raise Http404
         responses = selectors.canned_response_list(user=request.user, search=search)[:20]
-        return Response(CannedResponseSerializer(responses, many=True).data)
+        return Response(
+            CannedResponseSerializer(
+                [selectors.canned_response_for(response=r, session=session) for r in responses],
+                many=True,
+            ).data
+        )

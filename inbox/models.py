@@ -413,6 +413,21 @@ class WidgetVisitor(models.Model):
     language = models.CharField(
         _("language"), max_length=16, blank=True, help_text=_("The browser's language.")
     )
+    page_title = models.CharField(_("page title"), max_length=300, blank=True)
+    referrer = models.URLField(
+        _("came from"), max_length=1000, blank=True, help_text=_("The page that led here.")
+    )
+    user_agent = models.CharField(_("browser"), max_length=500, blank=True)
+    time_zone = models.CharField(
+        _("time zone"), max_length=64, blank=True, help_text=_("The browser's, e.g. Europe/Riga.")
+    )
+    utc_offset_min = models.SmallIntegerField(
+        _("UTC offset, minutes"),
+        null=True,
+        blank=True,
+        help_text=_("The browser's clock ahead of UTC, for when its time zone is not known."),
+    )
+    context_updated_at = models.DateTimeField(_("context updated"), null=True, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     last_seen_at = models.DateTimeField(_("last seen"), null=True, blank=True)
 

@@ -11,7 +11,7 @@ from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from contactcenter import realtime, roles
-from inbox import payloads
+from inbox import canned, payloads
 from inbox.models import (
     Attachment,
     CannedResponse,
@@ -276,3 +276,27 @@ def canned_response_list(*, user: Any, search: str = "") -> QuerySet[CannedRespo
     if search:
         responses = responses.filter(Q(shortcut__istartswith=search) | Q(title__icontains=search))
     return responses.order_by("shortcut", "id")
+
+
+def canned_response_for(*, response: CannedResponse, session: Session | None) -> dict[str, Any]:
+    """A canned response as the composer inserts it: filled in for ``session`` (when
+    given), with the placeholders left unfilled and why."""
+    rendered = (
+        canned.render(text=response.text, session=session)
+        if session is not None
+        else canned.unrendered(text=response.text)
+    )
+    return {
+        "id": response.pk,
+        "shortcut": response.shortcut,
+        "title": response.title,
+        "text": rendered.text,
+        "raw_text": response.text,
+        "unfilled": [{"placeholder": u.placeholder, "reason": u.reason} for u in rendered.unfilled],
+        "group": response.group_id,
+    }
+
+
+def dialog_visitor(*, dialog_id: int) -> WidgetVisitor | None:
+    """The widget visitor of a website-chat dialog (None for other channels)."""
+    return WidgetVisitor.objects.filter(dialog_id=dialog_id).first()

@@ -19,6 +19,7 @@ from inbox.services.conversations import (
     token_hash,
     widget_visitor_create,
 )
+from inbox.services.visitors import widget_visitor_context_update
 
 __all__ = [
     "MessageRejected",
@@ -38,5 +39,6 @@ __all__ = [
     "session_topic_choose",
     "system_message_send",
     "token_hash",
+    "widget_visitor_context_update",
     "widget_visitor_create",
 ]

@@ -24,7 +24,7 @@ from contactcenter import events, realtime
 from contactcenter.api_common import StateConflict
 from crm import services as crm_services
 from crm.models import ChannelType
-from inbox import payloads
+from inbox import canned, payloads
 from inbox.models import (
     Attachment,
     Channel,
@@ -74,9 +74,15 @@ def widget_visitor_create(
     phone: str = "",
     page_url: str = "",
     language: str = "",
+    page_title: str = "",
+    referrer: str = "",
+    time_zone: str = "",
+    utc_offset_min: int | None = None,
+    user_agent: str = "",
 ) -> tuple[WidgetVisitor, str]:
     """A new visitor of a widget channel with its contact and dialog. Returns the visitor
-    and its token (256 random bits), which is shown this once and stored hashed."""
+    and its token (256 random bits), which is shown this once and stored hashed. The
+    context fields (page, referrer...) come cleaned by ``visitors.visitor_context_clean``."""
     token = secrets.token_urlsafe(32)
     external_id = f"{channel.pk}:{uuid.uuid4().hex}"
     contact = crm_services.contact_create(
@@ -93,6 +99,11 @@ def widget_visitor_create(
         token_hash=token_hash(token),
         page_url=page_url,
         language=language[:16],
+        page_title=page_title[:300],
+        referrer=referrer,
+        time_zone=time_zone,
+        utc_offset_min=utc_offset_min,
+        user_agent=user_agent[:500],
     )
     return visitor, token
 
@@ -214,12 +225,26 @@ def _open_session(dialog: Dialog, now: Any, *, topic: Any = None) -> Session:
 # --- outgoing ---------------------------------------------------------------------------
 
 
+def _refuse_unfilled(text: str) -> None:
+    """A canned response's placeholder that was never filled in must not reach the
+    customer as "{contact}" (the composer shows it; this is the last guard)."""
+    names = canned.unfilled_in(text)
+    if names:
+        raise MessageRejected(
+            "unfilled_placeholder",
+            _("Replace or remove %(names)s before sending: it was not filled in.")
+            % {"names": ", ".join(f"{{{n}}}" for n in names)},
+        )
+
+
 def operator_message_send(
     *, session_id: int, user: Any, text: Any, client_id: Any = None
 ) -> Stored:
     """Stores an operator's reply in their active session and pushes it to the contact.
-    ``StateConflict`` when the session is not theirs or not active."""
+    ``StateConflict`` when the session is not theirs or not active; ``MessageRejected``
+    for a canned response's placeholder left unfilled."""
     text = _clean_text(text)
+    _refuse_unfilled(text)
     client_id = _clean_client_id(client_id)
     try:
         with transaction.atomic():
@@ -379,6 +404,7 @@ def operator_attachment_send(
     """Sends a file (and optional text) as the operator of an active session, like
     ``operator_message_send``; rejections as for ``contact_attachment_receive``."""
     text = _clean_caption(text)
+    _refuse_unfilled(text)
     client_id = _clean_client_id(client_id)
     file = _clean_file(upload)
     try:

@@ -111,6 +111,18 @@
     ch_whatsapp: 'WhatsApp',
     ch_email: 'E-mail',
     ch_api: 'API',
+    // canned placeholders and the visitor's context (contact card)
+    unfilledNote: 'Fill in or remove before sending:',
+    unfilledBlocked: 'Not sent: {list} must be filled in or removed first.',
+    widgetVisitor: 'Website visitor',
+    customerN: 'Customer #{n}',
+    visitorSec: 'Visitor',
+    vPage: 'Page',
+    vReferrer: 'Came from',
+    vDirect: 'Direct visit',
+    vBrowser: 'Browser',
+    vLanguage: 'Language',
+    vLocalTime: 'Local time',
     sameAs: 'Possibly the same person as {name}',
     reasonSame_email: 'same e-mail',
     reasonSame_phone: 'same phone',
@@ -390,6 +402,66 @@
     return scored.slice(0, CANNED_LIMIT).map(function (s) { return s.it; });
   }
 
+  /* ------------------------------------------------------------------ canned placeholders */
+
+  /** The placeholder names of `names` (e.g. a canned response's unfilled ones) whose
+   * "{name}" is still in the text: while any is, the reply must not be sent. */
+  function unfilledIn(text, names) {
+    const t = String(text || '');
+    return (names || []).filter(function (n) { return t.indexOf('{' + n + '}') !== -1; });
+  }
+
+  /** Where the first of those placeholders is in the text, [start, end], or null: the
+   * composer selects it so that typing replaces it. */
+  function firstUnfilledRange(text, names) {
+    const t = String(text || '');
+    let best = null;
+    for (const n of names || []) {
+      const at = t.indexOf('{' + n + '}');
+      if (at !== -1 && (best === null || at < best[0])) best = [at, at + n.length + 2];
+    }
+    return best;
+  }
+
+  /* ------------------------------------------------------------------ the visitor's context */
+
+  /** The customer's name as the operator sees it: "Customer #N" in the operator's own
+   * language while nothing identifies them (frames pushed by the server are worded in
+   * the server's default language), else the name the server gives. */
+  function contactName(s, t) {
+    const tt = t || DEFAULTS;
+    if (!s) return tt.customer;
+    if (s.contact_anonymous && s.contact !== null && s.contact !== undefined) return fmt(tt.customerN, { n: s.contact });
+    return s.contact_name || tt.customer;
+  }
+
+  /** The visitor's current local time, "14:05 (Europe/Riga)", from their browser's time
+   * zone or, failing that, its UTC offset in minutes; '' when neither is known. */
+  function visitorLocalTime(nowMs, timeZone, offsetMin, lang) {
+    const opts = { hour: '2-digit', minute: '2-digit' };
+    if (timeZone) {
+      try {
+        const f = new Intl.DateTimeFormat(lang || 'en', Object.assign({ timeZone: String(timeZone) }, opts));
+        return f.format(new Date(nowMs)) + ' (' + timeZone + ')';
+      } catch (e) { /* unknown to this browser: try the offset */ }
+    }
+    if (typeof offsetMin === 'number' && isFinite(offsetMin)) {
+      const f = new Intl.DateTimeFormat(lang || 'en', Object.assign({ timeZone: 'UTC' }, opts));
+      const sign = offsetMin < 0 ? '-' : '+';
+      const abs = Math.abs(offsetMin);
+      const hhmm = String(Math.floor(abs / 60)).padStart(2, '0') + ':' + String(abs % 60).padStart(2, '0');
+      return f.format(new Date(nowMs + offsetMin * 60000)) + ' (UTC' + sign + hhmm + ')';
+    }
+    return '';
+  }
+
+  /** A page address as a person reads it: host and path, without the scheme, cut to max. */
+  function shortUrl(url, max) {
+    const limit = max || 60;
+    const t = String(url || '').replace(/^https?:\/\//i, '').replace(/\/$/, '');
+    return t.length > limit ? t.slice(0, limit - 1) + '…' : t;
+  }
+
   /* ------------------------------------------------------------------ network helpers */
 
   /** Reconnect delay: 0.5 s doubling up to 30 s, plus up to 20% random jitter. */
@@ -501,6 +573,8 @@
     matchCanned: matchCanned, backoffDelay: backoffDelay, makeThrottle: makeThrottle,
     safeUrl: safeUrl, isImage: isImage, formatSize: formatSize, flattenErrors: flattenErrors,
     apiErrorText: apiErrorText, uuid: uuid, results: results,
+    unfilledIn: unfilledIn, firstUnfilledRange: firstUnfilledRange,
+    visitorLocalTime: visitorLocalTime, shortUrl: shortUrl, contactName: contactName,
   };
 
   /* ================================================================== the page */
@@ -807,6 +881,7 @@
         case 'typing': return onTyping(ev.session);
         case 'ack': return onAck(ev.client_id, ev.id, null);
         case 'error': return onSocketError(ev);
+        case 'visitor.updated': return onVisitorUpdated(ev);
         default: return undefined; // pong and anything newer
       }
     }
@@ -836,7 +911,7 @@
         if (s.id !== S.open.sessionId && s.status === 'active' && s.operator === meId) S.open.sessionId = s.id;
       }
       if (isNewForMe) {
-        notify(fmt(T.newChat, { name: s.contact_name || T.customer }), previewText(s.last_message), s.id);
+        notify(fmt(T.newChat, { name: contactName(s, T) }), previewText(s.last_message), s.id);
       }
       render();
     }
@@ -860,7 +935,7 @@
           const seen = openHere && S.open.sessionId === s.id && !doc.hidden;
           if (!seen && !out) s.unread_count = (Number(s.unread_count) || 0) + 1;
           if (s.status === 'active' && s.operator === (S.me && S.me.id) && (doc.hidden || !seen)) {
-            notify(fmt(T.newMessage, { name: s.contact_name || m.sender_name || T.customer }), previewText(m), s.id);
+            notify(fmt(T.newMessage, { name: m.sender_name || contactName(s, T) }), previewText(m), s.id);
           }
         }
       }
@@ -1164,7 +1239,7 @@
         channelBadge(s),
         h('span', { class: 'ci-main' },
           h('span', { class: 'ci-top' },
-            h('span', { class: 'ci-name', text: s.contact_name || T.customer }),
+            h('span', { class: 'ci-name', text: contactName(s, T) }),
             o.right ? h('span', { class: 'ci-right', text: o.right }) : null,
             wait ? h('span', { class: 'ci-wait sla-' + wait.level, text: wait.text }) : null),
           h('span', { class: 'ci-preview', text: o.sub || (prefix + previewText(last)) })),
@@ -1265,7 +1340,7 @@
       if (empty) empty.hidden = !!s;
       chat.hidden = !s;
       if (!s) return;
-      $('chat-name').textContent = s.contact_name || T.customer;
+      $('chat-name').textContent = contactName(s, T);
       const meta = $('chat-meta');
       const bits = [T['ch_' + s.channel_type] || s.channel_type, s.group_name, s.topic_title,
         T['status_' + s.status] + (s.status === 'closed' && s.close_reason ? ' · ' + (T['reason_' + s.close_reason] || s.close_reason) : ''),
@@ -1299,6 +1374,7 @@
       note.textContent = why;
       note.hidden = !why;
       if (!mine) hideCanned();
+      renderUnfilled();
     }
 
     function renderTyping() {
@@ -1344,7 +1420,7 @@
       if (type === 'system' && !m.internal) {
         el = h('div', { class: cls.join(' ') }, h('span', { class: 'text', text: m.text || '' }), h('time', { text: when(m.created_at), datetime: m.created_at }));
       } else {
-        const name = type === 'contact' ? (m.sender_name || T.customer) : (m.sender_name || (type === 'bot' ? T.status_bot : T.you));
+        const name = type === 'contact' ? (m.sender_name || contactName(currentSession(), T)) : (m.sender_name || (type === 'bot' ? T.status_bot : T.you));
         const meta = h('div', { class: 'msg-meta' }, h('time', { text: when(m.created_at), datetime: m.created_at || '' }));
         if (state === 'queued' || state === 'sent') meta.append(h('span', { class: 'state', text: T.sending }));
         if (state === 'upload') meta.append(h('span', { class: 'state', text: fmt(T.uploading, { name: m._upload }) }));
@@ -1404,6 +1480,7 @@
         if (stillOpen()) renderLeads(results(d));
       }, function () { if (stillOpen()) renderLeads(null); });
       loadIdentity(token, cid);
+      loadVisitor(token);
     }
 
     function renderContact() {
@@ -1413,9 +1490,7 @@
       if (!c) { card.replaceChildren(h('div', { class: 'loading', 'aria-busy': 'true' })); renderEarlier(null); renderLeads(null); return; }
       const fields = h('div', { class: 'fields' },
         editableField(c, 'name', T.name), editableField(c, 'email', T.email), editableField(c, 'phone', T.phone));
-      const ids = (c.identities || []).map(function (i) {
-        return h('li', null, h('span', { class: 'ch-label', text: T['ch_' + i.channel_type] || i.channel_type }), h('span', { class: 'mono', text: i.external_id }));
-      });
+      const ids = (c.identities || []).map(identityItem);
       const attrs = c.attributes && typeof c.attributes === 'object' ? Object.keys(c.attributes) : [];
       const dl = h('dl', { class: 'attrs' });
       for (const k of attrs) {
@@ -1423,9 +1498,70 @@
         dl.append(h('dt', { text: k }), h('dd', { text: v !== null && typeof v === 'object' ? JSON.stringify(v) : String(v) }));
       }
       // replaceChildren() would show a null as the text "null": leave absent sections out
-      card.replaceChildren(...[fields,
+      card.replaceChildren(...[cardTitle(c), fields, visitorSection(),
         ids.length ? h('section', { class: 'card-sec' }, h('h3', { text: T.identities }), h('ul', { class: 'ids' }, ...ids)) : null,
         attrs.length ? h('section', { class: 'card-sec' }, h('h3', { text: T.attributes }), dl) : null].filter(Boolean));
+    }
+
+    /* ------------------------------- the contact card: who it is, the website visitor */
+
+    /** "Customer #N" (the server's display name) until the customer's name is known. */
+    function cardTitle(c) {
+      return h('h2', { class: 'card-title', text: c.display_name || c.name || '#' + c.id });
+    }
+
+    /** An identity; a website visitor's is a random id of no use to a person: shown as
+     * "Website visitor", the id kept in the tooltip. */
+    function identityItem(i) {
+      const label = h('span', { class: 'ch-label', text: T['ch_' + i.channel_type] || i.channel_type });
+      if (i.channel_type === 'widget') return h('li', { title: i.external_id }, label, h('span', { text: T.widgetVisitor }));
+      return h('li', null, label, h('span', { class: 'mono', text: i.external_id }));
+    }
+
+    function loadVisitor(token) {
+      const open = S.open;
+      if (!open || open.dialogId === null || open.dialogId === undefined) return;
+      const s = S.sessions.get(open.sessionId);
+      if (s && s.channel_type && s.channel_type !== 'widget') { open.visitor = null; return; }
+      api('GET', 'dialogs/' + open.dialogId + '/visitor/').then(function (v) {
+        if (S.open && S.open.token === token) { S.open.visitor = v; renderContact(); }
+      }, function () { /* not a website chat, or gone: no section */ });
+    }
+
+    function onVisitorUpdated(ev) {
+      if (!S.open || ev.dialog !== S.open.dialogId || !ev.visitor) return;
+      S.open.visitor = ev.visitor;
+      if (S.open.contact) renderContact();
+    }
+
+    function visitorRow(label, value, cls) {
+      return [h('dt', { text: label }), h('dd', { class: cls || null }, value)];
+    }
+
+    function visitorLink(url, text) {
+      const safe = safeUrl(url);
+      if (!safe || !/^https?:/i.test(safe)) return h('span', { text: text || url || '' });
+      return h('a', { href: safe, target: '_blank', rel: 'noopener noreferrer nofollow', title: url, text: text || shortUrl(url) });
+    }
+
+    function visitorSection() {
+      const v = S.open && S.open.visitor;
+      if (!v) return null;
+      const dl = h('dl', { class: 'attrs visitor-ctx' });
+      if (v.page_url) dl.append(...visitorRow(T.vPage, visitorLink(v.page_url, v.page_title ? v.page_title + ' · ' + shortUrl(v.page_url, 40) : ''), 'v-page'));
+      dl.append(...visitorRow(T.vReferrer, v.referrer ? visitorLink(v.referrer) : h('span', { class: 'muted', text: T.vDirect }), 'v-referrer'));
+      if (v.browser || v.user_agent) dl.append(...visitorRow(T.vBrowser, h('span', { title: v.user_agent || '', text: v.browser || shortUrl(v.user_agent, 60) }), 'v-browser'));
+      if (v.language) dl.append(...visitorRow(T.vLanguage, h('span', { text: v.language }), 'v-language'));
+      const local = visitorLocalTime(Date.now(), v.time_zone, v.utc_offset_min, LANG);
+      if (local) dl.append(...visitorRow(T.vLocalTime, h('span', { class: 'v-clock', text: local }), 'v-time'));
+      return h('section', { class: 'card-sec visitor-sec' }, h('h3', { text: T.visitorSec }), dl);
+    }
+
+    /** The visitor's clock in the card moves on by itself. */
+    function tickVisitorClock() {
+      const v = S.open && S.open.visitor;
+      const el = doc.querySelector('#contact-body .v-clock');
+      if (v && el) el.textContent = visitorLocalTime(Date.now(), v.time_zone, v.utc_offset_min, LANG);
     }
 
     function editableField(contact, field, label) {
@@ -1451,8 +1587,9 @@
           try {
             const updated = await api('PATCH', 'contacts/' + contact.id + '/', { [field]: input.value.trim() });
             if (S.open && S.open.contactId === contact.id) S.open.contact = updated;
+            cannedCache.clear(); // placeholders filled with the old details
             if (field === 'name') {
-              for (const s of S.sessions.values()) if (s.contact === contact.id) s.contact_name = updated.name;
+              for (const s of S.sessions.values()) if (s.contact === contact.id) { s.contact_name = updated.display_name || updated.name; s.contact_anonymous = !(updated.name || updated.email || updated.phone); }
               render();
             }
             renderContact();
@@ -1554,7 +1691,7 @@
           try {
             const result = await api('POST', base + what + '/');
             if (what === 'merge' && S.open && S.open.token === token) {
-              for (const s of S.sessions.values()) if (s.contact === cid || s.contact === other.id) { s.contact = result.id; s.contact_name = result.name; }
+              for (const s of S.sessions.values()) if (s.contact === cid || s.contact === other.id) { s.contact = result.id; s.contact_name = result.display_name || result.name; s.contact_anonymous = !(result.name || result.email || result.phone); }
               S.open.contactId = result.id;
               S.open.contact = result;
               renderContact();
@@ -1602,16 +1739,18 @@
       const t = $('composer-text');
       const s = currentSession();
       if (canWrite(s) && t.value && typingThrottle(s.id) && socketReady()) sendFrame({ type: 'typing', session: s.id });
+      renderUnfilled();
       const query = cannedQuery(t.value);
       win.clearTimeout(cannedTimer);
       if (query === null) { hideCanned(); return; }
       const prefix = query.slice(0, 1);
+      const cacheKey = (s ? s.id : '') + ':' + prefix; // filled in for this session
       cannedTimer = win.setTimeout(async function () {
-        let items = cannedCache.get(prefix);
+        let items = cannedCache.get(cacheKey);
         if (!items) {
           try {
-            items = results(await api('GET', 'canned-responses/' + q({ search: prefix })));
-            cannedCache.set(prefix, items);
+            items = results(await api('GET', 'canned-responses/' + q({ search: prefix, session: s ? s.id : null })));
+            cannedCache.set(cacheKey, items);
           } catch (err) { hideCanned(); return; }
         }
         if (cannedQuery(t.value) !== query) return;
@@ -1657,7 +1796,41 @@
       hideCanned();
       autoGrow();
       t.focus();
-      t.setSelectionRange(t.value.length, t.value.length);
+      S.unfilled = Array.isArray(it.unfilled) ? it.unfilled : [];
+      const range = firstUnfilledRange(t.value, unfilledNames());
+      if (range) t.setSelectionRange(range[0], range[1]);
+      else t.setSelectionRange(t.value.length, t.value.length);
+      renderUnfilled();
+    }
+
+    /* ------------------------- the composer: canned placeholders that stay unfilled */
+
+    function unfilledNames() {
+      return (S.unfilled || []).map(function (u) { return u.placeholder; });
+    }
+
+    /** The placeholders of the inserted canned response still in the text, with why
+     * they were not filled; the textarea is marked while any is left. */
+    function renderUnfilled() {
+      const t = $('composer-text');
+      if (!t) return [];
+      const left = unfilledIn(t.value, unfilledNames());
+      if (!left.length) S.unfilled = [];
+      let box = $('composer-unfilled');
+      if (!box && left.length) {
+        box = h('p', { id: 'composer-unfilled', class: 'composer-unfilled', role: 'alert' });
+        $('composer').after(box);
+      }
+      t.classList.toggle('has-unfilled', left.length > 0);
+      if (left.length) t.setAttribute('aria-invalid', 'true'); else t.removeAttribute('aria-invalid');
+      if (box) {
+        box.hidden = !left.length;
+        const reasons = (S.unfilled || []).filter(function (u) { return left.indexOf(u.placeholder) !== -1; });
+        box.replaceChildren(...(left.length ? [h('span', { text: T.unfilledNote })].concat(reasons.map(function (u) {
+          return h('span', { class: 'unfilled-item' }, h('code', { class: 'ph', text: '{' + u.placeholder + '}' }), h('span', { text: ' — ' + u.reason }));
+        })) : []));
+      }
+      return left;
     }
 
     function onComposerKey(e) {
@@ -1680,7 +1853,15 @@
 
     function submitComposer() {
       const t = $('composer-text');
-      if (t.value.trim() && sendText(t.value)) { t.value = ''; autoGrow(); hideCanned(); }
+      const left = renderUnfilled();
+      if (left.length) {
+        toast(fmt(T.unfilledBlocked, { list: left.map(function (n) { return '{' + n + '}'; }).join(', ') }), 'error');
+        const range = firstUnfilledRange(t.value, left);
+        t.focus();
+        if (range) t.setSelectionRange(range[0], range[1]);
+        return;
+      }
+      if (t.value.trim() && sendText(t.value)) { t.value = ''; autoGrow(); hideCanned(); renderUnfilled(); }
     }
 
     /* ---------------------------------------------------------------- transfer */
@@ -1940,6 +2121,7 @@
           for (const item of S.outbox.toResend()) if (item.state === 'queued') transmit(item);
         }
       }, 5000);
+      win.setInterval(tickVisitorClock, 15000); // the visitor's local time in the card
     }
 
     async function start() {

@@ -495,9 +495,10 @@
       const body = {};
       for (const k of ['name', 'email', 'phone']) if (fields && fields[k]) body[k] = toText(fields[k]).trim();
       const href = this.o.href ? toText(this.o.href()) : '';
-      if (href) body.page_url = href.slice(0, 2000);
+      if (href && href.length <= 1000) body.page_url = href;
       const lang = typeof navigator !== 'undefined' && navigator.language;
       if (lang) body.language = toText(lang).slice(0, 16);
+      Object.assign(body, this.contextFields());
       const r = await this.o.fetch(this.url('visitors'), {
         method: 'POST', credentials: 'omit',
         headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body),
@@ -680,6 +681,8 @@
       this.setStatus('online');
       this.emit('welcome', d);
       this.send({ type: 'sync', after: this.after });
+      this.told = null;
+      this.tellContext();
       for (const p of this.pending.list()) this.send({ type: 'message', text: p.text, client_id: p.client_id });
       const out = this.outbox;
       this.outbox = [];
@@ -714,6 +717,7 @@
     }
 
     onError(d) {
+      if (d.code === 'bad_context') return; // nothing the visitor could do about it
       const cid = d.client_id || this.lastSent;
       if (cid && this.pending.remove(cid)) {
         this.savePending();
@@ -721,6 +725,28 @@
       } else {
         this.emit('error', d);
       }
+    }
+
+    /** The page's context for the visitor record (without the fields createVisitor
+     * already sends itself); {} when the page gives none (tests, old browsers). */
+    contextFields() {
+      const ctx = this.o.context ? this.o.context() : null;
+      if (!ctx) return {};
+      const out = {};
+      for (const k of ['page_title', 'referrer', 'time_zone', 'utc_offset_min']) {
+        if (ctx[k] !== '' && ctx[k] !== null && ctx[k] !== undefined) out[k] = ctx[k];
+      }
+      return out;
+    }
+
+    /** Tells the server the page the visitor is on, when it changed since last told
+     * (a single-page site changes its address without reloading). */
+    tellContext() {
+      const ctx = this.o.context ? this.o.context() : null;
+      if (!ctx || !this.connected || !contextChanged(this.told, ctx)) return false;
+      if (!this.send(Object.assign({ type: 'context' }, ctx))) return false;
+      this.told = ctx;
+      return true;
     }
 
     markChatted() {
@@ -1482,6 +1508,41 @@ button:focus-visible,textarea:focus-visible,input:focus-visible,a:focus-visible{
     }
   }
 
+  /* ---------------------------------------------------------------- the visitor's context */
+
+  const CONTEXT_URL_MAX = 1000;
+  const CONTEXT_TITLE_MAX = 300;
+
+  /** What the operator is told about the visitor: the page (address and title), the page
+   * before it, the language, the time zone. Only http(s) addresses of up to 1000
+   * characters go (the server drops others anyway); the browser itself is the
+   * User-Agent header the server reads. */
+  function collectContext(win) {
+    const doc = win.document || {};
+    const nav = win.navigator || {};
+    const url = (u) => {
+      const t = toText(u);
+      return /^https?:\/\//i.test(t) && t.length <= CONTEXT_URL_MAX ? t : '';
+    };
+    let tz = '';
+    try { tz = toText(Intl.DateTimeFormat().resolvedOptions().timeZone); } catch (e) { /* old browser */ }
+    const offset = -new Date().getTimezoneOffset();
+    return {
+      page_url: url(win.location && win.location.href),
+      page_title: toText(doc.title).replace(/\s+/g, ' ').trim().slice(0, CONTEXT_TITLE_MAX),
+      referrer: url(doc.referrer),
+      language: toText(nav.language).slice(0, 16),
+      time_zone: tz.length <= 64 ? tz : '',
+      utc_offset_min: Number.isInteger(offset) && Math.abs(offset) <= 840 ? offset : null,
+    };
+  }
+
+  /** True when the page (address or title) differs from the one last told. */
+  function contextChanged(prev, next) {
+    if (!prev) return true;
+    return prev.page_url !== next.page_url || prev.page_title !== next.page_title;
+  }
+
   /* ---------------------------------------------------------------- boot */
 
   function safeStorage(win, name) {
@@ -1522,6 +1583,7 @@ button:focus-visible,textarea:focus-visible,input:focus-visible,a:focus-visible{
       WebSocket: win.WebSocket,
       FormData: win.FormData,
       href: () => win.location.href,
+      context: () => collectContext(win),
     });
     const ui = new WidgetUI(win, client, {
       lang: attr('lang'), position: attr('position'),
@@ -1547,6 +1609,11 @@ button:focus-visible,textarea:focus-visible,input:focus-visible,a:focus-visible{
       client.emit('ready', { name: cfg.name });
       if (wantOpen) ui.open(true);
       win.addEventListener('online', () => client.wake());
+      // a single-page site moves on without a reload: tell the operator the new page
+      const pageMoved = () => client.tellContext();
+      win.addEventListener('popstate', pageMoved);
+      win.addEventListener('hashchange', pageMoved);
+      if (typeof win.setInterval === 'function') win.setInterval(pageMoved, 2000);
       doc.addEventListener('visibilitychange', () => { if (!doc.hidden) client.wake(); });
     }, (e) => {
       if (e.status === 403 || e.status === 404) {
@@ -1563,6 +1630,7 @@ button:focus-visible,textarea:focus-visible,input:focus-visible,a:focus-visible{
     DICT, t, plural, pickLang, formatWait, formatQueue, formatSize, toText, textLength, uuid, safeUrl,
     linkParts, h, contrastColor, scriptBase, normalizeConfig, checkFile, validatePrechat, pickInvitation,
     backoffDelay, Backoff, MessageStore, PendingQueue, memoryStorage, ChatClient, WidgetUI, MAX_TEXT,
+    collectContext, contextChanged,
   };
   if (typeof module !== 'undefined' && module.exports) module.exports = exported;
   if (typeof window !== 'undefined' && typeof document !== 'undefined' && window.document === document) boot(window);
