@@ -179,6 +179,7 @@ class LeadChangeForm(forms.Form):
         super().__init__(*args, **kwargs)
         stages = lead.pipeline.stages.order_by("position", "id")
         self.fields["stage"].queryset = stages  # type: ignore[attr-defined]
+        self.fields["stage"].label_from_instance = lambda stage: stage.name  # type: ignore[attr-defined]
         if not stages.exists():
             del self.fields["stage"]
         options = selectors.lead_owner_options(user=user)
