@@ -146,3 +146,10 @@ def test_the_header_of_the_routing_board_offers_no_inbox_to_an_admin_without_rec
     assert "inbox" not in nav(html)
     assert current(html) == ["routing_board"]
     assert 'href="/inbox/"' not in html
+
+
+def test_the_header_and_tiles_speak_russian_to_a_russian_browser():
+    client = browser(operator_user(supervises=True))
+    html = client.get("/", HTTP_ACCEPT_LANGUAGE="ru").content.decode()
+    assert "\u0416\u0438\u0432\u043e\u0439 \u043e\u0431\u0437\u043e\u0440" in html  # Live view
+    assert "Live view" not in html
