@@ -1503,7 +1503,8 @@
     function renderLeads(list) {
       const box = $('contact-leads');
       if (!box) return;
-      if (!list) { box.replaceChildren(); box.parentElement.hidden = true; hideLeadForm(); return; }
+      if (!list || !S.open || S.open.token !== leadFormFor) hideLeadForm();  // another chat
+      if (!list) { box.replaceChildren(); box.parentElement.hidden = true; return; }
       box.parentElement.hidden = false;
       if (!list.length) { box.replaceChildren(h('li', { class: 'empty', text: T.noLeads })); return; }
       box.replaceChildren.apply(box, list.map(function (l) {
@@ -1520,6 +1521,7 @@
 
     let leadPipelines = null;
     let leadBusy = false;
+    let leadFormFor = null;  // the open chat's token the form was filled for
 
     function hideLeadForm() {
       const form = $('lead-form');
@@ -1550,6 +1552,7 @@
         return h('option', { value: String(o.id), text: o.me ? T.leadMe + ' (' + o.name + ')' : o.name });
       }));
       leadError('');
+      leadFormFor = open.token;
       form.hidden = false;
       $('btn-lead').hidden = true;
       $('lead-title').focus();
@@ -1569,6 +1572,7 @@
       const open = S.open;
       const submit = $('lead-submit');
       if (leadBusy || !open || open.contactId === null || open.contactId === undefined) return;
+      if (open.token !== leadFormFor) { hideLeadForm(); return; }  // filled for another chat
       const title = $('lead-title').value.trim();
       if (!title) { leadError(T.leadTitleRequired); $('lead-title').focus(); return; }
       const body = { contact: open.contactId, session: open.sessionId, title: title };
