@@ -199,6 +199,35 @@ class Lead(models.Model):
         return self.title
 
 
+OPEN_LEAD_STATUSES = (LeadStatus.NEW, LeadStatus.IN_PROGRESS, LeadStatus.QUALIFIED)
+
+
+class LeadNote(models.Model):
+    """A remark about a lead, by whoever works on it; notes are added, never edited."""
+
+    lead = models.ForeignKey(
+        Lead, verbose_name=_("lead"), on_delete=models.CASCADE, related_name="notes"
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("author"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="lead_notes",
+    )
+    text = models.TextField(_("text"), max_length=5000)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("note")
+        verbose_name_plural = _("notes")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.text[:60]
+
+
 class Task(models.Model):
     """A to-do for a CRM manager, usually about a lead."""
 

@@ -27,6 +27,22 @@ def operator_get_for_user(*, user: Any) -> Operator | None:
     return Operator.objects.filter(user=user).first()
 
 
+def operator_role_of_user(*, user: Any) -> str | None:
+    """``"supervisor"`` when the user's operator record supervises a group, ``"operator"``
+    for any other operator record, ``None`` without one (one query)."""
+    if not getattr(user, "is_authenticated", False):
+        return None
+    row = (
+        Operator.objects.filter(user=user)
+        .annotate(supervised=Count("supervisor_of"))
+        .values_list("supervised", flat=True)
+        .first()
+    )
+    if row is None:
+        return None
+    return "supervisor" if row else "operator"
+
+
 def _group_ids_of_user(user: Any) -> QuerySet[Group]:
     return Group.objects.filter(
         Q(memberships__operator__user=user) | Q(supervisors__user=user)
