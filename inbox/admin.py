@@ -25,6 +25,7 @@ from inbox.models import (
     CannedResponse,
     Channel,
     Dialog,
+    Label,
     Message,
     ProactiveInvitation,
     Session,
@@ -290,7 +291,15 @@ class SessionAdmin(ReadOnlyAdmin):
         "closed_at",
         "rating",
     ]
-    list_filter = ["status", "group", "close_reason", "dialog__channel", "operator", "rating"]
+    list_filter = [
+        "status",
+        "group",
+        "close_reason",
+        "dialog__channel",
+        "operator",
+        "rating",
+        "labels",
+    ]
     list_select_related = ["dialog__contact", "dialog__channel", "group", "operator__user"]
     search_fields = ["=id", "dialog__contact__name", "dialog__contact__email"]
     readonly_fields = [
@@ -376,6 +385,24 @@ class CannedResponseAdmin(admin.ModelAdmin):
     autocomplete_fields = ["group"]
     readonly_fields = ["created_at"]
     ordering = ["shortcut"]
+
+
+@admin.register(Label)
+class LabelAdmin(admin.ModelAdmin):
+    """Labels operators put on chats in the inbox (and filter the lists by)."""
+
+    list_display = ["name", "swatch", "description", "created_at"]
+    search_fields = ["name", "description"]
+    fields = ["name", "color", "description"]
+
+    @admin.display(description=_("colour"), ordering="color")
+    def swatch(self, obj: Label) -> Any:
+        return format_html(
+            '<span style="display:inline-block;width:1em;height:1em;border-radius:50%;'
+            'background:{};vertical-align:middle"></span> {}',
+            obj.color,
+            obj.color,
+        )
 
 
 @admin.register(ProactiveInvitation)

@@ -21,16 +21,18 @@ from drf_spectacular.utils import (
     extend_schema,
     extend_schema_view,
 )
-from rest_framework import mixins, serializers, status
+from rest_framework import exceptions, mixins, serializers, status
 from rest_framework.decorators import action
 from rest_framework.parsers import MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.routers import SimpleRouter
 from rest_framework.views import APIView
 
+from contactcenter import roles
 from contactcenter.api_common import ApiViewSet, PageNumberPagination, PayloadTooLarge, parse_id
 from inbox import payloads, selectors, services
-from inbox.models import CloseReason, Session, SessionStatus
+from inbox.models import CloseReason, Label, Session, SessionStatus
 from inbox.services import attachments as attachment_files
 
 # --- serializers: the shapes of inbox.payloads, declared for the schema ------------------
@@ -58,6 +60,12 @@ class MessageSerializer(serializers.Serializer):
 
     def to_representation(self, instance: Any) -> dict[str, Any]:
         return payloads.message(instance)
+
+
+class LabelSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    color = serializers.CharField(help_text="#rrggbb")
 
 
 class LastMessageSerializer(serializers.Serializer):
@@ -93,6 +101,7 @@ class SessionSerializer(serializers.Serializer):
     topic_title = serializers.CharField(allow_null=True)
     sla_target_s = serializers.IntegerField(allow_null=True)
     rating = serializers.IntegerField(allow_null=True)
+    labels = LabelSerializer(many=True, help_text="The conversation's labels, by name.")
     unread_count = serializers.IntegerField()
     last_message = LastMessageSerializer(allow_null=True)
 
@@ -116,6 +125,49 @@ class SessionSerializer(serializers.Serializer):
 class MessageInputSerializer(serializers.Serializer):
     text = serializers.CharField(max_length=10_000, trim_whitespace=False)
     client_id = serializers.CharField(max_length=64, required=False, allow_null=True)
+
+
+class NoteInputSerializer(serializers.Serializer):
+    text = serializers.CharField(
+        max_length=10_000, trim_whitespace=False, help_text="The note; the contact never sees it."
+    )
+    client_id = serializers.CharField(
+        max_length=64,
+        required=False,
+        allow_null=True,
+        help_text="The writer's id for the note; a repeat stores nothing new.",
+    )
+
+
+class LabelAddInputSerializer(serializers.Serializer):
+    label = serializers.IntegerField(min_value=1, max_value=2**62, help_text="A label id.")
+
+
+class LabelsSetInputSerializer(serializers.Serializer):
+    labels = serializers.ListField(
+        child=serializers.IntegerField(min_value=1, max_value=2**62),
+        max_length=50,
+        help_text="Label ids; they replace the session's labels (empty: none).",
+    )
+
+
+class LabelInputSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=50)
+    color = serializers.RegexField(
+        r"^#[0-9a-fA-F]{6}$",
+        required=False,
+        help_text="#rrggbb",
+        error_messages={"invalid": "A colour like #2563eb."},
+    )
+    description = serializers.CharField(max_length=200, required=False, allow_blank=True)
+
+
+class LabelOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    color = serializers.CharField()
+    description = serializers.CharField(allow_blank=True)
+    created_at = serializers.DateTimeField()
 
 
 class AttachmentInputSerializer(serializers.Serializer):
@@ -190,6 +242,7 @@ SESSION_EXAMPLE: dict[str, Any] = {
     "topic_title": "Billing",
     "sla_target_s": 60,
     "rating": None,
+    "labels": [{"id": 2, "name": "billing", "color": "#2563eb"}],
     "unread_count": 1,
     "last_message": {
         "id": 1032,
@@ -292,6 +345,32 @@ MESSAGE_NOTE_EXAMPLE: dict[str, Any] = {
     "created_at": "2025-03-03T10:04:05+00:00",
     "internal": True,
 }
+MESSAGE_PRIVATE_NOTE_EXAMPLE: dict[str, Any] = {
+    "id": 1033,
+    "dialog": 12,
+    "session": 315,
+    "sender_type": "operator",
+    "sender_name": "Anna",
+    "text": "Ada had a refund in January; check the invoice before promising a discount.",
+    "attachments": [],
+    "client_id": "note-6c2f81",
+    "created_at": "2025-03-03T10:03:41+00:00",
+    "internal": True,
+}
+LABEL_BILLING_EXAMPLE: dict[str, Any] = {
+    "id": 2,
+    "name": "billing",
+    "color": "#2563eb",
+    "description": "Invoices, plans and payments.",
+    "created_at": "2025-03-01T09:20:00+00:00",
+}
+LABEL_VIP_EXAMPLE: dict[str, Any] = {
+    "id": 3,
+    "name": "vip",
+    "color": "#d97706",
+    "description": "",
+    "created_at": "2025-03-01T09:21:00+00:00",
+}
 NOT_YOURS_EXAMPLE = OpenApiExample(
     "Not yours or closed",
     value={"detail": "This chat is not yours or is already closed."},
@@ -334,7 +413,9 @@ FILTERS = {
     "channel": ("dialog__channel_id", int),
     "contact": ("dialog__contact_id", int),
     "dialog": ("dialog_id", int),
+    "label": ("labels__id", int),
 }
+ASSIGNEES = ("me", "none")
 ORDERINGS = {"id", "-id", "created_at", "-created_at", "closed_at", "-closed_at", "queued_at"}
 
 
@@ -348,6 +429,14 @@ ORDERINGS = {"id", "-id", "created_at", "-created_at", "closed_at", "-closed_at"
             OpenApiParameter("channel", int),
             OpenApiParameter("contact", int),
             OpenApiParameter("dialog", int),
+            OpenApiParameter("label", int, description="Sessions with this label."),
+            OpenApiParameter(
+                "assignee",
+                str,
+                enum=list(ASSIGNEES),
+                description="`me`: the caller's own sessions; `none`: no operator.",
+            ),
+            OpenApiParameter("open", bool, description="`true`: sessions not closed."),
             OpenApiParameter("ordering", str, enum=sorted(ORDERINGS)),
         ],
         examples=[
@@ -380,10 +469,28 @@ class SessionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSe
                 elif name == "status" and value not in SessionStatus.values:
                     raise serializers.ValidationError({"status": ["Unknown status."]})
                 sessions = sessions.filter(**{lookup: value})
+        sessions = self._more_filters(sessions, params)
         ordering = params.get("ordering", "-id")
         if ordering not in ORDERINGS:
             raise serializers.ValidationError({"ordering": [f"One of {sorted(ORDERINGS)}."]})
         return sessions.order_by(ordering, "-id")
+
+    def _more_filters(self, sessions: QuerySet[Session], params: Any) -> QuerySet[Session]:
+        assignee = params.get("assignee")
+        if assignee is not None and assignee not in ASSIGNEES:
+            raise serializers.ValidationError({"assignee": [f"One of {list(ASSIGNEES)}."]})
+        if assignee == "me":
+            sessions = sessions.filter(operator__user=self.request.user)
+        elif assignee == "none":
+            sessions = sessions.filter(operator__isnull=True)
+        is_open = params.get("open")
+        if is_open is not None and is_open not in ("true", "false"):
+            raise serializers.ValidationError({"open": ["true or false."]})
+        if is_open == "true":
+            sessions = sessions.exclude(status=SessionStatus.CLOSED)
+        elif is_open == "false":
+            sessions = sessions.filter(status=SessionStatus.CLOSED)
+        return sessions
 
     def get_object(self) -> Session:
         session = selectors.session_for_staff(
@@ -503,6 +610,121 @@ class SessionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSe
         )
 
     @extend_schema(
+        summary="Add a private note (staff only; the contact never sees it)",
+        description=(
+            "Anyone who may see the session writes notes in it, in any status. A note is a "
+            "message with `internal: true` and `sender_type: operator`: it is kept in the "
+            "dialog's history and pushed live to the staff watching the session, never to "
+            "the contact on any channel. It is not a reply: the first response and the "
+            "no-answer timeout ignore it. `201`; `200` with the first note for a repeat "
+            "`client_id`."
+        ),
+        request=NoteInputSerializer,
+        responses={
+            201: MessageSerializer,
+            200: OpenApiResponse(MessageSerializer, description="A repeat client_id."),
+        },
+        examples=[
+            OpenApiExample(
+                "A note for colleagues",
+                value={
+                    "text": MESSAGE_PRIVATE_NOTE_EXAMPLE["text"],
+                    "client_id": "note-6c2f81",
+                },
+                request_only=True,
+            ),
+            *sent_examples(MESSAGE_PRIVATE_NOTE_EXAMPLE),
+        ],
+    )
+    @action(detail=True, methods=["post"])
+    def notes(self, request: Request, pk: str) -> Response:
+        session = self.get_object()
+        data = NoteInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            stored = services.operator_note_add(
+                session_id=session.pk, user=request.user, **data.validated_data
+            )
+        except services.MessageRejected as refused:
+            raise serializers.ValidationError({"text": [refused.detail]}) from None
+        return Response(
+            MessageSerializer(stored.message).data,
+            status=status.HTTP_201_CREATED if stored.created else status.HTTP_200_OK,
+        )
+
+    @extend_schema(
+        methods=["POST"],
+        summary="Put a label on the session",
+        request=LabelAddInputSerializer,
+        responses=SessionSerializer,
+        examples=[
+            OpenApiExample("Label it billing", value={"label": 2}, request_only=True),
+            OpenApiExample("Labelled", value=SESSION_EXAMPLE, response_only=True),
+        ],
+    )
+    @extend_schema(
+        methods=["PATCH"],
+        summary="Replace the session's labels",
+        request=LabelsSetInputSerializer,
+        responses=SessionSerializer,
+        examples=[
+            OpenApiExample("Billing and VIP", value={"labels": [2, 3]}, request_only=True),
+            OpenApiExample(
+                "Labelled",
+                value={
+                    **SESSION_EXAMPLE,
+                    "labels": [
+                        {"id": 2, "name": "billing", "color": "#2563eb"},
+                        {"id": 3, "name": "vip", "color": "#d97706"},
+                    ],
+                },
+                response_only=True,
+            ),
+        ],
+    )
+    @action(detail=True, methods=["post", "patch"])
+    def labels(self, request: Request, pk: str) -> Response:
+        session = self.get_object()
+        try:
+            if request.method == "POST":
+                data = LabelAddInputSerializer(data=request.data)
+                data.is_valid(raise_exception=True)
+                services.session_label_add(
+                    session_id=session.pk, user=request.user, label_id=data.validated_data["label"]
+                )
+            else:
+                data = LabelsSetInputSerializer(data=request.data)
+                data.is_valid(raise_exception=True)
+                services.session_labels_set(
+                    session_id=session.pk,
+                    user=request.user,
+                    label_ids=data.validated_data["labels"],
+                )
+        except services.MessageRejected as refused:
+            field = "label" if request.method == "POST" else "labels"
+            raise serializers.ValidationError({field: [refused.detail]}) from None
+        return Response(self._shape(session.pk))
+
+    @extend_schema(
+        summary="Take a label off the session",
+        parameters=[OpenApiParameter("label_id", int, OpenApiParameter.PATH)],
+        request=None,
+        responses=SessionSerializer,
+        examples=[
+            OpenApiExample(
+                "No labels left", value={**SESSION_EXAMPLE, "labels": []}, response_only=True
+            )
+        ],
+    )
+    @action(detail=True, methods=["delete"], url_path=r"labels/(?P<label_id>[^/.]+)")
+    def label_remove(self, request: Request, pk: str, label_id: str) -> Response:
+        session = self.get_object()
+        services.session_label_remove(
+            session_id=session.pk, label_id=parse_id(label_id, field="label")
+        )
+        return Response(self._shape(session.pk))
+
+    @extend_schema(
         summary="Close the session as resolved",
         request=None,
         examples=[OpenApiExample("Closed", value=SESSION_CLOSED_EXAMPLE, response_only=True)],
@@ -550,6 +772,11 @@ class DialogMessagesView(APIView):
             OpenApiExample(
                 "A note only operators see", value=MESSAGE_NOTE_EXAMPLE, response_only=True
             ),
+            OpenApiExample(
+                "An operator's private note",
+                value=MESSAGE_PRIVATE_NOTE_EXAMPLE,
+                response_only=True,
+            ),
         ],
     )
     def get(self, request: Request, pk: str) -> Response:
@@ -582,3 +809,173 @@ class CannedResponseListView(APIView):
         search = request.query_params.get("search", "")[:50].lstrip("/")
         responses = selectors.canned_response_list(user=request.user, search=search)[:20]
         return Response(CannedResponseSerializer(responses, many=True).data)
+
+
+# --- labels -------------------------------------------------------------------------------
+
+
+def _require_admin(request: Request) -> None:
+    if not roles.is_admin(request.user):
+        raise exceptions.PermissionDenied("Only administrators may do this.")
+
+
+LABEL_RESPONSE_EXAMPLES = [
+    OpenApiExample("billing", value=LABEL_BILLING_EXAMPLE, response_only=True),
+    OpenApiExample("vip", value=LABEL_VIP_EXAMPLE, response_only=True),
+]
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Labels (everyone may read them)", examples=LABEL_RESPONSE_EXAMPLES),
+    retrieve=extend_schema(summary="One label", examples=LABEL_RESPONSE_EXAMPLES),
+    create=extend_schema(
+        summary="Create a label (admins)",
+        request=LabelInputSerializer,
+        responses={201: LabelOutputSerializer},
+        examples=[
+            OpenApiExample(
+                "billing",
+                value={
+                    "name": "billing",
+                    "color": "#2563eb",
+                    "description": "Invoices, plans and payments.",
+                },
+                request_only=True,
+            ),
+            OpenApiExample(
+                "Created", value=LABEL_BILLING_EXAMPLE, response_only=True, status_codes=["201"]
+            ),
+        ],
+    ),
+    partial_update=extend_schema(
+        summary="Change a label (admins)",
+        request=LabelInputSerializer,
+        responses={200: LabelOutputSerializer},
+        examples=[
+            OpenApiExample("Recolour", value={"color": "#16a34a"}, request_only=True),
+            OpenApiExample(
+                "Changed", value={**LABEL_BILLING_EXAMPLE, "color": "#16a34a"}, response_only=True
+            ),
+        ],
+    ),
+    destroy=extend_schema(
+        summary="Delete a label (admins); it comes off every session", responses={204: None}
+    ),
+)
+class LabelViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):
+    """Labels that staff put on conversations. Everyone signed in reads them; admins
+    create, change and delete them (403 for anyone else). Names are unique regardless of
+    case (400 on a clash)."""
+
+    serializer_class = LabelOutputSerializer
+    queryset = Label.objects.none()
+    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
+
+    def get_queryset(self) -> QuerySet[Label]:
+        return selectors.label_list()
+
+    def create(self, request: Request) -> Response:
+        _require_admin(request)
+        data = LabelInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        label = self._saved(lambda: services.label_create(**data.validated_data))
+        return Response(LabelOutputSerializer(label).data, status=status.HTTP_201_CREATED)
+
+    def partial_update(self, request: Request, pk: str) -> Response:
+        label = self.get_object()
+        _require_admin(request)
+        data = LabelInputSerializer(data=request.data, partial=True)
+        data.is_valid(raise_exception=True)
+        label = self._saved(lambda: services.label_update(label=label, **data.validated_data))
+        return Response(LabelOutputSerializer(label).data)
+
+    def destroy(self, request: Request, pk: str) -> Response:
+        label = self.get_object()
+        _require_admin(request)
+        services.label_delete(label=label)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @staticmethod
+    def _saved(write: Any) -> Label:
+        try:
+            return write()
+        except services.MessageRejected as refused:
+            raise serializers.ValidationError({"name": [refused.detail]}) from None
+
+
+# --- search -------------------------------------------------------------------------------
+
+
+class SearchContactSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField(allow_blank=True)
+    email = serializers.CharField(allow_blank=True)
+    phone = serializers.CharField(allow_blank=True)
+    session = serializers.IntegerField(
+        allow_null=True, help_text="Their latest session the caller may see."
+    )
+
+
+class SearchSerializer(serializers.Serializer):
+    query = serializers.CharField()
+    sessions = SessionSerializer(many=True)
+    contacts = SearchContactSerializer(many=True)
+
+
+class SearchView(APIView):
+    """Conversations and contacts the caller may see that contain ``q`` (2 to 100
+    characters, any case): in a message's text (private notes included) or the contact's
+    name, e-mail or phone. Up to 20 of each, newest first; one session per dialog (the
+    latest the caller may see)."""
+
+    @extend_schema(
+        summary="Search conversations and contacts",
+        parameters=[OpenApiParameter("q", str, required=True)],
+        responses=SearchSerializer,
+        examples=[
+            OpenApiExample(
+                "?q=annual",
+                value={
+                    "query": "annual",
+                    "sessions": [SESSION_EXAMPLE],
+                    "contacts": [
+                        {
+                            "id": 7,
+                            "name": "Ada Lovelace",
+                            "email": "ada@example.com",
+                            "phone": "",
+                            "session": 315,
+                        }
+                    ],
+                },
+                response_only=True,
+            )
+        ],
+    )
+    def get(self, request: Request) -> Response:
+        try:
+            query = selectors.search_query_clean(request.query_params.get("q"))
+        except ValueError as bad:
+            raise serializers.ValidationError({"q": [str(bad)]}) from None
+        sessions = selectors.session_search(user=request.user, query=query)
+        contacts = selectors.contact_search(user=request.user, query=query)
+        return Response(
+            {
+                "query": query,
+                "sessions": SessionSerializer(sessions, many=True).data,
+                "contacts": [
+                    {
+                        "id": c.pk,
+                        "name": c.name,
+                        "email": c.email,
+                        "phone": c.phone,
+                        "session": latest,
+                    }
+                    for c, latest in contacts
+                ],
+            }
+        )
+
+
+router = SimpleRouter()
+router.register("labels", LabelViewSet, basename="label")

@@ -174,6 +174,7 @@ def session_transfer(
         previous_session=session,
         last_contact_message_at=session.last_contact_message_at,
     )
+    inbox_services.session_labels_carry(from_session_id=session.pk, to_session_id=opened.pk)
     who = getattr(getattr(user, "operator", None), "name", None) or user.get_username()
     text = _("Transferred by %(who)s.") % {"who": who}
     if note:
