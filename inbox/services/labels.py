@@ -12,12 +12,19 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from inbox import payloads
 from inbox.models import Label, Session, SessionLabel
 from inbox.services.conversations import MessageRejected, _push_to_staff
 
 MAX_LABELS = 20
+
+
+def _too_many() -> str:
+    return ngettext(
+        "A chat has at most %(n)d label.", "A chat has at most %(n)d labels.", MAX_LABELS
+    ) % {"n": MAX_LABELS}
 
 
 def _clean_ids(label_ids: Any) -> list[int]:
@@ -27,9 +34,7 @@ def _clean_ids(label_ids: Any) -> list[int]:
         raise MessageRejected("bad_labels", _("labels is a list of label ids."))
     ids = list(dict.fromkeys(label_ids))
     if len(ids) > MAX_LABELS:
-        raise MessageRejected(
-            "too_many_labels", _("A chat has at most %(n)d labels.") % {"n": MAX_LABELS}
-        )
+        raise MessageRejected("too_many_labels", _too_many())
     known = set(Label.objects.filter(pk__in=ids).values_list("pk", flat=True))
     unknown = [x for x in ids if x not in known]
     if unknown:
@@ -72,9 +77,7 @@ def session_label_add(*, session_id: int, user: Any, label_id: Any) -> Session:
     ids = _clean_ids([label_id])
     session = _locked(session_id)
     if SessionLabel.objects.filter(session=session).exclude(label_id__in=ids).count() >= MAX_LABELS:
-        raise MessageRejected(
-            "too_many_labels", _("A chat has at most %(n)d labels.") % {"n": MAX_LABELS}
-        )
+        raise MessageRejected("too_many_labels", _too_many())
     _add(session, ids, user)
     return _changed(session)
 
