@@ -121,7 +121,8 @@ def session_labels_carry(*, from_session_id: int, to_session_id: int) -> None:
 
 
 def _label_saved(label: Label) -> Label:
-    label.full_clean(exclude=["name"], validate_constraints=False)
+    """Saves a label whose fields the caller validated (the API's serializer, the admin's
+    form); a name taken in any case is ``MessageRejected``."""
     try:
         with transaction.atomic():
             label.save()
