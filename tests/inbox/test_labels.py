@@ -156,6 +156,11 @@ def test_the_lists_filter_mine_unassigned_and_by_label(desk):
     services.session_close(session_id=desk["grace"].pk)
     assert ids(f"label={desk['vip'].pk}&open=true") == []
     assert ids(f"label={desk['vip'].pk}&open=false") == [desk["grace"].pk]
+    # the label join does not multiply the unread count
+    services.contact_message_receive(dialog_id=desk["ada"].dialog_id, text="Hello?")
+    services.session_label_add(session_id=desk["ada"].pk, user=None, label_id=desk["vip"].pk)
+    row = anna.get(f"/api/v1/sessions/?label={desk['vip'].pk}&assignee=me").json()["results"][0]
+    assert (row["unread_count"], len(row["labels"])) == (2, 2)
 
 
 @pytest.mark.parametrize("query", ["assignee=someone", "label=x", "open=maybe"])

@@ -97,5 +97,10 @@ def test_a_query_too_short_or_too_long_is_400(desk, query):
     assert response.status_code == 400 and "q" in response.json()
 
 
+def test_wildcards_are_plain_characters_and_nul_bytes_are_dropped(desk):
+    assert _names(_search(desk["anna"].user, "%_").json()) == ([], [])
+    assert _names(_search(desk["anna"].user, "love\x00lace").json())[0] == ["Ada Lovelace"]
+
+
 def test_search_needs_a_login(api_client, desk):
     assert api_client.get("/api/v1/search/", {"q": "ada"}).status_code == 401
