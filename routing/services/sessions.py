@@ -81,9 +81,11 @@ def sessions_assigned(
 
 
 def _assigned_send(assigned: dict[int, Operator]) -> None:
-    sessions = Session.objects.select_related(
-        "dialog__contact", "dialog__channel", "group", "topic"
-    ).in_bulk(list(assigned))
+    sessions = (
+        Session.objects.select_related("dialog__contact", "dialog__channel", "group", "topic")
+        .prefetch_related("labels")
+        .in_bulk(list(assigned))
+    )
     sends: list[tuple[list[str], dict[str, Any]]] = []
     for session_id, operator in assigned.items():
         session = sessions.get(session_id)

@@ -187,3 +187,22 @@ def test_a_deleted_label_comes_off_every_chat(desk):
     services.label_delete(label=desk["vip"])
 
     assert not Session.objects.get(pk=desk["ada"].pk).labels.exists()
+
+
+def test_the_operator_a_chat_is_transferred_to_gets_it_with_its_labels(
+    desk, sent_frames, django_capture_on_commit_callbacks
+):
+    services.session_label_add(session_id=desk["ada"].pk, user=None, label_id=desk["vip"].pk)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        routing_services.session_transfer(
+            session_id=desk["ada"].pk, user=desk["anna"].user, operator=desk["boris"]
+        )
+
+    assigned = [
+        frame["session"]
+        for group, frame in sent_frames
+        if frame["type"] == "session.assigned"
+        and group == realtime.operator_group(desk["boris"].pk)
+    ]
+    assert [[x["name"] for x in s["labels"]] for s in assigned] == [["vip"]]
