@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.e2e.actors import Operator, Visitor
+from tests.e2e.actors import Operator, Visitor, type_slowly
 from tests.e2e.conftest import HostSite, Pages, Product, demo_password
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(180)]
@@ -72,7 +72,10 @@ def test_a_private_note_search_and_labels(
     anna.page.keyboard.press("Alt+n")
     expect(anna.page.locator("#btn-note")).to_have_attribute("aria-pressed", "true")
     expect(anna.page.locator("#composer")).to_have_class("composer note-mode", timeout=2_000)
-    anna.composer.fill(NOTE)
+    type_slowly(anna.composer, NOTE, delay_ms=50)
+    # typing a note is not "typing…" for the customer (shown 4 s after each signal)
+    visitor.page.wait_for_timeout(300)
+    assert visitor.typing.is_hidden()
     anna.composer.press("Enter")
     note = _timeline_notes(anna.page).filter(has_text=NOTE)
     expect(note).to_have_count(1)
