@@ -395,6 +395,11 @@ class LabelAdmin(admin.ModelAdmin):
     search_fields = ["name", "description"]
     fields = ["name", "color", "description"]
 
+    def formfield_for_dbfield(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        if db_field.name == "color":  # the browser's colour picker
+            kwargs["widget"] = forms.TextInput(attrs={"type": "color"})
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
+
     @admin.display(description=_("colour"), ordering="color")
     def swatch(self, obj: Label) -> Any:
         return format_html(
