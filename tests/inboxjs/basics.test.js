@@ -51,7 +51,7 @@ test('a label colour is used only when it is #rrggbb', () => {
 });
 
 test('the note strings exist in English', () => {
-  for (const key of ['note', 'notePlaceholder', 'noteHint', 'addNote', 'searchResults', 'filtered', 'nothingFound', 'addLabel', 'removeLabel']) {
+  for (const key of ['notePlaceholder', 'noteHint', 'addNote', 'searchResults', 'filtered', 'nothingFound', 'addLabel', 'removeLabel']) {
     assert.ok(ib.DEFAULTS[key], key);
   }
 });

@@ -117,7 +117,6 @@
     merge: 'Merge',
     dismiss: 'Dismiss',
     mergedOk: 'The contacts were merged.',
-    note: 'Note',
     notePlaceholder: 'Write a private note. Only your colleagues see it, never the customer.',
     noteHint: 'Note mode: this is not sent to the customer. Alt+N switches back to replying.',
     addNote: 'Add note',
