@@ -8,6 +8,8 @@ from contactcenter import views
 from contactcenter.api import AuthTokenView
 from crm.api import router as crm_router
 from inbox.api import CannedResponseListView, DialogMessagesView, DialogVisitorView
+from inbox.labels_api import router as labels_router
+from inbox.search_api import SearchView
 from reports.api import SummaryView
 from routing.api import QueueListView
 from routing.api import router as routing_router
@@ -17,6 +19,8 @@ api_v1 = [
     path("auth/token/", AuthTokenView.as_view(), name="api-token"),
     *routing_router.urls,
     *crm_router.urls,
+    *labels_router.urls,
+    path("search/", SearchView.as_view(), name="search"),
     path("dialogs/<str:pk>/messages/", DialogMessagesView.as_view(), name="dialog-messages"),
     path("dialogs/<str:pk>/visitor/", DialogVisitorView.as_view(), name="dialog-visitor"),
     path("canned-responses/", CannedResponseListView.as_view(), name="canned-responses"),

@@ -26,6 +26,7 @@ from inbox.models import (
     CannedResponse,
     Channel,
     Dialog,
+    Label,
     Message,
     ProactiveInvitation,
     Session,
@@ -291,7 +292,15 @@ class SessionAdmin(ReadOnlyAdmin):
         "closed_at",
         "rating",
     ]
-    list_filter = ["status", "group", "close_reason", "dialog__channel", "operator", "rating"]
+    list_filter = [
+        "status",
+        "group",
+        "close_reason",
+        "dialog__channel",
+        "operator",
+        "rating",
+        "labels",
+    ]
     list_select_related = ["dialog__contact", "dialog__channel", "group", "operator__user"]
     search_fields = ["=id", "dialog__contact__name", "dialog__contact__email"]
     readonly_fields = [
@@ -402,6 +411,29 @@ class CannedResponseAdmin(admin.ModelAdmin):
     autocomplete_fields = ["group"]
     readonly_fields = ["created_at"]
     ordering = ["shortcut"]
+
+
+@admin.register(Label)
+class LabelAdmin(admin.ModelAdmin):
+    """Labels operators put on chats in the inbox (and filter the lists by)."""
+
+    list_display = ["name", "swatch", "description", "created_at"]
+    search_fields = ["name", "description"]
+    fields = ["name", "color", "description"]
+
+    def formfield_for_dbfield(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        if db_field.name == "color":  # the browser's colour picker
+            kwargs["widget"] = forms.TextInput(attrs={"type": "color"})
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
+
+    @admin.display(description=_("colour"), ordering="color")
+    def swatch(self, obj: Label) -> Any:
+        return format_html(
+            '<span style="display:inline-block;width:1em;height:1em;border-radius:50%;'
+            'background:{};vertical-align:middle"></span> {}',
+            obj.color,
+            obj.color,
+        )
 
 
 @admin.register(ProactiveInvitation)

@@ -60,6 +60,12 @@ class MessageSerializer(serializers.Serializer):
         return payloads.message(instance)
 
 
+class LabelSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    color = serializers.CharField(help_text="#rrggbb")
+
+
 class LastMessageSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     text = serializers.CharField()
@@ -96,6 +102,7 @@ class SessionSerializer(serializers.Serializer):
     topic_title = serializers.CharField(allow_null=True)
     sla_target_s = serializers.IntegerField(allow_null=True)
     rating = serializers.IntegerField(allow_null=True)
+    labels = LabelSerializer(many=True, help_text="The conversation's labels, by name.")
     unread_count = serializers.IntegerField()
     last_message = LastMessageSerializer(allow_null=True)
 
@@ -119,6 +126,30 @@ class SessionSerializer(serializers.Serializer):
 class MessageInputSerializer(serializers.Serializer):
     text = serializers.CharField(max_length=10_000, trim_whitespace=False)
     client_id = serializers.CharField(max_length=64, required=False, allow_null=True)
+
+
+class NoteInputSerializer(serializers.Serializer):
+    text = serializers.CharField(
+        max_length=10_000, trim_whitespace=False, help_text="The note; the contact never sees it."
+    )
+    client_id = serializers.CharField(
+        max_length=64,
+        required=False,
+        allow_null=True,
+        help_text="The writer's id for the note; a repeat stores nothing new.",
+    )
+
+
+class LabelAddInputSerializer(serializers.Serializer):
+    label = serializers.IntegerField(min_value=1, max_value=2**62, help_text="A label id.")
+
+
+class LabelsSetInputSerializer(serializers.Serializer):
+    labels = serializers.ListField(
+        child=serializers.IntegerField(min_value=1, max_value=2**62),
+        max_length=50,
+        help_text="Label ids; they replace the session's labels (empty: none).",
+    )
 
 
 class AttachmentInputSerializer(serializers.Serializer):
@@ -211,6 +242,7 @@ SESSION_EXAMPLE: dict[str, Any] = {
     "topic_title": "Billing",
     "sla_target_s": 60,
     "rating": None,
+    "labels": [{"id": 2, "name": "billing", "color": "#2563eb"}],
     "unread_count": 1,
     "last_message": {
         "id": 1032,
@@ -313,6 +345,18 @@ MESSAGE_NOTE_EXAMPLE: dict[str, Any] = {
     "created_at": "2025-03-03T10:04:05+00:00",
     "internal": True,
 }
+MESSAGE_PRIVATE_NOTE_EXAMPLE: dict[str, Any] = {
+    "id": 1033,
+    "dialog": 12,
+    "session": 315,
+    "sender_type": "operator",
+    "sender_name": "Anna",
+    "text": "Ada had a refund in January; check the invoice before promising a discount.",
+    "attachments": [],
+    "client_id": "note-6c2f81",
+    "created_at": "2025-03-03T10:03:41+00:00",
+    "internal": True,
+}
 NOT_YOURS_EXAMPLE = OpenApiExample(
     "Not yours or closed",
     value={"detail": "This chat is not yours or is already closed."},
@@ -376,7 +420,9 @@ FILTERS = {
     "channel": ("dialog__channel_id", int),
     "contact": ("dialog__contact_id", int),
     "dialog": ("dialog_id", int),
+    "label": ("labels__id", int),
 }
+ASSIGNEES = ("me", "none")
 ORDERINGS = {"id", "-id", "created_at", "-created_at", "closed_at", "-closed_at", "queued_at"}
 
 
@@ -390,6 +436,14 @@ ORDERINGS = {"id", "-id", "created_at", "-created_at", "closed_at", "-closed_at"
             OpenApiParameter("channel", int),
             OpenApiParameter("contact", int),
             OpenApiParameter("dialog", int),
+            OpenApiParameter("label", int, description="Sessions with this label."),
+            OpenApiParameter(
+                "assignee",
+                str,
+                enum=list(ASSIGNEES),
+                description="`me`: the caller's own sessions; `none`: no operator.",
+            ),
+            OpenApiParameter("open", bool, description="`true`: sessions not closed."),
             OpenApiParameter("ordering", str, enum=sorted(ORDERINGS)),
         ],
         examples=[
@@ -422,10 +476,28 @@ class SessionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSe
                 elif name == "status" and value not in SessionStatus.values:
                     raise serializers.ValidationError({"status": ["Unknown status."]})
                 sessions = sessions.filter(**{lookup: value})
+        sessions = self._more_filters(sessions, params)
         ordering = params.get("ordering", "-id")
         if ordering not in ORDERINGS:
             raise serializers.ValidationError({"ordering": [f"One of {sorted(ORDERINGS)}."]})
         return sessions.order_by(ordering, "-id")
+
+    def _more_filters(self, sessions: QuerySet[Session], params: Any) -> QuerySet[Session]:
+        assignee = params.get("assignee")
+        if assignee is not None and assignee not in ASSIGNEES:
+            raise serializers.ValidationError({"assignee": [f"One of {list(ASSIGNEES)}."]})
+        if assignee == "me":
+            sessions = sessions.filter(operator__user=self.request.user)
+        elif assignee == "none":
+            sessions = sessions.filter(operator__isnull=True)
+        is_open = params.get("open")
+        if is_open is not None and is_open not in ("true", "false"):
+            raise serializers.ValidationError({"open": ["true or false."]})
+        if is_open == "true":
+            sessions = sessions.exclude(status=SessionStatus.CLOSED)
+        elif is_open == "false":
+            sessions = sessions.filter(status=SessionStatus.CLOSED)
+        return sessions
 
     def get_object(self) -> Session:
         session = selectors.session_for_staff(
@@ -545,6 +617,121 @@ class SessionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSe
         )
 
     @extend_schema(
+        summary="Add a private note (staff only; the contact never sees it)",
+        description=(
+            "Anyone who may see the session writes notes in it, in any status. A note is a "
+            "message with `internal: true` and `sender_type: operator`: it is kept in the "
+            "dialog's history and pushed live to the staff watching the session, never to "
+            "the contact on any channel. It is not a reply: the first response and the "
+            "no-answer timeout ignore it. `201`; `200` with the first note for a repeat "
+            "`client_id`."
+        ),
+        request=NoteInputSerializer,
+        responses={
+            201: MessageSerializer,
+            200: OpenApiResponse(MessageSerializer, description="A repeat client_id."),
+        },
+        examples=[
+            OpenApiExample(
+                "A note for colleagues",
+                value={
+                    "text": MESSAGE_PRIVATE_NOTE_EXAMPLE["text"],
+                    "client_id": "note-6c2f81",
+                },
+                request_only=True,
+            ),
+            *sent_examples(MESSAGE_PRIVATE_NOTE_EXAMPLE),
+        ],
+    )
+    @action(detail=True, methods=["post"])
+    def notes(self, request: Request, pk: str) -> Response:
+        session = self.get_object()
+        data = NoteInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            stored = services.operator_note_add(
+                session_id=session.pk, user=request.user, **data.validated_data
+            )
+        except services.MessageRejected as refused:
+            raise serializers.ValidationError({"text": [refused.detail]}) from None
+        return Response(
+            MessageSerializer(stored.message).data,
+            status=status.HTTP_201_CREATED if stored.created else status.HTTP_200_OK,
+        )
+
+    @extend_schema(
+        methods=["POST"],
+        summary="Put a label on the session",
+        request=LabelAddInputSerializer,
+        responses=SessionSerializer,
+        examples=[
+            OpenApiExample("Label it billing", value={"label": 2}, request_only=True),
+            OpenApiExample("Labelled", value=SESSION_EXAMPLE, response_only=True),
+        ],
+    )
+    @extend_schema(
+        methods=["PATCH"],
+        summary="Replace the session's labels",
+        request=LabelsSetInputSerializer,
+        responses=SessionSerializer,
+        examples=[
+            OpenApiExample("Billing and VIP", value={"labels": [2, 3]}, request_only=True),
+            OpenApiExample(
+                "Labelled",
+                value={
+                    **SESSION_EXAMPLE,
+                    "labels": [
+                        {"id": 2, "name": "billing", "color": "#2563eb"},
+                        {"id": 3, "name": "vip", "color": "#d97706"},
+                    ],
+                },
+                response_only=True,
+            ),
+        ],
+    )
+    @action(detail=True, methods=["post", "patch"])
+    def labels(self, request: Request, pk: str) -> Response:
+        session = self.get_object()
+        try:
+            if request.method == "POST":
+                data = LabelAddInputSerializer(data=request.data)
+                data.is_valid(raise_exception=True)
+                services.session_label_add(
+                    session_id=session.pk, user=request.user, label_id=data.validated_data["label"]
+                )
+            else:
+                data = LabelsSetInputSerializer(data=request.data)
+                data.is_valid(raise_exception=True)
+                services.session_labels_set(
+                    session_id=session.pk,
+                    user=request.user,
+                    label_ids=data.validated_data["labels"],
+                )
+        except services.MessageRejected as refused:
+            field = "label" if request.method == "POST" else "labels"
+            raise serializers.ValidationError({field: [refused.detail]}) from None
+        return Response(self._shape(session.pk))
+
+    @extend_schema(
+        summary="Take a label off the session",
+        parameters=[OpenApiParameter("label_id", int, OpenApiParameter.PATH)],
+        request=None,
+        responses=SessionSerializer,
+        examples=[
+            OpenApiExample(
+                "No labels left", value={**SESSION_EXAMPLE, "labels": []}, response_only=True
+            )
+        ],
+    )
+    @action(detail=True, methods=["delete"], url_path=r"labels/(?P<label_id>[^/.]+)")
+    def label_remove(self, request: Request, pk: str, label_id: str) -> Response:
+        session = self.get_object()
+        services.session_label_remove(
+            session_id=session.pk, label_id=parse_id(label_id, field="label")
+        )
+        return Response(self._shape(session.pk))
+
+    @extend_schema(
         summary="Close the session as resolved",
         request=None,
         examples=[OpenApiExample("Closed", value=SESSION_CLOSED_EXAMPLE, response_only=True)],
@@ -591,6 +778,11 @@ class DialogMessagesView(APIView):
             OpenApiExample("An operator's file", value=MESSAGE_FILE_EXAMPLE, response_only=True),
             OpenApiExample(
                 "A note only operators see", value=MESSAGE_NOTE_EXAMPLE, response_only=True
+            ),
+            OpenApiExample(
+                "An operator's private note",
+                value=MESSAGE_PRIVATE_NOTE_EXAMPLE,
+                response_only=True,
             ),
         ],
     )

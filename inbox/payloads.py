@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Any
 
 from inbox import useragent
-from inbox.models import Attachment, Message, Session, WidgetVisitor
+from inbox.models import Attachment, Label, Message, Session, WidgetVisitor
 
 
 def iso(value: datetime | None) -> str | None:
@@ -46,6 +46,18 @@ def message(item: Message, *, attachments: list[Attachment] | None = None) -> di
     }
 
 
+def label(item: Label) -> dict[str, Any]:
+    return {"id": item.pk, "name": item.name, "color": item.color}
+
+
+def session_labels(item: Session) -> list[dict[str, Any]]:
+    """The session's labels by name: prefetched (``labels``) when the caller did, else
+    read here with one query."""
+    cache = getattr(item, "_prefetched_objects_cache", {})
+    labels = cache["labels"] if "labels" in cache else item.labels.all()
+    return [label(x) for x in sorted(labels, key=lambda x: (x.name.lower(), x.pk))]
+
+
 def session(item: Session) -> dict[str, Any]:
     dialog = item.dialog
     group = item.group
@@ -77,6 +89,7 @@ def session(item: Session) -> dict[str, Any]:
         "topic_title": item.topic.title if item.topic_id else None,
         "sla_target_s": group.sla_target_s if group is not None else None,
         "rating": item.rating,
+        "labels": session_labels(item) if item.pk is not None else [],
     }
 
 

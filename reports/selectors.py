@@ -92,7 +92,11 @@ def summary(
         sessions.filter(created_at__gte=since, created_at__lt=until)
         .annotate(
             first_contact=Min("messages__created_at", filter=Q(messages__sender_type="contact")),
-            first_operator=Min("messages__created_at", filter=Q(messages__sender_type="operator")),
+            first_operator=Min(
+                "messages__created_at",
+                # a private note is not an answer to the customer
+                filter=Q(messages__sender_type="operator", messages__internal=False),
+            ),
         )
         .values(
             "created_at",

@@ -87,7 +87,13 @@ class OperatorConsumer(EventSocket):
         session_id = event.get("session")
         if not isinstance(session_id, int) or isinstance(session_id, bool):
             raise inbox_services.MessageRejected("bad_session", "session is a session id.")
-        stored = await database_sync_to_async(inbox_services.operator_message_send)(
+        # "internal": true makes it a private note (staff only, any session they see)
+        send = (
+            inbox_services.operator_note_add
+            if event.get("internal") is True
+            else inbox_services.operator_message_send
+        )
+        stored = await database_sync_to_async(send)(
             session_id=session_id,
             user=self.user,
             text=event.get("text"),

@@ -316,6 +316,56 @@ def _after_reply(
     )
 
 
+def operator_note_add(*, session_id: int, user: Any, text: Any, client_id: Any = None) -> Stored:
+    """A private note in a session's history, written by staff who may see the session
+    (its operator, a member or supervisor of its group, an admin), in any status.
+
+    A note is a message with ``internal=True``: it is pushed to the staff watching the
+    session and never to the contact (no widget frame, no connector, no
+    ``MessageReceived``: nothing that reacts to messages sees it). It is not a reply: it
+    neither sets ``first_response_at`` (the no-answer timeout keeps running) nor moves
+    the dialog's ``last_message_at`` (the inactivity timeout too).
+    ``StateConflict`` when the session is not visible to ``user``."""
+    text = _clean_text(text)
+    client_id = _clean_client_id(client_id)
+    try:
+        with transaction.atomic():
+            return _note_store(session_id, user, text, client_id)
+    except IntegrityError:
+        dialog_id = Session.objects.values_list("dialog_id", flat=True).get(pk=session_id)
+        existing = _known(dialog_id, client_id)
+        if existing is None:
+            raise
+        return Stored(existing, created=False)
+
+
+def _note_store(session_id: int, user: Any, text: str, client_id: str | None) -> Stored:
+    from inbox import selectors  # reads of this app; selectors import this module
+
+    session = selectors.session_for_staff(user=user, session_id=session_id)
+    if session is None:
+        raise StateConflict(_("This chat is not visible to you."))
+    existing = _known(session.dialog_id, client_id)
+    if existing is not None:
+        return Stored(existing, created=False)
+    author = getattr(user, "operator", None)
+    name = getattr(author, "name", None) or user.get_full_name() or user.get_username()
+    message = Message.objects.create(
+        dialog_id=session.dialog_id,
+        session=session,
+        sender_type=SenderType.OPERATOR,
+        sender_name=name,
+        sender_user=user,
+        text=text,
+        client_id=client_id,
+        internal=True,
+    )
+    frame = {"type": "message.created", "message": payloads.message(message, attachments=[])}
+    extra = [realtime.operator_group(author.pk)] if author is not None and author.pk else []
+    _push_to_staff(session, frame, extra=extra)
+    return Stored(message, created=True)
+
+
 def system_message_send(*, session: Session, text: str, internal: bool = False) -> Message:
     """A notice from the product itself (offline message, transfer note...). Internal
     ones are for operators only."""
@@ -335,8 +385,10 @@ def system_message_send(*, session: Session, text: str, internal: bool = False) 
     return message
 
 
-def _push_to_staff(session: Session, frame: dict[str, Any]) -> None:
-    groups = []
+def _push_to_staff(
+    session: Session, frame: dict[str, Any], *, extra: list[str] | None = None
+) -> None:
+    groups = list(extra or [])
     if session.operator_id:
         groups.append(realtime.operator_group(session.operator_id))
     if session.group_id:

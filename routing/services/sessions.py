@@ -81,9 +81,11 @@ def sessions_assigned(
 
 
 def _assigned_send(assigned: dict[int, Operator]) -> None:
-    sessions = Session.objects.select_related(
-        "dialog__contact", "dialog__channel", "group", "topic"
-    ).in_bulk(list(assigned))
+    sessions = (
+        Session.objects.select_related("dialog__contact", "dialog__channel", "group", "topic")
+        .prefetch_related("labels")
+        .in_bulk(list(assigned))
+    )
     sends: list[tuple[list[str], dict[str, Any]]] = []
     for session_id, operator in assigned.items():
         session = sessions.get(session_id)
@@ -174,6 +176,7 @@ def session_transfer(
         previous_session=session,
         last_contact_message_at=session.last_contact_message_at,
     )
+    inbox_services.session_labels_carry(from_session_id=session.pk, to_session_id=opened.pk)
     who = getattr(getattr(user, "operator", None), "name", None) or user.get_username()
     text = _("Transferred by %(who)s.") % {"who": who}
     if note:

@@ -132,6 +132,16 @@
     merge: 'Merge',
     dismiss: 'Dismiss',
     mergedOk: 'The contacts were merged.',
+    notePlaceholder: 'Write a private note. Only your colleagues see it, never the customer.',
+    noteHint: 'Note mode: this is not sent to the customer. Alt+N switches back to replying.',
+    addNote: 'Add note',
+    searchResults: 'Search results',
+    filtered: 'Filtered chats',
+    nothingFound: 'Nothing found.',
+    noConversation: 'No chat you can open',
+    contactHit: 'Contact',
+    addLabel: 'Label',
+    removeLabel: 'Remove the label {name}',
   };
 
   function fmt(template, params) {
@@ -567,6 +577,49 @@
     return (data && Array.isArray(data.results)) ? data.results : [];
   }
 
+  /* ------------------------------------------------------------------ notes, search, labels */
+
+  const SEARCH_MIN = 2;
+  const SEARCH_MAX = 100;
+
+  /** The text to search for, or null when it is too short or too long to send. */
+  function searchText(raw) {
+    const text = String(raw || '').trim();
+    return text.length >= SEARCH_MIN && text.length <= SEARCH_MAX ? text : null;
+  }
+
+  /** The sessions/ query of the filtered list (open chats only), or null: no filter. */
+  function filterParams(filter) {
+    const f = filter || {};
+    const out = {};
+    if (f.assignee === 'me' || f.assignee === 'none') out.assignee = f.assignee;
+    if (f.label) out.label = Number(f.label);
+    if (!Object.keys(out).length) return null;
+    out.open = 'true';
+    return out;
+  }
+
+  /** Whether a session belongs in the filtered list (for live updates of it). */
+  function matchesFilter(s, filter, meId) {
+    if (!s || s.status === 'closed' || !filterParams(filter)) return false;
+    const f = filter || {};
+    if (f.assignee === 'me' && s.operator !== meId) return false;
+    if (f.assignee === 'none' && s.operator !== null && s.operator !== undefined) return false;
+    if (f.label && !(s.labels || []).some(function (l) { return l.id === Number(f.label); })) return false;
+    return true;
+  }
+
+  /** The labels not yet on a session, in the order given. */
+  function labelsToAdd(all, onSession) {
+    const have = new Set((onSession || []).map(function (l) { return l.id; }));
+    return (all || []).filter(function (l) { return !have.has(l.id); });
+  }
+
+  /** A label's colour when it is #rrggbb, else a neutral grey. */
+  function labelColor(c) {
+    return /^#[0-9a-fA-F]{6}$/.test(String(c || '')) ? c : '#64748b';
+  }
+
   const exported = {
     DEFAULTS: DEFAULTS, fmt: fmt, formatWait: formatWait, waitingSince: waitingSince, slaLevel: slaLevel,
     waitBadge: waitBadge, messageKey: messageKey, mergeMessages: mergeMessages,
@@ -578,6 +631,8 @@
     apiErrorText: apiErrorText, uuid: uuid, results: results,
     unfilledIn: unfilledIn, firstUnfilledRange: firstUnfilledRange,
     visitorLocalTime: visitorLocalTime, shortUrl: shortUrl, contactName: contactName,
+    searchText: searchText, filterParams: filterParams, matchesFilter: matchesFilter,
+    labelsToAdd: labelsToAdd, labelColor: labelColor,
   };
 
   /* ================================================================== the page */
@@ -913,6 +968,7 @@
         // the dialog continues in a newer session that is mine: follow it
         if (s.id !== S.open.sessionId && s.status === 'active' && s.operator === meId) S.open.sessionId = s.id;
       }
+      basicsOnSession(s);
       if (isNewForMe) {
         notify(fmt(T.newChat, { name: contactName(s, T) }), previewText(s.last_message), s.id);
       }
@@ -1212,7 +1268,7 @@
     function render() {
       if (renderQueued) return;
       renderQueued = true;
-      const run = function () { renderQueued = false; renderLists(); renderHeader(); renderComposer(); renderTyping(); };
+      const run = function () { renderQueued = false; renderLists(); renderHeader(); renderComposer(); renderTyping(); renderChatLabels(); };
       if (win.requestAnimationFrame && !doc.hidden) win.requestAnimationFrame(run);
       else win.setTimeout(run, 0);
     }
@@ -1245,7 +1301,7 @@
             h('span', { class: 'ci-name', text: contactName(s, T) }),
             o.right ? h('span', { class: 'ci-right', text: o.right }) : null,
             wait ? h('span', { class: 'ci-wait sla-' + wait.level, text: wait.text }) : null),
-          h('span', { class: 'ci-preview', text: o.sub || (prefix + previewText(last)) })),
+          h('span', { class: 'ci-preview', text: o.sub || (prefix + previewText(last)) }), labelDots(s)),
         unread > 0 && !o.noUnread ? h('span', { class: 'badge', 'aria-label': fmt(T.unreadN, { n: unread }), text: unread > 99 ? '99+' : unread }) : null);
       if (active) btn.setAttribute('aria-current', 'true');
       const li = h('li', { class: 'chat-item' + (active ? ' active' : '') + (unread && !o.noUnread ? ' unread' : ''), dataset: { id: s.id } }, btn);
@@ -1378,6 +1434,7 @@
       note.hidden = !why;
       if (!mine) hideCanned();
       renderUnfilled();
+      renderNoteMode();
     }
 
     function renderTyping() {
@@ -1807,7 +1864,7 @@
       autoGrow();
       const t = $('composer-text');
       const s = currentSession();
-      if (canWrite(s) && t.value && typingThrottle(s.id) && socketReady()) sendFrame({ type: 'typing', session: s.id });
+      if (!noteMode() && canWrite(s) && t.value && typingThrottle(s.id) && socketReady()) sendFrame({ type: 'typing', session: s.id });
       renderUnfilled();
       const query = cannedQuery(t.value);
       win.clearTimeout(cannedTimer);
@@ -1922,6 +1979,7 @@
 
     function submitComposer() {
       const t = $('composer-text');
+      if (noteMode()) { submitNote(); return; }
       const left = renderUnfilled();
       if (left.length) {
         toast(fmt(T.unfilledBlocked, { list: left.map(function (n) { return '{' + n + '}'; }).join(', ') }), 'error');
@@ -2050,6 +2108,8 @@
           case 'KeyC': closeSession(); break;
           case 'KeyT': openTransfer(); break;
           case 'KeyK': focusComposer(); break;
+          case 'KeyN': toggleNote(); break;
+          case 'KeyS': focusSearch(); break;
           default: done = false;
         }
         if (done) e.preventDefault();
@@ -2138,6 +2198,245 @@
       }
     }
 
+    /* ---------------------------------------------------------------- notes, search, labels */
+
+    // Private notes from the composer (note mode), the search box and filters above the
+    // lists, and the labels of the open chat. Kept apart from the rest of the page.
+    const OB = { noteMode: false, noteSession: null, labels: null, filter: { assignee: '', label: '' }, found: null, seq: 0, labelsSig: '' };
+
+    function noteMode() {
+      const s = currentSession();
+      return !!(OB.noteMode && s && OB.noteSession === s.id);
+    }
+
+    function toggleNote() {
+      const s = currentSession();
+      if (!s || !S.me) return;
+      OB.noteMode = !noteMode();
+      OB.noteSession = s.id;
+      renderComposer();
+      const t = $('composer-text');
+      if (t && !t.disabled) t.focus();
+    }
+
+    function renderNoteMode() {
+      const btn = $('btn-note');
+      const form = $('composer');
+      const text = $('composer-text');
+      const send = $('btn-send');
+      if (!form || !text || !send) return;
+      const on = noteMode();
+      if (btn) {
+        btn.disabled = !currentSession();
+        btn.setAttribute('aria-pressed', on ? 'true' : 'false');
+      }
+      if (send.dataset.reply === undefined) send.dataset.reply = send.textContent;
+      form.classList.toggle('note-mode', on);
+      text.placeholder = on ? T.notePlaceholder : T.placeholder;
+      send.textContent = on ? T.addNote : send.dataset.reply;
+      if (!on) return;
+      text.disabled = false;
+      send.disabled = false;
+      form.classList.remove('disabled');
+      const attach = $('btn-attach');
+      if (attach) attach.disabled = true;
+      const note = $('composer-note');
+      if (note) { note.textContent = T.noteHint; note.hidden = false; }
+    }
+
+    async function submitNote() {
+      const t = $('composer-text');
+      const s = currentSession();
+      const text = t.value;
+      if (!s || !S.open || !text.trim()) return;
+      const clientId = uuid();
+      const token = S.open.token;
+      S.open.messages = mergeMessages(S.open.messages, [{
+        id: null, client_id: clientId, dialog: s.dialog, session: s.id, sender_type: 'operator',
+        sender_name: S.me.display_name || S.me.username || T.you, text: text, attachments: [],
+        created_at: new Date().toISOString(), internal: true, _local: true,
+      }]);
+      t.value = '';
+      autoGrow();
+      hideCanned();
+      renderTimeline(true);
+      try {
+        const m = await api('POST', 'sessions/' + s.id + '/notes/', { text: text, client_id: clientId });
+        if (S.open && S.open.token === token) { S.open.messages = mergeMessages(S.open.messages, [m]); renderTimeline(); }
+      } catch (err) {
+        if (S.open && S.open.token === token) {
+          S.open.messages = S.open.messages.filter(function (m) { return m.client_id !== clientId || m.id; });
+          renderTimeline();
+          if (!t.value) { t.value = text; autoGrow(); }
+        }
+        report(err, 'note');
+      }
+    }
+
+    function labelChip(l, onRemove) {
+      const dot = h('span', { class: 'label-dot', 'aria-hidden': 'true' });
+      dot.style.backgroundColor = labelColor(l.color);
+      const chip = h('span', { class: 'label-chip' }, dot, h('span', { class: 'label-name', text: l.name }));
+      if (onRemove) {
+        chip.append(h('button', { type: 'button', class: 'label-x', 'aria-label': fmt(T.removeLabel, { name: l.name }), title: fmt(T.removeLabel, { name: l.name }), text: '×', onclick: onRemove }));
+      }
+      return chip;
+    }
+
+    function labelDots(s) {
+      const labels = (s && s.labels) || [];
+      if (!labels.length) return null;
+      return h('span', { class: 'ci-labels' }, ...labels.map(function (l) { return labelChip(l, null); }));
+    }
+
+    function renderChatLabels() {
+      const box = $('chat-labels');
+      if (!box) return;
+      const s = currentSession();
+      const sig = s ? JSON.stringify([s.id, s.labels || [], (OB.labels || []).map(function (l) { return l.id; })]) : '';
+      if (sig === OB.labelsSig) return;
+      OB.labelsSig = sig;
+      if (!s) { box.replaceChildren(); return; }
+      const chips = (s.labels || []).map(function (l) {
+        return labelChip(l, function () { changeLabel(s.id, 'DELETE', l.id); });
+      });
+      const options = labelsToAdd(OB.labels, s.labels).map(function (l) { return h('option', { value: l.id, text: l.name }); });
+      const add = h('select', {
+        class: 'label-add', id: 'label-add', 'aria-label': T.addLabel,
+        onchange: function (e) { const id = Number(e.target.value); e.target.value = ''; if (id) changeLabel(s.id, 'POST', id); },
+      }, h('option', { value: '', text: '+ ' + T.addLabel }), ...options);
+      add.disabled = !options.length;
+      box.replaceChildren(...chips, add);
+    }
+
+    async function changeLabel(sessionId, method, labelId) {
+      try {
+        const s = await api(method, 'sessions/' + sessionId + '/labels/' + (method === 'DELETE' ? labelId + '/' : ''), method === 'POST' ? { label: labelId } : undefined);
+        onSession(s, false);
+      } catch (err) {
+        report(err, 'label');
+      }
+    }
+
+    async function loadLabels() {
+      try {
+        OB.labels = results(await api('GET', 'labels/' + q({ page_size: 200 })));
+      } catch (err) {
+        return; // labels are an extra: the inbox works without them
+      }
+      const sel = $('filter-label');
+      if (sel) {
+        const keep = sel.value;
+        sel.replaceChildren(sel.firstElementChild || h('option', { value: '' }), ...OB.labels.map(function (l) { return h('option', { value: l.id, text: l.name }); }));
+        sel.value = keep;
+      }
+      render();
+    }
+
+    function focusSearch() {
+      const box = $('search-box');
+      if (box) { box.focus(); if (box.select) box.select(); }
+    }
+
+    let findTimer = null;
+    function scheduleFind() {
+      win.clearTimeout(findTimer);
+      findTimer = win.setTimeout(refreshFound, 250);
+    }
+
+    /** The found list: search results while the box has text, else the filtered chats. */
+    async function refreshFound() {
+      const box = $('search-box');
+      const text = box ? searchText(box.value) : null;
+      const params = filterParams(OB.filter);
+      const seq = ++OB.seq;
+      if (text === null && !params) { OB.found = null; renderFound(); return; }
+      try {
+        let found;
+        if (text !== null) {
+          const data = await api('GET', 'search/' + q({ q: text }));
+          found = { kind: 'search', sessions: (data && data.sessions) || [], contacts: (data && data.contacts) || [] };
+        } else {
+          const data = await api('GET', 'sessions/' + q(Object.assign({ page_size: 50 }, params)));
+          found = { kind: 'filter', sessions: results(data), contacts: [] };
+        }
+        if (seq !== OB.seq) return;
+        OB.found = found;
+        renderFound();
+      } catch (err) {
+        if (seq === OB.seq) report(err, 'search');
+      }
+    }
+
+    function renderFound() {
+      const sec = $('sec-found');
+      const ul = $('list-found');
+      if (!sec || !ul) return;
+      const f = OB.found;
+      sec.hidden = !f;
+      if (!f) { ul.replaceChildren(); return; }
+      const title = $('found-title');
+      if (title) title.textContent = f.kind === 'search' ? T.searchResults : T.filtered;
+      const shown = new Set(f.sessions.map(function (s) { return s.contact; }));
+      const items = f.sessions.map(function (s) {
+        return chatItem(s, { noUnread: true, noWait: true, right: T['status_' + s.status] || s.status });
+      });
+      for (const c of f.contacts) {
+        if (shown.has(c.id)) continue;
+        const detail = [c.email, c.phone].filter(Boolean).join(' · ');
+        items.push(h('li', { class: 'chat-item contact-hit' },
+          h('button', { type: 'button', class: 'chat-btn', disabled: !c.session, onclick: function () { if (c.session) openSession(c.session); } },
+            h('span', { class: 'ci-main' },
+              h('span', { class: 'ci-top' }, h('span', { class: 'ci-name', text: c.name || T.customer }), h('span', { class: 'ci-right', text: T.contactHit })),
+              h('span', { class: 'ci-preview', text: c.session ? detail : T.noConversation })))));
+      }
+      fill('list-found', items, T.nothingFound);
+      setCount('count-found', f.sessions.length + f.contacts.filter(function (c) { return !shown.has(c.id); }).length);
+    }
+
+    /** A session changed (socket or our own action): the found list follows it. */
+    function basicsOnSession(s) {
+      const f = OB.found;
+      if (!f || !s) return;
+      const at = f.sessions.findIndex(function (x) { return x.id === s.id; });
+      if (f.kind === 'filter') {
+        const belongs = matchesFilter(s, OB.filter, S.me && S.me.id);
+        if (belongs && at < 0) f.sessions.unshift(s);
+        else if (!belongs && at >= 0) f.sessions.splice(at, 1);
+        else if (at >= 0) f.sessions[at] = Object.assign({}, f.sessions[at], s);
+      } else if (at >= 0) {
+        f.sessions[at] = Object.assign({}, f.sessions[at], s);
+      }
+      renderFound();
+    }
+
+    function wireBasics() {
+      const note = $('btn-note');
+      if (note) note.addEventListener('click', toggleNote);
+      const box = $('search-box');
+      if (box) {
+        box.addEventListener('input', scheduleFind);
+        box.addEventListener('keydown', function (e) {
+          if (e.key === 'Escape' && box.value) { e.preventDefault(); e.stopPropagation(); box.value = ''; refreshFound(); }
+          if (e.key === 'Enter') { e.preventDefault(); win.clearTimeout(findTimer); refreshFound(); }
+        });
+      }
+      for (const [id, key] of [['filter-assignee', 'assignee'], ['filter-label', 'label']]) {
+        const sel = $(id);
+        if (sel) sel.addEventListener('change', function () { OB.filter[key] = sel.value; refreshFound(); });
+      }
+      const clear = $('found-clear');
+      if (clear) {
+        clear.addEventListener('click', function () {
+          if (box) box.value = '';
+          OB.filter = { assignee: '', label: '' };
+          for (const id of ['filter-assignee', 'filter-label']) if ($(id)) $(id).value = '';
+          refreshFound();
+        });
+      }
+      loadLabels();
+    }
+
     /* ---------------------------------------------------------------- wiring */
 
     function wire() {
@@ -2164,6 +2463,7 @@
         $('lead-form').addEventListener('submit', submitLead);
         $('lead-cancel').addEventListener('click', hideLeadForm);
       }
+      wireBasics();
       $('transfer-form').addEventListener('submit', submitTransfer);
       $('transfer-form').addEventListener('keydown', function (e) {
         if (e.key === 'Enter' && !e.shiftKey && !e.isComposing && e.target.tagName !== 'BUTTON') submitTransfer(e);
