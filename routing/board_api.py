@@ -23,6 +23,10 @@ class BoardOperatorSerializer(serializers.Serializer):
     name = serializers.CharField()
     status = serializers.ChoiceField(choices=OperatorStatus.choices)
     connected = serializers.BooleanField(help_text="At least one operator socket is open.")
+    available = serializers.BooleanField(
+        help_text="Routing may give this operator a chat now: online, connected (or within "
+        "the reconnection grace period), with a free seat. The same rule routing applies."
+    )
     active_sessions = serializers.IntegerField(
         help_text="Active sessions the operator holds, in any group."
     )
@@ -62,6 +66,7 @@ BOARD_BORIS_EXAMPLE = {
     "name": "Boris",
     "status": "away",
     "connected": True,
+    "available": False,
     "active_sessions": 1,
     "limit": 5,
     "max_sessions": None,
@@ -94,6 +99,7 @@ BOARD_EXAMPLE = {
                     "name": "Anna",
                     "status": "online",
                     "connected": True,
+                    "available": True,
                     "active_sessions": 2,
                     "limit": 4,
                     "max_sessions": 4,

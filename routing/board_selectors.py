@@ -22,7 +22,8 @@ from django.utils import timezone
 from contactcenter import roles
 from inbox import payloads
 from inbox.models import Session, SessionStatus
-from routing.models import Group, GroupMembership
+from routing import selectors
+from routing.models import Group, GroupMembership, OperatorStatus
 
 FALLBACK_LIMIT = 3  # routing's limit for an operator of no group
 
@@ -32,6 +33,7 @@ class BoardOperator(TypedDict):
     name: str
     status: str
     connected: bool
+    available: bool
     active_sessions: int
     limit: int
     max_sessions: int | None
@@ -75,7 +77,7 @@ def board_get(*, user: Any, now: dt.datetime | None = None) -> Board:
     members = _members_with_load(group_ids=[g.pk for g in groups])
     by_group: dict[int, list[BoardOperator]] = {g.pk: [] for g in groups}
     for membership in members:
-        by_group[membership.group_id].append(_operator_row(membership))
+        by_group[membership.group_id].append(_operator_row(membership, now))
     for rows in by_group.values():
         rows.sort(key=lambda row: (row["name"].casefold(), row["id"]))
     return {
@@ -151,13 +153,22 @@ def _members_with_load(*, group_ids: list[int]) -> list[GroupMembership]:
     )
 
 
-def _operator_row(membership: Any) -> BoardOperator:
+def _operator_row(membership: Any, now: dt.datetime) -> BoardOperator:
     operator = membership.operator
+    # routing's own definition (``selectors.available_operators``), so that the board's
+    # "available" is exactly who routing may give the next chat to
+    available = (
+        operator.status == OperatorStatus.ONLINE
+        and operator.user.is_active
+        and selectors.operator_is_present(operator=operator, now=now)
+        and membership.active_sessions < membership.effective_limit
+    )
     return {
         "id": operator.pk,
         "name": operator.name,
         "status": operator.status,
         "connected": operator.open_sockets > 0,
+        "available": available,
         "active_sessions": membership.active_sessions,
         "limit": membership.effective_limit,
         "max_sessions": operator.max_sessions,

@@ -255,3 +255,13 @@ test('reconnects back off up to 30 s', () => {
   assert.equal(bd.backoffDelay(3), 4000);
   assert.equal(bd.backoffDelay(20), 30000);
 });
+
+test('available is the server\'s routing rule when it sends one', () => {
+  const alpha = board().groups[0];
+  // online and connected, but every seat taken: routing gives them nothing
+  alpha.operators.forEach((o) => { o.available = false; });
+  assert.deepEqual(bd.groupCounts(alpha), { members: 2, available: 0 });
+  // disconnected a moment ago, within the grace period: routing still counts them
+  alpha.operators[1].available = true;
+  assert.deepEqual(bd.groupCounts(alpha), { members: 2, available: 1 });
+});

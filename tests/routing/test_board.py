@@ -123,6 +123,7 @@ def test_a_supervisor_gets_the_numbers_of_the_group_they_supervise(floor: dict[s
             "name": "Anna",
             "status": "online",
             "connected": True,
+            "available": True,
             "active_sessions": 2,
             "limit": 3,
             "max_sessions": None,
@@ -133,6 +134,7 @@ def test_a_supervisor_gets_the_numbers_of_the_group_they_supervise(floor: dict[s
             "name": "Boris",
             "status": "away",
             "connected": False,
+            "available": False,
             # his load counts every active chat, Beta's too: the limit is global
             "active_sessions": 1,
             "limit": 5,
@@ -144,6 +146,7 @@ def test_a_supervisor_gets_the_numbers_of_the_group_they_supervise(floor: dict[s
             "name": "Carl",
             "status": "offline",
             "connected": False,
+            "available": False,
             "active_sessions": 0,
             # no own limit: the largest default of his groups, as routing applies it
             "limit": 4,
@@ -377,3 +380,29 @@ def test_the_start_page_links_the_board_for_supervisors_and_admins_only(
     assert board in _client(floor["sveta"].user).get("/").content.decode()
     assert board in _client(admin_user).get("/").content.decode()
     assert board not in _client(floor["anna"].user).get("/").content.decode()
+
+
+def test_available_on_the_board_is_who_routing_would_give_a_chat(floor: dict[str, Any]) -> None:
+    # given Anna with every seat taken, and Dora whose inbox closed a moment ago (within
+    # the reconnection grace period routing allows)
+    Operator.objects.filter(pk=floor["anna"].pk).update(max_sessions=2)
+    Operator.objects.filter(pk=floor["dora"].pk).update(
+        open_sockets=0, last_seen_at=timezone.now() - dt.timedelta(seconds=1)
+    )
+    floor["beta"].supervisors.add(floor["sveta"])
+
+    # when the supervisor reads the board
+    board = api_as(floor["sveta"].user).get("/api/v1/board/").json()
+
+    # then "available" matches routing's own list, operator by operator
+    from routing.selectors import available_operators
+
+    for group in board["groups"]:
+        routable = set(
+            available_operators(group=group["id"], now=timezone.now()).values_list("pk", flat=True)
+        )
+        shown = {o["id"] for o in group["operators"] if o["available"]}
+        assert shown == routable
+    alpha, beta = board["groups"]
+    assert [o["name"] for o in alpha["operators"] if o["available"]] == []
+    assert [o["name"] for o in beta["operators"] if o["available"]] == ["Dora"]

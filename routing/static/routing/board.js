@@ -175,13 +175,16 @@
     return ((board && board.groups) || []).find(function (g) { return g.id === groupId; }) || null;
   }
 
-  /** Counts of a group's operators: {members, available} where available means online
-   * and connected (routing may give them chats). */
+  /** Counts of a group's operators: {members, available} where available is the
+   * server's own routing rule (online, connected or within the grace period, a free
+   * seat): exactly who routing may give the next chat to. */
   function groupCounts(group) {
     const ops = (group && group.operators) || [];
     return {
       members: ops.length,
-      available: ops.filter(function (o) { return o.status === 'online' && o.connected; }).length,
+      available: ops.filter(function (o) {
+        return typeof o.available === 'boolean' ? o.available : o.status === 'online' && o.connected;
+      }).length,
     };
   }
 
