@@ -3,7 +3,8 @@ group), the queue, the active sessions and each member's status, presence and lo
 
 A fixed number of queries whatever the number of groups and operators: the role check,
 one query for the groups with their queue and session counts, one for the memberships
-with each operator's load and effective limit (subqueries, not one query per row).
+with each operator's load and effective limit (subqueries, not one query per row), one
+for the waiting and active chats (each with the inbox address that opens it).
 
 The effective limit is the one routing applies (``routing.services.operator_limit``):
 the operator's own ``max_sessions``, else the largest ``default_max_sessions`` of their
@@ -40,6 +41,18 @@ class BoardOperator(TypedDict):
     last_assigned_at: str | None
 
 
+class BoardSession(TypedDict):
+    id: int
+    status: str
+    contact_name: str
+    operator: int | None
+    operator_name: str | None
+    priority: int
+    queued_at: str | None
+    assigned_at: str | None
+    url: str
+
+
 class BoardGroup(TypedDict):
     id: int
     name: str
@@ -49,6 +62,7 @@ class BoardGroup(TypedDict):
     oldest_queued_at: str | None
     active_sessions: int
     operators: list[BoardOperator]
+    sessions: list[BoardSession]
 
 
 class Board(TypedDict):
@@ -80,6 +94,7 @@ def board_get(*, user: Any, now: dt.datetime | None = None) -> Board:
         by_group[membership.group_id].append(_operator_row(membership, now))
     for rows in by_group.values():
         rows.sort(key=lambda row: (row["name"].casefold(), row["id"]))
+    chats = _open_sessions(group_ids=[g.pk for g in groups])
     return {
         "server_time": now.isoformat(),
         "groups": [
@@ -92,6 +107,7 @@ def board_get(*, user: Any, now: dt.datetime | None = None) -> Board:
                 "oldest_queued_at": payloads.iso(g.oldest_queued_at),
                 "active_sessions": g.active_count,
                 "operators": by_group[g.pk],
+                "sessions": chats.get(g.pk, []),
             }
             for g in groups
         ],
@@ -151,6 +167,47 @@ def _members_with_load(*, group_ids: list[int]) -> list[GroupMembership]:
             ),
         )
     )
+
+
+# a board is a glance, not a report: the longest waits and the oldest active chats
+SESSIONS_PER_GROUP = 50
+INBOX_SESSION_URL = "/inbox/?session={id}"
+
+
+def _open_sessions(*, group_ids: list[int]) -> dict[int, list[BoardSession]]:
+    """Per group, its waiting chats (highest priority, then longest wait first) and then
+    its active ones, each with the inbox address that opens it; one query for every
+    group."""
+    if not group_ids:
+        return {}
+    rows = (
+        Session.objects.filter(
+            group_id__in=group_ids, status__in=[SessionStatus.QUEUED, SessionStatus.ACTIVE]
+        )
+        .select_related("dialog__contact", "operator__user")
+        # "queued" sorts after "active": descending puts the waiting chats first
+        .order_by("group_id", "-status", "-priority", "queued_at", "pk")
+    )
+    out: dict[int, list[BoardSession]] = {}
+    for session in rows:
+        chats = out.setdefault(session.group_id, [])
+        if len(chats) >= SESSIONS_PER_GROUP:
+            continue
+        operator = session.operator
+        chats.append(
+            {
+                "id": session.pk,
+                "status": session.status,
+                "contact_name": str(session.dialog.contact),
+                "operator": session.operator_id,
+                "operator_name": operator.name if operator is not None else None,
+                "priority": session.priority,
+                "queued_at": payloads.iso(session.queued_at),
+                "assigned_at": payloads.iso(session.assigned_at),
+                "url": INBOX_SESSION_URL.format(id=session.pk),
+            }
+        )
+    return out
 
 
 def _operator_row(membership: Any, now: dt.datetime) -> BoardOperator:

@@ -168,6 +168,15 @@ def operator_socket_info(*, user: Any) -> dict[str, Any] | None:
     }
 
 
+def watcher_socket_info(*, user: Any) -> dict[str, Any] | None:
+    """For a user with no operator record who may still watch routing live (admins: the
+    board): the groups whose queue and supervisor frames their socket hears, read only.
+    None for anyone else."""
+    if not roles.is_admin(user):
+        return None
+    return {"groups": list(Group.objects.order_by("pk").values_list("pk", flat=True))}
+
+
 def session_dialog_of_operator(*, session_id: Any, operator_id: int) -> int | None:
     """The dialog of an open session the operator holds, else None."""
     if not isinstance(session_id, int) or isinstance(session_id, bool):

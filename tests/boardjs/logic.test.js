@@ -265,3 +265,9 @@ test('available is the server\'s routing rule when it sends one', () => {
   alpha.operators[1].available = true;
   assert.deepEqual(bd.groupCounts(alpha), { members: 2, available: 1 });
 });
+
+test('a chat on the board opens in the inbox, and a returned chat says to whom', () => {
+  assert.equal(bd.chatUrl(42), '/inbox/?session=42');
+  assert.equal(bd.alertText({ kind: 'returned', operator: 'Anna' }), 'Nobody else was available, so the chat went back to Anna.');
+  assert.equal(bd.alertText({ kind: 'returned' }), 'Nobody else was available, so the chat went back to the same operator.');
+});

@@ -323,14 +323,15 @@ def test_a_supervisor_gets_the_page_with_a_socket(floor: dict[str, Any]) -> None
     assert 'id="board-groups"' in html and 'id="board-alerts"' in html
 
 
-def test_an_admin_without_an_operator_record_gets_the_page_without_a_socket(
+def test_an_admin_without_an_operator_record_gets_the_page_with_the_live_socket(
     admin_user: Any,
 ) -> None:
     response = _client(admin_user).get("/routing/board/")
 
     assert response.status_code == 200
     bootstrap = _script_json(response.content.decode(), "board-bootstrap")
-    assert bootstrap["socket_path"] is None
+    # a read-only watcher socket, not the 10 s poll alone
+    assert bootstrap["socket_path"] == "/ws/operator/"
     assert bootstrap["operator_id"] is None
 
 
@@ -406,3 +407,21 @@ def test_available_on_the_board_is_who_routing_would_give_a_chat(floor: dict[str
     alpha, beta = board["groups"]
     assert [o["name"] for o in alpha["operators"] if o["available"]] == []
     assert [o["name"] for o in beta["operators"] if o["available"]] == ["Dora"]
+
+
+def test_the_board_lists_each_open_chat_with_the_inbox_address_that_opens_it(
+    floor: dict[str, Any],
+) -> None:
+    # when Alpha's supervisor reads the board
+    alpha = api_as(floor["sveta"].user).get("/api/v1/board/").json()["groups"][0]
+
+    # then the two waiting chats come first, longest wait first, then Anna's two
+    chats = alpha["sessions"]
+    assert [c["status"] for c in chats] == ["queued", "queued", "active", "active"]
+    assert chats[0]["queued_at"] < chats[1]["queued_at"]
+    assert {c["operator_name"] for c in chats[2:]} == {"Anna"}
+    for chat in chats:
+        assert chat["url"] == f"/inbox/?session={chat['id']}"
+    # and the supervisor may open each of them
+    for chat in chats:
+        assert api_as(floor["sveta"].user).get(f"/api/v1/sessions/{chat['id']}/").status_code == 200
