@@ -233,3 +233,50 @@ def test_the_widget_says_who_can_answer_now(
     anna.page.locator("#btn-close").click()
     expect(visitor.widget.locator(".nt").filter(has_text="The chat has ended")).to_have_count(1)
     expect(visitor.status).to_have_text(SUPPORT_OFFLINE)
+
+
+def test_a_transfer_goes_to_a_colleague_and_never_bounces_back(
+    product: Product, host_site: HostSite, pages: Pages
+) -> None:
+    # given Anna alone on shift in Support with a customer's chat
+    anna = Operator.log_in(pages, product)
+    anna.go_online()
+    visitor = Visitor.visit(pages, host_site, product)
+    visitor.identify(name="Pavel Smirnov")
+    visitor.open()
+    visitor.send("I need help with my router")
+    anna.open_chat("Pavel Smirnov")
+    card = anna.page.locator("#contact-timeline li.timeline-entry")
+    expect(card).to_have_count(1)
+    dialog = anna.page.locator("#transfer-modal")
+
+    # when she transfers it to her own group: refused, with the reason, and it stays hers
+    anna.page.locator("#btn-transfer").click()
+    expect(dialog).to_be_visible()
+    anna.page.locator("#tr-group").select_option(label="Support")
+    dialog.get_by_role("button", name="Transfer").click()
+    expect(anna.page.locator("#tr-error")).to_contain_text("Nobody else in Support is available")
+    dialog.get_by_role("button", name="Cancel").click()
+    expect(anna.my_chats).to_have_count(1)
+    expect(anna.page.locator("#list-closed li.chat-item")).to_have_count(0)
+
+    # and the operators offered are only colleagues online with the inbox open
+    boris = Operator.log_in(pages, product, "boris")
+    boris.go_online()
+    anna.page.locator("#btn-transfer").click()
+    anna.page.locator("#tr-mode-operator").check()
+    anna.page.locator("#tr-group").select_option(label="Support")
+    options = anna.page.locator("#tr-operator option")
+    expect(options).to_have_count(2)  # the prompt and Boris: not Carla (offline), not Anna
+    expect(options.nth(1)).to_contain_text("Boris")
+
+    # when she transfers it to Support with Boris on shift: it goes to Boris, not back
+    anna.page.locator("#tr-mode-group").check()
+    dialog.get_by_role("button", name="Transfer").click()
+    expect(dialog).to_be_hidden()
+    expect(boris.my_chats).to_have_count(1)
+    expect(anna.my_chats).to_have_count(0)
+    expect(anna.page.locator("#list-closed li.chat-item")).to_contain_text(["Transferred"])
+    # and her contact card's timeline shows the new session at once
+    expect(card).to_have_count(2)
+    expect(card.first).to_contain_text("Boris")

@@ -268,3 +268,9 @@ test('the page address opens the team view or a chat', () => {
   assert.deepEqual(ib.pageRequest('', '#session-9'), { view: null, session: 9 });
   assert.deepEqual(ib.pageRequest('?session=abc&view=x', '#nope'), { view: null, session: null });
 });
+
+test('a refused transfer says why, in the server\'s words', () => {
+  const why = 'Nobody else in Support is available now, so the chat would come straight back to you.';
+  assert.equal(ib.apiErrorText(409, { detail: why }, { action: 'transfer' }), why);
+  assert.equal(ib.apiErrorText(409, null, { action: 'transfer' }), ib.DEFAULTS.err_conflict);
+});

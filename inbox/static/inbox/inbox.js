@@ -30,7 +30,7 @@
     noChats: 'No chats assigned to you.',
     noQueue: 'Nobody is waiting.',
     noClosed: 'No closed chats yet.',
-    noTeam: 'No active chats in your teams.',
+    noTeam: 'No waiting or active chats in the groups you supervise.',
     noTeamGroups: 'You supervise no group, so there is no team view.',
     alert_no_answer: '{operator} did not answer {name} in time: the chat goes to the next available operator.',
     alert_operator_offline: '{operator} went offline: the chat with {name} goes back to the queue.',
@@ -501,6 +501,8 @@
         return s.err_taken;
       }
       if (c.action === 'send' || c.action === 'upload') return s.err_notYours;
+      // a refused transfer says why (nobody else there is available, ...)
+      if (c.action === 'transfer' && body && typeof body.detail === 'string' && body.detail) return body.detail;
       return s.err_conflict;
     }
     if (status === 413) return s.err_tooLarge;
@@ -870,6 +872,10 @@
     function onSession(session, assigned) {
       if (!session || session.id === undefined) return;
       const before = S.sessions.get(session.id);
+      if (S.open && session.dialog === S.open.dialogId && S.open.contactId &&
+          (!before || (session.status && before.status !== session.status))) {
+        contactTimelineSoon();
+      }
       const s = upsertSession(S.sessions, session);
       const meId = S.me && S.me.id;
       const isNewForMe = s.status === 'active' && s.operator === meId &&
@@ -1600,6 +1606,16 @@
 
     /* ------------------------------------- the contact card: merge suggestions, timeline */
 
+    let timelineTimer = null;
+    /** The open contact's timeline again, once a burst of session changes is over (a
+     * transfer closes one session and opens another). */
+    function contactTimelineSoon() {
+      win.clearTimeout(timelineTimer);
+      timelineTimer = win.setTimeout(function () {
+        if (S.open && S.open.contactId) loadIdentity(S.open.token, S.open.contactId);
+      }, 300);
+    }
+
     function loadIdentity(token, cid) {
       const stillOpen = function () { return S.open && S.open.token === token; };
       api('GET', 'contacts/' + cid + '/merge-suggestions/').then(function (d) {
@@ -1822,9 +1838,9 @@
         render();
         refreshOpen();
         // the contact card's timeline lists this chat's sessions: it changed
-        if (S.open && S.open.contactId) loadIdentity(S.open.token, S.open.contactId);
+        contactTimelineSoon();
       } catch (e2) {
-        if (e2.status === 400 || e2.status === 409) { err.textContent = apiErrorText(400, e2.body, {}, T); err.hidden = false; } else { closeModal($('transfer-modal')); report(e2, 'transfer'); }
+        if (e2.status === 400 || e2.status === 409) { err.textContent = apiErrorText(e2.status, e2.body, { action: 'transfer' }, T); err.hidden = false; } else { closeModal($('transfer-modal')); report(e2, 'transfer'); }
       } finally {
         transferring = false;
       }
