@@ -6,7 +6,6 @@ board, and the widget tells the visitor whether anyone can answer now."""
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 import sys
 import time
@@ -25,7 +24,6 @@ pytestmark = [pytest.mark.e2e, pytest.mark.timeout(240)]
 
 Shoot = Callable[[Any, str], Path]
 SUPPORT_OFFLINE = "Support is open around the clock; an operator will answer shortly."
-SCREENSHOTS = ROOT / "docs" / "screenshots"
 SWEEP = "from routing import tasks; print(tasks.sweep())"
 
 
@@ -146,12 +144,8 @@ def test_one_operator_on_shift_gets_an_unanswered_chat_back_and_the_supervisor_s
     row.locator("button.chat-btn").click()
     expect(sofia.locator("#chat-readonly")).to_be_visible()
     expect(sofia.locator("#timeline .msg.from-contact .text")).to_have_text(["My order is late"])
+    # docs/screenshots/inbox-team-live.png is a copy of this one
     shoot(sofia, "inbox-team-live")
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(
-        Path(ROOT / "artifacts" / "e2e" / "inbox-team-live.png"),
-        SCREENSHOTS / "inbox-team-live.png",
-    )
 
     # when Anna does not answer in time and the routing sweep runs
     time.sleep(2.5)
