@@ -16,8 +16,17 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, TypedDict
 
-from django.db.models import Count, IntegerField, Max, OuterRef, QuerySet, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import (
+    Count,
+    F,
+    IntegerField,
+    Max,
+    OuterRef,
+    QuerySet,
+    Subquery,
+    Window,
+)
+from django.db.models.functions import Coalesce, RowNumber
 from django.utils import timezone
 
 from contactcenter import roles
@@ -180,21 +189,23 @@ def _open_sessions(*, group_ids: list[int]) -> dict[int, list[BoardSession]]:
     group."""
     if not group_ids:
         return {}
+    order = [F("status").desc(), F("priority").desc(), F("queued_at").asc(), F("pk").asc()]
     rows = (
         Session.objects.filter(
             group_id__in=group_ids, status__in=[SessionStatus.QUEUED, SessionStatus.ACTIVE]
         )
+        # the first SESSIONS_PER_GROUP of each group, chosen by the database: a queue of
+        # thousands is not read to show fifty ("queued" sorts after "active", so
+        # descending puts the waiting chats first)
+        .annotate(rank=Window(RowNumber(), partition_by=[F("group_id")], order_by=order))
+        .filter(rank__lte=SESSIONS_PER_GROUP)
         .select_related("dialog__contact", "operator__user")
-        # "queued" sorts after "active": descending puts the waiting chats first
-        .order_by("group_id", "-status", "-priority", "queued_at", "pk")
+        .order_by("group_id", *order)
     )
     out: dict[int, list[BoardSession]] = {}
     for session in rows:
-        chats = out.setdefault(session.group_id, [])
-        if len(chats) >= SESSIONS_PER_GROUP:
-            continue
         operator = session.operator
-        chats.append(
+        out.setdefault(session.group_id, []).append(
             {
                 "id": session.pk,
                 "status": session.status,

@@ -425,3 +425,17 @@ def test_the_board_lists_each_open_chat_with_the_inbox_address_that_opens_it(
     # and the supervisor may open each of them
     for chat in chats:
         assert api_as(floor["sveta"].user).get(f"/api/v1/sessions/{chat['id']}/").status_code == 200
+
+
+def test_a_long_queue_shows_its_fifty_longest_waits(floor: dict[str, Any]) -> None:
+    # given 60 more chats waiting in Alpha, the newest first
+    _sessions(floor["alpha"], 60, status=SessionStatus.QUEUED, queued_at=NOW)
+
+    alpha = api_as(floor["sveta"].user).get("/api/v1/board/").json()["groups"][0]
+
+    # then the board lists fifty, starting with the two that waited longest
+    assert alpha["queue_size"] == 62
+    assert len(alpha["sessions"]) == board_selectors.SESSIONS_PER_GROUP == 50
+    waits = [c["queued_at"] for c in alpha["sessions"][:2]]
+    assert waits == sorted(waits) and waits[0] < NOW.isoformat()
+    assert {c["status"] for c in alpha["sessions"]} == {"queued"}
