@@ -271,3 +271,7 @@ test('a chat on the board opens in the inbox, and a returned chat says to whom',
   assert.equal(bd.alertText({ kind: 'returned', operator: 'Anna' }), 'Nobody else was available, so the chat went back to Anna.');
   assert.equal(bd.alertText({ kind: 'returned' }), 'Nobody else was available, so the chat went back to the same operator.');
 });
+
+test('a chat kept by its operator because nobody else is free says so', () => {
+  assert.equal(bd.alertText({ kind: 'kept', operator: 'Anna' }), 'Nobody else is available, so the chat stays with Anna, who has not answered yet.');
+});

@@ -415,9 +415,7 @@ def _alerts(sent_frames, group):
     ]
 
 
-def test_with_one_operator_on_shift_an_unanswered_chat_comes_back_to_them(
-    channel, group, sent_frames
-):
+def test_with_one_operator_on_shift_an_unanswered_chat_stays_with_them(channel, group, sent_frames):
     # given one operator on shift and a no-answer timeout
     group.no_answer_timeout_s = 30
     group.save()
@@ -428,19 +426,34 @@ def test_with_one_operator_on_shift_an_unanswered_chat_comes_back_to_them(
         assigned_at=timezone.now() - dt.timedelta(seconds=31)
     )
 
+    sent_frames.clear()
+
     # when the timeout passes with nobody else available
     timers.timers_run()
 
-    # then the chat is hers again, not waiting, with a fresh timeout, and the
-    # supervisors heard both steps of the ladder
+    # then the chat stays hers, never waiting, with a fresh timeout; the supervisors
+    # hear it, and the customer sees nothing happen (no queue notice, no new "joined")
     session.refresh_from_db()
     assert (session.status, session.operator) == (SessionStatus.ACTIVE, anna)
     assert session.assigned_at > timezone.now() - dt.timedelta(seconds=5)
-    assert _alerts(sent_frames, group) == [("no_answer", "Anna"), ("returned", "Anna")]
+    assert session.previous_operator is None
+    assert _alerts(sent_frames, group) == [("kept", "Anna")]
+    assert [
+        f["type"] for g, f in sent_frames if g == realtime.dialog_group(session.dialog_id)
+    ] == []
+
+    # and when a colleague comes online before the next timeout, the ladder's first step
+    # applies: the next round gives it to him
+    boris = _online(group, "Boris")
+    Session.objects.filter(pk=session.pk).update(
+        assigned_at=timezone.now() - dt.timedelta(seconds=31)
+    )
+    timers.timers_run()
+    assert Session.objects.get(pk=session.pk).operator == boris
 
 
 def test_a_chat_left_by_an_operator_who_is_back_goes_to_them_when_nobody_else_is_there(
-    channel, group
+    channel, group, sent_frames
 ):
     # given a chat re-queued because its operator lost the connection
     anna = _online(group, "Anna")
@@ -454,9 +467,11 @@ def test_a_chat_left_by_an_operator_who_is_back_goes_to_them_when_nobody_else_is
     # when she opens the inbox again
     services.operator_socket_open(operator_id=anna.pk)
 
-    # then the chat comes back to her instead of waiting for someone else for good
+    # then the chat comes back to her instead of waiting for someone else for good, and
+    # the supervisors hear both steps
     session.refresh_from_db()
     assert (session.status, session.operator) == (SessionStatus.ACTIVE, anna)
+    assert _alerts(sent_frames, group) == [("operator_offline", "Anna"), ("returned", "Anna")]
 
 
 def test_the_next_available_operator_goes_before_the_one_who_did_not_answer(channel, group):

@@ -35,6 +35,7 @@
     alert_no_answer: '{operator} did not answer {name} in time: the chat goes to the next available operator.',
     alert_operator_offline: '{operator} went offline: the chat with {name} goes back to the queue.',
     alert_returned: 'Nobody else is available: the chat with {name} went back to {operator}.',
+    alert_kept: 'Nobody else is available: the chat with {name} stays with {operator}, who has not answered yet.',
     waitingN: 'Waiting: {n}',
     longestWait: 'longest {t}',
     unreadN: 'Unread: {n}',

@@ -66,6 +66,8 @@
     alert_other: 'A chat went back to the queue.',
     alert_returned: 'Nobody else was available, so the chat went back to {name}.',
     alert_returned_anon: 'Nobody else was available, so the chat went back to the same operator.',
+    alert_kept: 'Nobody else is available, so the chat stays with {name}, who has not answered yet.',
+    alert_kept_anon: 'Nobody else is available, so the chat stays with its operator, who has not answered yet.',
     chatsTitle: 'Open chats',
     chatWaiting: 'waiting {t}',
     chatWith: 'with {name}',
@@ -266,6 +268,7 @@
       return name ? fmt(s.alert_operator_offline, { name: name }) : s.alert_operator_offline_anon;
     }
     if (kind === 'returned') return name ? fmt(s.alert_returned, { name: name }) : s.alert_returned_anon;
+    if (kind === 'kept') return name ? fmt(s.alert_kept, { name: name }) : s.alert_kept_anon;
     return s.alert_other;
   }
 
