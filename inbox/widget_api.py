@@ -99,6 +99,10 @@ def widget_config(request: HttpRequest, key: str) -> JsonResponse:
             ],
             "attachments": selectors.attachment_limits(),
             "offline": False,
+            # whether an operator can take a chat now; routing fills it in (without a
+            # routing group nobody can)
+            "available": False,
+            "offline_message": "",
         },
     )
     return JsonResponse(config)

@@ -30,7 +30,12 @@
     noChats: 'No chats assigned to you.',
     noQueue: 'Nobody is waiting.',
     noClosed: 'No closed chats yet.',
-    noTeam: 'No active chats in your teams.',
+    noTeam: 'No waiting or active chats in the groups you supervise.',
+    noTeamGroups: 'You supervise no group, so there is no team view.',
+    alert_no_answer: '{operator} did not answer {name} in time: the chat goes to the next available operator.',
+    alert_operator_offline: '{operator} went offline: the chat with {name} goes back to the queue.',
+    alert_returned: 'Nobody else is available: the chat with {name} went back to {operator}.',
+    alert_kept: 'Nobody else is available: the chat with {name} stays with {operator}, who has not answered yet.',
     waitingN: 'Waiting: {n}',
     longestWait: 'longest {t}',
     unreadN: 'Unread: {n}',
@@ -366,9 +371,38 @@
         return byTime('queued_at', false)(a, b);
       });
     }
-    const team = all.filter(function (s) { return s.status === 'active' && supervised.has(s.group); })
+    // the supervisors' live view: every waiting chat of their groups (longest wait
+    // first), then every active one (oldest assignment first)
+    const teamQueued = all.filter(function (s) { return s.status === 'queued' && supervised.has(s.group); })
+      .sort(byTime('queued_at', false));
+    const teamActive = all.filter(function (s) { return s.status === 'active' && supervised.has(s.group); })
       .sort(byTime('assigned_at', false));
-    return { mine: mine, closed: closed, queued: queued, team: team };
+    return { mine: mine, closed: closed, queued: queued, team: teamQueued.concat(teamActive) };
+  }
+
+  /** Operators a chat may be transferred to: others than me, online with the inbox
+   * open (an offline or disconnected colleague would never see it), most free first. */
+  function transferTargets(operators, meId) {
+    return (operators || []).filter(function (o) {
+      return o && o.id !== meId && o.status === 'online' && o.connected !== false;
+    }).sort(function (a, b) { return (a.active_sessions || 0) - (b.active_sessions || 0) || a.id - b.id; });
+  }
+
+  /** What the page's address asks for: ``?view=team`` (the supervisors' live view) and
+   * ``?session=<id>`` (open that chat), or the older ``#session-<id>``. */
+  function pageRequest(search, hash) {
+    const out = { view: null, session: null };
+    const params = {};
+    for (const part of String(search || '').replace(/^\?/, '').split('&')) {
+      const eq = part.indexOf('=');
+      if (eq > 0) params[part.slice(0, eq)] = part.slice(eq + 1);
+    }
+    if (params.view === 'team') out.view = 'team';
+    const raw = params.session;
+    if (raw && /^\d{1,18}$/.test(raw)) out.session = Number(raw);
+    const m = /^#session-(\d{1,18})$/.exec(hash || '');
+    if (out.session === null && m) out.session = Number(m[1]);
+    return out;
   }
 
   function unreadTotal(sessions) {
@@ -553,6 +587,8 @@
         return s.err_taken;
       }
       if (c.action === 'send' || c.action === 'upload') return s.err_notYours;
+      // a refused transfer says why (nobody else there is available, ...)
+      if (c.action === 'transfer' && body && typeof body.detail === 'string' && body.detail) return body.detail;
       return s.err_conflict;
     }
     if (status === 413) return s.err_tooLarge;
@@ -625,6 +661,7 @@
     waitBadge: waitBadge, messageKey: messageKey, mergeMessages: mergeMessages,
     lastMessageId: lastMessageId, buildTimeline: buildTimeline, Outbox: Outbox,
     upsertSession: upsertSession, deriveLists: deriveLists, unreadTotal: unreadTotal,
+    transferTargets: transferTargets, pageRequest: pageRequest,
     titleWithUnread: titleWithUnread, nextChatId: nextChatId, cannedQuery: cannedQuery,
     matchCanned: matchCanned, backoffDelay: backoffDelay, makeThrottle: makeThrottle,
     safeUrl: safeUrl, isImage: isImage, formatSize: formatSize, flattenErrors: flattenErrors,
@@ -833,10 +870,19 @@
 
     async function loadTeam() {
       const groups = (S.me && S.me.supervised_groups) || [];
-      await Promise.all(groups.map(async function (g) {
-        const data = await api('GET', 'sessions/' + q({ group: g, status: 'active', page_size: 200 }));
-        replaceWhere(function (s) { return s.status === 'active' && s.group === g; }, results(data));
+      await Promise.all(groups.map(loadTeamGroup));
+    }
+
+    /** Every waiting and active chat of one supervised group. */
+    async function loadTeamGroup(g) {
+      await Promise.all(['queued', 'active'].map(async function (status) {
+        const data = await api('GET', 'sessions/' + q({ group: g, status: status, page_size: 200 }));
+        replaceWhere(function (s) { return s.status === status && s.group === g; }, results(data));
       }));
+    }
+
+    function supervises(groupId) {
+      return !!(S.me && S.me.supervised_groups && S.me.supervised_groups.indexOf(groupId) !== -1);
     }
 
     let syncing = null;
@@ -937,6 +983,7 @@
         case 'message.created': return onMessage(ev.message);
         case 'queue.updated': return onQueue(ev);
         case 'typing': return onTyping(ev.session);
+        case 'alert': return onAlert(ev);
         case 'ack': return onAck(ev.client_id, ev.id, null);
         case 'error': return onSocketError(ev);
         case 'visitor.updated': return onVisitorUpdated(ev);
@@ -959,6 +1006,10 @@
     function onSession(session, assigned) {
       if (!session || session.id === undefined) return;
       const before = S.sessions.get(session.id);
+      if (S.open && session.dialog === S.open.dialogId && S.open.contactId &&
+          (!before || (session.status && before.status !== session.status))) {
+        contactTimelineSoon();
+      }
       const s = upsertSession(S.sessions, session);
       const meId = S.me && S.me.id;
       const isNewForMe = s.status === 'active' && s.operator === meId &&
@@ -1006,12 +1057,23 @@
     function onQueue(ev) {
       const prev = S.queues.get(ev.group) || { group: ev.group, name: '' };
       S.queues.set(ev.group, Object.assign({}, prev, { size: ev.size, oldest_queued_at: ev.oldest_queued_at === undefined ? prev.oldest_queued_at : ev.oldest_queued_at }));
-      if (S.expanded.has(ev.group) && !queueReload.has(ev.group)) {
+      if ((S.expanded.has(ev.group) || supervises(ev.group)) && !queueReload.has(ev.group)) {
         queueReload.set(ev.group, win.setTimeout(function () {
           queueReload.delete(ev.group);
-          loadQueued(ev.group).then(renderLists, function () {});
+          const job = supervises(ev.group) ? loadTeamGroup(ev.group) : loadQueued(ev.group);
+          job.then(renderLists, function () {});
         }, 400));
       }
+      renderLists();
+    }
+
+    /** Supervisors hear when routing had to step down its ladder. */
+    function onAlert(ev) {
+      const s = ev.session;
+      if (s && s.id !== undefined) upsertSession(S.sessions, s);
+      const text = T['alert_' + ev.kind];
+      if (!text) { renderLists(); return; }
+      toast(fmt(text, { name: (s && s.contact_name) || T.customer, operator: ev.operator || T.unassigned }), 'info');
       renderLists();
     }
 
@@ -1336,6 +1398,19 @@
       }
       const total = unreadTotal(lists.mine);
       doc.title = titleWithUnread(T.inbox, total);
+    }
+
+    /** ``?view=team``: brings the supervisors' live view to the front. */
+    function showTeam() {
+      const sec = $('sec-team');
+      if (!sec || !S.me || !(S.me.supervised_groups && S.me.supervised_groups.length)) {
+        toast(T.noTeamGroups, 'info');
+        return;
+      }
+      const nav = sec.parentElement;
+      if (nav && nav.firstElementChild !== sec) nav.insertBefore(sec, nav.firstElementChild);
+      sec.classList.add('focused');
+      if (sec.scrollIntoView) sec.scrollIntoView({ block: 'start' });
     }
 
     function setCount(id, value) {
@@ -1795,6 +1870,16 @@
 
     /* ------------------------------------- the contact card: merge suggestions, timeline */
 
+    let timelineTimer = null;
+    /** The open contact's timeline again, once a burst of session changes is over (a
+     * transfer closes one session and opens another). */
+    function contactTimelineSoon() {
+      win.clearTimeout(timelineTimer);
+      timelineTimer = win.setTimeout(function () {
+        if (S.open && S.open.contactId) loadIdentity(S.open.token, S.open.contactId);
+      }, 300);
+    }
+
     function loadIdentity(token, cid) {
       const stillOpen = function () { return S.open && S.open.token === token; };
       api('GET', 'contacts/' + cid + '/merge-suggestions/').then(function (d) {
@@ -2029,8 +2114,7 @@
       sel.replaceChildren(h('option', { value: '', text: T.chooseOperator }));
       if (!g) return;
       try {
-        const ops = results(await api('GET', 'operators/' + q({ group: g, page_size: 200 })))
-          .filter(function (o) { return !S.me || o.id !== S.me.id; });
+        const ops = transferTargets(results(await api('GET', 'operators/' + q({ group: g, page_size: 200 }))), S.me && S.me.id);
         if (token !== opsToken) return;
         if (!ops.length) { sel.replaceChildren(h('option', { value: '', text: T.noOperators })); return; }
         sel.append(...ops.map(function (o) {
@@ -2062,8 +2146,10 @@
         toast(T.transferred, 'ok');
         render();
         refreshOpen();
+        // the contact card's timeline lists this chat's sessions: it changed
+        contactTimelineSoon();
       } catch (e2) {
-        if (e2.status === 400) { err.textContent = apiErrorText(400, e2.body, {}, T); err.hidden = false; } else { closeModal($('transfer-modal')); report(e2, 'transfer'); }
+        if (e2.status === 400 || e2.status === 409) { err.textContent = apiErrorText(e2.status, e2.body, { action: 'transfer' }, T); err.hidden = false; } else { closeModal($('transfer-modal')); report(e2, 'transfer'); }
       } finally {
         transferring = false;
       }
@@ -2501,8 +2587,9 @@
       wire();
       setConn('connecting');
       await resync();
-      const m = /^#session-(\d+)$/.exec(win.location.hash || '');
-      if (m && S.me) openSession(Number(m[1]));
+      const asked = pageRequest(win.location.search, win.location.hash);
+      if (asked.view === 'team') showTeam();
+      if (asked.session !== null && S.me) openSession(asked.session);
       connect();
     }
 

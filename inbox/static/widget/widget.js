@@ -12,6 +12,7 @@
   const TYPING_SHOW_MS = 4000;
   const CONNECT_TIMEOUT_MS = 15000;
   const SVGNS = 'http://www.w3.org/2000/svg';
+  const AVAILABILITY_EVERY_MS = 60000;
 
   /* ------------------------------------------------------------------ i18n */
 
@@ -20,6 +21,7 @@
       open: 'Open chat', close: 'Close chat', send: 'Send', attach: 'Attach a file',
       placeholder: 'Type a message…', online: 'Online', soon: 'We reply soon',
       offline: "We're offline. Leave a message and we'll get back to you.",
+      noOperators: "No operator is online right now. Leave a message: we'll answer here as soon as someone is back.",
       connecting: 'Connecting…', unavailable: 'Chat is unavailable right now.',
       joined: '{name} joined the chat', typing: '{name} is typing…', typingAnon: 'Typing…',
       ended: 'The chat has ended', rate: 'How did we do?', star: '{n} of 5',
@@ -40,6 +42,7 @@
       open: 'Открыть чат', close: 'Закрыть чат', send: 'Отправить', attach: 'Прикрепить файл',
       placeholder: 'Напишите сообщение…', online: 'Онлайн', soon: 'Скоро ответим',
       offline: 'Сейчас мы не в сети. Оставьте сообщение, и мы ответим.',
+      noOperators: 'Сейчас нет операторов в сети. Оставьте сообщение — мы ответим здесь, как только кто-нибудь освободится.',
       connecting: 'Подключение…', unavailable: 'Чат сейчас недоступен.',
       joined: '{name} подключается к чату', typing: '{name} печатает…', typingAnon: 'Печатает…',
       ended: 'Чат завершён', rate: 'Оцените, как мы помогли', star: '{n} из 5',
@@ -247,7 +250,26 @@
       },
       offline: !!c.offline,
       offline_message: toText(c.offline_message || '').slice(0, 500),
+      // null: the server did not say (older server), so the widget keeps to "Online"
+      available: typeof c.available === 'boolean' ? c.available : null,
     };
+  }
+
+  /** The header's status line, from the same facts routing assigns by: an operator with
+   * the visitor, the group closed, nobody available (with the group's offline message
+   * and what happens next), waiting in line, or online. */
+  function statusText(lang, st) {
+    const cfg = st.config || {};
+    const away = () => cfg.offline_message || t(lang, cfg.offline ? 'offline' : 'noOperators');
+    if (st.status === 'unavailable') return t(lang, 'unavailable');
+    if (st.session === 'active' && st.operator && st.operator.name && st.status === 'online') {
+      return toText(st.operator.name) + ' · ' + t(lang, 'online');
+    }
+    if (cfg.offline) return away();
+    if (st.status === 'disconnected') return t(lang, 'connecting');
+    if (cfg.available === false) return away();
+    if (st.session === 'queued') return t(lang, 'soon');
+    return t(lang, 'online');
   }
 
   /** Returns null when the file may be sent, else 'too_big' or 'bad_type'. */
@@ -491,6 +513,28 @@
       return this.config;
     }
 
+    /** Asks the server again who can answer now (after a chat ends, when the panel
+     * opens, and every minute while it is open and no operator is with the visitor). */
+    async refreshAvailability() {
+      if (!this.config) return;
+      try {
+        const r = await this.o.fetch(this.url('config'), { credentials: 'omit' });
+        if (!r.ok) return;
+        this.setAvailability(await r.json());
+      } catch (e) { /* offline: the next refresh catches up */ }
+    }
+
+    setAvailability(d) {
+      if (!this.config || !d || typeof d !== 'object') return;
+      const fresh = normalizeConfig(Object.assign({}, this.config, {
+        offline: d.offline, offline_message: d.offline_message, available: d.available,
+      }));
+      this.config.offline = fresh.offline;
+      this.config.offline_message = fresh.offline_message;
+      this.config.available = fresh.available;
+      this.emit('availability', this.config);
+    }
+
     async createVisitor(fields) {
       const body = {};
       for (const k of ['name', 'email', 'phone']) if (fields && fields[k]) body[k] = toText(fields[k]).trim();
@@ -658,6 +702,7 @@
           this.session = 'active';
           return this.emit('assigned', this.operator);
         case 'typing': return this.emit('typing', d);
+        case 'availability': return this.setAvailability(d);
         case 'session.closed':
           if (d.reason !== 'transferred' && d.reason !== 'merged') { this.session = 'closed'; this.operator = null; }
           return this.emit('closed', d.reason);
@@ -1032,7 +1077,9 @@ button:focus-visible,textarea:focus-visible,input:focus-visible,a:focus-visible{
         this.notice(this.T('ended'));
         this.showRating();
         this.updateStatus();
+        c.refreshAvailability(); // the operator who just left may have been the last one
       });
+      c.on('availability', () => this.updateStatus());
       c.on('error', (d) => { if (d && d.detail) this.notice(toText(d.detail)); });
       c.on('reset', () => {
         for (const el of this.msgEls.values()) el.remove();
@@ -1049,14 +1096,9 @@ button:focus-visible,textarea:focus-visible,input:focus-visible,a:focus-visible{
 
     updateStatus() {
       const c = this.c;
-      let s;
-      if (c.status === 'unavailable') s = this.T('unavailable');
-      else if (c.config.offline) s = c.config.offline_message || this.T('offline');
-      else if (c.status === 'disconnected') s = this.T('connecting');
-      else if (c.session === 'queued') s = this.T('soon');
-      else s = this.T('online');
-      if (c.session === 'active' && c.operator && c.operator.name && c.status === 'online') s = toText(c.operator.name) + ' · ' + s;
-      this.statusEl.textContent = s;
+      this.statusEl.textContent = statusText(this.lang, {
+        status: c.status, session: c.session, operator: c.operator, config: c.config,
+      });
     }
 
     /* ---- opening, closing, focus */
@@ -1072,6 +1114,12 @@ button:focus-visible,textarea:focus-visible,input:focus-visible,a:focus-visible{
         this.launcher.setAttribute('aria-label', this.T('close'));
         this.setUnread(0);
         this.c.emit('open');
+        this.c.refreshAvailability();
+        if (!this.availabilityTimer && this.win && this.win.setInterval) {
+          this.availabilityTimer = this.win.setInterval(() => {
+            if (this.isOpen && this.c.session !== 'active') this.c.refreshAvailability();
+          }, AVAILABILITY_EVERY_MS);
+        }
       }
       this.showPrechatIfNeeded();
       this.scroll(true);
@@ -1628,7 +1676,7 @@ button:focus-visible,textarea:focus-visible,input:focus-visible,a:focus-visible{
 
   const exported = {
     DICT, t, plural, pickLang, formatWait, formatQueue, formatSize, toText, textLength, uuid, safeUrl,
-    linkParts, h, contrastColor, scriptBase, normalizeConfig, checkFile, validatePrechat, pickInvitation,
+    linkParts, h, contrastColor, scriptBase, normalizeConfig, statusText, checkFile, validatePrechat, pickInvitation,
     backoffDelay, Backoff, MessageStore, PendingQueue, memoryStorage, ChatClient, WidgetUI, MAX_TEXT,
     collectContext, contextChanged,
   };
