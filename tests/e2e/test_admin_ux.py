@@ -141,4 +141,27 @@ def test_the_index_reads_as_a_contact_center(product: Product, pages: Pages, sho
     )
     expect(page.locator("#content-main")).to_contain_text("Operator groups")
     expect(page.locator("#content-main")).to_contain_text("Roles (user groups)")
+    # tall enough to show every section, down to the system one
+    page.set_viewport_size({"width": 1280, "height": 1440})
     shoot(page, "admin-index")
+
+
+def test_a_new_channel_shows_the_settings_of_the_type_picked(
+    product: Product, pages: Pages
+) -> None:
+    page = admin_page(pages, product)
+    page.goto(f"{product.url}/admin/inbox/channel/add/")
+    widget_section = page.locator("fieldset.widget-settings")
+    json_section = page.locator("fieldset.channel-settings")
+    # a widget channel gets the widget's fields and preview
+    page.locator("#id_type").select_option("widget")
+    expect(widget_section).to_be_visible()
+    expect(json_section).to_be_hidden()
+    expect(page.locator(".cc-preview .cc-pv-ln")).to_be_visible()
+    # the preview's title follows the channel's name while no title is set
+    page.locator("#id_name").fill("Shop chat")
+    expect(page.locator(".cc-preview .cc-pv-ti")).to_have_text("Shop chat")
+    # a Telegram channel gets its JSON settings instead
+    page.locator("#id_type").select_option("telegram")
+    expect(widget_section).to_be_hidden()
+    expect(json_section).to_be_visible()
