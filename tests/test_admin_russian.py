@@ -22,7 +22,7 @@ from django.utils import translation
 from django.utils.html import strip_tags
 from django.utils.text import capfirst
 
-from routing.models import Group
+from routing.models import Group, Operator, RoutingRule
 from tests import factories
 from tests.test_admin import REGISTERED, some_of_everything, url  # noqa: F401
 
@@ -178,3 +178,52 @@ def test_every_model_has_a_russian_name() -> None:
     cyrillic = re.compile("[\u0430-\u044f\u0451]")
     latin = {label: pair for label, pair in names.items() if not cyrillic.search(pair[1])}
     assert latin == {}
+
+
+def test_the_bulk_delete_speaks_of_records(russian_admin: Client) -> None:
+    # given two operators (an animate noun: "удалить операторы" would be wrong)
+    operators = [factories.OperatorFactory(), factories.OperatorFactory()]
+    ids = [op.pk for op in operators]
+    # when their deletion is asked for, then confirmed
+    asked = russian_admin.post(
+        url(Operator, "changelist"),
+        {"action": "delete_selected", admin.helpers.ACTION_CHECKBOX_NAME: ids},
+    ).content.decode()
+    done = russian_admin.post(
+        url(Operator, "changelist"),
+        {"action": "delete_selected", admin.helpers.ACTION_CHECKBOX_NAME: ids, "post": "yes"},
+        follow=True,
+    )
+    # then the question and the message name the records and their kind
+    assert "Удалить выбранные записи (операторы)?" in asked
+    said = [strip_tags(str(m)) for m in done.context["messages"]]
+    assert said == ["Удалено записей: 2 (операторы)."]
+
+
+@pytest.mark.parametrize(
+    ("count", "message"),
+    [
+        (1, "1 запись (правило маршрутизации) изменена."),
+        (2, "2 записи (правила маршрутизации) изменены."),
+        (5, "5 записей (правила маршрутизации) изменены."),
+    ],
+)
+def test_changes_made_in_the_list_are_counted_in_russian(
+    russian_admin: Client, count: int, message: str
+) -> None:
+    # given routing rules, edited right in their list
+    rules = [RoutingRule.objects.create(name=f"R{n}", position=n, priority=1) for n in range(count)]
+    data: dict[str, Any] = {
+        "form-TOTAL_FORMS": count,
+        "form-INITIAL_FORMS": count,
+        "form-MIN_NUM_FORMS": 0,
+        "form-MAX_NUM_FORMS": 1000,
+        "_save": "Save",
+    }
+    for n, rule in enumerate(rules):
+        data |= {f"form-{n}-id": rule.pk, f"form-{n}-position": n + 10, f"form-{n}-is_active": "on"}
+    # when the list is saved
+    response = russian_admin.post(url(RoutingRule, "changelist"), data, follow=True)
+    assert not response.context["cl"].formset.errors, response.context["cl"].formset.errors
+    # then the message counts records with the right Russian plural
+    assert [strip_tags(str(m)) for m in response.context["messages"]] == [message]
