@@ -234,6 +234,17 @@ class ChannelForm(forms.ModelForm):
             self.initial["config"] = self.instance.public_config()
         if self.instance.pk and self.instance.type == "widget":
             self.initial.update(widget_initial(self.instance.config or {}))
+            if "config" in self.fields:
+                # The JSON box holds only what the fields above do not.
+                self.initial["config"] = {
+                    key: value
+                    for key, value in self.instance.public_config().items()
+                    if key not in WIDGET_FIELDS.values() and key != "prechat"
+                }
+                self.fields["config"].help_text = _(
+                    "Further settings of the widget as a JSON object, if any; the ones "
+                    "above are not repeated here. Usually empty: {}."
+                )
 
     @property
     def is_widget(self) -> bool:
@@ -386,7 +397,11 @@ class ChannelAdmin(admin.ModelAdmin):
             settings_ = (settings_[0], {**settings_[1], "classes": ["channel-settings"]})
             return [basics, embedding, *self.widget_fieldsets, settings_, record]
         if obj.type == "widget":
-            return [basics, embedding, *self.widget_fieldsets, record]
+            other = (
+                _("Other settings"),
+                {"fields": ["config"], "classes": ["collapse"]},
+            )
+            return [basics, embedding, *self.widget_fieldsets, other, record]
         return self.fieldsets
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:

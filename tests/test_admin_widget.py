@@ -45,6 +45,7 @@ def widget_form(channel: Channel, **changes: Any) -> dict[str, Any]:
         "default_group": channel.default_group_id or "",
         "is_active": "on",
         "allowed_origins": "",
+        "config": "{}",
         "widget_title": "",
         "widget_color": "#2563eb",
         "widget_greeting": "",
@@ -66,14 +67,15 @@ def widget_config(client: Client, channel: Channel) -> dict[str, Any]:
     return response.json()
 
 
-def test_a_widget_channel_shows_its_settings_as_fields_not_json(
+def test_a_widget_channel_shows_its_settings_as_fields(
     admin_client: Client, widget_channel: Channel
 ) -> None:
     # when the channel's page is opened
     response = admin_client.get(url(Channel, "change", widget_channel.pk))
     form = response.context["adminform"].form
     html = response.content.decode()
-    # then each setting is a field holding the stored value, and no JSON box is shown
+    # then each setting is a field holding the stored value; the JSON box, folded away,
+    # holds only the rest
     assert form.initial["widget_title"] == "Garden help"
     assert form.initial["widget_color"] == "#2f6b3a"
     assert form.initial["widget_greeting"] == "Hello!"
@@ -81,7 +83,7 @@ def test_a_widget_channel_shows_its_settings_as_fields_not_json(
     assert form.initial["prechat_enabled"] is True
     assert form.initial["prechat_email"] == "required"
     assert form.initial["prechat_name"] == "off"
-    assert 'name="config"' not in html
+    assert form.initial["config"] == {"custom_key": 7}
     assert 'type="color"' in html
     assert 'class="cc-preview"' in html
     assert "widget_settings.js" in html
@@ -103,6 +105,7 @@ def test_the_settings_are_stored_where_the_widget_reads_them(
             prechat_enabled="on",
             prechat_name="required",
             prechat_phone="optional",
+            config='{"custom_key": 7}',
         ),
     )
     # then the widget's config answers with them, and unknown keys are kept
@@ -264,8 +267,11 @@ def test_a_new_email_channel_ignores_the_widget_fields(admin_client: Client) -> 
         url(Channel, "add"),
         {
             "type": ChannelType.EMAIL,
-            "config": '{"address": "help@shop.example"}',
-            **widget_form(Channel(name="Mail"), widget_color="not a colour"),
+            **widget_form(
+                Channel(name="Mail"),
+                widget_color="not a colour",
+                config='{"address": "help@shop.example"}',
+            ),
         },
     )
     # then its JSON is stored and the widget's fields are not looked at
@@ -301,3 +307,32 @@ def test_the_widget_fields_speak_russian(admin_client: Client, widget_channel: C
         "Предпросмотр",
     ]:
         assert text in html, text
+
+
+def test_the_other_settings_box_edits_the_keys_the_fields_do_not_show(
+    admin_client: Client, widget_channel: Channel
+) -> None:
+    # when the extra key is changed in the JSON box and a colour is typed in its field
+    response = admin_client.post(
+        url(Channel, "change", widget_channel.pk),
+        widget_form(widget_channel, widget_color="#112233", config='{"custom_key": 8}'),
+    )
+    # then both are stored, the field's value winning for its own key
+    assert response.status_code == 302, response.content.decode()[:3000]
+    widget_channel.refresh_from_db()
+    assert widget_channel.config["custom_key"] == 8
+    assert widget_channel.config["color"] == "#112233"
+
+
+def test_broken_json_in_the_other_settings_is_refused(
+    admin_client: Client, widget_channel: Channel
+) -> None:
+    # when the JSON box holds something that is not an object
+    response = admin_client.post(
+        url(Channel, "change", widget_channel.pk), widget_form(widget_channel, config="[1")
+    )
+    # then the form says so and nothing changes
+    assert response.status_code == 200
+    assert "config" in response.context["adminform"].form.errors
+    widget_channel.refresh_from_db()
+    assert widget_channel.config["color"] == "#2f6b3a"

@@ -162,8 +162,10 @@
     function showForType() {
       if (!type || type.tagName !== 'SELECT') return;
       const widget = type.value === 'widget';
-      for (const fs of doc.querySelectorAll('fieldset.widget-settings')) fs.hidden = !widget;
-      for (const fs of doc.querySelectorAll('fieldset.channel-settings')) fs.hidden = widget;
+      // A section with an error stays in sight, whatever the type.
+      const hide = (fs, hidden) => { fs.hidden = hidden && !fs.querySelector('.errorlist'); };
+      for (const fs of doc.querySelectorAll('fieldset.widget-settings')) hide(fs, !widget);
+      for (const fs of doc.querySelectorAll('fieldset.channel-settings')) hide(fs, widget);
     }
 
     const form = box ? box.closest('form') : null;
