@@ -10,6 +10,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 from django.db.models import Field
 from django.http import HttpRequest
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 admin.site.site_header = _("Contact center administration")
@@ -36,7 +37,7 @@ class UserWithRolesAdmin(UserAdmin):
     ) -> Any:
         formfield = super().formfield_for_manytomany(db_field, request, **kwargs)
         if db_field.name == "groups" and formfield is not None:
-            formfield.label = _("roles")
+            formfield.label = capfirst(_("roles"))
             formfield.help_text = _(
                 "What the user may do besides answering chats (e.g. admins, CRM managers): "
                 "the user gets every permission of each role. Which chats an operator "

@@ -19,6 +19,7 @@ from django.db import models
 from django.db.models import Count, QuerySet
 from django.forms.models import BaseInlineFormSet
 from django.http import HttpRequest
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
@@ -46,7 +47,7 @@ def time_zone_choices() -> list[tuple[str, str]]:
 
 class GroupForm(forms.ModelForm):
     time_zone = forms.ChoiceField(
-        label=_("time zone"),
+        label=capfirst(_("time zone")),
         choices=time_zone_choices,
         initial="UTC",
         help_text=_("Working hours are in this time zone, e.g. Europe/Moscow."),

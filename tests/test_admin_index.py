@@ -109,7 +109,7 @@ def test_a_user_s_permission_groups_are_called_roles(admin_client: Client, admin
     page = admin_client.get(url(type(admin_user), "change", admin_user.pk))
     # then the field that holds their permission groups is called roles
     form = page.context["adminform"].form
-    assert str(form.fields["groups"].label) == "roles"
+    assert str(form.fields["groups"].label) == "Roles"
     assert "operator groups" in str(form.fields["groups"].help_text)
 
 
