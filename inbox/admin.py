@@ -259,8 +259,8 @@ class ChannelForm(forms.ModelForm):
         # The widget's settings are real fields; they are kept in ``config``, which the
         # widget reads, next to any other key of it (an add form's JSON, the API's).
         base = cleaned.get("config") if "config" in self.fields else self.instance.config
-        settings = {key: cleaned.get(field) for field, key in WIDGET_FIELDS.items()}
-        settings["prechat"] = {
+        chosen = {key: cleaned.get(field) for field, key in WIDGET_FIELDS.items()}
+        chosen["prechat"] = {
             "enabled": bool(cleaned.get("prechat_enabled")),
             "fields": [
                 {"name": name, "required": cleaned.get(field) == PRECHAT_REQUIRED}
@@ -269,7 +269,7 @@ class ChannelForm(forms.ModelForm):
             ],
         }
         try:
-            config = widget_settings_apply(config=dict(base or {}), settings=settings)
+            config = widget_settings_apply(config=dict(base or {}), settings=chosen)
         except ValidationError as error:
             for key, messages in error.message_dict.items():
                 field = next((f for f, k in WIDGET_FIELDS.items() if k == key), None)
@@ -444,14 +444,12 @@ class ChannelAdmin(admin.ModelAdmin):
         )
 
     @admin.display(description=_("preview"))
-    def widget_preview(self, obj: Channel | None) -> str:
+    def widget_preview(self, obj: Channel) -> str:
         """A still of the widget (button and open panel) that ``widget_settings.js``
         redraws from the form's fields; the texts are the widget's own, in both
         languages, so that the chosen language shows too."""
         return format_html(
-            '<div class="cc-preview" data-channel-name="{}" data-texts="{}" '
-            'aria-label="{}" role="img"></div>',
-            obj.name if obj is not None and obj.pk else "",
+            '<div class="cc-preview" data-texts="{}" aria-label="{}" role="img"></div>',
             json.dumps(WIDGET_PREVIEW_TEXTS, ensure_ascii=False),
             _("Preview of the website widget"),
         )
