@@ -50,6 +50,13 @@ class GroupForm(forms.ModelForm):
         label=capfirst(_("time zone")),
         choices=time_zone_choices,
         initial="UTC",
+        # ``time_zone.js`` names the picked zone in the working hours below.
+        widget=forms.Select(
+            attrs={
+                "data-hours-heading": _("Working hours (%(zone)s time)"),
+                "data-hours-help": _("In the group's time zone, %(zone)s."),
+            }
+        ),
         help_text=_("Working hours are in this time zone, e.g. Europe/Moscow."),
     )
 
@@ -197,6 +204,9 @@ class GroupAdmin(admin.ModelAdmin):
         (None, {"fields": ["created_at"]}),
     ]
     inlines = [MembershipInline, WorkingHoursInline, HolidayInline]
+
+    class Media:
+        js = ["admin/routing/group/time_zone.js"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
         return super().get_queryset(request).annotate(_member_count=Count("memberships"))

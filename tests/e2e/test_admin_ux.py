@@ -124,6 +124,12 @@ def test_working_hours_have_no_server_time_note(product: Product, pages: Pages) 
     hours.locator(".add-row a").click()
     expect(hours.locator("input[type=time]")).not_to_have_count(0)
     expect(page.locator(".timezonewarning")).to_have_count(0)
+    # another zone picked in the form is named at once, before saving
+    page.locator("#id_time_zone").select_option("Asia/Tokyo")
+    expect(hours.locator("h2")).to_have_text("Working hours (Asia/Tokyo time)")
+    expect(hours.locator("thead .help-tooltip").first).to_have_attribute(
+        "title", "In the group's time zone, Asia/Tokyo."
+    )
 
 
 def test_the_index_reads_as_a_contact_center(product: Product, pages: Pages, shoot: Shoot) -> None:
