@@ -307,6 +307,8 @@ def canned_response_for(*, response: CannedResponse, session: Session | None) ->
 def dialog_visitor(*, dialog_id: int) -> WidgetVisitor | None:
     """The widget visitor of a website-chat dialog (None for other channels)."""
     return WidgetVisitor.objects.filter(dialog_id=dialog_id).first()
+
+
 # --- labels and search --------------------------------------------------------------------
 
 

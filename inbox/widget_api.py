@@ -78,6 +78,7 @@ def widget_config(request: HttpRequest, key: str) -> JsonResponse:
             "color": str(public.get("color") or DEFAULT_COLOR),
             "greeting": str(public.get("greeting") or ""),
             "language": str(public.get("language") or "auto"),
+            "position": "left" if public.get("position") == "left" else "right",
             "prechat": {
                 "enabled": bool(prechat.get("enabled")),
                 "fields": [

@@ -236,6 +236,7 @@
       color: /^#[0-9a-f]{6}$/i.test(c.color || '') ? c.color : '#2563eb',
       greeting: toText(c.greeting),
       language: toText(c.language) || 'auto',
+      position: c.position === 'left' ? 'left' : 'right',
       prechat: {
         enabled: !!pre.enabled,
         fields: (Array.isArray(pre.fields) ? pre.fields : [])
@@ -1012,7 +1013,7 @@ button:focus-visible,textarea:focus-visible,input:focus-visible,a:focus-visible{
         on: { keydown: (e) => { if (e.key === 'Escape') { e.stopPropagation(); this.close(true); } } } },
       [header, this.log, this.prechatEl, this.queueEl, this.errEl, this.composer]);
 
-      this.wrap = this.el('div', { class: 'w' + (this.opts.position === 'left' ? ' left' : '') }, [this.panel, this.launcher]);
+      this.wrap = this.el('div', { class: 'w' + ((this.opts.position || cfg.position) === 'left' ? ' left' : '') }, [this.panel, this.launcher]);
       this.wrap.style.setProperty('--c', cfg.color);
       this.wrap.style.setProperty('--t', contrastColor(cfg.color));
       root.appendChild(this.wrap);
