@@ -438,7 +438,7 @@ class ChannelAdmin(admin.ModelAdmin):
         snippet = widget_snippet(origin=_request_origin.get(), key=obj.key)
         return format_html(
             '<textarea readonly rows="2" cols="90" class="vLargeTextField" '
-            'onfocus="this.select()" aria-label="{}">{}</textarea>'
+            'data-select-on-focus aria-label="{}">{}</textarea>'
             '<div class="help">{}</div>',
             _("widget snippet"),
             snippet,

@@ -5,6 +5,7 @@ page shows it with notes and tasks. Screenshots: the start page, a lead, the rep
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -43,6 +44,10 @@ def current_nav(page: Page) -> Any:
 
 
 def to_docs(shot: Path, name: str) -> None:
+    """The README's pictures are refreshed from a run with ``UPDATE_SCREENSHOTS=1``; a
+    plain run leaves the tracked files alone (its pictures are in artifacts/e2e/)."""
+    if os.environ.get("UPDATE_SCREENSHOTS") != "1":
+        return
     DOCS_SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(shot, DOCS_SCREENSHOTS / name)
 

@@ -176,6 +176,10 @@
     if (type) type.addEventListener('change', showForType);
     showForType();
     redraw();
+    // the snippet box selects itself when focused, ready to copy
+    doc.querySelectorAll('textarea[data-select-on-focus]').forEach(function (box) {
+      box.addEventListener('focus', function () { box.select(); });
+    });
   }
 
   const exported = { normalizeColor, contrastColor, previewModel, renderPreview };
