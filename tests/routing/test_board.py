@@ -352,8 +352,8 @@ def test_the_script_strings_are_valid_json_with_every_key_the_script_uses(
     html = _client(floor["sveta"].user).get("/routing/board/").content.decode()
     strings = _script_json(html, "board-strings")
 
-    script = (Path(settings.BASE_DIR) / "routing/static/routing/board.js").read_text()
-    defaults = script.split("const DEFAULTS = {", 1)[1].split("\n  };", 1)[0]
+    script = (Path(settings.BASE_DIR) / "routing/static/routing/board_logic.js").read_text()
+    defaults = script.split("const DEFAULTS = {", 1)[1].split("\n};", 1)[0]
     keys = set(re.findall(r"^\s+(\w+):", defaults, re.M))
     assert keys and keys == set(strings)
     assert strings["alert_no_answer"] == (
