@@ -1,0 +1,205 @@
+import { win, doc, BOOT, T, S, toast, toLogin } from './state.js';
+import { PING_EVERY_MS, SILENCE_LIMIT_MS, TYPING_SHOW_MS, mergeMessages, upsertSession, contactName, fmt, backoffDelay } from './logic.js';
+import { loadQueued, loadTeamGroup, resync, supervises } from './sync.js';
+import { flushOutbox } from './sending.js';
+import { panelsOnMessage, panelsOnSession, renderTimeline, renderTyping, scheduleRead } from './conversation.js';
+import { previewText, render, renderLists } from './list.js';
+import { contactTimelineSoon, onVisitorUpdated } from './contact_card.js';
+import { notify, renderStatus, setConn } from './shell.js';
+import { basicsOnSession } from './basics.js';
+
+/* ---------------------------------------------------------------- the socket */
+
+
+export function socketReady() {
+  return !!(S.socket && S.socket.readyState === 1 && S.ready);
+}
+
+export function connect() {
+  win.clearTimeout(S.reconnectTimer);
+  S.reconnectTimer = null;
+  setConn(S.everConnected ? 'reconnecting' : 'connecting');
+  const proto = win.location.protocol === 'https:' ? 'wss:' : 'ws:';
+  let ws;
+  try {
+    ws = new win.WebSocket(proto + '//' + win.location.host + BOOT.socket_path);
+  } catch (e) {
+    scheduleReconnect();
+    return;
+  }
+  S.socket = ws;
+  S.ready = false;
+  ws.onopen = function () { S.lastFrameAt = Date.now(); startPing(); };
+  ws.onmessage = function (ev) {
+    S.lastFrameAt = Date.now();
+    let msg;
+    try { msg = JSON.parse(ev.data); } catch (e) { return; }
+    if (msg && typeof msg === 'object') handleEvent(msg);
+  };
+  ws.onclose = function (ev) {
+    if (S.socket !== ws) return;
+    stopPing();
+    S.socket = null;
+    S.ready = false;
+    if (ev.code === 4401) { toLogin(); return; }
+    setConn(win.navigator.onLine === false ? 'offline' : 'reconnecting');
+    scheduleReconnect();
+  };
+  ws.onerror = function () { /* onclose follows */ };
+}
+
+export function scheduleReconnect() {
+  if (S.reconnectTimer) return;
+  const delay = backoffDelay(S.attempt++);
+  S.reconnectTimer = win.setTimeout(function () { S.reconnectTimer = null; connect(); }, delay);
+}
+
+export function startPing() {
+  stopPing();
+  S.pingTimer = win.setInterval(function () {
+    const ws = S.socket;
+    if (!ws || ws.readyState !== 1) return;
+    if (Date.now() - S.lastFrameAt > SILENCE_LIMIT_MS) { ws.close(); return; }
+    ws.send(JSON.stringify({ type: 'ping' }));
+  }, PING_EVERY_MS);
+}
+
+export function stopPing() { win.clearInterval(S.pingTimer); S.pingTimer = null; }
+
+export function sendFrame(frame) {
+  if (!S.socket || S.socket.readyState !== 1) return false;
+  try { S.socket.send(JSON.stringify(frame)); return true; } catch (e) { return false; }
+}
+
+export function handleEvent(ev) {
+  switch (ev.type) {
+    case 'hello': return onHello(ev);
+    case 'session.assigned': return onSession(ev.session, true);
+    case 'session.updated': return onSession(ev.session, false);
+    case 'message.created': return onMessage(ev.message);
+    case 'queue.updated': return onQueue(ev);
+    case 'typing': return onTyping(ev.session);
+    case 'alert': return onAlert(ev);
+    case 'ack': return onAck(ev.client_id, ev.id, null);
+    case 'error': return onSocketError(ev);
+    case 'visitor.updated': return onVisitorUpdated(ev);
+    default: return undefined; // pong and anything newer
+  }
+}
+
+export function onHello(ev) {
+  S.attempt = 0;
+  S.ready = true;
+  S.everConnected = true;
+  if (S.me && ev.operator) {
+    if (ev.operator.status) S.me.status = ev.operator.status;
+    renderStatus();
+  }
+  setConn('online');
+  resync().then(flushOutbox);
+}
+
+export function onSession(session, assigned) {
+  if (!session || session.id === undefined) return;
+  const before = S.sessions.get(session.id);
+  if (S.open && session.dialog === S.open.dialogId && S.open.contactId &&
+      (!before || (session.status && before.status !== session.status))) {
+    contactTimelineSoon();
+  }
+  const s = upsertSession(S.sessions, session);
+  const meId = S.me && S.me.id;
+  const isNewForMe = s.status === 'active' && s.operator === meId &&
+    (assigned || !before || before.operator !== meId || before.status !== 'active');
+  if (S.open && s.dialog === S.open.dialogId) {
+    S.open.dialogSessions.set(s.id, s);
+    // the dialog continues in a newer session that is mine: follow it
+    if (s.id !== S.open.sessionId && s.status === 'active' && s.operator === meId) S.open.sessionId = s.id;
+  }
+  basicsOnSession(s);
+  if (S.open && s.dialog === S.open.dialogId) panelsOnSession();
+  if (isNewForMe) {
+    notify(fmt(T.newChat, { name: contactName(s, T) }), previewText(s.last_message), s.id);
+  }
+  render();
+}
+
+export function onMessage(m) {
+  if (!m || m.id === undefined) return;
+  const out = m.client_id && S.outbox.ack(m.client_id);
+  const s = m.session !== null && m.session !== undefined ? S.sessions.get(m.session) : null;
+  const openHere = !!(S.open && m.dialog === S.open.dialogId);
+  if (openHere) {
+    S.open.messages = mergeMessages(S.open.messages, [m]);
+    if (m.sender_type === 'contact') { S.typingUntil = 0; renderTyping(); }
+  }
+  if (s && !m.internal) {
+    const lastId = s.last_message && s.last_message.id;
+    if (!lastId || m.id >= lastId) {
+      s.last_message = { id: m.id, text: m.text, sender_type: m.sender_type, created_at: m.created_at };
+    }
+    if (m.sender_type === 'contact') {
+      s.last_contact_message_at = m.created_at;
+      const seen = openHere && S.open.sessionId === s.id && !doc.hidden;
+      if (!seen && !out) s.unread_count = (Number(s.unread_count) || 0) + 1;
+      if (s.status === 'active' && s.operator === (S.me && S.me.id) && (doc.hidden || !seen)) {
+        notify(fmt(T.newMessage, { name: m.sender_name || contactName(s, T) }), previewText(m), s.id);
+      }
+    }
+  }
+  if (openHere) { renderTimeline(); scheduleRead(); panelsOnMessage(m); }
+  renderLists();
+}
+
+export function onQueue(ev) {
+  const prev = S.queues.get(ev.group) || { group: ev.group, name: '' };
+  S.queues.set(ev.group, Object.assign({}, prev, { size: ev.size, oldest_queued_at: ev.oldest_queued_at === undefined ? prev.oldest_queued_at : ev.oldest_queued_at }));
+  if ((S.expanded.has(ev.group) || supervises(ev.group)) && !S.queueReload.has(ev.group)) {
+    S.queueReload.set(ev.group, win.setTimeout(function () {
+      S.queueReload.delete(ev.group);
+      const job = supervises(ev.group) ? loadTeamGroup(ev.group) : loadQueued(ev.group);
+      job.then(renderLists, function () {});
+    }, 400));
+  }
+  renderLists();
+}
+
+/** Supervisors hear when routing had to step down its ladder. */
+export function onAlert(ev) {
+  const s = ev.session;
+  if (s && s.id !== undefined) upsertSession(S.sessions, s);
+  const text = T['alert_' + ev.kind];
+  if (!text) { renderLists(); return; }
+  toast(fmt(text, { name: (s && s.contact_name) || T.customer, operator: ev.operator || T.unassigned }), 'info');
+  renderLists();
+}
+
+export function onTyping(sessionId) {
+  if (!S.open) return;
+  const s = S.sessions.get(sessionId);
+  if (sessionId !== S.open.sessionId && !(s && s.dialog === S.open.dialogId)) return;
+  S.typingUntil = Date.now() + TYPING_SHOW_MS;
+  renderTyping();
+  win.clearTimeout(S.typingTimer);
+  S.typingTimer = win.setTimeout(renderTyping, TYPING_SHOW_MS + 50);
+}
+
+export function onAck(clientId, id, message) {
+  const item = S.outbox.ack(clientId);
+  if (S.open && (item ? item.dialog === S.open.dialogId : true)) {
+    const local = S.open.messages.find(function (m) { return m.client_id === clientId; });
+    if (local || message) {
+      const merged = Object.assign({}, local || {}, message || {}, { id: id, client_id: clientId });
+      delete merged._local;
+      S.open.messages = mergeMessages(S.open.messages, [merged]);
+      renderTimeline();
+    }
+  }
+}
+
+export function onSocketError(ev) {
+  if (ev.client_id && S.outbox.has(ev.client_id)) {
+    S.outbox.fail(ev.client_id);
+    renderTimeline();
+  }
+  toast(fmt(T.err_socket, { detail: ev.detail || ev.code || '?' }), 'error');
+}
