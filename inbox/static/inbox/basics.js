@@ -1,11 +1,5 @@
-import { win, $, h, T, S, OB, api, q } from './state.js';
+import { win, $, h, T, S, OB, api, q, page } from './state.js';
 import { mergeMessages, searchText, filterParams, matchesFilter, labelsToAdd, labelColor, fmt, results, uuid } from './logic.js';
-import { report } from './sync.js';
-import { onSession } from './socket.js';
-import { currentSession } from './sending.js';
-import { openSession, renderComposer, renderTimeline } from './conversation.js';
-import { chatItem, fill, render, setCount } from './list.js';
-import { autoGrow, hideCanned } from './composer.js';
 
 /* ---------------------------------------------------------------- notes, search, labels */
 
@@ -13,16 +7,16 @@ import { autoGrow, hideCanned } from './composer.js';
 // lists, and the labels of the open chat. Kept apart from the rest of the page.
 
 export function noteMode() {
-  const s = currentSession();
+  const s = page.currentSession();
   return !!(OB.noteMode && s && OB.noteSession === s.id);
 }
 
 export function toggleNote() {
-  const s = currentSession();
+  const s = page.currentSession();
   if (!s || !S.me) return;
   OB.noteMode = !noteMode();
   OB.noteSession = s.id;
-  renderComposer();
+  page.renderComposer();
   const t = $('composer-text');
   if (t && !t.disabled) t.focus();
 }
@@ -35,7 +29,7 @@ export function renderNoteMode() {
   if (!form || !text || !send) return;
   const on = noteMode();
   if (btn) {
-    btn.disabled = !currentSession();
+    btn.disabled = !page.currentSession();
     btn.setAttribute('aria-pressed', on ? 'true' : 'false');
   }
   if (send.dataset.reply === undefined) send.dataset.reply = send.textContent;
@@ -54,7 +48,7 @@ export function renderNoteMode() {
 
 export async function submitNote() {
   const t = $('composer-text');
-  const s = currentSession();
+  const s = page.currentSession();
   const text = t.value;
   if (!s || !S.open || !text.trim()) return;
   const clientId = uuid();
@@ -65,19 +59,19 @@ export async function submitNote() {
     created_at: new Date().toISOString(), internal: true, _local: true,
   }]);
   t.value = '';
-  autoGrow();
-  hideCanned();
-  renderTimeline(true);
+  page.autoGrow();
+  page.hideCanned();
+  page.renderTimeline(true);
   try {
     const m = await api('POST', 'sessions/' + s.id + '/notes/', { text: text, client_id: clientId });
-    if (S.open && S.open.token === token) { S.open.messages = mergeMessages(S.open.messages, [m]); renderTimeline(); }
+    if (S.open && S.open.token === token) { S.open.messages = mergeMessages(S.open.messages, [m]); page.renderTimeline(); }
   } catch (err) {
     if (S.open && S.open.token === token) {
       S.open.messages = S.open.messages.filter(function (m) { return m.client_id !== clientId || m.id; });
-      renderTimeline();
-      if (!t.value) { t.value = text; autoGrow(); }
+      page.renderTimeline();
+      if (!t.value) { t.value = text; page.autoGrow(); }
     }
-    report(err, 'note');
+    page.report(err, 'note');
   }
 }
 
@@ -100,7 +94,7 @@ export function labelDots(s) {
 export function renderChatLabels() {
   const box = $('chat-labels');
   if (!box) return;
-  const s = currentSession();
+  const s = page.currentSession();
   const sig = s ? JSON.stringify([s.id, s.labels || [], (OB.labels || []).map(function (l) { return l.id; })]) : '';
   if (sig === OB.labelsSig) return;
   OB.labelsSig = sig;
@@ -120,9 +114,9 @@ export function renderChatLabels() {
 export async function changeLabel(sessionId, method, labelId) {
   try {
     const s = await api(method, 'sessions/' + sessionId + '/labels/' + (method === 'DELETE' ? labelId + '/' : ''), method === 'POST' ? { label: labelId } : undefined);
-    onSession(s, false);
+    page.onSession(s, false);
   } catch (err) {
-    report(err, 'label');
+    page.report(err, 'label');
   }
 }
 
@@ -138,7 +132,7 @@ export async function loadLabels() {
     sel.replaceChildren(sel.firstElementChild || h('option', { value: '' }), ...OB.labels.map(function (l) { return h('option', { value: l.id, text: l.name }); }));
     sel.value = keep;
   }
-  render();
+  page.render();
 }
 
 export function focusSearch() {
@@ -171,7 +165,7 @@ export async function refreshFound() {
     OB.found = found;
     renderFound();
   } catch (err) {
-    if (seq === OB.seq) report(err, 'search');
+    if (seq === OB.seq) page.report(err, 'search');
   }
 }
 
@@ -186,19 +180,19 @@ export function renderFound() {
   if (title) title.textContent = f.kind === 'search' ? T.searchResults : T.filtered;
   const shown = new Set(f.sessions.map(function (s) { return s.contact; }));
   const items = f.sessions.map(function (s) {
-    return chatItem(s, { noUnread: true, noWait: true, right: T['status_' + s.status] || s.status });
+    return page.chatItem(s, { noUnread: true, noWait: true, right: T['status_' + s.status] || s.status });
   });
   for (const c of f.contacts) {
     if (shown.has(c.id)) continue;
     const detail = [c.email, c.phone].filter(Boolean).join(' · ');
     items.push(h('li', { class: 'chat-item contact-hit' },
-      h('button', { type: 'button', class: 'chat-btn', disabled: !c.session, onclick: function () { if (c.session) openSession(c.session); } },
+      h('button', { type: 'button', class: 'chat-btn', disabled: !c.session, onclick: function () { if (c.session) page.openSession(c.session); } },
         h('span', { class: 'ci-main' },
           h('span', { class: 'ci-top' }, h('span', { class: 'ci-name', text: c.name || T.customer }), h('span', { class: 'ci-right', text: T.contactHit })),
           h('span', { class: 'ci-preview', text: c.session ? detail : T.noConversation })))));
   }
-  fill('list-found', items, T.nothingFound);
-  setCount('count-found', f.sessions.length + f.contacts.filter(function (c) { return !shown.has(c.id); }).length);
+  page.fill('list-found', items, T.nothingFound);
+  page.setCount('count-found', f.sessions.length + f.contacts.filter(function (c) { return !shown.has(c.id); }).length);
 }
 
 /** A session changed (socket or our own action): the found list follows it. */
@@ -243,3 +237,6 @@ export function wireBasics() {
   }
   loadLabels();
 }
+
+// what the other panels call (through page: panels never import each other)
+Object.assign(page, { basicsOnSession, focusSearch, labelDots, noteMode, renderChatLabels, renderNoteMode, submitNote, toggleNote });

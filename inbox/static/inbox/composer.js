@@ -1,9 +1,5 @@
-import { win, $, h, T, S, api, q, toast } from './state.js';
+import { win, $, h, T, S, api, q, toast, page } from './state.js';
 import { cannedQuery, matchCanned, unfilledIn, firstUnfilledRange, fmt, results } from './logic.js';
-import { sendFrame, socketReady } from './socket.js';
-import { canWrite, currentSession, sendText } from './sending.js';
-import { previewText } from './list.js';
-import { noteMode, submitNote } from './basics.js';
 
 /* ---------------------------------------------------------------- the composer */
 
@@ -17,8 +13,8 @@ export function autoGrow() {
 export function onComposerInput() {
   autoGrow();
   const t = $('composer-text');
-  const s = currentSession();
-  if (!noteMode() && canWrite(s) && t.value && S.typingThrottle(s.id) && socketReady()) sendFrame({ type: 'typing', session: s.id });
+  const s = page.currentSession();
+  if (!page.noteMode() && page.canWrite(s) && t.value && S.typingThrottle(s.id) && page.socketReady()) page.sendFrame({ type: 'typing', session: s.id });
   renderUnfilled();
   const query = cannedQuery(t.value);
   win.clearTimeout(S.cannedTimer);
@@ -62,7 +58,7 @@ export function renderCanned() {
       id: 'canned-' + i, role: 'option', class: i === S.cannedIndex ? 'sel' : '', 'aria-selected': i === S.cannedIndex ? 'true' : 'false',
       onmousedown: function (e) { e.preventDefault(); insertCanned(i); },
     }, h('span', { class: 'c-short', text: '/' + it.shortcut }), h('span', { class: 'c-title', text: it.title || '' }),
-    h('span', { class: 'c-text', text: previewText(it) }));
+    h('span', { class: 'c-text', text: page.previewText(it) }));
     return li;
   }));
   $('composer-text').setAttribute('aria-activedescendant', 'canned-' + S.cannedIndex);
@@ -133,7 +129,7 @@ export function onComposerKey(e) {
 
 export function submitComposer() {
   const t = $('composer-text');
-  if (noteMode()) { submitNote(); return; }
+  if (page.noteMode()) { page.submitNote(); return; }
   const left = renderUnfilled();
   if (left.length) {
     toast(fmt(T.unfilledBlocked, { list: left.map(function (n) { return '{' + n + '}'; }).join(', ') }), 'error');
@@ -142,5 +138,8 @@ export function submitComposer() {
     if (range) t.setSelectionRange(range[0], range[1]);
     return;
   }
-  if (t.value.trim() && sendText(t.value)) { t.value = ''; autoGrow(); hideCanned(); renderUnfilled(); }
+  if (t.value.trim() && page.sendText(t.value)) { t.value = ''; autoGrow(); hideCanned(); renderUnfilled(); }
 }
+
+// what the other panels call (through page: panels never import each other)
+Object.assign(page, { autoGrow, hideCanned, renderUnfilled });

@@ -1,9 +1,5 @@
-import { win, doc, $, h, T, LANG, S, api, q, when, toast } from './state.js';
+import { win, doc, $, h, T, LANG, S, api, q, when, toast, page } from './state.js';
 import { upsertSession, visitorLocalTime, shortUrl, fmt, flattenErrors, results, safeUrl } from './logic.js';
-import { report } from './sync.js';
-import { openSession } from './conversation.js';
-import { channelBadge, render } from './list.js';
-import { renderLeads } from './leads.js';
 
 /* ---------------------------------------------------------------- the contact card */
 
@@ -14,13 +10,13 @@ export async function loadContact(token) {
   const stillOpen = function () { return S.open && S.open.token === token; };
   api('GET', 'contacts/' + cid + '/').then(function (c) {
     if (stillOpen()) { S.open.contact = c; renderContact(); }
-  }, function (err) { if (stillOpen()) report(err, 'contact'); });
+  }, function (err) { if (stillOpen()) page.report(err, 'contact'); });
   api('GET', 'sessions/' + q({ contact: cid, page_size: 20 })).then(function (d) {
     if (stillOpen()) renderEarlier(results(d));
   }, function () { if (stillOpen()) renderEarlier([]); });
   api('GET', 'leads/' + q({ contact: cid })).then(function (d) {
-    if (stillOpen()) renderLeads(results(d));
-  }, function () { if (stillOpen()) renderLeads(null); });
+    if (stillOpen()) page.renderLeads(results(d));
+  }, function () { if (stillOpen()) page.renderLeads(null); });
   loadIdentity(token, cid);
   loadVisitor(token);
 }
@@ -29,7 +25,7 @@ export function renderContact() {
   const card = $('contact-body');
   if (!card) return;
   const c = S.open && S.open.contact;
-  if (!c) { card.replaceChildren(h('div', { class: 'loading', 'aria-busy': 'true' })); renderEarlier(null); renderLeads(null); return; }
+  if (!c) { card.replaceChildren(h('div', { class: 'loading', 'aria-busy': 'true' })); renderEarlier(null); page.renderLeads(null); return; }
   const fields = h('div', { class: 'fields' },
     editableField(c, 'name', T.name), editableField(c, 'email', T.email), editableField(c, 'phone', T.phone));
   const ids = (c.identities || []).map(identityItem);
@@ -132,7 +128,7 @@ export function editableField(contact, field, label) {
         S.cannedCache.clear(); // placeholders filled with the old details
         if (field === 'name') {
           for (const s of S.sessions.values()) if (s.contact === contact.id) { s.contact_name = updated.display_name || updated.name; s.contact_anonymous = !(updated.name || updated.email || updated.phone); }
-          render();
+          page.render();
         }
         renderContact();
         toast(T.saved, 'ok');
@@ -143,7 +139,7 @@ export function editableField(contact, field, label) {
           err.hidden = false;
           input.setAttribute('aria-invalid', 'true');
           input.focus();
-        } else report(e2, 'contact');
+        } else page.report(e2, 'contact');
       }
     });
     show.replaceWith(input);
@@ -164,8 +160,8 @@ export function renderEarlier(list) {
   if (!others.length) { box.replaceChildren(h('li', { class: 'empty', text: T.noEarlier })); return; }
   box.replaceChildren.apply(box, others.map(function (s) {
     const status = s.status === 'closed' ? (T['reason_' + s.close_reason] || T.status_closed) : T['status_' + s.status];
-    return h('li', null, h('button', { type: 'button', class: 'earlier' + (s.dialog === openDialog ? ' same' : ''), onclick: function () { upsertSession(S.sessions, s); openSession(s.id); } },
-      channelBadge(s),
+    return h('li', null, h('button', { type: 'button', class: 'earlier' + (s.dialog === openDialog ? ' same' : ''), onclick: function () { upsertSession(S.sessions, s); page.openSession(s.id); } },
+      page.channelBadge(s),
       h('span', { class: 'e-main' },
         h('span', { class: 'e-top', text: [s.group_name, s.topic_title].filter(Boolean).join(' · ') || fmt(T.sessionN, { id: s.id }) }),
         h('span', { class: 'e-sub', text: [when(s.created_at), status, s.operator_name].filter(Boolean).join(' · ') }))));
@@ -211,11 +207,11 @@ export function renderSuggestions(cid, list, token) {
           S.open.contactId = result.id;
           S.open.contact = result;
           renderContact();
-          render();
+          page.render();
           loadContact(token);
           toast(T.mergedOk, 'ok');
         } else if (S.open && S.open.token === token) loadIdentity(token, cid);
-      } catch (err) { report(err, 'contact'); }
+      } catch (err) { page.report(err, 'contact'); }
     };
     return h('li', { class: 'suggestion' },
       h('span', { class: 's-text', text: fmt(T.sameAs, { name: other.name || '#' + other.id }) + ' · ' + (T['reasonSame_' + sg.reason] || sg.reason) }),
@@ -232,9 +228,12 @@ export function renderContactTimeline(list) {
   box.parentElement.hidden = false;
   box.replaceChildren.apply(box, list.map(function (e) {
     const status = e.status === 'closed' ? (T['reason_' + e.close_reason] || T.status_closed) : T['status_' + e.status];
-    return h('li', { class: 'timeline-entry' }, channelBadge(e),
+    return h('li', { class: 'timeline-entry' }, page.channelBadge(e),
       h('span', { class: 'e-main' },
         h('span', { class: 'e-top', text: [when(e.created_at), e.group_name, status, e.operator_name].filter(Boolean).join(' · ') }),
         h('span', { class: 'e-sub', text: String(e.first_message_text || '').replace(/\s+/g, ' ').slice(0, 140) })));
   }));
 }
+
+// what the other panels call (through page: panels never import each other)
+Object.assign(page, { contactTimelineSoon, loadContact, onVisitorUpdated, renderContact });

@@ -1,13 +1,5 @@
-import { win, doc, $, h, T, LANG, S, api, q, when, toast, isEditable } from './state.js';
+import { win, doc, $, h, T, LANG, S, api, q, when, toast, isEditable, page } from './state.js';
 import { messageKey, mergeMessages, lastMessageId, buildTimeline, upsertSession, deriveLists, contactName, isImage, formatSize, fmt, results, safeUrl } from './logic.js';
-import { report } from './sync.js';
-import { sendFrame } from './socket.js';
-import { canWrite, currentSession, retry } from './sending.js';
-import { channelBadge, render, renderLists } from './list.js';
-import { loadContact, renderContact } from './contact_card.js';
-import { autoGrow, hideCanned, renderUnfilled } from './composer.js';
-import { renderStatus } from './shell.js';
-import { renderNoteMode } from './basics.js';
 import { createPanelRegistry } from './panels.js';
 
 /* ---------------------------------------------------------------- actions */
@@ -19,13 +11,13 @@ export async function takeSession(id) {
     toast(T.takenOk, 'ok');
     openSession(s.id);
   } catch (err) {
-    report(err, 'take');
+    page.report(err, 'take');
   }
 }
 
 export async function closeSession() {
-  const s = currentSession();
-  if (!canWrite(s)) return;
+  const s = page.currentSession();
+  if (!page.canWrite(s)) return;
   const ids = deriveLists(S.sessions, S.me).mine.map(function (x) { return x.id; });
   try {
     const closed = await api('POST', 'sessions/' + s.id + '/close/');
@@ -35,9 +27,9 @@ export async function closeSession() {
     // move on to the chat that took this one's place in the list
     const rest = ids.filter(function (x) { return x !== s.id; });
     if (rest.length) openSession(rest[Math.min(Math.max(0, ids.indexOf(s.id)), rest.length - 1)]);
-    else render();
+    else page.render();
   } catch (err) {
-    report(err, 'close');
+    page.report(err, 'close');
   }
 }
 
@@ -45,12 +37,12 @@ export async function setMyStatus(status) {
   const previous = S.me && S.me.status;
   try {
     S.me = Object.assign({}, S.me, await api('PATCH', 'operators/me/', { status: status }));
-    sendFrame({ type: 'status', status: status });
+    page.sendFrame({ type: 'status', status: status });
   } catch (err) {
     if (S.me) S.me.status = previous;
-    report(err, 'status');
+    page.report(err, 'status');
   }
-  renderStatus();
+  page.renderStatus();
 }
 
 export function scheduleRead() {
@@ -61,13 +53,13 @@ export function scheduleRead() {
 export async function markRead() {
   if (!S.open || doc.hidden) return;
   const s = S.sessions.get(S.open.sessionId);
-  if (!s || !canWrite(s)) return;
+  if (!s || !page.canWrite(s)) return;
   const last = lastMessageId(S.open.messages);
   if (!last || (s._readUpTo || 0) >= last) return;
   s._readUpTo = last;
   const hadUnread = Number(s.unread_count) > 0;
   s.unread_count = 0;
-  if (hadUnread) renderLists();
+  if (hadUnread) page.renderLists();
   try {
     await api('POST', 'sessions/' + s.id + '/read/', { message: last });
   } catch (err) {
@@ -88,7 +80,7 @@ export function registerPanel(panel) {
 function panelContext(panel) {
   const open = S.open;
   return {
-    el: $('slot-' + panel.slot), session: currentSession(), dialogId: open ? open.dialogId : null,
+    el: $('slot-' + panel.slot), session: page.currentSession(), dialogId: open ? open.dialogId : null,
     messages: open ? open.messages : [], h: h, api: api, T: T, lang: LANG,
   };
 }
@@ -120,7 +112,7 @@ export async function openSession(id) {
   if (id === null || id === undefined) return;
   let s = S.sessions.get(id);
   if (!s) {
-    try { s = upsertSession(S.sessions, await api('GET', 'sessions/' + id + '/')); } catch (err) { report(err, 'open'); return; }
+    try { s = upsertSession(S.sessions, await api('GET', 'sessions/' + id + '/')); } catch (err) { page.report(err, 'open'); return; }
   }
   const token = ++S.openSeq;
   const sameDialog = S.open && S.open.dialogId === s.dialog;
@@ -131,20 +123,20 @@ export async function openSession(id) {
   };
   S.typingUntil = 0;
   if (win.history && win.history.replaceState) win.history.replaceState(null, '', '#session-' + s.id);
-  hideCanned();
+  page.hideCanned();
   const text = $('composer-text');
-  if (text && !sameDialog) { text.value = ''; autoGrow(); }
-  render();
+  if (text && !sameDialog) { text.value = ''; page.autoGrow(); }
+  page.render();
   renderTimeline(true);
-  if (!sameDialog) renderContact();
+  if (!sameDialog) page.renderContact();
   await refreshOpen();
   if (S.open && S.open.token === token) {
     S.open.loading = false;
     renderTimeline(true);
     panelsOnSession();
-    if (canWrite(s) && text && !isEditable(doc.activeElement)) text.focus();
+    if (page.canWrite(s) && text && !isEditable(doc.activeElement)) text.focus();
   }
-  if (!sameDialog) loadContact(token);
+  if (!sameDialog) page.loadContact(token);
 }
 
 export async function fetchMessages(dialogId, after) {
@@ -174,11 +166,11 @@ export async function refreshOpen() {
     if (!S.open || S.open.token !== token) return;
     for (const s of results(sessionsData)) open.dialogSessions.set(s.id, upsertSession(S.sessions, s));
     open.messages = mergeMessages(open.messages, messages);
-    render();
+    page.render();
     renderTimeline();
     scheduleRead();
   } catch (err) {
-    if (S.open && S.open.token === token) report(err, 'open');
+    if (S.open && S.open.token === token) page.report(err, 'open');
   }
 }
 
@@ -188,7 +180,7 @@ export function renderHeader() {
   const empty = $('chat-empty');
   const chat = $('chat');
   if (!chat) return;
-  const s = currentSession();
+  const s = page.currentSession();
   if (empty) empty.hidden = !!s;
   chat.hidden = !s;
   if (!s) return;
@@ -197,8 +189,8 @@ export function renderHeader() {
   const bits = [T['ch_' + s.channel_type] || s.channel_type, s.group_name, s.topic_title,
     T['status_' + s.status] + (s.status === 'closed' && s.close_reason ? ' · ' + (T['reason_' + s.close_reason] || s.close_reason) : ''),
     s.operator && S.me && s.operator !== S.me.id ? s.operator_name : null];
-  meta.replaceChildren(channelBadge(s), h('span', { text: bits.filter(Boolean).join(' · ') }));
-  const mine = canWrite(s);
+  meta.replaceChildren(page.channelBadge(s), h('span', { text: bits.filter(Boolean).join(' · ') }));
+  const mine = page.canWrite(s);
   $('btn-take').hidden = s.status !== 'queued';
   $('btn-transfer').hidden = !mine;
   $('btn-close').hidden = !mine;
@@ -206,10 +198,10 @@ export function renderHeader() {
 }
 
 export function renderComposer() {
-  const s = currentSession();
+  const s = page.currentSession();
   const form = $('composer');
   if (!form || !s) return;
-  const mine = canWrite(s);
+  const mine = page.canWrite(s);
   const text = $('composer-text');
   text.disabled = !mine;
   $('btn-send').disabled = !mine;
@@ -225,9 +217,9 @@ export function renderComposer() {
   }
   note.textContent = why;
   note.hidden = !why;
-  if (!mine) hideCanned();
-  renderUnfilled();
-  renderNoteMode();
+  if (!mine) page.hideCanned();
+  page.renderUnfilled();
+  page.renderNoteMode();
 }
 
 export function renderTyping() {
@@ -272,13 +264,13 @@ export function messageEl(m) {
   if (type === 'system' && !m.internal) {
     el = h('div', { class: cls.join(' ') }, h('span', { class: 'text', text: m.text || '' }), h('time', { text: when(m.created_at), datetime: m.created_at }));
   } else {
-    const name = type === 'contact' ? (m.sender_name || contactName(currentSession(), T)) : (m.sender_name || (type === 'bot' ? T.status_bot : T.you));
+    const name = type === 'contact' ? (m.sender_name || contactName(page.currentSession(), T)) : (m.sender_name || (type === 'bot' ? T.status_bot : T.you));
     const meta = h('div', { class: 'msg-meta' }, h('time', { text: when(m.created_at), datetime: m.created_at || '' }));
     if (state === 'queued' || state === 'sent') meta.append(h('span', { class: 'state', text: T.sending }));
     if (state === 'upload') meta.append(h('span', { class: 'state', text: fmt(T.uploading, { name: m._upload }) }));
     if (state === 'failed') {
       meta.append(h('span', { class: 'state err', text: T.notSent }),
-        h('button', { type: 'button', class: 'link retry', text: T.retry, onclick: function () { retry(m.client_id); } }));
+        h('button', { type: 'button', class: 'link page.retry', text: T.retry, onclick: function () { page.retry(m.client_id); } }));
     }
     const bubble = h('div', { class: 'bubble' },
       h('div', { class: 'msg-head' }, h('span', { class: 'sender', text: name }), m.internal ? h('span', { class: 'tag-internal', text: T.internalNote }) : null),
@@ -313,3 +305,6 @@ export function renderTimeline(forceBottom) {
   box.replaceChildren.apply(box, nodes);
   stickToBottom();
 }
+
+// what the other panels call (through page: panels never import each other)
+Object.assign(page, { closeSession, openSession, panelsOnMessage, panelsOnSession, refreshOpen, renderComposer, renderHeader, renderTimeline, renderTyping, scheduleRead, takeSession });

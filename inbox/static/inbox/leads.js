@@ -1,6 +1,5 @@
-import { $, h, BOOT, T, S, api, q, toast } from './state.js';
+import { $, h, BOOT, T, S, api, q, toast, page } from './state.js';
 import { flattenErrors, results } from './logic.js';
-import { report } from './sync.js';
 
 /* ---- leads on the contact card: the list (each lead opens its page) and the small
  * "Create lead" form (title, pipeline, owner). One lead per click: the form is busy
@@ -94,10 +93,13 @@ export async function submitLead(e) {
   } catch (err) {
     if (err && err.status === 409 && err.body && err.body.url) leadError(err.body.detail || '', err.body.url);
     else if (err && err.status === 400 && err.body) leadError(flattenErrors(err.body));
-    else report(err, 'lead');
+    else page.report(err, 'lead');
   } finally {
     S.leadBusy = false;
     submit.disabled = false;
   }
 }
 /* ---- end of leads on the contact card */
+
+// what the other panels call (through page: panels never import each other)
+Object.assign(page, { renderLeads });

@@ -1,15 +1,12 @@
-import { win, doc, $, h, T, LANG, S, api, when, toast } from './state.js';
+import { win, doc, $, h, T, LANG, S, api, when, toast, page } from './state.js';
 import { formatWait, waitBadge, deriveLists, unreadTotal, titleWithUnread, contactName, fmt, parseTime } from './logic.js';
-import { loadQueued, report, supervises } from './sync.js';
-import { openSession, renderComposer, renderHeader, renderTyping, takeSession } from './conversation.js';
-import { labelDots, renderChatLabels } from './basics.js';
 
 /* ---------------------------------------------------------------- rendering: lists */
 
 export function render() {
   if (S.renderQueued) return;
   S.renderQueued = true;
-  const run = function () { S.renderQueued = false; renderLists(); renderHeader(); renderComposer(); renderTyping(); renderChatLabels(); };
+  const run = function () { S.renderQueued = false; renderLists(); page.renderHeader(); page.renderComposer(); page.renderTyping(); page.renderChatLabels(); };
   if (win.requestAnimationFrame && !doc.hidden) win.requestAnimationFrame(run);
   else win.setTimeout(run, 0);
 }
@@ -35,14 +32,14 @@ export function chatItem(s, opts) {
   const active = S.open && S.open.sessionId === s.id;
   const last = s.last_message;
   const prefix = last && last.sender_type === 'operator' ? T.you + ': ' : '';
-  const btn = h('button', { type: 'button', class: 'chat-btn', onclick: function () { openSession(s.id); } },
+  const btn = h('button', { type: 'button', class: 'chat-btn', onclick: function () { page.openSession(s.id); } },
     channelBadge(s),
     h('span', { class: 'ci-main' },
       h('span', { class: 'ci-top' },
         h('span', { class: 'ci-name', text: contactName(s, T) }),
         o.right ? h('span', { class: 'ci-right', text: o.right }) : null,
         wait ? h('span', { class: 'ci-wait sla-' + wait.level, text: wait.text }) : null),
-      h('span', { class: 'ci-preview', text: o.sub || (prefix + previewText(last)) }), labelDots(s)),
+      h('span', { class: 'ci-preview', text: o.sub || (prefix + previewText(last)) }), page.labelDots(s)),
     unread > 0 && !o.noUnread ? h('span', { class: 'badge', 'aria-label': fmt(T.unreadN, { n: unread }), text: unread > 99 ? '99+' : unread }) : null);
   if (active) btn.setAttribute('aria-current', 'true');
   const li = h('li', { class: 'chat-item' + (active ? ' active' : '') + (unread && !o.noUnread ? ' unread' : ''), dataset: { id: s.id } }, btn);
@@ -126,7 +123,7 @@ export function renderQueues(queuedByGroup) {
         const since = parseTime(s.queued_at);
         sub.append(chatItem(s, {
           noUnread: true, noWait: true, right: since !== null ? formatWait((now - since) / 1000, LANG) : '',
-          action: h('button', { type: 'button', class: 'btn-small take', text: T.take, onclick: function (e) { e.stopPropagation(); takeSession(s.id); } }),
+          action: h('button', { type: 'button', class: 'btn-small take', text: T.take, onclick: function (e) { e.stopPropagation(); page.takeSession(s.id); } }),
         }));
       }
       li.append(sub);
@@ -140,5 +137,8 @@ export function toggleQueue(groupId) {
   if (S.expanded.has(groupId)) { S.expanded.delete(groupId); renderLists(); return; }
   S.expanded.add(groupId);
   renderLists();
-  loadQueued(groupId).then(renderLists, function (err) { report(err, 'load'); });
+  page.loadQueued(groupId).then(renderLists, function (err) { page.report(err, 'load'); });
 }
+
+// what the other panels call (through page: panels never import each other)
+Object.assign(page, { channelBadge, chatItem, fill, previewText, render, renderLists, setCount });

@@ -2,9 +2,8 @@
  *
  * The conversation (inbox.html) has empty, hidden slots: <section data-slot="NAME"
  * id="slot-NAME"> for each of SLOTS. A panel module registers itself once, when it is
- * imported (add its <script type="module"> or an import in inbox.js):
+ * imported (add an import of it to inbox.js), with registerPanel from conversation.js:
  *
- *   import { registerPanel } from './conversation.js';
  *   registerPanel({
  *     slot: 'suggestions',
  *     session(ctx) { ... },           // the open chat changed, or its session did

@@ -1,8 +1,5 @@
-import { win, T, S, api } from './state.js';
+import { win, T, S, api, page } from './state.js';
 import { mergeMessages, uuid } from './logic.js';
-import { report } from './sync.js';
-import { onAck, sendFrame, socketReady } from './socket.js';
-import { renderTimeline } from './conversation.js';
 
 /* ---------------------------------------------------------------- sending */
 
@@ -24,12 +21,12 @@ export function sendText(text) {
     created_at: new Date().toISOString(), internal: false, _local: true,
   }]);
   transmit(item);
-  renderTimeline(true);
+  page.renderTimeline(true);
   return true;
 }
 
 export function transmit(item) {
-  if (socketReady() && sendFrame({ type: 'message', session: item.session, text: item.text, client_id: item.client_id })) {
+  if (page.socketReady() && page.sendFrame({ type: 'message', session: item.session, text: item.text, client_id: item.client_id })) {
     S.outbox.markSent(item.client_id, Date.now());
   } else if (win.navigator.onLine !== false) {
     postViaHttp(item);
@@ -40,13 +37,13 @@ export async function postViaHttp(item) {
   S.outbox.markSent(item.client_id, Date.now());
   try {
     const m = await api('POST', 'sessions/' + item.session + '/messages/', { text: item.text, client_id: item.client_id });
-    onAck(item.client_id, m && m.id, m);
+    page.onAck(item.client_id, m && m.id, m);
   } catch (err) {
     if (!S.outbox.has(item.client_id)) return; // acked meanwhile
     if (!err.status) { S.outbox.requeue(item.client_id); return; } // resent on reconnect
     S.outbox.fail(item.client_id);
-    renderTimeline();
-    report(err, 'send');
+    page.renderTimeline();
+    page.report(err, 'send');
   }
 }
 
@@ -56,7 +53,7 @@ export function flushOutbox() {
 
 export function retry(clientId) {
   const item = S.outbox.requeue(clientId);
-  if (item) { transmit(item); renderTimeline(); }
+  if (item) { transmit(item); page.renderTimeline(); }
 }
 
 export async function upload(file) {
@@ -70,18 +67,21 @@ export async function upload(file) {
     _upload: file.name, created_at: new Date().toISOString(),
   };
   S.open.messages = mergeMessages(S.open.messages, [local]);
-  renderTimeline(true);
+  page.renderTimeline(true);
   const form = new FormData();
   form.append('file', file, file.name);
   form.append('client_id', clientId);
   try {
     const m = await api('POST', 'sessions/' + s.id + '/attachments/', form);
-    if (S.open && S.open.token === token) { S.open.messages = mergeMessages(S.open.messages, [m]); renderTimeline(); }
+    if (S.open && S.open.token === token) { S.open.messages = mergeMessages(S.open.messages, [m]); page.renderTimeline(); }
   } catch (err) {
     if (S.open && S.open.token === token) {
       S.open.messages = S.open.messages.filter(function (m) { return m.client_id !== clientId || m.id; });
-      renderTimeline();
+      page.renderTimeline();
     }
-    report(err, 'upload');
+    page.report(err, 'upload');
   }
 }
+
+// what the other panels call (through page: panels never import each other)
+Object.assign(page, { canWrite, currentSession, flushOutbox, retry, sendText });

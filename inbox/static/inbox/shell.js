@@ -1,8 +1,5 @@
-import { win, doc, $, T, S, isEditable } from './state.js';
+import { win, doc, $, T, S, isEditable, page } from './state.js';
 import { deriveLists, nextChatId } from './logic.js';
-import { closeSession, openSession } from './conversation.js';
-import { openTransfer } from './transfer.js';
-import { focusSearch, toggleNote } from './basics.js';
 
 /* ---------------------------------------------------------------- modals, keys */
 
@@ -24,7 +21,7 @@ export function topModal() {
 export function moveChat(dir) {
   const ids = deriveLists(S.sessions, S.me).mine.map(function (s) { return s.id; });
   const next = nextChatId(ids, S.open && S.open.sessionId, dir);
-  if (next !== null) openSession(next);
+  if (next !== null) page.openSession(next);
 }
 
 export function onKey(e) {
@@ -39,11 +36,11 @@ export function onKey(e) {
     switch (e.code) {
       case 'ArrowDown': moveChat(1); break;
       case 'ArrowUp': moveChat(-1); break;
-      case 'KeyC': closeSession(); break;
-      case 'KeyT': openTransfer(); break;
+      case 'KeyC': page.closeSession(); break;
+      case 'KeyT': page.openTransfer(); break;
       case 'KeyK': focusComposer(); break;
-      case 'KeyN': toggleNote(); break;
-      case 'KeyS': focusSearch(); break;
+      case 'KeyN': page.toggleNote(); break;
+      case 'KeyS': page.focusSearch(); break;
       default: done = false;
     }
     if (done) e.preventDefault();
@@ -118,7 +115,7 @@ export function notify(title, body, sessionId) {
   if (!('Notification' in win) || win.Notification.permission !== 'granted') return;
   try {
     const n = new win.Notification(title, { body: body || '', tag: 'cc-session-' + sessionId });
-    n.onclick = function () { win.focus(); openSession(sessionId); n.close(); };
+    n.onclick = function () { win.focus(); page.openSession(sessionId); n.close(); };
   } catch (e) { /* some browsers allow notifications only from a service worker */ }
 }
 
@@ -130,3 +127,6 @@ export function onFirstGesture() {
     try { win.Notification.requestPermission(); } catch (e) { /* old API, ignore */ }
   }
 }
+
+// what the other panels call (through page: panels never import each other)
+Object.assign(page, { closeModal, notify, openModal, renderStatus, setConn, showBanner });

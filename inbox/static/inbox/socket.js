@@ -1,12 +1,5 @@
-import { win, doc, BOOT, T, S, toast, toLogin } from './state.js';
+import { win, doc, BOOT, T, S, toast, toLogin, page } from './state.js';
 import { PING_EVERY_MS, SILENCE_LIMIT_MS, TYPING_SHOW_MS, mergeMessages, upsertSession, contactName, fmt, backoffDelay } from './logic.js';
-import { loadQueued, loadTeamGroup, resync, supervises } from './sync.js';
-import { flushOutbox } from './sending.js';
-import { panelsOnMessage, panelsOnSession, renderTimeline, renderTyping, scheduleRead } from './conversation.js';
-import { previewText, render, renderLists } from './list.js';
-import { contactTimelineSoon, onVisitorUpdated } from './contact_card.js';
-import { notify, renderStatus, setConn } from './shell.js';
-import { basicsOnSession } from './basics.js';
 
 /* ---------------------------------------------------------------- the socket */
 
@@ -18,7 +11,7 @@ export function socketReady() {
 export function connect() {
   win.clearTimeout(S.reconnectTimer);
   S.reconnectTimer = null;
-  setConn(S.everConnected ? 'reconnecting' : 'connecting');
+  page.setConn(S.everConnected ? 'reconnecting' : 'connecting');
   const proto = win.location.protocol === 'https:' ? 'wss:' : 'ws:';
   let ws;
   try {
@@ -42,7 +35,7 @@ export function connect() {
     S.socket = null;
     S.ready = false;
     if (ev.code === 4401) { toLogin(); return; }
-    setConn(win.navigator.onLine === false ? 'offline' : 'reconnecting');
+    page.setConn(win.navigator.onLine === false ? 'offline' : 'reconnecting');
     scheduleReconnect();
   };
   ws.onerror = function () { /* onclose follows */ };
@@ -82,7 +75,7 @@ export function handleEvent(ev) {
     case 'alert': return onAlert(ev);
     case 'ack': return onAck(ev.client_id, ev.id, null);
     case 'error': return onSocketError(ev);
-    case 'visitor.updated': return onVisitorUpdated(ev);
+    case 'visitor.updated': return page.onVisitorUpdated(ev);
     default: return undefined; // pong and anything newer
   }
 }
@@ -93,10 +86,10 @@ export function onHello(ev) {
   S.everConnected = true;
   if (S.me && ev.operator) {
     if (ev.operator.status) S.me.status = ev.operator.status;
-    renderStatus();
+    page.renderStatus();
   }
-  setConn('online');
-  resync().then(flushOutbox);
+  page.setConn('online');
+  page.resync().then(page.flushOutbox);
 }
 
 export function onSession(session, assigned) {
@@ -104,7 +97,7 @@ export function onSession(session, assigned) {
   const before = S.sessions.get(session.id);
   if (S.open && session.dialog === S.open.dialogId && S.open.contactId &&
       (!before || (session.status && before.status !== session.status))) {
-    contactTimelineSoon();
+    page.contactTimelineSoon();
   }
   const s = upsertSession(S.sessions, session);
   const meId = S.me && S.me.id;
@@ -115,12 +108,12 @@ export function onSession(session, assigned) {
     // the dialog continues in a newer session that is mine: follow it
     if (s.id !== S.open.sessionId && s.status === 'active' && s.operator === meId) S.open.sessionId = s.id;
   }
-  basicsOnSession(s);
-  if (S.open && s.dialog === S.open.dialogId) panelsOnSession();
+  page.basicsOnSession(s);
+  if (S.open && s.dialog === S.open.dialogId) page.panelsOnSession();
   if (isNewForMe) {
-    notify(fmt(T.newChat, { name: contactName(s, T) }), previewText(s.last_message), s.id);
+    page.notify(fmt(T.newChat, { name: contactName(s, T) }), page.previewText(s.last_message), s.id);
   }
-  render();
+  page.render();
 }
 
 export function onMessage(m) {
@@ -130,7 +123,7 @@ export function onMessage(m) {
   const openHere = !!(S.open && m.dialog === S.open.dialogId);
   if (openHere) {
     S.open.messages = mergeMessages(S.open.messages, [m]);
-    if (m.sender_type === 'contact') { S.typingUntil = 0; renderTyping(); }
+    if (m.sender_type === 'contact') { S.typingUntil = 0; page.renderTyping(); }
   }
   if (s && !m.internal) {
     const lastId = s.last_message && s.last_message.id;
@@ -142,25 +135,25 @@ export function onMessage(m) {
       const seen = openHere && S.open.sessionId === s.id && !doc.hidden;
       if (!seen && !out) s.unread_count = (Number(s.unread_count) || 0) + 1;
       if (s.status === 'active' && s.operator === (S.me && S.me.id) && (doc.hidden || !seen)) {
-        notify(fmt(T.newMessage, { name: m.sender_name || contactName(s, T) }), previewText(m), s.id);
+        page.notify(fmt(T.newMessage, { name: m.sender_name || contactName(s, T) }), page.previewText(m), s.id);
       }
     }
   }
-  if (openHere) { renderTimeline(); scheduleRead(); panelsOnMessage(m); }
-  renderLists();
+  if (openHere) { page.renderTimeline(); page.scheduleRead(); page.panelsOnMessage(m); }
+  page.renderLists();
 }
 
 export function onQueue(ev) {
   const prev = S.queues.get(ev.group) || { group: ev.group, name: '' };
   S.queues.set(ev.group, Object.assign({}, prev, { size: ev.size, oldest_queued_at: ev.oldest_queued_at === undefined ? prev.oldest_queued_at : ev.oldest_queued_at }));
-  if ((S.expanded.has(ev.group) || supervises(ev.group)) && !S.queueReload.has(ev.group)) {
+  if ((S.expanded.has(ev.group) || page.supervises(ev.group)) && !S.queueReload.has(ev.group)) {
     S.queueReload.set(ev.group, win.setTimeout(function () {
       S.queueReload.delete(ev.group);
-      const job = supervises(ev.group) ? loadTeamGroup(ev.group) : loadQueued(ev.group);
-      job.then(renderLists, function () {});
+      const job = page.supervises(ev.group) ? page.loadTeamGroup(ev.group) : page.loadQueued(ev.group);
+      job.then(page.renderLists, function () {});
     }, 400));
   }
-  renderLists();
+  page.renderLists();
 }
 
 /** Supervisors hear when routing had to step down its ladder. */
@@ -168,9 +161,9 @@ export function onAlert(ev) {
   const s = ev.session;
   if (s && s.id !== undefined) upsertSession(S.sessions, s);
   const text = T['alert_' + ev.kind];
-  if (!text) { renderLists(); return; }
+  if (!text) { page.renderLists(); return; }
   toast(fmt(text, { name: (s && s.contact_name) || T.customer, operator: ev.operator || T.unassigned }), 'info');
-  renderLists();
+  page.renderLists();
 }
 
 export function onTyping(sessionId) {
@@ -178,9 +171,9 @@ export function onTyping(sessionId) {
   const s = S.sessions.get(sessionId);
   if (sessionId !== S.open.sessionId && !(s && s.dialog === S.open.dialogId)) return;
   S.typingUntil = Date.now() + TYPING_SHOW_MS;
-  renderTyping();
+  page.renderTyping();
   win.clearTimeout(S.typingTimer);
-  S.typingTimer = win.setTimeout(renderTyping, TYPING_SHOW_MS + 50);
+  S.typingTimer = win.setTimeout(page.renderTyping, TYPING_SHOW_MS + 50);
 }
 
 export function onAck(clientId, id, message) {
@@ -191,7 +184,7 @@ export function onAck(clientId, id, message) {
       const merged = Object.assign({}, local || {}, message || {}, { id: id, client_id: clientId });
       delete merged._local;
       S.open.messages = mergeMessages(S.open.messages, [merged]);
-      renderTimeline();
+      page.renderTimeline();
     }
   }
 }
@@ -199,7 +192,10 @@ export function onAck(clientId, id, message) {
 export function onSocketError(ev) {
   if (ev.client_id && S.outbox.has(ev.client_id)) {
     S.outbox.fail(ev.client_id);
-    renderTimeline();
+    page.renderTimeline();
   }
   toast(fmt(T.err_socket, { detail: ev.detail || ev.code || '?' }), 'error');
 }
+
+// what the other panels call (through page: panels never import each other)
+Object.assign(page, { onAck, onSession, sendFrame, socketReady });

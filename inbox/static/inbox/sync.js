@@ -1,8 +1,5 @@
-import { win, T, S, api, q, toast, ApiError } from './state.js';
+import { win, T, S, api, q, toast, ApiError, page } from './state.js';
 import { RECENT_CLOSED, upsertSession, deriveLists, apiErrorText, results } from './logic.js';
-import { refreshOpen } from './conversation.js';
-import { render } from './list.js';
-import { renderStatus, showBanner } from './shell.js';
 
 export function errorText(err, action) {
   const mine = deriveLists(S.sessions, S.me).mine.length;
@@ -35,10 +32,10 @@ export async function loadMe() {
   try {
     S.me = await api('GET', 'operators/me/');
   } catch (err) {
-    if (err.status === 404 || err.status === 403) { showBanner(T.notOperator); return false; }
+    if (err.status === 404 || err.status === 403) { page.showBanner(T.notOperator); return false; }
     throw err;
   }
-  renderStatus();
+  page.renderStatus();
   return true;
 }
 
@@ -93,9 +90,9 @@ export function resync() {
       const outcome = await Promise.allSettled(jobs);
       const failed = outcome.find(function (o) { return o.status === 'rejected'; });
       if (failed) report(failed.reason, 'load');
-      if (S.open) await refreshOpen();
+      if (S.open) await page.refreshOpen();
       S.ready = true;
-      render();
+      page.render();
     } catch (err) {
       report(err, 'load');
     } finally {
@@ -105,3 +102,6 @@ export function resync() {
   })();
   return S.syncing;
 }
+
+// what the other panels call (through page: panels never import each other)
+Object.assign(page, { loadQueued, loadTeamGroup, report, resync, supervises });

@@ -1,17 +1,11 @@
-import { $, h, T, S, api, q, toast } from './state.js';
+import { $, h, T, S, api, q, toast, page } from './state.js';
 import { upsertSession, transferTargets, apiErrorText, results } from './logic.js';
-import { report } from './sync.js';
-import { canWrite, currentSession } from './sending.js';
-import { refreshOpen } from './conversation.js';
-import { render } from './list.js';
-import { contactTimelineSoon } from './contact_card.js';
-import { closeModal, openModal } from './shell.js';
 
 /* ---------------------------------------------------------------- transfer */
 
 export async function openTransfer() {
-  const s = currentSession();
-  if (!canWrite(s)) return;
+  const s = page.currentSession();
+  if (!page.canWrite(s)) return;
   const modal = $('transfer-modal');
   const groupSel = $('tr-group');
   const err = $('tr-error');
@@ -19,11 +13,11 @@ export async function openTransfer() {
   $('tr-note').value = '';
   $('tr-mode-group').checked = true;
   syncTransferMode();
-  openModal(modal);
+  page.openModal(modal);
   if (!S.groups) {
     try {
       S.groups = results(await api('GET', 'groups/' + q({ page_size: 200 })));
-    } catch (e) { report(e, 'load'); closeModal(modal); return; }
+    } catch (e) { page.report(e, 'load'); page.closeModal(modal); return; }
   }
   groupSel.replaceChildren(h('option', { value: '', text: T.chooseGroup }),
     ...S.groups.map(function (g) { return h('option', { value: g.id, text: g.name }); }));
@@ -51,13 +45,13 @@ export async function loadTransferOperators() {
       const load = (o.active_sessions || 0) + (o.max_sessions ? '/' + o.max_sessions : '');
       return h('option', { value: o.id, text: (o.display_name || o.username) + ' — ' + (T['op_' + o.status] || o.status || '') + ' · ' + load });
     }));
-  } catch (e) { if (token === S.opsToken) report(e, 'load'); }
+  } catch (e) { if (token === S.opsToken) page.report(e, 'load'); }
 }
 
 export async function submitTransfer(e) {
   if (e) e.preventDefault();
-  const s = currentSession();
-  if (!canWrite(s) || S.transferring) return;
+  const s = page.currentSession();
+  if (!page.canWrite(s) || S.transferring) return;
   const toOperator = $('tr-mode-operator').checked;
   const target = toOperator ? $('tr-operator').value : $('tr-group').value;
   const err = $('tr-error');
@@ -71,15 +65,18 @@ export async function submitTransfer(e) {
     for (const x of [res && res.closed, res && res.opened]) {
       if (x) { upsertSession(S.sessions, x); if (S.open && x.dialog === S.open.dialogId) S.open.dialogSessions.set(x.id, S.sessions.get(x.id)); }
     }
-    closeModal($('transfer-modal'));
+    page.closeModal($('transfer-modal'));
     toast(T.transferred, 'ok');
-    render();
-    refreshOpen();
+    page.render();
+    page.refreshOpen();
     // the contact card's timeline lists this chat's sessions: it changed
-    contactTimelineSoon();
+    page.contactTimelineSoon();
   } catch (e2) {
-    if (e2.status === 400 || e2.status === 409) { err.textContent = apiErrorText(e2.status, e2.body, { action: 'transfer' }, T); err.hidden = false; } else { closeModal($('transfer-modal')); report(e2, 'transfer'); }
+    if (e2.status === 400 || e2.status === 409) { err.textContent = apiErrorText(e2.status, e2.body, { action: 'transfer' }, T); err.hidden = false; } else { page.closeModal($('transfer-modal')); page.report(e2, 'transfer'); }
   } finally {
     S.transferring = false;
   }
 }
+
+// what the other panels call (through page: panels never import each other)
+Object.assign(page, { openTransfer });
