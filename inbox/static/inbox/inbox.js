@@ -23,7 +23,7 @@
 import { win, doc, $, T, S, initContext } from './state.js';
 import { ACK_TIMEOUT_MS, pageRequest } from './logic.js';
 import { resync } from './sync.js';
-import { connect } from './socket.js';
+import { connect, reconnectNow } from './socket.js';
 import { currentSession, postViaHttp, transmit, upload } from './sending.js';
 import { closeSession, openSession, renderTyping, scheduleRead, setMyStatus, takeSession } from './conversation.js';
 import { render, renderLists, showTeam } from './list.js';
@@ -83,7 +83,7 @@ function wirePage() {
     if (!doc.hidden) { scheduleRead(); render(); }
   });
   win.addEventListener('online', function () {
-    if (!S.socket) { S.attempt = 0; connect(); }
+    reconnectNow();
   });
   win.addEventListener('offline', function () { if (!S.ready) setConn('offline'); });
   // live waiting times, and a safety net for messages whose ack never came

@@ -1,67 +1,42 @@
 import { win, doc, BOOT, T, S, toast, toLogin, page } from './state.js';
+import { operatorSocket } from '../contactcenter/common/socket.js';
 import { PING_EVERY_MS, SILENCE_LIMIT_MS, TYPING_SHOW_MS, mergeMessages, upsertSession, contactName, fmt, backoffDelay } from './logic.js';
 
 /* ---------------------------------------------------------------- the socket */
 
+// The connection itself (ping, silence, backoff) is the common operator socket; this
+// module says what its frames mean for the inbox.
 
+/** Connected and greeted by the server: frames sent now are handled at once. */
 export function socketReady() {
-  return !!(S.socket && S.socket.readyState === 1 && S.ready);
+  return !!(S.socket && S.socket.isOpen() && S.ready);
 }
 
+/** Opens the operator socket (once per page; it reconnects by itself). */
 export function connect() {
-  win.clearTimeout(S.reconnectTimer);
-  S.reconnectTimer = null;
-  page.setConn(S.everConnected ? 'reconnecting' : 'connecting');
-  const proto = win.location.protocol === 'https:' ? 'wss:' : 'ws:';
-  let ws;
-  try {
-    ws = new win.WebSocket(proto + '//' + win.location.host + BOOT.socket_path);
-  } catch (e) {
-    scheduleReconnect();
-    return;
+  if (!S.socket) {
+    S.socket = operatorSocket(win, {
+      path: BOOT.socket_path, pingMs: PING_EVERY_MS, silenceMs: SILENCE_LIMIT_MS, backoff: backoffDelay,
+      onState: function (state) { S.ready = false; page.setConn(state); },
+      onFrame: handleEvent,
+      onClose: function (code) {
+        S.ready = false;
+        if (code === 4401) { toLogin(); return true; }
+        return false;
+      },
+    });
   }
-  S.socket = ws;
-  S.ready = false;
-  ws.onopen = function () { S.lastFrameAt = Date.now(); startPing(); };
-  ws.onmessage = function (ev) {
-    S.lastFrameAt = Date.now();
-    let msg;
-    try { msg = JSON.parse(ev.data); } catch (e) { return; }
-    if (msg && typeof msg === 'object') handleEvent(msg);
-  };
-  ws.onclose = function (ev) {
-    if (S.socket !== ws) return;
-    stopPing();
-    S.socket = null;
-    S.ready = false;
-    if (ev.code === 4401) { toLogin(); return; }
-    page.setConn(win.navigator.onLine === false ? 'offline' : 'reconnecting');
-    scheduleReconnect();
-  };
-  ws.onerror = function () { /* onclose follows */ };
+  S.socket.connect();
 }
 
-export function scheduleReconnect() {
-  if (S.reconnectTimer) return;
-  const delay = backoffDelay(S.attempt++);
-  S.reconnectTimer = win.setTimeout(function () { S.reconnectTimer = null; connect(); }, delay);
+/** The network is back: reconnect at once rather than after the backoff. */
+export function reconnectNow() {
+  if (S.socket) S.socket.retryNow();
+  else connect();
 }
-
-export function startPing() {
-  stopPing();
-  S.pingTimer = win.setInterval(function () {
-    const ws = S.socket;
-    if (!ws || ws.readyState !== 1) return;
-    if (Date.now() - S.lastFrameAt > SILENCE_LIMIT_MS) { ws.close(); return; }
-    ws.send(JSON.stringify({ type: 'ping' }));
-  }, PING_EVERY_MS);
-}
-
-export function stopPing() { win.clearInterval(S.pingTimer); S.pingTimer = null; }
 
 export function sendFrame(frame) {
-  if (!S.socket || S.socket.readyState !== 1) return false;
-  try { S.socket.send(JSON.stringify(frame)); return true; } catch (e) { return false; }
+  return !!S.socket && S.socket.send(frame);
 }
 
 export function handleEvent(ev) {
@@ -81,9 +56,8 @@ export function handleEvent(ev) {
 }
 
 export function onHello(ev) {
-  S.attempt = 0;
+  S.socket.hello();
   S.ready = true;
-  S.everConnected = true;
   if (S.me && ev.operator) {
     if (ev.operator.status) S.me.status = ev.operator.status;
     page.renderStatus();

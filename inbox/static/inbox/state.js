@@ -36,11 +36,8 @@ function freshState() {
     groups: null, // for the transfer dialog, loaded on first use
     open: null, // {token, sessionId, dialogId, contactId, messages, dialogSessions, contact}
     outbox: new Outbox(),
-    socket: null,
+    socket: null, // the operator socket (common/socket.js), made on the first connect()
     ready: false, // the socket said hello
-    attempt: 0,
-    everConnected: false,
-    lastFrameAt: 0,
     typingUntil: 0,
     cannedItems: [],
     cannedIndex: 0,
@@ -48,7 +45,7 @@ function freshState() {
     // timers, caches and flags of the panels (one set per page)
     typingThrottle: makeThrottle(TYPING_EVERY_MS),
     syncing: null, syncAgain: false, // resync() under way, and asked again meanwhile
-    reconnectTimer: null, pingTimer: null, queueReload: new Map(), typingTimer: null,
+    queueReload: new Map(), typingTimer: null,
     readTimer: null, renderQueued: false, timelineTimer: null, findTimer: null,
     msgCache: new Map(), // message key -> {sig, el}
     wasAtBottom: true,

@@ -16,7 +16,7 @@ import { baseLang } from '../contactcenter/common/i18n.js';
 import { parseTime } from '../contactcenter/common/time.js';
 import { domFor, readJson, setText, showToast } from '../contactcenter/common/dom.js';
 import { makeApi } from '../contactcenter/common/api.js';
-import { socketUrl } from '../contactcenter/common/net.js';
+import { operatorSocket } from '../contactcenter/common/socket.js';
 
 // The page's context, set by boot(): one board per page (tests boot several in turn).
 let win, doc, $, h, BOOT, T, LANG, S, api, timeFmt;
@@ -332,9 +332,9 @@ function setConn(state) {
 
 function handleFrame(frame) {
   if (frame.type === 'hello') {
-    S.attempt = 0;
     const wasConnected = S.everConnected;
     S.everConnected = true;
+    if (S.socket) S.socket.hello();
     setConn('live');
     if (wasConnected) S.refresher.request(); // frames may have been missed meanwhile
     return;
@@ -350,40 +350,19 @@ function handleFrame(frame) {
 
 function connect() {
   if (S.socketOff) { setConn('polling'); return; }
-  win.clearTimeout(S.reconnectTimer);
-  setConn(S.everConnected ? 'reconnecting' : 'connecting');
-    let ws;
-  try {
-    ws = new win.WebSocket(socketUrl(win.location, BOOT.socket_path));
-  } catch (e) {
-    scheduleReconnect();
-    return;
+  if (!S.socket) {
+    S.socket = operatorSocket(win, {
+      path: BOOT.socket_path, pingMs: PING_EVERY_MS, backoff: backoffDelay,
+      onState: function (state) { setConn(state === 'offline' ? 'reconnecting' : state); },
+      onFrame: handleFrame,
+      onClose: function (code) {
+        if (code === CLOSE_UNAUTHENTICATED) { win.location.assign(loginUrl()); return true; }
+        if (code === CLOSE_NOT_OPERATOR) { S.socketOff = true; setConn('polling'); return true; }
+        return false;
+      },
+    });
   }
-  S.socket = ws;
-  ws.onopen = function () {
-    win.clearInterval(S.pingTimer);
-    S.pingTimer = win.setInterval(function () {
-      if (ws.readyState === 1) ws.send(JSON.stringify({ type: 'ping' }));
-    }, PING_EVERY_MS);
-  };
-  ws.onmessage = function (ev) {
-    let frame;
-    try { frame = JSON.parse(ev.data); } catch (e) { return; }
-    if (frame && typeof frame === 'object') handleFrame(frame);
-  };
-  ws.onclose = function (ev) {
-    if (S.socket !== ws) return;
-    win.clearInterval(S.pingTimer);
-    S.socket = null;
-    if (ev.code === CLOSE_UNAUTHENTICATED) { win.location.assign(loginUrl()); return; }
-    if (ev.code === CLOSE_NOT_OPERATOR) { S.socketOff = true; setConn('polling'); return; }
-    scheduleReconnect();
-  };
-}
-
-function scheduleReconnect() {
-  setConn('reconnecting');
-  S.reconnectTimer = win.setTimeout(connect, backoffDelay(S.attempt++));
+  S.socket.connect();
 }
 
 function start() {
@@ -411,14 +390,11 @@ export function boot(w) {
     board: null,
     offset: 0, // server clock minus ours
     alerts: [],
-    socket: null,
-    attempt: 0,
-    everConnected: false,
+    socket: null, // the operator socket (common/socket.js), made on the first connect()
+    everConnected: false, // the server said hello at least once
     socketOff: !BOOT.socket_path,
     cards: new Map(), // group id -> {el, refs, rows: Map(operator id -> row refs)}
     loadFailed: false,
-    pingTimer: null,
-    reconnectTimer: null,
     refresher: makeRefresher(load, REFRESH_GAP_MS, { setTimeout: function (fn, ms) { return w.setTimeout(fn, ms); } }),
   };
   start();
