@@ -5,8 +5,8 @@ const test = require('node:test');
 const assert = require('node:assert/strict');
 const load = require('../jsmodules/load.js');
 
-let operatorSocket;
-test.before(async () => { ({ operatorSocket } = await load('contactcenter/static/contactcenter/common/socket.js')); });
+let OperatorSocket;
+test.before(async () => { ({ OperatorSocket } = await load('contactcenter/static/contactcenter/common/socket.js')); });
 
 function fakeWindow() {
   const timers = [];
@@ -32,7 +32,7 @@ function fakeWindow() {
 function client(win, extra) {
   const states = [];
   const frames = [];
-  const sock = operatorSocket(win, Object.assign({
+  const sock = new OperatorSocket(win, Object.assign({
     path: '/ws/operator/', pingMs: 20000, silenceMs: 50000, backoff: (n) => 500 * Math.pow(2, n),
     onState: (s) => states.push(s), onFrame: (f) => frames.push(f),
   }, extra || {}));

@@ -1,5 +1,5 @@
 import { win, doc, BOOT, T, S, toast, toLogin, page } from './state.js';
-import { operatorSocket } from '../contactcenter/common/socket.js';
+import { OperatorSocket } from '../contactcenter/common/socket.js';
 import { PING_EVERY_MS, SILENCE_LIMIT_MS, TYPING_SHOW_MS, mergeMessages, upsertSession, contactName, fmt, backoffDelay } from './logic.js';
 
 /* ---------------------------------------------------------------- the socket */
@@ -15,7 +15,7 @@ export function socketReady() {
 /** Opens the operator socket (once per page; it reconnects by itself). */
 export function connect() {
   if (!S.socket) {
-    S.socket = operatorSocket(win, {
+    S.socket = new OperatorSocket(win, {
       path: BOOT.socket_path, pingMs: PING_EVERY_MS, silenceMs: SILENCE_LIMIT_MS, backoff: backoffDelay,
       onState: function (state) { S.ready = false; page.setConn(state); },
       onFrame: handleEvent,

@@ -16,7 +16,7 @@ import { baseLang } from '../contactcenter/common/i18n.js';
 import { parseTime } from '../contactcenter/common/time.js';
 import { domFor, readJson, setText, showToast } from '../contactcenter/common/dom.js';
 import { makeApi } from '../contactcenter/common/api.js';
-import { operatorSocket } from '../contactcenter/common/socket.js';
+import { OperatorSocket } from '../contactcenter/common/socket.js';
 
 // The page's context, set by boot(): one board per page (tests boot several in turn).
 let win, doc, $, h, BOOT, T, LANG, S, api, timeFmt;
@@ -351,7 +351,7 @@ function handleFrame(frame) {
 function connect() {
   if (S.socketOff) { setConn('polling'); return; }
   if (!S.socket) {
-    S.socket = operatorSocket(win, {
+    S.socket = new OperatorSocket(win, {
       path: BOOT.socket_path, pingMs: PING_EVERY_MS, backoff: backoffDelay,
       onState: function (state) { setConn(state === 'offline' ? 'reconnecting' : state); },
       onFrame: handleFrame,

@@ -5,81 +5,97 @@
 import { socketUrl } from './net.js';
 
 /**
- * opts: {path, pingMs, silenceMs (optional), backoff(attempt) -> ms,
- *        onState(state): "connecting" (first time), "reconnecting", "offline" (no network),
- *        onFrame(frame): each JSON object received,
- *        onClose(code): the connection closed; return true to stop reconnecting (4401...)}.
- * Returns {connect, send(frame) -> bool, isOpen(), hello(), retryNow(), socket()}.
+ * new OperatorSocket(win, opts), opts: {path, pingMs, silenceMs (optional),
+ *   backoff(attempt) -> ms,
+ *   onState(state): "connecting" (first time), "reconnecting", "offline" (no network),
+ *   onFrame(frame): each JSON object received,
+ *   onClose(code): the connection closed; return true to stop reconnecting (4401...)}.
  */
-export function operatorSocket(win, opts) {
-  const st = { ws: null, attempt: 0, everConnected: false, lastFrameAt: 0, reconnectTimer: null, pingTimer: null };
-
-  function stopPing() { win.clearInterval(st.pingTimer); st.pingTimer = null; }
-
-  function startPing() {
-    stopPing();
-    st.pingTimer = win.setInterval(function () {
-      const ws = st.ws;
-      if (!ws || ws.readyState !== 1) return;
-      if (opts.silenceMs && Date.now() - st.lastFrameAt > opts.silenceMs) { ws.close(); return; }
-      ws.send(JSON.stringify({ type: 'ping' }));
-    }, opts.pingMs);
+export class OperatorSocket {
+  constructor(win, opts) {
+    this.win = win;
+    this.opts = opts;
+    this.ws = null;
+    this.attempt = 0;
+    this.everConnected = false;
+    this.lastFrameAt = 0;
+    this.reconnectTimer = null;
+    this.pingTimer = null;
   }
 
-  function scheduleReconnect() {
-    if (st.reconnectTimer) return;
-    const delay = opts.backoff(st.attempt++);
-    st.reconnectTimer = win.setTimeout(function () { st.reconnectTimer = null; connect(); }, delay);
-  }
-
-  function onClose(ws, ev) {
-    if (st.ws !== ws) return;
-    stopPing();
-    st.ws = null;
-    if (opts.onClose && opts.onClose(ev.code)) return;
-    opts.onState(win.navigator && win.navigator.onLine === false ? 'offline' : 'reconnecting');
-    scheduleReconnect();
-  }
-
-  function connect() {
-    win.clearTimeout(st.reconnectTimer);
-    st.reconnectTimer = null;
-    opts.onState(st.everConnected ? 'reconnecting' : 'connecting');
+  connect() {
+    this.win.clearTimeout(this.reconnectTimer);
+    this.reconnectTimer = null;
+    this.opts.onState(this.everConnected ? 'reconnecting' : 'connecting');
     let ws;
     try {
-      ws = new win.WebSocket(socketUrl(win.location, opts.path));
+      ws = new this.win.WebSocket(socketUrl(this.win.location, this.opts.path));
     } catch (e) {
-      scheduleReconnect();
+      this.scheduleReconnect();
       return;
     }
-    st.ws = ws;
-    ws.onopen = function () { st.lastFrameAt = Date.now(); startPing(); };
-    ws.onmessage = function (ev) {
-      st.lastFrameAt = Date.now();
-      let frame;
-      try { frame = JSON.parse(ev.data); } catch (e) { return; }
-      if (frame && typeof frame === 'object') opts.onFrame(frame);
-    };
-    ws.onclose = function (ev) { onClose(ws, ev); };
+    this.ws = ws;
+    const self = this;
+    ws.onopen = function () { self.lastFrameAt = Date.now(); self.startPing(); };
+    ws.onmessage = function (ev) { self.receive(ev.data); };
+    ws.onclose = function (ev) { self.closed(ws, ev); };
     ws.onerror = function () { /* onclose follows */ };
   }
 
-  function isOpen() { return !!(st.ws && st.ws.readyState === 1); }
+  receive(data) {
+    this.lastFrameAt = Date.now();
+    let frame;
+    try { frame = JSON.parse(data); } catch (e) { return; }
+    if (frame && typeof frame === 'object') this.opts.onFrame(frame);
+  }
 
-  function send(frame) {
-    if (!isOpen()) return false;
-    try { st.ws.send(JSON.stringify(frame)); return true; } catch (e) { return false; }
+  closed(ws, ev) {
+    if (this.ws !== ws) return;
+    this.stopPing();
+    this.ws = null;
+    if (this.opts.onClose && this.opts.onClose(ev.code)) return;
+    const nav = this.win.navigator;
+    this.opts.onState(nav && nav.onLine === false ? 'offline' : 'reconnecting');
+    this.scheduleReconnect();
+  }
+
+  scheduleReconnect() {
+    if (this.reconnectTimer) return;
+    const self = this;
+    const delay = this.opts.backoff(this.attempt++);
+    this.reconnectTimer = this.win.setTimeout(function () { self.reconnectTimer = null; self.connect(); }, delay);
+  }
+
+  startPing() {
+    this.stopPing();
+    const self = this;
+    this.pingTimer = this.win.setInterval(function () { self.ping(); }, this.opts.pingMs);
+  }
+
+  ping() {
+    const ws = this.ws;
+    if (!ws || ws.readyState !== 1) return;
+    if (this.opts.silenceMs && Date.now() - this.lastFrameAt > this.opts.silenceMs) { ws.close(); return; }
+    ws.send(JSON.stringify({ type: 'ping' }));
+  }
+
+  stopPing() { this.win.clearInterval(this.pingTimer); this.pingTimer = null; }
+
+  isOpen() { return !!(this.ws && this.ws.readyState === 1); }
+
+  /** Sends a frame now; false when not connected (the caller keeps it for later). */
+  send(frame) {
+    if (!this.isOpen()) return false;
+    try { this.ws.send(JSON.stringify(frame)); return true; } catch (e) { return false; }
   }
 
   /** The server said hello: connected for good, the next drop starts the backoff anew. */
-  function hello() { st.attempt = 0; st.everConnected = true; }
+  hello() { this.attempt = 0; this.everConnected = true; }
 
   /** The network is back: connect now when not connected, without waiting. */
-  function retryNow() {
-    if (st.ws) return;
-    st.attempt = 0;
-    connect();
+  retryNow() {
+    if (this.ws) return;
+    this.attempt = 0;
+    this.connect();
   }
-
-  return { connect: connect, send: send, isOpen: isOpen, hello: hello, retryNow: retryNow, socket: function () { return st.ws; } };
 }
