@@ -1,3 +1,5 @@
+/* Private notes (the composer's note mode), the search box and filters above the lists,
+ * and the labels of the open chat. */
 import { win, $, h, T, S, OB, api, q, page } from './state.js';
 import { mergeMessages, searchText, filterParams, matchesFilter, labelsToAdd, labelColor, fmt, results, uuid } from './logic.js';
 

@@ -1,3 +1,5 @@
+/* The reply box: growing with its text, the typing signal, canned responses ("/" and a
+ * shortcut) and the placeholders a response leaves unfilled. */
 import { win, $, h, T, S, api, q, toast, page } from './state.js';
 import { cannedQuery, matchCanned, unfilledIn, firstUnfilledRange, fmt, results } from './logic.js';
 

@@ -1,3 +1,6 @@
+/* The right column: the customer's card (name, e-mail and phone edited in place), the
+ * website visitor's context, identities, attributes, earlier sessions, merge
+ * suggestions and the contact's timeline. */
 import { win, doc, $, h, T, LANG, S, api, q, when, toast, page } from './state.js';
 import { upsertSession, visitorLocalTime, shortUrl, fmt, flattenErrors, results, safeUrl } from './logic.js';
 

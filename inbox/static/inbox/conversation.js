@@ -1,3 +1,5 @@
+/* The open chat: its header and actions (take, close, status), read marks, opening a
+ * chat and catching it up, the timeline, and the slots for panels (panels.js). */
 import { win, doc, $, h, T, LANG, S, api, q, when, toast, isEditable, page } from './state.js';
 import { messageKey, mergeMessages, lastMessageId, buildTimeline, upsertSession, deriveLists, contactName, isImage, formatSize, fmt, results, safeUrl } from './logic.js';
 import { createPanelRegistry } from './panels.js';

@@ -1,3 +1,5 @@
+/* Leads on the contact card: the list (each lead opens its page) and the small "Create
+ * lead" form. */
 import { $, h, BOOT, T, S, api, q, toast, page } from './state.js';
 import { flattenErrors, results } from './logic.js';
 

@@ -1,3 +1,5 @@
+/* The left column: my chats, the queues (expand, take), the supervisors' team view and
+ * the recently closed chats; render() redraws the page's lists and chat bits. */
 import { win, doc, $, h, T, LANG, S, api, when, toast, page } from './state.js';
 import { formatWait, waitBadge, deriveLists, unreadTotal, titleWithUnread, contactName, fmt, parseTime } from './logic.js';
 

@@ -1,3 +1,5 @@
+/* Replies: the outbox of unacknowledged messages, sent over the socket or else HTTP,
+ * resent after a reconnect, retried by the operator; file uploads. */
 import { win, T, S, api, page } from './state.js';
 import { mergeMessages, uuid } from './logic.js';
 

@@ -1,3 +1,5 @@
+/* The page around the chats: modals, keyboard shortcuts, the connection state, the
+ * operator's status, the banner, and notifications (beep, browser notification). */
 import { win, doc, $, T, S, isEditable, page } from './state.js';
 import { deriveLists, nextChatId } from './logic.js';
 

@@ -1,3 +1,5 @@
+/* The operator socket's frames and what they change on the page (the connection
+ * itself is the common OperatorSocket). */
 import { win, doc, BOOT, T, S, toast, toLogin, page } from './state.js';
 import { OperatorSocket } from '../contactcenter/common/socket.js';
 import { PING_EVERY_MS, SILENCE_LIMIT_MS, TYPING_SHOW_MS, mergeMessages, upsertSession, contactName, fmt, backoffDelay } from './logic.js';

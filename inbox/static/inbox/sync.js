@@ -1,3 +1,5 @@
+/* Loading what the page shows (me, my chats, closed, queues, team) and resync() after a
+ * reconnect; what an API error tells the operator. */
 import { win, T, S, api, q, toast, ApiError, page } from './state.js';
 import { RECENT_CLOSED, upsertSession, deriveLists, apiErrorText, results } from './logic.js';
 

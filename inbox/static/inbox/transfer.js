@@ -1,3 +1,4 @@
+/* The transfer dialog: to a group, or to an operator of a group, with a note. */
 import { $, h, T, S, api, q, toast, page } from './state.js';
 import { upsertSession, transferTargets, apiErrorText, results } from './logic.js';
 
