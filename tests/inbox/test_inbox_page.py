@@ -59,7 +59,7 @@ def test_a_logged_in_user_gets_the_page_with_its_bootstrap(operator_client: Clie
     assert bootstrap["language"] == "en"
     assert bootstrap["csrf_token"]
     assert response.cookies["csrftoken"].value  # the page's writes need the cookie too
-    assert 'src="/static/inbox/inbox.js"' in html
+    assert '<script type="module" src="/static/inbox/inbox.js">' in html
     assert "/static/inbox/inbox.css" in html
     assert 'id="list-mine"' in html and 'id="composer-text"' in html
     # an operator may only make themselves a new lead's owner

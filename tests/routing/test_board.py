@@ -318,7 +318,7 @@ def test_a_supervisor_gets_the_page_with_a_socket(floor: dict[str, Any]) -> None
     assert bootstrap["operator_id"] == floor["sveta"].pk
     assert bootstrap["poll_every_s"] == 10
     assert bootstrap["csrf_token"]
-    assert 'src="/static/routing/board.js"' in html
+    assert '<script type="module" src="/static/routing/board.js">' in html
     assert "/static/routing/board.css" in html
     assert 'id="board-groups"' in html and 'id="board-alerts"' in html
 

@@ -373,7 +373,6 @@ function start() {
   doc.addEventListener('visibilitychange', function () { if (!doc.hidden) S.refresher.request(); });
 }
 
-
 /** Starts the board on a window (the browser's, or a test's fake one). */
 export function boot(w) {
   win = w;
