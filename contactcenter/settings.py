@@ -246,6 +246,10 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "contactcenter.api_common.exception_handler",
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
+# Sign-in attempts per username (known or not) before it is locked for the rest of the
+# window: guessing spread over many addresses stops there (see contactcenter.throttling).
+AUTH_LOCKOUT_ATTEMPTS = env.int("AUTH_LOCKOUT_ATTEMPTS", default=10)
+AUTH_LOCKOUT_S = env.int("AUTH_LOCKOUT_S", default=900)
 SPECTACULAR_SETTINGS = {
     "TITLE": "Contact center API",
     "DESCRIPTION": "REST API of the contact center: configuration, sessions, CRM and reports.",
