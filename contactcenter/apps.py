@@ -8,6 +8,9 @@ class ContactCenterConfig(AppConfig):
 
     def ready(self) -> None:
         checks.register(check_configuration, checks.Tags.security, deploy=True)
+        from contactcenter import credentials
+
+        credentials.connect()
 
 
 def check_configuration(app_configs, **kwargs):  # type: ignore[no-untyped-def]

@@ -1,5 +1,9 @@
 """Authentication of sockets: the Django session cookie (Channels' AuthMiddleware) or an
-``Authorization: Token <key>`` header (DRF tokens), for clients that are not browsers."""
+``Authorization: Token <key>`` header (DRF tokens), for clients that are not browsers.
+
+A socket authenticated by a token keeps it in ``scope["auth_token"]``, so that it can
+join the token's group (closed when the token is deleted, see
+``contactcenter.credentials``) and recheck it with ``credential_valid``."""
 
 from __future__ import annotations
 
@@ -31,10 +35,34 @@ class TokenHeaderMiddleware(BaseMiddleware):
                 if kind.lower() == "token" and key.strip():
                     user = await _user_of_token(key.strip())
                     if user is not None:
-                        scope = {**scope, "user": user}
+                        scope = {**scope, "user": user, "auth_token": key.strip()}
                 break
         return await super().__call__(scope, receive, send)
 
 
 def SocketAuthStack(inner: Any) -> Any:
     return AuthMiddlewareStack(TokenHeaderMiddleware(inner))
+
+
+def credential_valid(scope: dict[str, Any]) -> bool:
+    """Whether the credential a socket opened with still stands: the user active, the
+    token not deleted, or the session's password hash still the user's (a password
+    change ends sessions). Sync: call it through ``database_sync_to_async``."""
+    from django.contrib.auth import HASH_SESSION_KEY, get_user_model
+    from django.utils.crypto import constant_time_compare
+    from rest_framework.authtoken.models import Token
+
+    user = scope.get("user")
+    if user is None or not user.is_authenticated:
+        return False
+    key = scope.get("auth_token")
+    if key is not None:
+        return Token.objects.filter(key=key, user_id=user.pk, user__is_active=True).exists()
+    current = get_user_model()._default_manager.filter(pk=user.pk, is_active=True).first()
+    if current is None:
+        return False
+    session = scope.get("session")
+    session_hash = session.get(HASH_SESSION_KEY) if session is not None else None
+    return bool(session_hash) and constant_time_compare(
+        session_hash, current.get_session_auth_hash()
+    )

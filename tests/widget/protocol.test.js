@@ -390,3 +390,16 @@ test('uuid fallback makes RFC 4122 version 4 ids', () => {
     Object.defineProperty(globalThis, 'crypto', { value: saved, configurable: true });
   }
 });
+
+test('a resync hint from the server makes the widget sync from its last message', () => {
+  const { client } = returning({ dialog: 7, after: 41, messages: [{ id: 41, sender_type: 'operator', text: 'old' }] });
+  client.start();
+  const ws = FakeWebSocket.last();
+  ws.open();
+  ws.push({ type: 'welcome', dialog: 7, session: { id: 3, status: 'active' }, operator: { name: 'Anna' } });
+  ws.push(opMsg(44));
+  const before = ws.sent.length;
+  ws.push({ type: 'resync' });
+  assert.deepEqual(ws.sent.slice(before), [{ type: 'sync', after: 44 }]);
+  assert.equal(client.status, 'online', 'the socket stays as it is');
+});

@@ -807,6 +807,7 @@
         case 'typing': return onTyping(ev.session);
         case 'ack': return onAck(ev.client_id, ev.id, null);
         case 'error': return onSocketError(ev);
+        case 'resync': return resync(); // pushes may have been lost (the server's layer was down)
         default: return undefined; // pong and anything newer
       }
     }

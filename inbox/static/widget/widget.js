@@ -661,6 +661,8 @@
           if (d.reason !== 'transferred' && d.reason !== 'merged') { this.session = 'closed'; this.operator = null; }
           return this.emit('closed', d.reason);
         case 'error': return this.onError(d);
+        // pushes may have been lost (the server's layer was down): fetch what came since
+        case 'resync': return this.send({ type: 'sync', after: this.after });
         default: return undefined;
       }
     }
