@@ -150,7 +150,9 @@ else:
     # (see the project's performance notes).
     CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+            # channels_redis' pub/sub layer, which also tells every socket to resync when
+            # its connection comes back after an outage (see contactcenter.layer)
+            "BACKEND": "contactcenter.layer.ResyncingPubSubChannelLayer",
             # One prefix per deployment sharing a Redis (tests give each run its own).
             "CONFIG": {
                 "hosts": [REDIS_URL],
