@@ -82,6 +82,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # innermost, so that it sees the views' exceptions first: a lost database is a 503
+    "contactcenter.middleware.DatabaseUnavailableMiddleware",
 ]
 
 ROOT_URLCONF = "contactcenter.urls"
