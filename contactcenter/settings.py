@@ -180,6 +180,10 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A broker outage of any length is waited out (the default gives up after 100 tries)...
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
+# ...and does not kill the worker when tasks were unacked at the time (see the class).
+CELERY_WORKER_CONSUMER = "contactcenter.celery:BrokerRestartSafeConsumer"
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TIMEZONE = env.str("TIME_ZONE", default="UTC")
 
