@@ -83,6 +83,20 @@ class EventSocket(AsyncWebsocketConsumer):
     limiter: TokenBucket
     refused: int
 
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        """A socket opened while Redis is away cannot get its channel from the layer:
+        instead of a crash (a 500 to the handshake) it is closed with 1013 (try again
+        later), and the client reconnects with its usual backoff."""
+        try:
+            await super().__call__(scope, receive, send)
+        except LAYER_LOST as error:
+            if hasattr(self, "channel_name"):
+                raise
+            logger.warning("socket refused for now: %s", type(error).__name__)
+            await receive()  # websocket.connect
+            await send({"type": "websocket.accept"})
+            await send({"type": "websocket.close", "code": CLOSE_TRY_AGAIN})
+
     async def dispatch(self, message: dict[str, Any]) -> None:
         handler = getattr(self, get_handler_name(message), None)
         if handler is None:

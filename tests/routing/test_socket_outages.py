@@ -1,4 +1,4 @@
-"""A socket event that meets a lost database connection is retried once on a new one;
+"""Sockets meeting an outage: an event that meets a lost database connection is retried once;
 if the database is still away the client gets an error frame and keeps the socket."""
 
 from __future__ import annotations
@@ -81,3 +81,21 @@ async def test_a_database_still_away_gives_an_error_frame_and_the_socket_stays(m
     assert (await _next(ws, "pong")) == {"type": "pong"}
     assert not await sync_to_async(Message.objects.filter(client_id="c2").exists)()
     await ws.disconnect()
+
+
+async def test_a_socket_opened_while_redis_is_away_is_told_to_come_back_not_crashed(monkeypatch):
+    # given a real-time layer that cannot be reached (Redis down)
+    from channels.layers import InMemoryChannelLayer
+    from redis.exceptions import ConnectionError as RedisConnectionError
+
+    async def unreachable(self, prefix="specific."):  # type: ignore[no-untyped-def]
+        raise RedisConnectionError("Error 111 connecting to 127.0.0.1:6379.")
+
+    monkeypatch.setattr(InMemoryChannelLayer, "new_channel", unreachable)
+    # when a widget socket opens
+    ws = WebsocketCommunicator(application, "/ws/widget/some-key/?token=t")
+    connected, _ = await ws.connect()
+    # then it is accepted and closed with 1013 (try again later), not a 500
+    assert connected
+    closed = await ws.receive_output(timeout=2)
+    assert (closed["type"], closed["code"]) == ("websocket.close", 1013)
