@@ -403,3 +403,22 @@ test('a resync hint from the server makes the widget sync from its last message'
   assert.deepEqual(ws.sent.slice(before), [{ type: 'sync', after: 44 }]);
   assert.equal(client.status, 'online', 'the socket stays as it is');
 });
+
+test('a message the server could not store for a moment stays pending and goes again', () => {
+  const { client, timers } = returning();
+  const failed = [];
+  client.on('failed', (f) => failed.push(f));
+  client.start();
+  const ws = FakeWebSocket.last();
+  ws.open();
+  ws.push({ type: 'welcome', dialog: 7, session: null, operator: null });
+  const { item } = client.sendText('during the restart');
+  ws.push({ type: 'error', code: 'unavailable', detail: 'try again', client_id: item.client_id });
+  assert.deepEqual(failed, [], 'not shown as failed');
+  assert.ok(client.pending.has(item.client_id));
+  const before = ws.sent.length;
+  timers.runAll();
+  assert.deepEqual(ws.sent.slice(before), [{ type: 'message', text: 'during the restart', client_id: item.client_id }]);
+  ws.push({ type: 'error', code: 'too_long', detail: 'no', client_id: item.client_id });
+  assert.equal(failed.length, 1, 'any other refusal still fails it');
+});
