@@ -234,6 +234,8 @@ class Peer:
     reconnects: int = 0
     resyncs: int = 0
     closes: list[str] = field(default_factory=list)
+    welcomed: list[float] = field(default_factory=list)  # when welcome/hello came
+    unavailable: int = 0
     ws: Any = None
     ready: bool = False
     catch_up_until: float = 0.0
@@ -300,6 +302,7 @@ class Peer:
         sent again a second later, anything else would be a failure of the drill."""
         cid = frame.get("client_id")
         assert frame.get("code") == "unavailable" and cid, frame
+        self.unavailable += 1
         self.last_try[cid] = time.monotonic() - RESEND_AFTER_S + RESEND_UNAVAILABLE_S
 
     # overridden
@@ -333,6 +336,7 @@ class Visitor(Peer):
         kind = frame["type"]
         if kind == "welcome":
             self.ready = True
+            self.welcomed.append(time.monotonic())
             await self.sync()
             await self.flush()
         elif kind == "resync":
@@ -388,6 +392,7 @@ class Operator(Peer):
         kind = frame["type"]
         if kind == "hello":
             self.ready = True
+            self.welcomed.append(time.monotonic())
             await self.refetch()
             await self.flush()
         elif kind == "resync":
@@ -454,6 +459,27 @@ def _slowest(visitor: Visitor, operator: Operator, cids: list[str], back: float)
     return [text for _, text in sorted(rows)[-5:]]
 
 
+def _settled_after(visitor: Visitor, operator: Operator, cids: list[str], since: float) -> float:
+    """Seconds from ``since`` until the last of ``cids`` was both acknowledged to its
+    sender and received by the other side (0 if all were before)."""
+    last = since
+    for cid in cids:
+        sender, receiver = (visitor, operator) if cid.startswith("v-") else (operator, visitor)
+        last = max(last, sender.acked_at[cid], receiver.got[cid][0])
+    return round(last - since, 2)
+
+
+def _worst_latency(visitor: Visitor, operator: Operator, cids: list[str]) -> float | None:
+    """The longest time from a message's first send to its delivery to the other side."""
+    worst = 0.0
+    for cid in cids:
+        sender, receiver = (visitor, operator) if cid.startswith("v-") else (operator, visitor)
+        if cid not in receiver.got:
+            return None
+        worst = max(worst, receiver.got[cid][0] - sender.sent[cid])
+    return round(worst, 2)
+
+
 def _sent_between(visitor: Visitor, operator: Operator, start: float, end: float) -> list[str]:
     return [
         cid for peer in (visitor, operator) for cid, at in peer.sent.items() if start <= at <= end
@@ -493,6 +519,7 @@ async def _drill(product: Product, key: str, token: str, figures: dict[str, Any]
         during = _sent_between(visitor, operator, started, back)
         recovered = await _until(lambda: _delivered(visitor, operator, during), SETTLE_LIMIT_S)
         figures["redis"] = {
+            "worst_latency_s": _worst_latency(visitor, operator, during),
             "down_s": REDIS_DOWN_S,
             "sent_during": len(during),
             "recovered_s": round(recovered, 2),
@@ -508,6 +535,8 @@ async def _drill(product: Product, key: str, token: str, figures: dict[str, Any]
         during = _sent_between(visitor, operator, started, window_end)
         recovered = await _until(lambda: _delivered(visitor, operator, during), SETTLE_LIMIT_S)
         figures["daphne"] = {
+            "worst_latency_s": _worst_latency(visitor, operator, during),
+            "visitor_back_s": round(min(t for t in visitor.welcomed if t > started) - started, 2),
             "sent_during": len(during),
             "recovered_s": round(time.monotonic() - started, 2) if recovered < 1e9 else None,
         }
@@ -518,7 +547,8 @@ async def _drill(product: Product, key: str, token: str, figures: dict[str, Any]
         started = time.monotonic()
         await asyncio.to_thread(product.services.postgres.restart_immediately)
         back = time.monotonic()
-        during = _sent_between(visitor, operator, started, back + 0.5)
+        await asyncio.sleep(2.0)
+        during = _sent_between(visitor, operator, started, back + 2.0)
         recovered = await _until(
             lambda: (
                 _delivered(visitor, operator, during)
@@ -527,9 +557,14 @@ async def _drill(product: Product, key: str, token: str, figures: dict[str, Any]
             SETTLE_LIMIT_S,
         )
         figures["postgres"] = {
+            "worst_latency_s": _worst_latency(visitor, operator, during),
             "restart_s": round(back - started, 2),
             "sent_during": len(during),
-            "recovered_s": round(recovered, 2),
+            # from the server accepting connections again to the last of them acked and delivered
+            "recovered_s": _settled_after(visitor, operator, during, back)
+            if recovered < 1e9
+            else None,
+            "unavailable_answers": visitor.unavailable + operator.unavailable,
         }
         await asyncio.sleep(STEADY_S)
 
