@@ -227,14 +227,16 @@ def test_serve_runs_the_whole_product_and_stops_every_process(tmp_path):
 
         # a child that dies is started again, and serve says so
         os.kill(children["worker"], signal.SIGKILL)
-        while "restarting it" not in output.read_text():
+        started_workers = r"started worker \(pid (\d+)\)"
+        while len(re.findall(started_workers, output.read_text())) < 2:
             assert serve.poll() is None, output.read_text()
             assert time.monotonic() < deadline + 30, output.read_text()
             time.sleep(0.3)
         assert f"serve: worker (pid {children['worker']}) exited with code -9" in (
             output.read_text()
         )
-        restarted = re.findall(r"started worker \(pid (\d+)\)", output.read_text())
+        assert "restarting it" in output.read_text()
+        restarted = re.findall(started_workers, output.read_text())
         assert len(restarted) == 2
         children["worker"] = int(restarted[-1])
         os.kill(children["worker"], 0)  # alive
