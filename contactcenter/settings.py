@@ -277,6 +277,10 @@ CORS_ALLOW_ALL_ORIGINS = True  # the widget API checks each channel's allowed or
 EMBEDDED = not os.environ.get("DATABASE_URL") and not os.environ.get("REDIS_URL")
 HTTPS = env.bool("HTTPS", default=not (EMBEDDED or IN_PROCESS or DEBUG))
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# How many reverse proxies in front of the application append to X-Forwarded-For: the
+# client address is taken that many entries from the right (0: the header is ignored and
+# the connection's peer is the client). See contactcenter.client_address.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 SECURE_SSL_REDIRECT = HTTPS
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 SESSION_COOKIE_SECURE = HTTPS
