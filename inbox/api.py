@@ -28,7 +28,13 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from contactcenter.api_common import ApiViewSet, PageNumberPagination, PayloadTooLarge, parse_id
+from contactcenter.api_common import (
+    ApiViewSet,
+    InputSerializer,
+    PageNumberPagination,
+    PayloadTooLarge,
+    parse_id,
+)
 from inbox import payloads, selectors, services
 from inbox.models import CloseReason, Session, SessionStatus
 from inbox.services import attachments as attachment_files
@@ -113,12 +119,12 @@ class SessionSerializer(serializers.Serializer):
         return data
 
 
-class MessageInputSerializer(serializers.Serializer):
+class MessageInputSerializer(InputSerializer):
     text = serializers.CharField(max_length=10_000, trim_whitespace=False)
     client_id = serializers.CharField(max_length=64, required=False, allow_null=True)
 
 
-class AttachmentInputSerializer(serializers.Serializer):
+class AttachmentInputSerializer(InputSerializer):
     file = serializers.FileField(
         help_text="One file: a type listed in the widget config's attachments.types, up to "
         "attachments.max_bytes. Images (PNG, JPEG, GIF, WebP) and PDFs must really be of "
@@ -146,7 +152,7 @@ class ErrorSerializer(serializers.Serializer):
 REJECTED_FIELDS = {"empty": "text", "too_long": "text", "bad_client_id": "client_id"}
 
 
-class ReadInputSerializer(serializers.Serializer):
+class ReadInputSerializer(InputSerializer):
     message = serializers.IntegerField(min_value=0, max_value=2**62)
 
 

@@ -18,7 +18,7 @@ from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 
-from contactcenter import realtime
+from contactcenter import inputs, realtime
 from inbox import selectors, services
 from inbox.services.batching import Incoming
 from inbox.writer import writer_for_loop
@@ -54,6 +54,18 @@ def header(scope: dict[str, Any], name: bytes) -> str | None:
         if key == name:
             return value.decode("latin-1")
     return None
+
+
+def _refusal_extra(refused: inputs.InputRefused) -> dict[str, Any]:
+    """Where a refused frame went wrong, and its ``client_id`` when it is a message the
+    client waits an answer for."""
+    extra: dict[str, Any] = {"field": refused.field} if refused.field else {}
+    document = refused.document
+    if isinstance(document, dict) and document.get("type") == "message":
+        client_id = document.get("client_id")
+        if isinstance(client_id, str) and len(client_id) <= 64:
+            extra["client_id"] = inputs.text_repair(client_id)
+    return extra
 
 
 class EventSocket(AsyncWebsocketConsumer):
@@ -103,9 +115,9 @@ class EventSocket(AsyncWebsocketConsumer):
             await self.error("bad_frame", "Send JSON text frames of up to 64 KB.")
             return None
         try:
-            event = json.loads(text_data)
-        except ValueError:
-            await self.error("bad_json", "The frame is not valid JSON.")
+            event = inputs.json_parse(text_data)
+        except inputs.InputRefused as refused:
+            await self.error(refused.code, refused.detail, **_refusal_extra(refused))
             return None
         kind = event.get("type") if isinstance(event, dict) else None
         handler = self.handlers.get(kind) if isinstance(kind, str) else None
