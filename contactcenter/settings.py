@@ -318,8 +318,16 @@ LOGGING = {
 
 # How long an operator whose last socket closed stays available for routing.
 OPERATOR_PRESENCE_GRACE_S = env.int("OPERATOR_PRESENCE_GRACE_S", default=30)
+# Sockets (widget and operator) one client address may hold open at once, across all
+# web processes; 0: no cap (contactcenter.socket_limits).
+SOCKETS_PER_ADDRESS = env.int("SOCKETS_PER_ADDRESS", default=50)
+# How long the seats of a process that died without closing its sockets stay taken.
+SOCKET_SEAT_LEASE_S = env.int("SOCKET_SEAT_LEASE_S", default=60)
 # Files customers and operators may attach to messages.
 ATTACHMENT_MAX_BYTES = env.int("ATTACHMENT_MAX_BYTES", default=10 * 1024 * 1024)
+# The largest request body the server reads (contactcenter.asgi.BodyLimit): the largest
+# attachment and its multipart framing. Set the proxy in front to the same (README).
+REQUEST_MAX_BYTES = env.int("REQUEST_MAX_BYTES", default=ATTACHMENT_MAX_BYTES + 64 * 1024)
 ATTACHMENT_TYPES = env.list(
     "ATTACHMENT_TYPES",
     default=[

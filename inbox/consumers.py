@@ -18,7 +18,7 @@ from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 
-from contactcenter import inputs, realtime
+from contactcenter import inputs, realtime, socket_limits
 from inbox import selectors, services
 from inbox.services.batching import Incoming
 from inbox.writer import writer_for_loop
@@ -85,6 +85,21 @@ class EventSocket(AsyncWebsocketConsumer):
     max_refused = 50
     limiter: TokenBucket
     refused: int
+
+    async def websocket_connect(self, message: dict[str, Any]) -> None:
+        # one seat per socket and client address, across processes (a Redis call per
+        # connection, none per frame)
+        self.seat = await socket_limits.seat_take(self)
+        if self.seat is None:
+            await self.accept()
+            await self.close(socket_limits.CLOSE_TOO_MANY_SOCKETS, socket_limits.CLOSE_REASON)
+            return
+        await super().websocket_connect(message)
+
+    async def websocket_disconnect(self, message: dict[str, Any]) -> None:
+        await socket_limits.seat_give_back(self, getattr(self, "seat", None))
+        self.seat = None
+        await super().websocket_disconnect(message)
 
     async def dispatch(self, message: dict[str, Any]) -> None:
         handler = getattr(self, get_handler_name(message), None)
