@@ -145,3 +145,22 @@ def test_an_ordinary_body_is_stored_as_sent(admin_api):
     assert response.status_code == 201
     assert response.json()["name"] == "Ада 😀"
     assert response.json()["attributes"]["n"] == 9223372036854775807
+
+
+def test_type_and_input_errors_speak_the_callers_language(admin_api):
+    wrong_type = admin_api.post(
+        "/api/v1/contacts/", {"name": 123}, format="json", HTTP_ACCEPT_LANGUAGE="ru"
+    )
+    bad_text = admin_api.post(
+        "/api/v1/contacts/",
+        '{"name": "a\\u0000"}',
+        content_type="application/json",
+        HTTP_ACCEPT_LANGUAGE="ru",
+    )
+
+    assert wrong_type.json() == {
+        "name": ["Ожидается значение типа «строка», а получено «целое число»."]
+    }
+    assert bad_text.json() == {
+        "name": ["Текст не может содержать символы NUL и одиночные суррогаты."]
+    }
