@@ -149,7 +149,12 @@ class ErrorSerializer(serializers.Serializer):
     detail = serializers.CharField()
 
 
-REJECTED_FIELDS = {"empty": "text", "too_long": "text", "bad_client_id": "client_id"}
+REJECTED_FIELDS = {
+    "empty": "text",
+    "too_long": "text",
+    "bad_text": "text",
+    "bad_client_id": "client_id",
+}
 
 
 class ReadInputSerializer(InputSerializer):

@@ -34,7 +34,12 @@ MAX_BODY = 16 * 1024
 # Uploads one visitor may make a minute: enough for a person, not for a script filling
 # the disk.
 UPLOADS_PER_MINUTE = 20
-REJECTED_FIELDS = {"empty": "text", "too_long": "text", "bad_client_id": "client_id"}
+REJECTED_FIELDS = {
+    "empty": "text",
+    "too_long": "text",
+    "bad_text": "text",
+    "bad_client_id": "client_id",
+}
 FIELD_LIMITS = {"name": 200, "email": 254, "phone": 32, "page_url": 1000, "language": 16}
 DEFAULT_COLOR = "#2563eb"
 

@@ -159,7 +159,7 @@ def test_type_and_input_errors_speak_the_callers_language(admin_api):
     )
 
     assert wrong_type.json() == {
-        "name": ["Ожидается значение типа «строка», а получено «целое число»."]
+        "name": ["Ожидается значение типа «строка», а получено «целое число»."]  # noqa: RUF001
     }
     assert bad_text.json() == {
         "name": ["Текст не может содержать символы NUL и одиночные суррогаты."]
