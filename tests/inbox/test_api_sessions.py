@@ -144,7 +144,7 @@ def test_bad_messages_are_400(team, body):
         '{"text": "hi", "client_id": NaN}',
         '{"text": "hi", "client_id": 1e999}',
         "[]",
-        "\"hi\"",
+        '"hi"',
         '{"text": "\\ud800"}',
         '{"text": "ok", "client_id": "\\udc00"}',
     ],
