@@ -30,8 +30,9 @@ def _user_of_token(key: str) -> Any:
 
 
 class TokenHeaderMiddleware(BaseMiddleware):
-    """Sets ``scope["user"]`` from a token header, when one is sent; otherwise leaves
-    the session user that the inner auth middleware found."""
+    """Sets ``scope["user"]`` from a token header, when one is sent (anonymous when the
+    token is unknown, whatever cookie came with it); otherwise leaves the session user
+    that the inner auth middleware found."""
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> Any:
         key = token_of(scope)
@@ -44,12 +45,12 @@ class TokenHeaderMiddleware(BaseMiddleware):
 
 
 def token_of(scope: dict[str, Any]) -> str | None:
-    """The key of an ``Authorization: Token <key>`` header ("" for a header of another
-    kind or without a key), or None when no such header was sent."""
+    """The key of an ``Authorization: Token <key>`` header ("" when it has none), or None
+    when no such header was sent."""
     for name, value in scope.get("headers", []):
         if name == b"authorization":
             kind, _, key = value.decode("latin-1").partition(" ")
-            return key.strip() if kind.lower() == "token" else ""
+            return key.strip() if kind.lower() == "token" else None
     return None
 
 

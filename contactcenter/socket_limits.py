@@ -4,6 +4,12 @@ closed at once with ``CLOSE_TOO_MANY_SOCKETS`` (4429, reason ``too many sockets 
 address``), so that the client sees why; ``inbox.consumers.EventSocket`` takes a seat
 when a socket opens and gives it back when it closes.
 
+The sockets of a signed-in user (the operator socket, once its cookie or token was
+checked) count per user instead, with the same cap: a whole office of operators behind
+one address is not capped as one client, and a stolen credential opens no more than
+any one user's. Everything else (widget visitors, whose tokens anyone can get, and
+sockets without valid credentials) counts per address.
+
 With Redis, the seats of an address are one sorted set, ``<prefix>:sockets:<address>``:
 each member a socket, its score the end of a lease that the process holding the socket
 renews every third of ``SOCKET_SEAT_LEASE_S`` (60 s). Taking a seat is one script
@@ -51,7 +57,7 @@ return 1
 
 @dataclass(frozen=True, slots=True)
 class Seat:
-    address: str
+    address: str  # or "user:<id>", see _holder
     member: str
 
 
@@ -147,13 +153,21 @@ async def seat_take(socket: Any) -> Seat | bool | None:
     cap = settings.SOCKETS_PER_ADDRESS
     if cap <= 0:
         return True
-    seat = Seat(scope_client_address(socket.scope), uuid.uuid4().hex)
+    seat = Seat(_holder(socket.scope), uuid.uuid4().hex)
     try:
         taken = await _backend().take(socket, seat, cap)
     except Exception as error:
         logger.warning("socket cap not checked (%s); letting the socket in", type(error).__name__)
         return True
     return seat if taken else None
+
+
+def _holder(scope: dict[str, Any]) -> str:
+    """Whom a socket's seat counts against: its signed-in user, else its address."""
+    user = scope.get("user")
+    if user is not None and user.is_authenticated:
+        return f"user:{user.pk}"
+    return scope_client_address(scope)
 
 
 async def seat_give_back(socket: Any, seat: Seat | bool | None) -> None:

@@ -71,19 +71,40 @@ async def test_a_closed_socket_frees_its_seat(settings):
     await again.disconnect()
 
 
-async def test_operator_sockets_count_against_the_same_cap(settings):
-    settings.SOCKETS_PER_ADDRESS = 1
+async def _operator_token():
     operator = await sync_to_async(factories.OperatorFactory)()
     key = await sync_to_async(lambda: Token.objects.create(user=operator.user).key)()
-    token = [(b"authorization", f"Token {key}".encode())]
+    return [(b"authorization", f"Token {key}".encode())]
+
+
+async def test_sockets_without_valid_credentials_count_against_the_address(settings):
+    settings.SOCKETS_PER_ADDRESS = 1
     path = await sync_to_async(_widget_path)()
     widget = await _open(path, "203.0.113.9")
     assert await _welcomed(widget)
 
-    refused = await _open("/ws/operator/", "203.0.113.9", token)
+    refused = await _open("/ws/operator/", "203.0.113.9", [(b"authorization", b"Token bad")])
 
     assert await _refused(refused)
     await widget.disconnect()
+
+
+async def test_a_signed_in_operators_sockets_count_per_user_not_per_address(settings):
+    settings.SOCKETS_PER_ADDRESS = 1
+    anna, boris = await _operator_token(), await _operator_token()
+    path = await sync_to_async(_widget_path)()
+    office = "203.0.113.20"
+    visitor = await _open(path, office)
+
+    annas = await _open("/ws/operator/", office, anna)
+    boriss = await _open("/ws/operator/", office, boris)
+    annas_second = await _open("/ws/operator/", "198.51.100.20", anna)
+
+    assert await _welcomed(visitor)
+    assert await _welcomed(annas) and await _welcomed(boriss)
+    assert await _refused(annas_second)
+    for ws in (visitor, annas, boriss):
+        await ws.disconnect()
 
 
 async def test_behind_a_trusted_proxy_the_forwarded_address_is_counted(settings):
