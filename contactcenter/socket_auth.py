@@ -40,7 +40,10 @@ class TokenHeaderMiddleware(BaseMiddleware):
             from django.contrib.auth.models import AnonymousUser
 
             user = await _user_of_token(key) if key else None
-            scope = {**scope, "user": user or AnonymousUser()}
+            if user is None:
+                scope = {**scope, "user": AnonymousUser()}
+            else:  # the key kept, so that the socket can recheck it later
+                scope = {**scope, "user": user, "auth_token": key}
         return await super().__call__(scope, receive, send)
 
 
