@@ -47,8 +47,8 @@ CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
     "daphne",
-    "django.contrib.admin",
-    "django.contrib.auth",
+    "contactcenter.apps.ContactCenterAdminConfig",  # django.contrib.admin, our site
+    "contactcenter.apps.UsersAndRolesConfig",  # django.contrib.auth, named for admins
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
@@ -61,7 +61,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "corsheaders",
-    "django_celery_beat",
+    "contactcenter.apps.ScheduledJobsConfig",  # django_celery_beat
     "contactcenter",
     "crm",
     "inbox",
@@ -99,6 +99,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "contactcenter.navigation.navigation",
             ],
         },
     },

@@ -20,6 +20,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import QuerySet
+from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiExample,
@@ -61,6 +62,7 @@ def _require_crm_manager(request: Request) -> None:
 CONTACT_EXAMPLE: dict[str, Any] = {
     "id": 7,
     "name": "Ada Lovelace",
+    "display_name": "Ada Lovelace",
     "email": "ada@example.org",
     "phone": "+44 20 7946 0958",
     "attributes": {"plan": "team", "company": "Analytical Engines Ltd"},
@@ -348,7 +350,9 @@ LEAD_EXAMPLE = {
     "owner": 5,
     "owner_name": "Anna",
     "status": "in_progress",
+    "status_display": "In progress",
     "fields": {"seats": 12, "budget": 2400, "product": "Team plan, yearly"},
+    "url": "/crm/leads/42/",
     "created_at": "2025-03-03T10:15:00Z",
     "updated_at": "2025-03-04T08:02:00Z",
 }
@@ -419,7 +423,14 @@ def _check_owner(request: Request, data: dict[str, Any]) -> None:
     create=extend_schema(
         summary="Create a lead for a contact the caller may see",
         request=LeadCreateInputSerializer,
-        responses={201: LeadOutputSerializer},
+        responses={
+            201: LeadOutputSerializer,
+            409: OpenApiResponse(
+                OpenApiTypes.OBJECT,
+                description="An open lead of this contact from this session (without a "
+                "session: with this title) exists; `lead` and `url` name it.",
+            ),
+        },
         examples=[
             OpenApiExample(
                 "From a chat (owner: the caller; pipeline: the default; stage: its first)",
@@ -441,6 +452,17 @@ def _check_owner(request: Request, data: dict[str, Any]) -> None:
                 request_only=True,
             ),
             OpenApiExample("Created", value=LEAD_EXAMPLE, response_only=True),
+            OpenApiExample(
+                "A second click",
+                value={
+                    "detail": "This customer already has an open lead from this "
+                    "conversation: “Ada — annual plan”.",
+                    "lead": 42,
+                    "url": "/crm/leads/42/",
+                },
+                response_only=True,
+                status_codes=["409"],
+            ),
         ],
     ),
     partial_update=extend_schema(
@@ -496,7 +518,17 @@ class LeadViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):
         _check_owner(request, values)
         values.setdefault("owner", request.user)
         values["session"] = self._session(values.get("session"), contact)
-        lead = services.lead_create(contact=contact, **values)
+        try:
+            lead = services.lead_create(contact=contact, **values)
+        except services.LeadDuplicate as duplicate:
+            return Response(
+                {
+                    "detail": duplicate.message,
+                    "lead": duplicate.lead.pk,
+                    "url": reverse("crm:lead", args=[duplicate.lead.pk]),
+                },
+                status=status.HTTP_409_CONFLICT,
+            )
         return Response(self._shape(lead.pk), status=status.HTTP_201_CREATED)
 
     def partial_update(self, request: Request, pk: str) -> Response:

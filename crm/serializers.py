@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth import get_user_model
+from django.urls import reverse
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -55,12 +56,18 @@ class ContactOutputSerializer(serializers.ModelSerializer):
     identities = IdentitySerializer(many=True, read_only=True)
     # Plain text, not format "email": an unknown address is the empty string.
     email = serializers.CharField(read_only=True, help_text="E-mail address; empty if unknown.")
+    display_name = serializers.CharField(
+        source="__str__",
+        read_only=True,
+        help_text='What operators see: the name, else the e-mail or phone, else "Customer #<id>".',
+    )
 
     class Meta:
         model = Contact
         fields = [
             "id",
             "name",
+            "display_name",
             "email",
             "phone",
             "attributes",
@@ -213,6 +220,12 @@ class LeadOutputSerializer(serializers.ModelSerializer):
     stage_name = serializers.CharField(source="stage.name", read_only=True, allow_null=True)
     owner_name = serializers.SerializerMethodField()
     status = LeadStatusField(read_only=True)
+    status_display = serializers.CharField(
+        source="get_status_display",
+        read_only=True,
+        help_text="The status in the caller's language.",
+    )
+    url = serializers.SerializerMethodField(help_text="The lead's page.")
 
     class Meta:
         model = Lead
@@ -229,11 +242,16 @@ class LeadOutputSerializer(serializers.ModelSerializer):
             "owner",
             "owner_name",
             "status",
+            "status_display",
             "fields",
+            "url",
             "created_at",
             "updated_at",
         ]
         read_only_fields = fields
+
+    def get_url(self, lead: Lead) -> str:
+        return reverse("crm:lead", args=[lead.pk])
 
     def get_contact_name(self, lead: Lead) -> str:
         return str(lead.contact)

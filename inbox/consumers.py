@@ -260,6 +260,14 @@ class WidgetConsumer(EventSocket):
         )
         await self.send_frame({"type": "rating.saved"})
 
+    async def on_context(self, event: dict[str, Any]) -> None:
+        # the page the visitor is on now, and so on; the browser is the socket's own header
+        await database_sync_to_async(services.widget_visitor_context_update)(
+            visitor_id=self.visitor_id,
+            context=event,
+            user_agent=header(self.scope, b"user-agent"),
+        )
+
     handlers = {
         "message": on_message,
         "typing": on_typing,
@@ -267,4 +275,5 @@ class WidgetConsumer(EventSocket):
         "button": on_button,
         "sync": on_sync,
         "rating": on_rating,
+        "context": on_context,
     }

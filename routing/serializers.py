@@ -156,6 +156,10 @@ class OperatorOutputSerializer(serializers.ModelSerializer):
     connected = serializers.SerializerMethodField(
         help_text="True while the operator has the inbox open."
     )
+    supervised_groups = serializers.SerializerMethodField(
+        help_text="The groups this operator supervises (their inbox shows these groups' "
+        "waiting and active chats live)."
+    )
 
     class Meta:
         model = Operator
@@ -166,6 +170,7 @@ class OperatorOutputSerializer(serializers.ModelSerializer):
             "name",
             "max_sessions",
             "groups",
+            "supervised_groups",
             "status",
             "active_sessions",
             "connected",
@@ -177,6 +182,10 @@ class OperatorOutputSerializer(serializers.ModelSerializer):
     @extend_schema_field(serializers.ListField(child=serializers.IntegerField()))
     def get_groups(self, operator: Operator) -> list[int]:
         return sorted(m.group_id for m in operator.memberships.all())
+
+    @extend_schema_field(serializers.ListField(child=serializers.IntegerField()))
+    def get_supervised_groups(self, operator: Operator) -> list[int]:
+        return sorted(g.pk for g in operator.supervisor_of.all())
 
     @extend_schema_field(serializers.BooleanField())
     def get_connected(self, operator: Operator) -> bool:

@@ -6,6 +6,7 @@ import pytest
 
 from inbox import services
 from inbox.models import CannedResponse, Message, Session, SessionStatus
+from routing.models import Operator
 from tests import factories
 from tests.conftest import api_as
 
@@ -260,3 +261,19 @@ def test_queues_of_my_groups(team):
             "oldest_queued_at": team["session"].queued_at.isoformat(),
         }
     ]
+
+
+def test_a_transfer_that_would_come_straight_back_answers_409_and_keeps_the_chat(team):
+    # given Anna holds the chat and is the only one online in Support
+    _take(team)
+    Operator.objects.filter(pk=team["anna"].pk).update(status="online", open_sockets=1)
+
+    # when she transfers it to Support
+    response = api_as(team["anna"].user).post(
+        f"/api/v1/sessions/{team['session'].pk}/transfer/", {"group": team["group"].pk}
+    )
+
+    # then she is told why, and the chat is still hers (nothing listed as transferred)
+    assert response.status_code == 409
+    assert "Nobody else in Support is available" in response.json()["detail"]
+    assert Session.objects.get(pk=team["session"].pk).status == "active"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from inbox.models import ProactiveInvitation, WidgetVisitor
+from routing.models import Operator
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -149,3 +150,29 @@ def test_a_hostile_visitor_body_is_a_400_naming_the_field(client, raw, field):
     assert response.status_code == 400
     assert field in response.json()
     assert not WidgetVisitor.objects.exists()
+
+
+def test_the_widget_says_online_only_while_routing_could_give_someone_the_chat(client):
+    # given a channel whose group has one member, offline
+    channel = factories.ChannelFactory()
+    group = channel.default_group
+    group.offline_message = "Leave a message: we answer within the hour."
+    group.save()
+    anna = factories.OperatorFactory(display_name="Anna", max_sessions=1)
+    factories.MembershipFactory(group=group, operator=anna)
+
+    def config():
+        return client.get(f"/widget/api/{channel.key}/config/").json()
+
+    # then nobody is available, and the visitor reads the group's offline message
+    body = config()
+    assert (body["offline"], body["available"]) == (False, False)
+    assert body["offline_message"] == "Leave a message: we answer within the hour."
+
+    # when Anna is online with the inbox open: available, no offline message
+    Operator.objects.filter(pk=anna.pk).update(status="online", open_sockets=1)
+    assert (config()["available"], config()["offline_message"]) == (True, "")
+
+    # when her only seat is taken: not available any more, as routing sees it
+    factories.SessionFactory(group=group, operator=anna, status="active")
+    assert config()["available"] is False

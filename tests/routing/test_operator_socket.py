@@ -156,3 +156,31 @@ async def test_a_bad_token_beside_a_good_cookie_closes_with_4401():
 
     closed = await ws.receive_output(timeout=2)
     assert (closed["type"], closed["code"]) == ("websocket.close", 4401)
+
+
+async def test_an_admin_without_an_operator_record_watches_every_group_read_only():
+    # given a superuser who is no operator, and a group
+    admin = await sync_to_async(factories.UserFactory)(is_superuser=True, is_staff=True)
+    group = await sync_to_async(factories.GroupFactory)(name="Support")
+    key = await sync_to_async(lambda: Token.objects.create(user=admin).key)()
+
+    # when they open the operator socket (the board does)
+    ws = await _connect([ORIGIN, (b"authorization", f"Token {key}".encode())])
+    hello = await ws.receive_json_from()
+
+    # then they are a watcher: they hear the group's queue live, answer pings, may not
+    # act, and count as nobody's presence
+    assert hello == {"type": "hello", "watcher": True, "operator": None}
+    from contactcenter import realtime
+
+    await sync_to_async(realtime.send_now)(
+        realtime.queue_group(group.pk), {"type": "queue.updated", "group": group.pk, "size": 1}
+    )
+    assert (await ws.receive_json_from())["type"] == "queue.updated"
+    await ws.send_json_to({"type": "ping"})
+    assert await ws.receive_json_from() == {"type": "pong"}
+    await ws.send_json_to({"type": "status", "status": "online"})
+    refused = await ws.receive_json_from()
+    assert (refused["type"], refused["code"]) == ("error", "not_operator")
+    assert not await sync_to_async(Operator.objects.exists)()
+    await ws.disconnect()
