@@ -231,6 +231,12 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # One JSON reader for the API and the sockets (contactcenter.inputs).
+    "DEFAULT_PARSER_CLASSES": [
+        "contactcenter.api_parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": env.int("API_PAGE_SIZE", default=50),
     "DEFAULT_FILTER_BACKENDS": [
@@ -300,6 +306,10 @@ CORS_ALLOW_ALL_ORIGINS = True  # the widget API checks each channel's allowed or
 EMBEDDED = not os.environ.get("DATABASE_URL") and not os.environ.get("REDIS_URL")
 HTTPS = env.bool("HTTPS", default=not (EMBEDDED or IN_PROCESS or DEBUG))
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# How many reverse proxies in front of the application append to X-Forwarded-For: the
+# client address is taken that many entries from the right (0: the header is ignored and
+# the connection's peer is the client). See contactcenter.client_address.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 SECURE_SSL_REDIRECT = HTTPS
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 SESSION_COOKIE_SECURE = HTTPS
@@ -331,8 +341,16 @@ LOGGING = {
 
 # How long an operator whose last socket closed stays available for routing.
 OPERATOR_PRESENCE_GRACE_S = env.int("OPERATOR_PRESENCE_GRACE_S", default=30)
+# Sockets (widget and operator) one client address may hold open at once, across all
+# web processes; 0: no cap (contactcenter.socket_limits).
+SOCKETS_PER_ADDRESS = env.int("SOCKETS_PER_ADDRESS", default=50)
+# How long the seats of a process that died without closing its sockets stay taken.
+SOCKET_SEAT_LEASE_S = env.int("SOCKET_SEAT_LEASE_S", default=60)
 # Files customers and operators may attach to messages.
 ATTACHMENT_MAX_BYTES = env.int("ATTACHMENT_MAX_BYTES", default=10 * 1024 * 1024)
+# The largest request body the server reads (contactcenter.asgi.BodyLimit): the largest
+# attachment and its multipart framing. Set the proxy in front to the same (README).
+REQUEST_MAX_BYTES = env.int("REQUEST_MAX_BYTES", default=ATTACHMENT_MAX_BYTES + 64 * 1024)
 ATTACHMENT_TYPES = env.list(
     "ATTACHMENT_TYPES",
     default=[

@@ -36,7 +36,7 @@ from rest_framework.response import Response
 from rest_framework.routers import SimpleRouter
 
 from contactcenter import roles
-from contactcenter.api_common import ApiViewSet, parse_id
+from contactcenter.api_common import ApiViewSet, parse_id, query_flag
 from crm import selectors, services
 from crm.models import Contact, Lead, LeadStatus, Pipeline, Task
 from crm.serializers import (
@@ -579,21 +579,10 @@ TASK_EXAMPLE = {
 ASSIGNEE_FIELDS = frozenset({"done"})
 
 
-def _flag(request: Request, name: str) -> bool | None:
-    raw = request.query_params.get(name)
-    if raw in (None, ""):
-        return None
-    if raw.lower() in ("1", "true", "yes"):
-        return True
-    if raw.lower() in ("0", "false", "no"):
-        return False
-    raise exceptions.ValidationError({name: ["Use 1 or 0."]})
-
-
 def _task_filters(request: Request) -> selectors.TaskFilters:
     filters: selectors.TaskFilters = {}
     for flag in ("mine", "done", "overdue"):
-        value = _flag(request, flag)
+        value = query_flag(request, flag)
         if value is not None:
             filters[flag] = value  # type: ignore[literal-required]
     for field in ("assignee", "lead", "contact"):

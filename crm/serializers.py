@@ -10,19 +10,19 @@ from django.urls import reverse
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from contactcenter.api_common import JSONObjectField
+from contactcenter.api_common import InputSerializer, JSONObjectField
 from crm.models import ChannelType, Contact, Lead, LeadStatus, Pipeline, Stage, Task
 from crm.selectors import task_is_overdue
 
 
-class IdentitySerializer(serializers.Serializer):
+class IdentitySerializer(InputSerializer):
     # A plain serializer: an identity taken by another contact is a conflict the service
     # reports (409), not a uniqueness error of this form.
     channel_type = serializers.ChoiceField(choices=ChannelType.choices)
     external_id = serializers.CharField(max_length=255)
 
 
-class ContactInputSerializer(serializers.Serializer):
+class ContactInputSerializer(InputSerializer):
     name = serializers.CharField(max_length=200, allow_blank=True, required=False)
     email = serializers.EmailField(max_length=254, allow_blank=True, required=False)
     phone = serializers.CharField(max_length=32, allow_blank=True, required=False)
@@ -46,7 +46,7 @@ class ContactCreateInputSerializer(ContactInputSerializer):
         return value
 
 
-class ContactMergeInputSerializer(serializers.Serializer):
+class ContactMergeInputSerializer(InputSerializer):
     source = serializers.IntegerField(
         min_value=1, help_text="The contact folded into this one; it then answers 404."
     )
@@ -122,7 +122,7 @@ def _active_users() -> Any:
     return get_user_model().objects.filter(is_active=True)
 
 
-class StageSerializer(serializers.Serializer):
+class StageSerializer(InputSerializer):
     id = serializers.IntegerField(
         required=False,
         min_value=1,
@@ -138,7 +138,7 @@ class StageSerializer(serializers.Serializer):
         return value
 
 
-class PipelineInputSerializer(serializers.Serializer):
+class PipelineInputSerializer(InputSerializer):
     name = serializers.CharField(max_length=100)
     is_default = serializers.BooleanField(
         required=False, help_text="New leads go to the default pipeline; there is one."
@@ -165,7 +165,7 @@ class PipelineOutputSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class LeadInputSerializer(serializers.Serializer):
+class LeadInputSerializer(InputSerializer):
     """A lead's changeable fields (PATCH)."""
 
     title = serializers.CharField(max_length=200)
@@ -266,7 +266,7 @@ def user_display_name(user: Any) -> str | None:
     return user.get_full_name() or user.get_username()
 
 
-class TaskInputSerializer(serializers.Serializer):
+class TaskInputSerializer(InputSerializer):
     title = serializers.CharField(max_length=200)
     description = serializers.CharField(allow_blank=True, required=False, max_length=10_000)
     lead = ObjectField(queryset=Lead.objects.all(), allow_null=True, required=False)

@@ -28,7 +28,13 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from contactcenter.api_common import ApiViewSet, PageNumberPagination, PayloadTooLarge, parse_id
+from contactcenter.api_common import (
+    ApiViewSet,
+    InputSerializer,
+    PageNumberPagination,
+    PayloadTooLarge,
+    parse_id,
+)
 from inbox import payloads, selectors, services
 from inbox.models import CloseReason, Session, SessionStatus
 from inbox.services import attachments as attachment_files
@@ -123,12 +129,12 @@ class SessionSerializer(serializers.Serializer):
         return data
 
 
-class MessageInputSerializer(serializers.Serializer):
+class MessageInputSerializer(InputSerializer):
     text = serializers.CharField(max_length=10_000, trim_whitespace=False)
     client_id = serializers.CharField(max_length=64, required=False, allow_null=True)
 
 
-class NoteInputSerializer(serializers.Serializer):
+class NoteInputSerializer(InputSerializer):
     text = serializers.CharField(
         max_length=10_000, trim_whitespace=False, help_text="The note; the contact never sees it."
     )
@@ -140,11 +146,11 @@ class NoteInputSerializer(serializers.Serializer):
     )
 
 
-class LabelAddInputSerializer(serializers.Serializer):
+class LabelAddInputSerializer(InputSerializer):
     label = serializers.IntegerField(min_value=1, max_value=2**62, help_text="A label id.")
 
 
-class LabelsSetInputSerializer(serializers.Serializer):
+class LabelsSetInputSerializer(InputSerializer):
     labels = serializers.ListField(
         child=serializers.IntegerField(min_value=1, max_value=2**62),
         max_length=50,
@@ -152,7 +158,7 @@ class LabelsSetInputSerializer(serializers.Serializer):
     )
 
 
-class AttachmentInputSerializer(serializers.Serializer):
+class AttachmentInputSerializer(InputSerializer):
     file = serializers.FileField(
         help_text="One file: a type listed in the widget config's attachments.types, up to "
         "attachments.max_bytes. Images (PNG, JPEG, GIF, WebP) and PDFs must really be of "
@@ -180,12 +186,13 @@ class ErrorSerializer(serializers.Serializer):
 REJECTED_FIELDS = {
     "empty": "text",
     "too_long": "text",
+    "bad_text": "text",
     "bad_client_id": "client_id",
     "unfilled_placeholder": "text",
 }
 
 
-class ReadInputSerializer(serializers.Serializer):
+class ReadInputSerializer(InputSerializer):
     message = serializers.IntegerField(min_value=0, max_value=2**62)
 
 

@@ -18,7 +18,7 @@ from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 
-from contactcenter import realtime
+from contactcenter import inputs, realtime, socket_limits
 from inbox import selectors, services
 from inbox.services.batching import Incoming
 from inbox.writer import writer_for_loop
@@ -56,6 +56,18 @@ def header(scope: dict[str, Any], name: bytes) -> str | None:
     return None
 
 
+def _refusal_extra(refused: inputs.InputRefused) -> dict[str, Any]:
+    """Where a refused frame went wrong, and its ``client_id`` when it is a message the
+    client waits an answer for."""
+    extra: dict[str, Any] = {"field": refused.field} if refused.field else {}
+    document = refused.document
+    if isinstance(document, dict) and document.get("type") == "message":
+        client_id = document.get("client_id")
+        if isinstance(client_id, str) and len(client_id) <= 64:
+            extra["client_id"] = inputs.text_repair(client_id)
+    return extra
+
+
 class EventSocket(AsyncWebsocketConsumer):
     """What the widget and operator sockets share: JSON frames in and out, group events
     turned into frames, and the checks every client frame passes before its handler
@@ -73,6 +85,21 @@ class EventSocket(AsyncWebsocketConsumer):
     max_refused = 50
     limiter: TokenBucket
     refused: int
+
+    async def websocket_connect(self, message: dict[str, Any]) -> None:
+        # one seat per socket and client address, across processes (a Redis call per
+        # connection, none per frame)
+        self.seat = await socket_limits.seat_take(self)
+        if self.seat is None:
+            await self.accept()
+            await self.close(socket_limits.CLOSE_TOO_MANY_SOCKETS, socket_limits.CLOSE_REASON)
+            return
+        await super().websocket_connect(message)
+
+    async def websocket_disconnect(self, message: dict[str, Any]) -> None:
+        await socket_limits.seat_give_back(self, getattr(self, "seat", None))
+        self.seat = None
+        await super().websocket_disconnect(message)
 
     async def dispatch(self, message: dict[str, Any]) -> None:
         handler = getattr(self, get_handler_name(message), None)
@@ -103,9 +130,9 @@ class EventSocket(AsyncWebsocketConsumer):
             await self.error("bad_frame", "Send JSON text frames of up to 64 KB.")
             return None
         try:
-            event = json.loads(text_data)
-        except ValueError:
-            await self.error("bad_json", "The frame is not valid JSON.")
+            event = inputs.json_parse(text_data)
+        except inputs.InputRefused as refused:
+            await self.error(refused.code, refused.detail, **_refusal_extra(refused))
             return None
         kind = event.get("type") if isinstance(event, dict) else None
         handler = self.handlers.get(kind) if isinstance(kind, str) else None

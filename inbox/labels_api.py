@@ -14,12 +14,12 @@ from rest_framework.response import Response
 from rest_framework.routers import SimpleRouter
 
 from contactcenter import roles
-from contactcenter.api_common import ApiViewSet
+from contactcenter.api_common import ApiViewSet, InputSerializer
 from inbox import selectors, services
 from inbox.models import Label
 
 
-class LabelInputSerializer(serializers.Serializer):
+class LabelInputSerializer(InputSerializer):
     name = serializers.CharField(max_length=50)
     color = serializers.RegexField(
         r"^#[0-9a-fA-F]{6}$",

@@ -20,7 +20,7 @@ from django.db.models import prefetch_related_objects
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from contactcenter import events, realtime
+from contactcenter import events, inputs, realtime
 from contactcenter.api_common import StateConflict
 from crm import services as crm_services
 from crm.models import ChannelType
@@ -118,13 +118,15 @@ def _clean_text(text: Any) -> str:
         raise MessageRejected(
             "too_long", _("The message is longer than 10,000 characters; shorten or split it.")
         )
+    if inputs.text_problem(text):
+        raise MessageRejected("bad_text", str(inputs.MESSAGES["bad_text"]))
     return text
 
 
 def _clean_client_id(client_id: Any) -> str | None:
     if client_id in (None, ""):
         return None
-    if not isinstance(client_id, str) or len(client_id) > 64:
+    if not isinstance(client_id, str) or len(client_id) > 64 or inputs.text_problem(client_id):
         raise MessageRejected("bad_client_id", _("client_id is a string of up to 64 characters."))
     return client_id
 
