@@ -216,7 +216,11 @@ class TriggerAdmin(admin.ModelAdmin):
         Nothing is done (see ``services.triggers_dry_run``)."""
         if not self.has_view_permission(request):
             return HttpResponse(status=403)
-        ids = [int(i) for i in request.GET.get("ids", "").split(",") if i.isdigit()]
+        ids = [
+            int(i)
+            for i in request.GET.get("ids", "").split(",")
+            if i.isascii() and i.isdigit() and len(i) < 19
+        ]
         initial: dict[str, Any] = {"triggers": ids}
         chosen = Trigger.objects.filter(pk__in=ids)
         if len({t.event for t in chosen}) == 1:

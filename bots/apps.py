@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 class BotsConfig(AppConfig):
     name = "bots"
-    verbose_name = _("Bots")
+    verbose_name = _("Bots and automation")
 
     def ready(self) -> None:
         from . import listeners

@@ -47,8 +47,8 @@ CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
     "daphne",
-    "django.contrib.admin",
-    "django.contrib.auth",
+    "contactcenter.apps.ContactCenterAdminConfig",  # django.contrib.admin, our site
+    "contactcenter.apps.UsersAndRolesConfig",  # django.contrib.auth, named for admins
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
@@ -61,7 +61,8 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "corsheaders",
-    "django_celery_beat",
+    "csp",
+    "contactcenter.apps.ScheduledJobsConfig",  # django_celery_beat
     "contactcenter",
     "crm",
     "inbox",
@@ -82,6 +83,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
     # innermost, so that it sees the views' exceptions first: a lost database is a 503
     "contactcenter.middleware.DatabaseUnavailableMiddleware",
 ]
@@ -101,6 +103,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "contactcenter.navigation.navigation",
             ],
         },
     },
@@ -236,6 +239,12 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # One JSON reader for the API and the sockets (contactcenter.inputs).
+    "DEFAULT_PARSER_CLASSES": [
+        "contactcenter.api_parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": env.int("API_PAGE_SIZE", default=50),
     "DEFAULT_FILTER_BACKENDS": [
@@ -276,6 +285,26 @@ SPECTACULAR_SETTINGS = {
         "SessionStatusEnum": "inbox.models.SessionStatus",
         "OperatorStatusEnum": "routing.models.OperatorStatus",
     },
+}
+
+# Content-Security-Policy on every page: scripts only from the product's own files (no
+# inline script, no handler attributes, no eval), everything else from the product too.
+# Inline styles stay allowed: the admin, Swagger UI and the widget's shadow root use them.
+# A response that sets its own policy (attachments) keeps it.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:", "blob:"],
+        "font-src": ["'self'", "data:"],
+        "media-src": ["'self'", "data:", "blob:"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'self'"],
+    }
 }
 
 CORS_URLS_REGEX = r"^/widget/api/.*$"
@@ -324,8 +353,16 @@ LOGGING = {
 
 # How long an operator whose last socket closed stays available for routing.
 OPERATOR_PRESENCE_GRACE_S = env.int("OPERATOR_PRESENCE_GRACE_S", default=30)
+# Sockets (widget and operator) one client address may hold open at once, across all
+# web processes; 0: no cap (contactcenter.socket_limits).
+SOCKETS_PER_ADDRESS = env.int("SOCKETS_PER_ADDRESS", default=50)
+# How long the seats of a process that died without closing its sockets stay taken.
+SOCKET_SEAT_LEASE_S = env.int("SOCKET_SEAT_LEASE_S", default=60)
 # Files customers and operators may attach to messages.
 ATTACHMENT_MAX_BYTES = env.int("ATTACHMENT_MAX_BYTES", default=10 * 1024 * 1024)
+# The largest request body the server reads (contactcenter.asgi.BodyLimit): the largest
+# attachment and its multipart framing. Set the proxy in front to the same (README).
+REQUEST_MAX_BYTES = env.int("REQUEST_MAX_BYTES", default=ATTACHMENT_MAX_BYTES + 64 * 1024)
 ATTACHMENT_TYPES = env.list(
     "ATTACHMENT_TYPES",
     default=[

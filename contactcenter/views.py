@@ -5,17 +5,38 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.staticfiles import finders
 from django.db import DatabaseError, InterfaceError, connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 
-from contactcenter import health
+from contactcenter import health, navigation
 from contactcenter.management.demo import demo_channel
+from inbox.views import inbox_page
 
 DATABASE_ERRORS = (DatabaseError, InterfaceError)
 
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "home.html")
+    """Each person lands on their work: one area of work opens directly (an operator the
+    inbox, a CRM manager the leads); several get tiles for exactly what they may open."""
+    target = navigation.start_url(request.user)
+    if target is not None:
+        return redirect(target)
+    works = navigation.works_of(request.user)
+    return render(request, "home.html", {"works": works})
+
+
+@login_required
+def inbox_entry(request: HttpRequest) -> HttpResponse:
+    """``/inbox/``: the inbox for anyone with an operator record; anyone else (a CRM
+    manager, an admin without a record) gets a page that says what the inbox is and how
+    to get into it, with links to their own work, and no operator socket is opened."""
+    if navigation.user_roles(request.user).operator:
+        return inbox_page(request)
+    context = {
+        "works": [w for w in navigation.works_of(request.user) if w.key not in ("inbox", "live")],
+        "is_admin": navigation.user_roles(request.user).admin,
+    }
+    return render(request, "inbox_not_operator.html", context, status=403)
 
 
 def healthz(request: HttpRequest) -> JsonResponse:

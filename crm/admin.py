@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from crm.models import Contact, ContactIdentity, Lead, Pipeline, Stage, Task
+from crm.models import Contact, ContactIdentity, Lead, LeadNote, Pipeline, Stage, Task
 
 
 class ContactIdentityInline(admin.TabularInline):
@@ -109,9 +109,20 @@ class LeadForm(forms.ModelForm):
         return cleaned
 
 
+class LeadNoteInline(admin.TabularInline):
+    model = LeadNote
+    extra = 0
+    fields = ["text", "author", "created_at"]
+    readonly_fields = ["author", "created_at"]
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False  # notes are added, never edited
+
+
 @admin.register(Lead)
 class LeadAdmin(admin.ModelAdmin):
     form = LeadForm
+    inlines = [LeadNoteInline]
     list_display = ["title", "contact", "pipeline", "stage", "status", "owner", "created_at"]
     list_filter = ["status", "pipeline", "stage", "owner"]
     list_select_related = ["contact", "pipeline", "stage", "owner"]

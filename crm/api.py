@@ -20,6 +20,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import QuerySet
+from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiExample,
@@ -35,7 +36,7 @@ from rest_framework.response import Response
 from rest_framework.routers import SimpleRouter
 
 from contactcenter import roles
-from contactcenter.api_common import ApiViewSet, parse_id
+from contactcenter.api_common import ApiViewSet, parse_id, query_flag
 from crm import selectors, services
 from crm.models import Contact, Lead, LeadStatus, Pipeline, Task
 from crm.serializers import (
@@ -61,6 +62,7 @@ def _require_crm_manager(request: Request) -> None:
 CONTACT_EXAMPLE: dict[str, Any] = {
     "id": 7,
     "name": "Ada Lovelace",
+    "display_name": "Ada Lovelace",
     "email": "ada@example.org",
     "phone": "+44 20 7946 0958",
     "attributes": {"plan": "team", "company": "Analytical Engines Ltd"},
@@ -348,7 +350,9 @@ LEAD_EXAMPLE = {
     "owner": 5,
     "owner_name": "Anna",
     "status": "in_progress",
+    "status_display": "In progress",
     "fields": {"seats": 12, "budget": 2400, "product": "Team plan, yearly"},
+    "url": "/crm/leads/42/",
     "created_at": "2025-03-03T10:15:00Z",
     "updated_at": "2025-03-04T08:02:00Z",
 }
@@ -419,7 +423,14 @@ def _check_owner(request: Request, data: dict[str, Any]) -> None:
     create=extend_schema(
         summary="Create a lead for a contact the caller may see",
         request=LeadCreateInputSerializer,
-        responses={201: LeadOutputSerializer},
+        responses={
+            201: LeadOutputSerializer,
+            409: OpenApiResponse(
+                OpenApiTypes.OBJECT,
+                description="An open lead of this contact from this session (without a "
+                "session: with this title) exists; `lead` and `url` name it.",
+            ),
+        },
         examples=[
             OpenApiExample(
                 "From a chat (owner: the caller; pipeline: the default; stage: its first)",
@@ -441,6 +452,17 @@ def _check_owner(request: Request, data: dict[str, Any]) -> None:
                 request_only=True,
             ),
             OpenApiExample("Created", value=LEAD_EXAMPLE, response_only=True),
+            OpenApiExample(
+                "A second click",
+                value={
+                    "detail": "This customer already has an open lead from this "
+                    "conversation: “Ada — annual plan”.",
+                    "lead": 42,
+                    "url": "/crm/leads/42/",
+                },
+                response_only=True,
+                status_codes=["409"],
+            ),
         ],
     ),
     partial_update=extend_schema(
@@ -496,7 +518,17 @@ class LeadViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):
         _check_owner(request, values)
         values.setdefault("owner", request.user)
         values["session"] = self._session(values.get("session"), contact)
-        lead = services.lead_create(contact=contact, **values)
+        try:
+            lead = services.lead_create(contact=contact, **values)
+        except services.LeadDuplicate as duplicate:
+            return Response(
+                {
+                    "detail": duplicate.message,
+                    "lead": duplicate.lead.pk,
+                    "url": reverse("crm:lead", args=[duplicate.lead.pk]),
+                },
+                status=status.HTTP_409_CONFLICT,
+            )
         return Response(self._shape(lead.pk), status=status.HTTP_201_CREATED)
 
     def partial_update(self, request: Request, pk: str) -> Response:
@@ -547,21 +579,10 @@ TASK_EXAMPLE = {
 ASSIGNEE_FIELDS = frozenset({"done"})
 
 
-def _flag(request: Request, name: str) -> bool | None:
-    raw = request.query_params.get(name)
-    if raw in (None, ""):
-        return None
-    if raw.lower() in ("1", "true", "yes"):
-        return True
-    if raw.lower() in ("0", "false", "no"):
-        return False
-    raise exceptions.ValidationError({name: ["Use 1 or 0."]})
-
-
 def _task_filters(request: Request) -> selectors.TaskFilters:
     filters: selectors.TaskFilters = {}
     for flag in ("mine", "done", "overdue"):
-        value = _flag(request, flag)
+        value = query_flag(request, flag)
         if value is not None:
             filters[flag] = value  # type: ignore[literal-required]
     for field in ("assignee", "lead", "contact"):

@@ -57,6 +57,11 @@ class Contact(models.Model):
     def __str__(self) -> str:
         return self.name or self.email or self.phone or _("Customer #%(id)s") % {"id": self.pk}
 
+    @property
+    def is_anonymous(self) -> bool:
+        """Nothing identifies the customer yet: they show as "Customer #<id>"."""
+        return not (self.name or self.email or self.phone)
+
 
 class ContactIdentity(models.Model):
     """One way a contact is known: a widget visitor, a Telegram user id, a phone number..."""
@@ -192,6 +197,35 @@ class Lead(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+OPEN_LEAD_STATUSES = (LeadStatus.NEW, LeadStatus.IN_PROGRESS, LeadStatus.QUALIFIED)
+
+
+class LeadNote(models.Model):
+    """A remark about a lead, by whoever works on it; notes are added, never edited."""
+
+    lead = models.ForeignKey(
+        Lead, verbose_name=_("lead"), on_delete=models.CASCADE, related_name="notes"
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("author"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="lead_notes",
+    )
+    text = models.TextField(_("text"), max_length=5000)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("note")
+        verbose_name_plural = _("notes")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.text[:60]
 
 
 class Task(models.Model):

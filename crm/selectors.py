@@ -18,7 +18,7 @@ from django.db.models import Count, F, Q, QuerySet
 from django.utils import timezone
 
 from contactcenter import roles
-from crm.models import Contact, Lead, Pipeline, Stage, Task
+from crm.models import Contact, Lead, LeadNote, Pipeline, Stage, Task
 
 
 def contact_list(*, user: Any, search: str = "") -> QuerySet[Contact]:
@@ -155,6 +155,59 @@ def lead_owner_choices(*, user: Any) -> QuerySet[Any]:
         .distinct()
         .order_by("username")
     )
+
+
+def lead_owner_options(*, user: Any) -> list[dict[str, Any]]:
+    """Whom ``user`` may make a new lead's owner, themselves first: CRM managers anyone
+    of ``lead_owner_choices``, anyone else only themselves (the API refuses others)."""
+    me = {"id": user.pk, "name": user.get_full_name() or user.get_username(), "me": True}
+    if not roles.is_crm_manager(user):
+        return [me]
+    others = [
+        {"id": u.pk, "name": u.get_full_name() or u.get_username(), "me": False}
+        for u in lead_owner_choices(user=user).exclude(pk=user.pk)
+    ]
+    return [me, *others]
+
+
+def lead_notes(*, lead: Lead) -> QuerySet[LeadNote]:
+    return lead.notes.select_related("author").order_by("-created_at", "-id")
+
+
+def lead_conversations(*, user: Any, lead: Lead, limit: int = 20) -> list[dict[str, Any]]:
+    """The latest sessions of the lead's contact, each with ``openable``: whether the
+    inbox opens it for ``user`` (an operator record, and the session in their groups or
+    theirs; admins with a record: every session). Sessions reach the inbox's and
+    routing's tables by string, as ``contact_list`` does."""
+    session_model = Lead._meta.get_field("session").related_model
+    sessions = (
+        session_model._default_manager.filter(dialog__contact=lead.contact_id)  # type: ignore[union-attr]
+        .select_related("dialog__channel", "group")
+        .order_by("-created_at", "-id")[:limit]
+    )
+    has_record = bool(
+        getattr(user, "is_authenticated", False)
+        and get_user_model().objects.filter(pk=user.pk, operator__isnull=False).exists()
+    )
+    visible: set[int] = set()
+    if has_record:
+        ids = [s.pk for s in sessions]
+        scope = session_model._default_manager.filter(pk__in=ids)  # type: ignore[union-attr]
+        if not roles.is_admin(user):
+            scope = scope.filter(
+                Q(group__memberships__operator__user=user)
+                | Q(group__supervisors__user=user)
+                | Q(operator__user=user)
+            )
+        visible = set(scope.values_list("pk", flat=True))
+    return [
+        {
+            "session": session,
+            "openable": session.pk in visible,
+            "is_lead_session": session.pk == lead.session_id,
+        }
+        for session in sessions
+    ]
 
 
 def session_of_contact(*, session_id: int, contact: Contact) -> Any | None:

@@ -6,22 +6,23 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth import get_user_model
+from django.urls import reverse
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from contactcenter.api_common import JSONObjectField
+from contactcenter.api_common import InputSerializer, JSONObjectField
 from crm.models import ChannelType, Contact, Lead, LeadStatus, Pipeline, Stage, Task
 from crm.selectors import task_is_overdue
 
 
-class IdentitySerializer(serializers.Serializer):
+class IdentitySerializer(InputSerializer):
     # A plain serializer: an identity taken by another contact is a conflict the service
     # reports (409), not a uniqueness error of this form.
     channel_type = serializers.ChoiceField(choices=ChannelType.choices)
     external_id = serializers.CharField(max_length=255)
 
 
-class ContactInputSerializer(serializers.Serializer):
+class ContactInputSerializer(InputSerializer):
     name = serializers.CharField(max_length=200, allow_blank=True, required=False)
     email = serializers.EmailField(max_length=254, allow_blank=True, required=False)
     phone = serializers.CharField(max_length=32, allow_blank=True, required=False)
@@ -45,7 +46,7 @@ class ContactCreateInputSerializer(ContactInputSerializer):
         return value
 
 
-class ContactMergeInputSerializer(serializers.Serializer):
+class ContactMergeInputSerializer(InputSerializer):
     source = serializers.IntegerField(
         min_value=1, help_text="The contact folded into this one; it then answers 404."
     )
@@ -55,12 +56,18 @@ class ContactOutputSerializer(serializers.ModelSerializer):
     identities = IdentitySerializer(many=True, read_only=True)
     # Plain text, not format "email": an unknown address is the empty string.
     email = serializers.CharField(read_only=True, help_text="E-mail address; empty if unknown.")
+    display_name = serializers.CharField(
+        source="__str__",
+        read_only=True,
+        help_text='What operators see: the name, else the e-mail or phone, else "Customer #<id>".',
+    )
 
     class Meta:
         model = Contact
         fields = [
             "id",
             "name",
+            "display_name",
             "email",
             "phone",
             "attributes",
@@ -115,7 +122,7 @@ def _active_users() -> Any:
     return get_user_model().objects.filter(is_active=True)
 
 
-class StageSerializer(serializers.Serializer):
+class StageSerializer(InputSerializer):
     id = serializers.IntegerField(
         required=False,
         min_value=1,
@@ -131,7 +138,7 @@ class StageSerializer(serializers.Serializer):
         return value
 
 
-class PipelineInputSerializer(serializers.Serializer):
+class PipelineInputSerializer(InputSerializer):
     name = serializers.CharField(max_length=100)
     is_default = serializers.BooleanField(
         required=False, help_text="New leads go to the default pipeline; there is one."
@@ -158,7 +165,7 @@ class PipelineOutputSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class LeadInputSerializer(serializers.Serializer):
+class LeadInputSerializer(InputSerializer):
     """A lead's changeable fields (PATCH)."""
 
     title = serializers.CharField(max_length=200)
@@ -213,6 +220,12 @@ class LeadOutputSerializer(serializers.ModelSerializer):
     stage_name = serializers.CharField(source="stage.name", read_only=True, allow_null=True)
     owner_name = serializers.SerializerMethodField()
     status = LeadStatusField(read_only=True)
+    status_display = serializers.CharField(
+        source="get_status_display",
+        read_only=True,
+        help_text="The status in the caller's language.",
+    )
+    url = serializers.SerializerMethodField(help_text="The lead's page.")
 
     class Meta:
         model = Lead
@@ -229,11 +242,16 @@ class LeadOutputSerializer(serializers.ModelSerializer):
             "owner",
             "owner_name",
             "status",
+            "status_display",
             "fields",
+            "url",
             "created_at",
             "updated_at",
         ]
         read_only_fields = fields
+
+    def get_url(self, lead: Lead) -> str:
+        return reverse("crm:lead", args=[lead.pk])
 
     def get_contact_name(self, lead: Lead) -> str:
         return str(lead.contact)
@@ -248,7 +266,7 @@ def user_display_name(user: Any) -> str | None:
     return user.get_full_name() or user.get_username()
 
 
-class TaskInputSerializer(serializers.Serializer):
+class TaskInputSerializer(InputSerializer):
     title = serializers.CharField(max_length=200)
     description = serializers.CharField(allow_blank=True, required=False, max_length=10_000)
     lead = ObjectField(queryset=Lead.objects.all(), allow_null=True, required=False)

@@ -15,7 +15,17 @@ from django.utils.translation import gettext as _
 
 from contactcenter import events
 from contactcenter.api_common import StateConflict
-from crm.models import Contact, ContactIdentity, Lead, LeadStatus, Pipeline, Stage, Task
+from crm.models import (
+    OPEN_LEAD_STATUSES,
+    Contact,
+    ContactIdentity,
+    Lead,
+    LeadNote,
+    LeadStatus,
+    Pipeline,
+    Stage,
+    Task,
+)
 
 
 class IdentitySpec(TypedDict):
@@ -246,6 +256,25 @@ def _check_stage(*, pipeline: Pipeline, stage: Stage | None) -> None:
         raise ValidationError({"stage": [_("Choose a stage of the lead's pipeline.")]})
 
 
+class LeadDuplicate(StateConflict):
+    """An open lead of the same contact from the same conversation (or, without a
+    conversation, with the same title) already exists: a second click, a resent request."""
+
+    def __init__(self, lead: Lead) -> None:
+        super().__init__(
+            _("This customer already has an open lead from this conversation: “%(title)s”.")
+            % {"title": lead.title}
+        )
+        self.lead = lead
+
+
+def _open_duplicate(*, contact: Contact, session: Any, title: str) -> Lead | None:
+    leads = Lead.objects.filter(contact=contact, status__in=OPEN_LEAD_STATUSES)
+    if session is not None:
+        return leads.filter(session=session).order_by("id").first()
+    return leads.filter(session__isnull=True, title=title).order_by("id").first()
+
+
 @transaction.atomic
 def lead_create(
     *,
@@ -260,9 +289,17 @@ def lead_create(
 ) -> Lead:
     """A lead for ``contact``. Without a pipeline it goes to the stage's pipeline, else
     the default one (``pipeline_get_default``); without a stage, to the first stage of
-    its pipeline. The stage must belong to the pipeline and the session to the contact."""
+    its pipeline. The stage must belong to the pipeline and the session to the contact.
+
+    One open lead per contact and conversation (per contact and title without one): a
+    repeat raises ``LeadDuplicate`` naming the existing lead. The contact's row is locked
+    first, so two requests at once cannot both pass the check."""
+    contact = Contact.objects.select_for_update().get(pk=contact.pk)
     if contact.merged_into_id is not None:
         raise ValidationError({"contact": [_("This contact was merged into another.")]})
+    existing = _open_duplicate(contact=contact, session=session, title=title)
+    if existing is not None:
+        raise LeadDuplicate(existing)
     if pipeline is None:
         pipeline = stage.pipeline if stage is not None else pipeline_get_default()
     if stage is None:
@@ -311,6 +348,15 @@ def lead_update(*, lead: Lead, data: dict[str, Any]) -> Lead:
             )
         )
     return lead
+
+
+@transaction.atomic
+def lead_note_add(*, lead: Lead, author: Any, text: str) -> LeadNote:
+    """A note on the lead, signed by ``author``; blank text is refused."""
+    note = LeadNote(lead=lead, author=author, text=text.replace("\x00", "").strip())
+    note.full_clean()
+    note.save()
+    return note
 
 
 # --- tasks ------------------------------------------------------------------------------

@@ -9,15 +9,19 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from crm import selectors
-from crm.models import LeadStatus, Pipeline, Stage
+from contactcenter import roles
+from crm import selectors, services
+from crm.models import Lead, LeadStatus, Pipeline, Stage
 
 API_BASE = "/api/v1/"
 LEADS_PER_PAGE = 50
@@ -161,3 +165,123 @@ def tasks_page(request: HttpRequest) -> HttpResponse:
             "overdue_count": sum(1 for row in open_tasks if row["overdue"]),
         },
     )
+
+
+# --- one lead ---------------------------------------------------------------------------
+
+
+class LeadChangeForm(forms.Form):
+    status = forms.ChoiceField(label=_("Status"), choices=LeadStatus.choices)
+    stage = forms.ModelChoiceField(label=_("Stage"), queryset=Stage.objects.none())
+    owner = forms.TypedChoiceField(label=_("Owner"), coerce=int)
+
+    def __init__(self, *args: Any, lead: Lead, user: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        stages = lead.pipeline.stages.order_by("position", "id")
+        self.fields["stage"].queryset = stages  # type: ignore[attr-defined]
+        self.fields["stage"].label_from_instance = lambda stage: stage.name  # type: ignore[attr-defined]
+        if not stages.exists():
+            del self.fields["stage"]
+        options = selectors.lead_owner_options(user=user)
+        if lead.owner is not None and all(o["id"] != lead.owner_id for o in options):
+            owner = lead.owner
+            options.append({"id": owner.pk, "name": owner.get_full_name() or owner.get_username()})
+        self.fields["owner"].choices = [(o["id"], o["name"]) for o in options]
+
+
+class NoteForm(forms.Form):
+    text = forms.CharField(
+        label=_("Note"), max_length=5000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+
+class TaskForm(forms.Form):
+    title = forms.CharField(label=_("Task"), max_length=200)
+    due_at = forms.DateTimeField(
+        label=_("Due"),
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+    )
+    assignee = forms.TypedChoiceField(label=_("For"), coerce=int)
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["assignee"].choices = [
+            (o["id"], o["name"]) for o in selectors.lead_owner_options(user=user)
+        ]
+
+
+def _lead_context(request: HttpRequest, lead: Lead, **forms_: Any) -> dict[str, Any]:
+    user = request.user
+    may_add_tasks = roles.is_crm_manager(user)
+    now = timezone.now()
+    tasks = selectors.task_list(user=user, filters={"lead": lead.pk})
+    initial = {"status": lead.status, "stage": lead.stage_id, "owner": lead.owner_id or user.pk}
+    return {
+        **_page_context(request),
+        "lead": lead,
+        "status_choices": LeadStatus,
+        "change_form": forms_.get("change_form")
+        or LeadChangeForm(initial=initial, lead=lead, user=user),
+        "note_form": forms_.get("note_form") or NoteForm(),
+        "task_form": (forms_.get("task_form") or TaskForm(initial={"assignee": user.pk}, user=user))
+        if may_add_tasks
+        else None,
+        "notes": selectors.lead_notes(lead=lead),
+        "tasks": [{"task": t, "overdue": selectors.task_is_overdue(t, now=now)} for t in tasks],
+        "conversations": selectors.lead_conversations(user=user, lead=lead),
+        "contact_admin_url": reverse("admin:crm_contact_change", args=[lead.contact_id])
+        if user.is_staff
+        else None,
+    }
+
+
+@login_required
+def lead_page(request: HttpRequest, lead_id: int) -> HttpResponse:
+    """One lead: its facts and a form to move it on, its customer and their
+    conversations, notes and tasks. POSTs go through the crm services and come back
+    here; a form with errors is shown again with them (400)."""
+    lead = selectors.lead_get(user=request.user, lead_id=lead_id)
+    if lead is None:
+        raise Http404
+    if request.method != "POST":
+        return render(request, "crm/lead.html", _lead_context(request, lead))
+    action = request.POST.get("action")
+    if action == "note":
+        note_form = NoteForm(request.POST)
+        if note_form.is_valid():
+            services.lead_note_add(
+                lead=lead, author=request.user, text=note_form.cleaned_data["text"]
+            )
+            return redirect(f"{request.path}#notes")
+        context = _lead_context(request, lead, note_form=note_form)
+    elif action == "task" and roles.is_crm_manager(request.user):
+        task_form = TaskForm(request.POST, user=request.user)
+        if task_form.is_valid():
+            data = task_form.cleaned_data
+            services.task_create(
+                title=data["title"],
+                due_at=data["due_at"],
+                assignee=get_user_model().objects.get(pk=data["assignee"]),
+                lead=lead,
+            )
+            return redirect(f"{request.path}#tasks")
+        context = _lead_context(request, lead, task_form=task_form)
+    elif action == "change":
+        change_form = LeadChangeForm(request.POST, lead=lead, user=request.user)
+        if change_form.is_valid():
+            data = dict(change_form.cleaned_data)
+            data["owner"] = get_user_model().objects.get(pk=data["owner"])
+            if data["owner"] != request.user and not roles.is_crm_manager(request.user):
+                data.pop("owner")  # only CRM managers hand a lead to someone else
+            try:
+                services.lead_update(lead=lead, data=data)
+            except ValidationError as error:
+                for field, messages in error.message_dict.items():
+                    change_form.add_error(field if field in change_form.fields else None, messages)
+            else:
+                return redirect(request.path)
+        context = _lead_context(request, lead, change_form=change_form)
+    else:
+        return HttpResponseBadRequest(_("Unknown action."))
+    return render(request, "crm/lead.html", context, status=400)

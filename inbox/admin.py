@@ -8,29 +8,41 @@ and registers that instead (see the note there).
 from __future__ import annotations
 
 import contextvars
+import json
 import re
 from typing import Any
 
 from django import forms
 from django.conf import settings
 from django.contrib import admin
+from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.forms.models import BaseInlineFormSet
 from django.http import HttpRequest, HttpResponse
 from django.utils.html import format_html, format_html_join
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
+from inbox import canned
 from inbox.models import (
     Attachment,
     CannedResponse,
     Channel,
     Dialog,
+    Label,
     Message,
     ProactiveInvitation,
     Session,
     WidgetVisitor,
 )
 from inbox.services import channel_config_clean, channel_origins_clean
+from inbox.services.channels import (
+    WIDGET_DEFAULT_COLOR,
+    WIDGET_GREETING_MAX,
+    WIDGET_PRECHAT_FIELDS,
+    WIDGET_TITLE_MAX,
+    widget_settings_apply,
+)
 
 # The origin of the request being served, for the widget snippet (a read-only field gets
 # only the object). A context variable keeps concurrent requests apart.
@@ -39,6 +51,31 @@ _request_origin: contextvars.ContextVar[str] = contextvars.ContextVar(
 )
 
 RECENT_MESSAGES = 50
+
+# The widget's own words the preview shows, as ``inbox/static/widget/widget.js`` has
+# them, so that the preview speaks the language chosen for the widget.
+WIDGET_PREVIEW_TEXTS = {
+    "en": {
+        "online": "Online",
+        "placeholder": "Type a message…",
+        "prechat": "Please introduce yourself before we start",
+        "name": "Name",
+        "email": "Email",
+        "phone": "Phone",
+        "start": "Start chat",
+        "chat": "Chat",
+    },
+    "ru": {
+        "online": "Онлайн",
+        "placeholder": "Напишите сообщение…",
+        "prechat": "Представьтесь, пожалуйста, перед началом чата",
+        "name": "Имя",
+        "email": "Эл. почта",
+        "phone": "Телефон",
+        "start": "Начать чат",
+        "chat": "Чат",
+    },
+}
 
 
 def widget_script_url(origin: str) -> str:
@@ -69,9 +106,111 @@ class OriginListField(forms.Field):
         return channel_origins_clean(origins=origins)
 
 
+class ColorInput(forms.TextInput):
+    """A ``#rrggbb`` text box with the browser's colour picker beside it (kept in step
+    by ``widget_settings.js``): typed or picked, the value is the text box's."""
+
+    template_name = "admin/inbox/channel/color_input.html"
+
+    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
+        defaults = {"size": 8, "maxlength": 7, "spellcheck": "false", "autocomplete": "off"}
+        super().__init__({**defaults, **(attrs or {})})
+
+
+PRECHAT_OFF, PRECHAT_OPTIONAL, PRECHAT_REQUIRED = "off", "optional", "required"
+PRECHAT_CHOICES = [
+    (PRECHAT_OFF, _("Not asked")),
+    (PRECHAT_OPTIONAL, _("Asked, optional")),
+    (PRECHAT_REQUIRED, _("Asked, required")),
+]
+PRECHAT_LABELS = {"name": _("Name"), "email": _("E-mail"), "phone": _("Phone")}
+# The form's widget fields and the setting each one writes.
+WIDGET_FIELDS = {
+    "widget_title": "title",
+    "widget_color": "color",
+    "widget_greeting": "greeting",
+    "widget_language": "language",
+    "widget_position": "position",
+}
+PRECHAT_FIELD_NAMES = {f"prechat_{name}": name for name in WIDGET_PRECHAT_FIELDS}
+
+
 class ChannelForm(forms.ModelForm):
+    # Checked by ``widget_settings_apply`` in ``clean()``, only for widget channels: on
+    # the add page another type may be chosen with these fields left as they are.
+    widget_title = forms.CharField(
+        label=_("Chat title"),
+        required=False,
+        widget=forms.TextInput(attrs={"maxlength": WIDGET_TITLE_MAX, "size": 40}),
+        help_text=_("Shown in the chat's header. Empty: the channel's name."),
+    )
+    widget_color = forms.CharField(
+        label=_("Colour"),
+        widget=ColorInput,
+        required=False,
+        initial=WIDGET_DEFAULT_COLOR,
+        help_text=_(
+            "The colour of the chat button, the header and the visitor's messages: # and "
+            "six hexadecimal digits (e.g. #2563eb), or pick it. The text on it turns black "
+            "or white, whichever reads better. Empty: the default blue."
+        ),
+    )
+    widget_greeting = forms.CharField(
+        label=_("Greeting"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3, "cols": 60, "maxlength": WIDGET_GREETING_MAX}),
+        help_text=_(
+            "The first message a visitor sees on opening the chat, before anyone answers. "
+            "Empty: none."
+        ),
+    )
+    widget_language = forms.ChoiceField(
+        label=_("Widget language"),
+        choices=[
+            ("auto", _("The visitor's browser language")),
+            ("en", _("English")),
+            ("ru", _("Russian")),
+        ],
+        initial="auto",
+        required=False,
+        help_text=_(
+            "The language of the widget's own texts (buttons, hints). A data-lang "
+            "attribute in the snippet overrides it."
+        ),
+    )
+    widget_position = forms.ChoiceField(
+        label=_("Button position"),
+        choices=[("right", _("Bottom right")), ("left", _("Bottom left"))],
+        initial="right",
+        required=False,
+        help_text=_(
+            "The corner of the page where the chat button sits. A data-position attribute "
+            "in the snippet overrides it."
+        ),
+    )
+    prechat_enabled = forms.BooleanField(
+        label=_("Pre-chat form"),
+        required=False,
+        help_text=_(
+            "Ask visitors to introduce themselves before their first message. Visitors "
+            "your website already identified skip it when they gave what is required."
+        ),
+    )
+    prechat_name = forms.ChoiceField(
+        label=PRECHAT_LABELS["name"], choices=PRECHAT_CHOICES, initial=PRECHAT_OFF, required=False
+    )
+    prechat_email = forms.ChoiceField(
+        label=PRECHAT_LABELS["email"],
+        choices=PRECHAT_CHOICES,
+        initial=PRECHAT_OFF,
+        required=False,
+        help_text=_("The address is checked in the browser and on the server."),
+    )
+    prechat_phone = forms.ChoiceField(
+        label=PRECHAT_LABELS["phone"], choices=PRECHAT_CHOICES, initial=PRECHAT_OFF, required=False
+    )
     allowed_origins = OriginListField(
-        label=_("allowed origins"),
+        label=capfirst(_("allowed origins")),
         required=False,
         help_text=_(
             "Websites that may embed the widget, one per line, e.g. https://shop.example. "
@@ -95,6 +234,52 @@ class ChannelForm(forms.ModelForm):
         if self.instance.pk and "config" in self.fields:
             # Secrets never reach the page; what is shown is the config minus secrets.
             self.initial["config"] = self.instance.public_config()
+        if self.instance.pk and self.instance.type == "widget":
+            self.initial.update(widget_initial(self.instance.config or {}))
+            if "config" in self.fields:
+                # The JSON box holds only what the fields above do not.
+                self.initial["config"] = {
+                    key: value
+                    for key, value in self.instance.public_config().items()
+                    if key not in WIDGET_FIELDS.values() and key != "prechat"
+                }
+                self.fields["config"].help_text = _(
+                    "Further settings of the widget as a JSON object, if any; the ones "
+                    "above are not repeated here. Usually empty: {}."
+                )
+
+    @property
+    def is_widget(self) -> bool:
+        if self.instance.pk:
+            return self.instance.type == "widget"
+        return self.data.get("type", "") == "widget"
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if not self.is_widget or "widget_color" not in self.fields:
+            return cleaned
+        # The widget's settings are real fields; they are kept in ``config``, which the
+        # widget reads, next to any other key of it (an add form's JSON, the API's).
+        base = cleaned.get("config") if "config" in self.fields else self.instance.config
+        chosen = {key: cleaned.get(field) for field, key in WIDGET_FIELDS.items()}
+        chosen["prechat"] = {
+            "enabled": bool(cleaned.get("prechat_enabled")),
+            "fields": [
+                {"name": name, "required": cleaned.get(field) == PRECHAT_REQUIRED}
+                for field, name in PRECHAT_FIELD_NAMES.items()
+                if cleaned.get(field) in (PRECHAT_OPTIONAL, PRECHAT_REQUIRED)
+            ],
+        }
+        try:
+            config = widget_settings_apply(config=dict(base or {}), settings=chosen)
+        except ValidationError as error:
+            for key, messages in error.message_dict.items():
+                field = next((f for f, k in WIDGET_FIELDS.items() if k == key), None)
+                self.add_error(field or "prechat_enabled", messages)
+            return cleaned
+        cleaned["config"] = config
+        self.instance.config = config
+        return cleaned
 
     def clean_config(self) -> dict[str, Any]:
         config = self.cleaned_data.get("config")
@@ -106,6 +291,24 @@ class ChannelForm(forms.ModelForm):
             # Secrets left out or blank keep their stored values: they were never shown.
             config = self.instance.merged_config(config)
         return config
+
+
+def widget_initial(config: dict[str, Any]) -> dict[str, Any]:
+    """The form's widget fields as a stored ``config`` sets them."""
+    prechat = config.get("prechat") if isinstance(config.get("prechat"), dict) else {}
+    asked = {
+        field.get("name"): PRECHAT_REQUIRED if field.get("required") else PRECHAT_OPTIONAL
+        for field in prechat.get("fields") or []
+        if isinstance(field, dict)
+    }
+    initial: dict[str, Any] = {field: config.get(key) or "" for field, key in WIDGET_FIELDS.items()}
+    initial["widget_color"] = config.get("color") or WIDGET_DEFAULT_COLOR
+    initial["widget_language"] = config.get("language") or "auto"
+    initial["widget_position"] = config.get("position") or "right"
+    initial["prechat_enabled"] = bool(prechat.get("enabled"))
+    for field, name in PRECHAT_FIELD_NAMES.items():
+        initial[field] = asked.get(name, PRECHAT_OFF)
+    return initial
 
 
 class ProactiveInvitationForm(forms.ModelForm):
@@ -149,7 +352,7 @@ class ChannelAdmin(admin.ModelAdmin):
     list_filter = ["type", "is_active", "default_group"]
     list_select_related = ["default_group"]
     search_fields = ["name", "key"]
-    readonly_fields = ["key", "widget_snippet", "secrets_status", "created_at"]
+    readonly_fields = ["key", "widget_snippet", "widget_preview", "secrets_status", "created_at"]
     autocomplete_fields = ["default_group"]
     ordering = ["name", "id"]
     inlines = [ProactiveInvitationInline]
@@ -159,6 +362,49 @@ class ChannelAdmin(admin.ModelAdmin):
         (_("Settings"), {"fields": ["config", "secrets_status"]}),
         (None, {"fields": ["created_at"]}),
     ]
+    widget_fieldsets = [
+        (
+            _("Website widget"),
+            {
+                # One section, so that the preview stays in view for all of them.
+                "fields": [
+                    "widget_preview",
+                    "widget_title",
+                    "widget_color",
+                    "widget_greeting",
+                    "widget_language",
+                    "widget_position",
+                    "prechat_enabled",
+                    "prechat_name",
+                    "prechat_email",
+                    "prechat_phone",
+                ],
+                "classes": ["widget-settings"],
+                "description": _(
+                    "What visitors of your website see. The preview follows your changes "
+                    "as you type; they take effect on the website once saved."
+                ),
+            },
+        ),
+    ]
+
+    class Media:
+        css = {"all": ["admin/inbox/channel/widget_settings.css"]}
+        js = ["admin/inbox/channel/widget_settings.js"]
+
+    def get_fieldsets(self, request: HttpRequest, obj: Any = None) -> Any:
+        basics, embedding, settings_, record = self.fieldsets
+        if obj is None:
+            # The type is picked on this page: both are there, the script shows one.
+            settings_ = (settings_[0], {**settings_[1], "classes": ["channel-settings"]})
+            return [basics, embedding, *self.widget_fieldsets, settings_, record]
+        if obj.type == "widget":
+            other = (
+                _("Other settings"),
+                {"fields": ["config"], "classes": ["collapse"]},
+            )
+            return [basics, embedding, *self.widget_fieldsets, other, record]
+        return self.fieldsets
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         # Secrets and settings mean something per type: a channel never changes its type.
@@ -192,11 +438,22 @@ class ChannelAdmin(admin.ModelAdmin):
         snippet = widget_snippet(origin=_request_origin.get(), key=obj.key)
         return format_html(
             '<textarea readonly rows="2" cols="90" class="vLargeTextField" '
-            'onfocus="this.select()" aria-label="{}">{}</textarea>'
+            'data-select-on-focus aria-label="{}">{}</textarea>'
             '<div class="help">{}</div>',
             _("widget snippet"),
             snippet,
             _("Paste this before </body> on every page of the website."),
+        )
+
+    @admin.display(description=_("preview"))
+    def widget_preview(self, obj: Channel) -> str:
+        """A still of the widget (button and open panel) that ``widget_settings.js``
+        redraws from the form's fields; the texts are the widget's own, in both
+        languages, so that the chosen language shows too."""
+        return format_html(
+            '<div class="cc-preview" data-texts="{}" aria-label="{}" role="img"></div>',
+            json.dumps(WIDGET_PREVIEW_TEXTS, ensure_ascii=False),
+            _("Preview of the website widget"),
         )
 
     @admin.display(description=_("secrets"))
@@ -290,7 +547,15 @@ class SessionAdmin(ReadOnlyAdmin):
         "closed_at",
         "rating",
     ]
-    list_filter = ["status", "group", "close_reason", "dialog__channel", "operator", "rating"]
+    list_filter = [
+        "status",
+        "group",
+        "close_reason",
+        "dialog__channel",
+        "operator",
+        "rating",
+        "labels",
+    ]
     list_select_related = ["dialog__contact", "dialog__channel", "group", "operator__user"]
     search_fields = ["=id", "dialog__contact__name", "dialog__contact__email"]
     readonly_fields = [
@@ -367,8 +632,33 @@ class MessageAdmin(ReadOnlyAdmin):
         return obj.text if len(obj.text) <= 80 else f"{obj.text[:79]}…"
 
 
+class CannedResponseForm(forms.ModelForm):
+    class Meta:
+        model = CannedResponse
+        fields = ["shortcut", "title", "text", "group"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["text"].help_text = canned.help_text()
+
+    def clean_text(self) -> str:
+        text = self.cleaned_data["text"]
+        unknown = canned.unknown_in(text)
+        if unknown:
+            raise forms.ValidationError(
+                _("Unknown placeholder %(names)s. Use one of: %(known)s."),
+                params={
+                    "names": ", ".join(f"{{{n}}}" for n in unknown),
+                    "known": ", ".join(f"{{{n}}}" for n in canned.PLACEHOLDERS),
+                },
+                code="unknown_placeholder",
+            )
+        return text
+
+
 @admin.register(CannedResponse)
 class CannedResponseAdmin(admin.ModelAdmin):
+    form = CannedResponseForm
     list_display = ["shortcut", "title", "group", "created_at"]
     list_filter = ["group"]
     list_select_related = ["group"]
@@ -376,6 +666,29 @@ class CannedResponseAdmin(admin.ModelAdmin):
     autocomplete_fields = ["group"]
     readonly_fields = ["created_at"]
     ordering = ["shortcut"]
+
+
+@admin.register(Label)
+class LabelAdmin(admin.ModelAdmin):
+    """Labels operators put on chats in the inbox (and filter the lists by)."""
+
+    list_display = ["name", "swatch", "description", "created_at"]
+    search_fields = ["name", "description"]
+    fields = ["name", "color", "description"]
+
+    def formfield_for_dbfield(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        if db_field.name == "color":  # the browser's colour picker
+            kwargs["widget"] = forms.TextInput(attrs={"type": "color"})
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
+
+    @admin.display(description=_("colour"), ordering="color")
+    def swatch(self, obj: Label) -> Any:
+        return format_html(
+            '<span style="display:inline-block;width:1em;height:1em;border-radius:50%;'
+            'background:{};vertical-align:middle"></span> {}',
+            obj.color,
+            obj.color,
+        )
 
 
 @admin.register(ProactiveInvitation)
@@ -400,7 +713,20 @@ class ProactiveInvitationAdmin(admin.ModelAdmin):
 @admin.register(WidgetVisitor)
 class WidgetVisitorAdmin(ReadOnlyAdmin):
     # The token hash stays out of sight: it is a credential's fingerprint, of no use here.
-    fields = ["channel", "dialog", "page_url", "created_at", "last_seen_at"]
+    fields = [
+        "channel",
+        "dialog",
+        "page_url",
+        "page_title",
+        "referrer",
+        "user_agent",
+        "language",
+        "time_zone",
+        "utc_offset_min",
+        "context_updated_at",
+        "created_at",
+        "last_seen_at",
+    ]
     readonly_fields = fields
     list_display = ["__str__", "channel", "dialog", "page_url", "created_at", "last_seen_at"]
     list_filter = ["channel"]

@@ -28,7 +28,13 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from contactcenter.api_common import ApiViewSet, PageNumberPagination, PayloadTooLarge, parse_id
+from contactcenter.api_common import (
+    ApiViewSet,
+    InputSerializer,
+    PageNumberPagination,
+    PayloadTooLarge,
+    parse_id,
+)
 from inbox import payloads, selectors, services
 from inbox.models import CloseReason, Session, SessionStatus
 from inbox.services import attachments as attachment_files
@@ -60,6 +66,12 @@ class MessageSerializer(serializers.Serializer):
         return payloads.message(instance)
 
 
+class LabelSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    color = serializers.CharField(help_text="#rrggbb")
+
+
 class LastMessageSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     text = serializers.CharField()
@@ -86,6 +98,9 @@ class SessionSerializer(serializers.Serializer):
     closed_at = serializers.DateTimeField(allow_null=True)
     last_contact_message_at = serializers.DateTimeField(allow_null=True)
     contact_name = serializers.CharField()
+    contact_anonymous = serializers.BooleanField(
+        help_text='No name, e-mail or phone yet: `contact_name` is "Customer #<contact>".'
+    )
     channel_type = serializers.CharField()
     channel_name = serializers.CharField()
     group_name = serializers.CharField(allow_null=True)
@@ -93,6 +108,7 @@ class SessionSerializer(serializers.Serializer):
     topic_title = serializers.CharField(allow_null=True)
     sla_target_s = serializers.IntegerField(allow_null=True)
     rating = serializers.IntegerField(allow_null=True)
+    labels = LabelSerializer(many=True, help_text="The conversation's labels, by name.")
     unread_count = serializers.IntegerField()
     last_message = LastMessageSerializer(allow_null=True)
 
@@ -113,12 +129,36 @@ class SessionSerializer(serializers.Serializer):
         return data
 
 
-class MessageInputSerializer(serializers.Serializer):
+class MessageInputSerializer(InputSerializer):
     text = serializers.CharField(max_length=10_000, trim_whitespace=False)
     client_id = serializers.CharField(max_length=64, required=False, allow_null=True)
 
 
-class AttachmentInputSerializer(serializers.Serializer):
+class NoteInputSerializer(InputSerializer):
+    text = serializers.CharField(
+        max_length=10_000, trim_whitespace=False, help_text="The note; the contact never sees it."
+    )
+    client_id = serializers.CharField(
+        max_length=64,
+        required=False,
+        allow_null=True,
+        help_text="The writer's id for the note; a repeat stores nothing new.",
+    )
+
+
+class LabelAddInputSerializer(InputSerializer):
+    label = serializers.IntegerField(min_value=1, max_value=2**62, help_text="A label id.")
+
+
+class LabelsSetInputSerializer(InputSerializer):
+    labels = serializers.ListField(
+        child=serializers.IntegerField(min_value=1, max_value=2**62),
+        max_length=50,
+        help_text="Label ids; they replace the session's labels (empty: none).",
+    )
+
+
+class AttachmentInputSerializer(InputSerializer):
     file = serializers.FileField(
         help_text="One file: a type listed in the widget config's attachments.types, up to "
         "attachments.max_bytes. Images (PNG, JPEG, GIF, WebP) and PDFs must really be of "
@@ -143,19 +183,37 @@ class ErrorSerializer(serializers.Serializer):
     detail = serializers.CharField()
 
 
-REJECTED_FIELDS = {"empty": "text", "too_long": "text", "bad_client_id": "client_id"}
+REJECTED_FIELDS = {
+    "empty": "text",
+    "too_long": "text",
+    "bad_text": "text",
+    "bad_client_id": "client_id",
+    "unfilled_placeholder": "text",
+}
 
 
-class ReadInputSerializer(serializers.Serializer):
+class ReadInputSerializer(InputSerializer):
     message = serializers.IntegerField(min_value=0, max_value=2**62)
+
+
+class UnfilledPlaceholderSerializer(serializers.Serializer):
+    placeholder = serializers.CharField(help_text="The name between the braces.")
+    reason = serializers.CharField(help_text="Why it was not filled, for the operator.")
 
 
 class CannedResponseSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     shortcut = serializers.CharField()
     title = serializers.CharField()
-    text = serializers.CharField()
-    group = serializers.IntegerField(source="group_id", allow_null=True)
+    text = serializers.CharField(
+        help_text="With `?session=`: filled in for that session; else as written."
+    )
+    raw_text = serializers.CharField(help_text="The text as written, with its placeholders.")
+    unfilled = UnfilledPlaceholderSerializer(
+        many=True,
+        help_text="Placeholders still in `text`: the operator edits them before sending.",
+    )
+    group = serializers.IntegerField(allow_null=True)
 
 
 class MessagePagination(PageNumberPagination):
@@ -183,6 +241,7 @@ SESSION_EXAMPLE: dict[str, Any] = {
     "closed_at": None,
     "last_contact_message_at": "2025-03-03T10:03:30+00:00",
     "contact_name": "Ada Lovelace",
+    "contact_anonymous": False,
     "channel_type": "widget",
     "channel_name": "Website chat",
     "group_name": "Support",
@@ -190,6 +249,7 @@ SESSION_EXAMPLE: dict[str, Any] = {
     "topic_title": "Billing",
     "sla_target_s": 60,
     "rating": None,
+    "labels": [{"id": 2, "name": "billing", "color": "#2563eb"}],
     "unread_count": 1,
     "last_message": {
         "id": 1032,
@@ -292,6 +352,18 @@ MESSAGE_NOTE_EXAMPLE: dict[str, Any] = {
     "created_at": "2025-03-03T10:04:05+00:00",
     "internal": True,
 }
+MESSAGE_PRIVATE_NOTE_EXAMPLE: dict[str, Any] = {
+    "id": 1033,
+    "dialog": 12,
+    "session": 315,
+    "sender_type": "operator",
+    "sender_name": "Anna",
+    "text": "Ada had a refund in January; check the invoice before promising a discount.",
+    "attachments": [],
+    "client_id": "note-6c2f81",
+    "created_at": "2025-03-03T10:03:41+00:00",
+    "internal": True,
+}
 NOT_YOURS_EXAMPLE = OpenApiExample(
     "Not yours or closed",
     value={"detail": "This chat is not yours or is already closed."},
@@ -304,7 +376,28 @@ CANNED_RESPONSE_EXAMPLE: dict[str, Any] = {
     "title": "Annual plan: how to switch",
     "text": "The annual plan costs 10 months' price for 12 months. I can switch you today; "
     "your invoices and history stay as they are.",
+    "raw_text": "The annual plan costs 10 months' price for 12 months. I can switch you "
+    "today; your invoices and history stay as they are.",
+    "unfilled": [],
     "group": 2,
+}
+
+CANNED_FILLED_EXAMPLE: dict[str, Any] = {
+    "id": 4,
+    "shortcut": "hello",
+    "title": "Greeting",
+    "text": "Hello, Ada! My name is Anna. How can I help?",
+    "raw_text": "Hello, {contact_first_name}! My name is {operator}. How can I help?",
+    "unfilled": [],
+    "group": None,
+}
+
+CANNED_UNFILLED_EXAMPLE: dict[str, Any] = {
+    **CANNED_FILLED_EXAMPLE,
+    "text": "Hello, {contact_first_name}! My name is Anna. How can I help?",
+    "unfilled": [
+        {"placeholder": "contact_first_name", "reason": "the customer's name is not known"}
+    ],
 }
 
 
@@ -334,7 +427,9 @@ FILTERS = {
     "channel": ("dialog__channel_id", int),
     "contact": ("dialog__contact_id", int),
     "dialog": ("dialog_id", int),
+    "label": ("labels__id", int),
 }
+ASSIGNEES = ("me", "none")
 ORDERINGS = {"id", "-id", "created_at", "-created_at", "closed_at", "-closed_at", "queued_at"}
 
 
@@ -348,6 +443,14 @@ ORDERINGS = {"id", "-id", "created_at", "-created_at", "closed_at", "-closed_at"
             OpenApiParameter("channel", int),
             OpenApiParameter("contact", int),
             OpenApiParameter("dialog", int),
+            OpenApiParameter("label", int, description="Sessions with this label."),
+            OpenApiParameter(
+                "assignee",
+                str,
+                enum=list(ASSIGNEES),
+                description="`me`: the caller's own sessions; `none`: no operator.",
+            ),
+            OpenApiParameter("open", bool, description="`true`: sessions not closed."),
             OpenApiParameter("ordering", str, enum=sorted(ORDERINGS)),
         ],
         examples=[
@@ -380,10 +483,28 @@ class SessionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSe
                 elif name == "status" and value not in SessionStatus.values:
                     raise serializers.ValidationError({"status": ["Unknown status."]})
                 sessions = sessions.filter(**{lookup: value})
+        sessions = self._more_filters(sessions, params)
         ordering = params.get("ordering", "-id")
         if ordering not in ORDERINGS:
             raise serializers.ValidationError({"ordering": [f"One of {sorted(ORDERINGS)}."]})
         return sessions.order_by(ordering, "-id")
+
+    def _more_filters(self, sessions: QuerySet[Session], params: Any) -> QuerySet[Session]:
+        assignee = params.get("assignee")
+        if assignee is not None and assignee not in ASSIGNEES:
+            raise serializers.ValidationError({"assignee": [f"One of {list(ASSIGNEES)}."]})
+        if assignee == "me":
+            sessions = sessions.filter(operator__user=self.request.user)
+        elif assignee == "none":
+            sessions = sessions.filter(operator__isnull=True)
+        is_open = params.get("open")
+        if is_open is not None and is_open not in ("true", "false"):
+            raise serializers.ValidationError({"open": ["true or false."]})
+        if is_open == "true":
+            sessions = sessions.exclude(status=SessionStatus.CLOSED)
+        elif is_open == "false":
+            sessions = sessions.filter(status=SessionStatus.CLOSED)
+        return sessions
 
     def get_object(self) -> Session:
         session = selectors.session_for_staff(
@@ -503,6 +624,121 @@ class SessionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSe
         )
 
     @extend_schema(
+        summary="Add a private note (staff only; the contact never sees it)",
+        description=(
+            "Anyone who may see the session writes notes in it, in any status. A note is a "
+            "message with `internal: true` and `sender_type: operator`: it is kept in the "
+            "dialog's history and pushed live to the staff watching the session, never to "
+            "the contact on any channel. It is not a reply: the first response and the "
+            "no-answer timeout ignore it. `201`; `200` with the first note for a repeat "
+            "`client_id`."
+        ),
+        request=NoteInputSerializer,
+        responses={
+            201: MessageSerializer,
+            200: OpenApiResponse(MessageSerializer, description="A repeat client_id."),
+        },
+        examples=[
+            OpenApiExample(
+                "A note for colleagues",
+                value={
+                    "text": MESSAGE_PRIVATE_NOTE_EXAMPLE["text"],
+                    "client_id": "note-6c2f81",
+                },
+                request_only=True,
+            ),
+            *sent_examples(MESSAGE_PRIVATE_NOTE_EXAMPLE),
+        ],
+    )
+    @action(detail=True, methods=["post"])
+    def notes(self, request: Request, pk: str) -> Response:
+        session = self.get_object()
+        data = NoteInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            stored = services.operator_note_add(
+                session_id=session.pk, user=request.user, **data.validated_data
+            )
+        except services.MessageRejected as refused:
+            raise serializers.ValidationError({"text": [refused.detail]}) from None
+        return Response(
+            MessageSerializer(stored.message).data,
+            status=status.HTTP_201_CREATED if stored.created else status.HTTP_200_OK,
+        )
+
+    @extend_schema(
+        methods=["POST"],
+        summary="Put a label on the session",
+        request=LabelAddInputSerializer,
+        responses=SessionSerializer,
+        examples=[
+            OpenApiExample("Label it billing", value={"label": 2}, request_only=True),
+            OpenApiExample("Labelled", value=SESSION_EXAMPLE, response_only=True),
+        ],
+    )
+    @extend_schema(
+        methods=["PATCH"],
+        summary="Replace the session's labels",
+        request=LabelsSetInputSerializer,
+        responses=SessionSerializer,
+        examples=[
+            OpenApiExample("Billing and VIP", value={"labels": [2, 3]}, request_only=True),
+            OpenApiExample(
+                "Labelled",
+                value={
+                    **SESSION_EXAMPLE,
+                    "labels": [
+                        {"id": 2, "name": "billing", "color": "#2563eb"},
+                        {"id": 3, "name": "vip", "color": "#d97706"},
+                    ],
+                },
+                response_only=True,
+            ),
+        ],
+    )
+    @action(detail=True, methods=["post", "patch"])
+    def labels(self, request: Request, pk: str) -> Response:
+        session = self.get_object()
+        try:
+            if request.method == "POST":
+                data = LabelAddInputSerializer(data=request.data)
+                data.is_valid(raise_exception=True)
+                services.session_label_add(
+                    session_id=session.pk, user=request.user, label_id=data.validated_data["label"]
+                )
+            else:
+                data = LabelsSetInputSerializer(data=request.data)
+                data.is_valid(raise_exception=True)
+                services.session_labels_set(
+                    session_id=session.pk,
+                    user=request.user,
+                    label_ids=data.validated_data["labels"],
+                )
+        except services.MessageRejected as refused:
+            field = "label" if request.method == "POST" else "labels"
+            raise serializers.ValidationError({field: [refused.detail]}) from None
+        return Response(self._shape(session.pk))
+
+    @extend_schema(
+        summary="Take a label off the session",
+        parameters=[OpenApiParameter("label_id", int, OpenApiParameter.PATH)],
+        request=None,
+        responses=SessionSerializer,
+        examples=[
+            OpenApiExample(
+                "No labels left", value={**SESSION_EXAMPLE, "labels": []}, response_only=True
+            )
+        ],
+    )
+    @action(detail=True, methods=["delete"], url_path=r"labels/(?P<label_id>[^/.]+)")
+    def label_remove(self, request: Request, pk: str, label_id: str) -> Response:
+        session = self.get_object()
+        services.session_label_remove(
+            session_id=session.pk, label_id=parse_id(label_id, field="label")
+        )
+        return Response(self._shape(session.pk))
+
+    @extend_schema(
         summary="Close the session as resolved",
         request=None,
         examples=[OpenApiExample("Closed", value=SESSION_CLOSED_EXAMPLE, response_only=True)],
@@ -550,6 +786,11 @@ class DialogMessagesView(APIView):
             OpenApiExample(
                 "A note only operators see", value=MESSAGE_NOTE_EXAMPLE, response_only=True
             ),
+            OpenApiExample(
+                "An operator's private note",
+                value=MESSAGE_PRIVATE_NOTE_EXAMPLE,
+                response_only=True,
+            ),
         ],
     )
     def get(self, request: Request, pk: str) -> Response:
@@ -564,21 +805,102 @@ class DialogMessagesView(APIView):
         return paginator.get_paginated_response(MessageSerializer(page, many=True).data)
 
 
+class VisitorContextSerializer(serializers.Serializer):
+    dialog = serializers.IntegerField()
+    page_url = serializers.CharField(help_text="The page the visitor is on (http or https).")
+    page_title = serializers.CharField()
+    referrer = serializers.CharField(help_text="The page that led to the site; may be empty.")
+    browser = serializers.CharField(help_text='E.g. "Chrome 120 on Windows"; empty if unknown.')
+    user_agent = serializers.CharField()
+    language = serializers.CharField(help_text="The browser's language, e.g. de-DE.")
+    time_zone = serializers.CharField(help_text="The browser's IANA time zone; may be empty.")
+    utc_offset_min = serializers.IntegerField(
+        allow_null=True, help_text="Minutes the visitor's clock is ahead of UTC."
+    )
+    created_at = serializers.DateTimeField()
+    last_seen_at = serializers.DateTimeField(allow_null=True)
+    updated_at = serializers.DateTimeField()
+
+
+VISITOR_EXAMPLE: dict[str, Any] = {
+    "dialog": 12,
+    "page_url": "https://shop.example/pricing",
+    "page_title": "Pricing - Shop",
+    "referrer": "https://search.example/?q=annual+plan",
+    "browser": "Chrome 120 on Windows",
+    "user_agent": "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 "
+    "(KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36",
+    "language": "en-GB",
+    "time_zone": "Europe/London",
+    "utc_offset_min": 0,
+    "created_at": "2025-03-03T10:01:40+00:00",
+    "last_seen_at": "2025-03-03T10:03:30+00:00",
+    "updated_at": "2025-03-03T10:02:05+00:00",
+}
+
+
+class DialogVisitorView(APIView):
+    """What the website chat knows of a dialog's visitor: the page, where they came from,
+    the browser, language and time zone. 404 for a dialog of another channel type."""
+
+    @extend_schema(
+        summary="The website visitor of a dialog",
+        responses={200: VisitorContextSerializer, 404: ErrorSerializer},
+        examples=[
+            OpenApiExample("A visitor on the pricing page", value=VISITOR_EXAMPLE),
+        ],
+    )
+    def get(self, request: Request, pk: str) -> Response:
+        dialog_id = parse_id(pk)
+        if not selectors.dialog_visible(user=request.user, dialog_id=dialog_id):
+            raise Http404
+        visitor = selectors.dialog_visitor(dialog_id=dialog_id)
+        if visitor is None:
+            raise Http404
+        return Response(payloads.visitor_context(visitor))
+
+
 class CannedResponseListView(APIView):
     """Ready answers the caller may use; ``?search=`` matches the start of the shortcut or
-    a part of the title."""
+    a part of the title; ``?session=<id>`` fills their placeholders for that session."""
 
     @extend_schema(
         summary="Canned responses",
-        parameters=[OpenApiParameter("search", str)],
+        parameters=[
+            OpenApiParameter("search", str),
+            OpenApiParameter(
+                "session",
+                int,
+                description="Fill the placeholders for this session (404 if not visible).",
+            ),
+        ],
         responses=CannedResponseSerializer(many=True),
         examples=[
             OpenApiExample(
                 "Found by ?search=annual", value=CANNED_RESPONSE_EXAMPLE, response_only=True
-            )
+            ),
+            OpenApiExample(
+                "Filled in by ?session=315", value=CANNED_FILLED_EXAMPLE, response_only=True
+            ),
+            OpenApiExample(
+                "A customer whose name is not known yet",
+                value=CANNED_UNFILLED_EXAMPLE,
+                response_only=True,
+            ),
         ],
     )
     def get(self, request: Request) -> Response:
         search = request.query_params.get("search", "")[:50].lstrip("/")
+        session = None
+        if "session" in request.query_params:
+            session_id = parse_id(request.query_params["session"], field="session")
+            session = selectors.session_for_staff(user=request.user, session_id=session_id)
+            if session is None:
+                raise Http404
         responses = selectors.canned_response_list(user=request.user, search=search)[:20]
-        return Response(CannedResponseSerializer(responses, many=True).data)
+        return Response(
+            CannedResponseSerializer(
+                [selectors.canned_response_for(response=r, session=session) for r in responses],
+                many=True,
+            ).data
+        )

@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 class InboxConfig(AppConfig):
     name = "inbox"
-    verbose_name = _("Inbox")
+    verbose_name = _("Channels and conversations")
 
     def ready(self) -> None:
         from . import listeners

@@ -20,7 +20,7 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.db import InterfaceError, OperationalError, close_old_connections
 
-from contactcenter import realtime
+from contactcenter import inputs, realtime, socket_limits
 from inbox import selectors, services
 from inbox.services.batching import Incoming
 from inbox.writer import writer_for_loop
@@ -65,6 +65,18 @@ DATABASE_LOST = (OperationalError, InterfaceError)
 LAYER_LOST = realtime.LAYER_ERRORS
 
 
+def _refusal_extra(refused: inputs.InputRefused) -> dict[str, Any]:
+    """Where a refused frame went wrong, and its ``client_id`` when it is a message the
+    client waits an answer for."""
+    extra: dict[str, Any] = {"field": refused.field} if refused.field else {}
+    document = refused.document
+    if isinstance(document, dict) and document.get("type") == "message":
+        client_id = document.get("client_id")
+        if isinstance(client_id, str) and len(client_id) <= 64:
+            extra["client_id"] = inputs.text_repair(client_id)
+    return extra
+
+
 class EventSocket(AsyncWebsocketConsumer):
     """What the widget and operator sockets share: JSON frames in and out, group events
     turned into frames, and the checks every client frame passes before its handler
@@ -96,6 +108,21 @@ class EventSocket(AsyncWebsocketConsumer):
             await receive()  # websocket.connect
             await send({"type": "websocket.accept"})
             await send({"type": "websocket.close", "code": CLOSE_TRY_AGAIN})
+
+    async def websocket_connect(self, message: dict[str, Any]) -> None:
+        # one seat per socket and client address, across processes (a Redis call per
+        # connection, none per frame)
+        self.seat = await socket_limits.seat_take(self)
+        if self.seat is None:
+            await self.accept()
+            await self.close(socket_limits.CLOSE_TOO_MANY_SOCKETS, socket_limits.CLOSE_REASON)
+            return
+        await super().websocket_connect(message)
+
+    async def websocket_disconnect(self, message: dict[str, Any]) -> None:
+        await socket_limits.seat_give_back(self, getattr(self, "seat", None))
+        self.seat = None
+        await super().websocket_disconnect(message)
 
     async def dispatch(self, message: dict[str, Any]) -> None:
         handler = getattr(self, get_handler_name(message), None)
@@ -169,9 +196,9 @@ class EventSocket(AsyncWebsocketConsumer):
             await self.error("bad_frame", "Send JSON text frames of up to 64 KB.")
             return None
         try:
-            event = json.loads(text_data)
-        except ValueError:
-            await self.error("bad_json", "The frame is not valid JSON.")
+            event = inputs.json_parse(text_data)
+        except inputs.InputRefused as refused:
+            await self.error(refused.code, refused.detail, **_refusal_extra(refused))
             return None
         kind = event.get("type") if isinstance(event, dict) else None
         handler = self.handlers.get(kind) if isinstance(kind, str) else None
@@ -304,6 +331,14 @@ class WidgetConsumer(EventSocket):
         )
         await self.send_frame({"type": "rating.saved"})
 
+    async def on_context(self, event: dict[str, Any]) -> None:
+        # the page the visitor is on now, and so on; the browser is the socket's own header
+        await database_sync_to_async(services.widget_visitor_context_update)(
+            visitor_id=self.visitor_id,
+            context=event,
+            user_agent=header(self.scope, b"user-agent"),
+        )
+
     handlers = {
         "message": on_message,
         "typing": on_typing,
@@ -311,4 +346,5 @@ class WidgetConsumer(EventSocket):
         "button": on_button,
         "sync": on_sync,
         "rating": on_rating,
+        "context": on_context,
     }

@@ -5,9 +5,10 @@ from __future__ import annotations
 import secrets
 
 from django.conf import settings
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 
 from crm.models import ChannelType
@@ -232,6 +233,14 @@ class Session(models.Model):
     )
     rating_comment = models.TextField(_("rating comment"), blank=True)
     rated_at = models.DateTimeField(_("rated"), null=True, blank=True)
+    labels = models.ManyToManyField(
+        "inbox.Label",
+        verbose_name=_("labels"),
+        through="inbox.SessionLabel",
+        related_name="sessions",
+        blank=True,
+        help_text=_("Tags operators put on the conversation; carried over by a transfer."),
+    )
 
     class Meta:
         verbose_name = _("session")
@@ -343,6 +352,64 @@ class Message(models.Model):
         return f"{self.sender_type}: {self.text[:40]}"
 
 
+class Label(models.Model):
+    """A tag that operators put on conversations (refund, VIP, bug...); admins define
+    them. A label sits on a session and moves on with it when it is transferred."""
+
+    name = models.CharField(_("name"), max_length=50)
+    color = models.CharField(
+        _("colour"),
+        max_length=7,
+        default="#64748b",
+        validators=[RegexValidator(r"^#[0-9a-fA-F]{6}$", _("A colour like #2563eb."))],
+        help_text=_("How the label looks in the inbox, as #rrggbb."),
+    )
+    description = models.CharField(_("description"), max_length=200, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("label")
+        verbose_name_plural = _("labels")
+        ordering = ["name", "id"]
+        constraints = [
+            models.UniqueConstraint(Lower("name"), name="label_name_unique_ci"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class SessionLabel(models.Model):
+    """One label on one session, with who put it there."""
+
+    session = models.ForeignKey(
+        Session, verbose_name=_("session"), on_delete=models.CASCADE, related_name="+"
+    )
+    label = models.ForeignKey(
+        Label, verbose_name=_("label"), on_delete=models.CASCADE, related_name="+"
+    )
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("added by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    added_at = models.DateTimeField(_("added"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("session label")
+        verbose_name_plural = _("session labels")
+        constraints = [
+            models.UniqueConstraint(fields=["session", "label"], name="session_label_unique"),
+        ]
+        indexes = [models.Index(fields=["label", "session"], name="session_label_by_label_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.label_id} on {self.session_id}"
+
+
 def attachment_path(instance: Attachment, filename: str) -> str:
     return f"attachments/{instance.message.dialog_id}/{secrets.token_hex(8)}/{filename}"
 
@@ -413,6 +480,21 @@ class WidgetVisitor(models.Model):
     language = models.CharField(
         _("language"), max_length=16, blank=True, help_text=_("The browser's language.")
     )
+    page_title = models.CharField(_("page title"), max_length=300, blank=True)
+    referrer = models.URLField(
+        _("came from"), max_length=1000, blank=True, help_text=_("The page that led here.")
+    )
+    user_agent = models.CharField(_("browser"), max_length=500, blank=True)
+    time_zone = models.CharField(
+        _("time zone"), max_length=64, blank=True, help_text=_("The browser's, e.g. Europe/Riga.")
+    )
+    utc_offset_min = models.SmallIntegerField(
+        _("UTC offset, minutes"),
+        null=True,
+        blank=True,
+        help_text=_("The browser's clock ahead of UTC, for when its time zone is not known."),
+    )
+    context_updated_at = models.DateTimeField(_("context updated"), null=True, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     last_seen_at = models.DateTimeField(_("last seen"), null=True, blank=True)
 

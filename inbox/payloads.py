@@ -10,7 +10,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from inbox.models import Attachment, Message, Session
+from inbox import useragent
+from inbox.models import Attachment, Label, Message, Session, WidgetVisitor
 
 
 def iso(value: datetime | None) -> str | None:
@@ -45,6 +46,18 @@ def message(item: Message, *, attachments: list[Attachment] | None = None) -> di
     }
 
 
+def label(item: Label) -> dict[str, Any]:
+    return {"id": item.pk, "name": item.name, "color": item.color}
+
+
+def session_labels(item: Session) -> list[dict[str, Any]]:
+    """The session's labels by name: prefetched (``labels``) when the caller did, else
+    read here with one query."""
+    cache = getattr(item, "_prefetched_objects_cache", {})
+    labels = cache["labels"] if "labels" in cache else item.labels.all()
+    return [label(x) for x in sorted(labels, key=lambda x: (x.name.lower(), x.pk))]
+
+
 def session(item: Session) -> dict[str, Any]:
     dialog = item.dialog
     group = item.group
@@ -68,6 +81,7 @@ def session(item: Session) -> dict[str, Any]:
         "closed_at": iso(item.closed_at),
         "last_contact_message_at": iso(item.last_contact_message_at),
         "contact_name": str(dialog.contact),
+        "contact_anonymous": dialog.contact.is_anonymous,
         "channel_type": dialog.channel.type,
         "channel_name": dialog.channel.name,
         "group_name": group.name if group is not None else None,
@@ -75,4 +89,23 @@ def session(item: Session) -> dict[str, Any]:
         "topic_title": item.topic.title if item.topic_id else None,
         "sla_target_s": group.sla_target_s if group is not None else None,
         "rating": item.rating,
+        "labels": session_labels(item) if item.pk is not None else [],
+    }
+
+
+def visitor_context(item: WidgetVisitor) -> dict[str, Any]:
+    """What the widget told about its visitor, as the contact card shows it."""
+    return {
+        "dialog": item.dialog_id,
+        "page_url": item.page_url,
+        "page_title": item.page_title,
+        "referrer": item.referrer,
+        "browser": useragent.browser_label(item.user_agent),
+        "user_agent": item.user_agent,
+        "language": item.language,
+        "time_zone": item.time_zone,
+        "utc_offset_min": item.utc_offset_min,
+        "created_at": iso(item.created_at),
+        "last_seen_at": iso(item.last_seen_at),
+        "updated_at": iso(item.context_updated_at or item.created_at),
     }

@@ -7,16 +7,19 @@ from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, F, Max, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from contactcenter import realtime, roles
-from inbox import payloads
+from crm import selectors as crm_selectors
+from crm.models import Contact
+from inbox import canned, payloads
 from inbox.models import (
     Attachment,
     CannedResponse,
     Channel,
     Dialog,
+    Label,
     Message,
     SenderType,
     Session,
@@ -228,20 +231,24 @@ def session_with_details() -> QuerySet[Session]:
     """Every session, with its related rows, unread count and last message."""
     sessions = Session.objects.all()
     last = Message.objects.filter(session=OuterRef("pk"), internal=False).order_by("-id")
-    return sessions.select_related(
-        "dialog__contact", "dialog__channel", "group", "operator__user", "topic"
-    ).annotate(
-        unread_count=Count(
-            "messages",
-            filter=Q(
-                messages__sender_type=SenderType.CONTACT,
-                messages__id__gt=F("operator_read_message_id"),
+    return (
+        sessions.select_related(
+            "dialog__contact", "dialog__channel", "group", "operator__user", "topic"
+        )
+        .prefetch_related("labels")
+        .annotate(
+            unread_count=Count(
+                "messages",
+                filter=Q(
+                    messages__sender_type=SenderType.CONTACT,
+                    messages__id__gt=F("operator_read_message_id"),
+                ),
             ),
-        ),
-        last_message_id=Subquery(last.values("id")[:1]),
-        last_message_text=Subquery(last.values("text")[:1]),
-        last_message_sender_type=Subquery(last.values("sender_type")[:1]),
-        last_message_at=Subquery(last.values("created_at")[:1]),
+            last_message_id=Subquery(last.values("id")[:1]),
+            last_message_text=Subquery(last.values("text")[:1]),
+            last_message_sender_type=Subquery(last.values("sender_type")[:1]),
+            last_message_at=Subquery(last.values("created_at")[:1]),
+        )
     )
 
 
@@ -276,3 +283,96 @@ def canned_response_list(*, user: Any, search: str = "") -> QuerySet[CannedRespo
     if search:
         responses = responses.filter(Q(shortcut__istartswith=search) | Q(title__icontains=search))
     return responses.order_by("shortcut", "id")
+
+
+def canned_response_for(*, response: CannedResponse, session: Session | None) -> dict[str, Any]:
+    """A canned response as the composer inserts it: filled in for ``session`` (when
+    given), with the placeholders left unfilled and why."""
+    rendered = (
+        canned.render(text=response.text, session=session)
+        if session is not None
+        else canned.unrendered(text=response.text)
+    )
+    return {
+        "id": response.pk,
+        "shortcut": response.shortcut,
+        "title": response.title,
+        "text": rendered.text,
+        "raw_text": response.text,
+        "unfilled": [{"placeholder": u.placeholder, "reason": u.reason} for u in rendered.unfilled],
+        "group": response.group_id,
+    }
+
+
+def dialog_visitor(*, dialog_id: int) -> WidgetVisitor | None:
+    """The widget visitor of a website-chat dialog (None for other channels)."""
+    return WidgetVisitor.objects.filter(dialog_id=dialog_id).first()
+
+
+# --- labels and search --------------------------------------------------------------------
+
+
+def label_list() -> QuerySet[Label]:
+    """Every label, by name: all staff may put any label on a chat they see."""
+    return Label.objects.order_by("name", "id")
+
+
+SEARCH_MIN = 2
+SEARCH_MAX = 100
+SEARCH_LIMIT = 20
+
+
+def search_query_clean(query: Any) -> str:
+    """The text to look for: 2 to 100 characters once trimmed, else ``ValueError``."""
+    text = str(query or "").replace("\x00", "").strip()
+    if not SEARCH_MIN <= len(text) <= SEARCH_MAX:
+        raise ValueError(f"Search for {SEARCH_MIN} to {SEARCH_MAX} characters.")
+    return text
+
+
+def session_search(*, user: Any, query: str, limit: int = SEARCH_LIMIT) -> list[Session]:
+    """Conversations the user may see whose messages (notes included: only staff search)
+    or contact (name, e-mail, phone) contain ``query``, case-insensitively: per dialog its
+    latest session the user may see, newest first.
+
+    Messages are looked for only in the dialogs the user may see (an index probe per
+    dialog, ``message_dialog_idx``), so an operator's search reads their own
+    conversations, not the whole table; admins' reads every message."""
+    visible = _sessions_visible(user=user)
+    messages = Message.objects.filter(text__icontains=query)
+    if not roles.is_admin(user):
+        messages = messages.filter(dialog_id__in=visible.values("dialog_id"))
+    matched = visible.filter(
+        Q(dialog_id__in=messages.values("dialog_id"))
+        | Q(dialog__contact__name__icontains=query)
+        | Q(dialog__contact__email__icontains=query)
+        | Q(dialog__contact__phone__icontains=query)
+    )
+    latest = matched.values("dialog_id").annotate(latest=Max("id")).values("latest")
+    return list(session_list(user=user).filter(pk__in=latest).order_by("-id")[:limit])
+
+
+def _sessions_visible(*, user: Any) -> QuerySet[Session]:
+    if roles.is_admin(user):
+        return Session.objects.all()
+    return Session.objects.filter(
+        pk__in=Session.objects.filter(session_visible_q(user=user)).values("pk")
+    )
+
+
+def contact_search(
+    *, user: Any, query: str, limit: int = SEARCH_LIMIT
+) -> list[tuple[Contact, int | None]]:
+    """Contacts the user may see (``crm.selectors.contact_list``) matching ``query``, with
+    the id of their latest session the user may see (None: none, e.g. a CRM manager's
+    contact who never wrote)."""
+    contacts = list(crm_selectors.contact_list(user=user, search=query).order_by("-id")[:limit])
+    latest = dict(
+        _sessions_visible(user=user)
+        .filter(dialog__contact__in=[c.pk for c in contacts])
+        .order_by()
+        .values("dialog__contact")
+        .annotate(latest=Max("id"))
+        .values_list("dialog__contact", "latest")
+    )
+    return [(c, latest.get(c.pk)) for c in contacts]

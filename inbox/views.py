@@ -1,8 +1,8 @@
 """The operator inbox page, and the files attached to messages.
 
 The page only renders the shell: its JavaScript gets every piece of operator data from
-the REST API and the operator socket, so this module needs nothing from ``routing`` or
-``crm``."""
+the REST API and the operator socket; the only other thing it is given is whom the
+"Create lead" form may name as a lead's owner (``crm``)."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from django.shortcuts import render
 from django.utils.translation import get_language
 from django.views.decorators.http import require_safe
 
+from crm import selectors as crm_selectors
 from inbox import selectors
 from inbox.services.attachments import INLINE_TYPES
 
@@ -32,6 +33,8 @@ def inbox_page(request: HttpRequest) -> HttpResponse:
         "socket_path": SOCKET_PATH,
         "csrf_token": get_token(request),
         "language": get_language() or "en",
+        # whom the contact card's "Create lead" form may make a lead's owner
+        "lead_owners": crm_selectors.lead_owner_options(user=request.user),
     }
     return render(request, "inbox/inbox.html", {"bootstrap": bootstrap})
 

@@ -3,8 +3,8 @@ each channel's allowed origins are checked here): the channel's settings for the
 new visitors, and files visitors attach.
 
     GET  /widget/api/<key>/config/
-    POST /widget/api/<key>/visitors/  {"name", "email", "phone", "page_url", "language"}
-         -> 201 {"visitor_token"}
+    POST /widget/api/<key>/visitors/  {"name", "email", "phone", "page_url", "language",
+         "page_title", "referrer", "time_zone", "utc_offset_min"} -> 201 {"visitor_token"}
     POST /widget/api/<key>/attachments/  multipart "file", "client_id"?, "text"?
          with "Authorization: Visitor <token>"
          -> 201 {"client_id", "id"} (200 for a repeat client_id), 400, 401, 403, 404,
@@ -13,7 +13,6 @@ new visitors, and files visitors attach.
 
 from __future__ import annotations
 
-import json
 import time
 from typing import Any
 
@@ -26,16 +25,25 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
+from contactcenter import inputs
 from inbox import selectors, services
 from inbox.models import Channel
 from inbox.services import attachments as attachment_files
+from inbox.services import visitors
 
 MAX_BODY = 16 * 1024
 # Uploads one visitor may make a minute: enough for a person, not for a script filling
 # the disk.
 UPLOADS_PER_MINUTE = 20
-REJECTED_FIELDS = {"empty": "text", "too_long": "text", "bad_client_id": "client_id"}
+REJECTED_FIELDS = {
+    "empty": "text",
+    "too_long": "text",
+    "bad_text": "text",
+    "bad_client_id": "client_id",
+}
 FIELD_LIMITS = {"name": 200, "email": 254, "phone": 32, "page_url": 1000, "language": 16}
+# the rest of the visitor's context, cleaned like the socket's ``context`` event
+CONTEXT_FIELDS = ("page_title", "referrer", "time_zone", "utc_offset_min")
 DEFAULT_COLOR = "#2563eb"
 
 
@@ -75,6 +83,7 @@ def widget_config(request: HttpRequest, key: str) -> JsonResponse:
             "color": str(public.get("color") or DEFAULT_COLOR),
             "greeting": str(public.get("greeting") or ""),
             "language": str(public.get("language") or "auto"),
+            "position": "left" if public.get("position") == "left" else "right",
             "prechat": {
                 "enabled": bool(prechat.get("enabled")),
                 "fields": [
@@ -96,12 +105,16 @@ def widget_config(request: HttpRequest, key: str) -> JsonResponse:
             ],
             "attachments": selectors.attachment_limits(),
             "offline": False,
+            # whether an operator can take a chat now; routing fills it in (without a
+            # routing group nobody can)
+            "available": False,
+            "offline_message": "",
         },
     )
     return JsonResponse(config)
 
 
-def _visitor_fields(body: Any) -> dict[str, str]:
+def _visitor_fields(body: Any) -> dict[str, Any]:
     if not isinstance(body, dict):
         raise ValidationError({"non_field_errors": [_("Send a JSON object.")]})
     errors: dict[str, list[str]] = {}
@@ -112,6 +125,9 @@ def _visitor_fields(body: Any) -> dict[str, str]:
             value = ""
         if not isinstance(value, str) or len(value) > limit:
             errors[name] = [_("Up to %(n)d characters of text.") % {"n": limit}]
+            continue
+        if inputs.text_problem(value):
+            errors[name] = [str(inputs.MESSAGES["bad_text"])]
             continue
         fields[name] = value.strip()
     if fields.get("email"):
@@ -124,9 +140,12 @@ def _visitor_fields(body: Any) -> dict[str, str]:
             URLValidator(schemes=["http", "https"])(fields["page_url"])
         except ValidationError:
             fields["page_url"] = ""
+    context = {k: body[k] for k in CONTEXT_FIELDS if k in body}
+    cleaned, context_errors = visitors.visitor_context_clean(context)
+    errors.update(context_errors)
     if errors:
         raise ValidationError(errors)
-    return fields
+    return {**fields, **cleaned}
 
 
 @csrf_exempt  # called cross-site by the widget; the visitor token is its credential
@@ -138,13 +157,16 @@ def widget_visitors(request: HttpRequest, key: str) -> JsonResponse:
     if len(request.body) > MAX_BODY:
         return JsonResponse({"detail": _("The request is too large.")}, status=413)
     try:
-        body = json.loads(request.body or b"{}")
-        fields = _visitor_fields(body)
-    except ValueError:
-        return JsonResponse({"non_field_errors": [_("Send a JSON object.")]}, status=400)
+        fields = _visitor_fields(inputs.json_parse(request.body or b"{}"))
+    except inputs.InputRefused as refused:
+        return JsonResponse(refused.field_errors(), status=400)
     except ValidationError as invalid:
         return JsonResponse(invalid.message_dict, status=400)
-    visitor, token = services.widget_visitor_create(channel=channel, **fields)
+    visitor, token = services.widget_visitor_create(
+        channel=channel,
+        user_agent=visitors.user_agent_clean(request.headers.get("User-Agent")),
+        **fields,
+    )
     # the pre-chat form's e-mail and phone link the visitor by the admin's identity policy
     services.dialog_contact_verified_link(
         dialog_id=visitor.dialog_id, email=fields.get("email", ""), phone=fields.get("phone", "")

@@ -28,6 +28,35 @@ def sessions_visible(*, user: Any) -> QuerySet[Session] | None:
     return Session.objects.filter(Q(group__in=supervised) | Q(operator=operator))
 
 
+def report_groups(*, user: Any) -> QuerySet[Group]:
+    """The groups whose reports the user may open on the reports page: admins every
+    group, supervisors the groups they supervise, anyone else none."""
+    if roles.is_admin(user):
+        return Group.objects.order_by("name")
+    if not getattr(user, "is_authenticated", False):
+        return Group.objects.none()
+    return Group.objects.filter(supervisors__user=user).order_by("name").distinct()
+
+
+def reports_page_allowed(*, user: Any) -> bool:
+    """Admins and the supervisors of at least one group."""
+    return roles.is_admin(user) or report_groups(user=user).exists()
+
+
+def report_page_sessions(*, user: Any, group: Group | None = None) -> QuerySet[Session]:
+    """The sessions the reports page counts: one group the user may report on, else
+    every session for admins and the supervised groups' sessions for supervisors
+    (``sessions_visible`` narrowed to ``report_groups``)."""
+    sessions = sessions_visible(user=user)
+    if sessions is None:
+        return Session.objects.none()
+    if group is not None:
+        return sessions.filter(group=group)
+    if roles.is_admin(user):
+        return sessions
+    return sessions.filter(group__in=report_groups(user=user).values("pk"))
+
+
 def _seconds(later: dt.datetime | None, earlier: dt.datetime | None) -> float | None:
     if later is None or earlier is None:
         return None
@@ -63,7 +92,11 @@ def summary(
         sessions.filter(created_at__gte=since, created_at__lt=until)
         .annotate(
             first_contact=Min("messages__created_at", filter=Q(messages__sender_type="contact")),
-            first_operator=Min("messages__created_at", filter=Q(messages__sender_type="operator")),
+            first_operator=Min(
+                "messages__created_at",
+                # a private note is not an answer to the customer
+                filter=Q(messages__sender_type="operator", messages__internal=False),
+            ),
         )
         .values(
             "created_at",

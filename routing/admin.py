@@ -15,9 +15,11 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model, password_validation
 from django.core.exceptions import ValidationError
+from django.db import models
 from django.db.models import Count, QuerySet
 from django.forms.models import BaseInlineFormSet
 from django.http import HttpRequest
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
@@ -45,9 +47,16 @@ def time_zone_choices() -> list[tuple[str, str]]:
 
 class GroupForm(forms.ModelForm):
     time_zone = forms.ChoiceField(
-        label=_("time zone"),
+        label=capfirst(_("time zone")),
         choices=time_zone_choices,
         initial="UTC",
+        # ``time_zone.js`` names the picked zone in the working hours below.
+        widget=forms.Select(
+            attrs={
+                "data-hours-heading": _("Working hours (%(zone)s time)"),
+                "data-hours-help": _("In the group's time zone, %(zone)s."),
+            }
+        ),
         help_text=_("Working hours are in this time zone, e.g. Europe/Moscow."),
     )
 
@@ -93,18 +102,66 @@ class WorkingHoursFormSet(BaseInlineFormSet):
             raise ValidationError(error.message_dict.get("working_hours", error.messages)) from None
 
 
-class WorkingHoursInline(admin.TabularInline):
+class HourInput(forms.TimeInput):
+    """The browser's own hour picker. Not the admin's clock widget: that one adds "You
+    are N hours ahead of server time", which is true of neither the browser nor the
+    server here, since a group's hours are in the group's time zone."""
+
+    input_type = "time"
+
+    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
+        super().__init__(attrs, format="%H:%M")
+
+
+class DayInput(forms.DateInput):
+    """The browser's own date picker, for the same reason as ``HourInput``."""
+
+    input_type = "date"
+
+    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
+        super().__init__(attrs, format="%Y-%m-%d")
+
+
+def group_time_zone_help(group: Group | None) -> str:
+    if group is None or not group.pk:
+        return _("In the group's time zone, chosen above.")
+    return _("In the group's time zone, %(zone)s.") % {"zone": group.time_zone}
+
+
+class GroupTimeInlineMixin:
+    """Inlines whose times are the group's local times: they say which zone that is."""
+
+    time_fields: tuple[str, ...] = ()
+
+    def get_formset(self, request: HttpRequest, obj: Any = None, **kwargs: Any) -> Any:
+        formset = super().get_formset(request, obj, **kwargs)  # type: ignore[misc]
+        for name in self.time_fields:
+            formset.form.base_fields[name].help_text = group_time_zone_help(obj)
+        return formset
+
+
+class WorkingHoursInline(GroupTimeInlineMixin, admin.TabularInline):
     model = WorkingHours
     formset = WorkingHoursFormSet
     fields = ["weekday", "start", "end"]
     ordering = ["weekday", "start"]
+    formfield_overrides = {models.TimeField: {"widget": HourInput}}
+    time_fields = ("start", "end")
     extra = 0
 
+    def get_formset(self, request: HttpRequest, obj: Any = None, **kwargs: Any) -> Any:
+        if obj is not None and obj.pk:
+            # The heading names the zone too: the help of a table column is a tooltip.
+            self.verbose_name_plural = _("Working hours (%(zone)s time)") % {"zone": obj.time_zone}
+        return super().get_formset(request, obj, **kwargs)
 
-class HolidayInline(admin.TabularInline):
+
+class HolidayInline(GroupTimeInlineMixin, admin.TabularInline):
     model = Holiday
     fields = ["date", "name"]
     ordering = ["date"]
+    formfield_overrides = {models.DateField: {"widget": DayInput}}
+    time_fields = ("date",)
     extra = 0
 
 
@@ -134,7 +191,9 @@ class GroupAdmin(admin.ModelAdmin):
             {
                 "fields": ["time_zone", "always_open", "offline_message"],
                 "description": _(
-                    "The open hours of each weekday and the holidays are listed below the form."
+                    "The open hours of each weekday and the holidays are listed below the "
+                    "form. They are in the group's time zone, not the server's or your "
+                    "computer's."
                 ),
             },
         ),
@@ -145,6 +204,9 @@ class GroupAdmin(admin.ModelAdmin):
         (None, {"fields": ["created_at"]}),
     ]
     inlines = [MembershipInline, WorkingHoursInline, HolidayInline]
+
+    class Media:
+        js = ["admin/routing/group/time_zone.js"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
         return super().get_queryset(request).annotate(_member_count=Count("memberships"))

@@ -32,7 +32,7 @@ from rest_framework.routers import SimpleRouter
 from rest_framework.views import APIView
 
 from contactcenter import roles
-from contactcenter.api_common import ApiViewSet, IsAdmin
+from contactcenter.api_common import ApiViewSet, InputSerializer, IsAdmin
 from inbox import api as inbox_api
 from inbox import selectors as inbox_selectors
 from inbox.models import Channel
@@ -215,6 +215,7 @@ OPERATOR_ANNA_EXAMPLE: dict[str, Any] = {
     "name": "Anna",
     "max_sessions": 4,
     "groups": [1],
+    "supervised_groups": [],
     "status": "online",
     "active_sessions": 2,
     "connected": True,
@@ -228,6 +229,7 @@ OPERATOR_BORIS_EXAMPLE: dict[str, Any] = {
     "name": "Boris",
     "max_sessions": None,
     "groups": [1, 2],
+    "supervised_groups": [1],
     "status": "away",
     "active_sessions": 1,
     "connected": True,
@@ -522,7 +524,7 @@ class ChannelViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSe
 # --- sessions: the inbox's session API plus assignment -----------------------------------
 
 
-class TransferInputSerializer(serializers.Serializer):
+class TransferInputSerializer(InputSerializer):
     group = serializers.PrimaryKeyRelatedField(queryset=Group.objects.all(), required=False)
     operator = serializers.PrimaryKeyRelatedField(queryset=Operator.objects.all(), required=False)
     note = serializers.CharField(max_length=1000, required=False, allow_blank=True, default="")

@@ -8,6 +8,8 @@ board is a supervisor's tool, not an object to hide). Changes go through the exi
 
 from __future__ import annotations
 
+from typing import Any
+
 from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import exceptions, serializers
 from rest_framework.request import Request
@@ -23,6 +25,10 @@ class BoardOperatorSerializer(serializers.Serializer):
     name = serializers.CharField()
     status = serializers.ChoiceField(choices=OperatorStatus.choices)
     connected = serializers.BooleanField(help_text="At least one operator socket is open.")
+    available = serializers.BooleanField(
+        help_text="Routing may give this operator a chat now: online, connected (or within "
+        "the reconnection grace period), with a free seat. The same rule routing applies."
+    )
     active_sessions = serializers.IntegerField(
         help_text="Active sessions the operator holds, in any group."
     )
@@ -36,6 +42,18 @@ class BoardOperatorSerializer(serializers.Serializer):
     last_assigned_at = serializers.DateTimeField(allow_null=True)
 
 
+class BoardSessionSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    status = serializers.ChoiceField(choices=["queued", "active"])
+    contact_name = serializers.CharField()
+    operator = serializers.IntegerField(allow_null=True)
+    operator_name = serializers.CharField(allow_null=True)
+    priority = serializers.IntegerField()
+    queued_at = serializers.DateTimeField(allow_null=True)
+    assigned_at = serializers.DateTimeField(allow_null=True)
+    url = serializers.CharField(help_text="The inbox page that opens this chat.")
+
+
 class BoardGroupSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     name = serializers.CharField()
@@ -47,6 +65,11 @@ class BoardGroupSerializer(serializers.Serializer):
     )
     active_sessions = serializers.IntegerField(help_text="Sessions of the group in status active.")
     operators = BoardOperatorSerializer(many=True, help_text="The group's members, by name.")
+    sessions = BoardSessionSerializer(
+        many=True,
+        help_text="Up to 50 open chats: the waiting ones (priority, then longest wait "
+        "first), then the active ones.",
+    )
 
 
 class BoardSerializer(serializers.Serializer):
@@ -56,12 +79,34 @@ class BoardSerializer(serializers.Serializer):
     groups = BoardGroupSerializer(many=True)
 
 
+def _board_chat(
+    pk: int,
+    status: str,
+    name: str,
+    *,
+    operator: tuple[int, str] | None = None,
+    queued_at: str = "2025-03-03T09:58:00+00:00",
+) -> dict[str, Any]:
+    return {
+        "id": pk,
+        "status": status,
+        "contact_name": name,
+        "operator": operator[0] if operator else None,
+        "operator_name": operator[1] if operator else None,
+        "priority": 0,
+        "queued_at": queued_at,
+        "assigned_at": "2025-03-03T09:59:00+00:00" if operator else None,
+        "url": f"/inbox/?session={pk}",
+    }
+
+
 # an operator in both groups of the example
 BOARD_BORIS_EXAMPLE = {
     "id": 2,
     "name": "Boris",
     "status": "away",
     "connected": True,
+    "available": False,
     "active_sessions": 1,
     "limit": 5,
     "max_sessions": None,
@@ -79,6 +124,11 @@ BOARD_EXAMPLE = {
             "oldest_queued_at": "2025-03-03T10:04:05+00:00",
             "active_sessions": 0,
             "operators": [BOARD_BORIS_EXAMPLE],
+            "sessions": [
+                _board_chat(
+                    318, "queued", "Katherine Johnson", queued_at="2025-03-03T10:04:05+00:00"
+                )
+            ],
         },
         {
             "id": 1,
@@ -94,12 +144,26 @@ BOARD_EXAMPLE = {
                     "name": "Anna",
                     "status": "online",
                     "connected": True,
+                    "available": True,
                     "active_sessions": 2,
                     "limit": 4,
                     "max_sessions": 4,
                     "last_assigned_at": "2025-03-03T10:02:15+00:00",
                 },
                 BOARD_BORIS_EXAMPLE,
+            ],
+            "sessions": [
+                *(
+                    _board_chat(pk, "queued", name, queued_at=at)
+                    for pk, name, at in (
+                        (311, "Grace Hopper", "2025-03-03T10:01:40+00:00"),
+                        (314, "Alan Turing", "2025-03-03T10:03:10+00:00"),
+                        (317, "Edsger Dijkstra", "2025-03-03T10:04:50+00:00"),
+                    )
+                ),
+                _board_chat(305, "active", "Ada", operator=(1, "Anna")),
+                _board_chat(309, "active", "Linus", operator=(1, "Anna")),
+                _board_chat(312, "active", "Barbara", operator=(2, "Boris")),
             ],
         },
     ],

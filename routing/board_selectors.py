@@ -3,7 +3,8 @@ group), the queue, the active sessions and each member's status, presence and lo
 
 A fixed number of queries whatever the number of groups and operators: the role check,
 one query for the groups with their queue and session counts, one for the memberships
-with each operator's load and effective limit (subqueries, not one query per row).
+with each operator's load and effective limit (subqueries, not one query per row), one
+for the waiting and active chats (each with the inbox address that opens it).
 
 The effective limit is the one routing applies (``routing.services.operator_limit``):
 the operator's own ``max_sessions``, else the largest ``default_max_sessions`` of their
@@ -15,14 +16,24 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, TypedDict
 
-from django.db.models import Count, IntegerField, Max, OuterRef, QuerySet, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import (
+    Count,
+    F,
+    IntegerField,
+    Max,
+    OuterRef,
+    QuerySet,
+    Subquery,
+    Window,
+)
+from django.db.models.functions import Coalesce, RowNumber
 from django.utils import timezone
 
 from contactcenter import roles
 from inbox import payloads
 from inbox.models import Session, SessionStatus
-from routing.models import Group, GroupMembership
+from routing import selectors
+from routing.models import Group, GroupMembership, OperatorStatus
 
 FALLBACK_LIMIT = 3  # routing's limit for an operator of no group
 
@@ -32,10 +43,23 @@ class BoardOperator(TypedDict):
     name: str
     status: str
     connected: bool
+    available: bool
     active_sessions: int
     limit: int
     max_sessions: int | None
     last_assigned_at: str | None
+
+
+class BoardSession(TypedDict):
+    id: int
+    status: str
+    contact_name: str
+    operator: int | None
+    operator_name: str | None
+    priority: int
+    queued_at: str | None
+    assigned_at: str | None
+    url: str
 
 
 class BoardGroup(TypedDict):
@@ -47,6 +71,7 @@ class BoardGroup(TypedDict):
     oldest_queued_at: str | None
     active_sessions: int
     operators: list[BoardOperator]
+    sessions: list[BoardSession]
 
 
 class Board(TypedDict):
@@ -75,9 +100,10 @@ def board_get(*, user: Any, now: dt.datetime | None = None) -> Board:
     members = _members_with_load(group_ids=[g.pk for g in groups])
     by_group: dict[int, list[BoardOperator]] = {g.pk: [] for g in groups}
     for membership in members:
-        by_group[membership.group_id].append(_operator_row(membership))
+        by_group[membership.group_id].append(_operator_row(membership, now))
     for rows in by_group.values():
         rows.sort(key=lambda row: (row["name"].casefold(), row["id"]))
+    chats = _open_sessions(group_ids=[g.pk for g in groups])
     return {
         "server_time": now.isoformat(),
         "groups": [
@@ -90,6 +116,7 @@ def board_get(*, user: Any, now: dt.datetime | None = None) -> Board:
                 "oldest_queued_at": payloads.iso(g.oldest_queued_at),
                 "active_sessions": g.active_count,
                 "operators": by_group[g.pk],
+                "sessions": chats.get(g.pk, []),
             }
             for g in groups
         ],
@@ -151,13 +178,65 @@ def _members_with_load(*, group_ids: list[int]) -> list[GroupMembership]:
     )
 
 
-def _operator_row(membership: Any) -> BoardOperator:
+# a board is a glance, not a report: the longest waits and the oldest active chats
+SESSIONS_PER_GROUP = 50
+INBOX_SESSION_URL = "/inbox/?session={id}"
+
+
+def _open_sessions(*, group_ids: list[int]) -> dict[int, list[BoardSession]]:
+    """Per group, its waiting chats (highest priority, then longest wait first) and then
+    its active ones, each with the inbox address that opens it; one query for every
+    group."""
+    if not group_ids:
+        return {}
+    order = [F("status").desc(), F("priority").desc(), F("queued_at").asc(), F("pk").asc()]
+    rows = (
+        Session.objects.filter(
+            group_id__in=group_ids, status__in=[SessionStatus.QUEUED, SessionStatus.ACTIVE]
+        )
+        # the first SESSIONS_PER_GROUP of each group, chosen by the database: a queue of
+        # thousands is not read to show fifty ("queued" sorts after "active", so
+        # descending puts the waiting chats first)
+        .annotate(rank=Window(RowNumber(), partition_by=[F("group_id")], order_by=order))
+        .filter(rank__lte=SESSIONS_PER_GROUP)
+        .select_related("dialog__contact", "operator__user")
+        .order_by("group_id", *order)
+    )
+    out: dict[int, list[BoardSession]] = {}
+    for session in rows:
+        operator = session.operator
+        out.setdefault(session.group_id, []).append(
+            {
+                "id": session.pk,
+                "status": session.status,
+                "contact_name": str(session.dialog.contact),
+                "operator": session.operator_id,
+                "operator_name": operator.name if operator is not None else None,
+                "priority": session.priority,
+                "queued_at": payloads.iso(session.queued_at),
+                "assigned_at": payloads.iso(session.assigned_at),
+                "url": INBOX_SESSION_URL.format(id=session.pk),
+            }
+        )
+    return out
+
+
+def _operator_row(membership: Any, now: dt.datetime) -> BoardOperator:
     operator = membership.operator
+    # routing's own definition (``selectors.available_operators``), so that the board's
+    # "available" is exactly who routing may give the next chat to
+    available = (
+        operator.status == OperatorStatus.ONLINE
+        and operator.user.is_active
+        and selectors.operator_is_present(operator=operator, now=now)
+        and membership.active_sessions < membership.effective_limit
+    )
     return {
         "id": operator.pk,
         "name": operator.name,
         "status": operator.status,
         "connected": operator.open_sockets > 0,
+        "available": available,
         "active_sessions": membership.active_sessions,
         "limit": membership.effective_limit,
         "max_sessions": operator.max_sessions,

@@ -4,6 +4,11 @@ an ``Authorization: Token <key>`` header (see ``contactcenter.socket_auth``).
 While at least one socket is open and the status is online, the operator is available
 for routing. Frames come from the groups named in ``contactcenter.realtime``; client
 events go to one service each.
+
+An admin with no operator record opens the same socket as a read-only watcher (the
+routing board's live updates): it hears every group's queue and supervisor frames, says
+``{"type": "hello", "watcher": true, "operator": null}``, answers pings and refuses any
+other command with an ``error`` frame (``not_operator``); it never counts as presence.
 """
 
 from __future__ import annotations
@@ -45,7 +50,7 @@ class OperatorConsumer(EventSocket):
             return
         info = await database_sync_to_async(selectors.operator_socket_info)(user=user)
         if info is None:
-            await self.close(CLOSE_NOT_OPERATOR)
+            await self.watch(user)
             return
         self.user = user
         self.operator_id = info["operator"]["id"]
@@ -73,7 +78,28 @@ class OperatorConsumer(EventSocket):
             {"type": "hello", "operator": {**info["operator"], "status": operator.status}}
         )
 
+    async def watch(self, user: Any) -> None:
+        """A read-only socket for an admin without an operator record, else 4403."""
+        info = await database_sync_to_async(selectors.watcher_socket_info)(user=user)
+        if info is None:
+            await self.close(CLOSE_NOT_OPERATOR)
+            return
+        self.watcher = True
+        self.limiter = TokenBucket(rate=10, burst=40)
+        self.refused = 0
+        self.groups_joined = [
+            *(realtime.queue_group(g) for g in info["groups"]),
+            *(realtime.supervisor_group(g) for g in info["groups"]),
+        ]
+        for group in self.groups_joined:
+            await self.channel_layer.group_add(group, self.channel_name)
+        await self.send_frame({"type": "hello", "watcher": True, "operator": None})
+
     async def disconnect(self, code: int) -> None:
+        if getattr(self, "watcher", False):
+            for group in self.groups_joined:
+                await self.channel_layer.group_discard(group, self.channel_name)
+            return
         if not hasattr(self, "operator_id"):
             return
         # when the layer is down it forgot the subscriptions with its connection
@@ -102,6 +128,9 @@ class OperatorConsumer(EventSocket):
         await super().rt_resync(event)
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
+        if getattr(self, "watcher", False):
+            await self.watcher_receive(text_data)
+            return
         if not hasattr(self, "operator_id"):
             return
         parsed = await self.event_of(text_data)
@@ -119,11 +148,28 @@ class OperatorConsumer(EventSocket):
         except ValidationError as invalid:
             await self.error("invalid", " ".join(invalid.messages), **extra)
 
+    async def watcher_receive(self, text_data: str | None) -> None:
+        parsed = await self.event_of(text_data)
+        if parsed is None:
+            return
+        if parsed[1]["type"] == "ping":
+            await self.send_frame({"type": "pong"})
+        else:
+            await self.error(
+                "not_operator", "This socket only watches: you have no operator record."
+            )
+
     async def on_message(self, event: dict[str, Any]) -> None:
         session_id = event.get("session")
         if not isinstance(session_id, int) or isinstance(session_id, bool):
             raise inbox_services.MessageRejected("bad_session", "session is a session id.")
-        stored = await database_sync_to_async(inbox_services.operator_message_send)(
+        # "internal": true makes it a private note (staff only, any session they see)
+        send = (
+            inbox_services.operator_note_add
+            if event.get("internal") is True
+            else inbox_services.operator_message_send
+        )
+        stored = await database_sync_to_async(send)(
             session_id=session_id,
             user=self.user,
             text=event.get("text"),

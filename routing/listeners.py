@@ -8,8 +8,8 @@ from django.utils import timezone
 
 from contactcenter import events
 from inbox import selectors as inbox_selectors
-from inbox.models import Session
-from routing import hours
+from inbox.models import Session, SessionStatus
+from routing import hours, selectors
 from routing.models import GroupMembership, OperatorStatus
 from routing.services import assignment, queue, rules, timers
 
@@ -58,17 +58,34 @@ def register() -> None:
     events.subscribe(events.OperatorStatusChanged, on_operator_status)
     inbox_selectors.widget_config_extend(widget_offline)
     inbox_selectors.widget_welcome_extend(widget_queue_position)
+    inbox_selectors.widget_welcome_extend(widget_availability_frame)
 
 
 def widget_offline(channel, config) -> None:  # type: ignore[no-untyped-def]
-    """The widget shows 'we reply soon' and the offline message when the channel's
-    default group is closed now."""
+    """What the widget tells a visitor about the channel's default group, from the rule
+    routing assigns by: ``offline`` while the group is closed; ``available`` while a
+    member could take a chat now; the group's ``offline_message`` whenever nobody can."""
     group = channel.default_group
     if group is None:
         return
-    if not hours.group_is_open(group=group, at=timezone.now()):
-        config["offline"] = True
-        config["offline_message"] = group.offline_message
+    config.update(widget_availability(group=group))
+
+
+def widget_availability(*, group) -> dict:  # type: ignore[no-untyped-def]
+    is_open = hours.group_is_open(group=group, at=timezone.now())
+    available = is_open and selectors.group_has_available_operator(group=group)
+    return {
+        "offline": not is_open,
+        "available": available,
+        "offline_message": "" if available else group.offline_message,
+    }
+
+
+def widget_availability_frame(session) -> list[dict]:  # type: ignore[no-untyped-def]
+    """A widget that (re)connects learns at once whether anyone can answer now."""
+    if session.group is None or session.status == SessionStatus.ACTIVE:
+        return []  # an operator is with them: that is what the widget shows
+    return [{"type": "availability", **widget_availability(group=session.group)}]
 
 
 def widget_queue_position(session) -> list[dict]:  # type: ignore[no-untyped-def]

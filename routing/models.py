@@ -174,8 +174,8 @@ class Group(models.Model):
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:
-        verbose_name = _("group")
-        verbose_name_plural = _("groups")
+        verbose_name = _("operator group")
+        verbose_name_plural = _("operator groups")
         ordering = ["name"]
 
     def __str__(self) -> str:

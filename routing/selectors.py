@@ -10,14 +10,28 @@ Visibility (the API answers 404 for anything outside these querysets):
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.conf import settings
+from django.db.models import (
+    Count,
+    F,
+    IntegerField,
+    Max,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+)
+from django.db.models.functions import Coalesce
+from django.utils import timezone
 
 from contactcenter import roles
 from inbox import payloads
 from inbox.models import Channel, Session, SessionStatus
-from routing.models import Group, GroupMembership, Operator, Topic
+from routing.models import Group, GroupMembership, Operator, OperatorStatus, Topic
 
 
 def operator_get_for_user(*, user: Any) -> Operator | None:
@@ -25,6 +39,79 @@ def operator_get_for_user(*, user: Any) -> Operator | None:
     if not getattr(user, "is_authenticated", False):
         return None
     return Operator.objects.filter(user=user).first()
+
+
+def operator_role_of_user(*, user: Any) -> str | None:
+    """``"supervisor"`` when the user's operator record supervises a group, ``"operator"``
+    for any other operator record, ``None`` without one (one query)."""
+    if not getattr(user, "is_authenticated", False):
+        return None
+    row = (
+        Operator.objects.filter(user=user)
+        .annotate(supervised=Count("supervisor_of"))
+        .values_list("supervised", flat=True)
+        .first()
+    )
+    if row is None:
+        return None
+    return "supervisor" if row else "operator"
+
+
+def _limit_expression() -> Coalesce:
+    group_default = (
+        GroupMembership.objects.filter(operator=OuterRef("pk"))
+        .values("operator")
+        .annotate(m=Max("group__default_max_sessions"))
+        .values("m")
+    )
+    return Coalesce("max_sessions", Subquery(group_default, output_field=IntegerField()), 3)
+
+
+def _active_expression() -> Coalesce:
+    # a subquery on the active-sessions index, not a join over every session ever held
+    active = (
+        Session.objects.filter(operator=OuterRef("pk"), status=SessionStatus.ACTIVE)
+        .values("operator")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return Coalesce(Subquery(active, output_field=IntegerField()), 0)
+
+
+def presence_q(*, now: dt.datetime, prefix: str = "") -> Q:
+    """Present for routing: an inbox socket open, or one seen within the grace period
+    (``OPERATOR_PRESENCE_GRACE_S``), so that a reload or a short network cut does not
+    count as leaving."""
+    grace = now - dt.timedelta(seconds=settings.OPERATOR_PRESENCE_GRACE_S)
+    return Q(**{f"{prefix}open_sockets__gt": 0}) | Q(**{f"{prefix}last_seen_at__gte": grace})
+
+
+def operator_is_present(*, operator: Operator, now: dt.datetime) -> bool:
+    """``presence_q`` for one loaded operator row."""
+    grace = now - dt.timedelta(seconds=settings.OPERATOR_PRESENCE_GRACE_S)
+    seen = operator.last_seen_at
+    return operator.open_sockets > 0 or (seen is not None and seen >= grace)
+
+
+def available_operators(*, group: Group | int, now: dt.datetime) -> QuerySet[Operator]:
+    """Members of the group who may get a session now (online, present, an active user,
+    a free seat), with ``active``, ``limit`` and their ``position`` in the group. The one
+    definition of "available": routing assigns by it, the board counts by it and the
+    widget tells customers by it."""
+    return (
+        Operator.objects.filter(
+            memberships__group=group,
+            status=OperatorStatus.ONLINE,
+            user__is_active=True,
+        )
+        .filter(presence_q(now=now))
+        .annotate(
+            active=_active_expression(),
+            limit=_limit_expression(),
+            position=F("memberships__position"),
+        )
+        .filter(active__lt=F("limit"))
+    )
 
 
 def _group_ids_of_user(user: Any) -> QuerySet[Group]:
@@ -59,7 +146,7 @@ def operator_with_load(*, operators: QuerySet[Operator]) -> QuerySet[Operator]:
     """Annotates ``active_sessions``: sessions the operator holds in status active."""
     return (
         operators.select_related("user")
-        .prefetch_related("memberships")
+        .prefetch_related("memberships", "supervisor_of")
         .annotate(
             active_sessions=Count("sessions", filter=Q(sessions__status=SessionStatus.ACTIVE))
         )
@@ -95,6 +182,15 @@ def operator_socket_info(*, user: Any) -> dict[str, Any] | None:
         "groups": list(operator.memberships.values_list("group_id", flat=True)),
         "supervised": list(operator.supervisor_of.values_list("pk", flat=True)),
     }
+
+
+def watcher_socket_info(*, user: Any) -> dict[str, Any] | None:
+    """For a user with no operator record who may still watch routing live (admins: the
+    board): the groups whose queue and supervisor frames their socket hears, read only.
+    None for anyone else."""
+    if not roles.is_admin(user):
+        return None
+    return {"groups": list(Group.objects.order_by("pk").values_list("pk", flat=True))}
 
 
 def session_dialog_of_operator(*, session_id: Any, operator_id: int) -> int | None:
@@ -136,3 +232,14 @@ def session_may_transfer(*, session: Session, user: Any) -> bool:
     if roles.is_admin(user) or (session.operator_id and session.operator.user_id == user.pk):
         return True
     return bool(session.group_id) and session.group.supervisors.filter(user=user).exists()
+
+
+def group_has_available_operator(
+    *, group: Group | int, exclude_operator_id: int | None = None
+) -> bool:
+    """True when a member of the group (other than ``exclude_operator_id``) is available
+    for routing now."""
+    operators = available_operators(group=group, now=timezone.now())
+    if exclude_operator_id is not None:
+        operators = operators.exclude(pk=exclude_operator_id)
+    return operators.exists()

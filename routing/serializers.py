@@ -13,7 +13,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.validators import UniqueValidator
 
-from contactcenter.api_common import JSONObjectField
+from contactcenter.api_common import InputSerializer, JSONObjectField
 from crm.models import ChannelType
 from inbox.models import Channel
 from routing.models import (
@@ -28,7 +28,7 @@ HH_MM = "%H:%M"
 MAX_LIST = 1000
 
 
-class OpenIntervalSerializer(serializers.Serializer):
+class OpenIntervalSerializer(InputSerializer):
     weekday = serializers.IntegerField(min_value=0, max_value=6, help_text="Monday is 0.")
     start = serializers.TimeField(format=HH_MM, input_formats=[HH_MM], help_text="HH:MM")
     end = serializers.TimeField(
@@ -45,7 +45,7 @@ def _operators_field(help_text: str) -> serializers.PrimaryKeyRelatedField:
 # --- groups ----------------------------------------------------------------------------
 
 
-class GroupInputSerializer(serializers.Serializer):
+class GroupInputSerializer(InputSerializer):
     name = serializers.CharField(
         max_length=100,
         validators=[UniqueValidator(Group.objects.all(), message="A group with this name exists.")],
@@ -123,7 +123,7 @@ class GroupOutputSerializer(serializers.ModelSerializer):
 # --- operators -------------------------------------------------------------------------
 
 
-class OperatorInputSerializer(serializers.Serializer):
+class OperatorInputSerializer(InputSerializer):
     username = serializers.CharField(max_length=150, validators=[UnicodeUsernameValidator()])
     password = serializers.CharField(
         write_only=True, max_length=128, trim_whitespace=False, style={"input_type": "password"}
@@ -142,7 +142,7 @@ class OperatorInputSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=OperatorStatus.choices, required=False)
 
 
-class OperatorStatusInputSerializer(serializers.Serializer):
+class OperatorStatusInputSerializer(InputSerializer):
     status = serializers.ChoiceField(choices=OperatorStatus.choices)
 
 
@@ -156,6 +156,10 @@ class OperatorOutputSerializer(serializers.ModelSerializer):
     connected = serializers.SerializerMethodField(
         help_text="True while the operator has the inbox open."
     )
+    supervised_groups = serializers.SerializerMethodField(
+        help_text="The groups this operator supervises (their inbox shows these groups' "
+        "waiting and active chats live)."
+    )
 
     class Meta:
         model = Operator
@@ -166,6 +170,7 @@ class OperatorOutputSerializer(serializers.ModelSerializer):
             "name",
             "max_sessions",
             "groups",
+            "supervised_groups",
             "status",
             "active_sessions",
             "connected",
@@ -178,6 +183,10 @@ class OperatorOutputSerializer(serializers.ModelSerializer):
     def get_groups(self, operator: Operator) -> list[int]:
         return sorted(m.group_id for m in operator.memberships.all())
 
+    @extend_schema_field(serializers.ListField(child=serializers.IntegerField()))
+    def get_supervised_groups(self, operator: Operator) -> list[int]:
+        return sorted(g.pk for g in operator.supervisor_of.all())
+
     @extend_schema_field(serializers.BooleanField())
     def get_connected(self, operator: Operator) -> bool:
         return operator.connected_at is not None
@@ -186,7 +195,7 @@ class OperatorOutputSerializer(serializers.ModelSerializer):
 # --- channels --------------------------------------------------------------------------
 
 
-class TopicInputSerializer(serializers.Serializer):
+class TopicInputSerializer(InputSerializer):
     id = serializers.IntegerField(required=False, allow_null=True, help_text="Absent: a new topic.")
     title = serializers.CharField(max_length=100)
     group = serializers.PrimaryKeyRelatedField(queryset=Group.objects.all())
@@ -206,7 +215,7 @@ CONFIG_HELP = (
 )
 
 
-class ChannelInputSerializer(serializers.Serializer):
+class ChannelInputSerializer(InputSerializer):
     type = serializers.ChoiceField(choices=ChannelType.choices)
     name = serializers.CharField(max_length=100)
     default_group = serializers.PrimaryKeyRelatedField(

@@ -30,8 +30,8 @@ def board_page(request: HttpRequest) -> HttpResponse:
         "username": request.user.get_username(),
         "api_base": API_BASE,
         "board_path": "board/",
-        # only operators may open the operator socket; admins without a record poll
-        "socket_path": SOCKET_PATH if operator is not None else None,
+        # admins without an operator record open it as read-only watchers
+        "socket_path": SOCKET_PATH,
         "operator_id": operator.pk if operator is not None else None,
         "poll_every_s": POLL_EVERY_S,
         "csrf_token": get_token(request),

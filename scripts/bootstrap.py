@@ -62,6 +62,8 @@ def ensure_venv(extras: tuple[str, ...] = ()) -> Path:
         say(f"installing the project and its dependencies ({spec})")
         pip = [str(PYTHON), "-m", "pip", "--disable-pip-version-check"]
         subprocess.run([*pip, "install", "-q", "--upgrade", "pip"], check=True)
-        subprocess.run([*pip, "install", "-q", "-e", spec], check=True, cwd=ROOT)
+        # setuptools' notes about how an editable install works are not for a newcomer
+        quiet = {**os.environ, "PYTHONWARNINGS": "ignore"}
+        subprocess.run([*pip, "install", "-q", "-e", spec], check=True, cwd=ROOT, env=quiet)
         stamp.write_text(f"{digest} {','.join(wanted)}\n")
     return PYTHON

@@ -463,7 +463,7 @@ def run_js_tests(runner: Runner, env: dict[str, str]) -> None:
             Result("js tests", "FAILED", 0.0, "node is missing: `sudo apt-get install nodejs`")
         )
         return
-    code, _, seconds = runner.run("js tests", [node, "--test", *files], env)
+    code, _, seconds = runner.run("js tests", [node, "--test", "--test-reporter=dot", *files], env)
     runner.record(
         Result("js tests", "ok" if code == 0 else "FAILED", seconds, f"{len(files)} files")
     )

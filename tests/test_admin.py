@@ -17,6 +17,7 @@ from inbox.models import (
     Attachment,
     CannedResponse,
     Channel,
+    Label,
     Message,
     ProactiveInvitation,
     WidgetVisitor,
@@ -53,6 +54,7 @@ def some_of_everything() -> None:
     factories.LeadFactory(session=message.session)
     Task.objects.create(title="Call back", contact=message.dialog.contact)
     CannedResponse.objects.create(shortcut="hello", title="Hello", text="Hi there!")
+    Label.objects.create(name="vip", color="#d97706")
     Holiday.objects.create(group=message.session.group, date="2030-01-01", name="New year")
     ProactiveInvitation.objects.create(channel=message.dialog.channel, message="Hi!")
     WidgetVisitor.objects.create(

@@ -11,6 +11,7 @@ from inbox.services.conversations import (
     contact_message_receive,
     operator_attachment_send,
     operator_message_send,
+    operator_note_add,
     session_close,
     session_mark_read,
     session_rate,
@@ -19,6 +20,16 @@ from inbox.services.conversations import (
     token_hash,
     widget_visitor_create,
 )
+from inbox.services.labels import (
+    label_create,
+    label_delete,
+    label_update,
+    session_label_add,
+    session_label_remove,
+    session_labels_carry,
+    session_labels_set,
+)
+from inbox.services.visitors import widget_visitor_context_update
 
 __all__ = [
     "MessageRejected",
@@ -30,13 +41,22 @@ __all__ = [
     "contact_attachment_receive",
     "contact_message_receive",
     "dialog_contact_verified_link",
+    "label_create",
+    "label_delete",
+    "label_update",
     "operator_attachment_send",
     "operator_message_send",
+    "operator_note_add",
     "session_close",
+    "session_label_add",
+    "session_label_remove",
+    "session_labels_carry",
+    "session_labels_set",
     "session_mark_read",
     "session_rate",
     "session_topic_choose",
     "system_message_send",
     "token_hash",
+    "widget_visitor_context_update",
     "widget_visitor_create",
 ]

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 from urllib.parse import urlsplit
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from inbox.models import Channel
 
@@ -57,3 +59,91 @@ def channel_config_clean(*, channel_type: str, config: Any) -> dict[str, Any]:
         if config[key] is not None and not isinstance(config[key], str):
             raise ValidationError(_("%(key)s must be a string."), params={"key": key})
     return config
+
+
+# What the website widget reads from a widget channel's settings (``widget_api``): the
+# colour must be exactly what the widget accepts, or it silently falls back to its blue.
+WIDGET_COLOR = re.compile(r"#[0-9a-f]{6}")
+WIDGET_SHORT_COLOR = re.compile(r"#[0-9a-f]{3}")
+WIDGET_DEFAULT_COLOR = "#2563eb"
+WIDGET_LANGUAGES = ("auto", "en", "ru")
+WIDGET_POSITIONS = ("right", "left")
+WIDGET_PRECHAT_FIELDS = ("name", "email", "phone")
+WIDGET_TITLE_MAX = 100
+WIDGET_GREETING_MAX = 1000
+
+
+def widget_color_clean(*, color: Any) -> str:
+    """A colour as the widget takes it, ``#rrggbb`` in lower case (``#abc`` is widened);
+    empty stays empty (the widget's default). Raises ``ValidationError``."""
+    text = str(color or "").strip().lower()
+    if not text:
+        return ""
+    if WIDGET_SHORT_COLOR.fullmatch(text):
+        text = "#" + "".join(digit * 2 for digit in text[1:])
+    if not WIDGET_COLOR.fullmatch(text):
+        raise ValidationError(
+            _("%(color)s is not a colour; write # and six hexadecimal digits, e.g. %(example)s."),
+            params={"color": repr(str(color))[:40], "example": WIDGET_DEFAULT_COLOR},
+            code="invalid_color",
+        )
+    return text
+
+
+def widget_settings_apply(*, config: dict[str, Any], settings: dict[str, Any]) -> dict[str, Any]:
+    """``config`` with the widget's settings replaced by ``settings`` (``title``,
+    ``color``, ``greeting``, ``language``, ``position``, ``prechat`` as
+    ``{"enabled", "fields": [{"name", "required"}]}``). Empty texts drop their key, so
+    the widget's defaults apply; other keys of ``config`` are kept. Raises
+    ``ValidationError`` with the errors by setting name."""
+    errors: dict[str, list[str]] = {}
+    cleaned: dict[str, Any] = {}
+    for key, limit in (("title", WIDGET_TITLE_MAX), ("greeting", WIDGET_GREETING_MAX)):
+        text = str(settings.get(key) or "").strip()
+        if len(text) > limit:
+            errors[key] = [
+                ngettext("Up to %(n)d character.", "Up to %(n)d characters.", limit) % {"n": limit}
+            ]
+        cleaned[key] = text
+    try:
+        cleaned["color"] = widget_color_clean(color=settings.get("color"))
+    except ValidationError as error:
+        errors["color"] = error.messages
+    for key, allowed in (("language", WIDGET_LANGUAGES), ("position", WIDGET_POSITIONS)):
+        value = settings.get(key) or allowed[0]
+        if value not in allowed:
+            errors[key] = [_("Pick one of: %(allowed)s.") % {"allowed": ", ".join(allowed)}]
+        cleaned[key] = value
+    try:
+        cleaned["prechat"] = _widget_prechat_clean(settings.get("prechat") or {})
+    except ValidationError as error:
+        errors["prechat"] = error.messages
+    if errors:
+        raise ValidationError(errors)
+    result = dict(config)
+    for key, value in cleaned.items():
+        if value in ("", None):
+            result.pop(key, None)
+        else:
+            result[key] = value
+    return result
+
+
+def _widget_prechat_clean(prechat: Any) -> dict[str, Any]:
+    if not isinstance(prechat, dict) or not isinstance(prechat.get("fields", []), list):
+        raise ValidationError(_('The pre-chat form is {"enabled": ..., "fields": [...]}.'))
+    fields: list[dict[str, Any]] = []
+    for field in prechat.get("fields", []):
+        name = field.get("name") if isinstance(field, dict) else None
+        if name not in WIDGET_PRECHAT_FIELDS or any(f["name"] == name for f in fields):
+            raise ValidationError(
+                _("Pre-chat fields are %(fields)s, each at most once."),
+                params={"fields": ", ".join(WIDGET_PRECHAT_FIELDS)},
+            )
+        fields.append({"name": name, "required": bool(field.get("required"))})
+    enabled = bool(prechat.get("enabled"))
+    if enabled and not fields:
+        raise ValidationError(
+            _("Ask for at least one thing in the pre-chat form, or turn the form off.")
+        )
+    return {"enabled": enabled, "fields": fields}

@@ -20,11 +20,11 @@ from django.db.models import prefetch_related_objects
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from contactcenter import events, realtime
+from contactcenter import events, inputs, realtime
 from contactcenter.api_common import StateConflict
 from crm import services as crm_services
 from crm.models import ChannelType
-from inbox import payloads
+from inbox import canned, payloads
 from inbox.models import (
     Attachment,
     Channel,
@@ -74,9 +74,15 @@ def widget_visitor_create(
     phone: str = "",
     page_url: str = "",
     language: str = "",
+    page_title: str = "",
+    referrer: str = "",
+    time_zone: str = "",
+    utc_offset_min: int | None = None,
+    user_agent: str = "",
 ) -> tuple[WidgetVisitor, str]:
     """A new visitor of a widget channel with its contact and dialog. Returns the visitor
-    and its token (256 random bits), which is shown this once and stored hashed."""
+    and its token (256 random bits), which is shown this once and stored hashed. The
+    context fields (page, referrer...) come cleaned by ``visitors.visitor_context_clean``."""
     token = secrets.token_urlsafe(32)
     external_id = f"{channel.pk}:{uuid.uuid4().hex}"
     contact = crm_services.contact_create(
@@ -93,6 +99,11 @@ def widget_visitor_create(
         token_hash=token_hash(token),
         page_url=page_url,
         language=language[:16],
+        page_title=page_title[:300],
+        referrer=referrer,
+        time_zone=time_zone,
+        utc_offset_min=utc_offset_min,
+        user_agent=user_agent[:500],
     )
     return visitor, token
 
@@ -107,13 +118,15 @@ def _clean_text(text: Any) -> str:
         raise MessageRejected(
             "too_long", _("The message is longer than 10,000 characters; shorten or split it.")
         )
+    if inputs.text_problem(text):
+        raise MessageRejected("bad_text", str(inputs.MESSAGES["bad_text"]))
     return text
 
 
 def _clean_client_id(client_id: Any) -> str | None:
     if client_id in (None, ""):
         return None
-    if not isinstance(client_id, str) or len(client_id) > 64:
+    if not isinstance(client_id, str) or len(client_id) > 64 or inputs.text_problem(client_id):
         raise MessageRejected("bad_client_id", _("client_id is a string of up to 64 characters."))
     return client_id
 
@@ -214,12 +227,26 @@ def _open_session(dialog: Dialog, now: Any, *, topic: Any = None) -> Session:
 # --- outgoing ---------------------------------------------------------------------------
 
 
+def _refuse_unfilled(text: str) -> None:
+    """A canned response's placeholder that was never filled in must not reach the
+    customer as "{contact}" (the composer shows it; this is the last guard)."""
+    names = canned.unfilled_in(text)
+    if names:
+        raise MessageRejected(
+            "unfilled_placeholder",
+            _("Replace or remove %(names)s before sending: it was not filled in.")
+            % {"names": ", ".join(f"{{{n}}}" for n in names)},
+        )
+
+
 def operator_message_send(
     *, session_id: int, user: Any, text: Any, client_id: Any = None
 ) -> Stored:
     """Stores an operator's reply in their active session and pushes it to the contact.
-    ``StateConflict`` when the session is not theirs or not active."""
+    ``StateConflict`` when the session is not theirs or not active; ``MessageRejected``
+    for a canned response's placeholder left unfilled."""
     text = _clean_text(text)
+    _refuse_unfilled(text)
     client_id = _clean_client_id(client_id)
     try:
         with transaction.atomic():
@@ -298,6 +325,56 @@ def _after_reply(
     )
 
 
+def operator_note_add(*, session_id: int, user: Any, text: Any, client_id: Any = None) -> Stored:
+    """A private note in a session's history, written by staff who may see the session
+    (its operator, a member or supervisor of its group, an admin), in any status.
+
+    A note is a message with ``internal=True``: it is pushed to the staff watching the
+    session and never to the contact (no widget frame, no connector, no
+    ``MessageReceived``: nothing that reacts to messages sees it). It is not a reply: it
+    neither sets ``first_response_at`` (the no-answer timeout keeps running) nor moves
+    the dialog's ``last_message_at`` (the inactivity timeout too).
+    ``StateConflict`` when the session is not visible to ``user``."""
+    text = _clean_text(text)
+    client_id = _clean_client_id(client_id)
+    try:
+        with transaction.atomic():
+            return _note_store(session_id, user, text, client_id)
+    except IntegrityError:
+        dialog_id = Session.objects.values_list("dialog_id", flat=True).get(pk=session_id)
+        existing = _known(dialog_id, client_id)
+        if existing is None:
+            raise
+        return Stored(existing, created=False)
+
+
+def _note_store(session_id: int, user: Any, text: str, client_id: str | None) -> Stored:
+    from inbox import selectors  # reads of this app; selectors import this module
+
+    session = selectors.session_for_staff(user=user, session_id=session_id)
+    if session is None:
+        raise StateConflict(_("This chat is not visible to you."))
+    existing = _known(session.dialog_id, client_id)
+    if existing is not None:
+        return Stored(existing, created=False)
+    author = getattr(user, "operator", None)
+    name = getattr(author, "name", None) or user.get_full_name() or user.get_username()
+    message = Message.objects.create(
+        dialog_id=session.dialog_id,
+        session=session,
+        sender_type=SenderType.OPERATOR,
+        sender_name=name,
+        sender_user=user,
+        text=text,
+        client_id=client_id,
+        internal=True,
+    )
+    frame = {"type": "message.created", "message": payloads.message(message, attachments=[])}
+    extra = [realtime.operator_group(author.pk)] if author is not None and author.pk else []
+    _push_to_staff(session, frame, extra=extra)
+    return Stored(message, created=True)
+
+
 def system_message_send(*, session: Session, text: str, internal: bool = False) -> Message:
     """A notice from the product itself (offline message, transfer note...). Internal
     ones are for operators only."""
@@ -317,8 +394,10 @@ def system_message_send(*, session: Session, text: str, internal: bool = False) 
     return message
 
 
-def _push_to_staff(session: Session, frame: dict[str, Any]) -> None:
-    groups = []
+def _push_to_staff(
+    session: Session, frame: dict[str, Any], *, extra: list[str] | None = None
+) -> None:
+    groups = list(extra or [])
     if session.operator_id:
         groups.append(realtime.operator_group(session.operator_id))
     if session.group_id:
@@ -386,6 +465,7 @@ def operator_attachment_send(
     """Sends a file (and optional text) as the operator of an active session, like
     ``operator_message_send``; rejections as for ``contact_attachment_receive``."""
     text = _clean_caption(text)
+    _refuse_unfilled(text)
     client_id = _clean_client_id(client_id)
     file = _clean_file(upload)
     try:

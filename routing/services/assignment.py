@@ -25,71 +25,26 @@ from django.db import connection, transaction
 from django.db.models import (
     Case,
     Count,
-    F,
-    IntegerField,
-    Max,
-    OuterRef,
     Q,
-    QuerySet,
-    Subquery,
     Value,
     When,
 )
-from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from contactcenter import realtime
+from inbox import payloads
 from inbox import services as inbox_services
 from inbox.models import Session, SessionStatus
 from routing.hours import group_is_open
-from routing.models import Group, GroupMembership, Operator, OperatorStatus, RoutingStrategy
+from routing.models import Group, Operator, OperatorStatus, RoutingStrategy
+from routing.selectors import available_operators
 from routing.services.sessions import queue_announce, sessions_assigned
 
 # A bound on one dispatch call, so that one busy group cannot hold a worker forever.
 MAX_PER_DISPATCH = 500
 # Sessions handed out in one transaction: the locks and counts are paid once per batch.
 BATCH = 20
-
-
-def _limit_expression() -> Coalesce:
-    group_default = (
-        GroupMembership.objects.filter(operator=OuterRef("pk"))
-        .values("operator")
-        .annotate(m=Max("group__default_max_sessions"))
-        .values("m")
-    )
-    return Coalesce("max_sessions", Subquery(group_default, output_field=IntegerField()), 3)
-
-
-def _active_expression() -> Coalesce:
-    # a subquery on the active-sessions index, not a join over every session ever held
-    active = (
-        Session.objects.filter(operator=OuterRef("pk"), status=SessionStatus.ACTIVE)
-        .values("operator")
-        .annotate(n=Count("pk"))
-        .values("n")
-    )
-    return Coalesce(Subquery(active, output_field=IntegerField()), 0)
-
-
-def available_operators(*, group: Group, now: dt.datetime) -> QuerySet[Operator]:
-    """Members of the group who may get a session now, with ``active``, ``limit`` and
-    their ``position`` in the group."""
-    grace = now - dt.timedelta(seconds=settings.OPERATOR_PRESENCE_GRACE_S)
-    return (
-        Operator.objects.filter(
-            memberships__group=group,
-            status=OperatorStatus.ONLINE,
-            user__is_active=True,
-        )
-        .filter(Q(open_sockets__gt=0) | Q(last_seen_at__gte=grace))
-        .annotate(
-            active=_active_expression(),
-            limit=_limit_expression(),
-            position=F("memberships__position"),
-        )
-        .filter(active__lt=F("limit"))
-    )
 
 
 def group_dispatch(*, group_id: int, limit: int = MAX_PER_DISPATCH) -> int:
@@ -125,8 +80,17 @@ class _Seat:
         self.stamp: tuple[Any, ...] = (1, last) if last is not None else (0,)
 
 
-def _pick(seats: list[_Seat], group: Group, exclude: int | None, pointer: int) -> _Seat | None:
-    free = [s for s in seats if s.active < s.limit and s.operator.pk != exclude]
+def _pick(seats: list[_Seat], group: Group, previous: int | None, pointer: int) -> _Seat | None:
+    """The escalation ladder: the seat the strategy picks among the members other than
+    the operator the session just left (``previous``, after a no-answer or a lost
+    connection); when nobody else has a free seat, that same operator again, rather than
+    nobody (a session never waits while a member of its group has a free seat)."""
+    free = [s for s in seats if s.active < s.limit]
+    others = [s for s in free if s.operator.pk != previous]
+    return _by_strategy(others or free, group, pointer)
+
+
+def _by_strategy(free: list[_Seat], group: Group, pointer: int) -> _Seat | None:
     if not free:
         return None
     if group.routing_strategy == RoutingStrategy.LEAST_BUSY:
@@ -176,10 +140,13 @@ def _assign_batch(group: Group, most: int) -> int:
         heads = heads[: sum(max(0, s.limit - s.active) for s in seats)]
         picks: dict[int, Operator] = {}
         stamps: dict[int, dt.datetime] = {}
+        returned: list[int] = []
         for session_id, previous_operator_id in heads:
             seat = _pick(seats, group, previous_operator_id, pointer)
             if seat is None:
-                continue  # only the operator it just left has room: it waits
+                break  # no free seat left in this batch
+            if seat.operator.pk == previous_operator_id:
+                returned.append(session_id)
             seat.active += 1
             seat.stamp = (2, len(picks))
             pointer = seat.position
@@ -195,7 +162,32 @@ def _assign_batch(group: Group, most: int) -> int:
             Group.objects.filter(pk=group.pk).update(round_robin_position=pointer)
         group.round_robin_position = pointer
         sessions_assigned(assigned=picks, group_ids={group.pk}, announce=False)
+        if returned:
+            transaction.on_commit(lambda: _returned_alert(group.pk, returned, picks))
     return len(picks)
+
+
+def _returned_alert(group_id: int, session_ids: list[int], picks: dict[int, Operator]) -> None:
+    """Supervisors hear that sessions went back to the operator they had left, because
+    nobody else of the group was available (the last step of the ladder)."""
+    sessions = Session.objects.select_related(
+        "dialog__contact", "dialog__channel", "group", "topic"
+    ).in_bulk(session_ids)
+    sends: list[tuple[list[str], dict[str, Any]]] = []
+    for session_id in session_ids:
+        session = sessions.get(session_id)
+        if session is None:
+            continue
+        operator = picks[session_id]
+        session.operator = operator
+        frame = {
+            "type": "alert",
+            "kind": "returned",
+            "session": payloads.session(session),
+            "operator": operator.name,
+        }
+        sends.append(([realtime.supervisor_group(group_id)], frame))
+    realtime.send_batch_now(sends)
 
 
 # PostgreSQL runs the statements under the locks as written here, each one round trip;

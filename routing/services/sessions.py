@@ -18,7 +18,9 @@ from contactcenter.api_common import StateConflict
 from inbox import payloads
 from inbox import services as inbox_services
 from inbox.models import CloseReason, Session, SessionStatus
-from routing.models import Group, Operator
+from routing import selectors
+from routing.hours import group_is_open
+from routing.models import Group, GroupMembership, Operator, RoutingStrategy
 from routing.services.queue import queue_announce
 
 
@@ -81,9 +83,11 @@ def sessions_assigned(
 
 
 def _assigned_send(assigned: dict[int, Operator]) -> None:
-    sessions = Session.objects.select_related(
-        "dialog__contact", "dialog__channel", "group", "topic"
-    ).in_bulk(list(assigned))
+    sessions = (
+        Session.objects.select_related("dialog__contact", "dialog__channel", "group", "topic")
+        .prefetch_related("labels")
+        .in_bulk(list(assigned))
+    )
     sends: list[tuple[list[str], dict[str, Any]]] = []
     for session_id, operator in assigned.items():
         session = sessions.get(session_id)
@@ -161,6 +165,8 @@ def session_transfer(
         raise StateConflict(_("This chat has already ended."))
     if operator is not None and session.operator_id == operator.pk:
         raise StateConflict(_("The chat is already with this operator."))
+    if group is not None:
+        _refuse_bounce(session=session, group=group)
     closed = inbox_services.session_close(session_id=session.pk, reason=CloseReason.TRANSFERRED)
     target_group = group or _group_for(operator=operator, preferred=session.group)
     now = timezone.now()
@@ -172,8 +178,11 @@ def session_transfer(
         queued_at=now,
         priority=session.priority,
         previous_session=session,
+        # routing offers it to the others first (see ``_refuse_bounce``)
+        previous_operator_id=session.operator_id if group is not None else None,
         last_contact_message_at=session.last_contact_message_at,
     )
+    inbox_services.session_labels_carry(from_session_id=session.pk, to_session_id=opened.pk)
     who = getattr(getattr(user, "operator", None), "name", None) or user.get_username()
     text = _("Transferred by %(who)s.") % {"who": who}
     if note:
@@ -187,6 +196,28 @@ def session_transfer(
     if session.operator_id:
         events.emit(events.CapacityFreed(group_ids=tuple(_group_ids_of(session.operator_id))))
     return closed, opened
+
+
+def _refuse_bounce(*, session: Session, group: Group) -> None:
+    """A transfer to a group that would hand the chat straight back to the operator who
+    transfers it (they are its only available member) is refused, rather than closing the
+    session as transferred for nothing."""
+    holder = session.operator_id
+    if holder is None or group.routing_strategy == RoutingStrategy.MANUAL:
+        return
+    if not GroupMembership.objects.filter(group=group, operator_id=holder).exists():
+        return
+    if not group_is_open(group=group, at=timezone.now()):
+        return
+    if selectors.group_has_available_operator(group=group, exclude_operator_id=holder):
+        return
+    raise StateConflict(
+        _(
+            "Nobody else in %(group)s is available now, so the chat would come straight "
+            "back to you. Keep it, or transfer it to another group or operator."
+        )
+        % {"group": group.name}
+    )
 
 
 def _group_for(*, operator: Operator | None, preferred: Group | None) -> Group | None:

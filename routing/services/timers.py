@@ -17,6 +17,7 @@ from contactcenter import realtime
 from inbox import payloads
 from inbox import services as inbox_services
 from inbox.models import CloseReason, Session, SessionStatus
+from routing import selectors
 from routing.models import Operator, OperatorStatus
 from routing.services.assignment import group_dispatch, open_groups_with_queue
 from routing.services.queue import queue_announce
@@ -29,7 +30,13 @@ BATCH = 200
 def session_requeue(*, session_id: int, why: str) -> Session | None:
     """Puts an active session back in its group's queue, keeping its priority and its
     original place; the operator who had it is remembered so that it goes to another
-    one first. Supervisors are alerted."""
+    one first (and back to them when nobody else is available: see
+    ``assignment._pick``). Supervisors are alerted.
+
+    An unanswered session (``why="no_answer"``) whose group has no other available
+    member is not re-queued at all: it stays with its operator, its no-answer timer
+    starts again, and the supervisors are alerted (``kind: "kept"``). The customer sees
+    no churn (no queue notice, no second "joined")."""
     with transaction.atomic():
         session = (
             Session.objects.select_for_update(skip_locked=True, of=("self",))
@@ -42,6 +49,8 @@ def session_requeue(*, session_id: int, why: str) -> Session | None:
         if session is None:
             return None
         operator = session.operator
+        if why == "no_answer" and _nobody_else(session):
+            return _session_keep(session=session, operator=operator)
         session.previous_operator = operator
         session.operator = None
         session.status = SessionStatus.QUEUED
@@ -63,6 +72,33 @@ def session_requeue(*, session_id: int, why: str) -> Session | None:
             queue_announce(group_id=session.group_id)
     if session.group_id:
         group_dispatch(group_id=session.group_id)
+    return session
+
+
+def _nobody_else(session: Session) -> bool:
+    """No member of the session's group but its operator is available now."""
+    if session.operator_id is None or session.group_id is None:
+        return False
+    return not selectors.group_has_available_operator(
+        group=session.group_id, exclude_operator_id=session.operator_id
+    )
+
+
+def _session_keep(*, session: Session, operator: Any) -> Session:
+    """The last step of the ladder without a round trip through the queue: the session
+    stays with its operator and its no-answer timer starts again."""
+    session.assigned_at = timezone.now()
+    session.save(update_fields=["assigned_at"])
+    if session.group_id:
+        realtime.broadcast(
+            realtime.supervisor_group(session.group_id),
+            {
+                "type": "alert",
+                "kind": "kept",
+                "session": payloads.session(session),
+                "operator": operator.name,
+            },
+        )
     return session
 
 

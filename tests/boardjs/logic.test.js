@@ -255,3 +255,23 @@ test('reconnects back off up to 30 s', () => {
   assert.equal(bd.backoffDelay(3), 4000);
   assert.equal(bd.backoffDelay(20), 30000);
 });
+
+test('available is the server\'s routing rule when it sends one', () => {
+  const alpha = board().groups[0];
+  // online and connected, but every seat taken: routing gives them nothing
+  alpha.operators.forEach((o) => { o.available = false; });
+  assert.deepEqual(bd.groupCounts(alpha), { members: 2, available: 0 });
+  // disconnected a moment ago, within the grace period: routing still counts them
+  alpha.operators[1].available = true;
+  assert.deepEqual(bd.groupCounts(alpha), { members: 2, available: 1 });
+});
+
+test('a chat on the board opens in the inbox, and a returned chat says to whom', () => {
+  assert.equal(bd.chatUrl(42), '/inbox/?session=42');
+  assert.equal(bd.alertText({ kind: 'returned', operator: 'Anna' }), 'Nobody else was available, so the chat went back to Anna.');
+  assert.equal(bd.alertText({ kind: 'returned' }), 'Nobody else was available, so the chat went back to the same operator.');
+});
+
+test('a chat kept by its operator because nobody else is free says so', () => {
+  assert.equal(bd.alertText({ kind: 'kept', operator: 'Anna' }), 'Nobody else is available, so the chat stays with Anna, who has not answered yet.');
+});

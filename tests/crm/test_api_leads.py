@@ -484,3 +484,56 @@ def test_a_pipeline_with_leads_cannot_be_deleted(admin_api):
     assert admin_api.delete(f"{PIPELINES}{sales.pk}/").status_code == 409
     empty = funnel("Empty", default=False)
     assert admin_api.delete(f"{PIPELINES}{empty.pk}/").status_code == 204
+
+
+# --- duplicates -------------------------------------------------------------------------
+
+
+def test_a_second_create_from_the_same_chat_is_a_409_naming_the_first_lead():
+    # given: a lead already made from this chat
+    funnel("Sales", "New")
+    user, session = operator_with_session()
+    payload = {"contact": session.dialog.contact_id, "session": session.pk, "title": "Ivan"}
+    first = api_as(user).post(URL, payload)
+    # when: the same request again (a double click), even with another title
+    again = api_as(user).post(URL, {**payload, "title": "Ivan, again"})
+    # then: one lead, and the answer says which one
+    assert first.status_code == 201
+    assert again.status_code == 409
+    assert again.json()["lead"] == first.json()["id"]
+    assert again.json()["url"] == f"/crm/leads/{first.json()['id']}/"
+    assert "already has an open lead" in again.json()["detail"]
+    assert Lead.objects.filter(contact=session.dialog.contact_id).count() == 1
+
+
+def test_a_closed_lead_does_not_block_a_new_one_from_the_same_chat(admin_api):
+    funnel("Sales", "New")
+    session = factories.SessionFactory()
+    payload = {"contact": session.dialog.contact_id, "session": session.pk, "title": "Deal"}
+    first = admin_api.post(URL, payload).json()
+    admin_api.patch(f"{URL}{first['id']}/", {"status": "lost"}, format="json")
+    # when
+    again = admin_api.post(URL, payload)
+    # then
+    assert again.status_code == 201
+
+
+def test_without_a_chat_only_the_same_title_is_a_duplicate(admin_api):
+    funnel("Sales", "New")
+    contact = factories.ContactFactory()
+    # when
+    first = admin_api.post(URL, {"contact": contact.pk, "title": "Annual plan"})
+    same = admin_api.post(URL, {"contact": contact.pk, "title": "Annual plan"})
+    other = admin_api.post(URL, {"contact": contact.pk, "title": "Extra seats"})
+    # then
+    assert (first.status_code, same.status_code, other.status_code) == (201, 409, 201)
+
+
+def test_a_lead_carries_its_translated_status_and_its_page(admin_api):
+    lead = factories.LeadFactory(status="in_progress")
+    english = admin_api.get(detail(lead), HTTP_ACCEPT_LANGUAGE="en").json()
+    russian = admin_api.get(detail(lead), HTTP_ACCEPT_LANGUAGE="ru").json()
+    assert english["status"] == russian["status"] == "in_progress"
+    assert english["url"] == f"/crm/leads/{lead.pk}/"
+    assert english["status_display"] == "In progress"
+    assert russian["status_display"] == "\u0412 \u0440\u0430\u0431\u043e\u0442\u0435"

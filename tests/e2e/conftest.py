@@ -466,6 +466,7 @@ class Pages:
         self.contexts: list[Any] = []
         self.pages: list[Any] = []
         self.dialogs: list[str] = []
+        self.blocked: list[str] = []
 
     def new(self) -> Any:
         context = self.browser.new_context(viewport=VIEWPORT, locale="en-US")
@@ -475,7 +476,15 @@ class Pages:
         page = context.new_page()
         self.pages.append(page)
         page.on("dialog", functools.partial(self._on_dialog))
+        page.on("console", functools.partial(self._on_console))
         return page
+
+    def _on_console(self, message: Any) -> None:
+        # The product's pages keep to their Content-Security-Policy: anything it blocked
+        # (an inline script, a handler attribute, an outside address) fails the test.
+        text = str(message.text)
+        if "Content Security Policy" in text or "Content-Security-Policy" in text:
+            self.blocked.append(text)
 
     def _on_dialog(self, dialog: Any) -> None:
         # An alert() means markup ran as code: recorded, and the test fails on it.
@@ -502,6 +511,7 @@ def pages(request: pytest.FixtureRequest, browser: Any, artifacts: Path) -> Iter
                     page.screenshot(path=str(artifacts / name))
         opened.close()
     assert not opened.dialogs, f"a page opened a dialog (markup ran as code): {opened.dialogs}"
+    assert not opened.blocked, f"the Content-Security-Policy blocked: {opened.blocked}"
 
 
 @pytest.fixture

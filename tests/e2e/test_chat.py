@@ -199,7 +199,10 @@ def test_queue_notice_when_no_operator_is_online(
     expect(visitor.queue).to_have_text(
         re.compile(r"You are (next|number \d+) in line(, (about \d+ \w+|less than a minute))?")
     )
-    expect(visitor.status).to_have_text("We reply soon")
+    # nobody could take it now: the group's offline message, not "We reply soon"
+    expect(visitor.status).to_have_text(
+        "Support is open around the clock; an operator will answer shortly."
+    )
     shoot(visitor.page, "widget-queue")
 
     # An operator coming online takes the waiting chat; the notice goes away.

@@ -30,7 +30,7 @@ def _script_json(html: str, element_id: str) -> dict[str, object]:
 
 @pytest.fixture
 def operator_client() -> Client:
-    user = factories.UserFactory(username="olga")
+    user = factories.OperatorFactory(user__username="olga").user
     client = Client()
     client.force_login(user)
     return client
@@ -62,10 +62,14 @@ def test_a_logged_in_user_gets_the_page_with_its_bootstrap(operator_client: Clie
     assert 'src="/static/inbox/inbox.js"' in html
     assert "/static/inbox/inbox.css" in html
     assert 'id="list-mine"' in html and 'id="composer-text"' in html
+    # an operator may only make themselves a new lead's owner
+    assert bootstrap["lead_owners"] == [
+        {"id": response.wsgi_request.user.pk, "name": "olga", "me": True}
+    ]
 
 
 def test_the_bootstrap_is_escaped_by_json_script(db: None) -> None:
-    user = factories.UserFactory(username="</script><b>x")
+    user = factories.OperatorFactory(user__username="</script><b>x").user
     client = Client()
     client.force_login(user)
 

@@ -234,3 +234,43 @@ test('strings, ids and pages', () => {
   assert.deepEqual(ib.results([2]), [2]);
   assert.deepEqual(ib.results(null), []);
 });
+
+test('a supervisor\'s team view holds the waiting chats of their groups, then the active ones', () => {
+  const me = { id: 7, supervised_groups: [2] };
+  const sessions = new Map();
+  const add = (s) => ib.upsertSession(sessions, s);
+  add({ id: 1, status: 'active', operator: 8, group: 2, assigned_at: '2025-01-01T10:00:00Z' });
+  add({ id: 2, status: 'queued', group: 2, queued_at: '2025-01-01T10:05:00Z' });
+  add({ id: 3, status: 'queued', group: 2, queued_at: '2025-01-01T10:01:00Z' });
+  add({ id: 4, status: 'queued', group: 1, queued_at: '2025-01-01T09:00:00Z' });
+  add({ id: 5, status: 'closed', operator: 8, group: 2 });
+  assert.deepEqual(ib.deriveLists(sessions, me).team.map((s) => s.id), [3, 2, 1]);
+  assert.deepEqual(ib.deriveLists(sessions, { id: 7 }).team, []);
+});
+
+test('transfer targets are colleagues online with the inbox open, least busy first', () => {
+  const ops = [
+    { id: 7, status: 'online', connected: true, active_sessions: 0 }, // me
+    { id: 8, status: 'offline', connected: false, active_sessions: 0 },
+    { id: 9, status: 'online', connected: true, active_sessions: 2 },
+    { id: 10, status: 'away', connected: true, active_sessions: 0 },
+    { id: 11, status: 'online', connected: false, active_sessions: 0 },
+    { id: 12, status: 'online', connected: true, active_sessions: 1 },
+  ];
+  assert.deepEqual(ib.transferTargets(ops, 7).map((o) => o.id), [12, 9]);
+  assert.deepEqual(ib.transferTargets(null, 7), []);
+});
+
+test('the page address opens the team view or a chat', () => {
+  assert.deepEqual(ib.pageRequest('?view=team', ''), { view: 'team', session: null });
+  assert.deepEqual(ib.pageRequest('?session=42', ''), { view: null, session: 42 });
+  assert.deepEqual(ib.pageRequest('?view=team&session=5', ''), { view: 'team', session: 5 });
+  assert.deepEqual(ib.pageRequest('', '#session-9'), { view: null, session: 9 });
+  assert.deepEqual(ib.pageRequest('?session=abc&view=x', '#nope'), { view: null, session: null });
+});
+
+test('a refused transfer says why, in the server\'s words', () => {
+  const why = 'Nobody else in Support is available now, so the chat would come straight back to you.';
+  assert.equal(ib.apiErrorText(409, { detail: why }, { action: 'transfer' }), why);
+  assert.equal(ib.apiErrorText(409, null, { action: 'transfer' }), ib.DEFAULTS.err_conflict);
+});

@@ -231,3 +231,16 @@ def test_setting_the_same_status_again_announces_nothing(django_capture_on_commi
         assert seen == []
     finally:
         events.unsubscribe(events.OperatorStatusChanged, seen.append)
+
+
+def test_me_lists_the_groups_i_supervise_so_my_inbox_shows_their_chats():
+    # given Sveta, who supervises Support and Sales but answers in neither
+    support, sales = factories.GroupFactory(name="Support"), factories.GroupFactory(name="Sales")
+    sveta = factories.OperatorFactory(display_name="Sveta")
+    support.supervisors.add(sveta)
+    sales.supervisors.add(sveta)
+    # when she reads her own record
+    body = api_as(sveta.user).get(ME).json()
+    # then the inbox knows which groups' chats to show her live
+    assert body["supervised_groups"] == sorted([support.pk, sales.pk])
+    assert body["groups"] == []

@@ -402,3 +402,145 @@ def test_supervisors_hear_when_an_operator_changes_status_or_connects(group, sen
         {"id": anna.pk, "status": "online", "connected": True},
         {"id": anna.pk, "status": "online", "connected": False},
     ]
+
+
+# --- the escalation ladder (contract rule 7) ----------------------------------------------
+
+
+def _alerts(sent_frames, group):
+    return [
+        (f["kind"], f["operator"])
+        for g, f in sent_frames
+        if g == realtime.supervisor_group(group.pk) and f["type"] == "alert"
+    ]
+
+
+def test_with_one_operator_on_shift_an_unanswered_chat_stays_with_them(channel, group, sent_frames):
+    # given one operator on shift and a no-answer timeout
+    group.no_answer_timeout_s = 30
+    group.save()
+    anna = _online(group, "Anna")
+    session = _customer_writes(channel)
+    assert session.operator == anna
+    Session.objects.filter(pk=session.pk).update(
+        assigned_at=timezone.now() - dt.timedelta(seconds=31)
+    )
+
+    sent_frames.clear()
+
+    # when the timeout passes with nobody else available
+    timers.timers_run()
+
+    # then the chat stays hers, never waiting, with a fresh timeout; the supervisors
+    # hear it, and the customer sees nothing happen (no queue notice, no new "joined")
+    session.refresh_from_db()
+    assert (session.status, session.operator) == (SessionStatus.ACTIVE, anna)
+    assert session.assigned_at > timezone.now() - dt.timedelta(seconds=5)
+    assert session.previous_operator is None
+    assert _alerts(sent_frames, group) == [("kept", "Anna")]
+    assert [
+        f["type"] for g, f in sent_frames if g == realtime.dialog_group(session.dialog_id)
+    ] == []
+
+    # and when a colleague comes online before the next timeout, the ladder's first step
+    # applies: the next round gives it to him
+    boris = _online(group, "Boris")
+    Session.objects.filter(pk=session.pk).update(
+        assigned_at=timezone.now() - dt.timedelta(seconds=31)
+    )
+    timers.timers_run()
+    assert Session.objects.get(pk=session.pk).operator == boris
+
+
+def test_a_chat_left_by_an_operator_who_is_back_goes_to_them_when_nobody_else_is_there(
+    channel, group, sent_frames
+):
+    # given a chat re-queued because its operator lost the connection
+    anna = _online(group, "Anna")
+    session = _customer_writes(channel)
+    Operator.objects.filter(pk=anna.pk).update(
+        open_sockets=0, last_seen_at=timezone.now() - dt.timedelta(minutes=5)
+    )
+    timers.timers_run()
+    assert Session.objects.get(pk=session.pk).status == SessionStatus.QUEUED
+
+    # when she opens the inbox again
+    services.operator_socket_open(operator_id=anna.pk)
+
+    # then the chat comes back to her instead of waiting for someone else for good, and
+    # the supervisors hear both steps
+    session.refresh_from_db()
+    assert (session.status, session.operator) == (SessionStatus.ACTIVE, anna)
+    assert _alerts(sent_frames, group) == [("operator_offline", "Anna"), ("returned", "Anna")]
+
+
+def test_the_next_available_operator_goes_before_the_one_who_did_not_answer(channel, group):
+    group.no_answer_timeout_s = 30
+    group.save()
+    anna = _online(group, "Anna")
+    session = _customer_writes(channel)
+    assert session.operator == anna
+    boris = _online(group, "Boris")
+    Operator.objects.filter(pk=boris.pk).update(last_assigned_at=timezone.now())
+    Session.objects.filter(pk=session.pk).update(
+        assigned_at=timezone.now() - dt.timedelta(seconds=31)
+    )
+
+    timers.timers_run()
+
+    # Boris, although Anna now has fewer chats and the older last assignment
+    assert Session.objects.get(pk=session.pk).operator == boris
+
+
+def test_no_chat_waits_while_a_member_has_a_free_seat(channel, group):
+    # given two chats that each left Anna, the only member, and one more that never had
+    # an operator; Anna has room for two
+    anna = _online(group, "Anna")
+    first, second = _customer_writes(channel), _customer_writes(channel)
+    Session.objects.filter(pk__in=[first.pk, second.pk]).update(
+        status=SessionStatus.QUEUED, operator=None, previous_operator=anna
+    )
+
+    # when routing runs
+    services.group_dispatch(group_id=group.pk)
+
+    # then she has both: the queue is empty while her seats are not
+    assert _active(anna) == 2
+    assert not Session.objects.filter(status=SessionStatus.QUEUED).exists()
+
+
+# --- transfers ------------------------------------------------------------------------
+
+
+def test_a_transfer_to_ones_own_group_goes_to_a_colleague_not_back(channel, group):
+    anna = _online(group, "Anna")
+    session = _customer_writes(channel)
+    boris = _online(group, "Boris")
+    # Boris is the busier one: least busy alone would give it back to Anna
+    _customer_writes(channel)
+    assert _active(boris) == 1
+
+    closed, opened = services.session_transfer(session_id=session.pk, user=anna.user, group=group)
+
+    opened.refresh_from_db()
+    assert closed.close_reason == "transferred"
+    assert (opened.status, opened.operator) == (SessionStatus.ACTIVE, boris)
+
+
+def test_a_transfer_that_would_bounce_straight_back_is_refused(channel, group):
+    # given Anna, alone on shift in her group, holding a chat
+    anna = _online(group, "Anna")
+    session = _customer_writes(channel)
+
+    # when she transfers it to her own group
+    with pytest.raises(StateConflict, match="Nobody else in Support is available"):
+        services.session_transfer(session_id=session.pk, user=anna.user, group=group)
+
+    # then it stays hers, open: nothing was closed as transferred
+    session.refresh_from_db()
+    assert (session.status, session.operator, session.close_reason) == (
+        SessionStatus.ACTIVE,
+        anna,
+        "",
+    )
+    assert Session.objects.filter(dialog_id=session.dialog_id).count() == 1

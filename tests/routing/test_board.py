@@ -123,6 +123,7 @@ def test_a_supervisor_gets_the_numbers_of_the_group_they_supervise(floor: dict[s
             "name": "Anna",
             "status": "online",
             "connected": True,
+            "available": True,
             "active_sessions": 2,
             "limit": 3,
             "max_sessions": None,
@@ -133,6 +134,7 @@ def test_a_supervisor_gets_the_numbers_of_the_group_they_supervise(floor: dict[s
             "name": "Boris",
             "status": "away",
             "connected": False,
+            "available": False,
             # his load counts every active chat, Beta's too: the limit is global
             "active_sessions": 1,
             "limit": 5,
@@ -144,6 +146,7 @@ def test_a_supervisor_gets_the_numbers_of_the_group_they_supervise(floor: dict[s
             "name": "Carl",
             "status": "offline",
             "connected": False,
+            "available": False,
             "active_sessions": 0,
             # no own limit: the largest default of his groups, as routing applies it
             "limit": 4,
@@ -320,14 +323,15 @@ def test_a_supervisor_gets_the_page_with_a_socket(floor: dict[str, Any]) -> None
     assert 'id="board-groups"' in html and 'id="board-alerts"' in html
 
 
-def test_an_admin_without_an_operator_record_gets_the_page_without_a_socket(
+def test_an_admin_without_an_operator_record_gets_the_page_with_the_live_socket(
     admin_user: Any,
 ) -> None:
     response = _client(admin_user).get("/routing/board/")
 
     assert response.status_code == 200
     bootstrap = _script_json(response.content.decode(), "board-bootstrap")
-    assert bootstrap["socket_path"] is None
+    # a read-only watcher socket, not the 10 s poll alone
+    assert bootstrap["socket_path"] == "/ws/operator/"
     assert bootstrap["operator_id"] is None
 
 
@@ -377,3 +381,61 @@ def test_the_start_page_links_the_board_for_supervisors_and_admins_only(
     assert board in _client(floor["sveta"].user).get("/").content.decode()
     assert board in _client(admin_user).get("/").content.decode()
     assert board not in _client(floor["anna"].user).get("/").content.decode()
+
+
+def test_available_on_the_board_is_who_routing_would_give_a_chat(floor: dict[str, Any]) -> None:
+    # given Anna with every seat taken, and Dora whose inbox closed a moment ago (within
+    # the reconnection grace period routing allows)
+    Operator.objects.filter(pk=floor["anna"].pk).update(max_sessions=2)
+    Operator.objects.filter(pk=floor["dora"].pk).update(
+        open_sockets=0, last_seen_at=timezone.now() - dt.timedelta(seconds=1)
+    )
+    floor["beta"].supervisors.add(floor["sveta"])
+
+    # when the supervisor reads the board
+    board = api_as(floor["sveta"].user).get("/api/v1/board/").json()
+
+    # then "available" matches routing's own list, operator by operator
+    from routing.selectors import available_operators
+
+    for group in board["groups"]:
+        routable = set(
+            available_operators(group=group["id"], now=timezone.now()).values_list("pk", flat=True)
+        )
+        shown = {o["id"] for o in group["operators"] if o["available"]}
+        assert shown == routable
+    alpha, beta = board["groups"]
+    assert [o["name"] for o in alpha["operators"] if o["available"]] == []
+    assert [o["name"] for o in beta["operators"] if o["available"]] == ["Dora"]
+
+
+def test_the_board_lists_each_open_chat_with_the_inbox_address_that_opens_it(
+    floor: dict[str, Any],
+) -> None:
+    # when Alpha's supervisor reads the board
+    alpha = api_as(floor["sveta"].user).get("/api/v1/board/").json()["groups"][0]
+
+    # then the two waiting chats come first, longest wait first, then Anna's two
+    chats = alpha["sessions"]
+    assert [c["status"] for c in chats] == ["queued", "queued", "active", "active"]
+    assert chats[0]["queued_at"] < chats[1]["queued_at"]
+    assert {c["operator_name"] for c in chats[2:]} == {"Anna"}
+    for chat in chats:
+        assert chat["url"] == f"/inbox/?session={chat['id']}"
+    # and the supervisor may open each of them
+    for chat in chats:
+        assert api_as(floor["sveta"].user).get(f"/api/v1/sessions/{chat['id']}/").status_code == 200
+
+
+def test_a_long_queue_shows_its_fifty_longest_waits(floor: dict[str, Any]) -> None:
+    # given 60 more chats waiting in Alpha, the newest first
+    _sessions(floor["alpha"], 60, status=SessionStatus.QUEUED, queued_at=NOW)
+
+    alpha = api_as(floor["sveta"].user).get("/api/v1/board/").json()["groups"][0]
+
+    # then the board lists fifty, starting with the two that waited longest
+    assert alpha["queue_size"] == 62
+    assert len(alpha["sessions"]) == board_selectors.SESSIONS_PER_GROUP == 50
+    waits = [c["queued_at"] for c in alpha["sessions"][:2]]
+    assert waits == sorted(waits) and waits[0] < NOW.isoformat()
+    assert {c["status"] for c in alpha["sessions"]} == {"queued"}

@@ -74,3 +74,23 @@ async def test_a_customer_with_an_operator_gets_no_queue_frame():
     assert welcome["operator"] == {"name": "Maria"}
     assert await ws.receive_nothing(timeout=0.3)
     await ws.disconnect()
+
+
+async def test_a_waiting_customer_hears_that_nobody_can_answer_now_and_what_happens_next():
+    def waiting():
+        channel, tokens = _queue_of_two()
+        channel.default_group.offline_message = "Leave your e-mail: we answer within a day."
+        channel.default_group.save()
+        return channel, tokens
+
+    channel, tokens = await sync_to_async(waiting)()
+
+    ws, (_, _, availability) = await _frames_on_connect(channel, tokens[0], 3)
+
+    assert availability == {
+        "type": "availability",
+        "offline": False,
+        "available": False,
+        "offline_message": "Leave your e-mail: we answer within a day.",
+    }
+    await ws.disconnect()

@@ -31,7 +31,12 @@
     noChats: 'No chats assigned to you.',
     noQueue: 'Nobody is waiting.',
     noClosed: 'No closed chats yet.',
-    noTeam: 'No active chats in your teams.',
+    noTeam: 'No waiting or active chats in the groups you supervise.',
+    noTeamGroups: 'You supervise no group, so there is no team view.',
+    alert_no_answer: '{operator} did not answer {name} in time: the chat goes to the next available operator.',
+    alert_operator_offline: '{operator} went offline: the chat with {name} goes back to the queue.',
+    alert_returned: 'Nobody else is available: the chat with {name} went back to {operator}.',
+    alert_kept: 'Nobody else is available: the chat with {name} stays with {operator}, who has not answered yet.',
     waitingN: 'Waiting: {n}',
     longestWait: 'longest {t}',
     unreadN: 'Unread: {n}',
@@ -103,6 +108,9 @@
     leads: 'Leads',
     noLeads: 'No leads yet.',
     leadCreated: 'Lead created.',
+    leadOpen: 'Open the lead',
+    leadMe: 'Me',
+    leadTitleRequired: 'Give the lead a title.',
     chooseGroup: 'Choose a group',
     chooseOperator: 'Choose an operator',
     noOperators: 'No other operators in this group.',
@@ -112,12 +120,34 @@
     ch_whatsapp: 'WhatsApp',
     ch_email: 'E-mail',
     ch_api: 'API',
+    // canned placeholders and the visitor's context (contact card)
+    unfilledNote: 'Fill in or remove before sending:',
+    unfilledBlocked: 'Not sent: {list} must be filled in or removed first.',
+    widgetVisitor: 'Website visitor',
+    customerN: 'Customer #{n}',
+    visitorSec: 'Visitor',
+    vPage: 'Page',
+    vReferrer: 'Came from',
+    vDirect: 'Direct visit',
+    vBrowser: 'Browser',
+    vLanguage: 'Language',
+    vLocalTime: 'Local time',
     sameAs: 'Possibly the same person as {name}',
     reasonSame_email: 'same e-mail',
     reasonSame_phone: 'same phone',
     merge: 'Merge',
     dismiss: 'Dismiss',
     mergedOk: 'The contacts were merged.',
+    notePlaceholder: 'Write a private note. Only your colleagues see it, never the customer.',
+    noteHint: 'Note mode: this is not sent to the customer. Alt+N switches back to replying.',
+    addNote: 'Add note',
+    searchResults: 'Search results',
+    filtered: 'Filtered chats',
+    nothingFound: 'Nothing found.',
+    noConversation: 'No chat you can open',
+    contactHit: 'Contact',
+    addLabel: 'Label',
+    removeLabel: 'Remove the label {name}',
   };
 
   function fmt(template, params) {
@@ -342,9 +372,38 @@
         return byTime('queued_at', false)(a, b);
       });
     }
-    const team = all.filter(function (s) { return s.status === 'active' && supervised.has(s.group); })
+    // the supervisors' live view: every waiting chat of their groups (longest wait
+    // first), then every active one (oldest assignment first)
+    const teamQueued = all.filter(function (s) { return s.status === 'queued' && supervised.has(s.group); })
+      .sort(byTime('queued_at', false));
+    const teamActive = all.filter(function (s) { return s.status === 'active' && supervised.has(s.group); })
       .sort(byTime('assigned_at', false));
-    return { mine: mine, closed: closed, queued: queued, team: team };
+    return { mine: mine, closed: closed, queued: queued, team: teamQueued.concat(teamActive) };
+  }
+
+  /** Operators a chat may be transferred to: others than me, online with the inbox
+   * open (an offline or disconnected colleague would never see it), most free first. */
+  function transferTargets(operators, meId) {
+    return (operators || []).filter(function (o) {
+      return o && o.id !== meId && o.status === 'online' && o.connected !== false;
+    }).sort(function (a, b) { return (a.active_sessions || 0) - (b.active_sessions || 0) || a.id - b.id; });
+  }
+
+  /** What the page's address asks for: ``?view=team`` (the supervisors' live view) and
+   * ``?session=<id>`` (open that chat), or the older ``#session-<id>``. */
+  function pageRequest(search, hash) {
+    const out = { view: null, session: null };
+    const params = {};
+    for (const part of String(search || '').replace(/^\?/, '').split('&')) {
+      const eq = part.indexOf('=');
+      if (eq > 0) params[part.slice(0, eq)] = part.slice(eq + 1);
+    }
+    if (params.view === 'team') out.view = 'team';
+    const raw = params.session;
+    if (raw && /^\d{1,18}$/.test(raw)) out.session = Number(raw);
+    const m = /^#session-(\d{1,18})$/.exec(hash || '');
+    if (out.session === null && m) out.session = Number(m[1]);
+    return out;
   }
 
   function unreadTotal(sessions) {
@@ -389,6 +448,66 @@
     }
     scored.sort(function (a, b) { return a.rank - b.rank || (a.sc < b.sc ? -1 : a.sc > b.sc ? 1 : 0); });
     return scored.slice(0, CANNED_LIMIT).map(function (s) { return s.it; });
+  }
+
+  /* ------------------------------------------------------------------ canned placeholders */
+
+  /** The placeholder names of `names` (e.g. a canned response's unfilled ones) whose
+   * "{name}" is still in the text: while any is, the reply must not be sent. */
+  function unfilledIn(text, names) {
+    const t = String(text || '');
+    return (names || []).filter(function (n) { return t.indexOf('{' + n + '}') !== -1; });
+  }
+
+  /** Where the first of those placeholders is in the text, [start, end], or null: the
+   * composer selects it so that typing replaces it. */
+  function firstUnfilledRange(text, names) {
+    const t = String(text || '');
+    let best = null;
+    for (const n of names || []) {
+      const at = t.indexOf('{' + n + '}');
+      if (at !== -1 && (best === null || at < best[0])) best = [at, at + n.length + 2];
+    }
+    return best;
+  }
+
+  /* ------------------------------------------------------------------ the visitor's context */
+
+  /** The customer's name as the operator sees it: "Customer #N" in the operator's own
+   * language while nothing identifies them (frames pushed by the server are worded in
+   * the server's default language), else the name the server gives. */
+  function contactName(s, t) {
+    const tt = t || DEFAULTS;
+    if (!s) return tt.customer;
+    if (s.contact_anonymous && s.contact !== null && s.contact !== undefined) return fmt(tt.customerN, { n: s.contact });
+    return s.contact_name || tt.customer;
+  }
+
+  /** The visitor's current local time, "14:05 (Europe/Riga)", from their browser's time
+   * zone or, failing that, its UTC offset in minutes; '' when neither is known. */
+  function visitorLocalTime(nowMs, timeZone, offsetMin, lang) {
+    const opts = { hour: '2-digit', minute: '2-digit' };
+    if (timeZone) {
+      try {
+        const f = new Intl.DateTimeFormat(lang || 'en', Object.assign({ timeZone: String(timeZone) }, opts));
+        return f.format(new Date(nowMs)) + ' (' + timeZone + ')';
+      } catch (e) { /* unknown to this browser: try the offset */ }
+    }
+    if (typeof offsetMin === 'number' && isFinite(offsetMin)) {
+      const f = new Intl.DateTimeFormat(lang || 'en', Object.assign({ timeZone: 'UTC' }, opts));
+      const sign = offsetMin < 0 ? '-' : '+';
+      const abs = Math.abs(offsetMin);
+      const hhmm = String(Math.floor(abs / 60)).padStart(2, '0') + ':' + String(abs % 60).padStart(2, '0');
+      return f.format(new Date(nowMs + offsetMin * 60000)) + ' (UTC' + sign + hhmm + ')';
+    }
+    return '';
+  }
+
+  /** A page address as a person reads it: host and path, without the scheme, cut to max. */
+  function shortUrl(url, max) {
+    const limit = max || 60;
+    const t = String(url || '').replace(/^https?:\/\//i, '').replace(/\/$/, '');
+    return t.length > limit ? t.slice(0, limit - 1) + '…' : t;
   }
 
   /* ------------------------------------------------------------------ network helpers */
@@ -469,6 +588,8 @@
         return s.err_taken;
       }
       if (c.action === 'send' || c.action === 'upload') return s.err_notYours;
+      // a refused transfer says why (nobody else there is available, ...)
+      if (c.action === 'transfer' && body && typeof body.detail === 'string' && body.detail) return body.detail;
       return s.err_conflict;
     }
     if (status === 413) return s.err_tooLarge;
@@ -493,15 +614,63 @@
     return (data && Array.isArray(data.results)) ? data.results : [];
   }
 
+  /* ------------------------------------------------------------------ notes, search, labels */
+
+  const SEARCH_MIN = 2;
+  const SEARCH_MAX = 100;
+
+  /** The text to search for, or null when it is too short or too long to send. */
+  function searchText(raw) {
+    const text = String(raw || '').trim();
+    return text.length >= SEARCH_MIN && text.length <= SEARCH_MAX ? text : null;
+  }
+
+  /** The sessions/ query of the filtered list (open chats only), or null: no filter. */
+  function filterParams(filter) {
+    const f = filter || {};
+    const out = {};
+    if (f.assignee === 'me' || f.assignee === 'none') out.assignee = f.assignee;
+    if (f.label) out.label = Number(f.label);
+    if (!Object.keys(out).length) return null;
+    out.open = 'true';
+    return out;
+  }
+
+  /** Whether a session belongs in the filtered list (for live updates of it). */
+  function matchesFilter(s, filter, meId) {
+    if (!s || s.status === 'closed' || !filterParams(filter)) return false;
+    const f = filter || {};
+    if (f.assignee === 'me' && s.operator !== meId) return false;
+    if (f.assignee === 'none' && s.operator !== null && s.operator !== undefined) return false;
+    if (f.label && !(s.labels || []).some(function (l) { return l.id === Number(f.label); })) return false;
+    return true;
+  }
+
+  /** The labels not yet on a session, in the order given. */
+  function labelsToAdd(all, onSession) {
+    const have = new Set((onSession || []).map(function (l) { return l.id; }));
+    return (all || []).filter(function (l) { return !have.has(l.id); });
+  }
+
+  /** A label's colour when it is #rrggbb, else a neutral grey. */
+  function labelColor(c) {
+    return /^#[0-9a-fA-F]{6}$/.test(String(c || '')) ? c : '#64748b';
+  }
+
   const exported = {
     DEFAULTS: DEFAULTS, fmt: fmt, formatWait: formatWait, waitingSince: waitingSince, slaLevel: slaLevel,
     waitBadge: waitBadge, messageKey: messageKey, mergeMessages: mergeMessages,
     lastMessageId: lastMessageId, buildTimeline: buildTimeline, Outbox: Outbox,
     upsertSession: upsertSession, deriveLists: deriveLists, unreadTotal: unreadTotal,
+    transferTargets: transferTargets, pageRequest: pageRequest,
     titleWithUnread: titleWithUnread, nextChatId: nextChatId, cannedQuery: cannedQuery,
     matchCanned: matchCanned, backoffDelay: backoffDelay, makeThrottle: makeThrottle,
     safeUrl: safeUrl, isImage: isImage, formatSize: formatSize, flattenErrors: flattenErrors,
     apiErrorText: apiErrorText, uuid: uuid, results: results,
+    unfilledIn: unfilledIn, firstUnfilledRange: firstUnfilledRange,
+    visitorLocalTime: visitorLocalTime, shortUrl: shortUrl, contactName: contactName,
+    searchText: searchText, filterParams: filterParams, matchesFilter: matchesFilter,
+    labelsToAdd: labelsToAdd, labelColor: labelColor,
   };
 
   /* ================================================================== the page */
@@ -702,10 +871,19 @@
 
     async function loadTeam() {
       const groups = (S.me && S.me.supervised_groups) || [];
-      await Promise.all(groups.map(async function (g) {
-        const data = await api('GET', 'sessions/' + q({ group: g, status: 'active', page_size: 200 }));
-        replaceWhere(function (s) { return s.status === 'active' && s.group === g; }, results(data));
+      await Promise.all(groups.map(loadTeamGroup));
+    }
+
+    /** Every waiting and active chat of one supervised group. */
+    async function loadTeamGroup(g) {
+      await Promise.all(['queued', 'active'].map(async function (status) {
+        const data = await api('GET', 'sessions/' + q({ group: g, status: status, page_size: 200 }));
+        replaceWhere(function (s) { return s.status === status && s.group === g; }, results(data));
       }));
+    }
+
+    function supervises(groupId) {
+      return !!(S.me && S.me.supervised_groups && S.me.supervised_groups.indexOf(groupId) !== -1);
     }
 
     let syncing = null;
@@ -806,9 +984,11 @@
         case 'message.created': return onMessage(ev.message);
         case 'queue.updated': return onQueue(ev);
         case 'typing': return onTyping(ev.session);
+        case 'alert': return onAlert(ev);
         case 'ack': return onAck(ev.client_id, ev.id, null);
         case 'error': return onSocketError(ev);
         case 'resync': return resync(); // pushes may have been lost (the server's layer was down)
+        case 'visitor.updated': return onVisitorUpdated(ev);
         default: return undefined; // pong and anything newer
       }
     }
@@ -828,6 +1008,10 @@
     function onSession(session, assigned) {
       if (!session || session.id === undefined) return;
       const before = S.sessions.get(session.id);
+      if (S.open && session.dialog === S.open.dialogId && S.open.contactId &&
+          (!before || (session.status && before.status !== session.status))) {
+        contactTimelineSoon();
+      }
       const s = upsertSession(S.sessions, session);
       const meId = S.me && S.me.id;
       const isNewForMe = s.status === 'active' && s.operator === meId &&
@@ -837,8 +1021,9 @@
         // the dialog continues in a newer session that is mine: follow it
         if (s.id !== S.open.sessionId && s.status === 'active' && s.operator === meId) S.open.sessionId = s.id;
       }
+      basicsOnSession(s);
       if (isNewForMe) {
-        notify(fmt(T.newChat, { name: s.contact_name || T.customer }), previewText(s.last_message), s.id);
+        notify(fmt(T.newChat, { name: contactName(s, T) }), previewText(s.last_message), s.id);
       }
       render();
     }
@@ -862,7 +1047,7 @@
           const seen = openHere && S.open.sessionId === s.id && !doc.hidden;
           if (!seen && !out) s.unread_count = (Number(s.unread_count) || 0) + 1;
           if (s.status === 'active' && s.operator === (S.me && S.me.id) && (doc.hidden || !seen)) {
-            notify(fmt(T.newMessage, { name: s.contact_name || m.sender_name || T.customer }), previewText(m), s.id);
+            notify(fmt(T.newMessage, { name: m.sender_name || contactName(s, T) }), previewText(m), s.id);
           }
         }
       }
@@ -874,12 +1059,23 @@
     function onQueue(ev) {
       const prev = S.queues.get(ev.group) || { group: ev.group, name: '' };
       S.queues.set(ev.group, Object.assign({}, prev, { size: ev.size, oldest_queued_at: ev.oldest_queued_at === undefined ? prev.oldest_queued_at : ev.oldest_queued_at }));
-      if (S.expanded.has(ev.group) && !queueReload.has(ev.group)) {
+      if ((S.expanded.has(ev.group) || supervises(ev.group)) && !queueReload.has(ev.group)) {
         queueReload.set(ev.group, win.setTimeout(function () {
           queueReload.delete(ev.group);
-          loadQueued(ev.group).then(renderLists, function () {});
+          const job = supervises(ev.group) ? loadTeamGroup(ev.group) : loadQueued(ev.group);
+          job.then(renderLists, function () {});
         }, 400));
       }
+      renderLists();
+    }
+
+    /** Supervisors hear when routing had to step down its ladder. */
+    function onAlert(ev) {
+      const s = ev.session;
+      if (s && s.id !== undefined) upsertSession(S.sessions, s);
+      const text = T['alert_' + ev.kind];
+      if (!text) { renderLists(); return; }
+      toast(fmt(text, { name: (s && s.contact_name) || T.customer, operator: ev.operator || T.unassigned }), 'info');
       renderLists();
     }
 
@@ -1142,7 +1338,7 @@
     function render() {
       if (renderQueued) return;
       renderQueued = true;
-      const run = function () { renderQueued = false; renderLists(); renderHeader(); renderComposer(); renderTyping(); };
+      const run = function () { renderQueued = false; renderLists(); renderHeader(); renderComposer(); renderTyping(); renderChatLabels(); };
       if (win.requestAnimationFrame && !doc.hidden) win.requestAnimationFrame(run);
       else win.setTimeout(run, 0);
     }
@@ -1172,10 +1368,10 @@
         channelBadge(s),
         h('span', { class: 'ci-main' },
           h('span', { class: 'ci-top' },
-            h('span', { class: 'ci-name', text: s.contact_name || T.customer }),
+            h('span', { class: 'ci-name', text: contactName(s, T) }),
             o.right ? h('span', { class: 'ci-right', text: o.right }) : null,
             wait ? h('span', { class: 'ci-wait sla-' + wait.level, text: wait.text }) : null),
-          h('span', { class: 'ci-preview', text: o.sub || (prefix + previewText(last)) })),
+          h('span', { class: 'ci-preview', text: o.sub || (prefix + previewText(last)) }), labelDots(s)),
         unread > 0 && !o.noUnread ? h('span', { class: 'badge', 'aria-label': fmt(T.unreadN, { n: unread }), text: unread > 99 ? '99+' : unread }) : null);
       if (active) btn.setAttribute('aria-current', 'true');
       const li = h('li', { class: 'chat-item' + (active ? ' active' : '') + (unread && !o.noUnread ? ' unread' : ''), dataset: { id: s.id } }, btn);
@@ -1210,6 +1406,19 @@
       }
       const total = unreadTotal(lists.mine);
       doc.title = titleWithUnread(T.inbox, total);
+    }
+
+    /** ``?view=team``: brings the supervisors' live view to the front. */
+    function showTeam() {
+      const sec = $('sec-team');
+      if (!sec || !S.me || !(S.me.supervised_groups && S.me.supervised_groups.length)) {
+        toast(T.noTeamGroups, 'info');
+        return;
+      }
+      const nav = sec.parentElement;
+      if (nav && nav.firstElementChild !== sec) nav.insertBefore(sec, nav.firstElementChild);
+      sec.classList.add('focused');
+      if (sec.scrollIntoView) sec.scrollIntoView({ block: 'start' });
     }
 
     function setCount(id, value) {
@@ -1273,7 +1482,7 @@
       if (empty) empty.hidden = !!s;
       chat.hidden = !s;
       if (!s) return;
-      $('chat-name').textContent = s.contact_name || T.customer;
+      $('chat-name').textContent = contactName(s, T);
       const meta = $('chat-meta');
       const bits = [T['ch_' + s.channel_type] || s.channel_type, s.group_name, s.topic_title,
         T['status_' + s.status] + (s.status === 'closed' && s.close_reason ? ' · ' + (T['reason_' + s.close_reason] || s.close_reason) : ''),
@@ -1307,6 +1516,8 @@
       note.textContent = why;
       note.hidden = !why;
       if (!mine) hideCanned();
+      renderUnfilled();
+      renderNoteMode();
     }
 
     function renderTyping() {
@@ -1352,7 +1563,7 @@
       if (type === 'system' && !m.internal) {
         el = h('div', { class: cls.join(' ') }, h('span', { class: 'text', text: m.text || '' }), h('time', { text: when(m.created_at), datetime: m.created_at }));
       } else {
-        const name = type === 'contact' ? (m.sender_name || T.customer) : (m.sender_name || (type === 'bot' ? T.status_bot : T.you));
+        const name = type === 'contact' ? (m.sender_name || contactName(currentSession(), T)) : (m.sender_name || (type === 'bot' ? T.status_bot : T.you));
         const meta = h('div', { class: 'msg-meta' }, h('time', { text: when(m.created_at), datetime: m.created_at || '' }));
         if (state === 'queued' || state === 'sent') meta.append(h('span', { class: 'state', text: T.sending }));
         if (state === 'upload') meta.append(h('span', { class: 'state', text: fmt(T.uploading, { name: m._upload }) }));
@@ -1412,6 +1623,7 @@
         if (stillOpen()) renderLeads(results(d));
       }, function () { if (stillOpen()) renderLeads(null); });
       loadIdentity(token, cid);
+      loadVisitor(token);
     }
 
     function renderContact() {
@@ -1421,9 +1633,7 @@
       if (!c) { card.replaceChildren(h('div', { class: 'loading', 'aria-busy': 'true' })); renderEarlier(null); renderLeads(null); return; }
       const fields = h('div', { class: 'fields' },
         editableField(c, 'name', T.name), editableField(c, 'email', T.email), editableField(c, 'phone', T.phone));
-      const ids = (c.identities || []).map(function (i) {
-        return h('li', null, h('span', { class: 'ch-label', text: T['ch_' + i.channel_type] || i.channel_type }), h('span', { class: 'mono', text: i.external_id }));
-      });
+      const ids = (c.identities || []).map(identityItem);
       const attrs = c.attributes && typeof c.attributes === 'object' ? Object.keys(c.attributes) : [];
       const dl = h('dl', { class: 'attrs' });
       for (const k of attrs) {
@@ -1431,9 +1641,70 @@
         dl.append(h('dt', { text: k }), h('dd', { text: v !== null && typeof v === 'object' ? JSON.stringify(v) : String(v) }));
       }
       // replaceChildren() would show a null as the text "null": leave absent sections out
-      card.replaceChildren(...[fields,
+      card.replaceChildren(...[cardTitle(c), fields, visitorSection(),
         ids.length ? h('section', { class: 'card-sec' }, h('h3', { text: T.identities }), h('ul', { class: 'ids' }, ...ids)) : null,
         attrs.length ? h('section', { class: 'card-sec' }, h('h3', { text: T.attributes }), dl) : null].filter(Boolean));
+    }
+
+    /* ------------------------------- the contact card: who it is, the website visitor */
+
+    /** "Customer #N" (the server's display name) until the customer's name is known. */
+    function cardTitle(c) {
+      return h('h2', { class: 'card-title', text: c.display_name || c.name || '#' + c.id });
+    }
+
+    /** An identity; a website visitor's is a random id of no use to a person: shown as
+     * "Website visitor", the id kept in the tooltip. */
+    function identityItem(i) {
+      const label = h('span', { class: 'ch-label', text: T['ch_' + i.channel_type] || i.channel_type });
+      if (i.channel_type === 'widget') return h('li', { title: i.external_id }, label, h('span', { text: T.widgetVisitor }));
+      return h('li', null, label, h('span', { class: 'mono', text: i.external_id }));
+    }
+
+    function loadVisitor(token) {
+      const open = S.open;
+      if (!open || open.dialogId === null || open.dialogId === undefined) return;
+      const s = S.sessions.get(open.sessionId);
+      if (s && s.channel_type && s.channel_type !== 'widget') { open.visitor = null; return; }
+      api('GET', 'dialogs/' + open.dialogId + '/visitor/').then(function (v) {
+        if (S.open && S.open.token === token) { S.open.visitor = v; renderContact(); }
+      }, function () { /* not a website chat, or gone: no section */ });
+    }
+
+    function onVisitorUpdated(ev) {
+      if (!S.open || ev.dialog !== S.open.dialogId || !ev.visitor) return;
+      S.open.visitor = ev.visitor;
+      if (S.open.contact) renderContact();
+    }
+
+    function visitorRow(label, value, cls) {
+      return [h('dt', { text: label }), h('dd', { class: cls || null }, value)];
+    }
+
+    function visitorLink(url, text) {
+      const safe = safeUrl(url);
+      if (!safe || !/^https?:/i.test(safe)) return h('span', { text: text || url || '' });
+      return h('a', { href: safe, target: '_blank', rel: 'noopener noreferrer nofollow', title: url, text: text || shortUrl(url) });
+    }
+
+    function visitorSection() {
+      const v = S.open && S.open.visitor;
+      if (!v) return null;
+      const dl = h('dl', { class: 'attrs visitor-ctx' });
+      if (v.page_url) dl.append(...visitorRow(T.vPage, visitorLink(v.page_url, v.page_title ? v.page_title + ' · ' + shortUrl(v.page_url, 40) : ''), 'v-page'));
+      dl.append(...visitorRow(T.vReferrer, v.referrer ? visitorLink(v.referrer) : h('span', { class: 'muted', text: T.vDirect }), 'v-referrer'));
+      if (v.browser || v.user_agent) dl.append(...visitorRow(T.vBrowser, h('span', { title: v.user_agent || '', text: v.browser || shortUrl(v.user_agent, 60) }), 'v-browser'));
+      if (v.language) dl.append(...visitorRow(T.vLanguage, h('span', { text: v.language }), 'v-language'));
+      const local = visitorLocalTime(Date.now(), v.time_zone, v.utc_offset_min, LANG);
+      if (local) dl.append(...visitorRow(T.vLocalTime, h('span', { class: 'v-clock', text: local }), 'v-time'));
+      return h('section', { class: 'card-sec visitor-sec' }, h('h3', { text: T.visitorSec }), dl);
+    }
+
+    /** The visitor's clock in the card moves on by itself. */
+    function tickVisitorClock() {
+      const v = S.open && S.open.visitor;
+      const el = doc.querySelector('#contact-body .v-clock');
+      if (v && el) el.textContent = visitorLocalTime(Date.now(), v.time_zone, v.utc_offset_min, LANG);
     }
 
     function editableField(contact, field, label) {
@@ -1459,8 +1730,9 @@
           try {
             const updated = await api('PATCH', 'contacts/' + contact.id + '/', { [field]: input.value.trim() });
             if (S.open && S.open.contactId === contact.id) S.open.contact = updated;
+            cannedCache.clear(); // placeholders filled with the old details
             if (field === 'name') {
-              for (const s of S.sessions.values()) if (s.contact === contact.id) s.contact_name = updated.name;
+              for (const s of S.sessions.values()) if (s.contact === contact.id) { s.contact_name = updated.display_name || updated.name; s.contact_anonymous = !(updated.name || updated.email || updated.phone); }
               render();
             }
             renderContact();
@@ -1501,44 +1773,120 @@
       }));
     }
 
+    /* ---- leads on the contact card: the list (each lead opens its page) and the small
+     * "Create lead" form (title, pipeline, owner). One lead per click: the form is busy
+     * while the request runs, and the server answers a repeat with 409 and the lead. */
+
     function renderLeads(list) {
       const box = $('contact-leads');
       if (!box) return;
+      if (!list || !S.open || S.open.token !== leadFormFor) hideLeadForm();  // another chat
       if (!list) { box.replaceChildren(); box.parentElement.hidden = true; return; }
       box.parentElement.hidden = false;
       if (!list.length) { box.replaceChildren(h('li', { class: 'empty', text: T.noLeads })); return; }
       box.replaceChildren.apply(box, list.map(function (l) {
-        return h('li', { class: 'lead' }, h('span', { class: 'l-title', text: l.title || '#' + l.id }),
-          h('span', { class: 'pill st-' + String(l.status || '').replace(/[^a-z_]/g, ''), text: [l.status, l.stage_name || (typeof l.stage === 'string' ? l.stage : '')].filter(Boolean).join(' · ') }));
+        const status = l.status_display || l.status || '';
+        const stage = l.stage_name && String(l.stage_name).toLowerCase() !== String(status).toLowerCase() ? l.stage_name : '';
+        const title = l.title || '#' + l.id;
+        return h('li', { class: 'lead' },
+          l.url ? h('a', { class: 'l-title', href: l.url, target: '_blank', rel: 'noopener', text: title }) : h('span', { class: 'l-title', text: title }),
+          h('span', { class: 'l-where' },
+            h('span', { class: 'pill st-' + String(l.status || '').replace(/[^a-z_]/g, ''), text: status }),
+            stage ? h('span', { class: 'l-stage', text: stage }) : null));
       }));
     }
 
-    const leadDateFmt = new Intl.DateTimeFormat(LANG, { day: 'numeric', month: 'short', year: 'numeric' });
+    let leadPipelines = null;
+    let leadBusy = false;
+    let leadFormFor = null;  // the open chat's token the form was filled for
 
-    /** "Create lead" on the card: a lead of this contact from this chat, titled with the
-     * contact's name and today's date; the server fills in the owner (the operator) and
-     * the pipeline and stage (the default ones). */
+    function hideLeadForm() {
+      const form = $('lead-form');
+      if (form) form.hidden = true;
+      if ($('btn-lead')) $('btn-lead').hidden = false;
+    }
+
+    function leadError(text, link) {
+      const err = $('lead-error');
+      if (!err) return;
+      err.replaceChildren(text, link ? ' ' : '', link ? h('a', { href: link, target: '_blank', rel: 'noopener', text: T.leadOpen }) : '');
+      err.hidden = !text;
+    }
+
+    /** "Create lead": opens the form with the contact's name and the chat's channel as
+     * the title (plain text the operator may change), the default pipeline and "me". */
     async function createLead() {
       const open = S.open;
-      const btn = $('btn-lead');
-      if (!open || open.contactId === null || open.contactId === undefined || (btn && btn.disabled)) return;
+      const form = $('lead-form');
+      if (!open || open.contactId === null || open.contactId === undefined || !form) return;
       const c = open.contact;
       const s = S.sessions.get(open.sessionId);
       const name = (c && (c.name || c.email || c.phone)) || (s && s.contact_name) || '#' + open.contactId;
-      if (btn) btn.disabled = true;
+      const channel = s && (T['ch_' + s.channel_type] || s.channel_type);
+      $('lead-title').value = channel ? name + ' — ' + channel : name;
+      const owners = Array.isArray(BOOT.lead_owners) ? BOOT.lead_owners : [];
+      $('lead-owner').replaceChildren.apply($('lead-owner'), owners.map(function (o) {
+        return h('option', { value: String(o.id), text: o.me ? T.leadMe + ' (' + o.name + ')' : o.name });
+      }));
+      leadError('');
+      leadFormFor = open.token;
+      form.hidden = false;
+      $('btn-lead').hidden = true;
+      $('lead-title').focus();
+      $('lead-title').select();
+      if (leadPipelines === null) {
+        try { leadPipelines = results(await api('GET', 'pipelines/')); } catch (err) { leadPipelines = []; }
+      }
+      const select = $('lead-pipeline');
+      select.replaceChildren.apply(select, leadPipelines.map(function (p) {
+        return h('option', { value: String(p.id), selected: !!p.is_default, text: p.name });
+      }));
+      select.closest('.lead-field').hidden = !leadPipelines.length;
+    }
+
+    async function submitLead(e) {
+      e.preventDefault();
+      const open = S.open;
+      const submit = $('lead-submit');
+      if (leadBusy || !open || open.contactId === null || open.contactId === undefined) return;
+      if (open.token !== leadFormFor) { hideLeadForm(); return; }  // filled for another chat
+      const title = $('lead-title').value.trim();
+      if (!title) { leadError(T.leadTitleRequired); $('lead-title').focus(); return; }
+      const body = { contact: open.contactId, session: open.sessionId, title: title };
+      if ($('lead-pipeline').value) body.pipeline = Number($('lead-pipeline').value);
+      if ($('lead-owner').value) body.owner = Number($('lead-owner').value);
+      leadBusy = true;
+      submit.disabled = true;
+      leadError('');
       try {
-        await api('POST', 'leads/', { contact: open.contactId, session: open.sessionId, title: name + ' — ' + leadDateFmt.format(new Date()) });
+        const lead = await api('POST', 'leads/', body);
+        hideLeadForm();
         toast(T.leadCreated, 'ok');
         const d = await api('GET', 'leads/' + q({ contact: open.contactId }));
         if (S.open && S.open.token === open.token) renderLeads(results(d));
+        return lead;
       } catch (err) {
-        report(err, 'lead');
+        if (err && err.status === 409 && err.body && err.body.url) leadError(err.body.detail || '', err.body.url);
+        else if (err && err.status === 400 && err.body) leadError(flattenErrors(err.body));
+        else report(err, 'lead');
       } finally {
-        if (btn) btn.disabled = false;
+        leadBusy = false;
+        submit.disabled = false;
       }
     }
+    /* ---- end of leads on the contact card */
 
     /* ------------------------------------- the contact card: merge suggestions, timeline */
+
+    let timelineTimer = null;
+    /** The open contact's timeline again, once a burst of session changes is over (a
+     * transfer closes one session and opens another). */
+    function contactTimelineSoon() {
+      win.clearTimeout(timelineTimer);
+      timelineTimer = win.setTimeout(function () {
+        if (S.open && S.open.contactId) loadIdentity(S.open.token, S.open.contactId);
+      }, 300);
+    }
 
     function loadIdentity(token, cid) {
       const stillOpen = function () { return S.open && S.open.token === token; };
@@ -1562,7 +1910,7 @@
           try {
             const result = await api('POST', base + what + '/');
             if (what === 'merge' && S.open && S.open.token === token) {
-              for (const s of S.sessions.values()) if (s.contact === cid || s.contact === other.id) { s.contact = result.id; s.contact_name = result.name; }
+              for (const s of S.sessions.values()) if (s.contact === cid || s.contact === other.id) { s.contact = result.id; s.contact_name = result.display_name || result.name; s.contact_anonymous = !(result.name || result.email || result.phone); }
               S.open.contactId = result.id;
               S.open.contact = result;
               renderContact();
@@ -1609,17 +1957,19 @@
       autoGrow();
       const t = $('composer-text');
       const s = currentSession();
-      if (canWrite(s) && t.value && typingThrottle(s.id) && socketReady()) sendFrame({ type: 'typing', session: s.id });
+      if (!noteMode() && canWrite(s) && t.value && typingThrottle(s.id) && socketReady()) sendFrame({ type: 'typing', session: s.id });
+      renderUnfilled();
       const query = cannedQuery(t.value);
       win.clearTimeout(cannedTimer);
       if (query === null) { hideCanned(); return; }
       const prefix = query.slice(0, 1);
+      const cacheKey = (s ? s.id : '') + ':' + prefix; // filled in for this session
       cannedTimer = win.setTimeout(async function () {
-        let items = cannedCache.get(prefix);
+        let items = cannedCache.get(cacheKey);
         if (!items) {
           try {
-            items = results(await api('GET', 'canned-responses/' + q({ search: prefix })));
-            cannedCache.set(prefix, items);
+            items = results(await api('GET', 'canned-responses/' + q({ search: prefix, session: s ? s.id : null })));
+            cannedCache.set(cacheKey, items);
           } catch (err) { hideCanned(); return; }
         }
         if (cannedQuery(t.value) !== query) return;
@@ -1665,7 +2015,41 @@
       hideCanned();
       autoGrow();
       t.focus();
-      t.setSelectionRange(t.value.length, t.value.length);
+      S.unfilled = Array.isArray(it.unfilled) ? it.unfilled : [];
+      const range = firstUnfilledRange(t.value, unfilledNames());
+      if (range) t.setSelectionRange(range[0], range[1]);
+      else t.setSelectionRange(t.value.length, t.value.length);
+      renderUnfilled();
+    }
+
+    /* ------------------------- the composer: canned placeholders that stay unfilled */
+
+    function unfilledNames() {
+      return (S.unfilled || []).map(function (u) { return u.placeholder; });
+    }
+
+    /** The placeholders of the inserted canned response still in the text, with why
+     * they were not filled; the textarea is marked while any is left. */
+    function renderUnfilled() {
+      const t = $('composer-text');
+      if (!t) return [];
+      const left = unfilledIn(t.value, unfilledNames());
+      if (!left.length) S.unfilled = [];
+      let box = $('composer-unfilled');
+      if (!box && left.length) {
+        box = h('p', { id: 'composer-unfilled', class: 'composer-unfilled', role: 'alert' });
+        $('composer').after(box);
+      }
+      t.classList.toggle('has-unfilled', left.length > 0);
+      if (left.length) t.setAttribute('aria-invalid', 'true'); else t.removeAttribute('aria-invalid');
+      if (box) {
+        box.hidden = !left.length;
+        const reasons = (S.unfilled || []).filter(function (u) { return left.indexOf(u.placeholder) !== -1; });
+        box.replaceChildren(...(left.length ? [h('span', { text: T.unfilledNote })].concat(reasons.map(function (u) {
+          return h('span', { class: 'unfilled-item' }, h('code', { class: 'ph', text: '{' + u.placeholder + '}' }), h('span', { text: ' — ' + u.reason }));
+        })) : []));
+      }
+      return left;
     }
 
     function onComposerKey(e) {
@@ -1688,7 +2072,16 @@
 
     function submitComposer() {
       const t = $('composer-text');
-      if (t.value.trim() && sendText(t.value)) { t.value = ''; autoGrow(); hideCanned(); }
+      if (noteMode()) { submitNote(); return; }
+      const left = renderUnfilled();
+      if (left.length) {
+        toast(fmt(T.unfilledBlocked, { list: left.map(function (n) { return '{' + n + '}'; }).join(', ') }), 'error');
+        const range = firstUnfilledRange(t.value, left);
+        t.focus();
+        if (range) t.setSelectionRange(range[0], range[1]);
+        return;
+      }
+      if (t.value.trim() && sendText(t.value)) { t.value = ''; autoGrow(); hideCanned(); renderUnfilled(); }
     }
 
     /* ---------------------------------------------------------------- transfer */
@@ -1729,8 +2122,7 @@
       sel.replaceChildren(h('option', { value: '', text: T.chooseOperator }));
       if (!g) return;
       try {
-        const ops = results(await api('GET', 'operators/' + q({ group: g, page_size: 200 })))
-          .filter(function (o) { return !S.me || o.id !== S.me.id; });
+        const ops = transferTargets(results(await api('GET', 'operators/' + q({ group: g, page_size: 200 }))), S.me && S.me.id);
         if (token !== opsToken) return;
         if (!ops.length) { sel.replaceChildren(h('option', { value: '', text: T.noOperators })); return; }
         sel.append(...ops.map(function (o) {
@@ -1762,8 +2154,10 @@
         toast(T.transferred, 'ok');
         render();
         refreshOpen();
+        // the contact card's timeline lists this chat's sessions: it changed
+        contactTimelineSoon();
       } catch (e2) {
-        if (e2.status === 400) { err.textContent = apiErrorText(400, e2.body, {}, T); err.hidden = false; } else { closeModal($('transfer-modal')); report(e2, 'transfer'); }
+        if (e2.status === 400 || e2.status === 409) { err.textContent = apiErrorText(e2.status, e2.body, { action: 'transfer' }, T); err.hidden = false; } else { closeModal($('transfer-modal')); report(e2, 'transfer'); }
       } finally {
         transferring = false;
       }
@@ -1808,6 +2202,8 @@
           case 'KeyC': closeSession(); break;
           case 'KeyT': openTransfer(); break;
           case 'KeyK': focusComposer(); break;
+          case 'KeyN': toggleNote(); break;
+          case 'KeyS': focusSearch(); break;
           default: done = false;
         }
         if (done) e.preventDefault();
@@ -1896,6 +2292,245 @@
       }
     }
 
+    /* ---------------------------------------------------------------- notes, search, labels */
+
+    // Private notes from the composer (note mode), the search box and filters above the
+    // lists, and the labels of the open chat. Kept apart from the rest of the page.
+    const OB = { noteMode: false, noteSession: null, labels: null, filter: { assignee: '', label: '' }, found: null, seq: 0, labelsSig: '' };
+
+    function noteMode() {
+      const s = currentSession();
+      return !!(OB.noteMode && s && OB.noteSession === s.id);
+    }
+
+    function toggleNote() {
+      const s = currentSession();
+      if (!s || !S.me) return;
+      OB.noteMode = !noteMode();
+      OB.noteSession = s.id;
+      renderComposer();
+      const t = $('composer-text');
+      if (t && !t.disabled) t.focus();
+    }
+
+    function renderNoteMode() {
+      const btn = $('btn-note');
+      const form = $('composer');
+      const text = $('composer-text');
+      const send = $('btn-send');
+      if (!form || !text || !send) return;
+      const on = noteMode();
+      if (btn) {
+        btn.disabled = !currentSession();
+        btn.setAttribute('aria-pressed', on ? 'true' : 'false');
+      }
+      if (send.dataset.reply === undefined) send.dataset.reply = send.textContent;
+      form.classList.toggle('note-mode', on);
+      text.placeholder = on ? T.notePlaceholder : T.placeholder;
+      send.textContent = on ? T.addNote : send.dataset.reply;
+      if (!on) return;
+      text.disabled = false;
+      send.disabled = false;
+      form.classList.remove('disabled');
+      const attach = $('btn-attach');
+      if (attach) attach.disabled = true;
+      const note = $('composer-note');
+      if (note) { note.textContent = T.noteHint; note.hidden = false; }
+    }
+
+    async function submitNote() {
+      const t = $('composer-text');
+      const s = currentSession();
+      const text = t.value;
+      if (!s || !S.open || !text.trim()) return;
+      const clientId = uuid();
+      const token = S.open.token;
+      S.open.messages = mergeMessages(S.open.messages, [{
+        id: null, client_id: clientId, dialog: s.dialog, session: s.id, sender_type: 'operator',
+        sender_name: S.me.display_name || S.me.username || T.you, text: text, attachments: [],
+        created_at: new Date().toISOString(), internal: true, _local: true,
+      }]);
+      t.value = '';
+      autoGrow();
+      hideCanned();
+      renderTimeline(true);
+      try {
+        const m = await api('POST', 'sessions/' + s.id + '/notes/', { text: text, client_id: clientId });
+        if (S.open && S.open.token === token) { S.open.messages = mergeMessages(S.open.messages, [m]); renderTimeline(); }
+      } catch (err) {
+        if (S.open && S.open.token === token) {
+          S.open.messages = S.open.messages.filter(function (m) { return m.client_id !== clientId || m.id; });
+          renderTimeline();
+          if (!t.value) { t.value = text; autoGrow(); }
+        }
+        report(err, 'note');
+      }
+    }
+
+    function labelChip(l, onRemove) {
+      const dot = h('span', { class: 'label-dot', 'aria-hidden': 'true' });
+      dot.style.backgroundColor = labelColor(l.color);
+      const chip = h('span', { class: 'label-chip' }, dot, h('span', { class: 'label-name', text: l.name }));
+      if (onRemove) {
+        chip.append(h('button', { type: 'button', class: 'label-x', 'aria-label': fmt(T.removeLabel, { name: l.name }), title: fmt(T.removeLabel, { name: l.name }), text: '×', onclick: onRemove }));
+      }
+      return chip;
+    }
+
+    function labelDots(s) {
+      const labels = (s && s.labels) || [];
+      if (!labels.length) return null;
+      return h('span', { class: 'ci-labels' }, ...labels.map(function (l) { return labelChip(l, null); }));
+    }
+
+    function renderChatLabels() {
+      const box = $('chat-labels');
+      if (!box) return;
+      const s = currentSession();
+      const sig = s ? JSON.stringify([s.id, s.labels || [], (OB.labels || []).map(function (l) { return l.id; })]) : '';
+      if (sig === OB.labelsSig) return;
+      OB.labelsSig = sig;
+      if (!s) { box.replaceChildren(); return; }
+      const chips = (s.labels || []).map(function (l) {
+        return labelChip(l, function () { changeLabel(s.id, 'DELETE', l.id); });
+      });
+      const options = labelsToAdd(OB.labels, s.labels).map(function (l) { return h('option', { value: l.id, text: l.name }); });
+      const add = h('select', {
+        class: 'label-add', id: 'label-add', 'aria-label': T.addLabel,
+        onchange: function (e) { const id = Number(e.target.value); e.target.value = ''; if (id) changeLabel(s.id, 'POST', id); },
+      }, h('option', { value: '', text: '+ ' + T.addLabel }), ...options);
+      add.disabled = !options.length;
+      box.replaceChildren(...chips, add);
+    }
+
+    async function changeLabel(sessionId, method, labelId) {
+      try {
+        const s = await api(method, 'sessions/' + sessionId + '/labels/' + (method === 'DELETE' ? labelId + '/' : ''), method === 'POST' ? { label: labelId } : undefined);
+        onSession(s, false);
+      } catch (err) {
+        report(err, 'label');
+      }
+    }
+
+    async function loadLabels() {
+      try {
+        OB.labels = results(await api('GET', 'labels/' + q({ page_size: 200 })));
+      } catch (err) {
+        return; // labels are an extra: the inbox works without them
+      }
+      const sel = $('filter-label');
+      if (sel) {
+        const keep = sel.value;
+        sel.replaceChildren(sel.firstElementChild || h('option', { value: '' }), ...OB.labels.map(function (l) { return h('option', { value: l.id, text: l.name }); }));
+        sel.value = keep;
+      }
+      render();
+    }
+
+    function focusSearch() {
+      const box = $('search-box');
+      if (box) { box.focus(); if (box.select) box.select(); }
+    }
+
+    let findTimer = null;
+    function scheduleFind() {
+      win.clearTimeout(findTimer);
+      findTimer = win.setTimeout(refreshFound, 250);
+    }
+
+    /** The found list: search results while the box has text, else the filtered chats. */
+    async function refreshFound() {
+      const box = $('search-box');
+      const text = box ? searchText(box.value) : null;
+      const params = filterParams(OB.filter);
+      const seq = ++OB.seq;
+      if (text === null && !params) { OB.found = null; renderFound(); return; }
+      try {
+        let found;
+        if (text !== null) {
+          const data = await api('GET', 'search/' + q({ q: text }));
+          found = { kind: 'search', sessions: (data && data.sessions) || [], contacts: (data && data.contacts) || [] };
+        } else {
+          const data = await api('GET', 'sessions/' + q(Object.assign({ page_size: 50 }, params)));
+          found = { kind: 'filter', sessions: results(data), contacts: [] };
+        }
+        if (seq !== OB.seq) return;
+        OB.found = found;
+        renderFound();
+      } catch (err) {
+        if (seq === OB.seq) report(err, 'search');
+      }
+    }
+
+    function renderFound() {
+      const sec = $('sec-found');
+      const ul = $('list-found');
+      if (!sec || !ul) return;
+      const f = OB.found;
+      sec.hidden = !f;
+      if (!f) { ul.replaceChildren(); return; }
+      const title = $('found-title');
+      if (title) title.textContent = f.kind === 'search' ? T.searchResults : T.filtered;
+      const shown = new Set(f.sessions.map(function (s) { return s.contact; }));
+      const items = f.sessions.map(function (s) {
+        return chatItem(s, { noUnread: true, noWait: true, right: T['status_' + s.status] || s.status });
+      });
+      for (const c of f.contacts) {
+        if (shown.has(c.id)) continue;
+        const detail = [c.email, c.phone].filter(Boolean).join(' · ');
+        items.push(h('li', { class: 'chat-item contact-hit' },
+          h('button', { type: 'button', class: 'chat-btn', disabled: !c.session, onclick: function () { if (c.session) openSession(c.session); } },
+            h('span', { class: 'ci-main' },
+              h('span', { class: 'ci-top' }, h('span', { class: 'ci-name', text: c.name || T.customer }), h('span', { class: 'ci-right', text: T.contactHit })),
+              h('span', { class: 'ci-preview', text: c.session ? detail : T.noConversation })))));
+      }
+      fill('list-found', items, T.nothingFound);
+      setCount('count-found', f.sessions.length + f.contacts.filter(function (c) { return !shown.has(c.id); }).length);
+    }
+
+    /** A session changed (socket or our own action): the found list follows it. */
+    function basicsOnSession(s) {
+      const f = OB.found;
+      if (!f || !s) return;
+      const at = f.sessions.findIndex(function (x) { return x.id === s.id; });
+      if (f.kind === 'filter') {
+        const belongs = matchesFilter(s, OB.filter, S.me && S.me.id);
+        if (belongs && at < 0) f.sessions.unshift(s);
+        else if (!belongs && at >= 0) f.sessions.splice(at, 1);
+        else if (at >= 0) f.sessions[at] = Object.assign({}, f.sessions[at], s);
+      } else if (at >= 0) {
+        f.sessions[at] = Object.assign({}, f.sessions[at], s);
+      }
+      renderFound();
+    }
+
+    function wireBasics() {
+      const note = $('btn-note');
+      if (note) note.addEventListener('click', toggleNote);
+      const box = $('search-box');
+      if (box) {
+        box.addEventListener('input', scheduleFind);
+        box.addEventListener('keydown', function (e) {
+          if (e.key === 'Escape' && box.value) { e.preventDefault(); e.stopPropagation(); box.value = ''; refreshFound(); }
+          if (e.key === 'Enter') { e.preventDefault(); win.clearTimeout(findTimer); refreshFound(); }
+        });
+      }
+      for (const [id, key] of [['filter-assignee', 'assignee'], ['filter-label', 'label']]) {
+        const sel = $(id);
+        if (sel) sel.addEventListener('change', function () { OB.filter[key] = sel.value; refreshFound(); });
+      }
+      const clear = $('found-clear');
+      if (clear) {
+        clear.addEventListener('click', function () {
+          if (box) box.value = '';
+          OB.filter = { assignee: '', label: '' };
+          for (const id of ['filter-assignee', 'filter-label']) if ($(id)) $(id).value = '';
+          refreshFound();
+        });
+      }
+      loadLabels();
+    }
+
     /* ---------------------------------------------------------------- wiring */
 
     function wire() {
@@ -1918,6 +2553,11 @@
       $('btn-close').addEventListener('click', closeSession);
       $('btn-transfer').addEventListener('click', openTransfer);
       if ($('btn-lead')) $('btn-lead').addEventListener('click', createLead);
+      if ($('lead-form')) {
+        $('lead-form').addEventListener('submit', submitLead);
+        $('lead-cancel').addEventListener('click', hideLeadForm);
+      }
+      wireBasics();
       $('transfer-form').addEventListener('submit', submitTransfer);
       $('transfer-form').addEventListener('keydown', function (e) {
         if (e.key === 'Enter' && !e.shiftKey && !e.isComposing && e.target.tagName !== 'BUTTON') submitTransfer(e);
@@ -1948,14 +2588,16 @@
           for (const item of S.outbox.toResend()) if (item.state === 'queued') transmit(item);
         }
       }, 5000);
+      win.setInterval(tickVisitorClock, 15000); // the visitor's local time in the card
     }
 
     async function start() {
       wire();
       setConn('connecting');
       await resync();
-      const m = /^#session-(\d+)$/.exec(win.location.hash || '');
-      if (m && S.me) openSession(Number(m[1]));
+      const asked = pageRequest(win.location.search, win.location.hash);
+      if (asked.view === 'team') showTeam();
+      if (asked.session !== null && S.me) openSession(asked.session);
       connect();
     }
 

@@ -13,6 +13,7 @@
   const RESEND_UNAVAILABLE_MS = 1000;
   const CONNECT_TIMEOUT_MS = 15000;
   const SVGNS = 'http://www.w3.org/2000/svg';
+  const AVAILABILITY_EVERY_MS = 60000;
 
   /* ------------------------------------------------------------------ i18n */
 
@@ -21,6 +22,7 @@
       open: 'Open chat', close: 'Close chat', send: 'Send', attach: 'Attach a file',
       placeholder: 'Type a message…', online: 'Online', soon: 'We reply soon',
       offline: "We're offline. Leave a message and we'll get back to you.",
+      noOperators: "No operator is online right now. Leave a message: we'll answer here as soon as someone is back.",
       connecting: 'Connecting…', unavailable: 'Chat is unavailable right now.',
       joined: '{name} joined the chat', typing: '{name} is typing…', typingAnon: 'Typing…',
       ended: 'The chat has ended', rate: 'How did we do?', star: '{n} of 5',
@@ -41,6 +43,7 @@
       open: 'Открыть чат', close: 'Закрыть чат', send: 'Отправить', attach: 'Прикрепить файл',
       placeholder: 'Напишите сообщение…', online: 'Онлайн', soon: 'Скоро ответим',
       offline: 'Сейчас мы не в сети. Оставьте сообщение, и мы ответим.',
+      noOperators: 'Сейчас нет операторов в сети. Оставьте сообщение — мы ответим здесь, как только кто-нибудь освободится.',
       connecting: 'Подключение…', unavailable: 'Чат сейчас недоступен.',
       joined: '{name} подключается к чату', typing: '{name} печатает…', typingAnon: 'Печатает…',
       ended: 'Чат завершён', rate: 'Оцените, как мы помогли', star: '{n} из 5',
@@ -234,6 +237,7 @@
       color: /^#[0-9a-f]{6}$/i.test(c.color || '') ? c.color : '#2563eb',
       greeting: toText(c.greeting),
       language: toText(c.language) || 'auto',
+      position: c.position === 'left' ? 'left' : 'right',
       prechat: {
         enabled: !!pre.enabled,
         fields: (Array.isArray(pre.fields) ? pre.fields : [])
@@ -248,7 +252,26 @@
       },
       offline: !!c.offline,
       offline_message: toText(c.offline_message || '').slice(0, 500),
+      // null: the server did not say (older server), so the widget keeps to "Online"
+      available: typeof c.available === 'boolean' ? c.available : null,
     };
+  }
+
+  /** The header's status line, from the same facts routing assigns by: an operator with
+   * the visitor, the group closed, nobody available (with the group's offline message
+   * and what happens next), waiting in line, or online. */
+  function statusText(lang, st) {
+    const cfg = st.config || {};
+    const away = () => cfg.offline_message || t(lang, cfg.offline ? 'offline' : 'noOperators');
+    if (st.status === 'unavailable') return t(lang, 'unavailable');
+    if (st.session === 'active' && st.operator && st.operator.name && st.status === 'online') {
+      return toText(st.operator.name) + ' · ' + t(lang, 'online');
+    }
+    if (cfg.offline) return away();
+    if (st.status === 'disconnected') return t(lang, 'connecting');
+    if (cfg.available === false) return away();
+    if (st.session === 'queued') return t(lang, 'soon');
+    return t(lang, 'online');
   }
 
   /** Returns null when the file may be sent, else 'too_big' or 'bad_type'. */
@@ -492,13 +515,36 @@
       return this.config;
     }
 
+    /** Asks the server again who can answer now (after a chat ends, when the panel
+     * opens, and every minute while it is open and no operator is with the visitor). */
+    async refreshAvailability() {
+      if (!this.config) return;
+      try {
+        const r = await this.o.fetch(this.url('config'), { credentials: 'omit' });
+        if (!r.ok) return;
+        this.setAvailability(await r.json());
+      } catch (e) { /* offline: the next refresh catches up */ }
+    }
+
+    setAvailability(d) {
+      if (!this.config || !d || typeof d !== 'object') return;
+      const fresh = normalizeConfig(Object.assign({}, this.config, {
+        offline: d.offline, offline_message: d.offline_message, available: d.available,
+      }));
+      this.config.offline = fresh.offline;
+      this.config.offline_message = fresh.offline_message;
+      this.config.available = fresh.available;
+      this.emit('availability', this.config);
+    }
+
     async createVisitor(fields) {
       const body = {};
       for (const k of ['name', 'email', 'phone']) if (fields && fields[k]) body[k] = toText(fields[k]).trim();
       const href = this.o.href ? toText(this.o.href()) : '';
-      if (href) body.page_url = href.slice(0, 2000);
+      if (href && href.length <= 1000) body.page_url = href;
       const lang = typeof navigator !== 'undefined' && navigator.language;
       if (lang) body.language = toText(lang).slice(0, 16);
+      Object.assign(body, this.contextFields());
       const r = await this.o.fetch(this.url('visitors'), {
         method: 'POST', credentials: 'omit',
         headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body),
@@ -658,6 +704,7 @@
           this.session = 'active';
           return this.emit('assigned', this.operator);
         case 'typing': return this.emit('typing', d);
+        case 'availability': return this.setAvailability(d);
         case 'session.closed':
           if (d.reason !== 'transferred' && d.reason !== 'merged') { this.session = 'closed'; this.operator = null; }
           return this.emit('closed', d.reason);
@@ -683,6 +730,8 @@
       this.setStatus('online');
       this.emit('welcome', d);
       this.send({ type: 'sync', after: this.after });
+      this.told = null;
+      this.tellContext();
       for (const p of this.pending.list()) this.send({ type: 'message', text: p.text, client_id: p.client_id });
       const out = this.outbox;
       this.outbox = [];
@@ -717,6 +766,7 @@
     }
 
     onError(d) {
+      if (d.code === 'bad_context') return; // nothing the visitor could do about it
       const cid = d.client_id || this.lastSent;
       // The server could not store it for a moment (its database restarting): it stays
       // pending and goes again shortly, with the same client_id (stored once).
@@ -731,6 +781,28 @@
       } else {
         this.emit('error', d);
       }
+    }
+
+    /** The page's context for the visitor record (without the fields createVisitor
+     * already sends itself); {} when the page gives none (tests, old browsers). */
+    contextFields() {
+      const ctx = this.o.context ? this.o.context() : null;
+      if (!ctx) return {};
+      const out = {};
+      for (const k of ['page_title', 'referrer', 'time_zone', 'utc_offset_min']) {
+        if (ctx[k] !== '' && ctx[k] !== null && ctx[k] !== undefined) out[k] = ctx[k];
+      }
+      return out;
+    }
+
+    /** Tells the server the page the visitor is on, when it changed since last told
+     * (a single-page site changes its address without reloading). */
+    tellContext() {
+      const ctx = this.o.context ? this.o.context() : null;
+      if (!ctx || !this.connected || !contextChanged(this.told, ctx)) return false;
+      if (!this.send(Object.assign({ type: 'context' }, ctx))) return false;
+      this.told = ctx;
+      return true;
     }
 
     markChatted() {
@@ -951,7 +1023,7 @@ button:focus-visible,textarea:focus-visible,input:focus-visible,a:focus-visible{
         on: { keydown: (e) => { if (e.key === 'Escape') { e.stopPropagation(); this.close(true); } } } },
       [header, this.log, this.prechatEl, this.queueEl, this.errEl, this.composer]);
 
-      this.wrap = this.el('div', { class: 'w' + (this.opts.position === 'left' ? ' left' : '') }, [this.panel, this.launcher]);
+      this.wrap = this.el('div', { class: 'w' + ((this.opts.position || cfg.position) === 'left' ? ' left' : '') }, [this.panel, this.launcher]);
       this.wrap.style.setProperty('--c', cfg.color);
       this.wrap.style.setProperty('--t', contrastColor(cfg.color));
       root.appendChild(this.wrap);
@@ -1016,7 +1088,9 @@ button:focus-visible,textarea:focus-visible,input:focus-visible,a:focus-visible{
         this.notice(this.T('ended'));
         this.showRating();
         this.updateStatus();
+        c.refreshAvailability(); // the operator who just left may have been the last one
       });
+      c.on('availability', () => this.updateStatus());
       c.on('error', (d) => { if (d && d.detail) this.notice(toText(d.detail)); });
       c.on('reset', () => {
         for (const el of this.msgEls.values()) el.remove();
@@ -1033,14 +1107,9 @@ button:focus-visible,textarea:focus-visible,input:focus-visible,a:focus-visible{
 
     updateStatus() {
       const c = this.c;
-      let s;
-      if (c.status === 'unavailable') s = this.T('unavailable');
-      else if (c.config.offline) s = c.config.offline_message || this.T('offline');
-      else if (c.status === 'disconnected') s = this.T('connecting');
-      else if (c.session === 'queued') s = this.T('soon');
-      else s = this.T('online');
-      if (c.session === 'active' && c.operator && c.operator.name && c.status === 'online') s = toText(c.operator.name) + ' · ' + s;
-      this.statusEl.textContent = s;
+      this.statusEl.textContent = statusText(this.lang, {
+        status: c.status, session: c.session, operator: c.operator, config: c.config,
+      });
     }
 
     /* ---- opening, closing, focus */
@@ -1056,6 +1125,12 @@ button:focus-visible,textarea:focus-visible,input:focus-visible,a:focus-visible{
         this.launcher.setAttribute('aria-label', this.T('close'));
         this.setUnread(0);
         this.c.emit('open');
+        this.c.refreshAvailability();
+        if (!this.availabilityTimer && this.win && this.win.setInterval) {
+          this.availabilityTimer = this.win.setInterval(() => {
+            if (this.isOpen && this.c.session !== 'active') this.c.refreshAvailability();
+          }, AVAILABILITY_EVERY_MS);
+        }
       }
       this.showPrechatIfNeeded();
       this.scroll(true);
@@ -1492,6 +1567,41 @@ button:focus-visible,textarea:focus-visible,input:focus-visible,a:focus-visible{
     }
   }
 
+  /* ---------------------------------------------------------------- the visitor's context */
+
+  const CONTEXT_URL_MAX = 1000;
+  const CONTEXT_TITLE_MAX = 300;
+
+  /** What the operator is told about the visitor: the page (address and title), the page
+   * before it, the language, the time zone. Only http(s) addresses of up to 1000
+   * characters go (the server drops others anyway); the browser itself is the
+   * User-Agent header the server reads. */
+  function collectContext(win) {
+    const doc = win.document || {};
+    const nav = win.navigator || {};
+    const url = (u) => {
+      const t = toText(u);
+      return /^https?:\/\//i.test(t) && t.length <= CONTEXT_URL_MAX ? t : '';
+    };
+    let tz = '';
+    try { tz = toText(Intl.DateTimeFormat().resolvedOptions().timeZone); } catch (e) { /* old browser */ }
+    const offset = -new Date().getTimezoneOffset();
+    return {
+      page_url: url(win.location && win.location.href),
+      page_title: toText(doc.title).replace(/\s+/g, ' ').trim().slice(0, CONTEXT_TITLE_MAX),
+      referrer: url(doc.referrer),
+      language: toText(nav.language).slice(0, 16),
+      time_zone: tz.length <= 64 ? tz : '',
+      utc_offset_min: Number.isInteger(offset) && Math.abs(offset) <= 840 ? offset : null,
+    };
+  }
+
+  /** True when the page (address or title) differs from the one last told. */
+  function contextChanged(prev, next) {
+    if (!prev) return true;
+    return prev.page_url !== next.page_url || prev.page_title !== next.page_title;
+  }
+
   /* ---------------------------------------------------------------- boot */
 
   function safeStorage(win, name) {
@@ -1532,6 +1642,7 @@ button:focus-visible,textarea:focus-visible,input:focus-visible,a:focus-visible{
       WebSocket: win.WebSocket,
       FormData: win.FormData,
       href: () => win.location.href,
+      context: () => collectContext(win),
     });
     const ui = new WidgetUI(win, client, {
       lang: attr('lang'), position: attr('position'),
@@ -1557,6 +1668,11 @@ button:focus-visible,textarea:focus-visible,input:focus-visible,a:focus-visible{
       client.emit('ready', { name: cfg.name });
       if (wantOpen) ui.open(true);
       win.addEventListener('online', () => client.wake());
+      // a single-page site moves on without a reload: tell the operator the new page
+      const pageMoved = () => client.tellContext();
+      win.addEventListener('popstate', pageMoved);
+      win.addEventListener('hashchange', pageMoved);
+      if (typeof win.setInterval === 'function') win.setInterval(pageMoved, 2000);
       doc.addEventListener('visibilitychange', () => { if (!doc.hidden) client.wake(); });
     }, (e) => {
       if (e.status === 403 || e.status === 404) {
@@ -1571,8 +1687,9 @@ button:focus-visible,textarea:focus-visible,input:focus-visible,a:focus-visible{
 
   const exported = {
     DICT, t, plural, pickLang, formatWait, formatQueue, formatSize, toText, textLength, uuid, safeUrl,
-    linkParts, h, contrastColor, scriptBase, normalizeConfig, checkFile, validatePrechat, pickInvitation,
+    linkParts, h, contrastColor, scriptBase, normalizeConfig, statusText, checkFile, validatePrechat, pickInvitation,
     backoffDelay, Backoff, MessageStore, PendingQueue, memoryStorage, ChatClient, WidgetUI, MAX_TEXT,
+    collectContext, contextChanged,
   };
   if (typeof module !== 'undefined' && module.exports) module.exports = exported;
   if (typeof window !== 'undefined' && typeof document !== 'undefined' && window.document === document) boot(window);

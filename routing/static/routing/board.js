@@ -7,7 +7,8 @@
  *
  * Data: GET /api/v1/board/ (see docs/board.md). Live: the operator socket's
  * queue.updated, session.updated and alert frames ask for a refetch, at most once a
- * second; a poll every 10 s covers admins without an operator record and lost frames.
+ * second (admins without an operator record open it as read-only watchers); a poll every
+ * 10 s covers lost frames.
  *
  * Never put server data into HTML: every text goes through textContent. */
 (function () {
@@ -63,6 +64,14 @@
     alert_operator_offline: '{name} went offline, and their chat went back to the queue.',
     alert_operator_offline_anon: 'An operator went offline, and their chat went back to the queue.',
     alert_other: 'A chat went back to the queue.',
+    alert_returned: 'Nobody else was available, so the chat went back to {name}.',
+    alert_returned_anon: 'Nobody else was available, so the chat went back to the same operator.',
+    alert_kept: 'Nobody else is available, so the chat stays with {name}, who has not answered yet.',
+    alert_kept_anon: 'Nobody else is available, so the chat stays with its operator, who has not answered yet.',
+    chatsTitle: 'Open chats',
+    chatWaiting: 'waiting {t}',
+    chatWith: 'with {name}',
+    openChat: 'Open the chat with {name} in the inbox',
     alertChat: 'Chat with {name}',
     dismiss: 'Dismiss',
     saved: 'Saved.',
@@ -175,13 +184,16 @@
     return ((board && board.groups) || []).find(function (g) { return g.id === groupId; }) || null;
   }
 
-  /** Counts of a group's operators: {members, available} where available means online
-   * and connected (routing may give them chats). */
+  /** Counts of a group's operators: {members, available} where available is the
+   * server's own routing rule (online, connected or within the grace period, a free
+   * seat): exactly who routing may give the next chat to. */
   function groupCounts(group) {
     const ops = (group && group.operators) || [];
     return {
       members: ops.length,
-      available: ops.filter(function (o) { return o.status === 'online' && o.connected; }).length,
+      available: ops.filter(function (o) {
+        return typeof o.available === 'boolean' ? o.available : o.status === 'online' && o.connected;
+      }).length,
     };
   }
 
@@ -255,7 +267,14 @@
     if (kind === 'operator_offline') {
       return name ? fmt(s.alert_operator_offline, { name: name }) : s.alert_operator_offline_anon;
     }
+    if (kind === 'returned') return name ? fmt(s.alert_returned, { name: name }) : s.alert_returned_anon;
+    if (kind === 'kept') return name ? fmt(s.alert_kept, { name: name }) : s.alert_kept_anon;
     return s.alert_other;
+  }
+
+  /** The inbox address that opens a chat (the same one the board's API gives). */
+  function chatUrl(sessionId) {
+    return '/inbox/?session=' + encodeURIComponent(String(sessionId));
   }
 
   function alertKey(frame) {
@@ -606,6 +625,7 @@
       c.available = stat(T.available);
       c.tbody = h('tbody');
       c.empty = h('p', { class: 'muted group-empty', text: T.noMembers });
+      c.chats = h('ul', { class: 'chats', 'aria-label': T.chatsTitle });
       c.table = h('table', { class: 'ops' },
         h('thead', null, h('tr', null,
           h('th', { scope: 'col', text: T.colOperator }),
@@ -618,7 +638,8 @@
         h('header', { class: 'group-head' }, c.name, c.strategy),
         h('div', { class: 'stats' }, c.queue.el, c.wait.el, c.active.el, c.available.el),
         h('div', { class: 'ops-wrap' }, c.table),
-        c.empty);
+        c.empty,
+        c.chats);
       return c;
     }
 
@@ -656,7 +677,33 @@
       placeInOrder(c.tbody, rows);
       c.table.hidden = rows.length === 0;
       c.empty.hidden = rows.length > 0;
+      renderChats(c, g.sessions || []);
       tickCard(c);
+    }
+
+    /** The group's open chats, each a link that opens it in the inbox. */
+    function renderChats(c, chats) {
+      c.chats.hidden = chats.length === 0;
+      c.chatEls = chats.map(function (chat) {
+        const name = chat.contact_name || '#' + chat.id;
+        const state = h('span', { class: 'chat-state muted' });
+        const link = h('a', { class: 'chat-link chat-' + chat.status, href: chat.url || chatUrl(chat.id),
+          title: fmt(T.openChat, { name: name }), 'data-session': chat.id },
+          h('span', { class: 'chat-name', text: name }), state);
+        return { chat: chat, state: state, li: h('li', null, link) };
+      });
+      c.chats.replaceChildren.apply(c.chats, c.chatEls.map(function (x) { return x.li; }));
+      tickChats(c);
+    }
+
+    function tickChats(c) {
+      for (const x of c.chatEls || []) {
+        const chat = x.chat;
+        if (chat.status === 'queued') {
+          const wait = secondsSince(chat.queued_at, serverNow());
+          setText(x.state, fmt(T.chatWaiting, { t: formatWait(wait || 0, LANG) }));
+        } else setText(x.state, fmt(T.chatWith, { name: chat.operator_name || '' }));
+      }
     }
 
     function tickCard(c) {
@@ -665,6 +712,7 @@
       setText(c.wait.value, wait === null ? '—' : formatWait(wait, LANG));
       c.wait.el.className = 'stat' + (wait === null ? '' : ' wait-' + waitLevel(wait));
       for (const r of c.rows.values()) tickRow(r);
+      tickChats(c);
     }
 
     function render() {
@@ -702,7 +750,9 @@
           h('span', { class: 'alert-time', text: timeFmt.format(new Date(a.at)) }),
           groupName ? h('strong', { class: 'alert-group', text: groupName }) : null,
           h('span', { class: 'alert-text', text: alertText(a.frame, T) }),
-          session.contact_name ? h('span', { class: 'alert-chat muted', text: fmt(T.alertChat, { name: session.contact_name }) }) : null,
+          session.contact_name && session.id !== undefined
+            ? h('a', { class: 'alert-chat', href: chatUrl(session.id), text: fmt(T.alertChat, { name: session.contact_name }) })
+            : null,
           h('button', { type: 'button', class: 'alert-x', 'aria-label': T.dismiss, title: T.dismiss, text: '×',
             onclick: function () { S.alerts = dismissAlert(S.alerts, a.key); renderAlerts(); } }));
       });
@@ -795,6 +845,7 @@
   }
 
   exported.findGroup = findGroup;
+  exported.chatUrl = chatUrl;
   if (typeof module !== 'undefined' && module.exports) module.exports = exported;
   if (typeof window !== 'undefined' && typeof document !== 'undefined' && window.document === document &&
       document.getElementById('board-bootstrap')) {
