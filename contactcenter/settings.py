@@ -84,6 +84,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
+    # innermost, so that it sees the views' exceptions first: a lost database is a 503
+    "contactcenter.middleware.DatabaseUnavailableMiddleware",
 ]
 
 ROOT_URLCONF = "contactcenter.urls"
@@ -153,7 +155,9 @@ else:
     # (see the project's performance notes).
     CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+            # channels_redis' pub/sub layer, which also tells every socket to resync when
+            # its connection comes back after an outage (see contactcenter.layer)
+            "BACKEND": "contactcenter.layer.ResyncingPubSubChannelLayer",
             # One prefix per deployment sharing a Redis (tests give each run its own).
             "CONFIG": {
                 "hosts": [REDIS_URL],
@@ -179,6 +183,10 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A broker outage of any length is waited out (the default gives up after 100 tries)...
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
+# ...and does not kill the worker when tasks were unacked at the time (see the class).
+CELERY_WORKER_CONSUMER = "contactcenter.celery:BrokerRestartSafeConsumer"
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TIMEZONE = env.str("TIME_ZONE", default="UTC")
 
@@ -255,6 +263,10 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "contactcenter.api_common.exception_handler",
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
+# Sign-in attempts per username (known or not) before it is locked for the rest of the
+# window: guessing spread over many addresses stops there (see contactcenter.throttling).
+AUTH_LOCKOUT_ATTEMPTS = env.int("AUTH_LOCKOUT_ATTEMPTS", default=10)
+AUTH_LOCKOUT_S = env.int("AUTH_LOCKOUT_S", default=900)
 SPECTACULAR_SETTINGS = {
     "TITLE": "Contact center API",
     "DESCRIPTION": "REST API of the contact center: configuration, sessions, CRM and reports.",

@@ -7,7 +7,11 @@ A token header is no such risk (a page cannot set headers on a socket), and the 
 that send one (scripts, integrations, other servers) send no ``Origin``: with a token
 header and no ``Origin`` the check is skipped (an ``Origin`` that is sent is still
 checked). A socket that sends a token header is authenticated by that token alone, never
-by a cookie beside it."""
+by a cookie beside it.
+
+A socket authenticated by a token keeps it in ``scope["auth_token"]``, so that it can
+join the token's group (closed when the token is deleted, see
+``contactcenter.credentials``) and recheck it with ``credential_valid``."""
 
 from __future__ import annotations
 
@@ -75,3 +79,27 @@ class CookieOriginValidator:
 
 def SocketAuthStack(inner: Any) -> Any:
     return CookieOriginValidator(AuthMiddlewareStack(TokenHeaderMiddleware(inner)))
+
+
+def credential_valid(scope: dict[str, Any]) -> bool:
+    """Whether the credential a socket opened with still stands: the user active, the
+    token not deleted, or the session's password hash still the user's (a password
+    change ends sessions). Sync: call it through ``database_sync_to_async``."""
+    from django.contrib.auth import HASH_SESSION_KEY, get_user_model
+    from django.utils.crypto import constant_time_compare
+    from rest_framework.authtoken.models import Token
+
+    user = scope.get("user")
+    if user is None or not user.is_authenticated:
+        return False
+    key = scope.get("auth_token")
+    if key is not None:
+        return Token.objects.filter(key=key, user_id=user.pk, user__is_active=True).exists()
+    current = get_user_model()._default_manager.filter(pk=user.pk, is_active=True).first()
+    if current is None:
+        return False
+    session = scope.get("session")
+    session_hash = session.get(HASH_SESSION_KEY) if session is not None else None
+    return bool(session_hash) and constant_time_compare(
+        session_hash, current.get_session_auth_hash()
+    )

@@ -268,6 +268,13 @@ def _operator_message_store(
     file: files.CleanFile | None = None,
     written: list[str] | None = None,
 ) -> Stored:
+    # The dialog's row first, then the session's: the order in which a customer's message
+    # locks them (inbox.services.batching), so that a reply and a customer's message in
+    # one dialog queue behind each other instead of deadlocking (which PostgreSQL only
+    # breaks after a second, failing one of them).
+    dialog_id = Session.objects.filter(pk=session_id).values_list("dialog_id", flat=True).first()
+    if dialog_id is not None:
+        list(Dialog.objects.select_for_update().filter(pk=dialog_id).values_list("pk"))
     session = (
         Session.objects.select_for_update(of=("self",))
         .select_related("operator", "operator__user")

@@ -15,6 +15,7 @@
   const PING_EVERY_MS = 20000;
   const SILENCE_LIMIT_MS = 50000; // no frame at all for this long: the socket is dead
   const TYPING_EVERY_MS = 2000;
+  const RESEND_UNAVAILABLE_MS = 1000;
   const TYPING_SHOW_MS = 5000;
   const ACK_TIMEOUT_MS = 15000; // an unacked socket message is re-posted over HTTP
   const RECENT_CLOSED = 10;
@@ -986,6 +987,7 @@
         case 'alert': return onAlert(ev);
         case 'ack': return onAck(ev.client_id, ev.id, null);
         case 'error': return onSocketError(ev);
+        case 'resync': return resync(); // pushes may have been lost (the server's layer was down)
         case 'visitor.updated': return onVisitorUpdated(ev);
         default: return undefined; // pong and anything newer
       }
@@ -1102,6 +1104,12 @@
     }
 
     function onSocketError(ev) {
+      // The server could not store it for a moment (its database restarting): it goes
+      // again shortly with the same client_id (stored once), without alarming anyone.
+      if (ev.code === 'unavailable' && ev.client_id && S.outbox.has(ev.client_id)) {
+        win.setTimeout(function () { retry(ev.client_id); }, RESEND_UNAVAILABLE_MS);
+        return;
+      }
       if (ev.client_id && S.outbox.has(ev.client_id)) {
         S.outbox.fail(ev.client_id);
         renderTimeline();
