@@ -7,7 +7,6 @@ from typing import Any
 from django.db.models import QuerySet
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
-    OpenApiParameter,
     OpenApiResponse,
     extend_schema,
     extend_schema_view,
@@ -18,8 +17,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from contactcenter.api_common import ApiViewSet
+from contactcenter.api_filters import ListFilterBackend
 from crm import selectors, services
-from crm.api import examples
+from crm.api import examples, filters
 from crm.api.access import require_crm_manager
 from crm.models import Contact
 from crm.serializers import (
@@ -33,13 +33,7 @@ from crm.serializers import (
 @extend_schema_view(
     list=extend_schema(
         summary="Contacts the caller may see",
-        parameters=[
-            OpenApiParameter(
-                "search",
-                str,
-                description="Part of the name, e-mail, phone or an identity's external id.",
-            )
-        ],
+        parameters=filters.CONTACT_PARAMETERS,
         examples=examples.CONTACT_LIST_EXAMPLES,
     ),
     retrieve=extend_schema(
@@ -73,11 +67,12 @@ class ContactViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSe
 
     serializer_class = ContactOutputSerializer
     queryset = Contact.objects.none()
+    filter_backends = [ListFilterBackend]
+    filterset_class = filters.ContactFilterSet
     http_method_names = ["get", "post", "patch", "head", "options"]
 
     def get_queryset(self) -> QuerySet[Contact]:
-        search = self.request.query_params.get("search", "") if self.action == "list" else ""
-        return selectors.contact_list(user=self.request.user, search=search)
+        return selectors.contact_list(user=self.request.user)
 
     def create(self, request: Request) -> Response:
         require_crm_manager(request)

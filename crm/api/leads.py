@@ -8,7 +8,6 @@ from django.db.models import QuerySet
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
-    OpenApiParameter,
     OpenApiResponse,
     extend_schema,
     extend_schema_view,
@@ -18,61 +17,16 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from contactcenter import roles
-from contactcenter.api_common import ApiViewSet, parse_id
+from contactcenter.api_common import ApiViewSet
+from contactcenter.api_filters import ListFilterBackend
 from crm import selectors, services
-from crm.api import examples
-from crm.models import Contact, Lead, LeadStatus
+from crm.api import examples, filters
+from crm.models import Contact, Lead
 from crm.serializers import (
     LeadCreateInputSerializer,
     LeadInputSerializer,
     LeadOutputSerializer,
 )
-
-LEAD_PARAMETERS = [
-    OpenApiParameter("status", str, enum=LeadStatus.values, description="Only this status."),
-    OpenApiParameter("pipeline", int, description="Only leads of this pipeline."),
-    OpenApiParameter("stage", int, description="Only leads on this stage."),
-    OpenApiParameter("owner", str, description='A user id, or "me" for the caller.'),
-    OpenApiParameter("contact", int, description="Only leads of this contact."),
-    OpenApiParameter("session", int, description="Only leads from this session."),
-    OpenApiParameter("search", str, description="Part of the title, the contact's name or e-mail."),
-    OpenApiParameter(
-        "ordering",
-        str,
-        enum=[p + key for key in selectors.LEAD_ORDERINGS for p in ("", "-")],
-        description='Sort key, "-" for descending; default "-id" (newest first).',
-    ),
-]
-
-
-def _lead_filters(request: Request) -> selectors.LeadFilters:
-    params = request.query_params
-    filters: selectors.LeadFilters = {}
-    status_ = params.get("status")
-    if status_:
-        if status_ not in LeadStatus.values:
-            raise exceptions.ValidationError({"status": [f"One of: {', '.join(LeadStatus)}."]})
-        filters["status"] = status_
-    for field in ("pipeline", "stage", "contact", "session"):
-        if params.get(field):
-            filters[field] = parse_id(params[field], field=field)  # type: ignore[literal-required]
-    owner = params.get("owner")
-    if owner:
-        filters["owner"] = request.user.pk if owner == "me" else parse_id(owner, field="owner")
-    if params.get("search"):
-        filters["search"] = params["search"]
-    ordering = params.get("ordering")
-    if ordering:
-        if ordering.lstrip("-") not in selectors.LEAD_ORDERINGS or ordering.startswith("--"):
-            raise exceptions.ValidationError(
-                {
-                    "ordering": [
-                        f'One of: {", ".join(selectors.LEAD_ORDERINGS)} ("-" first: descending).'
-                    ]
-                }
-            )
-        filters["ordering"] = ordering
-    return filters
 
 
 def _check_owner(request: Request, data: dict[str, Any]) -> None:
@@ -84,7 +38,7 @@ def _check_owner(request: Request, data: dict[str, Any]) -> None:
 @extend_schema_view(
     list=extend_schema(
         summary="Leads the caller may see, filtered, searched and ordered",
-        parameters=LEAD_PARAMETERS,
+        parameters=filters.LEAD_PARAMETERS,
         examples=examples.LEAD_LIST_EXAMPLES,
     ),
     retrieve=extend_schema(
@@ -124,11 +78,12 @@ class LeadViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):
 
     serializer_class = LeadOutputSerializer
     queryset = Lead.objects.none()
+    filter_backends = [ListFilterBackend]
+    filterset_class = filters.LeadFilterSet
     http_method_names = ["get", "post", "patch", "head", "options"]
 
     def get_queryset(self) -> QuerySet[Lead]:
-        filters = _lead_filters(self.request) if self.action == "list" else None
-        return selectors.lead_list(user=self.request.user, filters=filters)
+        return selectors.lead_list(user=self.request.user)
 
     def create(self, request: Request) -> Response:
         data = LeadCreateInputSerializer(data=request.data)

@@ -6,7 +6,6 @@ from typing import Any
 
 from django.db.models import QuerySet
 from drf_spectacular.utils import (
-    OpenApiParameter,
     extend_schema,
     extend_schema_view,
 )
@@ -15,9 +14,10 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from contactcenter import roles
-from contactcenter.api_common import ApiViewSet, parse_id, query_flag
+from contactcenter.api_common import ApiViewSet
+from contactcenter.api_filters import ListFilterBackend
 from crm import selectors, services
-from crm.api import examples
+from crm.api import examples, filters
 from crm.api.access import require_crm_manager
 from crm.models import Task
 from crm.serializers import (
@@ -28,30 +28,10 @@ from crm.serializers import (
 ASSIGNEE_FIELDS = frozenset({"done"})
 
 
-def _task_filters(request: Request) -> selectors.TaskFilters:
-    filters: selectors.TaskFilters = {}
-    for flag in ("mine", "done", "overdue"):
-        value = query_flag(request, flag)
-        if value is not None:
-            filters[flag] = value  # type: ignore[literal-required]
-    for field in ("assignee", "lead", "contact"):
-        raw = request.query_params.get(field)
-        if raw:
-            filters[field] = parse_id(raw, field=field)  # type: ignore[literal-required]
-    return filters
-
-
 @extend_schema_view(
     list=extend_schema(
         summary="Tasks the caller may see: open first by due date, then done",
-        parameters=[
-            OpenApiParameter("mine", bool, description="1: only the caller's tasks."),
-            OpenApiParameter("done", bool, description="1: only done; 0: only open."),
-            OpenApiParameter("overdue", bool, description="1: only open tasks past due."),
-            OpenApiParameter("assignee", int, description="Only tasks of this user."),
-            OpenApiParameter("lead", int, description="Only tasks about this lead."),
-            OpenApiParameter("contact", int, description="Only tasks about this contact."),
-        ],
+        parameters=filters.TASK_PARAMETERS,
         examples=examples.TASK_LIST_EXAMPLES,
     ),
     retrieve=extend_schema(
@@ -81,10 +61,11 @@ class TaskViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):
 
     serializer_class = TaskOutputSerializer
     queryset = Task.objects.none()
+    filter_backends = [ListFilterBackend]
+    filterset_class = filters.TaskFilterSet
 
     def get_queryset(self) -> QuerySet[Task]:
-        filters = _task_filters(self.request) if self.action == "list" else None
-        return selectors.task_list(user=self.request.user, filters=filters)
+        return selectors.task_list(user=self.request.user)
 
     def create(self, request: Request) -> Response:
         require_crm_manager(request)
