@@ -4,7 +4,7 @@ documents them sit next to each FilterSet."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django.db.models import QuerySet
 from drf_spectacular.utils import OpenApiParameter
@@ -65,7 +65,7 @@ class LeadFilterSet(SelectorFilterSet):
     def apply(self, queryset: QuerySet[Any], values: dict[str, Any]) -> QuerySet[Any]:
         if values.get("owner") == "me":
             values["owner"] = self.request.user.pk
-        return selectors.leads_filter(leads=queryset, filters=values)  # type: ignore[arg-type]
+        return selectors.leads_filter(leads=queryset, filters=cast(selectors.LeadFilters, values))
 
 
 LEAD_PARAMETERS = [
@@ -99,9 +99,7 @@ class TaskFilterSet(SelectorFilterSet):
 
     def apply(self, queryset: QuerySet[Any], values: dict[str, Any]) -> QuerySet[Any]:
         return selectors.tasks_filter(
-            tasks=queryset,
-            user=self.request.user,
-            filters=values,  # type: ignore[arg-type]
+            tasks=queryset, user=self.request.user, filters=cast(selectors.TaskFilters, values)
         )
 
 
