@@ -51,3 +51,46 @@ def test_a_plain_save_leaves_the_answer_remembered_for_its_two_seconds():
     # models hold data only: the forgetting is the service's job
     Trigger.objects.create(name="Welcome", event=EVENT)
     assert not selectors.event_wanted(event=EVENT)
+
+
+def test_the_admin_adds_and_deletes_triggers_through_the_services(client, admin_user):
+    from django.urls import reverse
+
+    from tests.bots.test_admin import trigger_post
+
+    client.force_login(admin_user)
+    # when: an admin adds a trigger
+    client.post(
+        reverse("admin:bots_trigger_add"),
+        trigger_post(EVENT, [], [("tag", '{"tags": ["new"]}')]),
+    )
+    # then: the next event is wanted at once
+    trigger = Trigger.objects.get(name="VIP refunds")
+    assert selectors.event_wanted(event=EVENT)
+    # when: the admin deletes it, then it is not
+    client.post(reverse("admin:bots_trigger_delete", args=[trigger.pk]), {"post": "yes"})
+    assert not Trigger.objects.filter(pk=trigger.pk).exists()
+    assert not selectors.event_wanted(event=EVENT)
+
+
+def test_the_admin_switches_a_trigger_off_in_the_list_at_once(client, admin_user):
+    from django.urls import reverse
+
+    trigger = services.trigger_save(trigger=Trigger(name="Welcome", event=EVENT))
+    assert selectors.event_wanted(event=EVENT)
+    client.force_login(admin_user)
+    # when: "active" is unticked in the list and saved
+    client.post(
+        reverse("admin:bots_trigger_changelist"),
+        {
+            "form-TOTAL_FORMS": 1,
+            "form-INITIAL_FORMS": 1,
+            "form-0-id": trigger.pk,
+            "form-0-position": 0,
+            "_save": "Save",
+        },
+    )
+    # then
+    trigger.refresh_from_db()
+    assert not trigger.is_active
+    assert not selectors.event_wanted(event=EVENT)
