@@ -11,7 +11,17 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from contactcenter.api_common import InputSerializer, JSONObjectField
-from crm.models import ChannelType, Contact, Lead, LeadStatus, Pipeline, Stage, Task
+from crm.models import (
+    ChannelType,
+    Contact,
+    Lead,
+    LeadStatus,
+    MergeResolution,
+    MergeSuggestion,
+    Pipeline,
+    Stage,
+    Task,
+)
 from crm.selectors import task_is_overdue
 
 
@@ -323,3 +333,65 @@ class TaskOutputSerializer(serializers.ModelSerializer):
 
     def get_is_overdue(self, task: Task) -> bool:
         return task_is_overdue(task)
+
+
+# --- identity: a contact's timeline and merge suggestions ------------------------------
+
+
+class TimelineEntrySerializer(serializers.Serializer):
+    session = serializers.IntegerField(source="pk")
+    dialog = serializers.IntegerField(source="dialog_id")
+    channel = serializers.IntegerField(source="dialog.channel_id")
+    channel_type = serializers.CharField(source="dialog.channel.type")
+    channel_name = serializers.CharField(source="dialog.channel.name")
+    group = serializers.IntegerField(source="group_id", allow_null=True)
+    group_name = serializers.SerializerMethodField()
+    operator = serializers.IntegerField(source="operator_id", allow_null=True)
+    operator_name = serializers.SerializerMethodField()
+    topic_title = serializers.SerializerMethodField()
+    status = serializers.CharField()
+    close_reason = serializers.CharField()
+    created_at = serializers.DateTimeField()
+    closed_at = serializers.DateTimeField(allow_null=True)
+    first_message_text = serializers.CharField(
+        allow_null=True, help_text="The session's first customer message (null: none yet)."
+    )
+
+    def get_group_name(self, session: Any) -> str:
+        return session.group.name if session.group_id else ""
+
+    def get_operator_name(self, session: Any) -> str:
+        return session.operator.name if session.operator_id else ""
+
+    def get_topic_title(self, session: Any) -> str:
+        return session.topic.title if session.topic_id else ""
+
+
+class MergeSuggestionSerializer(serializers.ModelSerializer):
+    contact_name = serializers.CharField(source="contact.__str__", read_only=True)
+    candidate_name = serializers.CharField(source="candidate.__str__", read_only=True)
+    candidate_email = serializers.CharField(source="candidate.email", read_only=True)
+    candidate_phone = serializers.CharField(source="candidate.phone", read_only=True)
+    resolution = serializers.ChoiceField(
+        choices=MergeResolution.choices,
+        allow_blank=True,
+        read_only=True,
+        help_text="Empty while the suggestion is open.",
+    )
+
+    class Meta:
+        model = MergeSuggestion
+        fields = [
+            "id",
+            "contact",
+            "contact_name",
+            "candidate",
+            "candidate_name",
+            "candidate_email",
+            "candidate_phone",
+            "reason",
+            "created_at",
+            "resolved",
+            "resolution",
+        ]
+        read_only_fields = fields

@@ -16,6 +16,7 @@ from rest_framework.validators import UniqueValidator
 from contactcenter.api_common import InputSerializer, JSONObjectField
 from crm.models import ChannelType
 from inbox.models import Channel
+from inbox.serializers import SessionSerializer
 from routing.models import (
     Group,
     Operator,
@@ -257,3 +258,84 @@ class ChannelOutputSerializer(serializers.ModelSerializer):
     @extend_schema_field(serializers.DictField())
     def get_config(self, channel: Channel) -> dict[str, Any]:
         return {**channel.public_config(), "allowed_origins": list(channel.allowed_origins)}
+
+
+# --- sessions: transfers ------------------------------------------------------------
+
+
+class TransferInputSerializer(InputSerializer):
+    group = serializers.PrimaryKeyRelatedField(queryset=Group.objects.all(), required=False)
+    operator = serializers.PrimaryKeyRelatedField(queryset=Operator.objects.all(), required=False)
+    note = serializers.CharField(max_length=1000, required=False, allow_blank=True, default="")
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if ("group" in attrs) == ("operator" in attrs):
+            raise serializers.ValidationError("Give either a group or an operator.")
+        return attrs
+
+
+class TransferOutputSerializer(serializers.Serializer):
+    closed = SessionSerializer()
+    opened = SessionSerializer()
+
+
+# --- the supervisors' board ---------------------------------------------------------
+
+
+class BoardOperatorSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    status = serializers.ChoiceField(choices=OperatorStatus.choices)
+    connected = serializers.BooleanField(help_text="At least one operator socket is open.")
+    available = serializers.BooleanField(
+        help_text="Routing may give this operator a chat now: online, connected (or within "
+        "the reconnection grace period), with a free seat. The same rule routing applies."
+    )
+    active_sessions = serializers.IntegerField(
+        help_text="Active sessions the operator holds, in any group."
+    )
+    limit = serializers.IntegerField(
+        help_text="The effective limit: max_sessions, else the largest default of the "
+        "operator's groups."
+    )
+    max_sessions = serializers.IntegerField(
+        allow_null=True, help_text="The operator's own limit; null: the group default."
+    )
+    last_assigned_at = serializers.DateTimeField(allow_null=True)
+
+
+class BoardSessionSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    status = serializers.ChoiceField(choices=["queued", "active"])
+    contact_name = serializers.CharField()
+    operator = serializers.IntegerField(allow_null=True)
+    operator_name = serializers.CharField(allow_null=True)
+    priority = serializers.IntegerField()
+    queued_at = serializers.DateTimeField(allow_null=True)
+    assigned_at = serializers.DateTimeField(allow_null=True)
+    url = serializers.CharField(help_text="The inbox page that opens this chat.")
+
+
+class BoardGroupSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    routing_strategy = serializers.ChoiceField(choices=RoutingStrategy.choices)
+    default_max_sessions = serializers.IntegerField()
+    queue_size = serializers.IntegerField()
+    oldest_queued_at = serializers.DateTimeField(
+        allow_null=True, help_text="When the longest-waiting queued session was queued."
+    )
+    active_sessions = serializers.IntegerField(help_text="Sessions of the group in status active.")
+    operators = BoardOperatorSerializer(many=True, help_text="The group's members, by name.")
+    sessions = BoardSessionSerializer(
+        many=True,
+        help_text="Up to 50 open chats: the waiting ones (priority, then longest wait "
+        "first), then the active ones.",
+    )
+
+
+class BoardSerializer(serializers.Serializer):
+    server_time = serializers.DateTimeField(
+        help_text="The server's clock, so that live waits tick right on a skewed client."
+    )
+    groups = BoardGroupSerializer(many=True)

@@ -9,7 +9,6 @@ committed before it is acknowledged or pushed: frames leave through
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 import uuid
 from dataclasses import dataclass
@@ -24,7 +23,7 @@ from contactcenter import events, inputs, realtime
 from contactcenter.api_common import StateConflict
 from crm import services as crm_services
 from crm.models import ChannelType
-from inbox import canned, payloads
+from inbox import canned, payloads, selectors
 from inbox.models import (
     Attachment,
     Channel,
@@ -36,6 +35,7 @@ from inbox.models import (
     SessionStatus,
     WidgetVisitor,
 )
+from inbox.selectors import token_hash
 from inbox.services import attachments as files
 
 MAX_TEXT = 10_000
@@ -56,10 +56,6 @@ class Stored:
 
     message: Message
     created: bool
-
-
-def token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 # --- visitors ---------------------------------------------------------------------------
@@ -349,8 +345,6 @@ def operator_note_add(*, session_id: int, user: Any, text: Any, client_id: Any =
 
 
 def _note_store(session_id: int, user: Any, text: str, client_id: str | None) -> Stored:
-    from inbox import selectors  # reads of this app; selectors import this module
-
     session = selectors.session_for_staff(user=user, session_id=session_id)
     if session is None:
         raise StateConflict(_("This chat is not visible to you."))
