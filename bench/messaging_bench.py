@@ -161,6 +161,7 @@ def product_env(database_url: str, redis_url: str) -> dict[str, str]:
         DEBUG="false",
         DJANGO_SETTINGS_MODULE="contactcenter.settings",
         PYTHONUNBUFFERED="1",
+        SOCKETS_PER_ADDRESS="0",  # thousands of sockets from one loopback address
     )
     env.pop("ALLOWED_HOSTS", None)
     return env

@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy
 from bots import conditions, selectors
 from bots.models import ActionType, WebhookSubscription
 from bots.selectors import Facts
+from bots.services import deliveries
 from crm import services as crm_services
 from crm.models import Contact, Lead, LeadStatus, Pipeline
 from inbox import services as inbox_services
@@ -582,8 +583,6 @@ class Webhook(Kind):
         return _("Send the facts to the webhook %(name)s.") % {"name": self._target(params)}
 
     def run(self, facts: Facts, params: dict[str, Any], trigger: str) -> str:
-        from bots.services import deliveries  # the services package imports this module
-
         delivery = deliveries.webhook_delivery_create(
             subscription=self._target(params),
             event=deliveries.TRIGGER_EVENT,

@@ -100,6 +100,14 @@ class ActionForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["params"].help_text = _actions_help()
 
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if data.get("type") and "params" in data:
+            errors = actions.params_errors(type=data["type"], params=data["params"])
+            if errors:
+                self.add_error("params", errors)
+        return data
+
 
 class ActionFormSet(BaseInlineFormSet):
     def clean(self) -> None:
@@ -186,6 +194,15 @@ class TriggerAdmin(admin.ModelAdmin):
     def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
         return super().get_queryset(request).prefetch_related("conditions", "actions")
 
+    def save_model(self, request: HttpRequest, obj: Trigger, form: Any, change: bool) -> None:
+        services.trigger_save(trigger=obj)
+
+    def delete_model(self, request: HttpRequest, obj: Trigger) -> None:
+        services.triggers_delete(triggers=Trigger.objects.filter(pk=obj.pk))
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Trigger]) -> None:
+        services.triggers_delete(triggers=queryset)
+
     @admin.display(description=_("conditions"))
     def condition_list(self, obj: Trigger) -> str:
         joiner = " and " if obj.match == "all" else " or "
@@ -216,7 +233,11 @@ class TriggerAdmin(admin.ModelAdmin):
         Nothing is done (see ``services.triggers_dry_run``)."""
         if not self.has_view_permission(request):
             return HttpResponse(status=403)
-        ids = [int(i) for i in request.GET.get("ids", "").split(",") if i.isdigit()]
+        ids = [
+            int(i)
+            for i in request.GET.get("ids", "").split(",")
+            if i.isascii() and i.isdigit() and len(i) < 19
+        ]
         initial: dict[str, Any] = {"triggers": ids}
         chosen = Trigger.objects.filter(pk__in=ids)
         if len({t.event for t in chosen}) == 1:
@@ -375,7 +396,7 @@ class WebhookSubscriptionAdmin(admin.ModelAdmin):
         return obj.secret_hint or "—"
 
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
-        super().save_model(request, obj, form, change)
+        services.webhook_subscription_save(subscription=obj)
         if form.shown_secret:
             self.message_user(
                 request,
@@ -386,6 +407,16 @@ class WebhookSubscriptionAdmin(admin.ModelAdmin):
                 ),
                 messages.WARNING,
             )
+
+    def delete_model(self, request: HttpRequest, obj: WebhookSubscription) -> None:
+        services.webhook_subscriptions_delete(
+            subscriptions=WebhookSubscription.objects.filter(pk=obj.pk)
+        )
+
+    def delete_queryset(
+        self, request: HttpRequest, queryset: QuerySet[WebhookSubscription]
+    ) -> None:
+        services.webhook_subscriptions_delete(subscriptions=queryset)
 
     @admin.action(description=_("Send a test event"))
     def send_test(self, request: HttpRequest, queryset: QuerySet[WebhookSubscription]) -> None:

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import secrets
 import uuid
-from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+from bots import conditions, webhooks
 
 
 class TriggerEvent(models.TextChoices):
@@ -27,31 +28,7 @@ class Match(models.TextChoices):
     ANY = "any", _("Any condition holds")
 
 
-class ForgetsWhoListens(models.Model):
-    """Saving or deleting one changes which events the bots react to: the listener's
-    remembered answer (``bots.listeners._wanted``) is dropped in this process at once
-    (other processes follow within its two seconds)."""
-
-    class Meta:
-        abstract = True
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        super().save(*args, **kwargs)
-        _forget_who_listens()
-
-    def delete(self, *args: Any, **kwargs: Any) -> Any:
-        result = super().delete(*args, **kwargs)
-        _forget_who_listens()
-        return result
-
-
-def _forget_who_listens() -> None:
-    from bots import listeners  # the listeners import these models
-
-    listeners.wanted_forget()
-
-
-class Trigger(ForgetsWhoListens):
+class Trigger(models.Model):
     """When an event happens and the conditions hold, do the actions, in order."""
 
     name = models.CharField(_("name"), max_length=200, unique=True)
@@ -137,8 +114,6 @@ class Condition(models.Model):
         return f"{self.field} {self.get_operator_display()} {self.value}".strip()
 
     def clean(self) -> None:
-        from bots import conditions
-
         errors = conditions.condition_errors(
             field=self.field or "", operator=self.operator or "", value=self.value or ""
         )
@@ -177,15 +152,6 @@ class Action(models.Model):
 
     def __str__(self) -> str:
         return self.get_type_display()
-
-    def clean(self) -> None:
-        from bots import actions
-
-        if not self.type:
-            return
-        errors = actions.params_errors(type=self.type, params=self.params)
-        if errors:
-            raise ValidationError({"params": errors})
 
 
 class RunStatus(models.TextChoices):
@@ -258,7 +224,7 @@ def new_webhook_secret() -> str:
     return secrets.token_urlsafe(32)
 
 
-class WebhookSubscription(ForgetsWhoListens):
+class WebhookSubscription(models.Model):
     """An outside system that gets a signed POST for every event of the chosen kinds."""
 
     name = models.CharField(_("name"), max_length=100)
@@ -296,8 +262,6 @@ class WebhookSubscription(ForgetsWhoListens):
         return self.name
 
     def clean(self) -> None:
-        from bots import webhooks
-
         if self.url:
             try:
                 webhooks.url_check(self.url)

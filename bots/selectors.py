@@ -3,13 +3,20 @@ templates and webhook payloads), the triggers of an event, and due webhook deliv
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from bots.models import DeliveryStatus, Trigger, TriggerEvent, WebhookDelivery
+from bots.models import (
+    DeliveryStatus,
+    Trigger,
+    TriggerEvent,
+    WebhookDelivery,
+    WebhookSubscription,
+)
 from contactcenter import events
 from crm.models import Contact, Lead
 from inbox.models import Message, SenderType, Session
@@ -243,3 +250,40 @@ def deliveries_due(*, now: Any = None) -> QuerySet[WebhookDelivery]:
         Q(status__in=[DeliveryStatus.PENDING, DeliveryStatus.FAILED]),
         Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now),
     )
+
+
+# --- who listens ------------------------------------------------------------------------
+
+
+def subscriptions_to(*, event: str) -> list[WebhookSubscription]:
+    return [
+        subscription
+        for subscription in WebhookSubscription.objects.filter(is_active=True)
+        if event in (subscription.events or [])
+    ]
+
+
+# Whether any active trigger or webhook wants an event, remembered per process for a
+# couple of seconds: the question comes with every customer message, and the answer
+# changes only when an administrator edits triggers or subscriptions (through the
+# services, which forget it in their process at once; other processes follow within
+# the two seconds).
+WANTED_TTL_S = 2.0
+_wanted_cache: dict[str, tuple[float, bool]] = {}
+
+
+def event_wanted(*, event: str) -> bool:
+    now = time.monotonic()
+    cached = _wanted_cache.get(event)
+    if cached is not None and now - cached[0] < WANTED_TTL_S:
+        return cached[1]
+    wanted = Trigger.objects.filter(event=event, is_active=True).exists() or bool(
+        subscriptions_to(event=event)
+    )
+    _wanted_cache[event] = (now, wanted)
+    return wanted
+
+
+def event_wanted_forget() -> None:
+    """Drops the remembered answers (after triggers or subscriptions change)."""
+    _wanted_cache.clear()

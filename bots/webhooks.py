@@ -46,7 +46,7 @@ def signature(*, secret: str, timestamp: int, body: bytes) -> str:
 
 def signature_valid(*, secret: str, timestamp: str, body: bytes, header: str) -> bool:
     """What a receiver does (documented in docs/webhooks.md; used by the tests)."""
-    if not timestamp.isdigit():
+    if not (timestamp.isascii() and timestamp.isdigit()):
         return False
     expected = signature(secret=secret, timestamp=int(timestamp), body=body)
     return hmac.compare_digest(expected, header)

@@ -2,25 +2,34 @@
 
 from __future__ import annotations
 
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiExample, extend_schema, inline_serializer
-from rest_framework import serializers
+from rest_framework import exceptions, serializers
 from rest_framework.authtoken.models import Token
 from rest_framework.authtoken.serializers import AuthTokenSerializer
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
+
+from contactcenter import throttling
+from contactcenter.client_address import request_client_address
+
+
+class SignInUnavailable(exceptions.APIException):
+    status_code = 503
+    default_detail = _("Signing in is unavailable for a moment; try again shortly.")
+    default_code = "unavailable"
 
 
 class AuthTokenView(APIView):
     """Trades a username and password for the user's API token (``Authorization: Token
-    <key>``). Throttled per client address (setting ``AUTH_TOKEN_THROTTLE``) so that
-    passwords cannot be guessed at speed: over the rate it answers 429."""
+    <key>``). Attempts are counted before the password is checked, per client address
+    (setting ``AUTH_TOKEN_THROTTLE``) and per username, known or not (``AUTH_LOCKOUT_ATTEMPTS``
+    in ``AUTH_LOCKOUT_S``); over either it answers 429 with ``Retry-After``, even to the
+    right password."""
 
     authentication_classes: list[type] = []
     permission_classes: list[type] = []
-    throttle_classes = [ScopedRateThrottle]
-    throttle_scope = "auth_token"
 
     @extend_schema(
         summary="Get an API token",
@@ -41,7 +50,25 @@ class AuthTokenView(APIView):
         ],
     )
     def post(self, request: Request) -> Response:
+        username = request.data.get("username") if hasattr(request.data, "get") else None
+        # counted as the serializer will read it: 123 signs in as "123"
+        username = str(username) if isinstance(username, (str, int, float)) else ""
+        self._count(
+            throttling.address_key(request_client_address(request)), throttling.address_rate()
+        )
+        if username:
+            self._count(throttling.username_key(username), throttling.username_rate())
         data = AuthTokenSerializer(data=request.data, context={"request": request})
         data.is_valid(raise_exception=True)
-        token, _ = Token.objects.get_or_create(user=data.validated_data["user"])
+        throttling.attempts_clear(key=throttling.username_key(username))
+        token, _created = Token.objects.get_or_create(user=data.validated_data["user"])
         return Response({"token": token.key})
+
+    @staticmethod
+    def _count(key: str, rate: throttling.Rate) -> None:
+        try:
+            verdict = throttling.attempt_count(key=key, rate=rate)
+        except throttling.CacheUnavailable as error:
+            raise SignInUnavailable() from error
+        if not verdict.allowed:
+            raise exceptions.Throttled(wait=verdict.retry_after_s)

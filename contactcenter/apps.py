@@ -14,6 +14,9 @@ class ContactCenterConfig(AppConfig):
     def ready(self) -> None:
         checks.register(check_configuration, checks.Tags.security, deploy=True)
         third_party_models_name()
+        from contactcenter import credentials
+
+        credentials.connect()
 
 
 class ContactCenterAdminConfig(admin_apps.AdminConfig):

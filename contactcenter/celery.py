@@ -4,6 +4,7 @@ import logging
 import os
 
 from celery import Celery
+from celery.worker.consumer import Consumer
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "contactcenter.settings")
 
@@ -40,6 +41,37 @@ def quiet_routine_tasks() -> None:
 
 
 quiet_routine_tasks()
+
+
+class BrokerRestartSafeConsumer(Consumer):
+    """The worker's consumer, surviving a broker that goes away while it holds unacked
+    messages (``acks_late``: a task running or prefetched).
+
+    On a lost connection Celery first ``collect()``s the connection, which closes its
+    default channel; on Redis that close stops early, before the channel is marked
+    closed, because deleting the remote-control fanout queues fails (Redis is down; the
+    error is ignored), and the connection's transport then loses its client. Celery
+    then ``close()``s the same connection again: the default channel, not marked
+    closed, is closed once more, tries to give the unacked messages back, and builds a
+    Redis client from a transport without one: ``AttributeError: 'NoneType' object has
+    no attribute 'hostname'``, which is no connection error, so the worker exited for
+    good ("Unrecoverable error"). Here the channel is forgotten once ``collect()`` has
+    run: nothing could be given back to a Redis that is down anyway, and what Redis
+    kept is redelivered by the transport's visibility timeout."""
+
+    def on_connection_error_after_connected(self, exc: Exception) -> None:
+        connection = self.connection
+        if connection is not None:
+            collect = connection.collect
+
+            def collect_and_forget_channel(*args: object, **kwargs: object) -> None:
+                try:
+                    collect(*args, **kwargs)
+                finally:
+                    connection._default_channel = None
+
+            connection.collect = collect_and_forget_channel
+        super().on_connection_error_after_connected(exc)
 
 
 @app.task(name="contactcenter.ping")

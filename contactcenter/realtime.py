@@ -8,6 +8,7 @@ and turn ``rt.event`` messages into socket frames (the payload is the frame as i
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 import threading
 from collections.abc import Awaitable, Callable
@@ -17,11 +18,21 @@ from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from channels_redis.pubsub import RedisPubSubChannelLayer
 from django.db import transaction
+from redis import exceptions as redis_errors
 
 logger = logging.getLogger(__name__)
 
 # The channel-layer message type every consumer handles (method ``rt_event``).
 EVENT_TYPE = "rt.event"
+# What the Redis layer raises while Redis is away.
+LAYER_ERRORS: tuple[type[BaseException], ...] = (
+    redis_errors.ConnectionError,
+    redis_errors.TimeoutError,
+    ConnectionError,
+    TimeoutError,
+)
+# Closes every socket of a group with the message's ``code`` (method ``rt_close``).
+CLOSE_TYPE = "rt.close"
 
 
 def dialog_group(dialog_id: int) -> str:
@@ -42,6 +53,35 @@ def queue_group(group_id: int) -> str:
 def supervisor_group(group_id: int) -> str:
     """Supervisors of one routing group: every session and message of the group."""
     return f"supervise.{group_id}"
+
+
+def user_group(user_id: int) -> str:
+    """Every open socket signed in as one user, however it authenticated."""
+    return f"user.{user_id}"
+
+
+def credential_group(token_key: str) -> str:
+    """Every open socket authenticated with one API token (named by a digest: group
+    names travel through Redis, the key is a secret)."""
+    return f"credential.{hashlib.sha256(token_key.encode()).hexdigest()[:24]}"
+
+
+def close_after_commit(groups: list[str], code: int, *, using: str | None = None) -> None:
+    """Close every socket of ``groups`` with ``code`` once the transaction commits (a
+    credential that ended): best effort like every send; sockets also recheck their
+    credential when the layer comes back after an outage."""
+
+    def close() -> None:
+        layer = get_channel_layer()
+        if layer is None:
+            return
+        for group in dict.fromkeys(groups):
+            try:
+                _run(layer, layer.group_send, group, {"type": CLOSE_TYPE, "code": code})
+            except Exception:
+                logger.exception("closing the sockets of %s failed", group)
+
+    transaction.on_commit(close, using=using)
 
 
 def broadcast(group: str, frame: dict[str, Any], *, using: str | None = None) -> None:

@@ -84,6 +84,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
+    # innermost, so that it sees the views' exceptions first: a lost database is a 503
+    "contactcenter.middleware.DatabaseUnavailableMiddleware",
 ]
 
 ROOT_URLCONF = "contactcenter.urls"
@@ -153,7 +155,9 @@ else:
     # (see the project's performance notes).
     CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+            # channels_redis' pub/sub layer, which also tells every socket to resync when
+            # its connection comes back after an outage (see contactcenter.layer)
+            "BACKEND": "contactcenter.layer.ResyncingPubSubChannelLayer",
             # One prefix per deployment sharing a Redis (tests give each run its own).
             "CONFIG": {
                 "hosts": [REDIS_URL],
@@ -179,6 +183,10 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A broker outage of any length is waited out (the default gives up after 100 tries)...
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
+# ...and does not kill the worker when tasks were unacked at the time (see the class).
+CELERY_WORKER_CONSUMER = "contactcenter.celery:BrokerRestartSafeConsumer"
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TIMEZONE = env.str("TIME_ZONE", default="UTC")
 
@@ -231,6 +239,12 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # One JSON reader for the API and the sockets (contactcenter.inputs).
+    "DEFAULT_PARSER_CLASSES": [
+        "contactcenter.api_parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": env.int("API_PAGE_SIZE", default=50),
     "DEFAULT_FILTER_BACKENDS": [
@@ -249,6 +263,10 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "contactcenter.api_common.exception_handler",
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
+# Sign-in attempts per username (known or not) before it is locked for the rest of the
+# window: guessing spread over many addresses stops there (see contactcenter.throttling).
+AUTH_LOCKOUT_ATTEMPTS = env.int("AUTH_LOCKOUT_ATTEMPTS", default=10)
+AUTH_LOCKOUT_S = env.int("AUTH_LOCKOUT_S", default=900)
 SPECTACULAR_SETTINGS = {
     "TITLE": "Contact center API",
     "DESCRIPTION": "REST API of the contact center: configuration, sessions, CRM and reports.",
@@ -300,6 +318,10 @@ CORS_ALLOW_ALL_ORIGINS = True  # the widget API checks each channel's allowed or
 EMBEDDED = not os.environ.get("DATABASE_URL") and not os.environ.get("REDIS_URL")
 HTTPS = env.bool("HTTPS", default=not (EMBEDDED or IN_PROCESS or DEBUG))
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# How many reverse proxies in front of the application append to X-Forwarded-For: the
+# client address is taken that many entries from the right (0: the header is ignored and
+# the connection's peer is the client). See contactcenter.client_address.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 SECURE_SSL_REDIRECT = HTTPS
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 SESSION_COOKIE_SECURE = HTTPS
@@ -331,8 +353,16 @@ LOGGING = {
 
 # How long an operator whose last socket closed stays available for routing.
 OPERATOR_PRESENCE_GRACE_S = env.int("OPERATOR_PRESENCE_GRACE_S", default=30)
+# Sockets (widget and operator) one client address may hold open at once, across all
+# web processes; 0: no cap (contactcenter.socket_limits).
+SOCKETS_PER_ADDRESS = env.int("SOCKETS_PER_ADDRESS", default=50)
+# How long the seats of a process that died without closing its sockets stay taken.
+SOCKET_SEAT_LEASE_S = env.int("SOCKET_SEAT_LEASE_S", default=60)
 # Files customers and operators may attach to messages.
 ATTACHMENT_MAX_BYTES = env.int("ATTACHMENT_MAX_BYTES", default=10 * 1024 * 1024)
+# The largest request body the server reads (contactcenter.asgi.BodyLimit): the largest
+# attachment and its multipart framing. Set the proxy in front to the same (README).
+REQUEST_MAX_BYTES = env.int("REQUEST_MAX_BYTES", default=ATTACHMENT_MAX_BYTES + 64 * 1024)
 ATTACHMENT_TYPES = env.list(
     "ATTACHMENT_TYPES",
     default=[

@@ -3,13 +3,15 @@
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.contrib.staticfiles import finders
-from django.db import connection
+from django.db import DatabaseError, InterfaceError, connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 
-from contactcenter import navigation
+from contactcenter import health, navigation
 from contactcenter.management.demo import demo_channel
 from inbox.views import inbox_page
+
+DATABASE_ERRORS = (DatabaseError, InterfaceError)
 
 
 @login_required
@@ -38,10 +40,31 @@ def inbox_entry(request: HttpRequest) -> HttpResponse:
 
 
 def healthz(request: HttpRequest) -> JsonResponse:
-    """Liveness and database reachability, for load balancers and the run command."""
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT 1")
-    return JsonResponse({"status": "ok"})
+    """Liveness, and what this process depends on, for load balancers and the run
+    command: 200 ``{"status": "ok"}``; 503 ``{"status": "unavailable", "database": "down",
+    ...}`` when the database cannot be reached (the process cannot serve anything). Redis
+    down is reported (``"redis": "down"``, status ``degraded``) with a 200: messages are
+    still stored and acknowledged, and clients catch up once it is back, so taking every
+    web process out of the balancer would only make it worse."""
+    checks = {"database": _database_up(), "redis": health.redis_up()}
+    body: dict[str, str] = {
+        name: "ok" if up else "down" for name, up in checks.items() if up is not None
+    }
+    if not checks["database"]:
+        return JsonResponse({"status": "unavailable", **body}, status=503)
+    if checks["redis"] is False:
+        return JsonResponse({"status": "degraded", **body})
+    return JsonResponse({"status": "ok", **body})
+
+
+def _database_up() -> bool:
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+        return True
+    except DATABASE_ERRORS:
+        connection.close_if_unusable_or_obsolete()
+        return False
 
 
 def demo(request: HttpRequest) -> HttpResponse:

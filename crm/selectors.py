@@ -31,6 +31,12 @@ def contact_list(*, user: Any, search: str = "") -> QuerySet[Contact]:
             | Q(dialogs__sessions__group__supervisors__user=user)
         ).values("pk")
         contacts = contacts.filter(pk__in=in_their_sessions)
+    return contacts_search(contacts=contacts, search=search).prefetch_related("identities")
+
+
+def contacts_search(*, contacts: QuerySet[Contact], search: str) -> QuerySet[Contact]:
+    """The contacts whose name, e-mail, phone or an identity's external id contains
+    ``search`` (all of them for an empty search)."""
     search = search.replace("\x00", "").strip()
     if search:
         matching = Contact.objects.filter(
@@ -40,7 +46,7 @@ def contact_list(*, user: Any, search: str = "") -> QuerySet[Contact]:
             | Q(identities__external_id__icontains=search)
         ).values("pk")
         contacts = contacts.filter(pk__in=matching)
-    return contacts.prefetch_related("identities")
+    return contacts
 
 
 def contact_get(*, user: Any, contact_id: int) -> Contact | None:
@@ -96,7 +102,11 @@ def lead_list(*, user: Any, filters: LeadFilters | None = None) -> QuerySet[Lead
             return Lead.objects.none()
         visible_contacts = contact_list(user=user).values("pk")
         leads = leads.filter(Q(owner=user) | Q(contact__in=visible_contacts))
-    filters = filters or {}
+    return leads_filter(leads=leads, filters=filters or {})
+
+
+def leads_filter(*, leads: QuerySet[Lead], filters: LeadFilters) -> QuerySet[Lead]:
+    """``leads`` filtered, searched (title, contact name or e-mail) and ordered."""
     for field in ("status", "pipeline", "stage", "owner", "contact", "session"):
         if field in filters:
             leads = leads.filter(**{field: filters[field]})  # type: ignore[literal-required]
@@ -240,7 +250,12 @@ def task_list(*, user: Any, filters: TaskFilters | None = None) -> QuerySet[Task
         if not getattr(user, "is_authenticated", False):
             return Task.objects.none()
         tasks = tasks.filter(assignee=user)
-    filters = filters or {}
+    return tasks_filter(tasks=tasks, user=user, filters=filters or {})
+
+
+def tasks_filter(*, tasks: QuerySet[Task], user: Any, filters: TaskFilters) -> QuerySet[Task]:
+    """``tasks`` filtered (``mine``: assigned to ``user``), open ones first by due date
+    (no date last), then the done ones, latest first."""
     if filters.get("mine"):
         tasks = tasks.filter(assignee=user)
     if "done" in filters:

@@ -10,19 +10,29 @@ from django.urls import reverse
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from contactcenter.api_common import JSONObjectField
-from crm.models import ChannelType, Contact, Lead, LeadStatus, Pipeline, Stage, Task
+from contactcenter.api_common import InputSerializer, JSONObjectField
+from crm.models import (
+    ChannelType,
+    Contact,
+    Lead,
+    LeadStatus,
+    MergeResolution,
+    MergeSuggestion,
+    Pipeline,
+    Stage,
+    Task,
+)
 from crm.selectors import task_is_overdue
 
 
-class IdentitySerializer(serializers.Serializer):
+class IdentitySerializer(InputSerializer):
     # A plain serializer: an identity taken by another contact is a conflict the service
     # reports (409), not a uniqueness error of this form.
     channel_type = serializers.ChoiceField(choices=ChannelType.choices)
     external_id = serializers.CharField(max_length=255)
 
 
-class ContactInputSerializer(serializers.Serializer):
+class ContactInputSerializer(InputSerializer):
     name = serializers.CharField(max_length=200, allow_blank=True, required=False)
     email = serializers.EmailField(max_length=254, allow_blank=True, required=False)
     phone = serializers.CharField(max_length=32, allow_blank=True, required=False)
@@ -46,7 +56,7 @@ class ContactCreateInputSerializer(ContactInputSerializer):
         return value
 
 
-class ContactMergeInputSerializer(serializers.Serializer):
+class ContactMergeInputSerializer(InputSerializer):
     source = serializers.IntegerField(
         min_value=1, help_text="The contact folded into this one; it then answers 404."
     )
@@ -122,7 +132,7 @@ def _active_users() -> Any:
     return get_user_model().objects.filter(is_active=True)
 
 
-class StageSerializer(serializers.Serializer):
+class StageSerializer(InputSerializer):
     id = serializers.IntegerField(
         required=False,
         min_value=1,
@@ -138,7 +148,7 @@ class StageSerializer(serializers.Serializer):
         return value
 
 
-class PipelineInputSerializer(serializers.Serializer):
+class PipelineInputSerializer(InputSerializer):
     name = serializers.CharField(max_length=100)
     is_default = serializers.BooleanField(
         required=False, help_text="New leads go to the default pipeline; there is one."
@@ -165,7 +175,7 @@ class PipelineOutputSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class LeadInputSerializer(serializers.Serializer):
+class LeadInputSerializer(InputSerializer):
     """A lead's changeable fields (PATCH)."""
 
     title = serializers.CharField(max_length=200)
@@ -266,7 +276,7 @@ def user_display_name(user: Any) -> str | None:
     return user.get_full_name() or user.get_username()
 
 
-class TaskInputSerializer(serializers.Serializer):
+class TaskInputSerializer(InputSerializer):
     title = serializers.CharField(max_length=200)
     description = serializers.CharField(allow_blank=True, required=False, max_length=10_000)
     lead = ObjectField(queryset=Lead.objects.all(), allow_null=True, required=False)
@@ -323,3 +333,65 @@ class TaskOutputSerializer(serializers.ModelSerializer):
 
     def get_is_overdue(self, task: Task) -> bool:
         return task_is_overdue(task)
+
+
+# --- identity: a contact's timeline and merge suggestions ------------------------------
+
+
+class TimelineEntrySerializer(serializers.Serializer):
+    session = serializers.IntegerField(source="pk")
+    dialog = serializers.IntegerField(source="dialog_id")
+    channel = serializers.IntegerField(source="dialog.channel_id")
+    channel_type = serializers.CharField(source="dialog.channel.type")
+    channel_name = serializers.CharField(source="dialog.channel.name")
+    group = serializers.IntegerField(source="group_id", allow_null=True)
+    group_name = serializers.SerializerMethodField()
+    operator = serializers.IntegerField(source="operator_id", allow_null=True)
+    operator_name = serializers.SerializerMethodField()
+    topic_title = serializers.SerializerMethodField()
+    status = serializers.CharField()
+    close_reason = serializers.CharField()
+    created_at = serializers.DateTimeField()
+    closed_at = serializers.DateTimeField(allow_null=True)
+    first_message_text = serializers.CharField(
+        allow_null=True, help_text="The session's first customer message (null: none yet)."
+    )
+
+    def get_group_name(self, session: Any) -> str:
+        return session.group.name if session.group_id else ""
+
+    def get_operator_name(self, session: Any) -> str:
+        return session.operator.name if session.operator_id else ""
+
+    def get_topic_title(self, session: Any) -> str:
+        return session.topic.title if session.topic_id else ""
+
+
+class MergeSuggestionSerializer(serializers.ModelSerializer):
+    contact_name = serializers.CharField(source="contact.__str__", read_only=True)
+    candidate_name = serializers.CharField(source="candidate.__str__", read_only=True)
+    candidate_email = serializers.CharField(source="candidate.email", read_only=True)
+    candidate_phone = serializers.CharField(source="candidate.phone", read_only=True)
+    resolution = serializers.ChoiceField(
+        choices=MergeResolution.choices,
+        allow_blank=True,
+        read_only=True,
+        help_text="Empty while the suggestion is open.",
+    )
+
+    class Meta:
+        model = MergeSuggestion
+        fields = [
+            "id",
+            "contact",
+            "contact_name",
+            "candidate",
+            "candidate_name",
+            "candidate_email",
+            "candidate_phone",
+            "reason",
+            "created_at",
+            "resolved",
+            "resolution",
+        ]
+        read_only_fields = fields

@@ -28,185 +28,37 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from contactcenter.api_common import ApiViewSet, PageNumberPagination, PayloadTooLarge, parse_id
+from contactcenter.api_common import (
+    ApiViewSet,
+    PageNumberPagination,
+    PayloadTooLarge,
+    parse_id,
+)
 from inbox import payloads, selectors, services
 from inbox.models import CloseReason, Session, SessionStatus
+from inbox.serializers import (
+    AttachmentInputSerializer,
+    CannedResponseSerializer,
+    ErrorSerializer,
+    LabelAddInputSerializer,
+    LabelsSetInputSerializer,
+    MessageInputSerializer,
+    MessageSerializer,
+    NoteInputSerializer,
+    ReadInputSerializer,
+    SessionSerializer,
+    VisitorContextSerializer,
+)
 from inbox.services import attachments as attachment_files
 
-# --- serializers: the shapes of inbox.payloads, declared for the schema ------------------
-
-
-class AttachmentSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    name = serializers.CharField()
-    url = serializers.CharField(allow_null=True)
-    content_type = serializers.CharField()
-    size = serializers.IntegerField()
-
-
-class MessageSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    dialog = serializers.IntegerField()
-    session = serializers.IntegerField(allow_null=True)
-    sender_type = serializers.ChoiceField(choices=["contact", "operator", "bot", "system"])
-    sender_name = serializers.CharField()
-    text = serializers.CharField()
-    attachments = AttachmentSerializer(many=True)
-    client_id = serializers.CharField(allow_null=True)
-    created_at = serializers.DateTimeField()
-    internal = serializers.BooleanField(help_text="A note only operators see.")
-
-    def to_representation(self, instance: Any) -> dict[str, Any]:
-        return payloads.message(instance)
-
-
-class LabelSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    name = serializers.CharField()
-    color = serializers.CharField(help_text="#rrggbb")
-
-
-class LastMessageSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    text = serializers.CharField()
-    sender_type = serializers.CharField()
-    created_at = serializers.DateTimeField()
-
-
-class SessionSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    dialog = serializers.IntegerField()
-    contact = serializers.IntegerField()
-    channel = serializers.IntegerField()
-    group = serializers.IntegerField(allow_null=True)
-    operator = serializers.IntegerField(allow_null=True)
-    status = serializers.ChoiceField(choices=SessionStatus.choices)
-    close_reason = serializers.CharField(allow_blank=True)
-    topic = serializers.IntegerField(allow_null=True)
-    priority = serializers.IntegerField()
-    previous_session = serializers.IntegerField(allow_null=True)
-    created_at = serializers.DateTimeField()
-    queued_at = serializers.DateTimeField(allow_null=True)
-    assigned_at = serializers.DateTimeField(allow_null=True)
-    first_response_at = serializers.DateTimeField(allow_null=True)
-    closed_at = serializers.DateTimeField(allow_null=True)
-    last_contact_message_at = serializers.DateTimeField(allow_null=True)
-    contact_name = serializers.CharField()
-    contact_anonymous = serializers.BooleanField(
-        help_text='No name, e-mail or phone yet: `contact_name` is "Customer #<contact>".'
-    )
-    channel_type = serializers.CharField()
-    channel_name = serializers.CharField()
-    group_name = serializers.CharField(allow_null=True)
-    operator_name = serializers.CharField(allow_null=True)
-    topic_title = serializers.CharField(allow_null=True)
-    sla_target_s = serializers.IntegerField(allow_null=True)
-    rating = serializers.IntegerField(allow_null=True)
-    labels = LabelSerializer(many=True, help_text="The conversation's labels, by name.")
-    unread_count = serializers.IntegerField()
-    last_message = LastMessageSerializer(allow_null=True)
-
-    def to_representation(self, instance: Any) -> dict[str, Any]:
-        data = payloads.session(instance)
-        data["unread_count"] = getattr(instance, "unread_count", 0)
-        last_id = getattr(instance, "last_message_id", None)
-        data["last_message"] = (
-            {
-                "id": last_id,
-                "text": instance.last_message_text,
-                "sender_type": instance.last_message_sender_type,
-                "created_at": payloads.iso(instance.last_message_at),
-            }
-            if last_id
-            else None
-        )
-        return data
-
-
-class MessageInputSerializer(serializers.Serializer):
-    text = serializers.CharField(max_length=10_000, trim_whitespace=False)
-    client_id = serializers.CharField(max_length=64, required=False, allow_null=True)
-
-
-class NoteInputSerializer(serializers.Serializer):
-    text = serializers.CharField(
-        max_length=10_000, trim_whitespace=False, help_text="The note; the contact never sees it."
-    )
-    client_id = serializers.CharField(
-        max_length=64,
-        required=False,
-        allow_null=True,
-        help_text="The writer's id for the note; a repeat stores nothing new.",
-    )
-
-
-class LabelAddInputSerializer(serializers.Serializer):
-    label = serializers.IntegerField(min_value=1, max_value=2**62, help_text="A label id.")
-
-
-class LabelsSetInputSerializer(serializers.Serializer):
-    labels = serializers.ListField(
-        child=serializers.IntegerField(min_value=1, max_value=2**62),
-        max_length=50,
-        help_text="Label ids; they replace the session's labels (empty: none).",
-    )
-
-
-class AttachmentInputSerializer(serializers.Serializer):
-    file = serializers.FileField(
-        help_text="One file: a type listed in the widget config's attachments.types, up to "
-        "attachments.max_bytes. Images (PNG, JPEG, GIF, WebP) and PDFs must really be of "
-        "their declared type."
-    )
-    client_id = serializers.CharField(
-        max_length=64,
-        required=False,
-        allow_null=True,
-        help_text="The sender's id for the message; a repeat stores nothing new.",
-    )
-    text = serializers.CharField(
-        max_length=10_000,
-        required=False,
-        allow_blank=True,
-        trim_whitespace=False,
-        help_text="Optional text sent with the file.",
-    )
-
-
-class ErrorSerializer(serializers.Serializer):
-    detail = serializers.CharField()
-
-
+# Which field a message refused by the services (``MessageRejected.code``) is about.
 REJECTED_FIELDS = {
     "empty": "text",
     "too_long": "text",
+    "bad_text": "text",
     "bad_client_id": "client_id",
     "unfilled_placeholder": "text",
 }
-
-
-class ReadInputSerializer(serializers.Serializer):
-    message = serializers.IntegerField(min_value=0, max_value=2**62)
-
-
-class UnfilledPlaceholderSerializer(serializers.Serializer):
-    placeholder = serializers.CharField(help_text="The name between the braces.")
-    reason = serializers.CharField(help_text="Why it was not filled, for the operator.")
-
-
-class CannedResponseSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    shortcut = serializers.CharField()
-    title = serializers.CharField()
-    text = serializers.CharField(
-        help_text="With `?session=`: filled in for that session; else as written."
-    )
-    raw_text = serializers.CharField(help_text="The text as written, with its placeholders.")
-    unfilled = UnfilledPlaceholderSerializer(
-        many=True,
-        help_text="Placeholders still in `text`: the operator edits them before sending.",
-    )
-    group = serializers.IntegerField(allow_null=True)
 
 
 class MessagePagination(PageNumberPagination):
@@ -796,23 +648,6 @@ class DialogMessagesView(APIView):
             selectors.dialog_messages(dialog_id=dialog_id, after_id=after), request, view=self
         )
         return paginator.get_paginated_response(MessageSerializer(page, many=True).data)
-
-
-class VisitorContextSerializer(serializers.Serializer):
-    dialog = serializers.IntegerField()
-    page_url = serializers.CharField(help_text="The page the visitor is on (http or https).")
-    page_title = serializers.CharField()
-    referrer = serializers.CharField(help_text="The page that led to the site; may be empty.")
-    browser = serializers.CharField(help_text='E.g. "Chrome 120 on Windows"; empty if unknown.')
-    user_agent = serializers.CharField()
-    language = serializers.CharField(help_text="The browser's language, e.g. de-DE.")
-    time_zone = serializers.CharField(help_text="The browser's IANA time zone; may be empty.")
-    utc_offset_min = serializers.IntegerField(
-        allow_null=True, help_text="Minutes the visitor's clock is ahead of UTC."
-    )
-    created_at = serializers.DateTimeField()
-    last_seen_at = serializers.DateTimeField(allow_null=True)
-    updated_at = serializers.DateTimeField()
 
 
 VISITOR_EXAMPLE: dict[str, Any] = {

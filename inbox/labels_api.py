@@ -17,26 +17,10 @@ from contactcenter import roles
 from contactcenter.api_common import ApiViewSet
 from inbox import selectors, services
 from inbox.models import Label
-
-
-class LabelInputSerializer(serializers.Serializer):
-    name = serializers.CharField(max_length=50)
-    color = serializers.RegexField(
-        r"^#[0-9a-fA-F]{6}$",
-        required=False,
-        help_text="#rrggbb",
-        error_messages={"invalid": "A colour like #2563eb."},
-    )
-    description = serializers.CharField(max_length=200, required=False, allow_blank=True)
-
-
-class LabelOutputSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    name = serializers.CharField()
-    color = serializers.CharField()
-    description = serializers.CharField(allow_blank=True)
-    created_at = serializers.DateTimeField()
-
+from inbox.serializers import (
+    LabelInputSerializer,
+    LabelOutputSerializer,
+)
 
 LABEL_BILLING_EXAMPLE: dict[str, Any] = {
     "id": 2,

@@ -9,23 +9,11 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from inbox import selectors
-from inbox.api import SESSION_EXAMPLE, SessionSerializer
-
-
-class SearchContactSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    name = serializers.CharField(allow_blank=True)
-    email = serializers.CharField(allow_blank=True)
-    phone = serializers.CharField(allow_blank=True)
-    session = serializers.IntegerField(
-        allow_null=True, help_text="Their latest session the caller may see."
-    )
-
-
-class SearchSerializer(serializers.Serializer):
-    query = serializers.CharField()
-    sessions = SessionSerializer(many=True)
-    contacts = SearchContactSerializer(many=True)
+from inbox.api import SESSION_EXAMPLE
+from inbox.serializers import (
+    SearchSerializer,
+    SessionSerializer,
+)
 
 
 class SearchView(APIView):

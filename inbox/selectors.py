@@ -3,6 +3,7 @@ and dialog history for ``sync``."""
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from typing import Any
 
@@ -26,9 +27,13 @@ from inbox.models import (
     SessionStatus,
     WidgetVisitor,
 )
-from inbox.services.conversations import token_hash
 
 SYNC_PAGE = 500
+
+
+def token_hash(token: str) -> str:
+    """How a widget visitor's token is stored and looked up."""
+    return hashlib.sha256(token.encode()).hexdigest()
 
 
 class ChannelUnknown(LookupError):

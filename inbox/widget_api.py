@@ -13,7 +13,6 @@ new visitors, and files visitors attach.
 
 from __future__ import annotations
 
-import json
 import time
 from typing import Any
 
@@ -26,6 +25,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
+from contactcenter import inputs
 from inbox import selectors, services
 from inbox.models import Channel
 from inbox.services import attachments as attachment_files
@@ -35,7 +35,12 @@ MAX_BODY = 16 * 1024
 # Uploads one visitor may make a minute: enough for a person, not for a script filling
 # the disk.
 UPLOADS_PER_MINUTE = 20
-REJECTED_FIELDS = {"empty": "text", "too_long": "text", "bad_client_id": "client_id"}
+REJECTED_FIELDS = {
+    "empty": "text",
+    "too_long": "text",
+    "bad_text": "text",
+    "bad_client_id": "client_id",
+}
 FIELD_LIMITS = {"name": 200, "email": 254, "phone": 32, "page_url": 1000, "language": 16}
 # the rest of the visitor's context, cleaned like the socket's ``context`` event
 CONTEXT_FIELDS = ("page_title", "referrer", "time_zone", "utc_offset_min")
@@ -121,6 +126,9 @@ def _visitor_fields(body: Any) -> dict[str, Any]:
         if not isinstance(value, str) or len(value) > limit:
             errors[name] = [_("Up to %(n)d characters of text.") % {"n": limit}]
             continue
+        if inputs.text_problem(value):
+            errors[name] = [str(inputs.MESSAGES["bad_text"])]
+            continue
         fields[name] = value.strip()
     if fields.get("email"):
         try:
@@ -149,10 +157,9 @@ def widget_visitors(request: HttpRequest, key: str) -> JsonResponse:
     if len(request.body) > MAX_BODY:
         return JsonResponse({"detail": _("The request is too large.")}, status=413)
     try:
-        body = json.loads(request.body or b"{}")
-        fields = _visitor_fields(body)
-    except ValueError:
-        return JsonResponse({"non_field_errors": [_("Send a JSON object.")]}, status=400)
+        fields = _visitor_fields(inputs.json_parse(request.body or b"{}"))
+    except inputs.InputRefused as refused:
+        return JsonResponse(refused.field_errors(), status=400)
     except ValidationError as invalid:
         return JsonResponse(invalid.message_dict, status=400)
     visitor, token = services.widget_visitor_create(

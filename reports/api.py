@@ -9,14 +9,13 @@ from __future__ import annotations
 import datetime as dt
 
 from django.utils import timezone
-from django.utils.dateparse import parse_date, parse_datetime
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import exceptions, serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from contactcenter.api_common import parse_id
+from contactcenter.api_common import parse_id, query_moment
 from reports import selectors
 
 MAX_RANGE = dt.timedelta(days=366)
@@ -35,20 +34,6 @@ SUMMARY_FIELDS = {
     "csat_avg": serializers.FloatField(allow_null=True),
     "csat_count": serializers.IntegerField(),
 }
-
-
-def _moment(request: Request, name: str, default: dt.datetime) -> dt.datetime:
-    raw = request.query_params.get(name)
-    if not raw:
-        return default
-    value = parse_datetime(raw)
-    if value is None and (day := parse_date(raw)) is not None:
-        value = dt.datetime.combine(day, dt.time.min)
-    if value is None:
-        raise exceptions.ValidationError({name: ["An ISO 8601 date or time, e.g. 2026-11-01."]})
-    if timezone.is_naive(value):
-        value = timezone.make_aware(value)
-    return value
 
 
 class SummaryView(APIView):
@@ -88,8 +73,8 @@ class SummaryView(APIView):
         sessions = selectors.sessions_visible(user=request.user)
         if sessions is None:
             raise exceptions.PermissionDenied("Reports are for operators, supervisors and admins.")
-        until = _moment(request, "until", timezone.now())
-        since = _moment(request, "since", until - dt.timedelta(days=7))
+        until = query_moment(request, "until", timezone.now())
+        since = query_moment(request, "since", until - dt.timedelta(days=7))
         if since >= until:
             raise exceptions.ValidationError({"since": ["since must be before until."]})
         if until - since > MAX_RANGE:

@@ -36,6 +36,7 @@ from contactcenter.api_common import ApiViewSet, IsAdmin
 from inbox import api as inbox_api
 from inbox import selectors as inbox_selectors
 from inbox.models import Channel
+from inbox.serializers import ErrorSerializer, SessionSerializer
 from routing import selectors, services
 from routing.models import Group, Operator
 from routing.serializers import (
@@ -46,6 +47,8 @@ from routing.serializers import (
     OperatorInputSerializer,
     OperatorOutputSerializer,
     OperatorStatusInputSerializer,
+    TransferInputSerializer,
+    TransferOutputSerializer,
 )
 
 
@@ -61,7 +64,7 @@ def destroy_refused_schema(*, summary: str, reason: str, detail: str) -> Any:
         summary=summary,
         responses={
             204: None,
-            409: OpenApiResponse(inbox_api.ErrorSerializer, description=f"{reason}."),
+            409: OpenApiResponse(ErrorSerializer, description=f"{reason}."),
         },
         examples=[
             OpenApiExample(
@@ -524,22 +527,6 @@ class ChannelViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSe
 # --- sessions: the inbox's session API plus assignment -----------------------------------
 
 
-class TransferInputSerializer(serializers.Serializer):
-    group = serializers.PrimaryKeyRelatedField(queryset=Group.objects.all(), required=False)
-    operator = serializers.PrimaryKeyRelatedField(queryset=Operator.objects.all(), required=False)
-    note = serializers.CharField(max_length=1000, required=False, allow_blank=True, default="")
-
-    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        if ("group" in attrs) == ("operator" in attrs):
-            raise serializers.ValidationError("Give either a group or an operator.")
-        return attrs
-
-
-class TransferOutputSerializer(serializers.Serializer):
-    closed = inbox_api.SessionSerializer()
-    opened = inbox_api.SessionSerializer()
-
-
 class SessionViewSet(inbox_api.SessionViewSet):
     __doc__ = inbox_api.SessionViewSet.__doc__
 
@@ -547,8 +534,8 @@ class SessionViewSet(inbox_api.SessionViewSet):
         summary="Take a queued session of one of your groups (409: over your limit or taken)",
         request=None,
         responses={
-            200: inbox_api.SessionSerializer,
-            409: OpenApiResponse(inbox_api.ErrorSerializer, description="Taken or over limit."),
+            200: SessionSerializer,
+            409: OpenApiResponse(ErrorSerializer, description="Taken or over limit."),
         },
         examples=[
             OpenApiExample("Anna took it", value=inbox_api.SESSION_EXAMPLE, response_only=True),
@@ -624,8 +611,8 @@ class SessionViewSet(inbox_api.SessionViewSet):
         }
         return Response(
             {
-                "closed": inbox_api.SessionSerializer(shaped[closed.pk]).data,
-                "opened": inbox_api.SessionSerializer(shaped[opened.pk]).data,
+                "closed": SessionSerializer(shaped[closed.pk]).data,
+                "opened": SessionSerializer(shaped[opened.pk]).data,
             }
         )
 

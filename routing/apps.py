@@ -7,6 +7,7 @@ class RoutingConfig(AppConfig):
     verbose_name = _("Routing")
 
     def ready(self) -> None:
-        from . import listeners
+        # tasks: registered by name in every process, for contactcenter.jobs
+        from . import listeners, tasks  # noqa: F401
 
         listeners.register()

@@ -11,72 +11,15 @@ from __future__ import annotations
 from typing import Any
 
 from drf_spectacular.utils import OpenApiExample, extend_schema
-from rest_framework import exceptions, serializers
+from rest_framework import exceptions
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from routing import board_selectors
-from routing.models import OperatorStatus, RoutingStrategy
-
-
-class BoardOperatorSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    name = serializers.CharField()
-    status = serializers.ChoiceField(choices=OperatorStatus.choices)
-    connected = serializers.BooleanField(help_text="At least one operator socket is open.")
-    available = serializers.BooleanField(
-        help_text="Routing may give this operator a chat now: online, connected (or within "
-        "the reconnection grace period), with a free seat. The same rule routing applies."
-    )
-    active_sessions = serializers.IntegerField(
-        help_text="Active sessions the operator holds, in any group."
-    )
-    limit = serializers.IntegerField(
-        help_text="The effective limit: max_sessions, else the largest default of the "
-        "operator's groups."
-    )
-    max_sessions = serializers.IntegerField(
-        allow_null=True, help_text="The operator's own limit; null: the group default."
-    )
-    last_assigned_at = serializers.DateTimeField(allow_null=True)
-
-
-class BoardSessionSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    status = serializers.ChoiceField(choices=["queued", "active"])
-    contact_name = serializers.CharField()
-    operator = serializers.IntegerField(allow_null=True)
-    operator_name = serializers.CharField(allow_null=True)
-    priority = serializers.IntegerField()
-    queued_at = serializers.DateTimeField(allow_null=True)
-    assigned_at = serializers.DateTimeField(allow_null=True)
-    url = serializers.CharField(help_text="The inbox page that opens this chat.")
-
-
-class BoardGroupSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    name = serializers.CharField()
-    routing_strategy = serializers.ChoiceField(choices=RoutingStrategy.choices)
-    default_max_sessions = serializers.IntegerField()
-    queue_size = serializers.IntegerField()
-    oldest_queued_at = serializers.DateTimeField(
-        allow_null=True, help_text="When the longest-waiting queued session was queued."
-    )
-    active_sessions = serializers.IntegerField(help_text="Sessions of the group in status active.")
-    operators = BoardOperatorSerializer(many=True, help_text="The group's members, by name.")
-    sessions = BoardSessionSerializer(
-        many=True,
-        help_text="Up to 50 open chats: the waiting ones (priority, then longest wait "
-        "first), then the active ones.",
-    )
-
-
-class BoardSerializer(serializers.Serializer):
-    server_time = serializers.DateTimeField(
-        help_text="The server's clock, so that live waits tick right on a skewed client."
-    )
-    groups = BoardGroupSerializer(many=True)
+from routing.serializers import (
+    BoardSerializer,
+)
 
 
 def _board_chat(

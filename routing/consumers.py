@@ -13,6 +13,8 @@ other command with an ``error`` frame (``not_operator``); it never counts as pre
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import time
 from typing import Any
 
@@ -21,9 +23,12 @@ from django.core.exceptions import ValidationError
 
 from contactcenter import realtime
 from contactcenter.api_common import StateConflict
+from contactcenter.socket_auth import credential_valid
 from inbox import services as inbox_services
-from inbox.consumers import EventSocket, TokenBucket
+from inbox.consumers import DATABASE_LOST, LAYER_LOST, EventSocket, TokenBucket
 from routing import selectors, services
+
+logger = logging.getLogger(__name__)
 
 CLOSE_UNAUTHENTICATED = 4401
 CLOSE_NOT_OPERATOR = 4403
@@ -36,6 +41,9 @@ class OperatorConsumer(EventSocket):
 
     async def connect(self) -> None:
         await self.accept()
+        await self.open_or_refuse(self._open)
+
+    async def _open(self) -> None:
         user = self.scope.get("user")
         if user is None or not user.is_authenticated:
             await self.close(CLOSE_UNAUTHENTICATED)
@@ -50,6 +58,13 @@ class OperatorConsumer(EventSocket):
             realtime.operator_group(self.operator_id),
             *(realtime.queue_group(g) for g in info["groups"]),
             *(realtime.supervisor_group(g) for g in info["supervised"]),
+            # closed when the user's or the token's credentials end
+            realtime.user_group(user.pk),
+            *(
+                [realtime.credential_group(self.scope["auth_token"])]
+                if "auth_token" in self.scope
+                else []
+            ),
         ]
         for group in self.groups_joined:
             await self.channel_layer.group_add(group, self.channel_name)
@@ -87,9 +102,30 @@ class OperatorConsumer(EventSocket):
             return
         if not hasattr(self, "operator_id"):
             return
-        for group in self.groups_joined:
-            await self.channel_layer.group_discard(group, self.channel_name)
-        await database_sync_to_async(services.operator_socket_close)(operator_id=self.operator_id)
+        # when the layer is down it forgot the subscriptions with its connection
+        with contextlib.suppress(*LAYER_LOST):
+            for group in self.groups_joined:
+                await self.channel_layer.group_discard(group, self.channel_name)
+        try:
+            await database_sync_to_async(services.operator_socket_close)(
+                operator_id=self.operator_id
+            )
+        except DATABASE_LOST:
+            # presence is settled by the sweep once the grace period ends
+            logger.warning(
+                "operator %s: socket close not recorded (database away)", self.operator_id
+            )
+
+    async def rt_resync(self, event: dict[str, Any]) -> None:
+        """After a layer outage a credential may have ended unheard: recheck it first."""
+        try:
+            valid = await database_sync_to_async(credential_valid)(self.scope)
+        except DATABASE_LOST:
+            valid = True  # cannot tell now; the next resync or reconnect will
+        if not valid:
+            await self.close(CLOSE_UNAUTHENTICATED)
+            return
+        await super().rt_resync(event)
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
         if getattr(self, "watcher", False):
@@ -104,7 +140,7 @@ class OperatorConsumer(EventSocket):
         kind = event["type"]
         extra = {"client_id": event.get("client_id")} if kind == "message" else {}
         try:
-            await handler(self, event)
+            await self.run_handler(handler, event)
         except inbox_services.MessageRejected as refused:
             await self.error(refused.code, refused.detail, **extra)
         except StateConflict as conflict:

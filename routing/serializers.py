@@ -13,9 +13,10 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.validators import UniqueValidator
 
-from contactcenter.api_common import JSONObjectField
+from contactcenter.api_common import InputSerializer, JSONObjectField
 from crm.models import ChannelType
 from inbox.models import Channel
+from inbox.serializers import SessionSerializer
 from routing.models import (
     Group,
     Operator,
@@ -28,7 +29,7 @@ HH_MM = "%H:%M"
 MAX_LIST = 1000
 
 
-class OpenIntervalSerializer(serializers.Serializer):
+class OpenIntervalSerializer(InputSerializer):
     weekday = serializers.IntegerField(min_value=0, max_value=6, help_text="Monday is 0.")
     start = serializers.TimeField(format=HH_MM, input_formats=[HH_MM], help_text="HH:MM")
     end = serializers.TimeField(
@@ -45,7 +46,7 @@ def _operators_field(help_text: str) -> serializers.PrimaryKeyRelatedField:
 # --- groups ----------------------------------------------------------------------------
 
 
-class GroupInputSerializer(serializers.Serializer):
+class GroupInputSerializer(InputSerializer):
     name = serializers.CharField(
         max_length=100,
         validators=[UniqueValidator(Group.objects.all(), message="A group with this name exists.")],
@@ -123,7 +124,7 @@ class GroupOutputSerializer(serializers.ModelSerializer):
 # --- operators -------------------------------------------------------------------------
 
 
-class OperatorInputSerializer(serializers.Serializer):
+class OperatorInputSerializer(InputSerializer):
     username = serializers.CharField(max_length=150, validators=[UnicodeUsernameValidator()])
     password = serializers.CharField(
         write_only=True, max_length=128, trim_whitespace=False, style={"input_type": "password"}
@@ -142,7 +143,7 @@ class OperatorInputSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=OperatorStatus.choices, required=False)
 
 
-class OperatorStatusInputSerializer(serializers.Serializer):
+class OperatorStatusInputSerializer(InputSerializer):
     status = serializers.ChoiceField(choices=OperatorStatus.choices)
 
 
@@ -195,7 +196,7 @@ class OperatorOutputSerializer(serializers.ModelSerializer):
 # --- channels --------------------------------------------------------------------------
 
 
-class TopicInputSerializer(serializers.Serializer):
+class TopicInputSerializer(InputSerializer):
     id = serializers.IntegerField(required=False, allow_null=True, help_text="Absent: a new topic.")
     title = serializers.CharField(max_length=100)
     group = serializers.PrimaryKeyRelatedField(queryset=Group.objects.all())
@@ -215,7 +216,7 @@ CONFIG_HELP = (
 )
 
 
-class ChannelInputSerializer(serializers.Serializer):
+class ChannelInputSerializer(InputSerializer):
     type = serializers.ChoiceField(choices=ChannelType.choices)
     name = serializers.CharField(max_length=100)
     default_group = serializers.PrimaryKeyRelatedField(
@@ -257,3 +258,84 @@ class ChannelOutputSerializer(serializers.ModelSerializer):
     @extend_schema_field(serializers.DictField())
     def get_config(self, channel: Channel) -> dict[str, Any]:
         return {**channel.public_config(), "allowed_origins": list(channel.allowed_origins)}
+
+
+# --- sessions: transfers ------------------------------------------------------------
+
+
+class TransferInputSerializer(InputSerializer):
+    group = serializers.PrimaryKeyRelatedField(queryset=Group.objects.all(), required=False)
+    operator = serializers.PrimaryKeyRelatedField(queryset=Operator.objects.all(), required=False)
+    note = serializers.CharField(max_length=1000, required=False, allow_blank=True, default="")
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if ("group" in attrs) == ("operator" in attrs):
+            raise serializers.ValidationError("Give either a group or an operator.")
+        return attrs
+
+
+class TransferOutputSerializer(serializers.Serializer):
+    closed = SessionSerializer()
+    opened = SessionSerializer()
+
+
+# --- the supervisors' board ---------------------------------------------------------
+
+
+class BoardOperatorSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    status = serializers.ChoiceField(choices=OperatorStatus.choices)
+    connected = serializers.BooleanField(help_text="At least one operator socket is open.")
+    available = serializers.BooleanField(
+        help_text="Routing may give this operator a chat now: online, connected (or within "
+        "the reconnection grace period), with a free seat. The same rule routing applies."
+    )
+    active_sessions = serializers.IntegerField(
+        help_text="Active sessions the operator holds, in any group."
+    )
+    limit = serializers.IntegerField(
+        help_text="The effective limit: max_sessions, else the largest default of the "
+        "operator's groups."
+    )
+    max_sessions = serializers.IntegerField(
+        allow_null=True, help_text="The operator's own limit; null: the group default."
+    )
+    last_assigned_at = serializers.DateTimeField(allow_null=True)
+
+
+class BoardSessionSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    status = serializers.ChoiceField(choices=["queued", "active"])
+    contact_name = serializers.CharField()
+    operator = serializers.IntegerField(allow_null=True)
+    operator_name = serializers.CharField(allow_null=True)
+    priority = serializers.IntegerField()
+    queued_at = serializers.DateTimeField(allow_null=True)
+    assigned_at = serializers.DateTimeField(allow_null=True)
+    url = serializers.CharField(help_text="The inbox page that opens this chat.")
+
+
+class BoardGroupSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    routing_strategy = serializers.ChoiceField(choices=RoutingStrategy.choices)
+    default_max_sessions = serializers.IntegerField()
+    queue_size = serializers.IntegerField()
+    oldest_queued_at = serializers.DateTimeField(
+        allow_null=True, help_text="When the longest-waiting queued session was queued."
+    )
+    active_sessions = serializers.IntegerField(help_text="Sessions of the group in status active.")
+    operators = BoardOperatorSerializer(many=True, help_text="The group's members, by name.")
+    sessions = BoardSessionSerializer(
+        many=True,
+        help_text="Up to 50 open chats: the waiting ones (priority, then longest wait "
+        "first), then the active ones.",
+    )
+
+
+class BoardSerializer(serializers.Serializer):
+    server_time = serializers.DateTimeField(
+        help_text="The server's clock, so that live waits tick right on a skewed client."
+    )
+    groups = BoardGroupSerializer(many=True)

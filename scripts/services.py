@@ -109,8 +109,11 @@ def _postgres_bindirs() -> list[Path]:
 
 
 class Postgres:
-    def __init__(self, workdir: Path) -> None:
+    def __init__(self, workdir: Path, *, durable_commits: bool = False) -> None:
         self.workdir = workdir
+        # Fault drills restart the server as a crash would: a commit must then be on
+        # disk when it returns, as in production (fsync may stay off: the OS survives).
+        self.durable_commits = durable_commits
         self.bindir = postgres_bindir()
         self.datadir = workdir / "pgdata"
         self.sockdir = workdir / "pgsock"
@@ -157,7 +160,7 @@ class Postgres:
                 "-c listen_addresses=127.0.0.1",
                 f"-c unix_socket_directories={self.sockdir}",
                 "-c fsync=off",
-                "-c synchronous_commit=off",
+                "-c synchronous_commit=" + ("on" if self.durable_commits else "off"),
                 "-c full_page_writes=off",
                 "-c max_connections=200",
                 "-c shared_buffers=128MB",
@@ -217,6 +220,27 @@ class Postgres:
                 ),
                 cwd=self.workdir,
             )
+
+    def restart_immediately(self) -> None:
+        """``pg_ctl restart -m immediate``: every backend is killed without a clean
+        shutdown, as in a crash (fault drills); returns once it accepts connections."""
+        _run(
+            self._cmd(
+                str(self.bindir / "pg_ctl"),
+                "-D",
+                str(self.datadir),
+                "-l",
+                str(self.logfile),
+                "-m",
+                "immediate",
+                "-w",
+                "-t",
+                str(int(START_TIMEOUT_S)),
+                "restart",
+            ),
+            timeout=START_TIMEOUT_S + 10,
+            cwd=self.workdir,
+        )
 
     def stop(self) -> None:
         if not self.started:
@@ -296,27 +320,41 @@ class Redis:
 
     def start(self) -> None:
         self.workdir.mkdir()
-        log = self.workdir / "redis.log"
         for _attempt in range(3):
             self.port = free_port()
-            args = [
-                str(self.binary),
-                "--port", str(self.port),
-                "--bind", "127.0.0.1",
-                "--save", "",
-                "--appendonly", "no",
-                "--dir", str(self.workdir),
-                "--logfile", str(log),
-                "--daemonize", "no",
-            ]  # fmt: skip
-            self.process = subprocess.Popen(
-                args, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT
-            )
-            if self._wait_ready():
+            if self._spawn():
                 return
             self.stop()
+        log = self.workdir / "redis.log"
         tail = log.read_text()[-3000:] if log.exists() else ""
         raise ServiceError(f"redis-server did not answer PING:\n{tail}")
+
+    def _spawn(self) -> bool:
+        args = [
+            str(self.binary),
+            "--port", str(self.port),
+            "--bind", "127.0.0.1",
+            "--save", "",
+            "--appendonly", "no",
+            "--dir", str(self.workdir),
+            "--logfile", str(self.workdir / "redis.log"),
+            "--daemonize", "no",
+        ]  # fmt: skip
+        self.process = subprocess.Popen(
+            args, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT
+        )
+        return self._wait_ready()
+
+    def kill(self) -> None:
+        """SIGKILL, as a crash would (fault drills); ``start_again`` brings it back."""
+        if self.process is not None:
+            self.process.kill()
+            self.process.wait(timeout=10)
+
+    def start_again(self) -> None:
+        """A new, empty server on the same port (nothing was persisted)."""
+        if not self._spawn():
+            raise ServiceError(f"redis-server did not come back on port {self.port}")
 
     def _wait_ready(self) -> bool:
         deadline = time.monotonic() + START_TIMEOUT_S
@@ -355,7 +393,10 @@ def redis_ping(host: str, port: int) -> bool:
 class Services:
     """PostgreSQL and Redis in one temporary directory; stopped and removed on exit."""
 
-    def __init__(self, *, postgres: bool = True, redis: bool = True) -> None:
+    def __init__(
+        self, *, postgres: bool = True, redis: bool = True, durable_commits: bool = False
+    ) -> None:
+        self.durable_commits = durable_commits
         self.want_postgres = postgres
         self.want_redis = redis
         self.workdir: Path | None = None
@@ -370,7 +411,7 @@ class Services:
                 self.redis = Redis(self.workdir)
                 self.redis.start()
             if self.want_postgres:
-                self.postgres = Postgres(self.workdir)
+                self.postgres = Postgres(self.workdir, durable_commits=self.durable_commits)
                 self.postgres.start()
         except BaseException:
             self.stop()

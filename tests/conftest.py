@@ -114,3 +114,14 @@ def _default_language() -> Iterator[None]:
     translation.activate(settings.LANGUAGE_CODE)
     yield
     translation.activate(settings.LANGUAGE_CODE)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_process_memory() -> None:
+    """Each test starts with what a fresh process remembers: nothing. The bots remember
+    for two seconds whether anyone listens to an event, and only saves through their
+    services forget it; a test that writes triggers straight to the database is another
+    process as far as that memory goes."""
+    from bots import selectors
+
+    selectors.event_wanted_forget()

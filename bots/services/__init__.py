@@ -1,6 +1,13 @@
 """Writes of the bots app. ``triggers``: evaluating and running triggers, the dry run;
-``deliveries``: outbound webhook deliveries and their attempts. Import from here."""
+``deliveries``: outbound webhook deliveries and their attempts; ``automation``: saving
+and deleting triggers and subscriptions. Import from here."""
 
+from bots.services.automation import (
+    trigger_save,
+    triggers_delete,
+    webhook_subscription_save,
+    webhook_subscriptions_delete,
+)
 from bots.services.deliveries import (
     MAX_ATTEMPTS,
     TRIGGER_EVENT,
@@ -26,6 +33,8 @@ __all__ = [
     "backoff_s",
     "event_react",
     "trigger_check",
+    "trigger_save",
+    "triggers_delete",
     "triggers_dry_run",
     "triggers_run",
     "webhook_deliveries_sweep",
@@ -33,4 +42,6 @@ __all__ = [
     "webhook_delivery_resend",
     "webhook_delivery_send",
     "webhook_event_deliver",
+    "webhook_subscription_save",
+    "webhook_subscriptions_delete",
 ]

@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 
 from bots import selectors, webhooks
 from bots.models import DeliveryStatus, WebhookDelivery, WebhookSubscription
+from contactcenter import jobs
 
 logger = logging.getLogger(__name__)
 
@@ -45,15 +46,9 @@ def backoff_s(attempts: int) -> float:
 
 
 def _enqueue(delivery_id: Any, *, countdown: float | None = None) -> None:
-    from bots import tasks  # tasks call these services
-
-    def send() -> None:
-        if countdown:
-            tasks.webhook_deliver.apply_async(args=[str(delivery_id)], countdown=countdown)
-        else:
-            tasks.webhook_deliver.delay(str(delivery_id))
-
-    transaction.on_commit(send)
+    transaction.on_commit(
+        lambda: jobs.enqueue("bots.webhook_deliver", str(delivery_id), countdown=countdown)
+    )
 
 
 _KEYS = uuid.UUID("6f1c2a52-3b8e-4c1e-9d0a-5a7e0c9b2f41")
@@ -81,21 +76,13 @@ def webhook_delivery_create(
     return delivery
 
 
-def subscriptions_to(*, event: str) -> list[WebhookSubscription]:
-    return [
-        subscription
-        for subscription in WebhookSubscription.objects.filter(is_active=True)
-        if event in (subscription.events or [])
-    ]
-
-
 def webhook_event_deliver(
     *, event: str, data: dict[str, Any], key: str = ""
 ) -> list[WebhookDelivery]:
     """A delivery for every active subscription to ``event``."""
     return [
         webhook_delivery_create(subscription=subscription, event=event, data=data, key=key)
-        for subscription in subscriptions_to(event=event)
+        for subscription in selectors.subscriptions_to(event=event)
     ]
 
 

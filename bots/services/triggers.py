@@ -41,7 +41,7 @@ def event_react(*, event: str, payload: dict[str, Any], event_key: str) -> list[
     runs = triggers_run(
         event=event, load=lambda: selectors.facts_for_event(occurred), event_key=event_key
     )
-    if deliveries.subscriptions_to(event=event):
+    if selectors.subscriptions_to(event=event):
         facts = selectors.facts_for_event(occurred)
         if facts is not None:
             deliveries.webhook_event_deliver(event=event, data=facts.data, key=event_key)

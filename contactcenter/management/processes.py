@@ -143,6 +143,16 @@ def http_answers(url: str) -> bool:
 # --- the supervisor ----------------------------------------------------------------------
 
 COLOURS = {"redis": "31", "web": "32", "worker": "34", "beat": "35"}
+# A child that exits is started again, unless it exited this often in this window.
+MAX_RESTARTS = 5
+RESTART_WINDOW_S = 60.0
+RESTART_PAUSE_S = 1.0
+
+
+class ChildKeepsDying(Exception):
+    def __init__(self, child: Child, restarts: int) -> None:
+        super().__init__(child.name)
+        self.child, self.restarts = child, restarts
 
 
 @dataclass
@@ -183,6 +193,7 @@ class Supervisor:
         self.console = console
         self.stop_timeout = stop_timeout
         self.children: list[Child] = []
+        self._restarts: dict[str, list[float]] = {}
         self._lock = threading.Lock()
         self._colour = bool(console and console.isatty() and not os.environ.get("NO_COLOR"))
         self._width = max(len(name) for name in COLOURS)
@@ -237,6 +248,34 @@ class Supervisor:
     def dead_child(self) -> Child | None:
         """The first child that exited, if any."""
         return next((child for child in self.children if not child.alive()), None)
+
+    def restart_dead(self, *, now: float | None = None) -> None:
+        """Starts again every child that exited, in place, and says so. A child that keeps
+        exiting (more than ``MAX_RESTARTS`` times in ``RESTART_WINDOW_S``) raises
+        ``ChildKeepsDying``: something a restart cannot fix (a bad setting, a port taken)."""
+        now = time.monotonic() if now is None else now
+        for index, child in enumerate(self.children):
+            if child.alive():
+                continue
+            recent = [
+                at for at in self._restarts.get(child.name, []) if now - at < RESTART_WINDOW_S
+            ]
+            if len(recent) >= MAX_RESTARTS:
+                raise ChildKeepsDying(child, len(recent))
+            if recent and now - recent[-1] < RESTART_PAUSE_S:
+                continue  # not in a tight loop: the next tick will do
+            self._restarts[child.name] = [*recent, now]
+            self.say(
+                f"serve: {child.name} (pid {child.pid}) exited with code {child.poll()}; "
+                f"restarting it ({len(recent) + 1} in the last {RESTART_WINDOW_S:.0f} s), "
+                f"log {child.log_path}"
+            )
+            if child._reader is not None:
+                child._reader.join(timeout=2)  # its last lines are in the log first
+            self.children.pop(index)
+            fresh = self.start(child.name, child.command, child.log_path, echo=child.echo)
+            self.children.remove(fresh)
+            self.children.insert(index, fresh)  # stopping order stays the starting order
 
     def stop(self) -> None:
         """SIGTERM every child, the last started first; SIGKILL whatever outlives the timeout."""

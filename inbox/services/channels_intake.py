@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
 
+from contactcenter import inputs
 from crm import services as crm_services
 from crm.models import ChannelType, Contact, ContactIdentity
 from inbox.models import Channel, Dialog
@@ -76,6 +77,9 @@ def channel_message_receive(
     links the contact by the details the channel verified (on the identity's first
     message in this channel), and stores the message idempotently by ``client_id``.
     Raises ``MessageRejected`` for text that may not be stored."""
+    # Nobody is there to correct what a channel brings in, so it is made storable instead
+    # of refused (a lone surrogate from an undecodable header, a NUL in a body).
+    text, name = inputs.text_repair(text), inputs.text_repair(name)
     resolved = dialog_for_identity_resolve(
         channel=channel, external_id=external_id, name=name, email=email, phone=phone
     )

@@ -9,7 +9,6 @@ committed before it is acknowledged or pushed: frames leave through
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 import uuid
 from dataclasses import dataclass
@@ -20,11 +19,11 @@ from django.db.models import prefetch_related_objects
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from contactcenter import events, realtime
+from contactcenter import events, inputs, realtime
 from contactcenter.api_common import StateConflict
 from crm import services as crm_services
 from crm.models import ChannelType
-from inbox import canned, payloads
+from inbox import canned, payloads, selectors
 from inbox.models import (
     Attachment,
     Channel,
@@ -36,6 +35,7 @@ from inbox.models import (
     SessionStatus,
     WidgetVisitor,
 )
+from inbox.selectors import token_hash
 from inbox.services import attachments as files
 
 MAX_TEXT = 10_000
@@ -56,10 +56,6 @@ class Stored:
 
     message: Message
     created: bool
-
-
-def token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 # --- visitors ---------------------------------------------------------------------------
@@ -118,13 +114,15 @@ def _clean_text(text: Any) -> str:
         raise MessageRejected(
             "too_long", _("The message is longer than 10,000 characters; shorten or split it.")
         )
+    if inputs.text_problem(text):
+        raise MessageRejected("bad_text", str(inputs.MESSAGES["bad_text"]))
     return text
 
 
 def _clean_client_id(client_id: Any) -> str | None:
     if client_id in (None, ""):
         return None
-    if not isinstance(client_id, str) or len(client_id) > 64:
+    if not isinstance(client_id, str) or len(client_id) > 64 or inputs.text_problem(client_id):
         raise MessageRejected("bad_client_id", _("client_id is a string of up to 64 characters."))
     return client_id
 
@@ -266,6 +264,13 @@ def _operator_message_store(
     file: files.CleanFile | None = None,
     written: list[str] | None = None,
 ) -> Stored:
+    # The dialog's row first, then the session's: the order in which a customer's message
+    # locks them (inbox.services.batching), so that a reply and a customer's message in
+    # one dialog queue behind each other instead of deadlocking (which PostgreSQL only
+    # breaks after a second, failing one of them).
+    dialog_id = Session.objects.filter(pk=session_id).values_list("dialog_id", flat=True).first()
+    if dialog_id is not None:
+        list(Dialog.objects.select_for_update().filter(pk=dialog_id).values_list("pk"))
     session = (
         Session.objects.select_for_update(of=("self",))
         .select_related("operator", "operator__user")
@@ -340,8 +345,6 @@ def operator_note_add(*, session_id: int, user: Any, text: Any, client_id: Any =
 
 
 def _note_store(session_id: int, user: Any, text: str, client_id: str | None) -> Stored:
-    from inbox import selectors  # reads of this app; selectors import this module
-
     session = selectors.session_for_staff(user=user, session_id=session_id)
     if session is None:
         raise StateConflict(_("This chat is not visible to you."))

@@ -27,7 +27,7 @@ from django.db import transaction
 from django.db.models import Avg, Count, DurationField, ExpressionWrapper, F, Min, Q
 from django.utils import timezone
 
-from contactcenter import realtime
+from contactcenter import jobs, realtime
 from inbox import payloads
 from inbox.models import Session, SessionStatus
 from routing.hours import group_is_open, group_next_open_at
@@ -66,9 +66,7 @@ def queue_positions_push_soon(*, group_id: int) -> None:
     if cache.add(f"queue-push:{group_id}", 1, timeout=PUSH_EVERY_S):
         queue_positions_push(group_id=group_id)
     elif cache.add(f"queue-push-later:{group_id}", 1, timeout=PUSH_EVERY_S):
-        from routing import tasks  # here: the tasks module imports this one
-
-        tasks.queue_positions_push.apply_async(args=[group_id], countdown=PUSH_EVERY_S)
+        jobs.enqueue("routing.queue_positions_push", group_id, countdown=PUSH_EVERY_S)
 
 
 def queue_positions_push(*, group_id: int) -> int:

@@ -249,3 +249,12 @@ def test_resend_from_the_delivery_log_makes_a_new_attempt(
     assert receiver.received[0]["headers"]["X-Webhook-Id"] == str(delivery.pk)
     page = admin_client.get(reverse("admin:bots_webhookdelivery_change", args=[delivery.pk]))
     assert page.status_code == 200
+
+
+@pytest.mark.parametrize("ids", ["²", "9" * 40, "1,x,-2", "\x00"])
+def test_trigger_ids_that_are_not_ids_are_ignored_on_the_dry_run_page(
+    admin_client: Client, ids: str
+) -> None:
+    page = admin_client.get(reverse("admin:bots_trigger_dry_run"), {"ids": ids})
+
+    assert page.status_code == 200

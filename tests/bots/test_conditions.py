@@ -80,3 +80,8 @@ def test_templates_fill_placeholders_and_keep_a_lone_value_typed() -> None:
     assert conditions.render("{lead.title}", DATA) is None
     assert conditions.render("[{lead.title}]", DATA) == "[]"
     assert conditions.template_errors("{customer.name}")
+
+
+def test_a_step_that_only_looks_like_a_number_finds_nothing():
+    assert conditions.resolve({"tags": ["a", "b"]}, "tags.²") is conditions.MISSING
+    assert conditions.resolve({"tags": ["a", "b"]}, "tags.1") == "b"

@@ -56,6 +56,7 @@ def test_the_signature_is_hmac_sha256_of_timestamp_dot_body() -> None:
     assert not webhooks.signature_valid(
         secret=SECRET, timestamp="1700000001", body=body, header=header
     )
+    assert not webhooks.signature_valid(secret=SECRET, timestamp="²", body=body, header=header)
 
 
 def test_a_session_event_arrives_signed_at_a_local_receiver(

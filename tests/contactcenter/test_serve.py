@@ -120,6 +120,41 @@ def test_the_supervisor_stops_children_and_kills_the_stubborn_ones(tmp_path):
     assert stubborn.poll() == -signal.SIGKILL
 
 
+def test_the_supervisor_restarts_a_child_that_died_and_says_so(tmp_path, capsys):
+    # given a worker and a beat under the supervisor
+    supervisor = processes.Supervisor(cwd=tmp_path, env=dict(os.environ), console=sys.stdout)
+    worker = supervisor.start("worker", _python("import time; time.sleep(60)"), tmp_path / "w")
+    beat = supervisor.start("beat", _python("import time; time.sleep(60)"), tmp_path / "b")
+    try:
+        # when the worker dies
+        worker.process.kill()
+        worker.process.wait(timeout=10)
+        supervisor.restart_dead()
+        # then a new worker runs in its place, the beat is untouched, and the console says so
+        fresh = supervisor.children[0]
+        assert fresh.name == "worker" and fresh.alive() and fresh.pid != worker.pid
+        assert supervisor.children[1] is beat and beat.alive()
+        out = capsys.readouterr().out
+        assert f"serve: worker (pid {worker.pid}) exited with code -9; restarting it" in out
+        assert f"started worker (pid {fresh.pid})" in out
+    finally:
+        supervisor.stop()
+
+
+def test_a_child_that_keeps_dying_is_given_up(tmp_path):
+    supervisor = processes.Supervisor(cwd=tmp_path, env=dict(os.environ), console=None)
+    supervisor.start("beat", _python("raise SystemExit(3)"), tmp_path / "b")
+    now = 1000.0
+    with pytest.raises(processes.ChildKeepsDying) as dying:
+        for _ in range(processes.MAX_RESTARTS + 1):
+            assert processes.wait_until(lambda: supervisor.dead_child() is not None, timeout=10)
+            supervisor.restart_dead(now=now)
+            now += processes.RESTART_PAUSE_S
+    assert dying.value.child.name == "beat"
+    assert dying.value.restarts == processes.MAX_RESTARTS
+    supervisor.stop()
+
+
 def test_serve_refuses_the_in_process_stand_ins(settings):
     settings.REDIS_URL = "memory://"
     settings.IN_PROCESS = True
@@ -189,6 +224,22 @@ def test_serve_runs_the_whole_product_and_stops_every_process(tmp_path):
             for name, pid in re.findall(r"started (\w+) \(pid (\d+)\)", output.read_text())
         }
         assert set(children) == {"redis", "web", "worker", "beat"}
+
+        # a child that dies is started again, and serve says so
+        os.kill(children["worker"], signal.SIGKILL)
+        started_workers = r"started worker \(pid (\d+)\)"
+        while len(re.findall(started_workers, output.read_text())) < 2:
+            assert serve.poll() is None, output.read_text()
+            assert time.monotonic() < deadline + 30, output.read_text()
+            time.sleep(0.3)
+        assert f"serve: worker (pid {children['worker']}) exited with code -9" in (
+            output.read_text()
+        )
+        assert "restarting it" in output.read_text()
+        restarted = re.findall(started_workers, output.read_text())
+        assert len(restarted) == 2
+        children["worker"] = int(restarted[-1])
+        os.kill(children["worker"], 0)  # alive
     finally:
         serve.send_signal(signal.SIGTERM)
         returncode = serve.wait(timeout=30)

@@ -167,7 +167,7 @@ def test_a_real_redis_url_selects_the_pubsub_layer_the_redis_cache_and_the_broke
     out = probe(REDIS_URL=url)
 
     assert out["in_process"] is False
-    assert out["channel_layer"]["BACKEND"] == "channels_redis.pubsub.RedisPubSubChannelLayer"
+    assert out["channel_layer"]["BACKEND"] == "contactcenter.layer.ResyncingPubSubChannelLayer"
     assert out["channel_layer"]["CONFIG"]["hosts"] == [url]
     assert out["cache"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache"
     assert out["cache"]["LOCATION"] == url
@@ -180,7 +180,7 @@ def test_with_nothing_set_outside_pytest_redis_is_the_embedded_server() -> None:
 
     assert out["redis_url"] == "redis://127.0.0.1:6389/0"
     assert out["embedded_redis"] is True
-    assert out["channel_layer"]["BACKEND"] == "channels_redis.pubsub.RedisPubSubChannelLayer"
+    assert out["channel_layer"]["BACKEND"] == "contactcenter.layer.ResyncingPubSubChannelLayer"
 
 
 def test_https_is_off_for_the_embedded_default_and_on_for_a_real_deployment() -> None:

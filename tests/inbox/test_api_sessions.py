@@ -114,13 +114,49 @@ def test_taking_over_the_limit_is_a_conflict(team):
     assert Session.objects.get(pk=team["session"].pk).status == "queued"
 
 
-@pytest.mark.parametrize("body", [{"text": ""}, {}, {"text": "x" * 10_001}, {"text": ["a"]}])
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"text": ""},
+        {},
+        {"text": "x" * 10_001},
+        {"text": ["a"]},
+        {"text": 42},
+        {"text": True},
+        {"text": "a\x00b"},
+        {"text": "hi", "client_id": 7},
+        {"text": "hi", "client_id": "c\x00"},
+    ],
+)
 def test_bad_messages_are_400(team, body):
     _take(team)
     response = api_as(team["anna"].user).post(
         f"/api/v1/sessions/{team['session'].pk}/messages/", body, format="json"
     )
     assert response.status_code == 400
+    assert set(response.json()) & {"text", "client_id"}
+    assert not Message.objects.filter(sender_type="operator").exists()
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        '{"text": "hi", "x": ' + "[" * 10_000 + "]" * 10_000 + "}",
+        '{"text": "hi", "client_id": NaN}',
+        '{"text": "hi", "client_id": 1e999}',
+        "[]",
+        '"hi"',
+        '{"text": "\\ud800"}',
+        '{"text": "ok", "client_id": "\\udc00"}',
+    ],
+)
+def test_hostile_message_bodies_are_400(team, raw):
+    _take(team)
+    response = api_as(team["anna"].user).post(
+        f"/api/v1/sessions/{team['session'].pk}/messages/", raw, content_type="application/json"
+    )
+    assert response.status_code == 400
+    assert not Message.objects.filter(sender_type="operator").exists()
 
 
 def test_transfer_to_a_group_keeps_the_dialog_and_leaves_a_note_for_operators(team):

@@ -168,6 +168,21 @@ def test_missing_files_and_long_texts_are_400(widget, data, code):
     assert response.json()["code"] == code
 
 
+@pytest.mark.parametrize(
+    ("data", "field"),
+    [
+        ({"text": "caption\x00"}, "text"),
+        ({"client_id": "c\x00"}, "client_id"),
+    ],
+)
+def test_a_nul_in_the_text_or_client_id_of_an_upload_is_400_naming_it(widget, media, data, field):
+    response = widget["post"]({"file": upload(), **data})
+
+    assert response.status_code == 400
+    assert field in response.json()
+    assert stored_files(media) == []
+
+
 def test_a_json_body_is_400_not_500(widget):
     response = Client().post(
         f"/widget/api/{widget['channel'].key}/attachments/",

@@ -139,6 +139,19 @@ class TestBatch:
         assert isinstance(results[2], MessageRejected) and results[2].code == "too_long"
         assert Message.objects.filter(dialog_id=d).count() == 1
 
+    def test_text_that_cannot_be_stored_is_refused_before_the_batch(
+        self, django_capture_on_commit_callbacks
+    ):
+        (session,) = _active_sessions(1)
+        d = session.dialog_id
+        with django_capture_on_commit_callbacks(execute=True):
+            results = batching.contact_messages_receive(
+                [Incoming(d, "a\x00b", "n"), Incoming(d, "fine", "f"), Incoming(d, "\ud800", "s")]
+            )
+        assert [getattr(r, "code", None) for r in results] == ["bad_text", None, "bad_text"]
+        assert results[1].created
+        assert list(Message.objects.filter(dialog_id=d).values_list("text", flat=True)) == ["fine"]
+
     def test_messages_without_client_id_keep_their_order(self, django_capture_on_commit_callbacks):
         (session,) = _active_sessions(1)
         d = session.dialog_id

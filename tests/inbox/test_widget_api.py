@@ -120,6 +120,38 @@ def test_the_widget_hears_when_the_group_is_closed(client):
     assert (body["offline"], body["offline_message"]) == (True, "Back on Monday.")
 
 
+@pytest.mark.parametrize(
+    ("raw", "field"),
+    [
+        pytest.param('{"name": "a\\u0000b"}', "name", id="NUL"),
+        pytest.param('{"name": "\\ud800"}', "name", id="lone surrogate"),
+        pytest.param('{"email": "a\\u0000@b.example"}', "email", id="NUL in e-mail"),
+        pytest.param('{"page_url": "https://x.example/\\udc00"}', "page_url", id="in the URL"),
+        pytest.param('{"name": 123}', "name", id="a number"),
+        pytest.param('{"name": ["Ada"]}', "name", id="a list"),
+        pytest.param('{"name": "' + "x" * 201 + '"}', "name", id="over-long"),
+        pytest.param('{"x": ' + "[" * 5_000 + "]" * 5_000 + "}", "non_field_errors", id="deep"),
+        pytest.param('{"x": ' + "[" * 40 + "]" * 40 + "}", "x", id="40 deep"),
+        pytest.param('{"name": NaN}', "name", id="NaN"),
+        pytest.param('{"name": 1e999}', "name", id="1e999"),
+        pytest.param("[1, 2]", "non_field_errors", id="not an object"),
+        pytest.param("null", "non_field_errors", id="null"),
+        pytest.param("{", "non_field_errors", id="not JSON"),
+        pytest.param(b'{"name": "\xc3\x28"}', "non_field_errors", id="invalid UTF-8"),
+    ],
+)
+def test_a_hostile_visitor_body_is_a_400_naming_the_field(client, raw, field):
+    channel = factories.ChannelFactory()
+
+    response = client.post(
+        f"/widget/api/{channel.key}/visitors/", raw, content_type="application/json"
+    )
+
+    assert response.status_code == 400
+    assert field in response.json()
+    assert not WidgetVisitor.objects.exists()
+
+
 def test_the_widget_says_online_only_while_routing_could_give_someone_the_chat(client):
     # given a channel whose group has one member, offline
     channel = factories.ChannelFactory()

@@ -356,6 +356,15 @@ test('the page loads, opens a chat, sends, dedupes, reconnects and resends', asy
   assert.ok(later.includes('GET /api/v1/sessions/?status=active&operator=7&page_size=100'));
   assert.ok(later.some((k) => k.startsWith('GET /api/v1/dialogs/10/messages/?after=')), later.join('\n'));
 
+  // a resync hint (the server's layer was down): the lists and the open dialog are refetched
+  await settle(100);
+  const beforeHint = w.calls.length;
+  w.sockets[1].receive({ type: 'resync' });
+  await settle(100);
+  const refetched = w.calls.slice(beforeHint).map((c) => c.key);
+  assert.ok(refetched.includes('GET /api/v1/sessions/?status=active&operator=7&page_size=100'), refetched.join('\n'));
+  assert.ok(refetched.some((k) => k.startsWith('GET /api/v1/dialogs/10/messages/?after=')), refetched.join('\n'));
+
   // Alt+ArrowDown moves to the next chat
   w.doc.listeners.keydown.forEach((fn) => fn({ key: 'ArrowDown', code: 'ArrowDown', altKey: true, target: w.doc.body, preventDefault() {} }));
   await settle(100);

@@ -57,7 +57,7 @@ def test_a_broadcast_reaches_a_group_member_in_another_process_only_after_commit
     try:
         listener.wait_for(r"^ready$", timeout=30)
         assert listener.matching(r"^layer ") == [
-            "layer channels_redis.pubsub.RedisPubSubChannelLayer"
+            "layer contactcenter.layer.ResyncingPubSubChannelLayer"
         ]
 
         with transaction.atomic():

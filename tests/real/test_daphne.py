@@ -81,7 +81,7 @@ def manage(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
 def test_daphne_answers_the_health_check_and_the_api_schema(daphne: str) -> None:
     status, body = get(f"{daphne}/healthz")
     assert status == 200
-    assert json.loads(body) == {"status": "ok"}
+    assert json.loads(body) == {"status": "ok", "database": "ok", "redis": "ok"}
 
     status, body = get(f"{daphne}/api/v1/schema/")
     assert status == 200

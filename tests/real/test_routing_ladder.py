@@ -36,6 +36,9 @@ PROCESSES = 4
 SECONDS = 4.0
 SESSIONS = 120
 LIMITS = {"Anna": 3, "Boris": 2}
+# per process: four of them close at most half the queue, so sessions are still waiting
+# at the end (the case under test) on a fast machine too
+MAX_CLOSES = SESSIONS // (2 * PROCESSES)
 
 SCRIPT = r"""
 import json, os, random, sys, time
@@ -58,6 +61,8 @@ events.subscribe(
 )
 seed, seconds, go_file = int(sys.argv[1]), float(sys.argv[2]), sys.argv[3]
 group_id = int(sys.argv[4])
+# closes are bounded so that the queue never runs dry, however fast the machine
+max_closes = int(sys.argv[5])
 rng = random.Random(seed)
 print("ready", flush=True)
 while not os.path.exists(go_file):
@@ -73,7 +78,7 @@ while time.monotonic() < start + seconds:
     )
     if roll < 0.3 or not active:
         counts["dispatched"] += assignment.group_dispatch(group_id=group_id)
-    elif roll < 0.8:
+    elif roll < 0.8 or counts["closed"] >= max_closes:
         if timers.session_requeue(session_id=active[0], why="no_answer"):
             counts["requeued"] += 1
     else:
@@ -121,7 +126,16 @@ def test_no_chat_waits_while_a_seat_is_free_when_processes_race(product_env, tmp
     go = tmp_path / "go"
     racers = [
         Process(
-            [sys.executable, "-c", SCRIPT, str(seed), str(SECONDS), str(go), str(group_id)],
+            [
+                sys.executable,
+                "-c",
+                SCRIPT,
+                str(seed),
+                str(SECONDS),
+                str(go),
+                str(group_id),
+                str(MAX_CLOSES),
+            ],
             env=env,
         )
         for seed in range(PROCESSES)

@@ -166,3 +166,24 @@ def test_without_a_range_the_last_week_is_shown(admin_user):
     body = api_as(admin_user).get("/api/v1/reports/summary/").json()
     since = dt.datetime.fromisoformat(body["since"])
     assert abs((timezone.now() - since) - dt.timedelta(days=7)) < dt.timedelta(minutes=1)
+
+
+@pytest.mark.parametrize(
+    ("params", "field"),
+    [
+        ({"until": "2026-99-99"}, "until"),
+        ({"since": "2026-02-30"}, "since"),
+        ({"until": "2026-11-01T25:61:00"}, "until"),
+        ({"since": "0001-01-01"}, "since"),
+        ({"until": "9999-12-31T23:59:59"}, "until"),
+        ({"since": "2026-11-01\x00"}, "since"),
+        ({"until": "9" * 5000}, "until"),
+        ({"operator": "9" * 40}, "operator"),
+        ({"channel": "-1"}, "channel"),
+    ],
+)
+def test_a_parameter_that_does_not_parse_is_a_400_naming_it(admin_user, params, field):
+    response = _get(admin_user, **params)
+
+    assert response.status_code == 400
+    assert field in response.json()

@@ -122,6 +122,42 @@ async def test_members_hear_a_queued_sessions_messages_and_the_contact_typing():
     await ws.disconnect()
 
 
+async def test_a_token_client_that_sends_no_origin_is_let_in():
+    operator = await sync_to_async(factories.OperatorFactory)()
+    key = await sync_to_async(lambda: Token.objects.create(user=operator.user).key)()
+
+    ws = await _connect([(b"authorization", f"Token {key}".encode())])
+
+    assert (await ws.receive_json_from())["type"] == "hello"
+    await ws.send_json_to({"type": "ping"})
+    assert await ws.receive_json_from() == {"type": "pong"}
+    await ws.disconnect()
+
+
+async def test_the_session_cookie_without_an_origin_is_refused():
+    operator = await sync_to_async(factories.OperatorFactory)()
+    client = Client()
+    await sync_to_async(client.force_login)(operator.user)
+    cookie = f"sessionid={client.cookies['sessionid'].value}".encode()
+    ws = WebsocketCommunicator(application, "/ws/operator/", headers=[(b"cookie", cookie)])
+
+    connected, _ = await ws.connect()
+
+    assert not connected
+
+
+async def test_a_bad_token_beside_a_good_cookie_closes_with_4401():
+    operator = await sync_to_async(factories.OperatorFactory)()
+    client = Client()
+    await sync_to_async(client.force_login)(operator.user)
+    cookie = f"sessionid={client.cookies['sessionid'].value}".encode()
+
+    ws = await _connect([(b"cookie", cookie), (b"authorization", b"Token not-a-token")])
+
+    closed = await ws.receive_output(timeout=2)
+    assert (closed["type"], closed["code"]) == ("websocket.close", 4401)
+
+
 async def test_an_admin_without_an_operator_record_watches_every_group_read_only():
     # given a superuser who is no operator, and a group
     admin = await sync_to_async(factories.UserFactory)(is_superuser=True, is_staff=True)

@@ -390,3 +390,35 @@ test('uuid fallback makes RFC 4122 version 4 ids', () => {
     Object.defineProperty(globalThis, 'crypto', { value: saved, configurable: true });
   }
 });
+
+test('a resync hint from the server makes the widget sync from its last message', () => {
+  const { client } = returning({ dialog: 7, after: 41, messages: [{ id: 41, sender_type: 'operator', text: 'old' }] });
+  client.start();
+  const ws = FakeWebSocket.last();
+  ws.open();
+  ws.push({ type: 'welcome', dialog: 7, session: { id: 3, status: 'active' }, operator: { name: 'Anna' } });
+  ws.push(opMsg(44));
+  const before = ws.sent.length;
+  ws.push({ type: 'resync' });
+  assert.deepEqual(ws.sent.slice(before), [{ type: 'sync', after: 44 }]);
+  assert.equal(client.status, 'online', 'the socket stays as it is');
+});
+
+test('a message the server could not store for a moment stays pending and goes again', () => {
+  const { client, timers } = returning();
+  const failed = [];
+  client.on('failed', (f) => failed.push(f));
+  client.start();
+  const ws = FakeWebSocket.last();
+  ws.open();
+  ws.push({ type: 'welcome', dialog: 7, session: null, operator: null });
+  const { item } = client.sendText('during the restart');
+  ws.push({ type: 'error', code: 'unavailable', detail: 'try again', client_id: item.client_id });
+  assert.deepEqual(failed, [], 'not shown as failed');
+  assert.ok(client.pending.has(item.client_id));
+  const before = ws.sent.length;
+  timers.runAll();
+  assert.deepEqual(ws.sent.slice(before), [{ type: 'message', text: 'during the restart', client_id: item.client_id }]);
+  ws.push({ type: 'error', code: 'too_long', detail: 'no', client_id: item.client_id });
+  assert.equal(failed.length, 1, 'any other refusal still fails it');
+});

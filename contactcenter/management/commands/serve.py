@@ -2,7 +2,9 @@
 
 Prepares the database (migrate, collectstatic, demo data), then runs as child processes:
 the embedded Redis (when REDIS_URL is not set), the web server (Daphne), a Celery worker
-and Celery beat. Ctrl-C or SIGTERM stops them all; if one dies, the rest are stopped too.
+and Celery beat. Ctrl-C or SIGTERM stops them all. Once all run, a child that dies is
+started again and the console says so; one that dies during start-up, or keeps dying
+(``processes.MAX_RESTARTS`` in a minute), stops the rest.
 Production runs the same processes under its own supervisor instead (see the README).
 """
 
@@ -85,7 +87,7 @@ class Command(BaseCommand):
             if not stopping.is_set():
                 supervisor.say(self.style.SUCCESS(self._banner(host, port, log_dir)))
             while not stopping.wait(0.25):
-                self._raise_if_one_died(supervisor)
+                self._restart_the_dead(supervisor)
             supervisor.say("serve: stopping...")
         finally:
             supervisor.stop()
@@ -186,6 +188,19 @@ class Command(BaseCommand):
                 f"serve: the worker has not answered a ping in {WORKER_START_TIMEOUT_S} s; "
                 f"see {log_dir / 'worker.log'}."
             )
+
+    def _restart_the_dead(self, supervisor: processes.Supervisor) -> None:
+        """Once everything runs, a child that dies is started again (and it is said);
+        one that keeps dying stops the whole."""
+        try:
+            supervisor.restart_dead()
+        except processes.ChildKeepsDying as dying:
+            child = dying.child
+            raise CommandError(
+                f"The {child.name} process exited again (code {child.poll()}) after "
+                f"{dying.restarts} restarts in {processes.RESTART_WINDOW_S:.0f} s; its log is "
+                f"{child.log_path}. The other processes were stopped."
+            ) from None
 
     def _raise_if_one_died(self, supervisor: processes.Supervisor) -> None:
         child = supervisor.dead_child()

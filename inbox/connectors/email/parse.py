@@ -12,6 +12,8 @@ from email.headerregistry import Address
 from email.message import EmailMessage
 from html.parser import HTMLParser
 
+from contactcenter import inputs
+
 # Larger messages are refused by the receiver (SMTP 552) before they are parsed.
 MAX_MESSAGE_BYTES = 10 * 1024 * 1024
 # Message.client_id holds up to 64 characters; longer Message-IDs are hashed there.
@@ -73,6 +75,7 @@ def html_to_text(html: str) -> str:
 
 
 def _tidy(text: str) -> str:
+    text = inputs.text_repair(text)  # a NUL in a body, an undecodable header
     lines = [re.sub(r"[ \t\u00a0]+", " ", line).strip() for line in text.splitlines()]
     return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
 
@@ -94,7 +97,7 @@ def _body_text(message: EmailMessage) -> str:
 
 
 def _ids(value: object) -> tuple[str, ...]:
-    return tuple(re.findall(r"<[^<>\s]+>", str(value or "")))
+    return tuple(re.findall(r"<[^<>\s]+>", inputs.text_repair(str(value or ""))))
 
 
 def _automatic(message: EmailMessage) -> bool:

@@ -13,6 +13,7 @@ export { DEFAULTS, fmt, baseLang, parseTime, flattenErrors, results, backoffDela
 export const PING_EVERY_MS = 20000;
 export const SILENCE_LIMIT_MS = 50000; // no frame at all for this long: the socket is dead
 export const TYPING_EVERY_MS = 2000;
+export const RESEND_UNAVAILABLE_MS = 1000;
 export const TYPING_SHOW_MS = 5000;
 export const ACK_TIMEOUT_MS = 15000; // an unacked socket message is re-posted over HTTP
 export const RECENT_CLOSED = 10;

@@ -2,7 +2,7 @@
  * itself is the common OperatorSocket). */
 import { win, doc, BOOT, T, S, toast, toLogin, page } from './state.js';
 import { OperatorSocket } from '../contactcenter/common/socket.js';
-import { PING_EVERY_MS, SILENCE_LIMIT_MS, TYPING_SHOW_MS, mergeMessages, upsertSession, contactName, fmt, backoffDelay } from './logic.js';
+import { PING_EVERY_MS, SILENCE_LIMIT_MS, TYPING_SHOW_MS, RESEND_UNAVAILABLE_MS, mergeMessages, upsertSession, contactName, fmt, backoffDelay } from './logic.js';
 
 /* ---------------------------------------------------------------- the socket */
 
@@ -52,6 +52,7 @@ export function handleEvent(ev) {
     case 'alert': return onAlert(ev);
     case 'ack': return onAck(ev.client_id, ev.id, null);
     case 'error': return onSocketError(ev);
+    case 'resync': return page.resync(); // pushes may have been lost (the server's layer was down)
     case 'visitor.updated': return page.onVisitorUpdated(ev);
     default: return undefined; // pong and anything newer
   }
@@ -166,6 +167,12 @@ export function onAck(clientId, id, message) {
 }
 
 export function onSocketError(ev) {
+  // The server could not store it for a moment (its database restarting): it goes
+  // again shortly with the same client_id (stored once), without alarming anyone.
+  if (ev.code === 'unavailable' && ev.client_id && S.outbox.has(ev.client_id)) {
+    win.setTimeout(function () { page.retry(ev.client_id); }, RESEND_UNAVAILABLE_MS);
+    return;
+  }
   if (ev.client_id && S.outbox.has(ev.client_id)) {
     S.outbox.fail(ev.client_id);
     page.renderTimeline();

@@ -10,6 +10,7 @@
   const HISTORY_LIMIT = 150;
   const TYPING_EVERY_MS = 2000;
   const TYPING_SHOW_MS = 4000;
+  const RESEND_UNAVAILABLE_MS = 1000;
   const CONNECT_TIMEOUT_MS = 15000;
   const SVGNS = 'http://www.w3.org/2000/svg';
   const AVAILABILITY_EVERY_MS = 60000;
@@ -708,6 +709,8 @@
           if (d.reason !== 'transferred' && d.reason !== 'merged') { this.session = 'closed'; this.operator = null; }
           return this.emit('closed', d.reason);
         case 'error': return this.onError(d);
+        // pushes may have been lost (the server's layer was down): fetch what came since
+        case 'resync': return this.send({ type: 'sync', after: this.after });
         default: return undefined;
       }
     }
@@ -765,6 +768,13 @@
     onError(d) {
       if (d.code === 'bad_context') return; // nothing the visitor could do about it
       const cid = d.client_id || this.lastSent;
+      // The server could not store it for a moment (its database restarting): it stays
+      // pending and goes again shortly, with the same client_id (stored once).
+      if (d.code === 'unavailable' && cid && this.pending.has(cid)) {
+        const p = this.pending.list().find((x) => x.client_id === cid);
+        this.setT(() => { if (this.pending.has(cid)) this.send({ type: 'message', text: p.text, client_id: cid }); }, RESEND_UNAVAILABLE_MS);
+        return;
+      }
       if (cid && this.pending.remove(cid)) {
         this.savePending();
         this.emit('failed', { client_id: cid, code: d.code, detail: toText(d.detail || d.code) });

@@ -202,3 +202,30 @@ def test_widget_replies_do_not_go_by_email(outbox):
     services.operator_message_send(session_id=session.pk, user=operator.user, text="Hi")
 
     assert outbox.messages == []
+
+
+def test_text_no_one_can_correct_is_made_storable():
+    raw = (
+        b"From: =?utf-8?q?Ad=C3=A1?= <ada@example.org>\r\nSubject: caf\xe9\r\n"
+        b"Message-ID: <a\xff@x.example>\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n"
+        b"Hello\x00 there\r\n"
+    )
+
+    parsed = email_parse(raw)
+
+    for text in (parsed.text, parsed.subject, parsed.message_id, parsed.sender_name):
+        text.encode("utf-8")  # no lone surrogate left
+        assert "\x00" not in text
+    assert parsed.text == "Hello there"
+
+
+@pytest.mark.django_db
+def test_a_channel_message_with_a_nul_and_a_lone_surrogate_is_stored_repaired():
+    channel = factories.ChannelFactory(type="email")
+
+    stored = services.channel_message_receive(
+        channel=channel, external_id="ada@example.org", text="hi\x00 \ud800!", name="A\x00da"
+    )
+
+    assert stored.message.text == "hi \ufffd!"
+    assert Contact.objects.get().name == "Ada"
