@@ -222,7 +222,7 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
         "BACKEND": (
-            "whitenoise.storage.CompressedManifestStaticFilesStorage"
+            "contactcenter.staticstorage.ModuleManifestStaticFilesStorage"
             if not DEBUG and env.bool("STATIC_MANIFEST", default=False)
             else "django.contrib.staticfiles.storage.StaticFilesStorage"
         )

@@ -12,8 +12,7 @@ from django.db.models import Min, Q, QuerySet
 from contactcenter import roles
 from inbox.models import CloseReason, Session
 from routing.models import Group, Operator
-
-DEFAULT_SLA_S = 60
+from routing.selectors import group_sla_target_s
 
 
 def sessions_visible(*, user: Any) -> QuerySet[Session] | None:
@@ -130,7 +129,7 @@ def summary(
             start = row["created_at"]
         first = _seconds(row["first_operator"], start) or 0.0
         firsts.append(first)
-        if first <= (row["group__sla_target_s"] or DEFAULT_SLA_S):
+        if first <= group_sla_target_s(row["group__sla_target_s"]):
             on_target += 1
     return {
         "since": since.isoformat(),

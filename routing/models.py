@@ -12,6 +12,11 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
+# A group's first-response target (the SLA) when an admin sets none. Code reads a
+# group's target through routing.selectors.group_sla_target_s; the inbox page gets it
+# with each session (``sla_target_s``) and has no default of its own.
+DEFAULT_SLA_TARGET_S = 60
+
 
 def validate_time_zone(value: str) -> None:
     if value not in zoneinfo.available_timezones():
@@ -154,7 +159,7 @@ class Group(models.Model):
     )
     sla_target_s = models.PositiveIntegerField(
         _("first response target, seconds"),
-        default=60,
+        default=DEFAULT_SLA_TARGET_S,
         help_text=_("Reports count a first response within this time as on target."),
     )
     members = models.ManyToManyField(

@@ -25,14 +25,8 @@ FUNCTIONS_ALLOWED_LONGER = {
     "routing/services/assignment.py:_assign_batch",
     "inbox/static/admin/inbox/channel/widget_settings.js:boot",
 }
-# The widget is one embeddable file by design. The inbox's and the board's scripts are
-# being split into ES modules right now (issue 12, part 7): their folders are left out
-# until that lands, then this skip goes.
-JS_SKIPPED = (
-    "inbox/static/widget/widget.js",
-    "inbox/static/inbox/",
-    "routing/static/routing/",
-)
+# The widget is one embeddable file by design.
+JS_SKIPPED = ("inbox/static/widget/widget.js",)
 
 
 # --- import cycles ----------------------------------------------------------------------

@@ -24,6 +24,7 @@ from contactcenter.api_common import StateConflict
 from inbox.models import Channel, SessionStatus
 from inbox.services import channel_config_clean, channel_origins_clean
 from routing.models import (
+    DEFAULT_SLA_TARGET_S,
     Group,
     GroupMembership,
     Holiday,
@@ -75,7 +76,7 @@ def group_create(
     working_hours: Sequence[OpenInterval] | None = None,
     holidays: Iterable[dt.date] = (),
     offline_message: str = "",
-    sla_target_s: int = 60,
+    sla_target_s: int = DEFAULT_SLA_TARGET_S,
     members: Sequence[Operator] = (),
     supervisors: Iterable[Operator] = (),
 ) -> Group:

@@ -1,10 +1,11 @@
-// Pure logic of the routing board (routing/static/routing/board.js). Run: node --test tests/boardjs/
+// Pure logic of the routing board (routing/static/routing/board_logic.js, an ES module). Run: node --test tests/boardjs/
 'use strict';
 const test = require('node:test');
 const assert = require('node:assert/strict');
-const path = require('node:path');
+const load = require('../jsmodules/load.js');
 
-const bd = require(path.join(__dirname, '../../routing/static/routing/board.js'));
+let bd;
+test.before(async () => { bd = await load('routing/static/routing/board_logic.js'); });
 
 function board() {
   return {

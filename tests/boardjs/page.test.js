@@ -3,11 +3,12 @@
 'use strict';
 const test = require('node:test');
 const assert = require('node:assert/strict');
-const fs = require('node:fs');
-const path = require('node:path');
-const vm = require('node:vm');
+const load = require('../jsmodules/load.js');
 
-const SOURCE = fs.readFileSync(path.join(__dirname, '../../routing/static/routing/board.js'), 'utf8');
+// the board's modules and the common ones they import
+const SOURCE = load.sources('routing/static/routing', 'contactcenter/static/contactcenter/common').join('\n');
+let boot;
+test.before(async () => { ({ boot } = await load('routing/static/routing/board.js')); });
 
 /* ------------------------------------------------------------ a very small DOM */
 
@@ -146,11 +147,9 @@ function world(options) {
     },
   };
   win.window = win;
-  const sandbox = { window: win, document: doc, Intl, Date, JSON, Math, Promise, Set, Map, console, setTimeout, encodeURIComponent };
-  vm.createContext(sandbox);
-  vm.runInContext(SOURCE, sandbox);
+  const app = boot(win);
   return {
-    win, doc, calls, timers, sockets, app: win.ccBoard,
+    win, doc, calls, timers, sockets, app,
     setData(d) { data = d; }, answerPatch(status, body) { patchAnswer = [status, body]; },
   };
 }

@@ -59,7 +59,7 @@ def test_a_logged_in_user_gets_the_page_with_its_bootstrap(operator_client: Clie
     assert bootstrap["language"] == "en"
     assert bootstrap["csrf_token"]
     assert response.cookies["csrftoken"].value  # the page's writes need the cookie too
-    assert 'src="/static/inbox/inbox.js"' in html
+    assert '<script type="module" src="/static/inbox/inbox.js">' in html
     assert "/static/inbox/inbox.css" in html
     assert 'id="list-mine"' in html and 'id="composer-text"' in html
     # an operator may only make themselves a new lead's owner
@@ -86,8 +86,8 @@ def test_the_script_strings_are_valid_json_with_every_key_the_script_uses(
     html = operator_client.get("/inbox/").content.decode()
     strings = _script_json(html, "inbox-strings")
 
-    script = (Path(settings.BASE_DIR) / "inbox/static/inbox/inbox.js").read_text()
-    defaults = script.split("const DEFAULTS = {", 1)[1].split("\n  };", 1)[0]
+    script = (Path(settings.BASE_DIR) / "inbox/static/inbox/strings.js").read_text()
+    defaults = script.split("const DEFAULTS = {", 1)[1].split("\n};", 1)[0]
     keys = set(re.findall(r"^\s+(\w+):", defaults, re.M))
     assert keys and keys == set(strings)
     assert strings["err_limit"] == (

@@ -2,9 +2,10 @@
 'use strict';
 const test = require('node:test');
 const assert = require('node:assert/strict');
-const path = require('node:path');
+const load = require('../jsmodules/load.js');
 
-const ib = require(path.join(__dirname, '../../inbox/static/inbox/inbox.js'));
+let ib;
+test.before(async () => { ib = await load('inbox/static/inbox/logic.js'); });
 
 test('a search is sent for 2 to 100 characters, trimmed', () => {
   assert.equal(ib.searchText('  ada '), 'ada');

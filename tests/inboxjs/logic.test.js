@@ -1,10 +1,11 @@
-// Pure logic of the operator inbox (inbox/static/inbox/inbox.js). Run: node --test tests/inboxjs/
+// Pure logic of the operator inbox (inbox/static/inbox/logic.js). Run: node --test tests/inboxjs/
 'use strict';
 const test = require('node:test');
 const assert = require('node:assert/strict');
-const path = require('node:path');
+const load = require('../jsmodules/load.js');
 
-const ib = require(path.join(__dirname, '../../inbox/static/inbox/inbox.js'));
+let ib;
+test.before(async () => { ib = await load('inbox/static/inbox/logic.js'); });
 
 test('messages merge by id, in id order, without duplicates', () => {
   const list = [{ id: 3, text: 'c' }, { id: 1, text: 'a' }];
@@ -71,7 +72,10 @@ test('SLA colour: green under half the target, amber under it, red from it', () 
   assert.equal(ib.slaLevel(59, 60), 'warn');
   assert.equal(ib.slaLevel(60, 60), 'late');
   assert.equal(ib.slaLevel(100, 300), 'ok');
-  assert.equal(ib.slaLevel(45, null), 'warn'); // the default target is 60 s
+  // the target is the server's alone (the group's): without one, no colour
+  assert.equal(ib.slaLevel(45, null), null);
+  assert.equal(ib.slaLevel(45, undefined), null);
+  assert.equal(ib.slaLevel(45, 0), null);
 });
 
 test('the wait shows only while the last message is the contact’s', () => {
@@ -85,6 +89,9 @@ test('the wait shows only while the last message is the contact’s', () => {
   assert.equal(ib.waitBadge(Object.assign({}, s, { last_message: { sender_type: 'operator' } }), now, 'en'), null);
   assert.equal(ib.waitBadge(Object.assign({}, s, { last_message: null }), now, 'en'), null);
   assert.equal(ib.waitBadge(Object.assign({}, s, { status: 'closed' }), now, 'en'), null);
+  // a session without the group's target (no group) shows no SLA timer
+  assert.equal(ib.waitBadge(Object.assign({}, s, { sla_target_s: null }), now, 'en'), null);
+  assert.equal(ib.waitBadge(Object.assign({}, s, { sla_target_s: undefined }), now, 'en'), null);
 });
 
 test('waits are formatted compactly in English and Russian', () => {

@@ -1,13 +1,18 @@
-// The page half of inbox.js, driven against a tiny fake DOM, fake fetch and fake socket:
+// The inbox page (inbox/static/inbox/*.js, ES modules), driven against a tiny fake DOM, fake fetch and fake socket:
 // a smoke test of the wiring (load, open a chat, send, ack, dedupe, reconnect, 4401).
 'use strict';
 const test = require('node:test');
 const assert = require('node:assert/strict');
-const fs = require('node:fs');
-const path = require('node:path');
-const vm = require('node:vm');
+const load = require('../jsmodules/load.js');
 
-const SOURCE = fs.readFileSync(path.join(__dirname, '../../inbox/static/inbox/inbox.js'), 'utf8');
+// the inbox's modules and the common ones they import
+const SOURCE = load.sources('inbox/static/inbox', 'contactcenter/static/contactcenter/common').join('\n');
+let boot;
+let registerPanel;
+test.before(async () => {
+  ({ boot } = await load('inbox/static/inbox/inbox.js'));
+  ({ registerPanel } = await load('inbox/static/inbox/conversation.js'));
+});
 
 /* ------------------------------------------------------------ a very small DOM */
 
@@ -149,8 +154,11 @@ function skeleton(doc, bootstrap) {
   add(chat, 'div', 'chat-meta');
   add(chat, 'span', 'chat-readonly');
   for (const id of ['btn-take', 'btn-transfer', 'btn-close']) add(chat, 'button', id);
+  add(chat, 'section', 'slot-bot-transcript', { hidden: true });
   add(chat, 'div', 'timeline');
   add(chat, 'div', 'typing', { hidden: true });
+  add(chat, 'section', 'slot-translation', { hidden: true });
+  add(chat, 'section', 'slot-suggestions', { hidden: true });
   const form = add(chat, 'form', 'composer');
   add(form, 'ul', 'canned', { hidden: true });
   add(form, 'button', 'btn-attach');
@@ -250,9 +258,8 @@ function world() {
     addEventListener() {}, focus() {},
   };
   win.window = win;
-  const context = vm.createContext({ window: win, document: doc, crypto: globalThis.crypto, console, Intl, setTimeout, clearTimeout, JSON, Date, Math });
-  vm.runInContext(SOURCE, context);
-  return { doc, win, calls, sockets, routes, assigned, page: win.ccInbox };
+  const page = boot(win);
+  return { doc, win, calls, sockets, routes, assigned, page };
 }
 
 const settle = (ms) => new Promise((r) => setTimeout(r, ms || 30));
@@ -382,6 +389,46 @@ test('take over the limit explains what to do', async () => {
   take.dispatch('click');
   await settle();
   assert.match(w.doc.getElementById('toasts').textContent, /You already have 3 chats, your limit\. Close one to take another\./);
+});
+
+test('a panel plugs into its slot: drawn for the open chat, told of new messages', async () => {
+  const calls = [];
+  const leave = registerPanel({
+    slot: 'suggestions',
+    session(ctx) {
+      calls.push('session ' + ctx.session.id);
+      ctx.el.replaceChildren(ctx.h('p', { class: 'dummy', text: 'Ideas for ' + ctx.session.contact_name }));
+    },
+    message(ctx, m) {
+      calls.push('message ' + m.id);
+      ctx.el.append(ctx.h('p', { text: 'about: ' + m.text + ' (' + ctx.messages.length + ' messages)' }));
+    },
+  });
+  try {
+    const w = world();
+    const $ = (id) => w.doc.getElementById(id);
+    await settle();
+    w.sockets[0].open();
+    w.sockets[0].receive({ type: 'hello', operator: { id: 7, status: 'online' } });
+    await settle();
+    assert.equal($('slot-suggestions').hidden, true); // nothing open, nothing shown
+    $('list-mine').children[1].children[0].click(); // chat 2
+    await settle(400);
+    assert.deepEqual(calls, ['session 2']);
+    assert.equal($('slot-suggestions').hidden, false);
+    assert.match($('slot-suggestions').textContent, /Ideas for Contact 2/);
+    assert.equal($('slot-translation').hidden, true); // no panel there: stays hidden
+    w.sockets[0].receive({ type: 'message.created', message: { id: 80, dialog: 20, session: 2, sender_type: 'contact', sender_name: 'B', text: 'refund?', attachments: [], created_at: new Date().toISOString() } });
+    await settle();
+    assert.deepEqual(calls, ['session 2', 'message 80']);
+    assert.match($('slot-suggestions').textContent, /about: refund\? \(1 messages\)/);
+    // a message of another chat is not this panel's business
+    w.sockets[0].receive({ type: 'message.created', message: { id: 81, dialog: 10, session: 1, sender_type: 'contact', sender_name: 'C', text: 'x', attachments: [], created_at: new Date().toISOString() } });
+    await settle();
+    assert.deepEqual(calls, ['session 2', 'message 80']);
+  } finally {
+    leave();
+  }
 });
 
 test('the script never writes HTML', () => {

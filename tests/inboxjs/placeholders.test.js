@@ -1,11 +1,12 @@
 // Canned-response placeholders in the composer and the visitor's context in the card
-// (pure logic of inbox/static/inbox/inbox.js). Run: node --test tests/inboxjs/
+// (pure logic of inbox/static/inbox/logic.js). Run: node --test tests/inboxjs/
 'use strict';
 const test = require('node:test');
 const assert = require('node:assert/strict');
-const path = require('node:path');
+const load = require('../jsmodules/load.js');
 
-const ib = require(path.join(__dirname, '../../inbox/static/inbox/inbox.js'));
+let ib;
+test.before(async () => { ib = await load('inbox/static/inbox/logic.js'); });
 
 test('the unfilled placeholders still in the text block sending until edited away', () => {
   const names = ['contact', 'order'];

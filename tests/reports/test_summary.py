@@ -115,6 +115,16 @@ def test_the_figures_follow_the_contract_definitions(week, admin_user):
     assert (body["csat_avg"], body["csat_count"]) == (4.0, 2)
 
 
+def test_the_target_is_each_group_s_own(week, admin_user):
+    group, _anna = week
+    group.sla_target_s = 120
+    group.save(update_fields=["sla_target_s"])
+
+    body = _get(admin_user).json()
+
+    assert body["sla_pct"] == 100.0  # 30 s and 90 s are both within 120 s
+
+
 def test_a_session_an_operator_started_counts_from_its_creation(admin_user):
     group = factories.GroupFactory()
     _session(group, factories.OperatorFactory(), assigned_s=0, operator_s=5, contact_s=40)

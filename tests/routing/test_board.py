@@ -318,7 +318,7 @@ def test_a_supervisor_gets_the_page_with_a_socket(floor: dict[str, Any]) -> None
     assert bootstrap["operator_id"] == floor["sveta"].pk
     assert bootstrap["poll_every_s"] == 10
     assert bootstrap["csrf_token"]
-    assert 'src="/static/routing/board.js"' in html
+    assert '<script type="module" src="/static/routing/board.js">' in html
     assert "/static/routing/board.css" in html
     assert 'id="board-groups"' in html and 'id="board-alerts"' in html
 
@@ -352,8 +352,8 @@ def test_the_script_strings_are_valid_json_with_every_key_the_script_uses(
     html = _client(floor["sveta"].user).get("/routing/board/").content.decode()
     strings = _script_json(html, "board-strings")
 
-    script = (Path(settings.BASE_DIR) / "routing/static/routing/board.js").read_text()
-    defaults = script.split("const DEFAULTS = {", 1)[1].split("\n  };", 1)[0]
+    script = (Path(settings.BASE_DIR) / "routing/static/routing/board_logic.js").read_text()
+    defaults = script.split("const DEFAULTS = {", 1)[1].split("\n};", 1)[0]
     keys = set(re.findall(r"^\s+(\w+):", defaults, re.M))
     assert keys and keys == set(strings)
     assert strings["alert_no_answer"] == (
