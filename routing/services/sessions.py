@@ -17,7 +17,7 @@ from contactcenter import events, realtime
 from contactcenter.api_common import StateConflict
 from inbox import payloads
 from inbox import services as inbox_services
-from inbox.models import CloseReason, Session, SessionStatus
+from inbox.models import Session, SessionStatus
 from routing import selectors
 from routing.hours import group_is_open
 from routing.models import Group, GroupMembership, Operator, RoutingStrategy
@@ -58,8 +58,8 @@ def session_assign(*, session: Session, operator: Operator) -> Session:
         )
     now = timezone.now()
     was_queued = session.status == SessionStatus.QUEUED
+    inbox_services.sessions_assign_batch(assignments={session.pk: operator.pk}, at=now)
     session.status, session.operator, session.assigned_at = SessionStatus.ACTIVE, operator, now
-    session.save(update_fields=["status", "operator", "assigned_at"])
     Operator.objects.filter(pk=operator.pk).update(last_assigned_at=now)
     group_ids = {session.group_id} if session.group_id else set()
     sessions_assigned(assigned={session.pk: operator}, group_ids=group_ids, announce=was_queued)
@@ -167,22 +167,14 @@ def session_transfer(
         raise StateConflict(_("The chat is already with this operator."))
     if group is not None:
         _refuse_bounce(session=session, group=group)
-    closed = inbox_services.session_close(session_id=session.pk, reason=CloseReason.TRANSFERRED)
     target_group = group or _group_for(operator=operator, preferred=session.group)
-    now = timezone.now()
-    opened = Session.objects.create(
-        dialog_id=session.dialog_id,
-        group=target_group,
-        topic=session.topic,
-        status=SessionStatus.QUEUED,
-        queued_at=now,
-        priority=session.priority,
-        previous_session=session,
+    closed, opened = inbox_services.session_transfer(
+        session=session,
+        group_id=target_group.pk if target_group is not None else None,
         # routing offers it to the others first (see ``_refuse_bounce``)
         previous_operator_id=session.operator_id if group is not None else None,
-        last_contact_message_at=session.last_contact_message_at,
+        at=timezone.now(),
     )
-    inbox_services.session_labels_carry(from_session_id=session.pk, to_session_id=opened.pk)
     who = getattr(getattr(user, "operator", None), "name", None) or user.get_username()
     text = _("Transferred by %(who)s.") % {"who": who}
     if note:
@@ -196,6 +188,21 @@ def session_transfer(
     if session.operator_id:
         events.emit(events.CapacityFreed(group_ids=tuple(_group_ids_of(session.operator_id))))
     return closed, opened
+
+
+@transaction.atomic
+def session_prioritize(*, session_id: int, priority: int) -> Session:
+    """Sets an open session's priority (higher is served first); a waiting one takes its
+    new place in the queue at once. ``StateConflict`` when the session is closed."""
+    session = Session.objects.select_for_update(of=("self",)).filter(pk=session_id).first()
+    if session is None:
+        raise StateConflict(_("This chat no longer exists."))
+    if session.status == SessionStatus.CLOSED:
+        raise StateConflict(_("The session is already closed."))
+    inbox_services.session_priority_set(session=session, priority=priority)
+    if session.status == SessionStatus.QUEUED and session.group_id:
+        queue_announce(group_id=session.group_id)
+    return session
 
 
 def _refuse_bounce(*, session: Session, group: Group) -> None:
