@@ -33,6 +33,7 @@ from inbox.services.labels import (
 )
 from inbox.services.sessions import (
     session_continue,
+    session_enqueue,
     session_group_set,
     session_offline_notice_claim,
     session_open,
@@ -61,6 +62,7 @@ __all__ = [
     "operator_note_add",
     "session_close",
     "session_continue",
+    "session_enqueue",
     "session_group_set",
     "session_label_add",
     "session_label_remove",

@@ -20,15 +20,20 @@ from django.db import connection
 from django.db.models import Case, Value, When
 
 from contactcenter import events
+from inbox import handlers
 from inbox.models import Dialog, Session, SessionStatus
 
 
 def session_open(*, dialog: Dialog, at: dt.datetime, topic: Any = None) -> Session:
     """A new session of the dialog (the caller holds the dialog's row lock and knows
-    none is open), queued for the topic's group or else the channel's default group;
-    routing takes it on ``SessionOpened``."""
+    none is open), for the topic's group or else the channel's default group.
+
+    Who handles it is decided here, before the row is written: a handler that a higher
+    app registered (``inbox.handlers``) may claim it, and then it opens as ``bot`` with
+    no queue time; otherwise it opens ``queued`` and routing takes it on
+    ``SessionOpened``. The event names the handler (``None``: routing)."""
     previous = Session.objects.filter(dialog=dialog).order_by("-id").first()
-    session = Session.objects.create(
+    session = Session(
         dialog=dialog,
         topic=topic,
         group_id=topic.group_id if topic is not None else dialog.channel.default_group_id,
@@ -37,9 +42,16 @@ def session_open(*, dialog: Dialog, at: dt.datetime, topic: Any = None) -> Sessi
         previous_session=previous,
         priority=previous.priority if previous is not None else 0,
     )
+    handler = handlers.who_handles(session)
+    if handler is not None:
+        session.status, session.queued_at = SessionStatus.BOT, None
+    session.save(force_insert=True)
     events.emit(
         events.SessionOpened(
-            session_id=session.pk, dialog_id=dialog.pk, channel_id=dialog.channel_id
+            session_id=session.pk,
+            dialog_id=dialog.pk,
+            channel_id=dialog.channel_id,
+            handler=handler.name if handler is not None else None,
         )
     )
     return session
@@ -103,6 +115,17 @@ def session_unassign(*, session: Session, at: dt.datetime) -> Session:
     session.status = SessionStatus.QUEUED
     session.queued_at = session.queued_at or at
     session.save(update_fields=["previous_operator", "operator", "status", "queued_at"])
+    return session
+
+
+def session_enqueue(
+    *, session: Session, group_id: int | None, priority: int, at: dt.datetime
+) -> Session:
+    """A session a handler (a bot) had goes ``queued`` for ``group_id``: it waits from
+    ``at`` on, at ``priority``."""
+    session.status, session.queued_at = SessionStatus.QUEUED, at
+    session.group_id, session.priority = group_id, priority
+    session.save(update_fields=["status", "queued_at", "group", "priority"])
     return session
 
 

@@ -21,6 +21,7 @@ from inbox.models import Session, SessionStatus
 from routing import selectors
 from routing.hours import group_is_open
 from routing.models import Group, GroupMembership, Operator, RoutingStrategy
+from routing.services import rules
 from routing.services.queue import queue_announce
 
 
@@ -203,6 +204,60 @@ def session_prioritize(*, session_id: int, priority: int) -> Session:
     if session.status == SessionStatus.QUEUED and session.group_id:
         queue_announce(group_id=session.group_id)
     return session
+
+
+@transaction.atomic
+def session_handoff(
+    *, session_id: int, group: Group | int | None = None, priority: int | None = None
+) -> Session:
+    """A handler (a bot) gives its ``bot`` session to people: it is queued for ``group``
+    (default: the topic's group, else the channel's default group), at ``priority``
+    (default: its own), and routing's rules then apply as to a new session (a group or
+    a priority given here stays). After commit routing assigns it or it waits, like
+    any queued session: strategies, limits, working hours and the ladder apply.
+    ``StateConflict`` when the session is not with a handler, or the group is unknown."""
+    if priority is not None and (not isinstance(priority, int) or isinstance(priority, bool)):
+        raise StateConflict(_("A priority is a whole number."))
+    target = _handoff_group(group)
+    session = _lock_session(session_id)
+    if session.status != SessionStatus.BOT:
+        raise StateConflict(_("Only a chat that a bot is handling can be handed off."))
+    if target is None:
+        target_id = (
+            session.topic.group_id if session.topic_id else session.dialog.channel.default_group_id
+        )
+    else:
+        target_id = target.pk
+    inbox_services.session_enqueue(
+        session=session,
+        group_id=target_id,
+        priority=session.priority if priority is None else priority,
+        at=timezone.now(),
+    )
+    keep_group = target is not None or session.topic_id is not None
+    rules.session_rules_apply_to(
+        session=session, keep_group=keep_group, keep_priority=priority is not None
+    )
+    events.emit(
+        events.SessionHandedOff(
+            session_id=session.pk, dialog_id=session.dialog_id, group_id=session.group_id
+        )
+    )
+    if session.group_id:
+        events.emit(events.SessionQueued(session_id=session.pk, group_id=session.group_id))
+        queue_announce(group_id=session.group_id)
+    return session
+
+
+def _handoff_group(group: Group | int | None) -> Group | None:
+    if group is None or isinstance(group, Group):
+        return group
+    found = None
+    if isinstance(group, int) and not isinstance(group, bool):
+        found = Group.objects.filter(pk=group).first()
+    if found is None:
+        raise StateConflict(_("There is no group %(g)s.") % {"g": group})
+    return found
 
 
 def _refuse_bounce(*, session: Session, group: Group) -> None:
