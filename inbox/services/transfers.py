@@ -4,7 +4,7 @@ decides (target, limits, bounces) and calls this."""
 
 from __future__ import annotations
 
-import datetime as dt
+from django.utils import timezone
 
 from inbox.models import CloseReason, Session
 from inbox.services.conversations import session_close
@@ -13,13 +13,17 @@ from inbox.services.sessions import session_continue
 
 
 def session_transfer(
-    *, session: Session, group_id: int | None, previous_operator_id: int | None, at: dt.datetime
+    *, session: Session, group_id: int | None, previous_operator_id: int | None
 ) -> tuple[Session, Session]:
     """Closes ``session`` (locked by the caller, open) as ``transferred`` and opens the
-    session that continues it, queued for ``group_id``. Returns (closed, opened)."""
+    session that continues it, queued for ``group_id`` from then on. Returns (closed,
+    opened)."""
     closed = session_close(session_id=session.pk, reason=CloseReason.TRANSFERRED)
     opened = session_continue(
-        previous=session, group_id=group_id, previous_operator_id=previous_operator_id, at=at
+        previous=session,
+        group_id=group_id,
+        previous_operator_id=previous_operator_id,
+        at=timezone.now(),
     )
     session_labels_carry(from_session_id=session.pk, to_session_id=opened.pk)
     return closed, opened

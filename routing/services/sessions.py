@@ -174,7 +174,6 @@ def session_transfer(
         group_id=target_group.pk if target_group is not None else None,
         # routing offers it to the others first (see ``_refuse_bounce``)
         previous_operator_id=session.operator_id if group is not None else None,
-        at=timezone.now(),
     )
     who = getattr(getattr(user, "operator", None), "name", None) or user.get_username()
     text = _("Transferred by %(who)s.") % {"who": who}
@@ -195,6 +194,8 @@ def session_transfer(
 def session_prioritize(*, session_id: int, priority: int) -> Session:
     """Sets an open session's priority (higher is served first); a waiting one takes its
     new place in the queue at once. ``StateConflict`` when the session is closed."""
+    if not isinstance(priority, int) or isinstance(priority, bool):
+        raise StateConflict(_("A priority is a whole number."))
     session = Session.objects.select_for_update(of=("self",)).filter(pk=session_id).first()
     if session is None:
         raise StateConflict(_("This chat no longer exists."))

@@ -63,6 +63,16 @@ def test_a_closed_session_keeps_its_priority(channel):
     assert (session.status, session.priority) == (SessionStatus.CLOSED, 0)
 
 
+@pytest.mark.parametrize("priority", ["high", True, None])
+def test_a_priority_that_is_not_a_whole_number_is_refused(channel, priority):
+    session = _customer_writes(channel)
+
+    with pytest.raises(StateConflict):
+        services.session_prioritize(session_id=session.pk, priority=priority)
+
+    assert Session.objects.get(pk=session.pk).priority == 0
+
+
 def test_an_unknown_session_is_refused_clearly():
     with pytest.raises(StateConflict):
         services.session_prioritize(session_id=987654, priority=1)
