@@ -22,6 +22,7 @@ from bots import conditions, selectors
 from bots.models import ActionType, WebhookSubscription
 from bots.selectors import Facts
 from bots.services import deliveries
+from contactcenter.api_common import StateConflict
 from crm import services as crm_services
 from crm.models import Contact, Lead, LeadStatus, Pipeline
 from inbox import services as inbox_services
@@ -415,17 +416,14 @@ class PrioritySet(Kind):
 
     def run(self, facts: Facts, params: dict[str, Any], trigger: str) -> str:
         session = _need_session(facts, open_only=True)
-        # Routing has no priority service yet; this is the one place bots writes a
-        # session, under the row lock routing uses, then the queue is announced again.
-        locked = Session.objects.select_for_update().get(pk=session.pk)
-        if locked.status == SessionStatus.CLOSED:
-            raise ActionFailed(_("The session is already closed."))
-        locked.priority = params["priority"]
-        locked.save(update_fields=["priority"])
-        session.priority = locked.priority
-        if locked.status == SessionStatus.QUEUED and locked.group_id:
-            routing_services.queue_announce(group_id=locked.group_id)
-        return _("Set the priority to %(p)s.") % {"p": locked.priority}
+        try:
+            changed = routing_services.session_prioritize(
+                session_id=session.pk, priority=params["priority"]
+            )
+        except StateConflict as refused:
+            raise ActionFailed(refused.message) from None
+        session.priority = changed.priority
+        return _("Set the priority to %(p)s.") % {"p": changed.priority}
 
 
 def _group(ref: Any) -> Group | None:

@@ -74,9 +74,13 @@ class LeadStageChanged(Event):
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class SessionOpened(Event):
+    """A contact opened a session. ``handler`` names the handler that claimed it (the
+    session is then ``bot``: see ``inbox.handlers``); ``None``: routing takes it."""
+
     session_id: int
     dialog_id: int
     channel_id: int
+    handler: str | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -121,6 +125,16 @@ class ButtonPressed(Event):
 class SessionQueued(Event):
     session_id: int
     group_id: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SessionHandedOff(Event):
+    """A handler (a bot) gave its session to people: it is queued for ``group_id``
+    (``None``: no group to route to). ``SessionQueued`` follows when there is a group."""
+
+    session_id: int
+    dialog_id: int
+    group_id: int | None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

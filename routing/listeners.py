@@ -15,6 +15,8 @@ from routing.services import assignment, queue, rules, timers
 
 
 def on_session_opened(event: events.SessionOpened) -> None:
+    if event.handler is not None:
+        return  # a handler (a bot) has it; routing takes it on ``session_handoff``
     rules.session_rules_apply(session_id=event.session_id)
     assignment.session_route(session_id=event.session_id)
 

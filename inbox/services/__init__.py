@@ -1,5 +1,7 @@
-"""Writes of the inbox app: channel rules (``channels``) and conversations
-(``conversations``: visitors, messages, sessions). Import from here."""
+"""Writes of the inbox app: channel rules (``channels``), conversations
+(``conversations``: visitors, messages, closing), a session's handling state
+(``sessions``: opening, assignment, queue, priority) and transfers (``transfers``).
+Import from here."""
 
 from inbox.services.channels import channel_config_clean, channel_origins_clean
 from inbox.services.channels_intake import channel_message_receive, dialog_contact_verified_link
@@ -29,6 +31,17 @@ from inbox.services.labels import (
     session_labels_carry,
     session_labels_set,
 )
+from inbox.services.sessions import (
+    session_continue,
+    session_enqueue,
+    session_group_set,
+    session_offline_notice_claim,
+    session_open,
+    session_priority_set,
+    session_unassign,
+    sessions_assign_batch,
+)
+from inbox.services.transfers import session_transfer
 from inbox.services.visitors import widget_visitor_context_update
 
 __all__ = [
@@ -48,13 +61,22 @@ __all__ = [
     "operator_message_send",
     "operator_note_add",
     "session_close",
+    "session_continue",
+    "session_enqueue",
+    "session_group_set",
     "session_label_add",
     "session_label_remove",
     "session_labels_carry",
     "session_labels_set",
     "session_mark_read",
+    "session_offline_notice_claim",
+    "session_open",
+    "session_priority_set",
     "session_rate",
     "session_topic_choose",
+    "session_transfer",
+    "session_unassign",
+    "sessions_assign_batch",
     "system_message_send",
     "token_hash",
     "widget_visitor_context_update",

@@ -37,6 +37,7 @@ from inbox.models import (
 )
 from inbox.selectors import token_hash
 from inbox.services import attachments as files
+from inbox.services import sessions
 
 MAX_TEXT = 10_000
 
@@ -197,27 +198,12 @@ def _contact_message_store(
 
 
 def _open_session(dialog: Dialog, now: Any, *, topic: Any = None) -> Session:
-    """The dialog's open session, or a new one queued for the topic's group or else the
-    channel's default group (routing takes it from there on ``SessionOpened``)."""
+    """The dialog's open session, or a new one (``sessions.session_open``: a handler may
+    claim it, else it is queued and routing takes it from there on ``SessionOpened``)."""
     session = Session.objects.filter(dialog=dialog).exclude(status=SessionStatus.CLOSED).first()
     if session is not None:
         return session
-    previous = Session.objects.filter(dialog=dialog).order_by("-id").first()
-    session = Session.objects.create(
-        dialog=dialog,
-        topic=topic,
-        group_id=topic.group_id if topic is not None else dialog.channel.default_group_id,
-        status=SessionStatus.QUEUED,
-        queued_at=now,
-        previous_session=previous,
-        priority=previous.priority if previous is not None else 0,
-    )
-    events.emit(
-        events.SessionOpened(
-            session_id=session.pk, dialog_id=dialog.pk, channel_id=dialog.channel_id
-        )
-    )
-    return session
+    return sessions.session_open(dialog=dialog, at=now, topic=topic)
 
 
 # --- outgoing ---------------------------------------------------------------------------
@@ -497,8 +483,7 @@ def session_topic_choose(*, dialog_id: int, topic_id: Any) -> Session:
             "topic_locked", _("An operator is already with you; just write your question.")
         )
     if session.topic_id != topic.pk:
-        session.topic, session.group_id = topic, topic.group_id
-        session.save(update_fields=["topic", "group"])
+        sessions.session_group_set(session=session, group_id=topic.group_id, topic_id=topic.pk)
         events.emit(events.SessionRerouted(session_id=session.pk, group_id=topic.group_id))
     return session
 

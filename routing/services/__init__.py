@@ -1,5 +1,6 @@
 """Writes of the routing app. ``config``: groups, operators, channels; ``presence``:
-operators' sockets; ``sessions``: assignment, taking, transfers. Import from here."""
+operators' sockets; ``sessions``: assignment, taking, transfers, priority, the handoff
+from a bot. Import from here."""
 
 from routing.services.assignment import group_dispatch, groups_dispatch, session_route
 from routing.services.config import (
@@ -25,6 +26,8 @@ from routing.services.sessions import (
     operator_limit,
     queue_announce,
     session_assign,
+    session_handoff,
+    session_prioritize,
     session_take,
     session_transfer,
 )
@@ -50,6 +53,8 @@ __all__ = [
     "operator_update",
     "queue_announce",
     "session_assign",
+    "session_handoff",
+    "session_prioritize",
     "session_route",
     "session_take",
     "session_transfer",

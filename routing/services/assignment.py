@@ -215,15 +215,10 @@ SELECT operator_id, count(*) FROM inbox_session
  GROUP BY operator_id
 """
 
-WRITE_SQL = """
-WITH o AS (
-  UPDATE routing_operator SET last_assigned_at = v.at
-    FROM unnest(%s::bigint[], %s::timestamptz[]) AS v(id, at)
-   WHERE routing_operator.id = v.id
-)
-UPDATE "inbox_session" SET "status" = %s, "assigned_at" = %s, "operator_id" = v.operator_id
-  FROM unnest(%s::bigint[], %s::bigint[]) AS v(id, operator_id)
- WHERE "inbox_session"."id" = v.id
+STAMP_SQL = """
+UPDATE "routing_operator" SET "last_assigned_at" = v.at
+  FROM unnest(%s::bigint[], %s::timestamptz[]) AS v(id, at)
+ WHERE "routing_operator"."id" = v.id
 """
 
 
@@ -280,28 +275,14 @@ def _active_counts(operator_ids: list[int]) -> dict[int, int]:
 def _write_assignments(
     *, now: dt.datetime, sessions: dict[int, int], operators: dict[int, dt.datetime]
 ) -> None:
-    """Sessions (id: operator id) become active; operators get their last assignment
-    time (one statement on PostgreSQL, from arrays: a ``CASE`` of one branch per row
-    costs more to build than to run)."""
+    """Sessions (id: operator id) become active (inbox writes them, in one statement);
+    operators get their last assignment time (one statement on PostgreSQL, from arrays:
+    a ``CASE`` of one branch per row costs more to build than to run)."""
+    inbox_services.sessions_assign_batch(assignments=sessions, at=now)
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
-            cursor.execute(
-                WRITE_SQL,
-                [
-                    list(operators),
-                    list(operators.values()),
-                    SessionStatus.ACTIVE,
-                    now,
-                    list(sessions),
-                    list(sessions.values()),
-                ],
-            )
+            cursor.execute(STAMP_SQL, [list(operators), list(operators.values())])
         return
-    Session.objects.filter(pk__in=list(sessions)).update(
-        status=SessionStatus.ACTIVE,
-        assigned_at=now,
-        operator_id=Case(*(When(pk=pk, then=Value(op)) for pk, op in sessions.items())),
-    )
     Operator.objects.filter(pk__in=list(operators)).update(
         last_assigned_at=Case(*(When(pk=pk, then=Value(at)) for pk, at in operators.items()))
     )
@@ -331,10 +312,8 @@ def session_route(*, session_id: int) -> None:
 def offline_notify(*, session: Session) -> None:
     """Sends the group's offline message once per session."""
     with transaction.atomic():
-        updated = Session.objects.filter(pk=session.pk, offline_notified=False).update(
-            offline_notified=True
-        )
-        if updated and session.group is not None:
+        claimed = inbox_services.session_offline_notice_claim(session_id=session.pk)
+        if claimed and session.group is not None:
             text = session.group.offline_message or _(
                 "We are away right now. Leave your message and we will answer as soon as we "
                 "are back."

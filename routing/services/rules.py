@@ -9,6 +9,7 @@ from typing import Any
 
 from django.db import transaction
 
+from inbox import services as inbox_services
 from inbox.models import Session, SessionStatus
 from routing.models import RoutingRule
 
@@ -59,18 +60,23 @@ def session_rules_apply(*, session_id: int) -> RoutingRule | None:
     )
     if session is None:
         return None
+    return session_rules_apply_to(session=session, keep_group=session.topic_id is not None)
+
+
+def session_rules_apply_to(
+    *, session: Session, keep_group: bool, keep_priority: bool = False
+) -> RoutingRule | None:
+    """The first matching active rule sets the group of ``session`` (locked by the
+    caller), unless ``keep_group``, and its priority, unless ``keep_priority``."""
     context = session_context(session=session)
     for rule in RoutingRule.objects.filter(is_active=True).order_by("position", "pk"):
         if not rule_matches(rule=rule, context=context):
             continue
-        changed = []
-        if rule.target_group_id and session.topic_id is None:
-            session.group_id = rule.target_group_id
-            changed.append("group")
-        if rule.priority is not None:
-            session.priority = rule.priority
-            changed.append("priority")
-        if changed:
-            session.save(update_fields=changed)
+        if rule.target_group_id and not keep_group:
+            inbox_services.session_group_set(
+                session=session, group_id=rule.target_group_id, topic_id=session.topic_id
+            )
+        if rule.priority is not None and not keep_priority:
+            inbox_services.session_priority_set(session=session, priority=rule.priority)
         return rule
     return None

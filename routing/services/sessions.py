@@ -17,10 +17,11 @@ from contactcenter import events, realtime
 from contactcenter.api_common import StateConflict
 from inbox import payloads
 from inbox import services as inbox_services
-from inbox.models import CloseReason, Session, SessionStatus
+from inbox.models import Session, SessionStatus
 from routing import selectors
 from routing.hours import group_is_open
 from routing.models import Group, GroupMembership, Operator, RoutingStrategy
+from routing.services import rules
 from routing.services.queue import queue_announce
 
 
@@ -58,8 +59,8 @@ def session_assign(*, session: Session, operator: Operator) -> Session:
         )
     now = timezone.now()
     was_queued = session.status == SessionStatus.QUEUED
+    inbox_services.sessions_assign_batch(assignments={session.pk: operator.pk}, at=now)
     session.status, session.operator, session.assigned_at = SessionStatus.ACTIVE, operator, now
-    session.save(update_fields=["status", "operator", "assigned_at"])
     Operator.objects.filter(pk=operator.pk).update(last_assigned_at=now)
     group_ids = {session.group_id} if session.group_id else set()
     sessions_assigned(assigned={session.pk: operator}, group_ids=group_ids, announce=was_queued)
@@ -167,22 +168,13 @@ def session_transfer(
         raise StateConflict(_("The chat is already with this operator."))
     if group is not None:
         _refuse_bounce(session=session, group=group)
-    closed = inbox_services.session_close(session_id=session.pk, reason=CloseReason.TRANSFERRED)
     target_group = group or _group_for(operator=operator, preferred=session.group)
-    now = timezone.now()
-    opened = Session.objects.create(
-        dialog_id=session.dialog_id,
-        group=target_group,
-        topic=session.topic,
-        status=SessionStatus.QUEUED,
-        queued_at=now,
-        priority=session.priority,
-        previous_session=session,
+    closed, opened = inbox_services.session_transfer(
+        session=session,
+        group_id=target_group.pk if target_group is not None else None,
         # routing offers it to the others first (see ``_refuse_bounce``)
         previous_operator_id=session.operator_id if group is not None else None,
-        last_contact_message_at=session.last_contact_message_at,
     )
-    inbox_services.session_labels_carry(from_session_id=session.pk, to_session_id=opened.pk)
     who = getattr(getattr(user, "operator", None), "name", None) or user.get_username()
     text = _("Transferred by %(who)s.") % {"who": who}
     if note:
@@ -196,6 +188,77 @@ def session_transfer(
     if session.operator_id:
         events.emit(events.CapacityFreed(group_ids=tuple(_group_ids_of(session.operator_id))))
     return closed, opened
+
+
+@transaction.atomic
+def session_prioritize(*, session_id: int, priority: int) -> Session:
+    """Sets an open session's priority (higher is served first); a waiting one takes its
+    new place in the queue at once. ``StateConflict`` when the session is closed."""
+    if not isinstance(priority, int) or isinstance(priority, bool):
+        raise StateConflict(_("A priority is a whole number."))
+    session = Session.objects.select_for_update(of=("self",)).filter(pk=session_id).first()
+    if session is None:
+        raise StateConflict(_("This chat no longer exists."))
+    if session.status == SessionStatus.CLOSED:
+        raise StateConflict(_("The session is already closed."))
+    inbox_services.session_priority_set(session=session, priority=priority)
+    if session.status == SessionStatus.QUEUED and session.group_id:
+        queue_announce(group_id=session.group_id)
+    return session
+
+
+@transaction.atomic
+def session_handoff(
+    *, session_id: int, group: Group | int | None = None, priority: int | None = None
+) -> Session:
+    """A handler (a bot) gives its ``bot`` session to people: it is queued for ``group``
+    (default: the topic's group, else the channel's default group), at ``priority``
+    (default: its own), and routing's rules then apply as to a new session (a group or
+    a priority given here stays). After commit routing assigns it or it waits, like
+    any queued session: strategies, limits, working hours and the ladder apply.
+    ``StateConflict`` when the session is not with a handler, or the group is unknown."""
+    if priority is not None and (not isinstance(priority, int) or isinstance(priority, bool)):
+        raise StateConflict(_("A priority is a whole number."))
+    target = _handoff_group(group)
+    session = _lock_session(session_id)
+    if session.status != SessionStatus.BOT:
+        raise StateConflict(_("Only a chat that a bot is handling can be handed off."))
+    if target is None:
+        target_id = (
+            session.topic.group_id if session.topic_id else session.dialog.channel.default_group_id
+        )
+    else:
+        target_id = target.pk
+    inbox_services.session_enqueue(
+        session=session,
+        group_id=target_id,
+        priority=session.priority if priority is None else priority,
+        at=timezone.now(),
+    )
+    keep_group = target is not None or session.topic_id is not None
+    rules.session_rules_apply_to(
+        session=session, keep_group=keep_group, keep_priority=priority is not None
+    )
+    events.emit(
+        events.SessionHandedOff(
+            session_id=session.pk, dialog_id=session.dialog_id, group_id=session.group_id
+        )
+    )
+    if session.group_id:
+        events.emit(events.SessionQueued(session_id=session.pk, group_id=session.group_id))
+        queue_announce(group_id=session.group_id)
+    return session
+
+
+def _handoff_group(group: Group | int | None) -> Group | None:
+    if group is None or isinstance(group, Group):
+        return group
+    found = None
+    if isinstance(group, int) and not isinstance(group, bool):
+        found = Group.objects.filter(pk=group).first()
+    if found is None:
+        raise StateConflict(_("There is no group %(g)s.") % {"g": group})
+    return found
 
 
 def _refuse_bounce(*, session: Session, group: Group) -> None:

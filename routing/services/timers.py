@@ -51,11 +51,7 @@ def session_requeue(*, session_id: int, why: str) -> Session | None:
         operator = session.operator
         if why == "no_answer" and _nobody_else(session):
             return _session_keep(session=session, operator=operator)
-        session.previous_operator = operator
-        session.operator = None
-        session.status = SessionStatus.QUEUED
-        session.queued_at = session.queued_at or timezone.now()
-        session.save(update_fields=["previous_operator", "operator", "status", "queued_at"])
+        inbox_services.session_unassign(session=session, at=timezone.now())
         frame = {"type": "session.updated", "session": payloads.session(session)}
         if operator is not None:
             realtime.broadcast(realtime.operator_group(operator.pk), frame)
@@ -87,8 +83,9 @@ def _nobody_else(session: Session) -> bool:
 def _session_keep(*, session: Session, operator: Any) -> Session:
     """The last step of the ladder without a round trip through the queue: the session
     stays with its operator and its no-answer timer starts again."""
-    session.assigned_at = timezone.now()
-    session.save(update_fields=["assigned_at"])
+    now = timezone.now()
+    inbox_services.sessions_assign_batch(assignments={session.pk: operator.pk}, at=now)
+    session.assigned_at = now
     if session.group_id:
         realtime.broadcast(
             realtime.supervisor_group(session.group_id),
