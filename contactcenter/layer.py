@@ -5,7 +5,7 @@ When Redis goes away, every PUBLISH made meanwhile is lost (the database keeps t
 The pub/sub connection of each process reconnects by itself and subscribes again (redis-py
 calls the subscriber's ``on_connect`` on every new connection); this layer then puts an
 ``rt.resync`` message in the queue of every socket of the process, which turns it into
-a ``{"type": "resync"}`` frame (``inbox.consumers.EventSocket.rt_resync``): the clients
+a ``{"type": "resync"}`` frame (``contactcenter.sockets.EventSocket.rt_resync``): the clients
 fetch what they missed. Each reconnect also advances the process's ``epoch``.
 """
 
