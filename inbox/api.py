@@ -30,6 +30,7 @@ from rest_framework.views import APIView
 
 from contactcenter.api_common import (
     ApiViewSet,
+    ErrorSerializer,
     PageNumberPagination,
     PayloadTooLarge,
     parse_id,
@@ -39,7 +40,6 @@ from inbox.models import CloseReason, Session, SessionStatus
 from inbox.serializers import (
     AttachmentInputSerializer,
     CannedResponseSerializer,
-    ErrorSerializer,
     LabelAddInputSerializer,
     LabelsSetInputSerializer,
     MessageInputSerializer,

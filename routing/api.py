@@ -32,11 +32,11 @@ from rest_framework.routers import SimpleRouter
 from rest_framework.views import APIView
 
 from contactcenter import roles
-from contactcenter.api_common import ApiViewSet, IsAdmin
+from contactcenter.api_common import ApiViewSet, ErrorSerializer, IsAdmin
 from inbox import api as inbox_api
 from inbox import selectors as inbox_selectors
 from inbox.models import Channel
-from inbox.serializers import ErrorSerializer, SessionSerializer
+from inbox.serializers import SessionSerializer
 from routing import selectors, services
 from routing.models import Group, Operator
 from routing.serializers import (
