@@ -31,10 +31,14 @@ def test_the_installed_channels_redis_is_a_version_the_adapter_was_written_for()
 
 
 def test_a_version_outside_the_release_line_is_refused() -> None:
-    assert redis_internals.is_written_for("4.3.0")
-    assert redis_internals.is_written_for("4.3.7")
-    assert not redis_internals.is_written_for("4.4.0")
-    assert not redis_internals.is_written_for("5.0.0")
+    # given the latest release line the adapter was written for, e.g. 4.3
+    line = redis_internals.WRITTEN_FOR[-1]
+    major, minor = (int(part) for part in line.split("."))
+    # then any patch release of it passes, and the next minor or major release does not
+    assert redis_internals.is_written_for(f"{line}.0")
+    assert redis_internals.is_written_for(f"{line}.7")
+    assert not redis_internals.is_written_for(f"{major}.{minor + 1}.0")
+    assert not redis_internals.is_written_for(f"{major + 1}.0.0")
 
 
 @pytest.mark.asyncio
