@@ -55,6 +55,12 @@ class StateConflict(Exception):
         self.message = message
 
 
+# The body of an error that is not about fields (401, 403, 404, 409, 413, 429), for the
+# OpenAPI schema of every app (no docstring: it would become the schema's description).
+class ErrorSerializer(serializers.Serializer):
+    detail = serializers.CharField()
+
+
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     if isinstance(exc, DjangoValidationError):
         if hasattr(exc, "error_dict"):

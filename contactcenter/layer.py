@@ -5,7 +5,7 @@ When Redis goes away, every PUBLISH made meanwhile is lost (the database keeps t
 The pub/sub connection of each process reconnects by itself and subscribes again (redis-py
 calls the subscriber's ``on_connect`` on every new connection); this layer then puts an
 ``rt.resync`` message in the queue of every socket of the process, which turns it into
-a ``{"type": "resync"}`` frame (``inbox.consumers.EventSocket.rt_resync``): the clients
+a ``{"type": "resync"}`` frame (``contactcenter.sockets.EventSocket.rt_resync``): the clients
 fetch what they missed. Each reconnect also advances the process's ``epoch``.
 """
 
@@ -14,8 +14,9 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from channels_redis.pubsub import RedisPubSubChannelLayer
 from redis.asyncio.client import PubSub
+
+from contactcenter import redis_internals
 
 logger = logging.getLogger(__name__)
 
@@ -35,31 +36,22 @@ class _ReconnectAwarePubSub(PubSub):
             callback()
 
 
-class ResyncingPubSubChannelLayer(RedisPubSubChannelLayer):
-    """``RedisPubSubChannelLayer`` whose sockets hear ``rt.resync`` after a reconnect."""
+class ResyncingPubSubChannelLayer(redis_internals.HookedPubSubChannelLayer):
+    """channels_redis' pub/sub layer whose sockets hear ``rt.resync`` after a reconnect."""
 
-    def _get_layer(self) -> Any:
-        loop_layer = super()._get_layer()
-        if not getattr(loop_layer, "_resync_hooked", False):
-            for shard in loop_layer._shards:
-                _hook_shard(shard, loop_layer)
-            loop_layer._resync_hooked = True
-        return loop_layer
+    def loop_layer_created(self, loop_layer: Any) -> None:
+        for shard in redis_internals.shards_of(loop_layer):
+            _hook_shard(shard, loop_layer)
 
 
 def _hook_shard(shard: Any, loop_layer: Any) -> None:
-    ensure_redis = shard._ensure_redis
+    def new_connection(pubsub: Any) -> None:
+        # Same object, one overridden method: redis-py registers ``on_connect`` as a weak
+        # method when the pubsub first connects, so it must be a bound method.
+        pubsub.__class__ = _ReconnectAwarePubSub
+        pubsub.on_reconnected = lambda: resync_local_sockets(loop_layer)
 
-    def _ensure_redis() -> None:
-        fresh = shard._redis is None
-        ensure_redis()
-        if fresh and shard._pubsub is not None:
-            # Same object, one overridden method: redis-py registers ``on_connect`` as a
-            # weak method when the pubsub first connects, so it must be a bound method.
-            shard._pubsub.__class__ = _ReconnectAwarePubSub
-            shard._pubsub.on_reconnected = lambda: resync_local_sockets(loop_layer)
-
-    shard._ensure_redis = _ensure_redis
+    redis_internals.on_new_connection(shard, new_connection)
 
 
 def resync_local_sockets(loop_layer: Any) -> int:
@@ -67,8 +59,8 @@ def resync_local_sockets(loop_layer: Any) -> int:
     channels); returns how many."""
     global epoch
     epoch += 1
-    data = loop_layer.channel_layer.serialize({"type": RESYNC_TYPE})
-    queues = list(loop_layer.channels.values())
+    data = redis_internals.serialize(loop_layer, {"type": RESYNC_TYPE})
+    queues = redis_internals.local_queues(loop_layer)
     for queue in queues:
         queue.put_nowait(data)
     logger.warning(

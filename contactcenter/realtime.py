@@ -20,6 +20,8 @@ from channels_redis.pubsub import RedisPubSubChannelLayer
 from django.db import transaction
 from redis import exceptions as redis_errors
 
+from contactcenter import redis_internals
+
 logger = logging.getLogger(__name__)
 
 # The channel-layer message type every consumer handles (method ``rt_event``).
@@ -150,50 +152,19 @@ def _run(layer: Any, function: Callable[..., Awaitable[None]], *args: Any) -> No
 async def send_batch_async(layer: Any, sends: list[tuple[list[str], dict[str, Any]]]) -> None:
     """Sends every frame of ``sends`` to its groups, in order. On the Redis pub/sub layer
     the PUBLISHes are pipelined per shard; on any other layer they go one by one."""
-    pairs = [(group, frame) for groups, frame in sends for group in dict.fromkeys(groups)]
+    pairs = [
+        (group, {"type": EVENT_TYPE, "frame": frame})
+        for groups, frame in sends
+        for group in dict.fromkeys(groups)
+    ]
     if not pairs:
         return
-    publish = _pipelined_publish(layer)
+    publish = redis_internals.pipelined_publisher(layer)
     if publish is not None:
         await publish(pairs)
         return
-    for group, frame in pairs:
-        await layer.group_send(group, {"type": EVENT_TYPE, "frame": frame})
-
-
-def _pipelined_publish(layer: Any) -> Any:
-    """A pipelined publisher for channels_redis' ``RedisPubSubChannelLayer`` (it reaches
-    into the layer's shards, so it checks for what it uses), else None."""
-    try:
-        from channels_redis.pubsub import RedisPubSubChannelLayer
-    except ImportError:  # pragma: no cover - channels_redis is a dependency
-        return None
-    if not isinstance(layer, RedisPubSubChannelLayer):
-        return None
-    loop_layer = layer._get_layer()
-    needed = ("_get_shard", "_get_group_channel_name")
-    if not all(hasattr(loop_layer, name) for name in needed):
-        return None
-
-    async def publish(pairs: list[tuple[str, dict[str, Any]]]) -> None:
-        by_shard: dict[Any, list[tuple[str, bytes]]] = {}
-        for group, frame in pairs:
-            channel = loop_layer._get_group_channel_name(group)
-            data = layer.serialize({"type": EVENT_TYPE, "frame": frame})
-            by_shard.setdefault(loop_layer._get_shard(channel), []).append((channel, data))
-        for shard, items in by_shard.items():
-            if not all(hasattr(shard, name) for name in ("_lock", "_ensure_redis")):
-                for channel, data in items:
-                    await shard.publish(channel, data)
-                continue
-            async with shard._lock:
-                shard._ensure_redis()
-                pipe = shard._redis.pipeline(transaction=False)
-                for channel, data in items:
-                    pipe.publish(channel, data)
-                await pipe.execute()
-
-    return publish
+    for group, message in pairs:
+        await layer.group_send(group, message)
 
 
 async def send_async(layer: Any, group: str, frame: dict[str, Any]) -> None:

@@ -1,7 +1,7 @@
 """How many sockets one client address may hold open at once, across every web process:
 ``settings.SOCKETS_PER_ADDRESS`` (0: no cap). A socket over the cap is accepted and
 closed at once with ``CLOSE_TOO_MANY_SOCKETS`` (4429, reason ``too many sockets from this
-address``), so that the client sees why; ``inbox.consumers.EventSocket`` takes a seat
+address``), so that the client sees why; ``contactcenter.sockets.EventSocket`` takes a seat
 when a socket opens and gives it back when it closes.
 
 The sockets of a signed-in user (the operator socket, once its cookie or token was

@@ -1,6 +1,6 @@
 """REST API of labels: ``labels/``. Everyone signed in reads them; admins create,
 change and delete them. Putting labels on a session is ``sessions/{id}/labels/``
-(``inbox.api.SessionViewSet``)."""
+(``routing.sessions_api.SessionViewSet``)."""
 
 from __future__ import annotations
 

@@ -9,7 +9,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from inbox import selectors
-from inbox.api import SESSION_EXAMPLE
+from inbox.api_examples import SESSION_EXAMPLE
 from inbox.serializers import (
     SearchSerializer,
     SessionSerializer,

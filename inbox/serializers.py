@@ -150,10 +150,6 @@ class AttachmentInputSerializer(InputSerializer):
     )
 
 
-class ErrorSerializer(serializers.Serializer):
-    detail = serializers.CharField()
-
-
 class ReadInputSerializer(InputSerializer):
     message = serializers.IntegerField(min_value=0, max_value=2**62)
 

@@ -1,4 +1,5 @@
-"""REST API of the routing app: ``groups/``, ``operators/`` (with ``me/``), ``channels/``.
+"""REST API of the routing app: ``groups/``, ``operators/`` (with ``me/``), ``channels/``;
+and the router that registers ``sessions/`` (``routing.sessions_api``).
 
 Who may do what (anything outside what a caller may see answers 404):
 
@@ -32,11 +33,8 @@ from rest_framework.routers import SimpleRouter
 from rest_framework.views import APIView
 
 from contactcenter import roles
-from contactcenter.api_common import ApiViewSet, IsAdmin
-from inbox import api as inbox_api
-from inbox import selectors as inbox_selectors
+from contactcenter.api_common import ApiViewSet, ErrorSerializer, IsAdmin
 from inbox.models import Channel
-from inbox.serializers import ErrorSerializer, SessionSerializer
 from routing import selectors, services
 from routing.models import Group, Operator
 from routing.serializers import (
@@ -47,9 +45,8 @@ from routing.serializers import (
     OperatorInputSerializer,
     OperatorOutputSerializer,
     OperatorStatusInputSerializer,
-    TransferInputSerializer,
-    TransferOutputSerializer,
 )
+from routing.sessions_api import SessionViewSet
 
 
 def _require_admin(request: Request) -> None:
@@ -522,99 +519,6 @@ class ChannelViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSe
 
     def _shape(self, pk: int) -> Any:
         return ChannelOutputSerializer(self.get_queryset().get(pk=pk)).data
-
-
-# --- sessions: the inbox's session API plus assignment -----------------------------------
-
-
-class SessionViewSet(inbox_api.SessionViewSet):
-    __doc__ = inbox_api.SessionViewSet.__doc__
-
-    @extend_schema(
-        summary="Take a queued session of one of your groups (409: over your limit or taken)",
-        request=None,
-        responses={
-            200: SessionSerializer,
-            409: OpenApiResponse(ErrorSerializer, description="Taken or over limit."),
-        },
-        examples=[
-            OpenApiExample("Anna took it", value=inbox_api.SESSION_EXAMPLE, response_only=True),
-            OpenApiExample(
-                "Already taken",
-                value={"detail": "Someone already took this chat, or it has ended."},
-                response_only=True,
-                status_codes=["409"],
-            ),
-        ],
-    )
-    @action(detail=True, methods=["post"])
-    def take(self, request: Request, pk: str) -> Response:
-        session = self.get_object()
-        services.session_take(session_id=session.pk, user=request.user)
-        return Response(self._shape(session.pk))
-
-    @extend_schema(
-        summary="Transfer to a group or an operator, with a note only operators see",
-        request=TransferInputSerializer,
-        responses=TransferOutputSerializer,
-        examples=[
-            OpenApiExample(
-                "To the Sales group",
-                value={"group": 2, "note": "Wants the annual plan for 12 seats."},
-                request_only=True,
-            ),
-            OpenApiExample(
-                "To Boris",
-                value={"operator": 2, "note": "Knows the customer's account."},
-                request_only=True,
-            ),
-            OpenApiExample(
-                "Closed here, queued in Sales",
-                value={
-                    "closed": {
-                        **inbox_api.SESSION_EXAMPLE,
-                        "status": "closed",
-                        "close_reason": "transferred",
-                        "closed_at": "2025-03-03T10:04:05+00:00",
-                        "unread_count": 0,
-                    },
-                    "opened": {
-                        **inbox_api.SESSION_QUEUED_EXAMPLE,
-                        "previous_session": 315,
-                        "topic": 1,
-                        "topic_title": "Billing",
-                        "last_message": None,
-                        "unread_count": 0,
-                        "last_contact_message_at": "2025-03-03T10:03:30+00:00",
-                    },
-                },
-                response_only=True,
-            ),
-        ],
-    )
-    @action(detail=True, methods=["post"])
-    def transfer(self, request: Request, pk: str) -> Response:
-        session = self.get_object()
-        if not selectors.session_may_transfer(session=session, user=request.user):
-            raise exceptions.PermissionDenied(
-                "Only the session's operator, its group's supervisors and admins transfer it."
-            )
-        data = TransferInputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        closed, opened = services.session_transfer(
-            session_id=session.pk, user=request.user, **data.validated_data
-        )
-        # the caller may no longer see the new session (another group): shown this once
-        shaped = {
-            s.pk: s
-            for s in inbox_selectors.session_with_details().filter(pk__in=[closed.pk, opened.pk])
-        }
-        return Response(
-            {
-                "closed": SessionSerializer(shaped[closed.pk]).data,
-                "opened": SessionSerializer(shaped[opened.pk]).data,
-            }
-        )
 
 
 class QueueListView(APIView):

@@ -24,8 +24,8 @@ from django.core.exceptions import ValidationError
 from contactcenter import realtime
 from contactcenter.api_common import StateConflict
 from contactcenter.socket_auth import credential_valid
+from contactcenter.sockets import DATABASE_LOST, LAYER_LOST, EventSocket, TokenBucket
 from inbox import services as inbox_services
-from inbox.consumers import DATABASE_LOST, LAYER_LOST, EventSocket, TokenBucket
 from routing import selectors, services
 
 logger = logging.getLogger(__name__)

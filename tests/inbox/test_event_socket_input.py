@@ -1,4 +1,4 @@
-"""Hostile frames on both sockets (``inbox.consumers.EventSocket``, shared by the widget
+"""Hostile frames on both sockets (``contactcenter.sockets.EventSocket``, shared by the widget
 and the operator socket): each gets an ``error`` frame, nothing is stored, and the same
 socket then works as before."""
 
