@@ -104,6 +104,26 @@ ASSIGNEES = ("me", "none")
 ORDERINGS = {"id", "-id", "created_at", "-created_at", "closed_at", "-closed_at", "queued_at"}
 
 
+def _stored_response(stored: Any) -> Response:
+    """The stored message: 201 when new, 200 with the first one for a repeated client_id."""
+    return Response(
+        MessageSerializer(stored.message).data,
+        status=status.HTTP_201_CREATED if stored.created else status.HTTP_200_OK,
+    )
+
+
+def _text_written(write: Any, input_serializer: Any, *, session: Any, request: Request) -> Response:
+    """A text the calling operator writes in ``session`` (a reply or a note) through
+    ``write``; a text the service refuses is a 400 on ``text``."""
+    data = input_serializer(data=request.data)
+    data.is_valid(raise_exception=True)
+    try:
+        stored = write(session_id=session.pk, user=request.user, **data.validated_data)
+    except inbox_services.MessageRejected as refused:
+        raise serializers.ValidationError({"text": [refused.detail]}) from None
+    return _stored_response(stored)
+
+
 @extend_schema_view(
     list=extend_schema(
         summary="Sessions the caller may see",
@@ -222,17 +242,11 @@ class SessionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSe
                 session.messages.prefetch_related("attachments").order_by("id")
             )
             return self.get_paginated_response(MessageSerializer(page, many=True).data)
-        data = MessageInputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        try:
-            stored = inbox_services.operator_message_send(
-                session_id=session.pk, user=request.user, **data.validated_data
-            )
-        except inbox_services.MessageRejected as refused:
-            raise serializers.ValidationError({"text": [refused.detail]}) from None
-        return Response(
-            MessageSerializer(stored.message).data,
-            status=status.HTTP_201_CREATED if stored.created else status.HTTP_200_OK,
+        return _text_written(
+            inbox_services.operator_message_send,
+            MessageInputSerializer,
+            session=session,
+            request=request,
         )
 
     @extend_schema(
@@ -289,10 +303,7 @@ class SessionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSe
                 raise PayloadTooLarge(refused.detail) from None
             field = REJECTED_FIELDS.get(refused.code, "file")
             raise serializers.ValidationError({field: [refused.detail]}) from None
-        return Response(
-            MessageSerializer(stored.message).data,
-            status=status.HTTP_201_CREATED if stored.created else status.HTTP_200_OK,
-        )
+        return _stored_response(stored)
 
     @extend_schema(
         summary="Add a private note (staff only; the contact never sees it)",
@@ -324,17 +335,8 @@ class SessionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSe
     @action(detail=True, methods=["post"])
     def notes(self, request: Request, pk: str) -> Response:
         session = self.get_object()
-        data = NoteInputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        try:
-            stored = inbox_services.operator_note_add(
-                session_id=session.pk, user=request.user, **data.validated_data
-            )
-        except inbox_services.MessageRejected as refused:
-            raise serializers.ValidationError({"text": [refused.detail]}) from None
-        return Response(
-            MessageSerializer(stored.message).data,
-            status=status.HTTP_201_CREATED if stored.created else status.HTTP_200_OK,
+        return _text_written(
+            inbox_services.operator_note_add, NoteInputSerializer, session=session, request=request
         )
 
     @extend_schema(
