@@ -27,10 +27,9 @@ from crm import services as crm_services
 from crm.models import Contact, Lead, LeadStatus, Pipeline
 from inbox import services as inbox_services
 from inbox.models import Session, SessionStatus
+from inbox.services.validators import MAX_TEXT
 from routing import services as routing_services
 from routing.models import Group
-
-MAX_TEXT = 10_000
 
 
 class ActionFailed(Exception):

@@ -190,6 +190,13 @@ def dialog_staff_groups(*, dialog_id: int) -> list[str]:
     return groups
 
 
+def message_by_client_id(*, dialog_id: int, client_id: str | None) -> Message | None:
+    """The dialog's message its sender gave ``client_id`` (a repeat answers with it)."""
+    if client_id is None:
+        return None
+    return Message.objects.filter(dialog_id=dialog_id, client_id=client_id).first()
+
+
 def open_session_id(*, dialog_id: int) -> int | None:
     return (
         Session.objects.filter(dialog_id=dialog_id)

@@ -11,6 +11,7 @@ from rest_framework import serializers
 from contactcenter.api_common import InputSerializer
 from inbox import payloads
 from inbox.models import SessionStatus
+from inbox.services.validators import MAX_CLIENT_ID, MAX_TEXT
 
 
 class AttachmentSerializer(serializers.Serializer):
@@ -101,16 +102,16 @@ class SessionSerializer(serializers.Serializer):
 
 
 class MessageInputSerializer(InputSerializer):
-    text = serializers.CharField(max_length=10_000, trim_whitespace=False)
-    client_id = serializers.CharField(max_length=64, required=False, allow_null=True)
+    text = serializers.CharField(max_length=MAX_TEXT, trim_whitespace=False)
+    client_id = serializers.CharField(max_length=MAX_CLIENT_ID, required=False, allow_null=True)
 
 
 class NoteInputSerializer(InputSerializer):
     text = serializers.CharField(
-        max_length=10_000, trim_whitespace=False, help_text="The note; the contact never sees it."
+        max_length=MAX_TEXT, trim_whitespace=False, help_text="The note; the contact never sees it."
     )
     client_id = serializers.CharField(
-        max_length=64,
+        max_length=MAX_CLIENT_ID,
         required=False,
         allow_null=True,
         help_text="The writer's id for the note; a repeat stores nothing new.",
@@ -136,13 +137,13 @@ class AttachmentInputSerializer(InputSerializer):
         "their declared type."
     )
     client_id = serializers.CharField(
-        max_length=64,
+        max_length=MAX_CLIENT_ID,
         required=False,
         allow_null=True,
         help_text="The sender's id for the message; a repeat stores nothing new.",
     )
     text = serializers.CharField(
-        max_length=10_000,
+        max_length=MAX_TEXT,
         required=False,
         allow_blank=True,
         trim_whitespace=False,

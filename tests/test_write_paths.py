@@ -85,3 +85,27 @@ def test_the_check_sees_a_write_into_another_apps_table(tmp_path, monkeypatch):
     assert "inbox_session" in problems[0]
     assert "sneaky.py:3 writes Session (inbox)" in problems[1]
     assert "sneaky.py:4 writes Session (inbox)" in problems[2]
+
+
+def _contact_message_writes(path: Path) -> list[int]:
+    """Lines of ``Message.objects.create(..., sender_type=SenderType.CONTACT, ...)``."""
+    found = []
+    for node in ast.walk(ast.parse(path.read_text())):
+        if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)):
+            continue
+        if node.func.attr not in WRITES or "Message.objects" not in ast.unparse(node.func):
+            continue
+        for keyword in node.keywords:
+            if keyword.arg == "sender_type" and ast.unparse(keyword.value).endswith("CONTACT"):
+                found.append(node.lineno)
+    return found
+
+
+def test_a_contacts_message_is_written_by_the_one_store_only():
+    writers = {
+        str(path.relative_to(ROOT))
+        for app in APPS
+        for path in _sources(app)
+        if _contact_message_writes(path)
+    }
+    assert writers == {"inbox/services/batching.py"}

@@ -1,5 +1,6 @@
 """Writes of the inbox app: channel rules (``channels``), conversations
-(``conversations``: visitors, messages, closing), a session's handling state
+(``conversations``: visitors, messages, closing), the one store of a contact's messages
+(``batching``), the checks every message passes (``validators``), a session's handling state
 (``sessions``: opening, assignment, queue, priority) and transfers (``transfers``).
 Import from here."""
 
@@ -42,18 +43,31 @@ from inbox.services.sessions import (
     sessions_assign_batch,
 )
 from inbox.services.transfers import session_transfer
+from inbox.services.validators import (
+    MAX_CLIENT_ID,
+    MAX_TEXT,
+    caption_clean,
+    client_id_clean,
+    file_clean,
+    text_clean,
+)
 from inbox.services.visitors import widget_visitor_context_update
 
 __all__ = [
+    "MAX_CLIENT_ID",
+    "MAX_TEXT",
     "MessageRejected",
     "Stored",
     "button_press",
+    "caption_clean",
     "channel_config_clean",
     "channel_message_receive",
     "channel_origins_clean",
+    "client_id_clean",
     "contact_attachment_receive",
     "contact_message_receive",
     "dialog_contact_verified_link",
+    "file_clean",
     "label_create",
     "label_delete",
     "label_update",
@@ -78,6 +92,7 @@ __all__ = [
     "session_unassign",
     "sessions_assign_batch",
     "system_message_send",
+    "text_clean",
     "token_hash",
     "widget_visitor_context_update",
     "widget_visitor_create",

@@ -188,3 +188,12 @@ def attachment_store(*, message: Message, file: CleanFile, written: list[str]) -
     written.append(attachment.file.name)
     attachment.save()
     return attachment
+
+
+def attachments_store(
+    *, message: Message, file: CleanFile | None, written: list[str]
+) -> list[Attachment]:
+    """The message's attachments as stored: its one file, or none."""
+    if file is None:
+        return []
+    return [attachment_store(message=message, file=file, written=written)]

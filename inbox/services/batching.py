@@ -1,25 +1,29 @@
-"""Incoming contact messages stored many at a time: the widget socket's hot path.
+"""The one store of a contact's messages: a batch (the widget socket's hot path) or a
+batch of one (``conversations.contact_message_receive``: the REST API, channels, a
+file). Every message of a contact is written here.
 
-``contact_messages_receive(batch)`` has the same outcome, message by message, as calling
-``conversations.contact_message_receive`` for each item in order, at a few statements
-per batch instead of several per message:
+``contact_messages_receive(batch)`` has the same outcome, message by message, as storing
+each item alone in order, at a few statements per batch instead of several per message:
 
-* The dialogs of the batch are locked in id order (the same row lock the per-message
-  path takes, so writes of one conversation stay serialized across processes and their
-  ids keep commit order), and their open sessions and contact names are read in the
-  same statement.
+* Each item is cleaned by the public validators (``inbox.services.validators``); a
+  refused one gets its ``MessageRejected`` as its result.
+* The dialogs of the batch are locked in id order (the same row lock the opening path
+  takes, so writes of one conversation stay serialized across processes and their ids
+  keep commit order), and their open sessions and contact names are read in the same
+  statement.
 * Messages of dialogs with an open session (the steady state) are inserted in one
   ``INSERT ... ON CONFLICT (dialog_id, client_id) DO NOTHING RETURNING``: the unique
   constraint is the idempotency check, a row not returned is a repeat and answers with
   the first message. Repeats inside the batch resolve to the first occurrence.
-* Dialogs with no open session (a first message opens one and routing reacts), and
-  messages without a ``client_id``, go through the per-message path, in order.
+* Dialogs with no open session (a first message opens one, ``sessions.session_open``
+  decides who handles it), messages without a ``client_id`` and messages with a file
+  take the opening path, one at a time, in order.
 * After commit: one broadcast call for the whole batch (``realtime.broadcast_batch``)
-  and a ``MessageReceived`` per new message, as before (or handed over in one list, see
+  and a ``MessageReceived`` per new message (or handed over in one list, see
   ``on_events``).
 
-If the batch's transaction fails, each of its messages is retried alone through the
-per-message path, so one bad message costs only its own sender an error.
+If the batch's transaction fails, each of its messages is retried alone on the opening
+path, so one bad message costs only its own sender an error.
 """
 
 from __future__ import annotations
@@ -30,35 +34,61 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from contactcenter import events, realtime
 from crm.models import Contact
-from inbox import payloads
+from inbox import payloads, selectors
 from inbox.models import Dialog, Message, SenderType, Session, SessionStatus
-from inbox.services import conversations
-from inbox.services.conversations import MessageRejected, Stored
+from inbox.services import attachments as files
+from inbox.services import sessions
+from inbox.services.pushes import message_received_emit, push_to_staff, staff_groups
+from inbox.services.validators import (
+    MessageRejected,
+    caption_clean,
+    client_id_clean,
+    file_clean,
+    text_clean,
+)
 
 logger = logging.getLogger(__name__)
 
 
+# ``Incoming.upload`` of a message that is text alone (an upload of None is a file
+# the sender forgot: refused as ``no_file``)
+TEXT_ONLY: Any = object()
+
+
 @dataclass(frozen=True, slots=True)
 class Incoming:
-    """One message from a dialog's contact, as a socket received it (not yet cleaned)."""
+    """One message from a dialog's contact, as an edge received it (not yet cleaned).
+    With an ``upload`` (a file message), the text may be empty."""
 
     dialog_id: int
     text: Any
     client_id: Any = None
     sender_name: str = ""
+    upload: Any = TEXT_ONLY
 
 
-# One result per item: the stored message, or the exception the per-message path would
-# have raised for it (``MessageRejected`` for bad input, anything else for a failure).
+@dataclass(frozen=True, slots=True)
+class Stored:
+    """A message as stored: ``created`` is False for a repeat of a known ``client_id``."""
+
+    message: Message
+    created: bool
+
+
+# One result per item: the stored message, or the exception storing it alone would have
+# raised (``MessageRejected`` for bad input, anything else for a failure).
 Result = Stored | BaseException
 
 
 Sends = list[tuple[list[str], dict[str, Any]]]
+
+# (index in the batch, item, clean text, clean client_id)
+Clean = tuple[int, Incoming, str, str | None]
 
 
 def contact_messages_receive(
@@ -76,51 +106,131 @@ def contact_messages_receive(
     messages are broadcast after commit, or, with ``on_sends``, handed to it (the writer
     publishes them from its own event loop)."""
     results: list[Result | None] = [None] * len(batch)
-    clean: list[tuple[int, Incoming, str, str | None]] = []
+    clean: list[Clean] = []
+    uploads: dict[int, files.CleanFile] = {}
     for index, item in enumerate(batch):
         try:
-            text = conversations._clean_text(item.text)
-            client_id = conversations._clean_client_id(item.client_id)
+            if item.upload is TEXT_ONLY:
+                text, client_id = text_clean(item.text), client_id_clean(item.client_id)
+            else:
+                text, client_id = caption_clean(item.text), client_id_clean(item.client_id)
+                uploads[index] = file_clean(item.upload)
         except MessageRejected as refused:
             results[index] = refused
             continue
         clean.append((index, item, text, client_id))
-    slow: list[int] = []
-    if clean:
+    slow = [entry for entry in clean if entry[0] in uploads]
+    steady = [entry for entry in clean if entry[0] not in uploads]
+    if steady:
         try:
-            slow = _store_steady(clean, results, on_events, on_sends)
+            slow += _store_steady(steady, results, on_events, on_sends)
         except Exception:
-            logger.exception("batch of %d messages failed; storing them one by one", len(clean))
-            slow = [index for index, *_ in clean]
-            for index in slow:
+            logger.exception("batch of %d messages failed; storing them one by one", len(steady))
+            slow += steady
+            for index, *_ in steady:
                 results[index] = None
-    for index in slow:
-        item = batch[index]
+    for index, item, text, client_id in sorted(slow, key=lambda entry: entry[0]):
         try:
-            results[index] = conversations.contact_message_receive(
-                dialog_id=item.dialog_id,
-                text=item.text,
-                client_id=item.client_id,
-                sender_name=item.sender_name,
-            )
+            results[index] = _store_alone(item, text, client_id, uploads.get(index))
         except Exception as failure:
             results[index] = failure
-    return results  # type: ignore[return-value]
+    return [RuntimeError("not stored") if r is None else r for r in results]
+
+
+def one(results: list[Result]) -> Stored:
+    """The result of a batch of one: the stored message, or its exception raised."""
+    (result,) = results
+    if isinstance(result, BaseException):
+        raise result
+    return result
+
+
+# --- the opening path: one message at a time, through the ORM ---------------------------
+
+
+def _store_alone(
+    item: Incoming, text: str, client_id: str | None, file: files.CleanFile | None
+) -> Stored:
+    """Stores one message in its own transaction (a savepoint inside a caller's)."""
+    return store_once(
+        lambda written: _store_opening(item, text, client_id, file, written),
+        dialog_id=item.dialog_id,
+        client_id=client_id,
+    )
+
+
+def store_once(
+    store: Callable[[list[str]], Stored],
+    *,
+    dialog_id: int | Callable[[], int],
+    client_id: str | None,
+) -> Stored:
+    """Runs ``store(written)`` in a transaction (a savepoint inside a caller's); files it
+    wrote (``written``) are deleted if it does not commit. When a concurrent repeat of
+    the same ``client_id`` won the insert, answers with that first message."""
+    try:
+        with files.files_removed_on_failure() as written, transaction.atomic():
+            return store(written)
+    except IntegrityError:
+        dialog = dialog_id() if callable(dialog_id) else dialog_id
+        existing = selectors.message_by_client_id(dialog_id=dialog, client_id=client_id)
+        if existing is None:
+            raise
+        return Stored(existing, created=False)
+
+
+def _store_opening(
+    item: Incoming,
+    text: str,
+    client_id: str | None,
+    file: files.CleanFile | None,
+    written: list[str],
+) -> Stored:
+    # The dialog row lock serializes the writes of one conversation, so its session is
+    # opened once and its messages keep their order.
+    dialog = (
+        Dialog.objects.select_for_update(of=("self",))
+        .select_related("contact", "channel")
+        .get(pk=item.dialog_id)
+    )
+    existing = selectors.message_by_client_id(dialog_id=dialog.pk, client_id=client_id)
+    if existing is not None:
+        return Stored(existing, created=False)
+    session = sessions.session_current_or_open(dialog=dialog, at=timezone.now())
+    message = Message.objects.create(
+        dialog=dialog,
+        session=session,
+        sender_type=SenderType.CONTACT,
+        sender_name=item.sender_name or dialog.contact.name,
+        text=text,
+        client_id=client_id,
+    )
+    stored_files = files.attachments_store(message=message, file=file, written=written)
+    Dialog.objects.filter(pk=dialog.pk).update(last_message_at=message.created_at)
+    Session.objects.filter(pk=session.pk).update(last_contact_message_at=message.created_at)
+    session.last_contact_message_at = message.created_at
+    message_received_emit(message)
+    frame = payloads.message(message, attachments=stored_files)
+    push_to_staff(session, {"type": "message.created", "message": frame})
+    return Stored(message, created=True)
+
+
+# --- the steady path: the batch in a few statements --------------------------------------
 
 
 def _store_steady(
-    clean: list[tuple[int, Incoming, str, str | None]],
+    clean: list[Clean],
     results: list[Result | None],
     on_events: Callable[[list[events.Event]], None] | None,
     on_sends: Callable[[Sends], None] | None = None,
-) -> list[int]:
+) -> list[Clean]:
     """Stores the messages of dialogs that have an open session; fills ``results`` for
-    them and returns the indexes left to the per-message path."""
+    them and returns the entries left to the opening path."""
     # Dialogs with a message lacking a client_id keep the per-message path for all their
     # messages of this batch (the insert matches rows back by client_id).
     no_client_id = {item.dialog_id for _, item, _, client_id in clean if client_id is None}
     candidates = [entry for entry in clean if entry[1].dialog_id not in no_client_id]
-    slow = [index for index, item, _, _ in clean if item.dialog_id in no_client_id]
+    slow = [entry for entry in clean if entry[1].dialog_id in no_client_id]
     if not candidates:
         return slow
     if connection.vendor == "postgresql":
@@ -129,7 +239,7 @@ def _store_steady(
     with transaction.atomic():
         state = _lock_dialogs(sorted({item.dialog_id for _, item, _, _ in candidates}))
         fast = [e for e in candidates if state.get(e[1].dialog_id, (None,))[0] is not None]
-        slow += [e[0] for e in candidates if state.get(e[1].dialog_id, (None,))[0] is None]
+        slow += [e for e in candidates if state.get(e[1].dialog_id, (None,))[0] is None]
         if not fast:
             return slow
         now = timezone.now()
@@ -146,7 +256,7 @@ def _store_steady(
 
 
 def _first_messages(
-    fast: list[tuple[int, Incoming, str, Any]], state: dict[int, tuple[Any, ...]], now: Any
+    fast: list[Clean], state: dict[int, tuple[Any, ...]], now: Any
 ) -> dict[tuple[int, str], Message]:
     """One unsaved row per (dialog, client_id), the first occurrence, in batch order."""
     first: dict[tuple[int, str], Message] = {}
@@ -168,7 +278,7 @@ def _first_messages(
 
 
 def _conclude(
-    fast: list[tuple[int, Incoming, str, Any]],
+    fast: list[Clean],
     state: dict[int, tuple[Any, ...]],
     first: dict[tuple[int, str], Message],
     inserted: dict[tuple[int, str], int],
@@ -189,7 +299,7 @@ def _conclude(
         message._state.adding = False
         session_id, _, operator_id, group_id, status = state[key[0]]
         frame = {"type": "message.created", "message": payloads.message(message, attachments=[])}
-        sends.append((_staff_groups(operator_id, group_id, status), frame))
+        sends.append((staff_groups(operator_id, group_id, status), frame))
         received.append(
             events.MessageReceived(
                 message_id=message.pk,
@@ -272,15 +382,15 @@ SELECT true, dialog_id, id, client_id, NULL, NULL, NULL FROM ins
 
 
 def _store_in_one_statement(
-    candidates: list[tuple[int, Incoming, str, str | None]],
+    candidates: list[Clean],
     results: list[Result | None],
     on_events: Callable[[list[events.Event]], None] | None,
     on_sends: Callable[[Sends], None] | None,
-) -> list[int]:
+) -> list[Clean]:
     now = timezone.now()
     rows: dict[tuple[int, str], tuple[Incoming, str]] = {}
     for _, item, text, client_id in candidates:
-        rows.setdefault((item.dialog_id, client_id), (item, text))  # type: ignore[arg-type]
+        rows.setdefault((item.dialog_id, client_id or ""), (item, text))
     params = {
         "closed": SessionStatus.CLOSED,
         "dialogs": sorted({dialog_id for dialog_id, _ in rows}),
@@ -312,7 +422,7 @@ def _store_in_one_statement(
             else:
                 state.setdefault(dialog_id, (pk, name_or_client_id, operator_id, group_id, status))
     fast = [e for e in candidates if state.get(e[1].dialog_id, (None,))[0] is not None]
-    slow = [e[0] for e in candidates if state.get(e[1].dialog_id, (None,))[0] is None]
+    slow = [e for e in candidates if state.get(e[1].dialog_id, (None,))[0] is None]
     if fast:
         first = _first_messages(fast, state, now)
         _conclude(fast, state, first, inserted, results, on_events, on_sends)
@@ -382,15 +492,3 @@ def _existing(keys: list[tuple[int, str]]) -> dict[tuple[int, str], Message]:
         if key in wanted:
             found[key] = message
     return found
-
-
-def _staff_groups(operator_id: int | None, group_id: int | None, status: str) -> list[str]:
-    """The groups ``conversations._push_to_staff`` sends a session's frames to."""
-    groups = []
-    if operator_id:
-        groups.append(realtime.operator_group(operator_id))
-    if group_id:
-        groups.append(realtime.supervisor_group(group_id))
-        if status == SessionStatus.QUEUED:
-            groups.append(realtime.queue_group(group_id))
-    return groups

@@ -16,7 +16,8 @@ from contactcenter import inputs
 from crm import services as crm_services
 from crm.models import ChannelType, Contact, ContactIdentity
 from inbox.models import Channel, Dialog
-from inbox.services.conversations import MAX_TEXT, Stored, contact_message_receive
+from inbox.services.conversations import Stored, contact_message_receive
+from inbox.services.validators import MAX_TEXT
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,15 +11,14 @@ from __future__ import annotations
 
 import secrets
 import uuid
-from dataclasses import dataclass
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import prefetch_related_objects
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from contactcenter import events, inputs, realtime
+from contactcenter import events, realtime
 from contactcenter.api_common import StateConflict
 from crm import services as crm_services
 from crm.models import ChannelType
@@ -37,26 +36,19 @@ from inbox.models import (
 )
 from inbox.selectors import token_hash
 from inbox.services import attachments as files
-from inbox.services import sessions
+from inbox.services import batching, sessions
+from inbox.services.batching import Incoming, Stored
+from inbox.services.pushes import message_received_emit, push_to_staff
+from inbox.services.validators import (
+    MAX_TEXT,
+    MessageRejected,
+    caption_clean,
+    client_id_clean,
+    file_clean,
+    text_clean,
+)
 
-MAX_TEXT = 10_000
-
-
-class MessageRejected(ValueError):
-    """Input a sender must correct (empty or too long text...); ``code`` names it."""
-
-    def __init__(self, code: str, detail: str) -> None:
-        super().__init__(detail)
-        self.code = code
-        self.detail = detail
-
-
-@dataclass(frozen=True, slots=True)
-class Stored:
-    """A message as stored: ``created`` is False for a repeat of a known ``client_id``."""
-
-    message: Message
-    created: bool
+__all__ = ["MAX_TEXT", "MessageRejected", "Stored", "token_hash"]
 
 
 # --- visitors ---------------------------------------------------------------------------
@@ -108,102 +100,22 @@ def widget_visitor_create(
 # --- incoming ---------------------------------------------------------------------------
 
 
-def _clean_text(text: Any) -> str:
-    if not isinstance(text, str) or not text.strip():
-        raise MessageRejected("empty", _("Write a message of 1 to 10,000 characters."))
-    if len(text) > MAX_TEXT:
-        raise MessageRejected(
-            "too_long", _("The message is longer than 10,000 characters; shorten or split it.")
-        )
-    if inputs.text_problem(text):
-        raise MessageRejected("bad_text", str(inputs.MESSAGES["bad_text"]))
-    return text
-
-
-def _clean_client_id(client_id: Any) -> str | None:
-    if client_id in (None, ""):
-        return None
-    if not isinstance(client_id, str) or len(client_id) > 64 or inputs.text_problem(client_id):
-        raise MessageRejected("bad_client_id", _("client_id is a string of up to 64 characters."))
-    return client_id
-
-
 def contact_message_receive(
     *, dialog_id: int, text: Any, client_id: Any = None, sender_name: str = ""
 ) -> Stored:
-    """Stores a message from the dialog's contact, opening a session when none is open.
-    A repeat with a known ``client_id`` stores nothing and returns the first one."""
-    text = _clean_text(text)
-    client_id = _clean_client_id(client_id)
-    try:
-        with transaction.atomic():
-            return _contact_message_store(dialog_id, text, client_id, sender_name)
-    except IntegrityError:
-        # a concurrent repeat of the same client_id won the insert
-        existing = _known(dialog_id, client_id)
-        if existing is None:
-            raise
-        return Stored(existing, created=False)
+    """Stores a message from the dialog's contact, opening a session when none is open:
+    a batch of one (``batching``). A repeat with a known ``client_id`` stores nothing and
+    returns the first one. ``MessageRejected`` for text that may not be stored."""
+    item = Incoming(dialog_id=dialog_id, text=text, client_id=client_id, sender_name=sender_name)
+    return batching.one(batching.contact_messages_receive([item]))
 
 
 def _known(dialog_id: int, client_id: str | None) -> Message | None:
-    if client_id is None:
-        return None
-    return Message.objects.filter(dialog_id=dialog_id, client_id=client_id).first()
+    return selectors.message_by_client_id(dialog_id=dialog_id, client_id=client_id)
 
 
-def _contact_message_store(
-    dialog_id: int,
-    text: str,
-    client_id: str | None,
-    sender_name: str,
-    file: files.CleanFile | None = None,
-    written: list[str] | None = None,
-) -> Stored:
-    # The dialog row lock serializes the writes of one conversation, so its session is
-    # opened once and its messages keep their order.
-    dialog = (
-        Dialog.objects.select_for_update(of=("self",))
-        .select_related("contact", "channel")
-        .get(pk=dialog_id)
-    )
-    existing = _known(dialog_id, client_id)
-    if existing is not None:
-        return Stored(existing, created=False)
-    now = timezone.now()
-    session = _open_session(dialog, now)
-    message = Message.objects.create(
-        dialog=dialog,
-        session=session,
-        sender_type=SenderType.CONTACT,
-        sender_name=sender_name or dialog.contact.name,
-        text=text,
-        client_id=client_id,
-    )
-    stored_files = _attach(message, file, written)
-    Dialog.objects.filter(pk=dialog.pk).update(last_message_at=message.created_at)
-    Session.objects.filter(pk=session.pk).update(last_contact_message_at=message.created_at)
-    session.last_contact_message_at = message.created_at
-    events.emit(
-        events.MessageReceived(
-            message_id=message.pk,
-            session_id=session.pk,
-            dialog_id=dialog.pk,
-            sender_type=SenderType.CONTACT,
-        )
-    )
-    frame = payloads.message(message, attachments=stored_files)
-    _push_to_staff(session, {"type": "message.created", "message": frame})
-    return Stored(message, created=True)
-
-
-def _open_session(dialog: Dialog, now: Any, *, topic: Any = None) -> Session:
-    """The dialog's open session, or a new one (``sessions.session_open``: a handler may
-    claim it, else it is queued and routing takes it from there on ``SessionOpened``)."""
-    session = Session.objects.filter(dialog=dialog).exclude(status=SessionStatus.CLOSED).first()
-    if session is not None:
-        return session
-    return sessions.session_open(dialog=dialog, at=now, topic=topic)
+def _dialog_of(session_id: int) -> int:
+    return Session.objects.values_list("dialog_id", flat=True).get(pk=session_id)
 
 
 # --- outgoing ---------------------------------------------------------------------------
@@ -227,19 +139,14 @@ def operator_message_send(
     """Stores an operator's reply in their active session and pushes it to the contact.
     ``StateConflict`` when the session is not theirs or not active; ``MessageRejected``
     for a canned response's placeholder left unfilled."""
-    text = _clean_text(text)
+    text = text_clean(text)
     _refuse_unfilled(text)
-    client_id = _clean_client_id(client_id)
-    try:
-        with transaction.atomic():
-            return _operator_message_store(session_id, user, text, client_id)
-    except IntegrityError:
-        existing = _known(
-            Session.objects.values_list("dialog_id", flat=True).get(pk=session_id), client_id
-        )
-        if existing is None:
-            raise
-        return Stored(existing, created=False)
+    client_id = client_id_clean(client_id)
+    return batching.store_once(
+        lambda written: _operator_message_store(session_id, user, text, client_id),
+        dialog_id=lambda: _dialog_of(session_id),
+        client_id=client_id,
+    )
 
 
 def _operator_message_store(
@@ -280,7 +187,8 @@ def _operator_message_store(
         text=text,
         client_id=client_id,
     )
-    _after_reply(session, message, _attach(message, file, written))
+    stored_files = files.attachments_store(message=message, file=file, written=written or [])
+    _after_reply(session, message, stored_files)
     return Stored(message, created=True)
 
 
@@ -296,15 +204,8 @@ def _after_reply(
     realtime.broadcast(
         realtime.dialog_group(session.dialog_id), {"type": "message", "message": frame}
     )
-    _push_to_staff(session, {"type": "message.created", "message": frame})
-    events.emit(
-        events.MessageReceived(
-            message_id=message.pk,
-            session_id=session.pk,
-            dialog_id=session.dialog_id,
-            sender_type=message.sender_type,
-        )
-    )
+    push_to_staff(session, {"type": "message.created", "message": frame})
+    message_received_emit(message)
 
 
 def operator_note_add(*, session_id: int, user: Any, text: Any, client_id: Any = None) -> Stored:
@@ -317,17 +218,13 @@ def operator_note_add(*, session_id: int, user: Any, text: Any, client_id: Any =
     neither sets ``first_response_at`` (the no-answer timeout keeps running) nor moves
     the dialog's ``last_message_at`` (the inactivity timeout too).
     ``StateConflict`` when the session is not visible to ``user``."""
-    text = _clean_text(text)
-    client_id = _clean_client_id(client_id)
-    try:
-        with transaction.atomic():
-            return _note_store(session_id, user, text, client_id)
-    except IntegrityError:
-        dialog_id = Session.objects.values_list("dialog_id", flat=True).get(pk=session_id)
-        existing = _known(dialog_id, client_id)
-        if existing is None:
-            raise
-        return Stored(existing, created=False)
+    text = text_clean(text)
+    client_id = client_id_clean(client_id)
+    return batching.store_once(
+        lambda written: _note_store(session_id, user, text, client_id),
+        dialog_id=lambda: _dialog_of(session_id),
+        client_id=client_id,
+    )
 
 
 def _note_store(session_id: int, user: Any, text: str, client_id: str | None) -> Stored:
@@ -351,7 +248,7 @@ def _note_store(session_id: int, user: Any, text: str, client_id: str | None) ->
     )
     frame = {"type": "message.created", "message": payloads.message(message, attachments=[])}
     extra = [realtime.operator_group(author.pk)] if author is not None and author.pk else []
-    _push_to_staff(session, frame, extra=extra)
+    push_to_staff(session, frame, extra=extra)
     return Stored(message, created=True)
 
 
@@ -370,46 +267,11 @@ def system_message_send(*, session: Session, text: str, internal: bool = False) 
         realtime.broadcast(
             realtime.dialog_group(session.dialog_id), {"type": "message", "message": frame}
         )
-    _push_to_staff(session, {"type": "message.created", "message": frame})
+    push_to_staff(session, {"type": "message.created", "message": frame})
     return message
 
 
-def _push_to_staff(
-    session: Session, frame: dict[str, Any], *, extra: list[str] | None = None
-) -> None:
-    groups = list(extra or [])
-    if session.operator_id:
-        groups.append(realtime.operator_group(session.operator_id))
-    if session.group_id:
-        groups.append(realtime.supervisor_group(session.group_id))
-        if session.status == SessionStatus.QUEUED:
-            groups.append(realtime.queue_group(session.group_id))
-    realtime.broadcast_many(groups, frame)
-
-
 # --- attachments ------------------------------------------------------------------------
-
-
-def _clean_caption(text: Any) -> str:
-    """The text that goes with a file: may be empty, else as for any message."""
-    if text is None or (isinstance(text, str) and not text.strip()):
-        return ""
-    return _clean_text(text)
-
-
-def _clean_file(upload: Any) -> files.CleanFile:
-    try:
-        return files.attachment_clean(upload)
-    except files.AttachmentRejected as refused:
-        raise MessageRejected(refused.code, refused.detail) from None
-
-
-def _attach(
-    message: Message, file: files.CleanFile | None, written: list[str] | None
-) -> list[Attachment]:
-    if file is None or written is None:  # written: see files.files_removed_on_failure
-        return []
-    return [files.attachment_store(message=message, file=file, written=written)]
 
 
 def _with_attachments(stored: Stored) -> Stored:
@@ -425,18 +287,10 @@ def contact_attachment_receive(
     ``too_large``, ``no_file``, ``empty_file``, ``bad_type`` or ``bad_content`` for a
     file that may not be stored. The file is written inside the transaction and deleted
     if it does not commit; a repeat ``client_id`` writes nothing."""
-    text = _clean_caption(text)
-    client_id = _clean_client_id(client_id)
-    file = _clean_file(upload)
-    try:
-        with files.files_removed_on_failure() as written, transaction.atomic():
-            stored = _contact_message_store(dialog_id, text, client_id, sender_name, file, written)
-    except IntegrityError:
-        existing = _known(dialog_id, client_id)
-        if existing is None:
-            raise
-        stored = Stored(existing, created=False)
-    return _with_attachments(stored)
+    item = Incoming(
+        dialog_id=dialog_id, text=text, client_id=client_id, sender_name=sender_name, upload=upload
+    )
+    return _with_attachments(batching.one(batching.contact_messages_receive([item])))
 
 
 def operator_attachment_send(
@@ -444,19 +298,15 @@ def operator_attachment_send(
 ) -> Stored:
     """Sends a file (and optional text) as the operator of an active session, like
     ``operator_message_send``; rejections as for ``contact_attachment_receive``."""
-    text = _clean_caption(text)
+    text = caption_clean(text)
     _refuse_unfilled(text)
-    client_id = _clean_client_id(client_id)
-    file = _clean_file(upload)
-    try:
-        with files.files_removed_on_failure() as written, transaction.atomic():
-            stored = _operator_message_store(session_id, user, text, client_id, file, written)
-    except IntegrityError:
-        dialog_id = Session.objects.values_list("dialog_id", flat=True).get(pk=session_id)
-        existing = _known(dialog_id, client_id)
-        if existing is None:
-            raise
-        stored = Stored(existing, created=False)
+    client_id = client_id_clean(client_id)
+    file = file_clean(upload)
+    stored = batching.store_once(
+        lambda written: _operator_message_store(session_id, user, text, client_id, file, written),
+        dialog_id=lambda: _dialog_of(session_id),
+        client_id=client_id,
+    )
     return _with_attachments(stored)
 
 
@@ -477,7 +327,7 @@ def session_topic_choose(*, dialog_id: int, topic_id: Any) -> Session:
         raise MessageRejected("bad_topic", _("Choose one of the offered topics."))
     session = Session.objects.filter(dialog=dialog).exclude(status=SessionStatus.CLOSED).first()
     if session is None:
-        return _open_session(dialog, timezone.now(), topic=topic)
+        return sessions.session_open(dialog=dialog, at=timezone.now(), topic=topic)
     if session.status == SessionStatus.ACTIVE:
         raise MessageRejected(
             "topic_locked", _("An operator is already with you; just write your question.")
@@ -516,7 +366,7 @@ def session_close(*, session_id: int, reason: str = CloseReason.RESOLVED) -> Ses
     realtime.broadcast(
         realtime.dialog_group(session.dialog_id), {"type": "session.closed", "reason": reason}
     )
-    _push_to_staff(session, {"type": "session.updated", "session": payloads.session(session)})
+    push_to_staff(session, {"type": "session.updated", "session": payloads.session(session)})
     events.emit(
         events.SessionClosed(session_id=session.pk, dialog_id=session.dialog_id, reason=reason)
     )

@@ -16,7 +16,8 @@ from django.utils.translation import ngettext
 
 from inbox import payloads
 from inbox.models import Label, Session, SessionLabel
-from inbox.services.conversations import MessageRejected, _push_to_staff
+from inbox.services.pushes import push_to_staff
+from inbox.services.validators import MessageRejected
 
 MAX_LABELS = 20
 
@@ -56,7 +57,7 @@ def _locked(session_id: int) -> Session:
 def _changed(session: Session) -> Session:
     # the prefetch cache would be stale: the payload reads the labels afresh
     session._prefetched_objects_cache = {}
-    _push_to_staff(session, {"type": "session.updated", "session": payloads.session(session)})
+    push_to_staff(session, {"type": "session.updated", "session": payloads.session(session)})
     return session
 
 

@@ -57,6 +57,15 @@ def session_open(*, dialog: Dialog, at: dt.datetime, topic: Any = None) -> Sessi
     return session
 
 
+def session_current_or_open(*, dialog: Dialog, at: dt.datetime, topic: Any = None) -> Session:
+    """The dialog's open session, or a new one (``session_open``). The caller holds the
+    dialog's row lock, so that one dialog never gets two open sessions."""
+    session = Session.objects.filter(dialog=dialog).exclude(status=SessionStatus.CLOSED).first()
+    if session is not None:
+        return session
+    return session_open(dialog=dialog, at=at, topic=topic)
+
+
 def session_continue(
     *, previous: Session, group_id: int | None, previous_operator_id: int | None, at: dt.datetime
 ) -> Session:

@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 from contactcenter import realtime
 from inbox import payloads
 from inbox.models import Session, SessionStatus, WidgetVisitor
-from inbox.services.conversations import MessageRejected
+from inbox.services.validators import MessageRejected
 
 MAX_URL = 1000
 MAX_TITLE = 300

@@ -182,14 +182,14 @@ class TestBatch:
                 raise RuntimeError("connection lost")
 
             monkeypatch.setattr(batching, "_insert_new", insert_then_fail)
-        real_one = conversations.contact_message_receive
+        real_alone = batching._store_alone
 
-        def one(**kwargs):
-            if kwargs["dialog_id"] == sessions[1].dialog_id:
+        def alone(item, *args):
+            if item.dialog_id == sessions[1].dialog_id:
                 raise RuntimeError("this one breaks too")
-            return real_one(**kwargs)
+            return real_alone(item, *args)
 
-        monkeypatch.setattr(conversations, "contact_message_receive", one)
+        monkeypatch.setattr(batching, "_store_alone", alone)
         items = [Incoming(s.dialog_id, "hi", f"c{s.pk}") for s in sessions]
         with django_capture_on_commit_callbacks(execute=True):
             results = batching.contact_messages_receive(items)
@@ -307,3 +307,110 @@ def test_the_event_pump_delivers_in_order_and_holds_back_when_behind(monkeypatch
     third.join(5)
     pump.executor.shutdown(wait=True)
     assert delivered == [1, 2, 3]
+
+
+PNG = (
+    b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00"
+    b"\x00\x1f\x15\xc4\x89\x00\x00\x00\rIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00\x05\x18\xd8N"
+    b"\x00\x00\x00\x00IEND\xaeB`\x82"
+)
+
+
+@pytest.fixture
+def batch_sizes(monkeypatch):
+    """The size of every batch the one store was given."""
+    sizes: list[int] = []
+    real = batching.contact_messages_receive
+
+    def spy(batch, **kwargs):
+        sizes.append(len(batch))
+        return real(batch, **kwargs)
+
+    monkeypatch.setattr(batching, "contact_messages_receive", spy)
+    return sizes
+
+
+@pytest.mark.django_db
+class TestOneStore:
+    """A single message is a batch of one: every contact message, whatever its edge,
+    is written by ``batching.contact_messages_receive``."""
+
+    def test_api_file_and_channel_messages_are_batches_of_one(self, batch_sizes):
+        from django.core.files.uploadedfile import SimpleUploadedFile
+
+        from inbox import services
+
+        (session,) = _active_sessions(1)
+        text = services.contact_message_receive(
+            dialog_id=session.dialog_id, text="hello", client_id="t1"
+        )
+        picture = services.contact_attachment_receive(
+            dialog_id=session.dialog_id,
+            upload=SimpleUploadedFile("p.png", PNG, content_type="image/png"),
+            client_id="f1",
+        )
+        channel = factories.ChannelFactory(type="email")
+        mail = services.channel_message_receive(
+            channel=channel, external_id="ada@example.org", text="Where is it?", client_id="m1"
+        )
+
+        assert batch_sizes == [1, 1, 1]
+        assert text.created and text.message.session_id == session.pk
+        assert [a.name for a in picture.message.attachments.all()] == ["p.png"]
+        assert mail.created and mail.message.session.status == SessionStatus.QUEUED
+
+    def test_a_single_message_to_an_open_session_takes_the_batch_statement(
+        self, monkeypatch, django_capture_on_commit_callbacks, batches, received
+    ):
+        (session,) = _active_sessions(1)
+        opening: list[int] = []
+        real_alone = batching._store_alone
+        monkeypatch.setattr(
+            batching, "_store_alone", lambda item, *a: opening.append(1) or real_alone(item, *a)
+        )
+        with django_capture_on_commit_callbacks(execute=True):
+            first = conversations.contact_message_receive(
+                dialog_id=session.dialog_id, text="hi", client_id="a"
+            )
+            repeat = conversations.contact_message_receive(
+                dialog_id=session.dialog_id, text="hi", client_id="a"
+            )
+
+        assert opening == []  # the steady statement stored it, as for a socket batch
+        assert first.created and not repeat.created
+        assert repeat.message.pk == first.message.pk
+        assert [e.message_id for e in received if isinstance(e, events.MessageReceived)] == [
+            first.message.pk
+        ]
+        assert len(_frames(batches)) == 1
+
+    @pytest.mark.parametrize(
+        ("text", "client_id", "code"),
+        [
+            ("", None, "empty"),
+            ("   ", None, "empty"),
+            (42, None, "empty"),
+            ("x" * 10_001, None, "too_long"),
+            ("bad\x00text", None, "bad_text"),
+            ("ok", "c" * 65, "bad_client_id"),
+            ("ok", 7, "bad_client_id"),
+        ],
+    )
+    def test_every_edge_refuses_the_same_input_with_the_same_code(self, text, client_id, code):
+        from inbox import services
+
+        (session,) = _active_sessions(1)
+        with pytest.raises(MessageRejected) as public:
+            services.text_clean(text)
+            services.client_id_clean(client_id)
+        (batched,) = batching.contact_messages_receive(
+            [Incoming(session.dialog_id, text, client_id)]
+        )
+        with pytest.raises(MessageRejected) as single:
+            services.contact_message_receive(
+                dialog_id=session.dialog_id, text=text, client_id=client_id
+            )
+
+        assert isinstance(batched, MessageRejected)
+        assert public.value.code == batched.code == single.value.code == code
+        assert not Message.objects.filter(dialog_id=session.dialog_id).exists()
