@@ -15,6 +15,7 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -140,7 +141,7 @@ def _person(who: str, facts: Facts) -> Any:
 class Kind:
     spec: dict[str, Param] = {}
     example: dict[str, Any] = {}
-    help: str = ""
+    help: str | Promise = ""
 
     def errors(self, params: Any) -> list[str]:
         return _errors(params, self.spec)
@@ -242,8 +243,11 @@ class LeadCreate(Kind):
                 raise ActionFailed(
                     _("There is no pipeline named %(name)s.") % {"name": params["pipeline"]}
                 )
+        contact = facts.contact
+        if contact is None:  # _prepare refused it already
+            raise ActionFailed(_("This event has no contact."))
         lead = crm_services.lead_create(
-            contact=facts.contact, session=facts.session, pipeline=pipeline, **prepared
+            contact=contact, session=facts.session, pipeline=pipeline, **prepared
         )
         facts.lead = Lead.objects.select_related("pipeline", "stage", "owner").get(pk=lead.pk)
         return _("Created the lead #%(id)s “%(title)s”.") % {"id": lead.pk, "title": lead.title}

@@ -76,7 +76,7 @@ def _actions_help() -> str:
                 actions.KINDS[value].help,
                 json.dumps(actions.KINDS[value].example, ensure_ascii=False),
             )
-            for value, label in Action._meta.get_field("type").choices
+            for value, label in Action._meta.get_field("type").choices or ()
         ),
     )
     return format_html(
@@ -101,7 +101,7 @@ class ActionForm(forms.ModelForm):
         self.fields["params"].help_text = _actions_help()
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         if data.get("type") and "params" in data:
             errors = actions.params_errors(type=data["type"], params=data["params"])
             if errors:
@@ -270,7 +270,7 @@ class TriggerRunAdmin(admin.ModelAdmin):
     list_select_related = ["session"]
     search_fields = ["trigger_name", "error"]
     date_hierarchy = "created_at"
-    readonly_fields = [
+    fields = readonly_fields = (
         "trigger",
         "trigger_name",
         "event",
@@ -282,8 +282,7 @@ class TriggerRunAdmin(admin.ModelAdmin):
         "error",
         "created_at",
         "finished_at",
-    ]
-    fields = readonly_fields
+    )
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # written by the triggers themselves
@@ -453,7 +452,7 @@ class WebhookDeliveryAdmin(admin.ModelAdmin):
     list_select_related = ["subscription"]
     search_fields = ["event", "last_error", "subscription__name"]
     date_hierarchy = "created_at"
-    readonly_fields = [
+    fields = readonly_fields = (
         "id",
         "subscription",
         "event",
@@ -465,8 +464,7 @@ class WebhookDeliveryAdmin(admin.ModelAdmin):
         "last_error",
         "payload_shown",
         "created_at",
-    ]
-    fields = readonly_fields
+    )
     actions = ["resend"]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
@@ -485,7 +483,8 @@ class WebhookDeliveryAdmin(admin.ModelAdmin):
         return format_html("<pre>{}</pre>", text)
 
     def has_resend_permission(self, request: HttpRequest) -> bool:
-        return request.user.has_perm("bots.change_webhookdelivery")
+        user: Any = request.user
+        return bool(user.has_perm("bots.change_webhookdelivery"))
 
     @admin.action(description=_("Resend now (one more attempt, same id)"), permissions=["resend"])
     def resend(self, request: HttpRequest, queryset: QuerySet[WebhookDelivery]) -> None:

@@ -84,8 +84,10 @@ def session_data(session: Session) -> dict[str, Any]:
         "status": session.status,
         "close_reason": session.close_reason,
         "priority": session.priority,
-        "topic": session.topic.title if session.topic_id else None,
-        "group": {"id": session.group_id, "name": session.group.name} if session.group_id else None,
+        "topic": session.topic.title if session.topic is not None else None,
+        "group": {"id": session.group.pk, "name": session.group.name}
+        if session.group is not None
+        else None,
         "operator": (
             {"id": operator.pk, "name": operator.name, "username": operator.user.get_username()}
             if operator is not None
@@ -118,7 +120,7 @@ def lead_data(lead: Lead) -> dict[str, Any]:
         "title": lead.title,
         "status": lead.status,
         "pipeline": lead.pipeline.name,
-        "stage": lead.stage.name if lead.stage_id else None,
+        "stage": lead.stage.name if lead.stage is not None else None,
         "owner": _user(lead.owner),
         "session_id": lead.session_id,
         "fields": lead.fields or {},
@@ -212,7 +214,7 @@ def _lead_facts(name: str, event: events.LeadStageChanged) -> Facts | None:
     if lead is None:
         return None
     session = _sessions().filter(pk=lead.session_id).first() if lead.session_id else None
-    stages = dict(
+    stages: dict[int | None, str] = dict(
         lead.pipeline.stages.filter(pk__in=[event.from_stage_id, event.to_stage_id]).values_list(
             "pk", "name"
         )

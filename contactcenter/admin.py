@@ -6,9 +6,9 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin
-from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
-from django.db.models import Field
+from django.contrib.auth.models import User
+from django.db.models import ManyToManyField
 from django.http import HttpRequest
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
@@ -16,8 +16,6 @@ from django.utils.translation import gettext_lazy as _
 admin.site.site_header = _("Contact center administration")
 admin.site.site_title = _("Contact center administration")
 admin.site.index_title = _("Settings and data")
-
-User = get_user_model()
 
 
 class RoleListFilter(admin.RelatedFieldListFilter):
@@ -33,7 +31,7 @@ class UserWithRolesAdmin(UserAdmin):
     list_filter = ("is_staff", "is_superuser", "is_active", ("groups", RoleListFilter))
 
     def formfield_for_manytomany(
-        self, db_field: Field[Any, Any], request: HttpRequest, **kwargs: Any
+        self, db_field: ManyToManyField[Any, Any], request: HttpRequest, **kwargs: Any
     ) -> Any:
         formfield = super().formfield_for_manytomany(db_field, request, **kwargs)
         if db_field.name == "groups" and formfield is not None:

@@ -204,7 +204,7 @@ class PageNumberPagination(pagination.PageNumberPagination):
     page_size_query_param = "page_size"
     max_page_size = 500
 
-    def paginate_queryset(self, queryset, request, view=None):  # type: ignore[no-untyped-def]
+    def paginate_queryset(self, queryset: Any, request: Any, view: Any = None) -> Any:
         raw = request.query_params.get(self.page_query_param)
         if raw not in (None, "", *self.last_page_strings) and not (
             raw.isascii() and raw.isdigit() and len(raw) < 10 and int(raw) >= 1

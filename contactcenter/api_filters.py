@@ -61,11 +61,11 @@ class IdField(forms.Field):
             ) from None
 
 
-class IdOrMeField(IdField):
+class IdOrMeField(forms.Field):
     """A user id, or ``me`` for the caller (kept as the text ``me``)."""
 
     def to_python(self, value: Any) -> int | str | None:
-        return "me" if value == "me" else super().to_python(value)
+        return "me" if value == "me" else IdField().to_python(value)
 
 
 class FlagField(forms.Field):

@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.apps import AppConfig
 from django.contrib.admin import apps as admin_apps
 from django.contrib.auth import apps as auth_apps
@@ -55,7 +57,7 @@ def third_party_models_name() -> None:
     TokenProxy._meta.verbose_name_plural = _("API tokens")
 
 
-def check_configuration(app_configs, **kwargs):  # type: ignore[no-untyped-def]
+def check_configuration(app_configs: Any, **kwargs: Any) -> list[Any]:
     """Deployment checks for what the environment must provide in production."""
     from django.conf import settings
 

@@ -11,7 +11,7 @@ import asyncio
 import hashlib
 import logging
 import threading
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
 from typing import Any
 
 from asgiref.sync import async_to_sync
@@ -141,7 +141,7 @@ def _sender_loop() -> asyncio.AbstractEventLoop:
         return _sender[0]
 
 
-def _run(layer: Any, function: Callable[..., Awaitable[None]], *args: Any) -> None:
+def _run(layer: Any, function: Callable[..., Coroutine[Any, Any, None]], *args: Any) -> None:
     if isinstance(layer, RedisPubSubChannelLayer):
         future = asyncio.run_coroutine_threadsafe(function(*args), _sender_loop())
         future.result(timeout=SEND_TIMEOUT_S)

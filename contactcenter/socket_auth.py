@@ -85,7 +85,8 @@ def credential_valid(scope: dict[str, Any]) -> bool:
     """Whether the credential a socket opened with still stands: the user active, the
     token not deleted, or the session's password hash still the user's (a password
     change ends sessions). Sync: call it through ``database_sync_to_async``."""
-    from django.contrib.auth import HASH_SESSION_KEY, get_user_model
+    from django.contrib.auth import HASH_SESSION_KEY
+    from django.contrib.auth.models import User
     from django.utils.crypto import constant_time_compare
     from rest_framework.authtoken.models import Token
 
@@ -95,11 +96,11 @@ def credential_valid(scope: dict[str, Any]) -> bool:
     key = scope.get("auth_token")
     if key is not None:
         return Token.objects.filter(key=key, user_id=user.pk, user__is_active=True).exists()
-    current = get_user_model()._default_manager.filter(pk=user.pk, is_active=True).first()
+    current = User._default_manager.filter(pk=user.pk, is_active=True).first()
     if current is None:
         return False
     session = scope.get("session")
     session_hash = session.get(HASH_SESSION_KEY) if session is not None else None
-    return bool(session_hash) and constant_time_compare(
+    return isinstance(session_hash, str) and constant_time_compare(
         session_hash, current.get_session_auth_hash()
     )

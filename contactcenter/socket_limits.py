@@ -140,7 +140,7 @@ def _backend() -> Any:
         if settings.IN_PROCESS:
             backend = _Local()
         else:
-            layer = settings.CHANNEL_LAYERS["default"].get("CONFIG", {})
+            layer: dict[str, Any] = settings.CHANNEL_LAYERS["default"].get("CONFIG", {})
             backend = _Redis(settings.REDIS_URL, layer.get("prefix", "asgi"))
         _backends[loop] = backend
     return backend

@@ -44,7 +44,7 @@ class TokenBucket:
         return False
 
 
-DATABASE_LOST = (OperationalError, InterfaceError)
+DATABASE_LOST: tuple[type[BaseException], ...] = (OperationalError, InterfaceError)
 LAYER_LOST = realtime.LAYER_ERRORS
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.contrib import admin, messages
@@ -200,7 +200,7 @@ class MergeIntoForm(forms.Form):
     def __init__(self, *args: Any, admin_site: admin.AdminSite, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         # the contact's own "merged into" relation gives the autocomplete its search
-        target = self.fields["target"]
+        target = cast(forms.ChoiceField, self.fields["target"])
         target.widget = AutocompleteSelect(Contact._meta.get_field("merged_into"), admin_site)
         target.widget.choices = target.choices
 
@@ -278,9 +278,15 @@ class MergeSuggestionAdmin(admin.ModelAdmin):
     list_filter = ["resolved", "resolution", "reason"]
     list_select_related = ["contact", "candidate"]
     search_fields = ["contact__name", "contact__email", "candidate__name", "candidate__email"]
-    fields = ["contact", "candidate", "reason", "created_at", "resolved", "resolution"]
-    readonly_fields = [*fields, "resolved_at"]
-    fields = readonly_fields
+    fields = readonly_fields = (
+        "contact",
+        "candidate",
+        "reason",
+        "created_at",
+        "resolved",
+        "resolution",
+        "resolved_at",
+    )
     actions = ["accept", "dismiss"]
     ordering = ["resolved", "-id"]
 

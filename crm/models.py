@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -310,9 +312,9 @@ class IdentityPolicy(models.Model):
     def __str__(self) -> str:
         return str(self.get_link_policy_display())
 
-    def save(self, *args: object, **kwargs: object) -> None:
+    def save(self, *args: Any, **kwargs: Any) -> None:
         self.pk = self.SINGLETON_ID
-        super().save(*args, **kwargs)  # type: ignore[arg-type]
+        super().save(*args, **kwargs)
 
     @classmethod
     def current(cls) -> IdentityPolicy:

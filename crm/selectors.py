@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypedDict
 
-from django.contrib.auth import get_user_model
+from django.contrib.auth.models import User
 from django.db.models import Count, F, Q, QuerySet
 from django.utils import timezone
 
@@ -109,7 +109,7 @@ def leads_filter(*, leads: QuerySet[Lead], filters: LeadFilters) -> QuerySet[Lea
     """``leads`` filtered, searched (title, contact name or e-mail) and ordered."""
     for field in ("status", "pipeline", "stage", "owner", "contact", "session"):
         if field in filters:
-            leads = leads.filter(**{field: filters[field]})  # type: ignore[literal-required]
+            leads = leads.filter(**{field: filters[field]})
     search = filters.get("search", "").replace("\x00", "").strip()
     if search:
         leads = leads.filter(
@@ -157,7 +157,7 @@ def lead_board(
 
 def lead_owner_choices(*, user: Any) -> QuerySet[Any]:
     """People to filter leads by: those who own a lead, the CRM managers and the caller."""
-    users = get_user_model().objects.filter(is_active=True)
+    users = User.objects.filter(is_active=True)
     return (
         users.filter(
             Q(owned_leads__isnull=False) | Q(groups__name=roles.CRM_MANAGERS) | Q(pk=user.pk)
@@ -191,18 +191,18 @@ def lead_conversations(*, user: Any, lead: Lead, limit: int = 20) -> list[dict[s
     routing's tables by string, as ``contact_list`` does."""
     session_model = Lead._meta.get_field("session").related_model
     sessions = (
-        session_model._default_manager.filter(dialog__contact=lead.contact_id)  # type: ignore[union-attr]
+        session_model._default_manager.filter(dialog__contact=lead.contact_id)
         .select_related("dialog__channel", "group")
         .order_by("-created_at", "-id")[:limit]
     )
     has_record = bool(
         getattr(user, "is_authenticated", False)
-        and get_user_model().objects.filter(pk=user.pk, operator__isnull=False).exists()
+        and User.objects.filter(pk=user.pk, operator__isnull=False).exists()
     )
     visible: set[int] = set()
     if has_record:
         ids = [s.pk for s in sessions]
-        scope = session_model._default_manager.filter(pk__in=ids)  # type: ignore[union-attr]
+        scope = session_model._default_manager.filter(pk__in=ids)
         if not roles.is_admin(user):
             scope = scope.filter(
                 Q(group__memberships__operator__user=user)
@@ -224,7 +224,7 @@ def session_of_contact(*, session_id: int, contact: Contact) -> Any | None:
     """An ``inbox.Session`` of one of the contact's dialogs, or ``None``."""
     session_model = Lead._meta.get_field("session").related_model
     return (
-        session_model._default_manager.select_related("dialog")  # type: ignore[union-attr]
+        session_model._default_manager.select_related("dialog")
         .filter(pk=session_id, dialog__contact=contact)
         .first()
     )
@@ -264,7 +264,7 @@ def tasks_filter(*, tasks: QuerySet[Task], user: Any, filters: TaskFilters) -> Q
         tasks = tasks.filter(done_at__isnull=True, due_at__lt=timezone.now())
     for field in ("assignee", "lead", "contact"):
         if field in filters:
-            tasks = tasks.filter(**{field: filters[field]})  # type: ignore[literal-required]
+            tasks = tasks.filter(**{field: filters[field]})
     return tasks.order_by(
         F("done_at").desc(nulls_first=True), F("due_at").asc(nulls_last=True), "id"
     )

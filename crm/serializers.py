@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib.auth import get_user_model
+from django.contrib.auth.models import User
 from django.urls import reverse
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -42,8 +42,8 @@ class ContactInputSerializer(InputSerializer):
 
 
 class ContactCreateInputSerializer(ContactInputSerializer):
-    identities = IdentitySerializer(
-        many=True,
+    identities: serializers.ListSerializer[Any] = serializers.ListSerializer(
+        child=IdentitySerializer(),
         required=False,
         max_length=100,
         help_text="Set on creation only; later, channels and merges add identities.",
@@ -57,7 +57,8 @@ class ContactCreateInputSerializer(ContactInputSerializer):
 
 
 class ContactMergeInputSerializer(InputSerializer):
-    source = serializers.IntegerField(
+    # a field named like Field.source: the serializer metaclass takes it as a field
+    source = serializers.IntegerField(  # type: ignore[assignment]
         min_value=1, help_text="The contact folded into this one; it then answers 404."
     )
 
@@ -129,7 +130,7 @@ class LeadStatusField(serializers.ChoiceField):
 
 
 def _active_users() -> Any:
-    return get_user_model().objects.filter(is_active=True)
+    return User.objects.filter(is_active=True)
 
 
 class StageSerializer(InputSerializer):
@@ -153,8 +154,8 @@ class PipelineInputSerializer(InputSerializer):
     is_default = serializers.BooleanField(
         required=False, help_text="New leads go to the default pipeline; there is one."
     )
-    stages = StageSerializer(
-        many=True,
+    stages: serializers.ListSerializer[Any] = serializers.ListSerializer(
+        child=StageSerializer(),
         required=False,
         max_length=50,
         help_text="In funnel order. On update the list replaces the stored one: entries "
@@ -193,7 +194,10 @@ class LeadInputSerializer(InputSerializer):
         help_text="The responsible person's user id. Only CRM managers set someone else.",
     )
     status = LeadStatusField()
-    fields = JSONObjectField(help_text='Free fields, e.g. {"budget": 1200}; replaced as a whole.')
+    # a field named like Serializer.fields: the serializer metaclass takes it as a field
+    fields = JSONObjectField(  # type: ignore[assignment]
+        help_text='Free fields, e.g. {"budget": 1200}; replaced as a whole.'
+    )
 
 
 class LeadCreateInputSerializer(LeadInputSerializer):

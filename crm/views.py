@@ -6,11 +6,11 @@ the rules live in one place, the services behind the API."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
-from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
@@ -61,7 +61,7 @@ class LeadFilterForm(forms.Form):
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.user = user
-        self.fields["owner"].choices = [
+        cast(forms.ChoiceField, self.fields["owner"]).choices = [
             ("", _("Anyone")),
             ("me", _("Me")),
             *(
@@ -118,7 +118,7 @@ def board_page(request: HttpRequest) -> HttpResponse:
     mine = request.GET.get("mine") == "1"
     filters: selectors.LeadFilters = {"search": search}
     if mine:
-        filters["owner"] = request.user.pk
+        filters["owner"] = cast(int, request.user.pk)
     columns = (
         selectors.lead_board(
             user=request.user, pipeline=pipeline, filters=filters, per_stage=CARDS_PER_STAGE
@@ -170,23 +170,31 @@ def tasks_page(request: HttpRequest) -> HttpResponse:
 # --- one lead ---------------------------------------------------------------------------
 
 
+class StageChoiceField(forms.ModelChoiceField):
+    """A stage of the lead's pipeline, shown by its name alone."""
+
+    def label_from_instance(self, obj: Any) -> str:
+        return str(obj.name)
+
+
 class LeadChangeForm(forms.Form):
     status = forms.ChoiceField(label=_("Status"), choices=LeadStatus.choices)
-    stage = forms.ModelChoiceField(label=_("Stage"), queryset=Stage.objects.none())
+    stage = StageChoiceField(label=_("Stage"), queryset=Stage.objects.none())
     owner = forms.TypedChoiceField(label=_("Owner"), coerce=int)
 
     def __init__(self, *args: Any, lead: Lead, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         stages = lead.pipeline.stages.order_by("position", "id")
-        self.fields["stage"].queryset = stages  # type: ignore[attr-defined]
-        self.fields["stage"].label_from_instance = lambda stage: stage.name  # type: ignore[attr-defined]
+        cast(StageChoiceField, self.fields["stage"]).queryset = stages
         if not stages.exists():
             del self.fields["stage"]
         options = selectors.lead_owner_options(user=user)
         if lead.owner is not None and all(o["id"] != lead.owner_id for o in options):
             owner = lead.owner
             options.append({"id": owner.pk, "name": owner.get_full_name() or owner.get_username()})
-        self.fields["owner"].choices = [(o["id"], o["name"]) for o in options]
+        cast(forms.ChoiceField, self.fields["owner"]).choices = [
+            (o["id"], o["name"]) for o in options
+        ]
 
 
 class NoteForm(forms.Form):
@@ -206,13 +214,13 @@ class TaskForm(forms.Form):
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["assignee"].choices = [
+        cast(forms.ChoiceField, self.fields["assignee"]).choices = [
             (o["id"], o["name"]) for o in selectors.lead_owner_options(user=user)
         ]
 
 
 def _lead_context(request: HttpRequest, lead: Lead, **forms_: Any) -> dict[str, Any]:
-    user = request.user
+    user: Any = request.user
     may_add_tasks = roles.is_crm_manager(user)
     now = timezone.now()
     tasks = selectors.task_list(user=user, filters={"lead": lead.pk})
@@ -262,7 +270,7 @@ def lead_page(request: HttpRequest, lead_id: int) -> HttpResponse:
             services.task_create(
                 title=data["title"],
                 due_at=data["due_at"],
-                assignee=get_user_model().objects.get(pk=data["assignee"]),
+                assignee=User.objects.get(pk=data["assignee"]),
                 lead=lead,
             )
             return redirect(f"{request.path}#tasks")
@@ -271,7 +279,7 @@ def lead_page(request: HttpRequest, lead_id: int) -> HttpResponse:
         change_form = LeadChangeForm(request.POST, lead=lead, user=request.user)
         if change_form.is_valid():
             data = dict(change_form.cleaned_data)
-            data["owner"] = get_user_model().objects.get(pk=data["owner"])
+            data["owner"] = User.objects.get(pk=data["owner"])
             if data["owner"] != request.user and not roles.is_crm_manager(request.user):
                 data.pop("owner")  # only CRM managers hand a lead to someone else
             try:

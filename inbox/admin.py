@@ -295,7 +295,9 @@ class ChannelForm(forms.ModelForm):
 
 def widget_initial(config: dict[str, Any]) -> dict[str, Any]:
     """The form's widget fields as a stored ``config`` sets them."""
-    prechat = config.get("prechat") if isinstance(config.get("prechat"), dict) else {}
+    prechat = config.get("prechat")
+    if not isinstance(prechat, dict):
+        prechat = {}
     asked = {
         field.get("name"): PRECHAT_REQUIRED if field.get("required") else PRECHAT_OPTIONAL
         for field in prechat.get("fields") or []
@@ -432,9 +434,9 @@ class ChannelAdmin(admin.ModelAdmin):
     @admin.display(description=_("widget snippet"))
     def widget_snippet(self, obj: Channel) -> str:
         if not obj.pk:
-            return _("Shown after the channel is saved.")
+            return str(_("Shown after the channel is saved."))
         if obj.type != "widget":
-            return _("Only website widget channels are embedded with a snippet.")
+            return str(_("Only website widget channels are embedded with a snippet."))
         snippet = widget_snippet(origin=_request_origin.get(), key=obj.key)
         return format_html(
             '<textarea readonly rows="2" cols="90" class="vLargeTextField" '
@@ -460,7 +462,7 @@ class ChannelAdmin(admin.ModelAdmin):
     def secrets_status(self, obj: Channel) -> str:
         keys = sorted(obj.secret_keys)
         if not keys:
-            return _("This kind of channel has no secrets.")
+            return str(_("This kind of channel has no secrets."))
         stored = obj.config or {}
         return format_html_join(
             "",
@@ -498,16 +500,28 @@ class ReadOnlyInline(admin.TabularInline):
 class DialogMessageInline(ReadOnlyInline):
     model = Message
     formset = RecentMessagesFormSet
-    fields = ["created_at", "sender_type", "sender_name", "text", "internal", "session"]
-    readonly_fields = fields
+    fields = readonly_fields = (
+        "created_at",
+        "sender_type",
+        "sender_name",
+        "text",
+        "internal",
+        "session",
+    )
     verbose_name_plural = _("latest messages")
 
 
 class DialogSessionInline(ReadOnlyInline):
     model = Session
     fk_name = "dialog"
-    fields = ["status", "close_reason", "group", "operator", "created_at", "closed_at"]
-    readonly_fields = fields
+    fields = readonly_fields = (
+        "status",
+        "close_reason",
+        "group",
+        "operator",
+        "created_at",
+        "closed_at",
+    )
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -592,8 +606,7 @@ class SessionAdmin(ReadOnlyAdmin):
 
 class AttachmentInline(ReadOnlyInline):
     model = Attachment
-    fields = ["name", "file", "content_type", "size", "created_at"]
-    readonly_fields = fields
+    fields = readonly_fields = ("name", "file", "content_type", "size", "created_at")
     show_change_link = False
 
 
@@ -713,7 +726,7 @@ class ProactiveInvitationAdmin(admin.ModelAdmin):
 @admin.register(WidgetVisitor)
 class WidgetVisitorAdmin(ReadOnlyAdmin):
     # The token hash stays out of sight: it is a credential's fingerprint, of no use here.
-    fields = [
+    fields = readonly_fields = (
         "channel",
         "dialog",
         "page_url",
@@ -726,8 +739,7 @@ class WidgetVisitorAdmin(ReadOnlyAdmin):
         "context_updated_at",
         "created_at",
         "last_seen_at",
-    ]
-    readonly_fields = fields
+    )
     list_display = ["__str__", "channel", "dialog", "page_url", "created_at", "last_seen_at"]
     list_filter = ["channel"]
     list_select_related = ["channel", "dialog__contact", "dialog__channel"]

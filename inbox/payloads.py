@@ -86,7 +86,7 @@ def session(item: Session) -> dict[str, Any]:
         "channel_name": dialog.channel.name,
         "group_name": group.name if group is not None else None,
         "operator_name": operator.name if operator is not None else None,
-        "topic_title": item.topic.title if item.topic_id else None,
+        "topic_title": item.topic.title if item.topic is not None else None,
         "sla_target_s": group.sla_target_s if group is not None else None,
         "rating": item.rating,
         "labels": session_labels(item) if item.pk is not None else [],

@@ -154,7 +154,7 @@ def widget_config_complete(*, channel: Channel, config: dict[str, Any]) -> dict[
 
 def widget_topics(*, channel: Channel) -> list[dict[str, Any]]:
     """The topics the channel offers (``routing.Topic``, read by its reverse relation)."""
-    return list(channel.topics.order_by("position", "id").values("id", "title"))
+    return [dict(row) for row in channel.topics.order_by("position", "id").values("id", "title")]
 
 
 def dialog_messages_after(

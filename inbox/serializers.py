@@ -119,7 +119,8 @@ class NoteInputSerializer(InputSerializer):
 
 
 class LabelAddInputSerializer(InputSerializer):
-    label = serializers.IntegerField(min_value=1, max_value=2**62, help_text="A label id.")
+    # a field named like Field.label: the serializer metaclass takes it as a field
+    label = serializers.IntegerField(min_value=1, max_value=2**62, help_text="A label id.")  # type: ignore[assignment]
 
 
 class LabelsSetInputSerializer(InputSerializer):

@@ -62,7 +62,7 @@ def attachment_file(request: HttpRequest, path: str) -> FileResponse:
     if attachment is None:
         raise Http404
     try:
-        handle = default_storage.open(attachment.file.name, "rb")
+        handle = default_storage.open(str(attachment.file.name), "rb")
     except (OSError, SuspiciousFileOperation):
         raise Http404 from None
     inline = attachment.content_type in INLINE_TYPES

@@ -75,7 +75,9 @@ def widget_config(request: HttpRequest, key: str) -> JsonResponse:
     if isinstance(channel, JsonResponse):
         return channel
     public = channel.public_config()
-    prechat = public.get("prechat") if isinstance(public.get("prechat"), dict) else {}
+    prechat = public.get("prechat")
+    if not isinstance(prechat, dict):
+        prechat = {}
     config = selectors.widget_config_complete(
         channel=channel,
         config={

@@ -19,7 +19,7 @@ from contactcenter.api_common import parse_id, query_moment
 from reports import selectors
 
 MAX_RANGE = dt.timedelta(days=366)
-SUMMARY_FIELDS = {
+SUMMARY_FIELDS: dict[str, serializers.Field] = {
     "since": serializers.DateTimeField(),
     "until": serializers.DateTimeField(),
     "sessions": serializers.IntegerField(),

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.contrib.auth.decorators import login_required
@@ -34,13 +34,14 @@ class ReportFilterForm(forms.Form):
     until = forms.DateField(
         label=_("To (inclusive)"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
-    group = forms.ModelChoiceField(
+    group: forms.ModelChoiceField[Any] = forms.ModelChoiceField(
         label=_("Group"), required=False, queryset=None, empty_label=_("All groups")
     )
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["group"].queryset = selectors.report_groups(user=user)  # type: ignore[attr-defined]
+        group = cast("forms.ModelChoiceField[Any]", self.fields["group"])
+        group.queryset = selectors.report_groups(user=user)
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

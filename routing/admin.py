@@ -9,16 +9,18 @@ makes the swap independent of the order in which admin modules are discovered.
 from __future__ import annotations
 
 import zoneinfo
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.contrib import admin, messages
-from django.contrib.auth import get_user_model, password_validation
+from django.contrib.auth import password_validation
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Field, QuerySet
 from django.forms.models import BaseInlineFormSet
 from django.http import HttpRequest
+from django.utils.functional import Promise
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
@@ -37,8 +39,6 @@ from routing.models import (
     WorkingHours,
 )
 from routing.services import group_hours_validate, operator_create, operator_status_set
-
-User = get_user_model()
 
 
 def time_zone_choices() -> list[tuple[str, str]]:
@@ -88,7 +88,7 @@ class MembershipInline(admin.TabularInline):
 class WorkingHoursFormSet(BaseInlineFormSet):
     def clean(self) -> None:
         super().clean()
-        intervals = [
+        intervals: list[Any] = [
             form.cleaned_data
             for form in self.forms
             if form.cleaned_data
@@ -97,7 +97,7 @@ class WorkingHoursFormSet(BaseInlineFormSet):
             and form.cleaned_data.get("end")
         ]
         try:
-            group_hours_validate(working_hours=intervals)  # type: ignore[arg-type]
+            group_hours_validate(working_hours=intervals)
         except ValidationError as error:
             raise ValidationError(error.message_dict.get("working_hours", error.messages)) from None
 
@@ -122,25 +122,25 @@ class DayInput(forms.DateInput):
         super().__init__(attrs, format="%Y-%m-%d")
 
 
-def group_time_zone_help(group: Group | None) -> str:
+def group_time_zone_help(group: Group | None) -> str | Promise:
     if group is None or not group.pk:
         return _("In the group's time zone, chosen above.")
     return _("In the group's time zone, %(zone)s.") % {"zone": group.time_zone}
 
 
-class GroupTimeInlineMixin:
+class GroupTimeInline(admin.TabularInline):
     """Inlines whose times are the group's local times: they say which zone that is."""
 
     time_fields: tuple[str, ...] = ()
 
     def get_formset(self, request: HttpRequest, obj: Any = None, **kwargs: Any) -> Any:
-        formset = super().get_formset(request, obj, **kwargs)  # type: ignore[misc]
+        formset = super().get_formset(request, obj, **kwargs)
         for name in self.time_fields:
-            formset.form.base_fields[name].help_text = group_time_zone_help(obj)
+            formset.form.base_fields[name].help_text = str(group_time_zone_help(obj))
         return formset
 
 
-class WorkingHoursInline(GroupTimeInlineMixin, admin.TabularInline):
+class WorkingHoursInline(GroupTimeInline):
     model = WorkingHours
     formset = WorkingHoursFormSet
     fields = ["weekday", "start", "end"]
@@ -156,7 +156,7 @@ class WorkingHoursInline(GroupTimeInlineMixin, admin.TabularInline):
         return super().get_formset(request, obj, **kwargs)
 
 
-class HolidayInline(GroupTimeInlineMixin, admin.TabularInline):
+class HolidayInline(GroupTimeInline):
     model = Holiday
     fields = ["date", "name"]
     ordering = ["date"]
@@ -270,7 +270,7 @@ class OperatorCreationForm(forms.ModelForm):
 
     def clean_username(self) -> str:
         username = User.normalize_username(self.cleaned_data["username"])
-        username_field = User._meta.get_field(User.USERNAME_FIELD)
+        username_field = cast(Field, User._meta.get_field(User.USERNAME_FIELD))
         try:
             username_field.run_validators(username)
         except ValidationError as error:

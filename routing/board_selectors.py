@@ -96,7 +96,8 @@ def board_user_may_see(*, user: Any) -> bool:
 def board_get(*, user: Any, now: dt.datetime | None = None) -> Board:
     """The whole board of ``user`` (empty for someone who supervises nothing)."""
     now = now or timezone.now()
-    groups = list(_groups_with_counts(board_groups(user=user)))
+    # annotated with queue_size, oldest_queued_at and active_count
+    groups: list[Any] = list(_groups_with_counts(board_groups(user=user)))
     members = _members_with_load(group_ids=[g.pk for g in groups])
     by_group: dict[int, list[BoardOperator]] = {g.pk: [] for g in groups}
     for membership in members:
@@ -205,7 +206,7 @@ def _open_sessions(*, group_ids: list[int]) -> dict[int, list[BoardSession]]:
     out: dict[int, list[BoardSession]] = {}
     for session in rows:
         operator = session.operator
-        out.setdefault(session.group_id, []).append(
+        out.setdefault(session.group_id or 0, []).append(
             {
                 "id": session.pk,
                 "status": session.status,

@@ -196,6 +196,8 @@ class OperatorConsumer(EventSocket):
 
     def _status_set(self, status: Any) -> Any:
         operator = selectors.operator_get_for_user(user=self.user)
+        if operator is None:  # the socket is an operator's (checked on connect)
+            raise PermissionError("not an operator")
         return services.operator_status_set(operator=operator, status=status)
 
     async def on_ping(self, event: dict[str, Any]) -> None:

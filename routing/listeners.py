@@ -4,13 +4,15 @@ them (within the same request), so nothing waits for the periodic sweep."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.utils import timezone
 
 from contactcenter import events
 from inbox import selectors as inbox_selectors
-from inbox.models import Session, SessionStatus
+from inbox.models import Channel, Session, SessionStatus
 from routing import hours, selectors
-from routing.models import GroupMembership, OperatorStatus
+from routing.models import Group, GroupMembership, OperatorStatus
 from routing.services import assignment, queue, rules, timers
 
 
@@ -63,7 +65,7 @@ def register() -> None:
     inbox_selectors.widget_welcome_extend(widget_availability_frame)
 
 
-def widget_offline(channel, config) -> None:  # type: ignore[no-untyped-def]
+def widget_offline(channel: Channel, config: dict[str, Any]) -> None:
     """What the widget tells a visitor about the channel's default group, from the rule
     routing assigns by: ``offline`` while the group is closed; ``available`` while a
     member could take a chat now; the group's ``offline_message`` whenever nobody can."""
@@ -73,7 +75,7 @@ def widget_offline(channel, config) -> None:  # type: ignore[no-untyped-def]
     config.update(widget_availability(group=group))
 
 
-def widget_availability(*, group) -> dict:  # type: ignore[no-untyped-def]
+def widget_availability(*, group: Group) -> dict[str, Any]:
     is_open = hours.group_is_open(group=group, at=timezone.now())
     available = is_open and selectors.group_has_available_operator(group=group)
     return {
@@ -83,14 +85,14 @@ def widget_availability(*, group) -> dict:  # type: ignore[no-untyped-def]
     }
 
 
-def widget_availability_frame(session) -> list[dict]:  # type: ignore[no-untyped-def]
+def widget_availability_frame(session: Session) -> list[dict[str, Any]]:
     """A widget that (re)connects learns at once whether anyone can answer now."""
     if session.group is None or session.status == SessionStatus.ACTIVE:
         return []  # an operator is with them: that is what the widget shows
     return [{"type": "availability", **widget_availability(group=session.group)}]
 
 
-def widget_queue_position(session) -> list[dict]:  # type: ignore[no-untyped-def]
+def widget_queue_position(session: Session) -> list[dict[str, Any]]:
     """A customer who (re)connects while waiting learns their place and expected wait at
     once, not at the queue's next move."""
     frame = queue.queue_position(session=session)

@@ -131,7 +131,7 @@ def available_operators(*, group: Group | int, now: dt.datetime) -> QuerySet[Ope
     )
 
 
-def _group_ids_of_user(user: Any) -> QuerySet[Group]:
+def _group_ids_of_user(user: Any) -> QuerySet[Group, Any]:
     return Group.objects.filter(
         Q(memberships__operator__user=user) | Q(supervisors__user=user)
     ).values("pk")
@@ -246,9 +246,10 @@ def queue_summary(*, user: Any) -> list[dict[str, Any]]:
 
 def session_may_transfer(*, session: Session, user: Any) -> bool:
     """The session's operator, its group's supervisors and admins transfer a session."""
-    if roles.is_admin(user) or (session.operator_id and session.operator.user_id == user.pk):
+    operator, group = session.operator, session.group
+    if roles.is_admin(user) or (operator is not None and operator.user_id == user.pk):
         return True
-    return bool(session.group_id) and session.group.supervisors.filter(user=user).exists()
+    return group is not None and group.supervisors.filter(user=user).exists()
 
 
 def group_has_available_operator(

@@ -105,7 +105,7 @@ class GroupOutputSerializer(serializers.ModelSerializer):
         if group.always_open:
             return None
         hours = sorted(group.working_hours.all(), key=lambda h: (h.weekday, h.start))
-        return OpenIntervalSerializer(hours, many=True).data
+        return list(OpenIntervalSerializer(hours, many=True).data)
 
     @extend_schema_field(serializers.ListField(child=serializers.DateField()))
     def get_holidays(self, group: Group) -> list[str]:
@@ -222,7 +222,9 @@ class ChannelInputSerializer(InputSerializer):
     default_group = serializers.PrimaryKeyRelatedField(
         queryset=Group.objects.all(), allow_null=True, required=False
     )
-    topics = TopicInputSerializer(many=True, required=False, max_length=MAX_LIST)
+    topics: serializers.ListSerializer[Any] = serializers.ListSerializer(
+        child=TopicInputSerializer(), required=False, max_length=MAX_LIST
+    )
     config = JSONObjectField(required=False, help_text=CONFIG_HELP)
     is_active = serializers.BooleanField(required=False)
 
@@ -236,7 +238,9 @@ class ChannelInputSerializer(InputSerializer):
 
 
 class ChannelOutputSerializer(serializers.ModelSerializer):
-    default_group = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
+    default_group: serializers.PrimaryKeyRelatedField[Any] = serializers.PrimaryKeyRelatedField(
+        read_only=True, allow_null=True
+    )
     topics = TopicOutputSerializer(many=True, read_only=True)
     config = serializers.SerializerMethodField(help_text=CONFIG_HELP)
 

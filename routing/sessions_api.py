@@ -10,7 +10,7 @@ operator may write in it (409 otherwise, per the contract).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django.db.models import QuerySet
 from django.http import Http404
@@ -185,7 +185,7 @@ class SessionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSe
         if assignee is not None and assignee not in ASSIGNEES:
             raise serializers.ValidationError({"assignee": [f"One of {list(ASSIGNEES)}."]})
         if assignee == "me":
-            sessions = sessions.filter(operator__user=self.request.user)
+            sessions = sessions.filter(operator__user_id=cast(int, self.request.user.pk))
         elif assignee == "none":
             sessions = sessions.filter(operator__isnull=True)
         is_open = params.get("open")
@@ -380,12 +380,12 @@ class SessionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSe
                     session_id=session.pk, user=request.user, label_id=data.validated_data["label"]
                 )
             else:
-                data = LabelsSetInputSerializer(data=request.data)
-                data.is_valid(raise_exception=True)
+                many = LabelsSetInputSerializer(data=request.data)
+                many.is_valid(raise_exception=True)
                 inbox_services.session_labels_set(
                     session_id=session.pk,
                     user=request.user,
-                    label_ids=data.validated_data["labels"],
+                    label_ids=many.validated_data["labels"],
                 )
         except inbox_services.MessageRejected as refused:
             field = "label" if request.method == "POST" else "labels"

@@ -3,8 +3,9 @@
 
 Stages, each timed and summarised at the end:
 
-1. gates: ruff (lint and format), import-linter (the layers), no missing migrations,
-   and ``check --deploy`` with production-like settings;
+1. gates: ruff (lint and format), import-linter (the layers), mypy with django-stubs
+   and djangorestframework-stubs, no missing migrations, and ``check --deploy`` with
+   production-like settings;
 2. the front end's tests (``tests/**/*.test.js``) under Node's test runner (Debian's
    ``nodejs`` is installed as root when there is no ``node``); then the fast tier: pytest
    with the in-process stand-ins (SQLite, in-memory channel layer and cache, eager
@@ -195,6 +196,8 @@ def run_gates(runner: Runner, urls: dict[str, str] | None, tmp: Path) -> None:
     runner.gate("ruff check", [str(BIN / "ruff"), "check", "."], env)
     runner.gate("ruff format", [str(BIN / "ruff"), "format", "--check", "."], env)
     runner.gate("import layers", [str(BIN / "lint-imports")], env)
+    # type checks of the product's code (settings in pyproject.toml, [tool.mypy])
+    runner.gate("mypy", [str(BIN / "mypy")], env)
     manage = [str(BIN / "python"), "manage.py"]
     if urls is None:
         # Without the real tier no server runs: check --deploy does not connect, and the

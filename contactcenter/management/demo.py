@@ -12,8 +12,8 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group as AuthGroup
+from django.contrib.auth.models import User
 from django.db import transaction
 
 from contactcenter import roles
@@ -93,7 +93,7 @@ TOPICS = (
 
 STAGES = ("New", "Contacted", "Proposal", "Negotiation", "Closed")
 
-CANNED = (
+CANNED: tuple[tuple[str, str, str, str | None], ...] = (
     ("hello", "Greeting", "Hello! My name is {operator}. How can I help you?", None),
     ("thanks", "Thanks and goodbye", "Thank you for writing to us. Have a good day!", None),
     (
@@ -115,7 +115,7 @@ def demo_channel() -> Channel | None:
 
 def demo_users_ready() -> bool:
     """True when the demo admin exists and still has the demo password."""
-    user = get_user_model().objects.filter(username="admin").first()
+    user = User.objects.filter(username="admin").first()
     return bool(user and user.check_password(DEMO_PASSWORD))
 
 
@@ -164,12 +164,12 @@ def demo_data_load() -> Counter[str]:
             )[1],
         )
 
-    for shortcut, title, text, group in CANNED:
+    for shortcut, title, text, group_name in CANNED:
         note(
             "canned response",
             CannedResponse.objects.get_or_create(
                 shortcut=shortcut,
-                group=groups[group] if group else None,
+                group=groups[group_name] if group_name else None,
                 defaults={"title": title, "text": text},
             )[1],
         )
@@ -197,7 +197,7 @@ def _group(spec: DemoGroup, note: Note) -> Group:
 
 
 def _user(spec: DemoUser, groups: dict[str, Group], note: Note) -> None:
-    user, was_created = get_user_model().objects.get_or_create(
+    user, was_created = User.objects.get_or_create(
         username=spec.username,
         defaults={
             "first_name": spec.first_name,

@@ -280,9 +280,10 @@ class Supervisor:
     def stop(self) -> None:
         """SIGTERM every child, the last started first; SIGKILL whatever outlives the timeout."""
         for child in reversed(self.children):
-            if child.alive():
+            process = child.process
+            if process is not None and child.alive():
                 with contextlib.suppress(ProcessLookupError):
-                    child.process.send_signal(signal.SIGTERM)  # type: ignore[union-attr]
+                    process.send_signal(signal.SIGTERM)
                 self._wait(child)
         for child in self.children:
             if child._reader is not None:

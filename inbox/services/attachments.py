@@ -185,7 +185,7 @@ def attachment_store(*, message: Message, file: CleanFile, written: list[str]) -
     )
     file.upload.seek(0)
     attachment.file.save(_disk_name(file.name, file.content_type), file.upload, save=False)
-    written.append(attachment.file.name)
+    written.append(str(attachment.file.name))
     attachment.save()
     return attachment
 

@@ -257,9 +257,9 @@ def _store_steady(
 
 def _first_messages(
     fast: list[Clean], state: dict[int, tuple[Any, ...]], now: Any
-) -> dict[tuple[int, str], Message]:
+) -> dict[tuple[int, str | None], Message]:
     """One unsaved row per (dialog, client_id), the first occurrence, in batch order."""
-    first: dict[tuple[int, str], Message] = {}
+    first: dict[tuple[int, str | None], Message] = {}
     for _, item, text, client_id in fast:
         key = (item.dialog_id, client_id)
         if key in first:
@@ -280,8 +280,8 @@ def _first_messages(
 def _conclude(
     fast: list[Clean],
     state: dict[int, tuple[Any, ...]],
-    first: dict[tuple[int, str], Message],
-    inserted: dict[tuple[int, str], int],
+    first: dict[tuple[int, str | None], Message],
+    inserted: dict[tuple[int, str | None], int],
     results: list[Result | None],
     on_events: Callable[[list[events.Event]], None] | None,
     on_sends: Callable[[Sends], None] | None = None,
@@ -308,7 +308,7 @@ def _conclude(
                 sender_type=SenderType.CONTACT,
             )
         )
-    seen: set[tuple[int, str]] = set()
+    seen: set[tuple[int, str | None]] = set()
     for index, item, _, client_id in fast:
         key = (item.dialog_id, client_id)
         if key in inserted:
@@ -391,7 +391,7 @@ def _store_in_one_statement(
     rows: dict[tuple[int, str], tuple[Incoming, str]] = {}
     for _, item, text, client_id in candidates:
         rows.setdefault((item.dialog_id, client_id or ""), (item, text))
-    params = {
+    params: dict[str, Any] = {
         "closed": SessionStatus.CLOSED,
         "dialogs": sorted({dialog_id for dialog_id, _ in rows}),
         "r_dialogs": [dialog_id for dialog_id, _ in rows],
@@ -402,7 +402,7 @@ def _store_in_one_statement(
         "now": now,
     }
     state: dict[int, tuple[Any, ...]] = {}
-    inserted: dict[tuple[int, str], int] = {}
+    inserted: dict[tuple[int, str | None], int] = {}
     # inside a caller's transaction, a savepoint, so that a failure leaves it usable
     # for the retry message by message
     guard = transaction.atomic() if connection.in_atomic_block else contextlib.nullcontext()
@@ -452,7 +452,7 @@ def _lock_dialogs(dialog_ids: list[int]) -> dict[int, tuple[Any, ...]]:
 _INSERT_FIELDS = [f for f in Message._meta.concrete_fields if not f.primary_key]
 
 
-def _insert_new(messages: list[Message]) -> dict[tuple[int, str], int]:
+def _insert_new(messages: list[Message]) -> dict[tuple[int, str | None], int]:
     """Inserts the rows whose (dialog, client_id) is new, in the order given (so ids
     follow it); returns their ids by key. On PostgreSQL the rows travel as one array per
     column (a statement of fixed size whatever the batch), elsewhere as VALUES."""
@@ -482,8 +482,8 @@ def _insert_new(messages: list[Message]) -> dict[tuple[int, str], int]:
         return {(dialog_id, client_id): pk for pk, dialog_id, client_id in cursor.fetchall()}
 
 
-def _existing(keys: list[tuple[int, str]]) -> dict[tuple[int, str], Message]:
-    found: dict[tuple[int, str], Message] = {}
+def _existing(keys: list[tuple[int, str | None]]) -> dict[tuple[int, str | None], Message]:
+    found: dict[tuple[int, str | None], Message] = {}
     dialogs = {d for d, _ in keys}
     client_ids = {c for _, c in keys}
     wanted = set(keys)

@@ -56,7 +56,7 @@ def _locked(session_id: int) -> Session:
 
 def _changed(session: Session) -> Session:
     # the prefetch cache would be stale: the payload reads the labels afresh
-    session._prefetched_objects_cache = {}
+    session.__dict__.pop("_prefetched_objects_cache", None)
     push_to_staff(session, {"type": "session.updated", "session": payloads.session(session)})
     return session
 

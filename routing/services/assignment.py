@@ -108,7 +108,10 @@ def _assign_batch(group: Group, most: int) -> int:
     now = timezone.now()
     # members with a free seat now; read before the transaction, so that the locks are
     # held only for what must be done under them
-    candidates = {o.pk: o for o in available_operators(group=group, now=now).select_related("user")}
+    # annotated with their limit and position in the group
+    candidates: dict[int, Any] = {
+        o.pk: o for o in available_operators(group=group, now=now).select_related("user")
+    }
     if not candidates:
         return 0
     grace = now - dt.timedelta(seconds=settings.OPERATOR_PRESENCE_GRACE_S)
@@ -250,7 +253,7 @@ def _lock(
         .filter(Q(open_sockets__gt=0) | Q(last_seen_at__gte=grace))
         .values_list("pk", flat=True)
     )
-    heads = list(
+    heads: list[tuple[int, int | None]] = list(
         Session.objects.select_for_update(skip_locked=True)
         .filter(group_id=group_id, status=SessionStatus.QUEUED)
         .order_by("-priority", "queued_at", "pk")
@@ -305,8 +308,8 @@ def session_route(*, session_id: int) -> None:
         return
     if not group_is_open(group=session.group, at=timezone.now()):
         offline_notify(session=session)
-    elif group_dispatch(group_id=session.group_id) == 0:
-        queue_announce(group_id=session.group_id)
+    elif group_dispatch(group_id=session.group.pk) == 0:
+        queue_announce(group_id=session.group.pk)
 
 
 def offline_notify(*, session: Session) -> None:
@@ -319,7 +322,8 @@ def offline_notify(*, session: Session) -> None:
                 "are back."
             )
             inbox_services.system_message_send(session=session, text=text)
-    queue_announce(group_id=session.group_id)
+    if session.group_id is not None:
+        queue_announce(group_id=session.group_id)
 
 
 def open_groups_with_queue() -> list[int]:

@@ -12,7 +12,7 @@ import itertools
 from collections.abc import Iterable, Sequence
 from typing import Any, TypedDict
 
-from django.contrib.auth import get_user_model
+from django.contrib.auth.models import User
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -211,7 +211,7 @@ def operator_create(
     groups: Sequence[Group] = (),
 ) -> Operator:
     """Creates the login (a Django user) and its operator record."""
-    user_model = get_user_model()
+    user_model = User
     user = user_model(username=username)
     _password_validate(password=password, user=user)
     user.set_password(password)
@@ -405,7 +405,7 @@ def _origins_clean(origins: Any) -> list[str]:
 
 def _channel_topics_set(*, channel: Channel, topics: Sequence[TopicSpec]) -> None:
     existing = {t.pk: t for t in channel.topics.all()}
-    given = [t["id"] for t in topics if t.get("id") is not None]
+    given = [pk for pk in (t.get("id") for t in topics) if pk is not None]
     unknown = [pk for pk in given if pk not in existing]
     if unknown:
         raise ValidationError(

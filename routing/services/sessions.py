@@ -136,7 +136,8 @@ def session_take(*, session_id: int, user: Any) -> Session:
     session = _lock_session(session_id)
     if session.status != SessionStatus.QUEUED:
         raise StateConflict(_("Someone already took this chat, or it has ended."))
-    if not operator.memberships.filter(group_id=session.group_id).exists():
+    group_id = session.group_id
+    if group_id is None or not operator.memberships.filter(group_id=group_id).exists():
         raise StateConflict(_("This chat waits in a group you are not a member of."))
     return session_assign(session=session, operator=operator)
 
@@ -182,9 +183,9 @@ def session_transfer(
     inbox_services.system_message_send(session=opened, text=text[:2000], internal=True)
     if operator is not None:
         session_assign(session=opened, operator=operator)
-    else:
-        events.emit(events.SessionQueued(session_id=opened.pk, group_id=target_group.pk))
-        queue_announce(group_id=target_group.pk)
+    elif group is not None:
+        events.emit(events.SessionQueued(session_id=opened.pk, group_id=group.pk))
+        queue_announce(group_id=group.pk)
     if session.operator_id:
         events.emit(events.CapacityFreed(group_ids=tuple(_group_ids_of(session.operator_id))))
     return closed, opened
@@ -225,7 +226,9 @@ def session_handoff(
         raise StateConflict(_("Only a chat that a bot is handling can be handed off."))
     if target is None:
         target_id = (
-            session.topic.group_id if session.topic_id else session.dialog.channel.default_group_id
+            session.topic.group_id
+            if session.topic is not None
+            else session.dialog.channel.default_group_id
         )
     else:
         target_id = target.pk

@@ -109,7 +109,7 @@ def no_answer_expired(*, now: dt.datetime) -> list[int]:
     return [
         pk
         for pk, assigned_at, timeout in candidates
-        if assigned_at is not None and assigned_at + dt.timedelta(seconds=timeout) <= now
+        if assigned_at is not None and assigned_at + dt.timedelta(seconds=timeout or 0) <= now
     ]
 
 
@@ -127,10 +127,10 @@ def inactive_expired(*, now: dt.datetime) -> list[tuple[int, str]]:
             "first_response_at",
         )[:BATCH]
     )
-    expired = []
+    expired: list[tuple[int, str]] = []
     for pk, created_at, last_message_at, timeout, first_response_at in candidates:
         last = max(filter(None, (created_at, last_message_at)))
-        if last + dt.timedelta(seconds=timeout) <= now:
+        if last + dt.timedelta(seconds=timeout or 0) <= now:
             reason = CloseReason.ABANDONED if first_response_at is None else CloseReason.TIMEOUT
             expired.append((pk, reason))
     return expired

@@ -14,7 +14,7 @@ import os
 import signal
 import threading
 from pathlib import Path
-from typing import Any
+from typing import IO, Any, cast
 
 from django.conf import settings
 from django.core.management import call_command
@@ -78,7 +78,7 @@ class Command(BaseCommand):
         supervisor = processes.Supervisor(
             cwd=Path(settings.BASE_DIR),
             env={**os.environ, "PYTHONUNBUFFERED": "1"},
-            console=None if options["quiet"] else self.stdout._out,
+            console=None if options["quiet"] else cast(IO[str], self.stdout._out),
         )
         stopping = threading.Event()
         self._on_signals(stopping)
