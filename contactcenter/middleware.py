@@ -19,6 +19,10 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 RETRY_AFTER_S = 5
 
 
+# marks a request already tried again once after a lost database connection
+RETRIED = "contactcenter.database_retried"
+
+
 class DatabaseUnavailableMiddleware:
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -31,11 +35,11 @@ class DatabaseUnavailableMiddleware:
             return None
         if not connection.in_atomic_block:
             connection.close()  # the next query opens a new one
-        if request.method in SAFE_METHODS and not getattr(request, "_database_retried", False):
+        if request.method in SAFE_METHODS and not request.META.get(RETRIED):
             logger.warning(
                 "%s %s met a lost database connection; retrying", request.method, request.path
             )
-            request._database_retried = True  # type: ignore[attr-defined]
+            request.META[RETRIED] = True
             return self.get_response(request)
         logger.warning("%s %s: the database is unavailable", request.method, request.path)
         detail = _("The database is unavailable for a moment; try again shortly.")
