@@ -14,6 +14,7 @@ module only keeps people from being offered a door they may not open.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -69,87 +70,103 @@ def user_roles(user: Any) -> UserRoles:
     return found
 
 
+@dataclass(frozen=True)
+class _Place:
+    """A place of work and who may go there (from their roles and their user)."""
+
+    key: str
+    label: Promise
+    description: Promise
+    url: Callable[[], str]
+    may: Callable[[UserRoles, Any], bool]
+    in_nav: bool = True
+
+
+def _crm(who: UserRoles, user: Any) -> bool:
+    return who.admin or who.crm_manager
+
+
+def _leaders(who: UserRoles, user: Any) -> bool:
+    return who.admin or who.supervisor
+
+
+# In the order the header shows them.
+PLACES = (
+    _Place(
+        "inbox",
+        _("Inbox"),
+        _("Your chats and your groups' queues, live."),
+        lambda: reverse("inbox:inbox"),
+        lambda who, user: who.operator,
+    ),
+    _Place(
+        "live",
+        _("Live view"),
+        _("Every open chat of the groups you supervise, as it happens."),
+        lambda: f"{reverse('inbox:inbox')}?{LIVE_VIEW_QUERY}",
+        lambda who, user: who.supervisor,
+    ),
+    _Place(
+        "routing_board",
+        _("Routing board"),
+        _("Queues, operators and their load, live."),
+        lambda: reverse("routing:board"),
+        _leaders,
+    ),
+    _Place(
+        "reports",
+        _("Reports"),
+        _("Chats, response times, service level and ratings over a period."),
+        lambda: reverse("reports:summary"),
+        _leaders,
+    ),
+    _Place(
+        "leads",
+        _("Leads"),
+        _("Sales opportunities from chats, with their notes and tasks."),
+        lambda: reverse("crm:leads"),
+        _crm,
+    ),
+    _Place(
+        "lead_board",
+        _("Lead board"),
+        _("Leads by stage of their pipeline."),
+        lambda: reverse("crm:board"),
+        _crm,
+    ),
+    _Place(
+        "tasks",
+        _("My tasks"),
+        _("Your to-dos about leads and customers, the overdue ones marked."),
+        lambda: reverse("crm:tasks"),
+        _crm,
+    ),
+    _Place(
+        "admin",
+        _("Administration"),
+        _("Groups, working hours, channels, operators, bots and triggers."),
+        lambda: reverse("admin:index"),
+        lambda who, user: bool(user.is_staff),
+    ),
+    _Place(
+        "api",
+        _("API"),
+        _("The REST API and its documentation."),
+        lambda: reverse("api-docs"),
+        lambda who, user: who.admin,
+        in_nav=False,
+    ),
+)
+
+
 def works_of(user: Any) -> list[Work]:
     """Every place ``user`` may work, in the order the header shows them."""
     who = user_roles(user)
-    crm = who.admin or who.crm_manager
-    works: list[Work] = []
-    if who.operator:
-        works.append(
-            Work(
-                "inbox",
-                _("Inbox"),
-                _("Your chats and your groups' queues, live."),
-                reverse("inbox:inbox"),
-            )
-        )
-    if who.supervisor:
-        works.append(
-            Work(
-                "live",
-                _("Live view"),
-                _("Every open chat of the groups you supervise, as it happens."),
-                f"{reverse('inbox:inbox')}?{LIVE_VIEW_QUERY}",
-            )
-        )
-    if who.admin or who.supervisor:
-        works.append(
-            Work(
-                "routing_board",
-                _("Routing board"),
-                _("Queues, operators and their load, live."),
-                reverse("routing:board"),
-            )
-        )
-        works.append(
-            Work(
-                "reports",
-                _("Reports"),
-                _("Chats, response times, service level and ratings over a period."),
-                reverse("reports:summary"),
-            )
-        )
-    if crm:
-        works += [
-            Work(
-                "leads",
-                _("Leads"),
-                _("Sales opportunities from chats, with their notes and tasks."),
-                reverse("crm:leads"),
-            ),
-            Work(
-                "lead_board",
-                _("Lead board"),
-                _("Leads by stage of their pipeline."),
-                reverse("crm:board"),
-            ),
-            Work(
-                "tasks",
-                _("My tasks"),
-                _("Your to-dos about leads and customers, the overdue ones marked."),
-                reverse("crm:tasks"),
-            ),
-        ]
-    if user.is_staff:
-        works.append(
-            Work(
-                "admin",
-                _("Administration"),
-                _("Groups, working hours, channels, operators, bots and triggers."),
-                reverse("admin:index"),
-            )
-        )
-    if who.admin:
-        works.append(
-            Work(
-                "api",
-                _("API"),
-                _("The REST API and its documentation."),
-                reverse("api-docs"),
-                in_nav=False,
-            )
-        )
-    return works
+    return [
+        Work(place.key, place.label, place.description, place.url(), in_nav=place.in_nav)
+        for place in PLACES
+        if place.may(who, user)
+    ]
 
 
 def start_url(user: Any) -> str | None:

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import datetime as dt
 import statistics
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.db.models import Min, Q, QuerySet
@@ -75,19 +77,12 @@ def _percentile(values: list[float], p: float) -> float | None:
     return round(ordered[low] + (ordered[high] - ordered[low]) * (k - low), 1)
 
 
-def summary(
-    *, sessions: QuerySet[Session], since: dt.datetime, until: dt.datetime
-) -> dict[str, Any]:
-    """Figures over the sessions created in ``[since, until)``:
-
-    - queue wait: ``queued_at`` to ``assigned_at``;
-    - first response: the session's first customer message (or its creation, when an
-      operator wrote first) to the first operator message;
-    - handle time: ``assigned_at`` to ``closed_at``;
-    - answered: sessions with an operator message; abandoned: closed as ``abandoned``;
-    - ``sla_pct``: share of answered sessions answered within their group's target.
-    """
-    rows = (
+def _summary_rows(
+    sessions: QuerySet[Session], since: dt.datetime, until: dt.datetime
+) -> Iterable[Any]:
+    """Per session created in ``[since, until)``: its times, its first customer and
+    first operator message, its rating and its group's SLA target."""
+    return (
         sessions.filter(created_at__gte=since, created_at__lt=until)
         .annotate(
             first_contact=Min("messages__created_at", filter=Q(messages__sender_type="contact")),
@@ -109,40 +104,71 @@ def summary(
             "group__sla_target_s",
         )
     )
-    waits, firsts, handles, ratings = [], [], [], []
-    count = answered = abandoned = on_target = 0
-    for row in rows:
-        count += 1
+
+
+@dataclass
+class _Tally:
+    """The figures of ``summary`` gathered one session at a time."""
+
+    waits: list[float] = field(default_factory=list)
+    firsts: list[float] = field(default_factory=list)
+    handles: list[float] = field(default_factory=list)
+    ratings: list[int] = field(default_factory=list)
+    count: int = 0
+    answered: int = 0
+    abandoned: int = 0
+    on_target: int = 0
+
+    def add(self, row: dict[str, Any]) -> None:
+        self.count += 1
         if row["close_reason"] == CloseReason.ABANDONED:
-            abandoned += 1
+            self.abandoned += 1
         if (wait := _seconds(row["assigned_at"], row["queued_at"])) is not None:
-            waits.append(wait)
+            self.waits.append(wait)
         if (handle := _seconds(row["closed_at"], row["assigned_at"])) is not None:
-            handles.append(handle)
+            self.handles.append(handle)
         if row["rating"] is not None:
-            ratings.append(row["rating"])
+            self.ratings.append(row["rating"])
         if row["first_operator"] is None:
-            continue
-        answered += 1
+            return
+        self.answered += 1
         start = row["first_contact"]
         if start is None or start > row["first_operator"]:
             start = row["created_at"]
         first = _seconds(row["first_operator"], start) or 0.0
-        firsts.append(first)
+        self.firsts.append(first)
         if first <= group_sla_target_s(row["group__sla_target_s"]):
-            on_target += 1
+            self.on_target += 1
+
+
+def summary(
+    *, sessions: QuerySet[Session], since: dt.datetime, until: dt.datetime
+) -> dict[str, Any]:
+    """Figures over the sessions created in ``[since, until)``:
+
+    - queue wait: ``queued_at`` to ``assigned_at``;
+    - first response: the session's first customer message (or its creation, when an
+      operator wrote first) to the first operator message;
+    - handle time: ``assigned_at`` to ``closed_at``;
+    - answered: sessions with an operator message; abandoned: closed as ``abandoned``;
+    - ``sla_pct``: share of answered sessions answered within their group's target.
+    """
+    tally = _Tally()
+    for row in _summary_rows(sessions, since, until):
+        tally.add(row)
+    firsts, ratings, answered = tally.firsts, tally.ratings, tally.answered
     return {
         "since": since.isoformat(),
         "until": until.isoformat(),
-        "sessions": count,
+        "sessions": tally.count,
         "answered": answered,
-        "abandoned": abandoned,
-        "avg_queue_wait_s": _mean(waits),
+        "abandoned": tally.abandoned,
+        "avg_queue_wait_s": _mean(tally.waits),
         "avg_first_response_s": _mean(firsts),
         "median_first_response_s": _percentile(firsts, 50),
         "p90_first_response_s": _percentile(firsts, 90),
-        "avg_handle_s": _mean(handles),
-        "sla_pct": round(100 * on_target / answered, 1) if answered else None,
+        "avg_handle_s": _mean(tally.handles),
+        "sla_pct": round(100 * tally.on_target / answered, 1) if answered else None,
         "csat_avg": round(statistics.fmean(ratings), 2) if ratings else None,
         "csat_count": len(ratings),
     }

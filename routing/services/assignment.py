@@ -18,6 +18,7 @@ the limit (their own ``max_sessions`` or the largest default of their groups).
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
@@ -101,6 +102,51 @@ def _by_strategy(free: list[_Seat], group: Group, pointer: int) -> _Seat | None:
     return min(free, key=lambda s: (s.position <= pointer, s.position, s.operator.pk))
 
 
+def _pointer_locked(group: Group) -> int:
+    """Where round robin goes on from; under its row lock, as the cursor is shared (one
+    round-robin dispatcher per group at a time)."""
+    if group.routing_strategy != RoutingStrategy.ROUND_ROBIN:
+        return group.round_robin_position
+    return (
+        Group.objects.select_for_update()
+        .values_list("round_robin_position", flat=True)
+        .get(pk=group.pk)
+    )
+
+
+@dataclass
+class _Batch:
+    picks: dict[int, Operator] = field(default_factory=dict)  # session id -> operator
+    stamps: dict[int, dt.datetime] = field(default_factory=dict)  # operator id -> time
+    returned: list[int] = field(default_factory=list)  # back to the operator they left
+    pointer: int = 0
+
+
+def _hand_out(
+    seats: list[_Seat],
+    heads: list[tuple[int, int | None]],
+    group: Group,
+    pointer: int,
+    now: dt.datetime,
+) -> _Batch:
+    """Each head of the queue, in order, to the seat the ladder picks, until no seat is
+    free; the seats' load and order are updated as it goes."""
+    batch = _Batch(pointer=pointer)
+    for session_id, previous_operator_id in heads:
+        seat = _pick(seats, group, previous_operator_id, batch.pointer)
+        if seat is None:
+            break  # no free seat left in this batch
+        if seat.operator.pk == previous_operator_id:
+            batch.returned.append(session_id)
+        seat.active += 1
+        seat.stamp = (2, len(batch.picks))
+        batch.pointer = seat.position
+        # the batch's order, for the strategies' next choice
+        batch.stamps[seat.operator.pk] = now + len(batch.picks) * dt.timedelta(microseconds=1)
+        batch.picks[session_id] = seat.operator
+    return batch
+
+
 def _assign_batch(group: Group, most: int) -> int:
     """Up to ``most`` sessions from the head of the queue, each to the operator the
     strategy picks, never over anyone's limit, in one short transaction. Returns how
@@ -116,14 +162,7 @@ def _assign_batch(group: Group, most: int) -> int:
         return 0
     grace = now - dt.timedelta(seconds=settings.OPERATOR_PRESENCE_GRACE_S)
     with transaction.atomic():
-        pointer = group.round_robin_position
-        if group.routing_strategy == RoutingStrategy.ROUND_ROBIN:
-            # the cursor is shared: one round-robin dispatcher per group at a time
-            pointer = (
-                Group.objects.select_for_update()
-                .values_list("round_robin_position", flat=True)
-                .get(pk=group.pk)
-            )
+        pointer = _pointer_locked(group)
         # the candidates still available and the head of the queue, locked; other
         # dispatchers skip both meanwhile
         locked, heads = _lock(
@@ -141,25 +180,12 @@ def _assign_batch(group: Group, most: int) -> int:
         ]
         # the heads beyond the free seats stay queued (their locks end with the batch)
         heads = heads[: sum(max(0, s.limit - s.active) for s in seats)]
-        picks: dict[int, Operator] = {}
-        stamps: dict[int, dt.datetime] = {}
-        returned: list[int] = []
-        for session_id, previous_operator_id in heads:
-            seat = _pick(seats, group, previous_operator_id, pointer)
-            if seat is None:
-                break  # no free seat left in this batch
-            if seat.operator.pk == previous_operator_id:
-                returned.append(session_id)
-            seat.active += 1
-            seat.stamp = (2, len(picks))
-            pointer = seat.position
-            # the batch's order, for the strategies' next choice
-            stamps[seat.operator.pk] = now + len(picks) * dt.timedelta(microseconds=1)
-            picks[session_id] = seat.operator
+        batch = _hand_out(seats, heads, group, pointer, now)
+        picks, returned, pointer = batch.picks, batch.returned, batch.pointer
         if not picks:
             return 0
         _write_assignments(
-            now=now, sessions={pk: o.pk for pk, o in picks.items()}, operators=stamps
+            now=now, sessions={pk: o.pk for pk, o in picks.items()}, operators=batch.stamps
         )
         if group.routing_strategy == RoutingStrategy.ROUND_ROBIN:
             Group.objects.filter(pk=group.pk).update(round_robin_position=pointer)

@@ -114,16 +114,10 @@
     box.appendChild(page);
   }
 
-  function boot(doc) {
-    const box = doc.querySelector('.cc-preview');
-    const byId = (id) => doc.getElementById(id);
-    const type = byId('id_type');
-    const texts = box ? JSON.parse(box.getAttribute('data-texts') || '{}') : {};
-    const pageLang = (doc.documentElement.getAttribute('lang') || 'en').slice(0, 2);
-
-    // The picker and the text box are one value: the text box's, which is what is sent.
+  // The picker and the text box are one value: the text box's, which is what is sent.
+  function bindColorPickers(doc) {
     for (const picker of doc.querySelectorAll('.cc-color-picker')) {
-      const text = byId(picker.getAttribute('data-for'));
+      const text = doc.getElementById(picker.getAttribute('data-for'));
       if (!text) continue;
       picker.addEventListener('input', () => {
         text.value = picker.value;
@@ -135,50 +129,58 @@
         text.classList.toggle('cc-color-bad', !color && text.value.trim() !== '');
       });
     }
+  }
 
-    function values() {
-      const v = (id) => (byId(id) ? byId(id).value : '');
-      return {
-        name: v('id_name'),
-        title: v('id_widget_title'),
-        color: v('id_widget_color'),
-        greeting: v('id_widget_greeting'),
-        language: v('id_widget_language'),
-        position: v('id_widget_position'),
-        prechat: {
-          enabled: !!(byId('id_prechat_enabled') && byId('id_prechat_enabled').checked),
-          name: v('id_prechat_name'),
-          email: v('id_prechat_email'),
-          phone: v('id_prechat_phone'),
-        },
-      };
-    }
+  // The form's widget fields, as previewModel takes them.
+  function formValues(doc) {
+    const byId = (id) => doc.getElementById(id);
+    const v = (id) => (byId(id) ? byId(id).value : '');
+    return {
+      name: v('id_name'),
+      title: v('id_widget_title'),
+      color: v('id_widget_color'),
+      greeting: v('id_widget_greeting'),
+      language: v('id_widget_language'),
+      position: v('id_widget_position'),
+      prechat: {
+        enabled: !!(byId('id_prechat_enabled') && byId('id_prechat_enabled').checked),
+        name: v('id_prechat_name'),
+        email: v('id_prechat_email'),
+        phone: v('id_prechat_phone'),
+      },
+    };
+  }
 
-    function redraw() {
-      if (box) renderPreview(doc, box, previewModel(values(), texts, pageLang));
-    }
+  // On the add page the type is picked here: the widget's fields or the JSON settings.
+  function showForType(doc, type) {
+    if (!type || type.tagName !== 'SELECT') return;
+    const widget = type.value === 'widget';
+    // A section with an error stays in sight, whatever the type.
+    const hide = (fs, hidden) => { fs.hidden = hidden && !fs.querySelector('.errorlist'); };
+    for (const fs of doc.querySelectorAll('fieldset.widget-settings')) hide(fs, !widget);
+    for (const fs of doc.querySelectorAll('fieldset.channel-settings')) hide(fs, widget);
+  }
 
-    // On the add page the type is picked here: the widget's fields or the JSON settings.
-    function showForType() {
-      if (!type || type.tagName !== 'SELECT') return;
-      const widget = type.value === 'widget';
-      // A section with an error stays in sight, whatever the type.
-      const hide = (fs, hidden) => { fs.hidden = hidden && !fs.querySelector('.errorlist'); };
-      for (const fs of doc.querySelectorAll('fieldset.widget-settings')) hide(fs, !widget);
-      for (const fs of doc.querySelectorAll('fieldset.channel-settings')) hide(fs, widget);
-    }
-
+  function boot(doc) {
+    const box = doc.querySelector('.cc-preview');
+    const type = doc.getElementById('id_type');
+    const texts = box ? JSON.parse(box.getAttribute('data-texts') || '{}') : {};
+    const pageLang = (doc.documentElement.getAttribute('lang') || 'en').slice(0, 2);
+    const redraw = () => {
+      if (box) renderPreview(doc, box, previewModel(formValues(doc), texts, pageLang));
+    };
+    bindColorPickers(doc);
     const form = box ? box.closest('form') : null;
     if (form) {
       form.addEventListener('input', redraw);
       form.addEventListener('change', redraw);
     }
-    if (type) type.addEventListener('change', showForType);
-    showForType();
+    if (type) type.addEventListener('change', () => showForType(doc, type));
+    showForType(doc, type);
     redraw();
     // the snippet box selects itself when focused, ready to copy
-    doc.querySelectorAll('textarea[data-select-on-focus]').forEach(function (box) {
-      box.addEventListener('focus', function () { box.select(); });
+    doc.querySelectorAll('textarea[data-select-on-focus]').forEach(function (snippet) {
+      snippet.addEventListener('focus', function () { snippet.select(); });
     });
   }
 
