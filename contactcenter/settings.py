@@ -354,6 +354,9 @@ LOGGING = {
 
 # --- Product settings -------------------------------------------------------------------
 
+# How often, at most, a waiting customer on a messenger is told their improved place in
+# line in words (routing.services.queue_notices); the first notice is sent at once.
+QUEUE_NOTICE_EVERY_S = env.int("QUEUE_NOTICE_EVERY_S", default=300)
 # How long an operator whose last socket closed stays available for routing.
 OPERATOR_PRESENCE_GRACE_S = env.int("OPERATOR_PRESENCE_GRACE_S", default=30)
 # Sockets (widget and operator) one client address may hold open at once, across all

@@ -32,6 +32,7 @@ from inbox import payloads
 from inbox.models import Session, SessionStatus
 from routing.hours import group_is_open, group_next_open_at
 from routing.models import Group, Operator, OperatorStatus
+from routing.services.queue_notices import queue_notices_send
 
 DRAIN_WINDOW = dt.timedelta(minutes=15)
 HANDLE_WINDOW = dt.timedelta(days=1)
@@ -74,12 +75,12 @@ def queue_positions_push(*, group_id: int) -> int:
     group = Group.objects.prefetch_related("working_hours", "holidays").filter(pk=group_id).first()
     if group is None:
         return 0
-    dialogs = list(
+    waiting = list(
         Session.objects.filter(group_id=group_id, status=SessionStatus.QUEUED)
         .order_by("-priority", "queued_at", "pk")
-        .values_list("dialog_id", flat=True)
+        .values_list("pk", "dialog_id", "dialog__channel__type")
     )
-    if not dialogs:
+    if not waiting:
         return 0
     estimate = wait_estimator(group=group)
     realtime.send_batch_now(
@@ -88,10 +89,11 @@ def queue_positions_push(*, group_id: int) -> int:
                 [realtime.dialog_group(dialog_id)],
                 {"type": "queue", "position": position, "estimated_wait_s": estimate(position)},
             )
-            for position, dialog_id in enumerate(dialogs, start=1)
+            for position, (_, dialog_id, _) in enumerate(waiting, start=1)
         ]
     )
-    return len(dialogs)
+    queue_notices_send(waiting=waiting, estimate=estimate)
+    return len(waiting)
 
 
 def queue_position(*, session: Session) -> dict[str, Any] | None:

@@ -69,8 +69,7 @@ def test_an_email_received_by_smtp_lands_in_the_senders_dialog(email_channel, re
     assert identity.contact.name == "Adá Lövelace"
     assert identity.contact.email == "ada@example.org"
     dialog = Dialog.objects.get(channel=email_channel, identity=identity)
-    message = Message.objects.get(dialog=dialog)
-    assert message.sender_type == SenderType.CONTACT
+    message = Message.objects.get(dialog=dialog, sender_type=SenderType.CONTACT)
     assert message.text == RU_TEXT
     assert message.session.status == SessionStatus.QUEUED
     reference = EmailReference.objects.get(message=message)
@@ -90,7 +89,9 @@ def test_a_redelivered_email_is_stored_once_and_the_next_one_threads(email_chann
     smtp_send(receiver, follow_up.as_bytes())
 
     assert Dialog.objects.count() == 1
-    assert list(Message.objects.values_list("text", flat=True)) == [
+    assert list(
+        Message.objects.filter(sender_type=SenderType.CONTACT).values_list("text", flat=True)
+    ) == [
         "Hello,\n\nthe invoice says 10 EUR but I paid à la carte.\n\nBob",
         "Any news?",
     ]
@@ -189,7 +190,7 @@ def test_a_refused_reply_is_noted_for_the_operator(email_channel, outbox):
     services.operator_message_send(session_id=session_id, user=operator.user, text="Hello")
 
     assert outbox.messages == []
-    note = Message.objects.get(sender_type=SenderType.SYSTEM)
+    note = Message.objects.get(sender_type=SenderType.SYSTEM, internal=True)
     assert note.internal and "could not be delivered" in note.text
 
 

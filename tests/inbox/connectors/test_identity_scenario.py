@@ -54,7 +54,7 @@ def test_link_automatically_makes_one_contact_with_both_dialogs(client, email_ch
 
     [contact] = Contact.objects.live()
     assert {(d.channel_id) for d in contact.dialogs.all()} == {widget.pk, email_channel.pk}
-    assert Message.objects.filter(dialog__contact=contact).count() == 2
+    assert Message.objects.filter(dialog__contact=contact, sender_type="contact").count() == 2
     admin = factories.AdminUserFactory()
     body = api_as(admin).get(f"/api/v1/contacts/{contact.pk}/").json()
     assert sorted(i["channel_type"] for i in body["identities"]) == ["email", "widget"]
