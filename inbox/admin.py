@@ -24,6 +24,7 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from inbox import canned
+from inbox.connectors.api import admin as api_admin
 from inbox.models import (
     Attachment,
     CannedResponse,
@@ -35,7 +36,7 @@ from inbox.models import (
     Session,
     WidgetVisitor,
 )
-from inbox.services import channel_config_clean, channel_origins_clean
+from inbox.services import channel_config_clean, channel_origins_clean, channel_secrets_generate
 from inbox.services.channels import (
     WIDGET_DEFAULT_COLOR,
     WIDGET_GREETING_MAX,
@@ -290,6 +291,9 @@ class ChannelForm(forms.ModelForm):
         if self.instance.pk:
             # Secrets left out or blank keep their stored values: they were never shown.
             config = self.instance.merged_config(config)
+        config, self.secrets_made = channel_secrets_generate(
+            channel_type=channel_type, config=config
+        )
         return config
 
 
@@ -356,6 +360,7 @@ class ChannelAdmin(admin.ModelAdmin):
     autocomplete_fields = ["default_group"]
     ordering = ["name", "id"]
     inlines = [ProactiveInvitationInline]
+    actions = [api_admin.inbound_secret_rotate, api_admin.webhook_secret_rotate]
     fieldsets = [
         (None, {"fields": ["type", "name", "default_group", "is_active"]}),
         (_("Embedding"), {"fields": ["key", "widget_snippet", "allowed_origins"]}),
@@ -429,10 +434,16 @@ class ChannelAdmin(admin.ModelAdmin):
         finally:
             _request_origin.reset(token)
 
+    def save_model(self, request: HttpRequest, obj: Channel, form: Any, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        api_admin.secrets_show_once(self, request, obj, getattr(form, "secrets_made", []))
+
     @admin.display(description=_("widget snippet"))
     def widget_snippet(self, obj: Channel) -> str:
         if not obj.pk:
             return _("Shown after the channel is saved.")
+        if obj.type == "api":
+            return api_admin.endpoints(origin=_request_origin.get(), channel=obj)
         if obj.type != "widget":
             return _("Only website widget channels are embedded with a snippet.")
         snippet = widget_snippet(origin=_request_origin.get(), key=obj.key)
