@@ -12,6 +12,7 @@ from django.db.models import CharField, Value
 from django.db.models.functions import Cast, Concat
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from contactcenter import events
 from contactcenter.api_common import StateConflict
@@ -105,7 +106,11 @@ def contact_attributes_merge(*, contact: Contact, attributes: dict[str, Any]) ->
         raise ValidationError(
             {
                 "attributes": [
-                    _("A contact holds at most %(n)d attributes; this would make %(count)d.")
+                    ngettext(
+                        "A contact holds at most %(n)d attribute; this would make %(count)d.",
+                        "A contact holds at most %(n)d attributes; this would make %(count)d.",
+                        MAX_ATTRIBUTES,
+                    )
                     % {"n": MAX_ATTRIBUTES, "count": len(merged)}
                 ]
             }

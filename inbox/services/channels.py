@@ -97,9 +97,12 @@ def _api_config_clean(config: dict[str, Any]) -> dict[str, Any]:
         value = config.get(key)
         if value and len(value.strip()) < SECRET_MIN_LENGTH:
             raise ValidationError(
-                _(
+                ngettext(
+                    "%(key)s needs at least %(n)d character; leave it empty to have a "
+                    "random one made.",
                     "%(key)s needs at least %(n)d characters; leave it empty to have a "
-                    "random one made."
+                    "random one made.",
+                    SECRET_MIN_LENGTH,
                 ),
                 params={"key": key, "n": SECRET_MIN_LENGTH},
             )

@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from rest_framework import serializers
 
 from contactcenter import inputs
@@ -65,20 +66,33 @@ class ApiMessageInputSerializer(InputSerializer):
     def validate_attributes(self, value: dict[str, Any]) -> dict[str, Any]:
         if len(value) > MAX_ATTRIBUTES_GIVEN:
             raise serializers.ValidationError(
-                _("Up to %(n)d attributes at a time.") % {"n": MAX_ATTRIBUTES_GIVEN}
+                ngettext(
+                    "Up to %(n)d attribute at a time.",
+                    "Up to %(n)d attributes at a time.",
+                    MAX_ATTRIBUTES_GIVEN,
+                )
+                % {"n": MAX_ATTRIBUTES_GIVEN}
             )
         for key, item in value.items():
             if not key.strip() or len(key) > MAX_ATTRIBUTE_KEY:
                 raise serializers.ValidationError(
-                    _("Attribute names have 1 to %(n)d characters.") % {"n": MAX_ATTRIBUTE_KEY}
+                    ngettext(
+                        "Attribute names have 1 to %(n)d character.",
+                        "Attribute names have 1 to %(n)d characters.",
+                        MAX_ATTRIBUTE_KEY,
+                    )
+                    % {"n": MAX_ATTRIBUTE_KEY}
                 )
             if isinstance(item, dict | list) or (
                 isinstance(item, str) and len(item) > MAX_ATTRIBUTE_TEXT
             ):
                 raise serializers.ValidationError(
-                    _(
+                    ngettext(
+                        "%(key)s: a value is a string of up to %(n)d character, a number, "
+                        "true, false or null.",
                         "%(key)s: a value is a string of up to %(n)d characters, a number, "
-                        "true, false or null."
+                        "true, false or null.",
+                        MAX_ATTRIBUTE_TEXT,
                     )
                     % {"key": key[:MAX_ATTRIBUTE_KEY], "n": MAX_ATTRIBUTE_TEXT}
                 )
