@@ -356,7 +356,14 @@ class ChannelAdmin(admin.ModelAdmin):
     list_filter = ["type", "is_active", "default_group"]
     list_select_related = ["default_group"]
     search_fields = ["name", "key"]
-    readonly_fields = ["key", "widget_snippet", "widget_preview", "secrets_status", "created_at"]
+    readonly_fields = [
+        "key",
+        "widget_snippet",
+        "widget_preview",
+        "api_endpoints",
+        "secrets_status",
+        "created_at",
+    ]
     autocomplete_fields = ["default_group"]
     ordering = ["name", "id"]
     inlines = [ProactiveInvitationInline]
@@ -403,6 +410,13 @@ class ChannelAdmin(admin.ModelAdmin):
             # The type is picked on this page: both are there, the script shows one.
             settings_ = (settings_[0], {**settings_[1], "classes": ["channel-settings"]})
             return [basics, embedding, *self.widget_fieldsets, settings_, record]
+        if obj.type == "api":
+            return [
+                basics,
+                (_("Addresses"), {"fields": ["key", "api_endpoints"]}),
+                settings_,
+                record,
+            ]
         if obj.type == "widget":
             other = (
                 _("Other settings"),
@@ -442,8 +456,6 @@ class ChannelAdmin(admin.ModelAdmin):
     def widget_snippet(self, obj: Channel) -> str:
         if not obj.pk:
             return _("Shown after the channel is saved.")
-        if obj.type == "api":
-            return api_admin.endpoints(origin=_request_origin.get(), channel=obj)
         if obj.type != "widget":
             return _("Only website widget channels are embedded with a snippet.")
         snippet = widget_snippet(origin=_request_origin.get(), key=obj.key)
@@ -455,6 +467,10 @@ class ChannelAdmin(admin.ModelAdmin):
             snippet,
             _("Paste this before </body> on every page of the website."),
         )
+
+    @admin.display(description=_("addresses of the API"))
+    def api_endpoints(self, obj: Channel) -> str:
+        return api_admin.endpoints(origin=_request_origin.get(), channel=obj)
 
     @admin.display(description=_("preview"))
     def widget_preview(self, obj: Channel) -> str:
