@@ -20,7 +20,7 @@ from crm.models import ChannelType
 from inbox import payloads
 from inbox.connectors.api.serializers import inbound_from
 from inbox.connectors.base import Connector, DeliveryRefused, Inbound, SendFailed
-from inbox.models import Message
+from inbox.models import Message, SenderType
 
 EVENT = "message.created"
 _DELIVERIES = uuid.UUID("0b8f4a2e-7d3c-4f61-9a57-2c1e6d9b4f08")
@@ -59,10 +59,13 @@ class ApiConnector(Connector):
     def send(self, message: Message) -> str:
         """One signed POST of the message to ``webhook_url``; returns the delivery's id.
         ``SendFailed`` (retried) for an answer other than 2xx, a timeout or a connection
-        error; ``DeliveryRefused`` for a note or an address that may not receive
-        webhooks. Without a ``webhook_url`` there is nothing to send: the app polls."""
+        error; ``DeliveryRefused`` for a note, the user's own message or an address
+        that may not receive webhooks. Without a ``webhook_url`` there is nothing to
+        send: the app polls."""
         if message.internal:
             raise DeliveryRefused("an internal note never leaves the inbox")
+        if message.sender_type == SenderType.CONTACT:
+            raise DeliveryRefused("the user's own message is not sent back to the app")
         config = self.channel.config or {}
         url = str(config.get("webhook_url") or "")
         if not url:

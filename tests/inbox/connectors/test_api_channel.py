@@ -456,6 +456,8 @@ def test_a_system_message_is_delivered_by_the_connector_and_a_note_never(channel
     assert connector.send(system) == delivery_id(system)
     with pytest.raises(DeliveryRefused):
         connector.send(note)
+    with pytest.raises(DeliveryRefused):
+        connector.send(message)  # the user's own message does not go back to the app
 
     [delivery] = receiver.verified
     assert delivery["body"]["message"]["sender_type"] == "system"
