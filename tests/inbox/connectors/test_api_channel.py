@@ -490,3 +490,19 @@ def test_without_a_webhook_url_messages_wait_for_polling(channel, receiver):
     assert receiver.attempts == 0
     assert [m["text"] for m in poll(channel).json()["results"]][-1] == "Hi"
     assert not Message.objects.filter(sender_type=SenderType.SYSTEM).exists()
+
+
+def test_the_connector_reads_a_body_as_the_endpoint_does(channel):
+    connector = ApiConnector(channel)
+
+    [inbound] = connector.parse(
+        b'{"external_id": " user-1 ", "text": "Hi", "client_id": "c-1", '
+        b'"email": "Ada@Example.org", "attributes": {"plan": "team"}}'
+    )
+
+    assert (inbound.external_id, inbound.text, inbound.client_id) == ("user-1", "Hi", "c-1")
+    assert inbound.email == "ada@example.org"
+    assert inbound.meta == {"attributes": {"plan": "team"}}
+    for bad in (b"[]", b"{", b'{"external_id": "u", "text": "", "client_id": "c"}'):
+        with pytest.raises(ValueError):
+            connector.parse(bad)
