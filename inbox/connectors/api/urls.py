@@ -1,6 +1,6 @@
 """The API channel's endpoints, under ``/api/v1/inbound/``."""
 
-from django.urls import path
+from django.urls import path, re_path
 
 from inbox.connectors.api import views
 
@@ -10,8 +10,9 @@ urlpatterns = [
         views.InboundMessagesView.as_view(),
         name="api-channel-messages",
     ),
-    path(
-        "<str:key>/contacts/<path:external_id>/messages/",
+    # any external id, slashes and line breaks included: the view answers every one
+    re_path(
+        r"^(?P<key>[^/]+)/contacts/(?P<external_id>[\s\S]+)/messages/$",
         views.InboundContactMessagesView.as_view(),
         name="api-channel-contact-messages",
     ),

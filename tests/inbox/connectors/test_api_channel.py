@@ -506,3 +506,10 @@ def test_the_connector_reads_a_body_as_the_endpoint_does(channel):
     for bad in (b"[]", b"{", b'{"external_id": "u", "text": "", "client_id": "c"}'):
         with pytest.raises(ValueError):
             connector.parse(bad)
+
+
+def test_an_external_id_with_a_line_break_is_answered_in_json(channel):
+    response = poll(channel, external_id="a%0Ab%C2%9E")
+
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/json"
