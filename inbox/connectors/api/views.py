@@ -87,12 +87,19 @@ class ChannelBearerScheme(OpenApiAuthenticationExtension):
         }
 
 
+def _channel(request: Request) -> Channel:
+    """The channel ``ChannelBearerAuthentication`` authenticated the request for."""
+    if not isinstance(request.auth, Channel):
+        raise exceptions.NotAuthenticated()
+    return request.auth
+
+
 class InboundView(APIView):
     authentication_classes = [ChannelBearerAuthentication]
     permission_classes: list[type] = []
 
     def check_throttles(self, request: Request) -> None:
-        channel: Channel = request.auth
+        channel = _channel(request)
         try:
             verdict = throttling.attempt_count(
                 key=f"api-inbound:{channel.pk}", rate=_rate("api_inbound")
@@ -137,7 +144,9 @@ class InboundMessagesView(InboundView):
         serializer = ApiMessageInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         try:
-            stored = inbound.api_message_receive(channel=request.auth, inbound=serializer.inbound())
+            stored = inbound.api_message_receive(
+                channel=_channel(request), inbound=serializer.inbound()
+            )
         except MessageRejected as refused:
             field = "client_id" if refused.code == "bad_client_id" else "text"
             raise exceptions.ValidationError({field: [refused.detail]}) from None
@@ -176,7 +185,7 @@ class InboundContactMessagesView(InboundView):
         after = parse_id(request.query_params.get("after", "0"), field="after")
         dialog = None
         if 0 < len(external_id.strip()) <= MAX_EXTERNAL_ID:
-            dialog = inbound.dialog_of(channel=request.auth, external_id=external_id)
+            dialog = inbound.dialog_of(channel=_channel(request), external_id=external_id)
         if dialog is None:
             raise exceptions.NotFound(_("This user has not written on this channel yet."))
         paginator = self.pagination_class()
