@@ -95,7 +95,9 @@ def _api_config_clean(config: dict[str, Any]) -> dict[str, Any]:
         cleaned["webhook_url"] = url.strip()
     for key in GENERATED_SECRETS[ChannelType.API]:
         value = config.get(key)
-        if value and len(value.strip()) < SECRET_MIN_LENGTH:
+        if value:  # a bearer header loses surrounding blanks: the secret has none
+            cleaned[key] = value = value.strip()
+        if value and len(value) < SECRET_MIN_LENGTH:
             raise ValidationError(
                 ngettext(
                     "%(key)s needs at least %(n)d character; leave it empty to have a "

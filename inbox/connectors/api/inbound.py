@@ -8,7 +8,9 @@ changes contacts only through ``crm.services``."""
 from __future__ import annotations
 
 import hmac
+import logging
 
+from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 
 from crm import services as crm_services
@@ -17,6 +19,8 @@ from inbox import selectors, services
 from inbox.connectors.base import Inbound
 from inbox.models import Channel, Dialog, Message
 from inbox.services import Stored
+
+logger = logging.getLogger(__name__)
 
 # Compared against when the key is unknown, so that the answer takes as long as for a
 # known key with a wrong secret.
@@ -85,7 +89,10 @@ def api_message_receive(*, channel: Channel, inbound: Inbound) -> Stored:
     if not stored.created:
         return stored
     if attributes:  # the contact was linked into another one: that one takes them too
-        crm_services.contact_attributes_merge(contact=contact, attributes=attributes)
+        try:
+            crm_services.contact_attributes_merge(contact=contact, attributes=attributes)
+        except ValidationError:  # the survivor is full: the message is stored all the same
+            logger.info("API channel %s: attributes not added to a linked contact", channel.pk)
     if dialog is not None and _brings_news(dialog.contact, inbound):
         # a later message that brings an e-mail or phone: the policy may link it now
         services.dialog_contact_verified_link(

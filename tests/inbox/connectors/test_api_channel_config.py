@@ -7,6 +7,7 @@ import json
 
 import pytest
 from django.contrib.messages import get_messages
+from rest_framework.test import APIClient
 
 from crm.models import ChannelType
 from inbox.models import Channel
@@ -114,3 +115,17 @@ def test_the_admin_shows_made_secrets_once_and_rotates_them(client, settings):
     channel.refresh_from_db()
     assert channel.config["inbound_secret"] != old
     assert channel.config["inbound_secret"] in response.content.decode()
+
+
+def test_a_typed_secret_is_kept_without_surrounding_blanks(admin_api):
+    response = create(admin_api, {"inbound_secret": "  typed-by-the-admin-0001\n"})
+
+    channel = Channel.objects.get(pk=response.json()["id"])
+    assert channel.config["inbound_secret"] == "typed-by-the-admin-0001"
+    sent = APIClient().post(
+        f"/api/v1/inbound/{channel.key}/messages/",
+        {"external_id": "u-1", "text": "Hi", "client_id": "c-1"},
+        format="json",
+        HTTP_AUTHORIZATION="Bearer typed-by-the-admin-0001",
+    )
+    assert sent.status_code == 201
