@@ -10,7 +10,8 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from bots import conditions, webhooks
+from bots import conditions
+from contactcenter import webhooks
 
 
 class TriggerEvent(models.TextChoices):

@@ -262,6 +262,10 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_THROTTLE_RATES": {
         "auth_token": env.str("AUTH_TOKEN_THROTTLE", default="10/min"),
+        # the API channel (docs/api-channel.md): requests per channel, and wrong bearer
+        # secrets per client address before it must wait
+        "api_inbound": env.str("API_INBOUND_THROTTLE", default="3000/min"),
+        "api_inbound_auth": env.str("API_INBOUND_AUTH_THROTTLE", default="20/min"),
     },
     "EXCEPTION_HANDLER": "contactcenter.api_common.exception_handler",
     "TEST_REQUEST_DEFAULT_FORMAT": "json",

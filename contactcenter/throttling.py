@@ -65,6 +65,21 @@ def attempt_count(*, key: str, rate: Rate) -> Verdict:
     return Verdict(allowed=False, retry_after_s=_ttl(full_key, rate.period_s))
 
 
+def attempts_over(*, key: str, rate: Rate) -> Verdict:
+    """Whether the attempts already counted under ``key`` reached ``rate.count``, without
+    counting one: for counters of failures only (a wrong secret), checked before the
+    next try so that guessing stops at the limit. ``CacheUnavailable`` when unreadable."""
+    full_key = f"attempts:{key}"
+    try:
+        count = cache.get(full_key)
+    except Exception as error:
+        logger.warning("attempt counter unavailable: %s", type(error).__name__)
+        raise CacheUnavailable from error
+    if count is None or int(count) < rate.count:
+        return Verdict(allowed=True, retry_after_s=0)
+    return Verdict(allowed=False, retry_after_s=_ttl(full_key, rate.period_s))
+
+
 def attempts_clear(*, key: str) -> None:
     try:
         cache.delete(f"attempts:{key}")

@@ -27,6 +27,7 @@ api_v1 = [
     path("queues/", QueueListView.as_view(), name="queues"),
     path("reports/summary/", SummaryView.as_view(), name="reports-summary"),
     path("board/", BoardView.as_view(), name="board"),
+    path("inbound/", include("inbox.connectors.api.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api-docs"),
 ]

@@ -12,6 +12,7 @@ from django.db.models import CharField, Value
 from django.db.models.functions import Cast, Concat
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from contactcenter import events
 from contactcenter.api_common import StateConflict
@@ -85,6 +86,38 @@ def contact_update(*, contact: Contact, data: dict[str, Any]) -> Contact:
         contact.save()
         events.emit(events.ContactUpdated(contact_id=contact.pk, changed=changed))
     return contact
+
+
+# Bounds of a contact's attributes when a channel adds to them (the API channel):
+# enough for a company's profile fields, small enough for every page that shows them.
+MAX_ATTRIBUTES = 100
+
+
+@transaction.atomic
+def contact_attributes_merge(*, contact: Contact, attributes: dict[str, Any]) -> Contact:
+    """Adds ``attributes`` to the contact's, replacing values under the same keys and
+    keeping the others (``contact_update`` replaces them as a whole). ``ValidationError``
+    when the result would hold more than ``MAX_ATTRIBUTES`` keys. A merged contact's
+    survivor takes them."""
+    contact = _live(Contact.objects.get(pk=contact.pk))
+    contact = Contact.objects.select_for_update().get(pk=contact.pk)
+    merged = {**(contact.attributes or {}), **attributes}
+    if len(merged) > MAX_ATTRIBUTES:
+        raise ValidationError(
+            {
+                "attributes": [
+                    ngettext(
+                        "A contact holds at most %(n)d attribute; this would make %(count)d.",
+                        "A contact holds at most %(n)d attributes; this would make %(count)d.",
+                        MAX_ATTRIBUTES,
+                    )
+                    % {"n": MAX_ATTRIBUTES, "count": len(merged)}
+                ]
+            }
+        )
+    if merged == (contact.attributes or {}):
+        return contact
+    return contact_update(contact=contact, data={"attributes": merged})
 
 
 @transaction.atomic

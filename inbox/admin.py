@@ -24,6 +24,7 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from inbox import canned
+from inbox.connectors.api import admin as api_admin
 from inbox.models import (
     Attachment,
     CannedResponse,
@@ -35,7 +36,7 @@ from inbox.models import (
     Session,
     WidgetVisitor,
 )
-from inbox.services import channel_config_clean, channel_origins_clean
+from inbox.services import channel_config_clean, channel_origins_clean, channel_secrets_generate
 from inbox.services.channels import (
     WIDGET_DEFAULT_COLOR,
     WIDGET_GREETING_MAX,
@@ -290,6 +291,9 @@ class ChannelForm(forms.ModelForm):
         if self.instance.pk:
             # Secrets left out or blank keep their stored values: they were never shown.
             config = self.instance.merged_config(config)
+        config, self.secrets_made = channel_secrets_generate(
+            channel_type=channel_type, config=config
+        )
         return config
 
 
@@ -354,10 +358,18 @@ class ChannelAdmin(admin.ModelAdmin):
     list_filter = ["type", "is_active", "default_group"]
     list_select_related = ["default_group"]
     search_fields = ["name", "key"]
-    readonly_fields = ["key", "widget_snippet", "widget_preview", "secrets_status", "created_at"]
+    readonly_fields = [
+        "key",
+        "widget_snippet",
+        "widget_preview",
+        "api_endpoints",
+        "secrets_status",
+        "created_at",
+    ]
     autocomplete_fields = ["default_group"]
     ordering = ["name", "id"]
     inlines = [ProactiveInvitationInline]
+    actions = [api_admin.inbound_secret_rotate, api_admin.webhook_secret_rotate]
     fieldsets = [
         (None, {"fields": ["type", "name", "default_group", "is_active"]}),
         (_("Embedding"), {"fields": ["key", "widget_snippet", "allowed_origins"]}),
@@ -400,6 +412,13 @@ class ChannelAdmin(admin.ModelAdmin):
             # The type is picked on this page: both are there, the script shows one.
             settings_ = (settings_[0], {**settings_[1], "classes": ["channel-settings"]})
             return [basics, embedding, *self.widget_fieldsets, settings_, record]
+        if obj.type == "api":
+            return [
+                basics,
+                (_("Addresses"), {"fields": ["key", "api_endpoints"]}),
+                settings_,
+                record,
+            ]
         if obj.type == "widget":
             other = (
                 _("Other settings"),
@@ -431,6 +450,10 @@ class ChannelAdmin(admin.ModelAdmin):
         finally:
             _request_origin.reset(token)
 
+    def save_model(self, request: HttpRequest, obj: Channel, form: Any, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        api_admin.secrets_show_once(self, request, obj, getattr(form, "secrets_made", []))
+
     @admin.display(description=_("widget snippet"))
     def widget_snippet(self, obj: Channel) -> str:
         if not obj.pk:
@@ -446,6 +469,10 @@ class ChannelAdmin(admin.ModelAdmin):
             snippet,
             _("Paste this before </body> on every page of the website."),
         )
+
+    @admin.display(description=_("addresses of the API"))
+    def api_endpoints(self, obj: Channel) -> str:
+        return api_admin.endpoints(origin=_request_origin.get(), channel=obj)
 
     @admin.display(description=_("preview"))
     def widget_preview(self, obj: Channel) -> str:

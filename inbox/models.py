@@ -19,7 +19,7 @@ SECRET_CONFIG_KEYS: dict[str, frozenset[str]] = {
     ChannelType.TELEGRAM: frozenset({"bot_token", "webhook_secret"}),
     ChannelType.WHATSAPP: frozenset({"access_token", "app_secret", "verify_token"}),
     ChannelType.EMAIL: frozenset({"imap_password", "smtp_password"}),
-    ChannelType.API: frozenset({"webhook_secret"}),
+    ChannelType.API: frozenset({"inbound_secret", "webhook_secret"}),
 }
 
 

@@ -21,9 +21,9 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from bots import selectors, webhooks
+from bots import selectors
 from bots.models import DeliveryStatus, WebhookDelivery, WebhookSubscription
-from contactcenter import jobs
+from contactcenter import jobs, webhooks
 
 logger = logging.getLogger(__name__)
 
@@ -128,15 +128,9 @@ def _attempt(delivery: WebhookDelivery) -> tuple[webhooks.Outcome, bool]:
     except webhooks.UnsafeURL as refused:
         return webhooks.Outcome(ok=False, error=str(refused)), refused.permanent
     body = body_of(delivery)
-    timestamp = int(timezone.now().timestamp())
-    headers = {
-        "X-Webhook-Id": str(delivery.pk),
-        "X-Webhook-Event": delivery.event,
-        "X-Webhook-Timestamp": str(timestamp),
-        "X-Webhook-Signature": webhooks.signature(
-            secret=subscription.secret, timestamp=timestamp, body=body
-        ),
-    }
+    headers = webhooks.signed_headers(
+        delivery_id=str(delivery.pk), event=delivery.event, secret=subscription.secret, body=body
+    )
     return webhooks.post(target=target, body=body, headers=headers), False
 
 

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from crm.models import ChannelType
+from inbox.connectors.api.connector import ApiConnector
 from inbox.connectors.base import Connector
 from inbox.connectors.email.connector import EmailConnector
 from inbox.models import Channel
 
-CONNECTORS: dict[str, type[Connector]] = {ChannelType.EMAIL: EmailConnector}
+CONNECTORS: dict[str, type[Connector]] = {
+    ChannelType.EMAIL: EmailConnector,
+    ChannelType.API: ApiConnector,
+}
 
 
 def connector_for(channel: Channel) -> Connector | None:

@@ -4,7 +4,12 @@
 (``sessions``: opening, assignment, queue, priority) and transfers (``transfers``).
 Import from here."""
 
-from inbox.services.channels import channel_config_clean, channel_origins_clean
+from inbox.services.channels import (
+    channel_config_clean,
+    channel_origins_clean,
+    channel_secret_rotate,
+    channel_secrets_generate,
+)
 from inbox.services.channels_intake import channel_message_receive, dialog_contact_verified_link
 from inbox.services.conversations import (
     MessageRejected,
@@ -63,6 +68,8 @@ __all__ = [
     "channel_config_clean",
     "channel_message_receive",
     "channel_origins_clean",
+    "channel_secret_rotate",
+    "channel_secrets_generate",
     "client_id_clean",
     "contact_attachment_receive",
     "contact_message_receive",

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import re
+import secrets
 from typing import Any
 from urllib.parse import urlsplit
 
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from contactcenter import webhooks
+from crm.models import ChannelType
 from inbox.models import Channel
 
 
@@ -58,7 +62,80 @@ def channel_config_clean(*, channel_type: str, config: Any) -> dict[str, Any]:
     for key in secret_keys & config.keys():
         if config[key] is not None and not isinstance(config[key], str):
             raise ValidationError(_("%(key)s must be a string."), params={"key": key})
+    if channel_type == ChannelType.API:
+        return _api_config_clean(config)
     return config
+
+
+# Secrets a channel needs and the product makes when the admin leaves them empty.
+GENERATED_SECRETS: dict[str, tuple[str, ...]] = {
+    ChannelType.API: ("inbound_secret", "webhook_secret"),
+}
+SECRET_MIN_LENGTH = 16
+WEBHOOK_URL_MAX = 2000
+
+
+def _api_config_clean(config: dict[str, Any]) -> dict[str, Any]:
+    """The API channel's ``webhook_url`` (empty: messages are read by polling only) may
+    receive webhooks exactly as a webhook subscription's address may; its secrets, when
+    given, are long enough not to be guessed."""
+    cleaned = dict(config)
+    url = config.get("webhook_url")
+    if url in (None, ""):
+        cleaned["webhook_url"] = ""
+    else:
+        if not isinstance(url, str) or len(url.strip()) > WEBHOOK_URL_MAX:
+            raise ValidationError(_("webhook_url is an http:// or https:// address."))
+        try:
+            webhooks.url_check(url.strip())
+        except webhooks.UnsafeURL as refused:
+            raise ValidationError(
+                _("webhook_url: %(reason)s"), params={"reason": str(refused)}
+            ) from None
+        cleaned["webhook_url"] = url.strip()
+    for key in GENERATED_SECRETS[ChannelType.API]:
+        value = config.get(key)
+        if value:  # a bearer header loses surrounding blanks: the secret has none
+            cleaned[key] = value = value.strip()
+        if value and len(value) < SECRET_MIN_LENGTH:
+            raise ValidationError(
+                ngettext(
+                    "%(key)s needs at least %(n)d character; leave it empty to have a "
+                    "random one made.",
+                    "%(key)s needs at least %(n)d characters; leave it empty to have a "
+                    "random one made.",
+                    SECRET_MIN_LENGTH,
+                ),
+                params={"key": key, "n": SECRET_MIN_LENGTH},
+            )
+    return cleaned
+
+
+def new_channel_secret() -> str:
+    return secrets.token_urlsafe(32)
+
+
+def channel_secrets_generate(
+    *, channel_type: str, config: dict[str, Any]
+) -> tuple[dict[str, Any], list[str]]:
+    """``config`` (after an edit was merged with the stored secrets) with a random value
+    for each secret the channel needs and does not have; and the names of those made, for
+    the admin to be shown them once."""
+    made = [key for key in GENERATED_SECRETS.get(channel_type, ()) if not config.get(key)]
+    return {**config, **{key: new_channel_secret() for key in made}}, made
+
+
+@transaction.atomic
+def channel_secret_rotate(*, channel: Channel, key: str) -> str:
+    """Replaces one generated secret of the channel with a new random one and returns it
+    (to be shown once); whoever used the old one must switch to it."""
+    channel = Channel.objects.select_for_update().get(pk=channel.pk)
+    if key not in GENERATED_SECRETS.get(channel.type, ()):
+        raise ValidationError(_("This kind of channel has no secret %(key)s."), params={"key": key})
+    secret = new_channel_secret()
+    channel.config = {**(channel.config or {}), key: secret}
+    channel.save(update_fields=["config"])
+    return secret
 
 
 # What the website widget reads from a widget channel's settings (``widget_api``): the

@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 from contactcenter import events, realtime
 from contactcenter.api_common import StateConflict
 from inbox.models import Channel, SessionStatus
-from inbox.services import channel_config_clean, channel_origins_clean
+from inbox.services import channel_config_clean, channel_origins_clean, channel_secrets_generate
 from routing.models import (
     DEFAULT_SLA_TARGET_S,
     Group,
@@ -343,7 +343,9 @@ def channel_create(
         type=type,
         name=name,
         default_group=default_group,
-        config=_config_clean(channel_type=type, config=config or {}),
+        config=channel_secrets_generate(
+            channel_type=type, config=_config_clean(channel_type=type, config=config or {})
+        )[0],
         allowed_origins=_origins_clean(allowed_origins or []),
         is_active=is_active,
     )
@@ -367,7 +369,9 @@ def channel_update(*, channel: Channel, data: dict[str, Any]) -> Channel:
             setattr(channel, field, data[field])
     if data.get("config") is not None:
         incoming = _config_clean(channel_type=channel.type, config=data["config"])
-        channel.config = channel.merged_config(incoming)
+        channel.config, _made = channel_secrets_generate(
+            channel_type=channel.type, config=channel.merged_config(incoming)
+        )
     if data.get("allowed_origins") is not None:
         channel.allowed_origins = _origins_clean(data["allowed_origins"])
     channel.full_clean()

@@ -14,8 +14,9 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from bots import services, tasks, webhooks
+from bots import services, tasks
 from bots.models import DeliveryStatus, WebhookDelivery, WebhookSubscription
+from contactcenter import webhooks
 from inbox import services as inbox_services
 from inbox.models import SessionStatus
 from tests import factories

@@ -1,5 +1,7 @@
 """The wire side of outbound webhooks, without the database: signing, refusing addresses
-inside private networks, and one HTTP POST.
+inside private networks, and one HTTP POST. Shared by the webhook subscriptions
+(``bots.services.deliveries``) and the API channel's connector
+(``inbox.connectors.api``), so that a receiver verifies both the same way.
 
 A target's host is resolved and every address checked when a subscription is saved and
 again right before each attempt; the connection then goes to the address that was
@@ -15,6 +17,7 @@ import hmac
 import http.client
 import ipaddress
 import socket
+import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable
@@ -42,6 +45,18 @@ def signature(*, secret: str, timestamp: int, body: bytes) -> str:
     """``sha256=`` and the hex HMAC-SHA256 of ``f"{timestamp}.{body}"`` under the secret."""
     message = f"{timestamp}.".encode() + body
     return "sha256=" + hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
+
+
+def signed_headers(*, delivery_id: str, event: str, secret: str, body: bytes) -> dict[str, str]:
+    """The ``X-Webhook-*`` headers of one attempt: the delivery's id (the same on every
+    retry), the event, the attempt's unix time and the signature over both."""
+    timestamp = int(time.time())
+    return {
+        "X-Webhook-Id": delivery_id,
+        "X-Webhook-Event": event,
+        "X-Webhook-Timestamp": str(timestamp),
+        "X-Webhook-Signature": signature(secret=secret, timestamp=timestamp, body=body),
+    }
 
 
 def signature_valid(*, secret: str, timestamp: str, body: bytes, header: str) -> bool:
