@@ -50,6 +50,9 @@ class EmailConnector(Connector):
                     "message_id": parsed.message_id,
                     "subject": parsed.subject,
                     "references": " ".join((*parsed.references, parsed.message_id)),
+                    # the e-mails this one answers, for threading it into its session
+                    "thread_ids": tuple(filter(None, (parsed.in_reply_to, *parsed.references))),
+                    "parsed": parsed,
                 },
             )
         ]

@@ -21,6 +21,11 @@ class EmailReference(models.Model):
     references = models.TextField(
         _("references"), blank=True, help_text=_("The Message-IDs of the thread, oldest first.")
     )
+    html = models.TextField(
+        _("formatted text"),
+        blank=True,
+        help_text=_("The e-mail's HTML body, sanitised: safe to show; no remote images."),
+    )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:

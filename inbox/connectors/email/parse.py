@@ -1,5 +1,6 @@
 """Reading one e-mail (RFC 5322 bytes) with the standard library: the sender, the
-subject, the threading headers and the text, the plain part preferred over HTML."""
+subject, the threading headers, the text (the plain part preferred over HTML), the HTML
+body as sent (``sanitize`` cleans it before anyone sees it) and the attached files."""
 
 from __future__ import annotations
 
@@ -21,6 +22,16 @@ CLIENT_ID_MAX = 64
 
 
 @dataclass(frozen=True, slots=True)
+class EmailFile:
+    """One attached file, or an inline image (``content_id`` without its brackets)."""
+
+    name: str
+    content_type: str
+    content: bytes
+    content_id: str = ""
+
+
+@dataclass(frozen=True, slots=True)
 class ParsedEmail:
     sender: str  # the address, lower-cased
     sender_name: str
@@ -30,6 +41,8 @@ class ParsedEmail:
     in_reply_to: str
     references: tuple[str, ...]
     automatic: bool  # an auto-reply, a bounce...: never answered, never stored
+    html: str = ""  # the HTML body as sent: unsafe until ``sanitize.email_html_clean``
+    files: tuple[EmailFile, ...] = ()
 
     @property
     def client_id(self) -> str:
@@ -37,6 +50,12 @@ class ParsedEmail:
         if len(self.message_id) <= CLIENT_ID_MAX:
             return self.message_id
         return "sha256:" + hashlib.sha256(self.message_id.encode()).hexdigest()[:56]
+
+    def file_client_id(self, index: int) -> str:
+        """The idempotency key of the message that carries the ``index``-th file: fixed
+        by the Message-ID, so a redelivered e-mail stores none of its files again."""
+        digest = hashlib.sha256(f"{self.message_id}\n{index}".encode()).hexdigest()
+        return f"sha256:{digest[:48]}:{index}"
 
 
 class _TextOfHtml(HTMLParser):
@@ -80,20 +99,67 @@ def _tidy(text: str) -> str:
     return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
 
 
+def _part_text(part: EmailMessage) -> str:
+    try:
+        content = part.get_content()
+    except (LookupError, ValueError, AssertionError):  # an unknown or lying charset
+        payload = part.get_payload(decode=True)
+        content = payload.decode("utf-8", "replace") if isinstance(payload, bytes) else ""
+    return inputs.text_repair(content) if isinstance(content, str) else ""
+
+
 def _body_text(message: EmailMessage) -> str:
     part = message.get_body(preferencelist=("plain", "html"))
     if part is None:
         return ""
-    try:
-        content = part.get_content()
-    except (LookupError, ValueError):  # an unknown or lying charset
-        payload = part.get_payload(decode=True)
-        content = payload.decode("utf-8", "replace") if isinstance(payload, bytes) else ""
-    if not isinstance(content, str):
-        return ""
+    content = _part_text(part)
     if part.get_content_subtype() == "html":
         content = html_to_text(content)
     return _tidy(content)
+
+
+def _body_html(message: EmailMessage) -> str:
+    part = message.get_body(preferencelist=("html",))
+    return _part_text(part) if part is not None else ""
+
+
+def _files(message: EmailMessage) -> tuple[EmailFile, ...]:
+    """Every part that is not the body: attachments, inline images, a forwarded e-mail
+    (kept whole, as one ``message/rfc822`` file)."""
+    bodies = {id(message.get_body(preferencelist=(kind,))) for kind in ("plain", "html")}
+    found: list[EmailFile] = []
+    stack = [message]
+    while stack:
+        part = stack.pop(0)
+        if part.is_multipart():
+            stack[0:0] = [p for p in part.iter_parts() if isinstance(p, EmailMessage)]
+            continue
+        if id(part) in bodies:
+            continue
+        name = inputs.text_repair(str(part.get_filename() or ""))
+        if part.get_content_maintype() == "text" and not name and not part.is_attachment():
+            continue  # another rendering of the body (e.g. text/enriched)
+        found.append(_file_of(part, name))
+    return tuple(found)
+
+
+def _file_of(part: EmailMessage, name: str) -> EmailFile:
+    content_type = part.get_content_type()
+    if content_type == "message/rfc822":
+        payload = part.get_payload()
+        inner = payload[0] if isinstance(payload, list) and payload else None
+        content = inner.as_bytes() if isinstance(inner, EmailMessage) else b""
+        name = name or "message.eml"
+    else:
+        decoded = part.get_payload(decode=True)
+        content = decoded if isinstance(decoded, bytes) else b""
+    content_ids = _ids(part.get("Content-ID"))
+    return EmailFile(
+        name=name or "file",
+        content_type=content_type,
+        content=content,
+        content_id=content_ids[0][1:-1] if content_ids else "",
+    )
 
 
 def _ids(value: object) -> tuple[str, ...]:
@@ -127,7 +193,22 @@ def email_parse(raw: bytes) -> ParsedEmail:
         in_reply_to=next(iter(_ids(message.get("In-Reply-To"))), ""),
         references=_ids(message.get("References")),
         automatic=_automatic(message),
+        html=_body_html(message),
+        files=_files(message),
     )
+
+
+# "Re:", "Fwd:", "AW:", "Ответ:"... as mail programs put them before a subject they answer.
+_SUBJECT_PREFIX = re.compile(
+    r"^\s*(?:(?:re|fw|fwd|aw|wg|sv|vs|antw|tr|rif|ответ|отв|пересл)\s*(?:\[\d+\])?\s*[:\uff1a]\s*)+",
+    re.IGNORECASE,
+)
+
+
+def subject_key(subject: str) -> str:
+    """A subject as people mean it: without reply and forward prefixes, case or extra
+    spaces. Two e-mails with the same key are about the same thing."""
+    return " ".join(_SUBJECT_PREFIX.sub("", subject).split()).casefold()
 
 
 def _sender(message: EmailMessage) -> Address | None:

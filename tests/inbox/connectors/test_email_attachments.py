@@ -1,0 +1,128 @@
+"""Files of incoming e-mail: each one stored as a message after the e-mail's text, a
+redelivery storing nothing twice, refused files noted for the operator, and the HTML
+body kept sanitised with its inline images pointing at their stored copies."""
+
+from __future__ import annotations
+
+from email.message import EmailMessage
+
+import pytest
+
+from inbox.connectors.email.inbound import email_deliver
+from inbox.connectors.email.models import EmailReference
+from inbox.models import Attachment, Message, SenderType
+from tests.inbox.connectors.conftest import fixture_bytes
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+PDF = b"%PDF-1.4\n" + b"1 0 obj << >> endobj\n" * 4
+
+
+def mail_with_files(*, message_id: str = "<files@example.org>") -> bytes:
+    mail = EmailMessage()
+    mail["From"] = "Ada <ada@example.org>"
+    mail["To"] = "support@shop.example"
+    mail["Subject"] = "Broken parcel"
+    mail["Message-ID"] = message_id
+    mail.set_content("The parcel came broken, photos attached.")
+    mail.add_attachment(PNG, maintype="image", subtype="png", filename="parcel.png")
+    # mail programs often send a PDF as a generic type: the name tells what it is
+    mail.add_attachment(PDF, maintype="application", subtype="octet-stream", filename="receipt.pdf")
+    mail.add_attachment(
+        b"MZ\x90\x00", maintype="application", subtype="x-msdownload", filename="tool.exe"
+    )
+    return mail.as_bytes()
+
+
+def deliver(raw: bytes) -> int:
+    return email_deliver(raw=raw, recipients=["support@shop.example"])
+
+
+def contact_messages() -> list[Message]:
+    return list(
+        Message.objects.filter(sender_type=SenderType.CONTACT)
+        .prefetch_related("attachments")
+        .order_by("id")
+    )
+
+
+@pytest.mark.django_db
+def test_each_file_of_an_email_is_a_message_after_its_text(email_channel):
+    deliver(mail_with_files())
+
+    text, photo, receipt = contact_messages()
+    assert text.text == "The parcel came broken, photos attached."
+    assert text.attachments.count() == 0
+    assert [(a.name, a.content_type) for a in photo.attachments.all()] == [
+        ("parcel.png", "image/png")
+    ]
+    assert [(a.name, a.content_type) for a in receipt.attachments.all()] == [
+        ("receipt.pdf", "application/pdf")
+    ]
+    assert photo.text == receipt.text == ""
+    assert photo.session_id == receipt.session_id == text.session_id
+    assert photo.attachments.get().file.read() == PNG
+
+
+@pytest.mark.django_db
+def test_a_refused_file_is_skipped_with_a_note_saying_which_and_why(email_channel):
+    deliver(mail_with_files())
+
+    [note] = Message.objects.filter(sender_type=SenderType.SYSTEM)
+    assert note.internal
+    assert "«tool.exe»" in note.text
+    assert "application/x-msdownload" in note.text
+    assert not Attachment.objects.filter(name="tool.exe").exists()
+
+
+@pytest.mark.django_db
+def test_a_redelivered_email_stores_neither_its_text_nor_its_files_again(email_channel):
+    assert deliver(mail_with_files()) == 1
+
+    assert deliver(mail_with_files()) == 0
+
+    assert len(contact_messages()) == 3
+    assert Attachment.objects.count() == 2
+    assert Message.objects.filter(sender_type=SenderType.SYSTEM).count() == 1
+
+
+@pytest.mark.django_db
+def test_the_same_files_in_another_email_are_stored_again(email_channel):
+    deliver(mail_with_files())
+    deliver(mail_with_files(message_id="<files-again@example.org>"))
+
+    assert Attachment.objects.count() == 4
+
+
+@pytest.mark.django_db
+def test_an_inline_image_is_stored_and_the_html_shows_it_from_there(email_channel):
+    deliver(fixture_bytes("html_inline_image.eml"))
+
+    text, logo = contact_messages()
+    stored = logo.attachments.get()
+    assert stored.name == "logo.png"
+    html = EmailReference.objects.get(message=text).html
+    assert f'<img src="{stored.file.url}" alt="Shop logo">' in html
+    assert "<script" not in html and "alert" not in html
+    assert "onerror" not in html
+    assert "tracker.example" not in html  # a remote image is never loaded
+    assert '<img alt="pixel">' in html
+    assert 'href="https://shop.example/orders/42"' in html
+    assert 'target="_blank"' in html and 'rel="noopener noreferrer"' in html
+    assert "javascript:" not in html
+    assert "style=" not in html and "color: red" not in html
+    assert text.text.startswith("Hello, my order 42 has not arrived.")
+
+
+@pytest.mark.django_db
+def test_a_file_larger_than_allowed_is_noted_not_stored(email_channel, settings):
+    settings.ATTACHMENT_MAX_BYTES = 50
+
+    deliver(mail_with_files())
+
+    notes = Message.objects.filter(sender_type=SenderType.SYSTEM, internal=True)
+    assert {n.text.split(" of this e-mail")[0] for n in notes} == {
+        "The file «parcel.png»",
+        "The file «receipt.pdf»",
+        "The file «tool.exe»",
+    }
+    assert Attachment.objects.count() == 0
