@@ -59,6 +59,13 @@ def email_deliver(*, raw: bytes, recipients: Iterable[str]) -> int:
         close_old_connections()
 
 
+def email_deliver_to_channel(*, channel: Channel, raw: bytes) -> int:
+    """Stores an e-mail read from the channel's own mailbox (IMAP), whoever it was
+    addressed to; returns how many messages were stored anew. ``ValueError`` for an
+    e-mail that cannot be read; any other exception means nothing was stored."""
+    return _deliver_to(channel, raw)
+
+
 def _deliver_to(channel: Channel, raw: bytes) -> int:
     stored = 0
     for inbound in EmailConnector(channel).parse(raw):
