@@ -8,6 +8,7 @@ from contactcenter import views
 from contactcenter.api import AuthTokenView
 from crm.api import router as crm_router
 from inbox.api import CannedResponseListView, DialogMessagesView, DialogVisitorView
+from inbox.connectors.email.api import DialogEmailsView
 from inbox.labels_api import router as labels_router
 from inbox.search_api import SearchView
 from reports.api import SummaryView
@@ -23,6 +24,7 @@ api_v1 = [
     path("search/", SearchView.as_view(), name="search"),
     path("dialogs/<str:pk>/messages/", DialogMessagesView.as_view(), name="dialog-messages"),
     path("dialogs/<str:pk>/visitor/", DialogVisitorView.as_view(), name="dialog-visitor"),
+    path("dialogs/<str:pk>/emails/", DialogEmailsView.as_view(), name="dialog-emails"),
     path("canned-responses/", CannedResponseListView.as_view(), name="canned-responses"),
     path("queues/", QueueListView.as_view(), name="queues"),
     path("reports/summary/", SummaryView.as_view(), name="reports-summary"),

@@ -253,7 +253,8 @@ export function messageEl(m) {
   const pending = m.id === null || m.id === undefined;
   const item = pending ? S.outbox.get(m.client_id) : null;
   const state = pending ? (item ? item.state : (m._upload ? 'upload' : 'sent')) : 'done';
-  const sig = [m.id, m.text, (m.attachments || []).length, state, m.sender_name, m.internal].join('|');
+  const extra = page.messageExtra ? page.messageExtra(m) : null; // e-mail: subject, formatted (email.js)
+  const sig = [m.id, m.text, (m.attachments || []).length, state, m.sender_name, m.internal, extra ? extra.sig : ''].join('|');
   const key = messageKey(m);
   const cached = S.msgCache.get(key);
   if (cached && cached.sig === sig) return cached.el;
@@ -276,7 +277,7 @@ export function messageEl(m) {
     }
     const bubble = h('div', { class: 'bubble' },
       h('div', { class: 'msg-head' }, h('span', { class: 'sender', text: name }), m.internal ? h('span', { class: 'tag-internal', text: T.internalNote }) : null),
-      m.text ? h('div', { class: 'text', text: m.text }) : null);
+      extra && extra.head, m.text && !(extra && extra.hideText) ? h('div', { class: 'text', text: m.text }) : null, extra && extra.node);
     const atts = (m.attachments || []).filter(Boolean);
     if (atts.length) bubble.append(h('div', { class: 'atts' }, ...atts.map(function (a) { return attachmentEl(a, stickToBottom); })));
     bubble.append(meta);

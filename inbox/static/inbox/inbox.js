@@ -15,6 +15,7 @@
  *   leads.js         leads on the contact card and the "Create lead" form
  *   transfer.js      the transfer dialog
  *   basics.js        private notes, search and filters, labels
+ *   email.js         e-mail messages: subject, "Show formatted" (sanitised HTML)
  *   shell.js         modals, keyboard shortcuts, connection state, notifications
  * Helpers shared with the board and the reports are in ../contactcenter/common/.
  *
@@ -33,6 +34,7 @@ import { hideCanned, onComposerInput, onComposerKey, submitComposer } from './co
 import { loadTransferOperators, openTransfer, submitTransfer, syncTransferMode } from './transfer.js';
 import { closeModal, onFirstGesture, onKey, openModal, setConn } from './shell.js';
 import { wireBasics } from './basics.js';
+import './email.js'; // e-mail subjects and their formatted version in the chat
 
 function wireComposer() {
   const text = $('composer-text');

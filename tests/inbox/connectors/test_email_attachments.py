@@ -11,6 +11,8 @@ import pytest
 from inbox.connectors.email.inbound import email_deliver
 from inbox.connectors.email.models import EmailReference
 from inbox.models import Attachment, Message, SenderType
+from tests import factories
+from tests.conftest import api_as
 from tests.inbox.connectors.conftest import fixture_bytes
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
@@ -126,3 +128,33 @@ def test_a_file_larger_than_allowed_is_noted_not_stored(email_channel, settings)
         "The file «tool.exe»",
     }
     assert Attachment.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_staff_who_see_the_dialog_get_its_emails_formatted_and_others_do_not(email_channel):
+    group = factories.GroupFactory()
+    email_channel.default_group = group
+    email_channel.save()
+    anna = factories.OperatorFactory()
+    factories.MembershipFactory(group=group, operator=anna)
+    outsider = factories.OperatorFactory()
+    factories.MembershipFactory(operator=outsider)
+    deliver(fixture_bytes("html_inline_image.eml"))
+    deliver(mail_with_files())  # plain text only: no HTML
+    text = Message.objects.filter(sender_type=SenderType.CONTACT).order_by("id").first()
+    url = f"/api/v1/dialogs/{text.dialog_id}/emails/"
+
+    seen = api_as(anna.user).get(url)
+    later = api_as(anna.user).get(url, {"after": text.pk})
+    hidden = api_as(outsider.user).get(url)
+    bad = api_as(anna.user).get(url, {"after": "x"})
+
+    assert seen.status_code == 200
+    first, second = seen.json()
+    assert (first["message"], first["subject"]) == (text.pk, "Order 42 missing")
+    assert first["message_id"] == "<inline-42@mail.example.org>"
+    assert "<p>Hello, my <a" in first["html"] and "<script" not in first["html"]
+    assert (second["subject"], second["html"]) == ("Broken parcel", "")
+    assert [e["subject"] for e in later.json()] == ["Broken parcel"]
+    assert hidden.status_code == 404
+    assert bad.status_code == 400
