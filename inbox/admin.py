@@ -25,6 +25,7 @@ from django.utils.translation import gettext_lazy as _
 
 from inbox import canned
 from inbox.connectors.api import admin as api_admin
+from inbox.connectors.email import settings_form as email_settings
 from inbox.models import (
     Attachment,
     CannedResponse,
@@ -297,6 +298,10 @@ class ChannelForm(forms.ModelForm):
         return config
 
 
+class EmailChannelForm(email_settings.EmailSettingsMixin, ChannelForm):
+    """An e-mail channel's form: its settings as fields (``connectors/email``)."""
+
+
 def widget_initial(config: dict[str, Any]) -> dict[str, Any]:
     """The form's widget fields as a stored ``config`` sets them."""
     prechat = config.get("prechat")
@@ -369,7 +374,11 @@ class ChannelAdmin(admin.ModelAdmin):
     autocomplete_fields = ["default_group"]
     ordering = ["name", "id"]
     inlines = [ProactiveInvitationInline]
-    actions = [api_admin.inbound_secret_rotate, api_admin.webhook_secret_rotate]
+    actions = [
+        api_admin.inbound_secret_rotate,
+        api_admin.webhook_secret_rotate,
+        email_settings.email_connection_test,
+    ]
     fieldsets = [
         (None, {"fields": ["type", "name", "default_group", "is_active"]}),
         (_("Embedding"), {"fields": ["key", "widget_snippet", "allowed_origins"]}),
@@ -425,7 +434,18 @@ class ChannelAdmin(admin.ModelAdmin):
                 {"fields": ["config"], "classes": ["collapse"]},
             )
             return [basics, embedding, *self.widget_fieldsets, other, record]
+        if obj.type == "email":
+            stored = (_("Passwords"), {"fields": ["secrets_status"]})
+            other = (_("Other settings"), {"fields": ["key", "config"], "classes": ["collapse"]})
+            return [basics, *email_settings.FIELDSETS, stored, other, record]
         return self.fieldsets
+
+    def get_form(
+        self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any
+    ) -> Any:
+        if obj is not None and obj.type == "email":
+            kwargs["form"] = EmailChannelForm
+        return super().get_form(request, obj, change, **kwargs)
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         # Secrets and settings mean something per type: a channel never changes its type.

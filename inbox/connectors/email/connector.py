@@ -9,11 +9,14 @@ without one)."""
 
 from __future__ import annotations
 
+import contextlib
 import mimetypes
 import smtplib
 import ssl
+from collections.abc import Iterator
 from email.message import EmailMessage
 from email.utils import formataddr, formatdate
+from typing import Any
 
 from crm.models import ChannelType
 from inbox.connectors.base import Connector, DeliveryRefused, Inbound, SendFailed
@@ -121,25 +124,8 @@ class EmailConnector(Connector):
         return email_message
 
     def _deliver(self, email_message: EmailMessage) -> None:
-        config = self.channel.config
-        host = str(config.get("smtp_host") or "")
-        if not host:
-            raise DeliveryRefused("the channel has no smtp_host")
-        port = int(config.get("smtp_port") or 25)
-        security = str(config.get("smtp_security") or "").lower()
         try:
-            if security == "ssl":
-                context = ssl.create_default_context()
-                smtp: smtplib.SMTP = smtplib.SMTP_SSL(
-                    host, port, timeout=SMTP_TIMEOUT_S, context=context
-                )
-            else:
-                smtp = smtplib.SMTP(host, port, timeout=SMTP_TIMEOUT_S)
-            with smtp:
-                if security == "starttls":
-                    smtp.starttls(context=ssl.create_default_context())
-                if config.get("smtp_user"):
-                    smtp.login(str(config["smtp_user"]), str(config.get("smtp_password") or ""))
+            with smtp_open(self.channel.config) as smtp:
                 smtp.send_message(email_message)
         except smtplib.SMTPRecipientsRefused as refused:
             codes = [code for code, _text in refused.recipients.values()]
@@ -152,6 +138,28 @@ class EmailConnector(Connector):
             raise SendFailed(f"{error.smtp_code} {error.smtp_error!r}") from error
         except (smtplib.SMTPException, OSError) as error:
             raise SendFailed(str(error)) from error
+
+
+@contextlib.contextmanager
+def smtp_open(config: dict[str, Any]) -> Iterator[smtplib.SMTP]:
+    """A connection to the channel's outgoing mail server, secured and logged in as
+    configured. ``DeliveryRefused`` when no server is set; smtplib's errors otherwise."""
+    host = str(config.get("smtp_host") or "")
+    if not host:
+        raise DeliveryRefused("the channel has no smtp_host")
+    port = int(config.get("smtp_port") or 25)
+    security = str(config.get("smtp_security") or "").lower()
+    if security == "ssl":
+        context = ssl.create_default_context()
+        smtp: smtplib.SMTP = smtplib.SMTP_SSL(host, port, timeout=SMTP_TIMEOUT_S, context=context)
+    else:
+        smtp = smtplib.SMTP(host, port, timeout=SMTP_TIMEOUT_S)
+    with smtp:
+        if security == "starttls":
+            smtp.starttls(context=ssl.create_default_context())
+        if config.get("smtp_user"):
+            smtp.login(str(config["smtp_user"]), str(config.get("smtp_password") or ""))
+        yield smtp
 
 
 def _reply_subject(subject: str, fallback: str) -> str:

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import close_old_connections
+from django.utils.translation import gettext as _
 
 from inbox.connectors.email import inbound
 from inbox.models import Channel
@@ -62,7 +63,8 @@ class ImapSettings:
             port = int(config.get("imap_port") or (993 if use_ssl else 143))
         except (TypeError, ValueError):
             raise ImapError(
-                f"imap_port must be a number, not {config.get('imap_port')!r}"
+                _("the IMAP port must be a number, not %(port)s")
+                % {"port": repr(config.get("imap_port"))[:40]}
             ) from None
         return cls(
             host=host,
@@ -95,22 +97,32 @@ def imap_connect(settings: ImapSettings) -> imaplib.IMAP4:
         else:
             client = imaplib.IMAP4(settings.host, settings.port, timeout=IMAP_TIMEOUT_S)
     except (OSError, imaplib.IMAP4.error) as error:
-        raise ImapError(f"cannot connect to {settings.host}:{settings.port}: {error}") from None
+        raise ImapError(
+            _("cannot connect to %(server)s: %(error)s")
+            % {"server": f"{settings.host}:{settings.port}", "error": error}
+        ) from None
     try:
         client.login(settings.user, settings.password)
     except imaplib.IMAP4.error as error:
         _close(client)
         raise ImapError(
-            f"the server refused the login of {settings.user}: {_said(error)}"
+            _("the server refused the login of %(user)s: %(error)s")
+            % {"user": settings.user, "error": _said(error)}
         ) from None
     try:
         status, data = client.select(_quoted(settings.folder))
     except (OSError, imaplib.IMAP4.error) as error:
         _close(client)
-        raise ImapError(f"cannot open the folder {settings.folder}: {_said(error)}") from None
+        raise ImapError(
+            _("cannot open the folder %(folder)s: %(error)s")
+            % {"folder": settings.folder, "error": _said(error)}
+        ) from None
     if status != "OK":
         _close(client)
-        raise ImapError(f"cannot open the folder {settings.folder}: {_said(data)}")
+        raise ImapError(
+            _("cannot open the folder %(folder)s: %(error)s")
+            % {"folder": settings.folder, "error": _said(data)}
+        )
     return client
 
 
@@ -263,7 +275,7 @@ def connection_test(*, config: dict[str, Any]) -> ImapCheck:
     ``ImapError`` saying what failed."""
     settings = ImapSettings.of(config)
     if settings is None:
-        raise ImapError("no imap_host is set")
+        raise ImapError(_("no IMAP server is set"))
     client = imap_connect(settings)
     try:
         status, data = client.uid("SEARCH", "UNSEEN")
