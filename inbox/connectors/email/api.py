@@ -45,7 +45,7 @@ class DialogEmailsView(APIView):
         summary="The e-mails of a dialog, formatted",
         parameters=[OpenApiParameter("after", int, description="Only messages after this id.")],
         responses={200: EmailSerializer(many=True), 404: ErrorSerializer},
-        examples=[OpenApiExample("An e-mail with an inline logo", value=[EMAIL_EXAMPLE])],
+        examples=[OpenApiExample("An e-mail with an inline logo", value=EMAIL_EXAMPLE)],
     )
     def get(self, request: Request, pk: str) -> Response:
         dialog_id = parse_id(pk)

@@ -258,6 +258,11 @@ def _watch_connected(
             else:
                 stop.wait(interval_s)
                 client.noop()
+            # settings changed in the admin (or the channel turned off): connect anew
+            fresh = Channel.objects.filter(pk=channel.pk, is_active=True).first()
+            if fresh is None or ImapSettings.of(fresh.config or {}) != settings:
+                return
+            channel = fresh
     finally:
         _close(client)
 

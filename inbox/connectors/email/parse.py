@@ -131,7 +131,8 @@ def _files(message: EmailMessage) -> tuple[EmailFile, ...]:
     stack = [message]
     while stack:
         part = stack.pop(0)
-        if part.is_multipart():
+        # an attached e-mail is "multipart" to the library, but one file to people
+        if part.is_multipart() and part.get_content_type() != "message/rfc822":
             stack[0:0] = [p for p in part.iter_parts() if isinstance(p, EmailMessage)]
             continue
         if id(part) in bodies:

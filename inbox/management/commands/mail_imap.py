@@ -21,7 +21,10 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--once", action="store_true", help="Read each mailbox once.")
         parser.add_argument(
-            "--idle", type=int, default=600, help="Seconds in IDLE before reading again."
+            "--idle",
+            type=int,
+            default=300,
+            help="Seconds in IDLE before reading again (and taking up changed settings).",
         )
         parser.add_argument(
             "--interval",

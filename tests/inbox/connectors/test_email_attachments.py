@@ -158,3 +158,27 @@ def test_staff_who_see_the_dialog_get_its_emails_formatted_and_others_do_not(ema
     assert [e["subject"] for e in later.json()] == ["Broken parcel"]
     assert hidden.status_code == 404
     assert bad.status_code == 400
+
+
+@pytest.mark.django_db
+def test_a_forwarded_email_is_one_file_whole(email_channel, settings):
+    settings.ATTACHMENT_TYPES = [*settings.ATTACHMENT_TYPES, "message/rfc822"]
+    inner = EmailMessage()
+    inner["From"] = "shop@example.net"
+    inner["Subject"] = "Your order"
+    inner.set_content("Order 42 shipped.")
+    outer = EmailMessage()
+    outer["From"] = "Ada <ada@example.org>"
+    outer["To"] = "support@shop.example"
+    outer["Subject"] = "Fwd: Your order"
+    outer["Message-ID"] = "<fwd@example.org>"
+    outer.set_content("See below, it never came.")
+    outer.add_attachment(inner)
+
+    deliver(outer.as_bytes())
+
+    text, forwarded = contact_messages()
+    assert text.text == "See below, it never came."
+    stored = forwarded.attachments.get()
+    assert (stored.name, stored.content_type) == ("message.eml", "message/rfc822")
+    assert b"Order 42 shipped." in stored.file.read()

@@ -219,3 +219,30 @@ def test_the_command_reads_each_mailbox_once(imap_channel, imap_server, capsys):
 
     assert "Support: 1 new of 1" in capsys.readouterr().out
     assert texts() == ["From the command"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_watcher_connects_anew_when_the_settings_change(imap_channel, imap_server):
+    imap_server.idle_supported = False
+    stop = threading.Event()
+    watcher = threading.Thread(
+        target=imap.mailbox_watch,
+        kwargs={"channel_id": imap_channel.pk, "stop": stop, "idle_s": 60, "interval_s": 0.2},
+    )
+    watcher.start()
+    try:
+        deadline = time.monotonic() + 5
+        while "UID SEARCH" not in imap_server.commands and time.monotonic() < deadline:
+            time.sleep(0.05)
+        Channel.objects.filter(pk=imap_channel.pk).update(
+            config={**imap_channel.config, "imap_user": "other@shop.example"}
+        )
+
+        deadline = time.monotonic() + 5
+        while "other@shop.example" not in imap_server.logins and time.monotonic() < deadline:
+            time.sleep(0.05)
+    finally:
+        stop.set()
+        watcher.join(10)
+    assert imap_server.logins[0] == "support@shop.example"
+    assert "other@shop.example" in imap_server.logins
