@@ -8,6 +8,7 @@
  * Links open in a new tab without a referrer; images load only from the product's own
  * addresses (the inline images stored with the e-mail). */
 import { win, doc, h, T, S, api, q, page } from './state.js';
+import { fmt } from './logic.js';
 
 export const EMAIL_TAGS = new Set(['a', 'abbr', 'b', 'blockquote', 'br', 'caption', 'center', 'cite',
   'code', 'col', 'colgroup', 'dd', 'del', 'div', 'dl', 'dt', 'em', 'figcaption', 'figure', 'h1', 'h2',
@@ -105,7 +106,7 @@ export function emailExtra(m) {
   const info = st.byMessage.get(m.id);
   if (!info) return null;
   const showing = !!info.html && st.shown.has(m.id);
-  const head = info.subject ? h('div', { class: 'email-subject', text: T.emailSubject.replace('{subject}', info.subject) }) : null;
+  const head = info.subject ? h('div', { class: 'email-subject', text: fmt(T.emailSubject, { subject: info.subject }) }) : null;
   const node = info.html ? h('div', { class: 'email' },
     showing ? emailFormatted(info.html) : null,
     h('button', {

@@ -24,6 +24,7 @@ from playwright.sync_api import expect
 from tests.e2e.actors import Operator
 from tests.e2e.conftest import ROOT, Pages, Product, demo_password
 from tests.inbox.connectors.conftest import fixture_bytes, free_port
+from tests.inbox.connectors.imap_server import ImapServer
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(180)]
 
@@ -139,3 +140,51 @@ def test_an_html_email_is_shown_formatted_and_safe(
     message.get_by_role("button", name="Show plain text").click()
     expect(message.locator(".email-html")).to_have_count(0)
     expect(message.locator(".text")).to_contain_text("Hello, my order 42")
+
+
+def test_the_admin_sets_up_imap_and_tests_the_connection(
+    product: Product, pages: Pages, shoot: Shoot
+) -> None:
+    mailbox = ImapServer()
+    mailbox.start()
+    try:
+        token = api(
+            product, "POST", "auth/token/", {"username": "admin", "password": demo_password()}
+        )["token"]
+        channel = api(
+            product,
+            "POST",
+            "channels/",
+            {"type": "email", "name": "Mail", "config": {"address": "support@shop.example"}},
+            token=token,
+        )
+        page = pages.new()
+        page.goto(f"{product.url}/admin/login/?next=/admin/inbox/channel/{channel['id']}/change/")
+        page.locator("#id_username").fill("admin")
+        page.locator("#id_password").fill(demo_password())
+        page.locator("input[type=submit]").click()
+        expect(page.get_by_text("E-mail: reading the mailbox (IMAP)")).to_be_visible()
+        page.get_by_label("IMAP server").fill("127.0.0.1")
+        page.get_by_label("IMAP port").fill(str(mailbox.port))
+        page.get_by_label("IMAP over SSL").uncheck()
+        page.get_by_label("IMAP password").fill(mailbox.password)
+        shoot(page, "admin-email-channel")
+        page.locator("input[name=_save]").click()
+        expect(page.locator(".messagelist")).to_contain_text("was changed successfully")
+
+        page.locator(f"input[name=_selected_action][value='{channel['id']}']").check()
+        page.locator("select[name=action]").select_option("email_connection_test")
+        page.locator("button[name=index]").click()
+
+        said = page.locator(".messagelist")
+        expect(said.locator(".success")).to_contain_text(
+            "Mail: Receiving (IMAP): logged in to 127.0.0.1; INBOX has 0 unread messages."
+        )
+        expect(said.locator(".error")).to_contain_text(
+            "Sending: set the outgoing mail server (SMTP), or replies cannot leave."
+        )
+        shoot(page, "admin-email-test-connection")
+        assert mailbox.logins == ["support@shop.example"]
+        assert mailbox.password not in page.content()
+    finally:
+        mailbox.stop()
