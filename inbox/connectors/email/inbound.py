@@ -25,6 +25,7 @@ from inbox.connectors.email.connector import EmailConnector
 from inbox.connectors.email.models import EmailReference
 from inbox.connectors.email.parse import EmailFile, ParsedEmail
 from inbox.models import Channel, Message, Session
+from inbox.services.attachments import files_removed_on_failure
 
 logger = logging.getLogger(__name__)
 
@@ -70,16 +71,17 @@ def _deliver_to(channel: Channel, raw: bytes) -> int:
     stored = 0
     for inbound in EmailConnector(channel).parse(raw):
         try:
-            # one transaction: a failure stores none of the e-mail, so that the sending
-            # server (or the next IMAP poll) delivers it again, whole
-            with transaction.atomic():
-                stored += _store(channel, inbound)
+            # one transaction: a failure stores none of the e-mail (and deletes the files
+            # it wrote), so that the sending server or the next IMAP poll delivers it
+            # again, whole
+            with files_removed_on_failure() as written, transaction.atomic():
+                stored += _store(channel, inbound, written)
         except services.MessageRejected as refused:
             logger.warning("e-mail to %s not stored: %s", channel.pk, refused.detail)
     return stored
 
 
-def _store(channel: Channel, inbound: Inbound) -> int:
+def _store(channel: Channel, inbound: Inbound, written: list[str]) -> int:
     """The e-mail's text, then one message per file, then its threading reference."""
     parsed: ParsedEmail = inbound.meta["parsed"]
     dialog_id = threads.email_dialog_id(channel=channel, external_id=inbound.external_id)
@@ -100,7 +102,7 @@ def _store(channel: Channel, inbound: Inbound) -> int:
         email=inbound.email,
     )
     message = result.message
-    inline_urls, refused = _files_store(message, parsed, inbound.name)
+    inline_urls, refused = _files_store(message, parsed, inbound.name, written)
     EmailReference.objects.get_or_create(
         message=message,
         defaults={
@@ -116,10 +118,11 @@ def _store(channel: Channel, inbound: Inbound) -> int:
 
 
 def _files_store(
-    message: Message, parsed: ParsedEmail, sender_name: str
+    message: Message, parsed: ParsedEmail, sender_name: str, written: list[str]
 ) -> tuple[dict[str, str], list[tuple[str, str]]]:
     """Stores each file of the e-mail as a message of its own, after the text. Returns
-    the addresses of the inline images by Content-ID, and the files refused, with why."""
+    the addresses of the inline images by Content-ID, and the files refused, with why;
+    the storage names of the files written anew are added to ``written``."""
     inline_urls: dict[str, str] = {}
     refused: list[tuple[str, str]] = []
     for index, file in enumerate(parsed.files):
@@ -135,6 +138,8 @@ def _files_store(
             refused.append((file.name, rejected.detail))
             continue
         attachment = next(iter(stored.message.attachments.all()), None)
+        if stored.created and attachment is not None and attachment.file:
+            written.append(attachment.file.name)
         if file.content_id and attachment is not None and attachment.file:
             inline_urls[file.content_id] = attachment.file.url
     return inline_urls, refused

@@ -5,8 +5,10 @@ body kept sanitised with its inline images pointing at their stored copies."""
 from __future__ import annotations
 
 from email.message import EmailMessage
+from typing import Any
 
 import pytest
+from django.core.files.storage import FileSystemStorage
 
 from inbox.connectors.email.inbound import email_deliver
 from inbox.connectors.email.models import EmailReference
@@ -182,3 +184,37 @@ def test_a_forwarded_email_is_one_file_whole(email_channel, settings):
     stored = forwarded.attachments.get()
     assert (stored.name, stored.content_type) == ("message.eml", "message/rfc822")
     assert b"Order 42 shipped." in stored.file.read()
+
+
+class DiskFullForSecondFiles(FileSystemStorage):
+    """A disk with room for a file called "first..." but not for "second..."."""
+
+    def _save(self, name: str, content: Any) -> str:
+        if "second" in name:
+            raise OSError(28, "No space left on device")
+        return super()._save(name, content)
+
+
+@pytest.mark.django_db
+def test_a_failure_midway_keeps_nothing_of_the_email_not_even_its_first_file(
+    email_channel, settings, tmp_path
+):
+    settings.MEDIA_ROOT = str(tmp_path)
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {"BACKEND": f"{__name__}.DiskFullForSecondFiles"},
+    }
+    mail = EmailMessage()
+    mail["From"] = "Ada <ada@example.org>"
+    mail["To"] = "support@shop.example"
+    mail["Subject"] = "Two files"
+    mail["Message-ID"] = "<two@example.org>"
+    mail.set_content("Two receipts")
+    for name in ("first.pdf", "second.pdf"):
+        mail.add_attachment(PDF, maintype="application", subtype="pdf", filename=name)
+
+    with pytest.raises(OSError):
+        deliver(mail.as_bytes())
+
+    assert not Message.objects.exists()
+    assert [p.name for p in tmp_path.rglob("*") if p.is_file()] == []
