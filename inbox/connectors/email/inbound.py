@@ -13,7 +13,7 @@ from collections.abc import Iterable
 
 from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import close_old_connections, transaction
+from django.db import close_old_connections, connection, transaction
 from django.utils import translation
 from django.utils.translation import gettext as _
 
@@ -45,7 +45,7 @@ def email_deliver(*, raw: bytes, recipients: Iterable[str]) -> int:
     """Stores the e-mail in the dialog of its sender on each channel it was addressed
     to; returns how many messages were stored anew (a redelivery stores none).
     ``ValueError`` for an e-mail that cannot be read."""
-    close_old_connections()  # a long-running receiver outlives database connections
+    _connections_refresh()
     try:
         stored = 0
         seen: set[int] = set()
@@ -57,6 +57,13 @@ def email_deliver(*, raw: bytes, recipients: Iterable[str]) -> int:
             stored += _deliver_to(channel, raw)
         return stored
     finally:
+        _connections_refresh()
+
+
+def _connections_refresh() -> None:
+    """A long-running receiver outlives database connections: they are dropped when
+    stale, but never under a caller's open transaction."""
+    if not connection.in_atomic_block:
         close_old_connections()
 
 
