@@ -26,7 +26,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import close_old_connections
+from django.db import close_old_connections, connections
 from django.utils.translation import gettext as _
 
 from inbox.connectors.email import inbound
@@ -221,24 +221,26 @@ def _until_tagged(client: imaplib.IMAP4, tag: bytes, line: bytes) -> bool:
 
 
 def mailbox_watch(
-    *, channel_id: int, stop: threading.Event, idle_s: float = 600, interval_s: float = 60
+    *, channel_id: int, stop: threading.Event, idle_s: float = 300, interval_s: float = 60
 ) -> None:
-    """Keeps one channel's mailbox read until ``stop``: a poll, then IDLE where the
-    server offers it (a new message wakes it), else a pause of ``interval_s``. Errors
-    are logged and the connection made anew after a pause."""
-    while not stop.is_set():
-        close_old_connections()
-        channel = Channel.objects.filter(pk=channel_id, is_active=True).first()
-        settings = ImapSettings.of(channel.config or {}) if channel else None
-        if channel is None or settings is None:
-            return
-        try:
-            _watch_connected(channel, settings, stop, idle_s, interval_s)
-        except (ImapError, OSError, imaplib.IMAP4.error) as error:
-            logger.warning("IMAP mailbox of channel %s: %s", channel_id, error)
-            stop.wait(interval_s)
-        finally:
+    """Keeps one channel's mailbox read until ``stop``, in a thread of its own: a poll,
+    then IDLE where the server offers it (a new message wakes it), else a pause of
+    ``interval_s``. Errors are logged and the connection made anew after a pause. Ends
+    when the channel is turned off or loses its IMAP server."""
+    try:
+        while not stop.is_set():
             close_old_connections()
+            channel = Channel.objects.filter(pk=channel_id, is_active=True).first()
+            try:
+                settings = ImapSettings.of(channel.config or {}) if channel else None
+                if channel is None or settings is None:
+                    return
+                _watch_connected(channel, settings, stop, idle_s, interval_s)
+            except (ImapError, OSError, imaplib.IMAP4.error) as error:
+                logger.warning("IMAP mailbox of channel %s: %s", channel_id, error)
+                stop.wait(interval_s)
+    finally:
+        connections.close_all()  # this thread's own connections
 
 
 def _watch_connected(
