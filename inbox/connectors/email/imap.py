@@ -147,7 +147,7 @@ def _unseen_store(channel: Channel, client: imaplib.IMAP4) -> PollResult:
     status, data = client.uid("SEARCH", "UNSEEN")
     if status != "OK":
         raise ImapError(f"the search for unread mail failed: {_said(data)}")
-    uids = (data[0] or b"").split() if data else []
+    uids = [uid.decode() for uid in (data[0] or b"").split()] if data else []
     for uid in uids:
         raw = _fetch(client, uid)
         if raw is None:
@@ -168,7 +168,7 @@ def _unseen_store(channel: Channel, client: imaplib.IMAP4) -> PollResult:
     return result
 
 
-def _fetch(client: imaplib.IMAP4, uid: bytes) -> bytes | None:
+def _fetch(client: imaplib.IMAP4, uid: str) -> bytes | None:
     status, data = client.uid("FETCH", uid, "(BODY.PEEK[])")
     if status != "OK":
         return None

@@ -145,7 +145,7 @@ def _files_store(
             refused.append((file.name, rejected.detail))
             continue
         attachment = next(iter(stored.message.attachments.all()), None)
-        if stored.created and attachment is not None and attachment.file:
+        if stored.created and attachment is not None and attachment.file.name:
             written.append(attachment.file.name)
         if file.content_id and attachment is not None and attachment.file:
             inline_urls[file.content_id] = attachment.file.url

@@ -10,7 +10,7 @@ import hashlib
 import re
 from dataclasses import dataclass
 from email.headerregistry import Address
-from email.message import EmailMessage
+from email.message import EmailMessage, MIMEPart
 from html.parser import HTMLParser
 
 from contactcenter import inputs
@@ -99,7 +99,7 @@ def _tidy(text: str) -> str:
     return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
 
 
-def _part_text(part: EmailMessage) -> str:
+def _part_text(part: MIMEPart) -> str:
     try:
         content = part.get_content()
     except (LookupError, ValueError, AssertionError):  # an unknown or lying charset
@@ -123,17 +123,17 @@ def _body_html(message: EmailMessage) -> str:
     return _part_text(part) if part is not None else ""
 
 
-def _files(message: EmailMessage) -> tuple[EmailFile, ...]:
+def _files(message: MIMEPart) -> tuple[EmailFile, ...]:
     """Every part that is not the body: attachments, inline images, a forwarded e-mail
     (kept whole, as one ``message/rfc822`` file)."""
     bodies = {id(message.get_body(preferencelist=(kind,))) for kind in ("plain", "html")}
     found: list[EmailFile] = []
-    stack = [message]
+    stack: list[MIMEPart] = [message]
     while stack:
         part = stack.pop(0)
         # an attached e-mail is "multipart" to the library, but one file to people
         if part.is_multipart() and part.get_content_type() != "message/rfc822":
-            stack[0:0] = [p for p in part.iter_parts() if isinstance(p, EmailMessage)]
+            stack[0:0] = [p for p in part.iter_parts() if isinstance(p, MIMEPart)]
             continue
         if id(part) in bodies:
             continue
@@ -144,12 +144,12 @@ def _files(message: EmailMessage) -> tuple[EmailFile, ...]:
     return tuple(found)
 
 
-def _file_of(part: EmailMessage, name: str) -> EmailFile:
+def _file_of(part: MIMEPart, name: str) -> EmailFile:
     content_type = part.get_content_type()
     if content_type == "message/rfc822":
         payload = part.get_payload()
         inner = payload[0] if isinstance(payload, list) and payload else None
-        content = inner.as_bytes() if isinstance(inner, EmailMessage) else b""
+        content = inner.as_bytes() if isinstance(inner, MIMEPart) else b""
         name = name or "message.eml"
     else:
         decoded = part.get_payload(decode=True)

@@ -16,7 +16,7 @@ from django_celery_beat.models import PeriodicTask
 from crm.models import ChannelType
 from inbox.connectors.email import imap
 from inbox.connectors.email.tasks import email_imap_poll
-from inbox.models import Channel, Message
+from inbox.models import Channel, Message, SenderType
 from tests import factories
 from tests.inbox.connectors.imap_server import ImapServer
 
@@ -58,7 +58,9 @@ def imap_channel(db, imap_server: ImapServer) -> Channel:
 
 
 def texts() -> list[str]:
-    return list(Message.objects.order_by("id").values_list("text", flat=True))
+    """What the customers wrote (not the product's notices, such as their place in line)."""
+    messages = Message.objects.filter(sender_type=SenderType.CONTACT).order_by("id")
+    return list(messages.values_list("text", flat=True))
 
 
 @pytest.mark.django_db
