@@ -27,7 +27,9 @@ def test_startup_objects_are_out_of_the_full_collections_sight() -> None:
     # that a full collection no longer walks
     assert frozen > 10_000
     assert gc.collect() >= 0  # a full collection leaves them frozen
-    assert gc.get_freeze_count() == frozen
+    # (a frozen object may still die of its last reference, as another thread of the test
+    # process lets go of one: a few, never the mass that unfreezing would move)
+    assert gc.get_freeze_count() >= frozen - 100
 
 
 def test_young_collections_wait_for_ten_thousand_new_objects() -> None:
