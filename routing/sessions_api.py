@@ -36,6 +36,7 @@ from inbox.api_examples import (
     MESSAGE_FILE_EXAMPLE,
     MESSAGE_OPERATOR_EXAMPLE,
     MESSAGE_PRIVATE_NOTE_EXAMPLE,
+    MESSAGE_RETRIED_EXAMPLE,
     SESSION_CLOSED_EXAMPLE,
     SESSION_EXAMPLE,
     SESSION_QUEUED_EXAMPLE,
@@ -410,6 +411,39 @@ class SessionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSe
             session_id=session.pk, label_id=parse_id(label_id, field="label")
         )
         return Response(self._shape(session.pk))
+
+    @extend_schema(
+        summary="Send a failed message to the contact again (409: it has not failed)",
+        parameters=[OpenApiParameter("message_id", int, OpenApiParameter.PATH)],
+        description=(
+            "A message to the contact on an external channel whose delivery failed "
+            "(status failed) goes back to pending and is sent again through its channel. "
+            "The message may be of any session of this session's dialog."
+        ),
+        request=None,
+        responses={
+            200: MessageSerializer,
+            409: OpenApiResponse(ErrorSerializer, description="The message has not failed."),
+        },
+        examples=[
+            OpenApiExample("Queued again", value=MESSAGE_RETRIED_EXAMPLE, response_only=True),
+            OpenApiExample(
+                "Not failed",
+                value={"detail": "Only a message that could not be delivered can be retried."},
+                response_only=True,
+                status_codes=["409"],
+            ),
+        ],
+    )
+    @action(detail=True, methods=["post"], url_path=r"messages/(?P<message_id>[^/]+)/retry")
+    def message_retry(self, request: Request, pk: str, message_id: str) -> Response:
+        session = self.get_object()
+        message = inbox_services.message_send_retry(
+            message_id=parse_id(message_id, field="message"), dialog_id=session.dialog_id
+        )
+        if message is None:
+            raise Http404
+        return Response(MessageSerializer(message).data)
 
     @extend_schema(
         summary="Close the session as resolved",

@@ -1,14 +1,20 @@
 """Writes of the inbox app: channel rules (``channels``), conversations
 (``conversations``: visitors, messages, closing), the one store of a contact's messages
 (``batching``), the checks every message passes (``validators``), a session's handling state
-(``sessions``: opening, assignment, queue, priority) and transfers (``transfers``).
+(``sessions``: opening, assignment, queue, priority), transfers (``transfers``) and the
+delivery status of messages sent through connectors (``deliveries``).
 Import from here."""
 
 from inbox.services.channels import channel_config_clean, channel_origins_clean
-from inbox.services.channels_intake import channel_message_receive, dialog_contact_verified_link
+from inbox.services.channels_intake import (
+    channel_dialog_resolve,
+    channel_message_receive,
+    dialog_contact_verified_link,
+)
 from inbox.services.conversations import (
     MessageRejected,
     Stored,
+    bot_message_send,
     button_press,
     contact_attachment_receive,
     contact_message_receive,
@@ -22,6 +28,12 @@ from inbox.services.conversations import (
     system_message_send,
     token_hash,
     widget_visitor_create,
+)
+from inbox.services.deliveries import (
+    message_send_retry,
+    message_status_by_channel_id,
+    message_status_set,
+    outgoing_status,
 )
 from inbox.services.labels import (
     label_create,
@@ -46,6 +58,7 @@ from inbox.services.transfers import session_transfer
 from inbox.services.validators import (
     MAX_CLIENT_ID,
     MAX_TEXT,
+    buttons_clean,
     caption_clean,
     client_id_clean,
     file_clean,
@@ -58,9 +71,12 @@ __all__ = [
     "MAX_TEXT",
     "MessageRejected",
     "Stored",
+    "bot_message_send",
     "button_press",
+    "buttons_clean",
     "caption_clean",
     "channel_config_clean",
+    "channel_dialog_resolve",
     "channel_message_receive",
     "channel_origins_clean",
     "client_id_clean",
@@ -71,9 +87,13 @@ __all__ = [
     "label_create",
     "label_delete",
     "label_update",
+    "message_send_retry",
+    "message_status_by_channel_id",
+    "message_status_set",
     "operator_attachment_send",
     "operator_message_send",
     "operator_note_add",
+    "outgoing_status",
     "session_close",
     "session_continue",
     "session_enqueue",
