@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "crm",
     "inbox",
     "inbox.connectors.email.apps.EmailConnectorConfig",
+    "inbox.connectors.whatsapp.apps.WhatsAppConnectorConfig",
     "routing",
     "bots",
     "reports",

@@ -12,7 +12,7 @@ from typing import Any
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from inbox import services
-from inbox.connectors.base import ButtonPress, Connector, Inbound, InboundFile
+from inbox.connectors.base import ButtonPress, Connector, DeliveryRefused, Inbound, InboundFile
 from inbox.connectors.registry import connector_for
 from inbox.models import Channel, Message
 
@@ -67,14 +67,19 @@ def inbound_file_store(
 ) -> services.Stored | None:
     """Fetches the file of ``inbound`` from the channel and stores it with its caption;
     a file the product refuses (too large, a type not allowed) is stored as a text
-    saying so, so the operator knows something came. ``SendFailed`` from the fetch is
-    left to the caller's retry."""
+    saying so, so the operator knows something came; so is a file the channel refuses
+    to hand over (``DeliveryRefused``: gone, too large, a download address not allowed).
+    ``SendFailed`` from the fetch is left to the caller's retry."""
     if inbound.file is None or inbound_known(channel=channel, inbound=inbound):
         return None
     connector = connector or connector_for(channel)
     if connector is None:
         return None
-    fetched = connector.fetch_file(inbound.file)
+    try:
+        fetched = connector.fetch_file(inbound.file)
+    except DeliveryRefused as refused:
+        logger.warning("file to channel %s not fetched: %s", channel.pk, refused)
+        return _file_note_store(channel, inbound, str(refused))
     upload = SimpleUploadedFile(
         fetched.name or inbound.file.name or "file",
         fetched.content,
@@ -91,9 +96,14 @@ def inbound_file_store(
         )
     except services.MessageRejected as refused:
         logger.warning("file to channel %s not stored: %s", channel.pk, refused.code)
-        note = f"[{inbound.file.name or 'file'}: {refused.detail}]"
-        text = f"{inbound.text}\n{note}" if inbound.text else note
-        return inbound_text_store(channel=channel, inbound=dataclasses.replace(inbound, text=text))
+        return _file_note_store(channel, inbound, refused.detail)
+
+
+def _file_note_store(channel: Channel, inbound: Inbound, reason: str) -> services.Stored | None:
+    name = inbound.file.name if inbound.file is not None else ""
+    note = f"[{name or 'file'}: {reason}]"
+    text = f"{inbound.text}\n{note}" if inbound.text else note
+    return inbound_text_store(channel=channel, inbound=dataclasses.replace(inbound, text=text))
 
 
 def inbound_button_store(*, channel: Channel, inbound: Inbound) -> None:

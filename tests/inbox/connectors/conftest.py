@@ -90,3 +90,7 @@ def email_channel(db, outbox):  # type: ignore[no-untyped-def]
             "smtp_password": "not-used-without-a-user",
         },
     )
+
+
+# The WhatsApp channel's fixtures (a local Graph API and a channel pointed at it).
+from tests.inbox.connectors.whatsapp_support import graph_api, whatsapp_channel  # noqa: E402, F401
