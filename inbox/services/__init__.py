@@ -65,12 +65,19 @@ from inbox.services.validators import (
     text_clean,
 )
 from inbox.services.visitors import widget_visitor_context_update
+from inbox.services.windows import (
+    WindowClosed,
+    reply_window_closes_at,
+    reply_window_open,
+    reply_window_require,
+)
 
 __all__ = [
     "MAX_CLIENT_ID",
     "MAX_TEXT",
     "MessageRejected",
     "Stored",
+    "WindowClosed",
     "bot_message_send",
     "button_press",
     "buttons_clean",
@@ -94,6 +101,9 @@ __all__ = [
     "operator_message_send",
     "operator_note_add",
     "outgoing_status",
+    "reply_window_closes_at",
+    "reply_window_open",
+    "reply_window_require",
     "session_close",
     "session_continue",
     "session_enqueue",

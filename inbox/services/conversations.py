@@ -36,7 +36,7 @@ from inbox.models import (
 )
 from inbox.selectors import token_hash
 from inbox.services import attachments as files
-from inbox.services import batching, sessions
+from inbox.services import batching, sessions, windows
 from inbox.services.batching import Incoming, Stored
 from inbox.services.deliveries import outgoing_status
 from inbox.services.pushes import message_received_emit, push_to_staff
@@ -140,14 +140,23 @@ def _refuse_unfilled(text: str) -> None:
 
 
 def operator_message_send(
-    *, session_id: int, user: Any, text: Any, client_id: Any = None
+    *,
+    session_id: int,
+    user: Any,
+    text: Any,
+    client_id: Any = None,
+    outside_window: bool = False,
 ) -> Stored:
     """Stores an operator's reply in their active session and pushes it to the contact.
-    ``StateConflict`` when the session is not theirs or not active; ``MessageRejected``
-    for a canned response's placeholder left unfilled."""
+    ``StateConflict`` when the session is not theirs or not active (``WindowClosed``
+    outside the channel's reply window, unless ``outside_window``: an approved template,
+    see ``windows``); ``MessageRejected`` for a canned response's placeholder left
+    unfilled."""
     text = text_clean(text)
     _refuse_unfilled(text)
     client_id = client_id_clean(client_id)
+    if not outside_window:
+        windows.reply_window_require(session_id=session_id)
     return batching.store_once(
         lambda written: _operator_message_store(session_id, user, text, client_id),
         dialog_id=lambda: _dialog_of(session_id),
@@ -366,6 +375,7 @@ def operator_attachment_send(
     _refuse_unfilled(text)
     client_id = client_id_clean(client_id)
     file = file_clean(upload)
+    windows.reply_window_require(session_id=session_id)
     stored = batching.store_once(
         lambda written: _operator_message_store(session_id, user, text, client_id, file, written),
         dialog_id=lambda: _dialog_of(session_id),
