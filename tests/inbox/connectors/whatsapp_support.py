@@ -56,6 +56,7 @@ def post_signed(client: Any, channel: Channel, api: FakeGraphApi, value: dict[st
         data=body,
         content_type="application/json",
         HTTP_X_HUB_SIGNATURE_256=signature,
+        secure=True,  # Meta posts over HTTPS only
     )
 
 
