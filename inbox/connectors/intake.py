@@ -9,10 +9,13 @@ import dataclasses
 import logging
 from typing import Any
 
+from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import translation
+from django.utils.translation import gettext as _
 
 from inbox import services
-from inbox.connectors.base import ButtonPress, Connector, Inbound, InboundFile
+from inbox.connectors.base import ButtonPress, Connector, DeliveryRefused, Inbound, InboundFile
 from inbox.connectors.registry import connector_for
 from inbox.models import Channel, Message
 
@@ -74,7 +77,11 @@ def inbound_file_store(
     connector = connector or connector_for(channel)
     if connector is None:
         return None
-    fetched = connector.fetch_file(inbound.file)
+    try:
+        fetched = connector.fetch_file(inbound.file)
+    except DeliveryRefused as refused:
+        logger.warning("file to channel %s not fetched: %s", channel.pk, refused)
+        return _file_noted(channel, inbound, _("the file could not be fetched"))
     upload = SimpleUploadedFile(
         fetched.name or inbound.file.name or "file",
         fetched.content,
@@ -91,9 +98,18 @@ def inbound_file_store(
         )
     except services.MessageRejected as refused:
         logger.warning("file to channel %s not stored: %s", channel.pk, refused.code)
-        note = f"[{inbound.file.name or 'file'}: {refused.detail}]"
-        text = f"{inbound.text}\n{note}" if inbound.text else note
-        return inbound_text_store(channel=channel, inbound=dataclasses.replace(inbound, text=text))
+        return _file_noted(channel, inbound, refused.detail)
+
+
+def _file_noted(channel: Channel, inbound: Inbound, why: str) -> services.Stored | None:
+    """A file that could not be kept is stored as a line saying so, in the
+    installation's language, so the operator knows something came."""
+    with translation.override(settings.LANGUAGE_CODE):
+        name = inbound.file.name if inbound.file else ""
+        note = _("The file %(name)s was not kept: %(why)s") % {"name": name, "why": why}
+    note = f"[{note}]"
+    text = f"{inbound.text}\n{note}" if inbound.text else note
+    return inbound_text_store(channel=channel, inbound=dataclasses.replace(inbound, text=text))
 
 
 def inbound_button_store(*, channel: Channel, inbound: Inbound) -> None:
