@@ -350,6 +350,10 @@ LOGGING = {
     "loggers": {
         "django.request": {"level": "ERROR"},
         "daphne": {"level": "WARNING"},
+        # httpx logs every request's URL at INFO, and the Bot API's URLs hold the bot
+        # token (/bot<token>/method): only warnings, which carry no URL.
+        "httpx": {"level": "WARNING"},
+        "httpcore": {"level": "WARNING"},
     },
 }
 
@@ -386,6 +390,12 @@ ATTACHMENT_TYPES = env.list(
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     ],
 )
+
+# --- Channels beyond the widget --------------------------------------------------------
+
+# The product's public address, e.g. https://support.shop.example: messengers' webhooks
+# are registered as PUBLIC_URL + /hooks/<kind>/<key>/ (docs/telegram.md).
+PUBLIC_URL = env.str("PUBLIC_URL", default="").rstrip("/")
 
 # --- Outbound webhooks (bots) -----------------------------------------------------------
 

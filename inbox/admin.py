@@ -8,6 +8,7 @@ and registers that instead (see the note there).
 from __future__ import annotations
 
 import contextvars
+import copy
 import json
 import re
 from typing import Any
@@ -24,6 +25,7 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from inbox import canned
+from inbox.connectors.telegram import admin as telegram_admin
 from inbox.models import (
     Attachment,
     CannedResponse,
@@ -354,14 +356,23 @@ class ChannelAdmin(admin.ModelAdmin):
     list_filter = ["type", "is_active", "default_group"]
     list_select_related = ["default_group"]
     search_fields = ["name", "key"]
-    readonly_fields = ["key", "widget_snippet", "widget_preview", "secrets_status", "created_at"]
+    readonly_fields = [
+        "key",
+        "widget_snippet",
+        "widget_preview",
+        "secrets_status",
+        "webhook_address",
+        "created_at",
+    ]
     autocomplete_fields = ["default_group"]
     ordering = ["name", "id"]
     inlines = [ProactiveInvitationInline]
+    actions = [telegram_admin.webhook_register, telegram_admin.connection_check]
+    webhook_address = telegram_admin.webhook_address
     fieldsets = [
         (None, {"fields": ["type", "name", "default_group", "is_active"]}),
         (_("Embedding"), {"fields": ["key", "widget_snippet", "allowed_origins"]}),
-        (_("Settings"), {"fields": ["config", "secrets_status"]}),
+        (_("Settings"), {"fields": ["config", "secrets_status", "webhook_address"]}),
         (None, {"fields": ["created_at"]}),
     ]
     widget_fieldsets = [
@@ -407,6 +418,14 @@ class ChannelAdmin(admin.ModelAdmin):
             )
             return [basics, embedding, *self.widget_fieldsets, other, record]
         return self.fieldsets
+
+    def get_form(self, request: HttpRequest, obj: Any = None, **kwargs: Any) -> Any:
+        form = super().get_form(request, obj, **kwargs)
+        if obj is not None and obj.type == "telegram" and "config" in form.base_fields:
+            # what to paste, in plain words (a copy: the field is shared by the class)
+            form.base_fields["config"] = copy.copy(form.base_fields["config"])
+            form.base_fields["config"].help_text = telegram_admin.TELEGRAM_HELP
+        return form
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         # Secrets and settings mean something per type: a channel never changes its type.

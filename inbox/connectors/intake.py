@@ -9,7 +9,10 @@ import dataclasses
 import logging
 from typing import Any
 
+from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import translation
+from django.utils.translation import gettext as _
 
 from inbox import services
 from inbox.connectors.base import ButtonPress, Connector, DeliveryRefused, Inbound, InboundFile
@@ -67,9 +70,8 @@ def inbound_file_store(
 ) -> services.Stored | None:
     """Fetches the file of ``inbound`` from the channel and stores it with its caption;
     a file the product refuses (too large, a type not allowed) is stored as a text
-    saying so, so the operator knows something came; so is a file the channel refuses
-    to hand over (``DeliveryRefused``: gone, too large, a download address not allowed).
-    ``SendFailed`` from the fetch is left to the caller's retry."""
+    saying so, so the operator knows something came. ``SendFailed`` from the fetch is
+    left to the caller's retry."""
     if inbound.file is None or inbound_known(channel=channel, inbound=inbound):
         return None
     connector = connector or connector_for(channel)
@@ -79,7 +81,7 @@ def inbound_file_store(
         fetched = connector.fetch_file(inbound.file)
     except DeliveryRefused as refused:
         logger.warning("file to channel %s not fetched: %s", channel.pk, refused)
-        return _file_note_store(channel, inbound, str(refused))
+        return _file_noted(channel, inbound, _("the file could not be fetched"))
     upload = SimpleUploadedFile(
         fetched.name or inbound.file.name or "file",
         fetched.content,
@@ -96,12 +98,16 @@ def inbound_file_store(
         )
     except services.MessageRejected as refused:
         logger.warning("file to channel %s not stored: %s", channel.pk, refused.code)
-        return _file_note_store(channel, inbound, refused.detail)
+        return _file_noted(channel, inbound, refused.detail)
 
 
-def _file_note_store(channel: Channel, inbound: Inbound, reason: str) -> services.Stored | None:
-    name = inbound.file.name if inbound.file is not None else ""
-    note = f"[{name or 'file'}: {reason}]"
+def _file_noted(channel: Channel, inbound: Inbound, why: str) -> services.Stored | None:
+    """A file that could not be kept is stored as a line saying so, in the
+    installation's language, so the operator knows something came."""
+    with translation.override(settings.LANGUAGE_CODE):
+        name = inbound.file.name if inbound.file else ""
+        note = _("The file %(name)s was not kept: %(why)s") % {"name": name, "why": why}
+    note = f"[{note}]"
     text = f"{inbound.text}\n{note}" if inbound.text else note
     return inbound_text_store(channel=channel, inbound=dataclasses.replace(inbound, text=text))
 

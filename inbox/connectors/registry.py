@@ -5,11 +5,13 @@ from __future__ import annotations
 from crm.models import ChannelType
 from inbox.connectors.base import Connector
 from inbox.connectors.email.connector import EmailConnector
+from inbox.connectors.telegram.connector import TelegramConnector
 from inbox.connectors.whatsapp.connector import WhatsAppConnector
 from inbox.models import Channel
 
 CONNECTORS: dict[str, type[Connector]] = {
     ChannelType.EMAIL: EmailConnector,
+    ChannelType.TELEGRAM: TelegramConnector,
     ChannelType.WHATSAPP: WhatsAppConnector,
 }
 

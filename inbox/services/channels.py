@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from crm.models import ChannelType
 from inbox.models import Channel
 
 
@@ -58,7 +59,33 @@ def channel_config_clean(*, channel_type: str, config: Any) -> dict[str, Any]:
     for key in secret_keys & config.keys():
         if config[key] is not None and not isinstance(config[key], str):
             raise ValidationError(_("%(key)s must be a string."), params={"key": key})
+    if channel_type == ChannelType.TELEGRAM:
+        _telegram_config_check(config)
     return config
+
+
+# What Telegram accepts as a webhook's secret_token. (The bot token is checked by the
+# admin's "Check connection": only the Bot API can tell a good one.)
+TELEGRAM_SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")
+
+
+def _telegram_config_check(config: dict[str, Any]) -> None:
+    secret = config.get("webhook_secret")
+    if secret and not TELEGRAM_SECRET.fullmatch(secret):
+        raise ValidationError(
+            _("webhook_secret is 1 to 256 letters, digits, - and _ (or empty: one is made).")
+        )
+    base = config.get("api_base_url")
+    if base not in (None, ""):
+        try:
+            parts = urlsplit(base) if isinstance(base, str) else None
+            host = parts.hostname if parts is not None else None
+        except ValueError:
+            parts, host = None, None
+        if parts is None or parts.scheme not in ("http", "https") or not host:
+            raise ValidationError(
+                _("api_base_url is an address like https://api.telegram.org (or empty).")
+            )
 
 
 # What the website widget reads from a widget channel's settings (``widget_api``): the
