@@ -26,6 +26,7 @@ from django.utils.translation import gettext_lazy as _
 
 from inbox import canned
 from inbox.connectors.telegram import admin as telegram_admin
+from inbox.connectors.whatsapp import admin_form as whatsapp_admin
 from inbox.models import (
     Attachment,
     CannedResponse,
@@ -362,13 +363,19 @@ class ChannelAdmin(admin.ModelAdmin):
         "widget_preview",
         "secrets_status",
         "webhook_address",
+        "whatsapp_webhook",
         "created_at",
     ]
     autocomplete_fields = ["default_group"]
     ordering = ["name", "id"]
     inlines = [ProactiveInvitationInline]
-    actions = [telegram_admin.webhook_register, telegram_admin.connection_check]
+    actions = [
+        telegram_admin.webhook_register,
+        telegram_admin.connection_check,
+        whatsapp_admin.connection_test,
+    ]
     webhook_address = telegram_admin.webhook_address
+    whatsapp_webhook = whatsapp_admin.webhook_display
     fieldsets = [
         (None, {"fields": ["type", "name", "default_group", "is_active"]}),
         (_("Embedding"), {"fields": ["key", "widget_snippet", "allowed_origins"]}),
@@ -417,9 +424,13 @@ class ChannelAdmin(admin.ModelAdmin):
                 {"fields": ["config"], "classes": ["collapse"]},
             )
             return [basics, embedding, *self.widget_fieldsets, other, record]
+        if obj.type == "whatsapp":
+            return [basics, *whatsapp_admin.FIELDSETS, record]
         return self.fieldsets
 
     def get_form(self, request: HttpRequest, obj: Any = None, **kwargs: Any) -> Any:
+        if obj is not None and obj.type == "whatsapp":
+            kwargs["form"] = whatsapp_admin.whatsapp_form(self.form)
         form = super().get_form(request, obj, **kwargs)
         if obj is not None and obj.type == "telegram" and "config" in form.base_fields:
             # what to paste, in plain words (a copy: the field is shared by the class)
