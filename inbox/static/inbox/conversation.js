@@ -222,6 +222,7 @@ export function renderComposer() {
   if (!mine) page.hideCanned();
   page.renderUnfilled();
   page.renderNoteMode();
+  if (page.renderReplyWindow) page.renderReplyWindow(s);
 }
 
 export function renderTyping() {

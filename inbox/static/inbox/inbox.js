@@ -15,6 +15,7 @@
  *   leads.js         leads on the contact card and the "Create lead" form
  *   transfer.js      the transfer dialog
  *   basics.js        private notes, search and filters, labels
+ *   reply_window.js  WhatsApp's 24-hour window: the notice and the template picker
  *   shell.js         modals, keyboard shortcuts, connection state, notifications
  * Helpers shared with the board and the reports are in ../contactcenter/common/.
  *
@@ -33,6 +34,7 @@ import { hideCanned, onComposerInput, onComposerKey, submitComposer } from './co
 import { loadTransferOperators, openTransfer, submitTransfer, syncTransferMode } from './transfer.js';
 import { closeModal, onFirstGesture, onKey, openModal, setConn } from './shell.js';
 import { wireBasics } from './basics.js';
+import './reply_window.js';
 
 function wireComposer() {
   const text = $('composer-text');

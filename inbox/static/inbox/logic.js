@@ -395,6 +395,7 @@ export function apiErrorText(status, body, ctx, t) {
   if (status === 403) return s.err_forbidden;
   if (status === 404) return s.err_notFound;
   if (status === 409) {
+    if (body && body.code === 'window_closed') return s.err_windowClosed;
     if (c.action === 'take') {
       if (c.limit !== null && c.limit !== undefined && c.active >= c.limit) return fmt(s.err_limit, { n: c.limit });
       return s.err_taken;

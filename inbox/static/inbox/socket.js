@@ -174,6 +174,9 @@ export function onSocketError(ev) {
     win.setTimeout(function () { page.retry(ev.client_id); }, RESEND_UNAVAILABLE_MS);
     return;
   }
+  if (ev.code === 'window_closed' && ev.client_id && S.outbox.has(ev.client_id) && page.onWindowClosed) {
+    page.onWindowClosed(S.outbox.get(ev.client_id).session);
+  }
   if (ev.client_id && S.outbox.has(ev.client_id)) {
     S.outbox.fail(ev.client_id);
     page.renderTimeline();

@@ -128,4 +128,15 @@ export const DEFAULTS = {
   contactHit: 'Contact',
   addLabel: 'Label',
   removeLabel: 'Remove the label {name}',
+  // WhatsApp's 24-hour window (reply_window.js)
+  windowClosed: "More than 24 hours have passed since the customer's last message: WhatsApp only delivers an approved template now.",
+  err_windowClosed: "Not sent: more than 24 hours have passed since the customer's last message. Send an approved template instead.",
+  templateChoose: 'Send a template…',
+  templateNone: 'This channel has no templates yet. An administrator adds them in the channel settings.',
+  templateLabel: 'Template',
+  templateParam: 'Parameter {n}',
+  templateSend: 'Send template',
+  templateCancel: 'Cancel',
+  templateSent: 'The template was sent.',
+  templateIncomplete: 'Fill in every parameter of the template first.',
 };
