@@ -10,6 +10,7 @@ task, so the answer stays quick.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from dataclasses import dataclass
 
@@ -18,6 +19,7 @@ from django.db import transaction
 from inbox import services
 from inbox.connectors import intake
 from inbox.connectors.base import HookRequest, Inbound
+from inbox.connectors.choices import typed_choice
 from inbox.connectors.registry import connector_for
 from inbox.connectors.tasks import connector_button_answer, connector_file_receive
 from inbox.models import Channel
@@ -63,6 +65,11 @@ def webhook_handle(*, kind: str, key: str, method: str, request: HookRequest) ->
 
 
 def _receive(channel: Channel, item: Inbound) -> None:
+    if item.button is None and item.file is None:
+        # a typed number answering our latest buttons (a numbered menu, the rating
+        # request) is that button's press, on every messenger
+        press = typed_choice(channel=channel, external_id=item.external_id, text=item.text)
+        item = dataclasses.replace(item, button=press) if press is not None else item
     if item.button is not None:
         intake.inbound_button_store(channel=channel, inbound=item)
         if item.button.answer_ref:

@@ -21,7 +21,6 @@ from inbox.connectors.base import (
     InboundFile,
     StatusReport,
 )
-from inbox.connectors.choices import typed_choice
 from inbox.connectors.whatsapp import protocol, render
 from inbox.connectors.whatsapp.config import WhatsAppConfig
 from inbox.connectors.whatsapp.graph import GraphClient
@@ -78,10 +77,6 @@ class WhatsAppConnector(Connector):
             file = InboundFile(message.media.media_id, name, message.media.content_type)
             return Inbound(**base, file=file)
         press = _press_of(message.reply_id) if message.reply_id else None
-        if press is None:
-            press = typed_choice(
-                channel=self.channel, external_id=message.sender, text=message.text
-            )
         return Inbound(**base, button=press)
 
     def statuses(self, payload: bytes) -> list[StatusReport]:
