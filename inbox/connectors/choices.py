@@ -7,6 +7,8 @@ it on like a pressed button."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from crm import services as crm_services
 from inbox.connectors.base import ButtonPress
 from inbox.models import Channel, Message, SenderType
@@ -33,16 +35,17 @@ def typed_choice(*, channel: Channel, external_id: str, text: str) -> ButtonPres
         )
         .exclude(sender_type=SenderType.CONTACT)
         .order_by("-id")
-        .values("buttons", "button_node")
+        .values_list("buttons", "button_node")
         .first()
     )
-    buttons = (latest or {}).get("buttons") or []
-    if not buttons:
+    if latest is None or not isinstance(latest[0], list) or not latest[0]:
         return None
+    buttons: list[dict[str, Any]] = latest[0]
+    node = latest[1]
     if any(b.get("rating") is not None for b in buttons):
         if any(b.get("rating") == number for b in buttons):
             return ButtonPress(rating=number)
         return None
-    if not 1 <= number <= len(buttons) or latest is None or latest["button_node"] is None:
+    if not 1 <= number <= len(buttons) or node is None:
         return None
-    return ButtonPress(node=int(latest["button_node"]), button=int(buttons[number - 1]["id"]))
+    return ButtonPress(node=int(node), button=int(buttons[number - 1]["id"]))

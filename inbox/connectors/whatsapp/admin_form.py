@@ -46,7 +46,7 @@ FIELDSET_HELP = gettext_lazy(
 )
 
 
-def _secret(label: str, help_text: str) -> forms.CharField:
+def _secret(label: Any, help_text: Any) -> forms.CharField:
     return forms.CharField(
         label=label,
         required=False,
@@ -159,7 +159,10 @@ def whatsapp_form(base: type[forms.ModelForm]) -> type[forms.ModelForm]:
     """``base`` (the channel form) with the WhatsApp settings as its own fields, written
     into ``config`` (through ``channel_config_clean``) when the form is clean."""
     fields = {name: copy.deepcopy(f) for name, f in WhatsAppSettingsForm.base_fields.items()}
-    return type(base)("WhatsAppChannelForm", (_WhatsAppSettings, base), fields)
+    made: type[forms.ModelForm] = type(base)(  # type: ignore[misc]  # the form's metaclass
+        "WhatsAppChannelForm", (_WhatsAppSettings, base), fields
+    )
+    return made
 
 
 FIELDSETS = [(gettext_lazy("WhatsApp Cloud API"), {"fields": FIELDS, "description": FIELDSET_HELP})]

@@ -103,7 +103,7 @@ def _values(data: dict[str, Any], phone_number_id: str) -> Iterator[dict[str, An
             value = change.get("value") if isinstance(change, dict) else None
             if not isinstance(value, dict):
                 continue
-            metadata = value.get("metadata") if isinstance(value.get("metadata"), dict) else {}
+            metadata = _dict(value.get("metadata"))
             number = str(metadata.get("phone_number_id") or "")
             if phone_number_id and number and number != phone_number_id:
                 continue
@@ -112,6 +112,10 @@ def _values(data: dict[str, Any], phone_number_id: str) -> Iterator[dict[str, An
 
 def _list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else []
+
+
+def _dict(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
 
 
 def messages_read(data: dict[str, Any], phone_number_id: str) -> list[WaMessage]:
@@ -139,7 +143,7 @@ def _message_read(raw: Any, names: dict[str, str]) -> WaMessage | None:
         return None
     base = WaMessage(sender=sender, message_id=message_id, name=names.get(sender, "")[:200])
     kind = raw.get("type")
-    body = raw.get(kind) if isinstance(kind, str) and isinstance(raw.get(kind), dict) else {}
+    body = _dict(raw.get(kind)) if isinstance(kind, str) else {}
     if kind == "text":
         text = str(body.get("body") or "")
         return _replace(base, text=text) if text.strip() else None

@@ -69,7 +69,9 @@ def template_choice_clean(*, session_id: int, template: Any) -> TemplateChoice:
     ):
         raise _rejected(_("Template parameters are a list of non-empty texts."))
     known = {(t.name, t.language): t for t in session_templates(session_id=session_id)}
-    chosen = known.get((name, language)) if isinstance(name, str) else None
+    chosen = (
+        known.get((name, language)) if isinstance(name, str) and isinstance(language, str) else None
+    )
     if chosen is None:
         raise _rejected(_("This channel has no such template; pick one of its templates."))
     if len(params) != chosen.param_count or len(params) > MAX_PARAMS:
