@@ -46,8 +46,14 @@ def reply_window_open(*, dialog_id: int) -> bool:
 def reply_window_require(*, session_id: int) -> None:
     """Raises ``WindowClosed`` when the session's dialog may not get a free-form message
     now."""
-    dialog_id = Session.objects.filter(pk=session_id).values_list("dialog_id", flat=True).first()
-    if dialog_id is not None and not reply_window_open(dialog_id=dialog_id):
+    found = (
+        Session.objects.filter(pk=session_id)
+        .values_list("dialog_id", "dialog__channel__type")
+        .first()
+    )
+    if found is None or found[1] not in REPLY_WINDOWS:
+        return  # one query on the channels without a window (the widget's replies)
+    if not reply_window_open(dialog_id=found[0]):
         raise WindowClosed(
             _(
                 "More than 24 hours have passed since the customer's last message: "
