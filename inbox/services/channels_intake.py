@@ -37,11 +37,18 @@ def dialog_for_identity_resolve(
     """The dialog of this identity on this channel, made (with its contact, see
     ``contact_identity_resolve``) on the identity's first message. Race-safe: the unique
     identity and one-dialog-per-identity constraints decide, the loser re-reads."""
-    crm_services.contact_identity_resolve(
-        channel_type=channel.type, external_id=external_id, name=name, email=email, phone=phone
-    )
     normalized = crm_services.identity_external_id_normalize(
         channel_type=channel.type, external_id=external_id
+    )
+    # Every message after the first: one query (a known identity's contact is not
+    # changed by what a later message says, see ``contact_identity_resolve``).
+    known = Dialog.objects.filter(
+        channel=channel, identity__channel_type=channel.type, identity__external_id=normalized
+    ).first()
+    if known is not None:
+        return ResolvedDialog(known, created=False)
+    crm_services.contact_identity_resolve(
+        channel_type=channel.type, external_id=external_id, name=name, email=email, phone=phone
     )
     identity = ContactIdentity.objects.get(channel_type=channel.type, external_id=normalized)
     dialog = Dialog.objects.filter(channel=channel, identity=identity).first()

@@ -160,7 +160,7 @@ def test_bad_buttons_are_refused_with_a_clear_code(buttons):
     assert not Message.objects.exists()
 
 
-@pytest.mark.django_db
+@pytest.mark.django_db(transaction=True)  # the webhook reads in threads of its own
 def test_a_webhook_for_an_unknown_channel_is_404_and_an_unverified_one_403(client, email_channel):
     assert (
         client.post("/hooks/telegram/nope/", b"{}", content_type="application/json").status_code

@@ -1,6 +1,9 @@
 """The Telegram channel against a fake Bot API on 127.0.0.1 that speaks the real
 protocol: the webhook in (verified, text, photos, documents, captions, button presses),
-messages out (text, photos, documents, buttons), 429s waited out, failures shown."""
+messages out (text, photos, documents, buttons), 429s waited out, failures shown.
+
+The webhook does its database work in threads of its own (``inbox.connectors.views``),
+so these tests commit (``transaction=True``) for those threads to see their data."""
 
 from __future__ import annotations
 
@@ -48,7 +51,7 @@ def _active_with_operator(message):  # type: ignore[no-untyped-def]
 # --- verification ------------------------------------------------------------------------
 
 
-@pytest.mark.django_db
+@pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("secret", [None, "", "wrong-secret", SECRET + "x", SECRET[:-1]])
 def test_a_forged_or_missing_secret_is_403_and_stores_nothing(client, telegram_channel, secret):
     answer = post_update(client, telegram_channel, message_update(1, text="hi"), secret=secret)
@@ -58,7 +61,7 @@ def test_a_forged_or_missing_secret_is_403_and_stores_nothing(client, telegram_c
     assert not Contact.objects.exists()
 
 
-@pytest.mark.django_db
+@pytest.mark.django_db(transaction=True)
 def test_a_channel_without_a_webhook_secret_accepts_nothing(client, telegram_channel):
     telegram_channel.config = {**telegram_channel.config, "webhook_secret": ""}
     telegram_channel.save()
@@ -69,7 +72,7 @@ def test_a_channel_without_a_webhook_secret_accepts_nothing(client, telegram_cha
     assert not Message.objects.exists()
 
 
-@pytest.mark.django_db
+@pytest.mark.django_db(transaction=True)
 def test_an_unreadable_update_is_400_and_other_updates_store_nothing(client, telegram_channel):
     bad = client.post(
         f"/hooks/telegram/{telegram_channel.key}/",
@@ -90,7 +93,7 @@ def test_an_unreadable_update_is_400_and_other_updates_store_nothing(client, tel
 # --- in ------------------------------------------------------------------------------------
 
 
-@pytest.mark.django_db
+@pytest.mark.django_db(transaction=True)
 def test_a_text_message_lands_in_the_users_dialog_with_their_name(client, telegram_channel):
     message = _ada_writes(client, telegram_channel)
 
@@ -102,7 +105,7 @@ def test_a_text_message_lands_in_the_users_dialog_with_their_name(client, telegr
     assert message.session.status == SessionStatus.QUEUED
 
 
-@pytest.mark.django_db
+@pytest.mark.django_db(transaction=True)
 def test_a_repeated_update_stores_one_message(client, telegram_channel):
     for _ in range(3):
         answer = post_update(client, telegram_channel, message_update(9, text="Hello"))
