@@ -5,12 +5,14 @@ every request is answered 200."""
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
 
 import pytest
 from django.db import connection
 from django.test import Client
 
 from crm.models import ContactIdentity
+from inbox.connectors import views
 from inbox.models import Dialog, Message, SenderType
 from tests.inbox.connectors import whatsapp_support
 from tests.inbox.connectors.whatsapp_support import NUMBER, post_signed, text_value
@@ -22,6 +24,20 @@ REPEATS = 3
 # the local Graph API and a WhatsApp channel pointed at it
 graph_api = whatsapp_support.graph_api
 whatsapp_channel = whatsapp_support.whatsapp_channel
+
+
+@pytest.fixture(autouse=True)
+def _hook_threads_let_go() -> Iterator[None]:
+    """The webhook's threads keep their connections; closed after the test, so that the
+    test database can be dropped."""
+    yield
+    start = threading.Barrier(views.HOOK_THREADS)
+
+    def close(_: int) -> None:
+        start.wait(timeout=10)  # one task in each thread
+        connection.close()
+
+    list(views._pool.map(close, range(views.HOOK_THREADS)))
 
 
 def test_the_same_message_id_three_times_at_once_stores_one_message(

@@ -54,9 +54,10 @@ def _active_session(client, channel, api):  # type: ignore[no-untyped-def]
 
 
 # --- the handshake and the signature ------------------------------------------------------
+# (the webhook works in its own threads, so these tests commit what it must see)
 
 
-@pytest.mark.django_db
+@pytest.mark.django_db(transaction=True)
 def test_the_subscription_handshake_echoes_the_challenge_for_the_right_token(
     client, whatsapp_channel
 ):
@@ -69,7 +70,7 @@ def test_the_subscription_handshake_echoes_the_challenge_for_the_right_token(
     assert answer["Content-Type"].startswith("text/plain")
 
 
-@pytest.mark.django_db
+@pytest.mark.django_db(transaction=True)
 def test_the_handshake_with_a_wrong_token_is_refused(client, whatsapp_channel):
     query = {"hub.mode": "subscribe", "hub.verify_token": "guess", "hub.challenge": "8413"}
 
@@ -79,7 +80,7 @@ def test_the_handshake_with_a_wrong_token_is_refused(client, whatsapp_channel):
     assert b"8413" not in answer.content
 
 
-@pytest.mark.django_db
+@pytest.mark.django_db(transaction=True)
 def test_a_forged_or_missing_signature_is_refused_and_nothing_is_stored(
     client, whatsapp_channel, graph_api
 ):
