@@ -7,6 +7,7 @@ Channel settings (``Channel.config``, see ``config``): ``phone_number_id``,
 
 from __future__ import annotations
 
+import mimetypes
 from collections.abc import Mapping
 from typing import Any
 
@@ -141,9 +142,8 @@ class WhatsAppConnector(Connector):
 
 
 def _default_name(media: protocol.WaMedia) -> str:
-    extension = {"image/jpeg": ".jpg", "image/png": ".png", "image/webp": ".webp"}.get(
-        media.content_type, ""
-    )
+    content_type = media.content_type.split(";")[0].strip()
+    extension = mimetypes.guess_extension(content_type) or "" if content_type else ""
     return f"whatsapp-{media.media_id}{extension}"
 
 

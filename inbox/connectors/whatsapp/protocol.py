@@ -16,6 +16,9 @@ from inbox.services.validators import MAX_CLIENT_ID
 
 SIGNATURE_HEADER = "X-Hub-Signature-256"
 STATUSES = ("sent", "delivered", "read", "failed")
+# Messages whose content is a file the Graph API hands out by media id; a type the
+# product does not keep (a voice note, a video by default) is stored as a line saying so.
+MEDIA_KINDS = ("image", "document", "audio", "video", "sticker")
 # Our reply ids on interactive buttons and list rows: a bot step's button, or a score.
 BUTTON_ID_PREFIX = "b:"
 RATING_ID_PREFIX = "r:"
@@ -147,7 +150,7 @@ def _message_read(raw: Any, names: dict[str, str]) -> WaMessage | None:
     if kind == "text":
         text = str(body.get("body") or "")
         return _replace(base, text=text) if text.strip() else None
-    if kind in ("image", "document") and body.get("id"):
+    if kind in MEDIA_KINDS and body.get("id"):
         media = WaMedia(
             media_id=str(body["id"]),
             content_type=str(body.get("mime_type") or ""),
@@ -161,7 +164,16 @@ def _message_read(raw: Any, names: dict[str, str]) -> WaMessage | None:
     if kind == "button":  # a quick-reply button of a template: its text is the answer
         text = str(body.get("text") or "")
         return _replace(base, text=text) if text.strip() else None
+    if kind == "location":
+        return _replace(base, text=_location_text(body))
     return None
+
+
+def _location_text(body: dict[str, Any]) -> str:
+    """A shared location as a line the operator can read and paste into a map."""
+    where = f"{body.get('latitude')}, {body.get('longitude')}"
+    named = " — ".join(str(body[k]) for k in ("name", "address") if body.get(k))
+    return f"📍 {where}" + (f" ({named})" if named else "")
 
 
 def statuses_read(data: dict[str, Any], phone_number_id: str) -> list[WaStatus]:

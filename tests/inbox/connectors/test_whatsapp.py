@@ -471,3 +471,37 @@ def test_the_access_token_is_in_no_log_and_no_api_answer(
     assert all(TOKEN.encode() not in answer for answer in answers)
     assert TOKEN not in caplog.text
     assert all(TOKEN not in m.text for m in Message.objects.all())
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_voice_note_the_inbox_does_not_keep_is_stored_as_a_line_saying_so(
+    client, whatsapp_channel, graph_api
+):
+    graph_api.media["7004"] = (b"OggS\x00\x02" + b"\x00" * 100, "audio/ogg")
+    audio = {"mime_type": "audio/ogg; codecs=opus", "id": "7004", "voice": True}
+
+    post_signed(
+        client,
+        whatsapp_channel,
+        graph_api,
+        message_value({"id": "wamid.VOICE1", "type": "audio", "audio": audio}),
+    )
+
+    [message] = _contact_messages(whatsapp_channel)
+    assert "whatsapp-7004.oga" in message.text and "was not kept" in message.text
+    assert not Attachment.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_shared_location_is_a_line_with_its_coordinates(client, whatsapp_channel, graph_api):
+    location = {"latitude": 55.7539, "longitude": 37.6208, "name": "Red Square"}
+
+    post_signed(
+        client,
+        whatsapp_channel,
+        graph_api,
+        message_value({"id": "wamid.LOC1", "type": "location", "location": location}),
+    )
+
+    [message] = _contact_messages(whatsapp_channel)
+    assert message.text == "📍 55.7539, 37.6208 (Red Square)"
