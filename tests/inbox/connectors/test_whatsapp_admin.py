@@ -159,3 +159,35 @@ def test_test_connection_skips_other_channels(admin_logged, whatsapp_channel):
     [said] = _run(admin_logged, widget)
 
     assert said == "Site is not a WhatsApp channel: skipped."
+
+
+@pytest.mark.django_db
+def test_the_api_takes_whatsapp_settings_checked_and_never_shows_the_secrets(admin_user):
+    from tests.conftest import api_as
+
+    api = api_as(admin_user)
+    body = {
+        "type": "whatsapp",
+        "name": "WhatsApp",
+        "config": {
+            "phone_number_id": "106540352242922",
+            "access_token": TOKEN,
+            "app_secret": APP_SECRET,
+            "verify_token": VERIFY_TOKEN,
+            "templates": [{"name": "order_update", "language": "en_US", "body": "Hi {{1}}"}],
+        },
+    }
+
+    created = api.post("/api/v1/channels/", body, format="json")
+    bad = api.post(
+        "/api/v1/channels/",
+        {**body, "config": {**body["config"], "templates": [{"name": "Order Update"}]}},
+        format="json",
+    )
+
+    assert created.status_code == 201, created.content
+    for secret in (TOKEN, APP_SECRET, VERIFY_TOKEN):
+        assert secret not in created.content.decode()
+    assert Channel.objects.get(pk=created.json()["id"]).config["access_token"] == TOKEN
+    assert bad.status_code == 400
+    assert "templates is a list like" in bad.content.decode()
