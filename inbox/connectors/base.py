@@ -75,6 +75,8 @@ class StatusReport:
 
     channel_message_id: str
     status: str
+    # why, for a failure, in the channel's words (shown to operators in a note)
+    detail: str = ""
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,15 +14,18 @@ import dataclasses
 import logging
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db import transaction
+from django.utils import translation
+from django.utils.translation import gettext as _
 
 from inbox import services
 from inbox.connectors import intake
-from inbox.connectors.base import HookRequest, Inbound
+from inbox.connectors.base import HookRequest, Inbound, StatusReport
 from inbox.connectors.choices import typed_choice
 from inbox.connectors.registry import connector_for
 from inbox.connectors.tasks import connector_button_answer, connector_file_receive
-from inbox.models import Channel
+from inbox.models import Channel, DeliveryStatus, Message
 
 logger = logging.getLogger(__name__)
 
@@ -52,16 +55,33 @@ def webhook_handle(*, kind: str, key: str, method: str, request: HookRequest) ->
         return HookAnswer(400, "unreadable")
     for report in reports:
         try:
-            services.message_status_by_channel_id(
+            moved = services.message_status_by_channel_id(
                 channel_id=channel.pk,
                 channel_message_id=report.channel_message_id,
                 status=report.status,
             )
         except ValueError:
             logger.info("channel %s reported an unknown status %r", channel.pk, report.status)
+        else:
+            if moved and report.status == DeliveryStatus.FAILED and report.detail:
+                _failure_note(channel, report)
     for item in items:
         _receive(channel, item)
     return HookAnswer(200, "ok")
+
+
+def _failure_note(channel: Channel, report: StatusReport) -> None:
+    """The channel could not deliver a message after all: the operator learns why."""
+    message = (
+        Message.objects.select_related("session")
+        .filter(dialog__channel=channel, channel_message_id=report.channel_message_id[:128])
+        .first()
+    )
+    if message is None or message.session is None:
+        return
+    with translation.override(settings.LANGUAGE_CODE):  # stored for everyone to read
+        text = _("The reply could not be delivered: %(reason)s") % {"reason": report.detail}
+    services.system_message_send(session=message.session, text=text, internal=True)
 
 
 def _receive(channel: Channel, item: Inbound) -> None:

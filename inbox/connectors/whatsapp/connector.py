@@ -83,7 +83,7 @@ class WhatsAppConnector(Connector):
     def statuses(self, payload: bytes) -> list[StatusReport]:
         data = protocol.payload_read(payload)
         return [
-            StatusReport(channel_message_id=s.message_id, status=s.status)
+            StatusReport(channel_message_id=s.message_id, status=s.status, detail=s.detail)
             for s in protocol.statuses_read(data, self.config.phone_number_id)
         ]
 

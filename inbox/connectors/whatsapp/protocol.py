@@ -85,6 +85,7 @@ class WaMessage:
 class WaStatus:
     message_id: str
     status: str
+    detail: str = ""  # Meta's reason for a failure
 
 
 def payload_read(body: bytes) -> dict[str, Any]:
@@ -186,8 +187,18 @@ def statuses_read(data: dict[str, Any], phone_number_id: str) -> list[WaStatus]:
                 continue
             status, message_id = raw.get("status"), str(raw.get("id") or "")
             if status in STATUSES and message_id:
-                found.append(WaStatus(message_id=message_id, status=str(status)))
+                found.append(WaStatus(message_id, str(status), _failure_detail(raw)))
     return found
+
+
+def _failure_detail(raw: dict[str, Any]) -> str:
+    """Meta's words for why a message failed (``errors[0]``), with its code."""
+    errors = _list(raw.get("errors"))
+    error = _dict(errors[0]) if errors else {}
+    words = _dict(error.get("error_data")).get("details") or error.get("message")
+    words = str(words or error.get("title") or "")[:300]
+    code = error.get("code")
+    return f"{words} (code {code})" if words and code is not None else words
 
 
 def button_id(*, node: int, button: int) -> str:

@@ -505,3 +505,30 @@ def test_a_shared_location_is_a_line_with_its_coordinates(client, whatsapp_chann
 
     [message] = _contact_messages(whatsapp_channel)
     assert message.text == "📍 55.7539, 37.6208 (Red Square)"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_failed_status_fails_the_reply_and_tells_the_operator_why(
+    client, whatsapp_channel, graph_api
+):
+    session_id, operator = _active_session(client, whatsapp_channel, graph_api)
+    reply = services.operator_message_send(session_id=session_id, user=operator.user, text="Hi")
+    wamid = Message.objects.get(pk=reply.message.pk).channel_message_id
+    value = status_value(wamid, "failed")
+    value["statuses"][0]["errors"] = [
+        {
+            "code": 131026,
+            "title": "Message undeliverable",
+            "message": "Message undeliverable",
+            "error_data": {"details": "The recipient's number is not on WhatsApp."},
+        }
+    ]
+
+    post_signed(client, whatsapp_channel, graph_api, value)
+    post_signed(client, whatsapp_channel, graph_api, value)  # Meta repeats itself
+
+    assert Message.objects.get(pk=reply.message.pk).status == DeliveryStatus.FAILED
+    [note] = Message.objects.filter(session_id=session_id, internal=True)
+    assert note.text == (
+        "The reply could not be delivered: The recipient's number is not on WhatsApp. (code 131026)"
+    )
