@@ -294,6 +294,29 @@ def test_a_number_equal_to_a_known_contacts_phone_links_to_that_contact(
     assert message.dialog.contact_id == known.pk
 
 
+@pytest.mark.django_db(transaction=True)
+def test_under_the_suggest_policy_a_known_phone_is_a_merge_suggestion(
+    client, whatsapp_channel, graph_api
+):
+    from crm.models import IdentityPolicy, LinkPolicy, MergeSuggestion
+
+    policy = IdentityPolicy.current()
+    policy.link_policy = LinkPolicy.SUGGEST
+    policy.save()
+    known = factories.ContactFactory(name="Ada Lovelace", phone="+" + NUMBER)
+
+    post_signed(client, whatsapp_channel, graph_api, text_value("It's me again"))
+
+    identity = ContactIdentity.objects.get(channel_type=ChannelType.WHATSAPP)
+    assert identity.contact_id != known.pk
+    suggestion = MergeSuggestion.objects.get()
+    assert (suggestion.contact_id, suggestion.candidate_id, suggestion.reason) == (
+        identity.contact_id,
+        known.pk,
+        "phone",
+    )
+
+
 # --- outbound -----------------------------------------------------------------------------
 
 
