@@ -48,7 +48,10 @@ class Conflict(exceptions.APIException):
 class StateConflict(Exception):
     """Raised by services (which know nothing of HTTP) when the current state of the data
     forbids a write, e.g. an identity that already belongs to another contact. The API
-    answers it with 409 and the message."""
+    answers it with 409 and the message (and ``code`` when a subclass names the case,
+    e.g. ``window_closed``)."""
+
+    code = "conflict"
 
     def __init__(self, message: str) -> None:
         super().__init__(message)
@@ -59,6 +62,7 @@ class StateConflict(Exception):
 # OpenAPI schema of every app (no docstring: it would become the schema's description).
 class ErrorSerializer(serializers.Serializer):
     detail = serializers.CharField()
+    code = serializers.CharField(required=False)
 
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
@@ -68,7 +72,10 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         else:
             exc = exceptions.ValidationError({"non_field_errors": exc.messages})
     elif isinstance(exc, StateConflict):
-        exc = Conflict(exc.message)
+        response = drf_exception_handler(Conflict(exc.message, code=exc.code), context)
+        if response is not None and exc.code != StateConflict.code:
+            response.data["code"] = exc.code
+        return response
     elif isinstance(exc, ProtectedError):
         exc = Conflict("Other records still refer to this object, so it cannot be deleted.")
     elif isinstance(exc, RequestDataTooBig):

@@ -118,6 +118,15 @@ class ButtonPressed(Event):
     button: int
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MessageSendRetried(Event):
+    """An operator asked to send a failed message to the contact again (the dialog's
+    connector sends it)."""
+
+    message_id: int
+    dialog_id: int
+
+
 # --- routing ----------------------------------------------------------------------------
 
 

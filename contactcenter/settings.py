@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "crm",
     "inbox",
     "inbox.connectors.email.apps.EmailConnectorConfig",
+    "inbox.connectors.whatsapp.apps.WhatsAppConnectorConfig",
     "routing",
     "bots",
     "reports",
@@ -353,6 +354,10 @@ LOGGING = {
     "loggers": {
         "django.request": {"level": "ERROR"},
         "daphne": {"level": "WARNING"},
+        # httpx logs every request's URL at INFO, and the Bot API's URLs hold the bot
+        # token (/bot<token>/method): only warnings, which carry no URL.
+        "httpx": {"level": "WARNING"},
+        "httpcore": {"level": "WARNING"},
     },
 }
 
@@ -361,6 +366,8 @@ LOGGING = {
 # How often, at most, a waiting customer on a messenger is told their improved place in
 # line in words (routing.services.queue_notices); the first notice is sent at once.
 QUEUE_NOTICE_EVERY_S = env.int("QUEUE_NOTICE_EVERY_S", default=300)
+# Whether customers off the widget are told their place in line at all.
+QUEUE_NOTICES = env.bool("QUEUE_NOTICES", default=True)
 # How long an operator whose last socket closed stays available for routing.
 OPERATOR_PRESENCE_GRACE_S = env.int("OPERATOR_PRESENCE_GRACE_S", default=30)
 # Sockets (widget and operator) one client address may hold open at once, across all
@@ -389,6 +396,12 @@ ATTACHMENT_TYPES = env.list(
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     ],
 )
+
+# --- Channels beyond the widget --------------------------------------------------------
+
+# The product's public address, e.g. https://support.shop.example: messengers' webhooks
+# are registered as PUBLIC_URL + /hooks/<kind>/<key>/ (docs/telegram.md).
+PUBLIC_URL = env.str("PUBLIC_URL", default="").rstrip("/")
 
 # --- Outbound webhooks (bots) -----------------------------------------------------------
 

@@ -51,5 +51,6 @@ urlpatterns = [
     path("crm/", include("crm.urls")),
     path("routing/", include("routing.urls")),
     path("widget/", include("inbox.widget_urls")),
+    path("hooks/", include("inbox.connectors.urls")),
     path(settings.MEDIA_URL.lstrip("/"), include("inbox.media_urls")),
 ]

@@ -8,6 +8,7 @@ and registers that instead (see the note there).
 from __future__ import annotations
 
 import contextvars
+import copy
 import json
 import re
 from typing import Any
@@ -16,26 +17,24 @@ from django import forms
 from django.conf import settings
 from django.contrib import admin
 from django.core.exceptions import ValidationError
-from django.db.models import QuerySet
-from django.forms.models import BaseInlineFormSet
 from django.http import HttpRequest, HttpResponse
 from django.utils.html import format_html, format_html_join
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
-from inbox import canned
+from inbox import (
+    admin_records,  # noqa: F401  (registers the records' admin)
+    canned,
+)
 from inbox.connectors.api import admin as api_admin
 from inbox.connectors.email import settings_form as email_settings
+from inbox.connectors.telegram import admin as telegram_admin
+from inbox.connectors.whatsapp import admin_form as whatsapp_admin
 from inbox.models import (
-    Attachment,
     CannedResponse,
     Channel,
-    Dialog,
     Label,
-    Message,
     ProactiveInvitation,
-    Session,
-    WidgetVisitor,
 )
 from inbox.services import channel_config_clean, channel_origins_clean, channel_secrets_generate
 from inbox.services.channels import (
@@ -369,6 +368,8 @@ class ChannelAdmin(admin.ModelAdmin):
         "widget_preview",
         "api_endpoints",
         "secrets_status",
+        "webhook_address",
+        "whatsapp_webhook",
         "created_at",
     ]
     autocomplete_fields = ["default_group"]
@@ -378,11 +379,16 @@ class ChannelAdmin(admin.ModelAdmin):
         api_admin.inbound_secret_rotate,
         api_admin.webhook_secret_rotate,
         email_settings.email_connection_test,
+        telegram_admin.webhook_register,
+        telegram_admin.connection_check,
+        whatsapp_admin.connection_test,
     ]
+    webhook_address = telegram_admin.webhook_address
+    whatsapp_webhook = whatsapp_admin.webhook_display
     fieldsets = [
         (None, {"fields": ["type", "name", "default_group", "is_active"]}),
         (_("Embedding"), {"fields": ["key", "widget_snippet", "allowed_origins"]}),
-        (_("Settings"), {"fields": ["config", "secrets_status"]}),
+        (_("Settings"), {"fields": ["config", "secrets_status", "webhook_address"]}),
         (None, {"fields": ["created_at"]}),
     ]
     widget_fieldsets = [
@@ -438,6 +444,8 @@ class ChannelAdmin(admin.ModelAdmin):
             stored = (_("Passwords"), {"fields": ["secrets_status"]})
             other = (_("Other settings"), {"fields": ["key", "config"], "classes": ["collapse"]})
             return [basics, *email_settings.FIELDSETS, stored, other, record]
+        if obj.type == "whatsapp":
+            return [basics, *whatsapp_admin.FIELDSETS, record]
         return self.fieldsets
 
     def get_form(
@@ -445,7 +453,14 @@ class ChannelAdmin(admin.ModelAdmin):
     ) -> Any:
         if obj is not None and obj.type == "email":
             kwargs["form"] = EmailChannelForm
-        return super().get_form(request, obj, change, **kwargs)
+        if obj is not None and obj.type == "whatsapp":
+            kwargs["form"] = whatsapp_admin.whatsapp_form(self.form)
+        form = super().get_form(request, obj, change, **kwargs)
+        if obj is not None and obj.type == "telegram" and "config" in form.base_fields:
+            # what to paste, in plain words (a copy: the field is shared by the class)
+            form.base_fields["config"] = copy.copy(form.base_fields["config"])
+            form.base_fields["config"].help_text = telegram_admin.TELEGRAM_HELP
+        return form
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         # Secrets and settings mean something per type: a channel never changes its type.
@@ -516,180 +531,6 @@ class ChannelAdmin(admin.ModelAdmin):
             "<div><code>{}</code>: {}</div>",
             ((key, _("set") if stored.get(key) else _("not set")) for key in keys),
         )
-
-
-class RecentMessagesFormSet(BaseInlineFormSet):
-    """Only the latest messages of a dialog: a long dialog must not make a huge page."""
-
-    def get_queryset(self) -> QuerySet[Any]:
-        if not hasattr(self, "_recent_queryset"):
-            base = super().get_queryset()
-            recent = list(base.order_by("-id").values_list("pk", flat=True)[:RECENT_MESSAGES])
-            self._recent_queryset = base.filter(pk__in=recent).order_by("id")
-        return self._recent_queryset
-
-
-class ReadOnlyInline(admin.TabularInline):
-    extra = 0
-    can_delete = False
-    show_change_link = True
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-
-class DialogMessageInline(ReadOnlyInline):
-    model = Message
-    formset = RecentMessagesFormSet
-    fields = readonly_fields = (
-        "created_at",
-        "sender_type",
-        "sender_name",
-        "text",
-        "internal",
-        "session",
-    )
-    verbose_name_plural = _("latest messages")
-
-
-class DialogSessionInline(ReadOnlyInline):
-    model = Session
-    fk_name = "dialog"
-    fields = readonly_fields = (
-        "status",
-        "close_reason",
-        "group",
-        "operator",
-        "created_at",
-        "closed_at",
-    )
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """What services write: shown to admins, never edited by hand (it would skip routing,
-    events and real-time delivery)."""
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-
-@admin.register(Dialog)
-class DialogAdmin(ReadOnlyAdmin):
-    list_display = ["__str__", "contact", "channel", "created_at", "last_message_at"]
-    list_filter = ["channel"]
-    list_select_related = ["contact", "channel"]
-    search_fields = ["contact__name", "contact__email", "contact__phone", "identity__external_id"]
-    readonly_fields = ["channel", "contact", "identity", "created_at", "last_message_at"]
-    inlines = [DialogSessionInline, DialogMessageInline]
-    date_hierarchy = "created_at"
-    ordering = ["-last_message_at", "-id"]
-
-
-@admin.register(Session)
-class SessionAdmin(ReadOnlyAdmin):
-    list_display = [
-        "__str__",
-        "contact",
-        "channel",
-        "group",
-        "operator",
-        "status",
-        "close_reason",
-        "created_at",
-        "closed_at",
-        "rating",
-    ]
-    list_filter = [
-        "status",
-        "group",
-        "close_reason",
-        "dialog__channel",
-        "operator",
-        "rating",
-        "labels",
-    ]
-    list_select_related = ["dialog__contact", "dialog__channel", "group", "operator__user"]
-    search_fields = ["=id", "dialog__contact__name", "dialog__contact__email"]
-    readonly_fields = [
-        "dialog",
-        "group",
-        "operator",
-        "topic",
-        "status",
-        "close_reason",
-        "priority",
-        "previous_session",
-        "created_at",
-        "queued_at",
-        "assigned_at",
-        "first_response_at",
-        "closed_at",
-        "last_contact_message_at",
-        "operator_read_message_id",
-        "rating",
-        "rating_comment",
-        "rated_at",
-    ]
-    date_hierarchy = "created_at"
-    ordering = ["-id"]
-
-    @admin.display(description=_("contact"), ordering="dialog__contact")
-    def contact(self, obj: Session) -> Any:
-        return obj.dialog.contact
-
-    @admin.display(description=_("channel"), ordering="dialog__channel")
-    def channel(self, obj: Session) -> Any:
-        return obj.dialog.channel
-
-
-class AttachmentInline(ReadOnlyInline):
-    model = Attachment
-    fields = readonly_fields = ("name", "file", "content_type", "size", "created_at")
-    show_change_link = False
-
-
-@admin.register(Message)
-class MessageAdmin(ReadOnlyAdmin):
-    list_display = [
-        "id",
-        "dialog",
-        "session",
-        "sender_type",
-        "sender_name",
-        "short_text",
-        "internal",
-        "created_at",
-    ]
-    list_filter = ["sender_type", "internal", "dialog__channel"]
-    list_select_related = ["dialog__contact", "dialog__channel", "session"]
-    search_fields = ["text", "sender_name", "=dialog__id"]
-    readonly_fields = [
-        "dialog",
-        "session",
-        "sender_type",
-        "sender_name",
-        "sender_user",
-        "text",
-        "client_id",
-        "internal",
-        "created_at",
-    ]
-    inlines = [AttachmentInline]
-    date_hierarchy = "created_at"
-    ordering = ["-id"]
-
-    @admin.display(description=_("text"))
-    def short_text(self, obj: Message) -> str:
-        return obj.text if len(obj.text) <= 80 else f"{obj.text[:79]}…"
 
 
 class CannedResponseForm(forms.ModelForm):
@@ -768,28 +609,3 @@ class ProactiveInvitationAdmin(admin.ModelAdmin):
     search_fields = ["message", "url_pattern"]
     autocomplete_fields = ["channel"]
     ordering = ["channel", "position", "id"]
-
-
-@admin.register(WidgetVisitor)
-class WidgetVisitorAdmin(ReadOnlyAdmin):
-    # The token hash stays out of sight: it is a credential's fingerprint, of no use here.
-    fields = readonly_fields = (
-        "channel",
-        "dialog",
-        "page_url",
-        "page_title",
-        "referrer",
-        "user_agent",
-        "language",
-        "time_zone",
-        "utc_offset_min",
-        "context_updated_at",
-        "created_at",
-        "last_seen_at",
-    )
-    list_display = ["__str__", "channel", "dialog", "page_url", "created_at", "last_seen_at"]
-    list_filter = ["channel"]
-    list_select_related = ["channel", "dialog__contact", "dialog__channel"]
-    search_fields = ["=id", "page_url", "dialog__contact__name", "dialog__contact__email"]
-    date_hierarchy = "created_at"
-    ordering = ["-id"]

@@ -92,6 +92,7 @@ MESSAGE_CONTACT_EXAMPLE: dict[str, Any] = {
     "client_id": "w-8f3a1c",
     "created_at": "2025-03-03T10:02:11+00:00",
     "internal": False,
+    "status": None,
 }
 MESSAGE_OPERATOR_EXAMPLE: dict[str, Any] = {
     "id": 1030,
@@ -104,6 +105,7 @@ MESSAGE_OPERATOR_EXAMPLE: dict[str, Any] = {
     "client_id": "op-5d1e2a7c",
     "created_at": "2025-03-03T10:02:48+00:00",
     "internal": False,
+    "status": None,
 }
 MESSAGE_FILE_EXAMPLE: dict[str, Any] = {
     "id": 1031,
@@ -124,6 +126,7 @@ MESSAGE_FILE_EXAMPLE: dict[str, Any] = {
     "client_id": "op-9b7c4d21",
     "created_at": "2025-03-03T10:03:02+00:00",
     "internal": False,
+    "status": None,
 }
 MESSAGE_NOTE_EXAMPLE: dict[str, Any] = {
     "id": 1037,
@@ -136,6 +139,7 @@ MESSAGE_NOTE_EXAMPLE: dict[str, Any] = {
     "client_id": None,
     "created_at": "2025-03-03T10:04:05+00:00",
     "internal": True,
+    "status": None,
 }
 MESSAGE_PRIVATE_NOTE_EXAMPLE: dict[str, Any] = {
     "id": 1033,
@@ -148,4 +152,19 @@ MESSAGE_PRIVATE_NOTE_EXAMPLE: dict[str, Any] = {
     "client_id": "note-6c2f81",
     "created_at": "2025-03-03T10:03:41+00:00",
     "internal": True,
+    "status": None,
+}
+
+MESSAGE_RETRIED_EXAMPLE: dict[str, Any] = {
+    "id": 1041,
+    "dialog": 14,
+    "session": 320,
+    "sender_type": "operator",
+    "sender_name": "Anna",
+    "text": "Your parcel left the warehouse this morning.",
+    "attachments": [],
+    "client_id": "op-2e7d90aa",
+    "created_at": "2025-03-03T11:20:05+00:00",
+    "internal": False,
+    "status": "pending",
 }

@@ -2,28 +2,61 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import transaction
+from django.utils import translation
+from django.utils.translation import gettext as _
 
 from contactcenter import events
+from inbox import services
 from inbox.connectors.registry import CONNECTORS
 from inbox.connectors.tasks import connector_reply_send
-from inbox.models import Dialog, SenderType
+from inbox.models import CloseReason, DeliveryStatus, Message, SenderType, Session
 
 
 def register() -> None:
     """Subscribe this app's listeners (`contactcenter.events.subscribe`)."""
     events.subscribe(events.MessageReceived, reply_send_queue)
+    events.subscribe(events.MessageSendRetried, reply_send_queue)
+    events.subscribe(events.SessionClosed, rating_request_send)
 
 
-def reply_send_queue(event: events.MessageReceived) -> None:
-    """An operator's reply in a dialog of a channel with a connector (e-mail...) leaves
-    through that connector, from a Celery task queued once this commits."""
-    if event.sender_type != SenderType.OPERATOR:
+def reply_send_queue(event: events.MessageReceived | events.MessageSendRetried) -> None:
+    """Every message to the contact (operator, bot, system: stored ``pending``) in a
+    dialog of a channel with a connector (e-mail, Telegram...) leaves through that
+    connector, from a Celery task queued once this commits."""
+    if isinstance(event, events.MessageReceived) and event.sender_type == SenderType.CONTACT:
         return
-    channel_type = (
-        Dialog.objects.filter(pk=event.dialog_id).values_list("channel__type", flat=True).first()
-    )
-    if channel_type not in CONNECTORS:
+    pending = Message.objects.filter(
+        pk=event.message_id,
+        status=DeliveryStatus.PENDING,
+        dialog__channel__type__in=list(CONNECTORS),
+    ).exists()
+    if not pending:
         return
     message_id = event.message_id
     transaction.on_commit(lambda: connector_reply_send.delay(message_id))
+
+
+# Scores offered by the rating request on channels without the widget's own form.
+RATING_SCORES = (5, 4, 3, 2, 1)
+
+
+def rating_request_send(event: events.SessionClosed) -> None:
+    """A resolved session of a messenger's channel (a connector that shows buttons) asks
+    the contact for a rating, a message with the scores as buttons (the widget shows
+    its own form instead)."""
+    if event.reason != CloseReason.RESOLVED:
+        return
+    with_buttons = [kind for kind, c in CONNECTORS.items() if "buttons" in c.capabilities]
+    session = (
+        Session.objects.select_related("dialog__channel")
+        .filter(pk=event.session_id, dialog__channel__type__in=with_buttons)
+        .first()
+    )
+    if session is None or session.rating is not None:
+        return
+    with translation.override(settings.LANGUAGE_CODE):
+        text = _("How did we do? Rate this conversation from 1 (bad) to 5 (excellent).")
+        buttons = [{"id": score, "title": "★" * score, "rating": score} for score in RATING_SCORES]
+    services.system_message_send(session=session, text=text, buttons=buttons)

@@ -297,6 +297,17 @@ class SenderType(models.TextChoices):
     SYSTEM = "system", _("System")
 
 
+class DeliveryStatus(models.TextChoices):
+    """How far a message to the contact on an external channel got; it only moves
+    forward (``inbox.services.deliveries`` is its one writer)."""
+
+    PENDING = "pending", _("Pending")
+    SENT = "sent", _("Sent")
+    DELIVERED = "delivered", _("Delivered")
+    READ = "read", _("Read")
+    FAILED = "failed", _("Failed")
+
+
 class Message(models.Model):
     dialog = models.ForeignKey(
         Dialog, verbose_name=_("dialog"), on_delete=models.CASCADE, related_name="messages"
@@ -331,6 +342,23 @@ class Message(models.Model):
         _("internal note"), default=False, help_text=_("Seen by operators only.")
     )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    # Delivery through a connector: null where it does not apply (the widget's dialogs,
+    # the contact's own messages, internal notes).
+    status = models.CharField(
+        _("delivery status"), max_length=16, choices=DeliveryStatus.choices, null=True, blank=True
+    )
+    channel_message_id = models.CharField(
+        _("id on the channel"),
+        max_length=128,
+        null=True,
+        blank=True,
+        db_index=True,
+        help_text=_("The channel's own id of the sent message (delivery reports name it)."),
+    )
+    # A bot's choices: [{"id", "title"}] (plus "rating": n for the rating request's
+    # scores); ``button_node`` is the bot's step they belong to.
+    buttons = models.JSONField(_("buttons"), null=True, blank=True)
+    button_node = models.BigIntegerField(_("bot step"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("message")

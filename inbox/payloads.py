@@ -32,7 +32,7 @@ def message(item: Message, *, attachments: list[Attachment] | None = None) -> di
     if attachments is None:
         cache = getattr(item, "_prefetched_objects_cache", {})
         attachments = list(cache["attachments"]) if "attachments" in cache else []
-    return {
+    data = {
         "id": item.pk,
         "dialog": item.dialog_id,
         "session": item.session_id,
@@ -43,7 +43,12 @@ def message(item: Message, *, attachments: list[Attachment] | None = None) -> di
         "client_id": item.client_id,
         "created_at": iso(item.created_at),
         "internal": item.internal,
+        "status": item.status,
     }
+    if item.buttons:
+        data["buttons"] = [{"id": b["id"], "title": b["title"]} for b in item.buttons]
+        data["node"] = item.button_node
+    return data
 
 
 def label(item: Label) -> dict[str, Any]:

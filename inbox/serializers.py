@@ -22,6 +22,11 @@ class AttachmentSerializer(serializers.Serializer):
     size = serializers.IntegerField()
 
 
+class ButtonSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    title = serializers.CharField()
+
+
 class MessageSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     dialog = serializers.IntegerField()
@@ -33,6 +38,21 @@ class MessageSerializer(serializers.Serializer):
     client_id = serializers.CharField(allow_null=True)
     created_at = serializers.DateTimeField()
     internal = serializers.BooleanField(help_text="A note only operators see.")
+    status = serializers.ChoiceField(
+        choices=["pending", "sent", "delivered", "read", "failed"],
+        allow_null=True,
+        help_text=(
+            "Delivery of a message to the contact on an external channel (Telegram, "
+            "WhatsApp, e-mail, API): pending, sent, delivered, read or failed; it only "
+            "moves forward. Null in the widget, for the contact's messages and notes."
+        ),
+    )
+    buttons = ButtonSerializer(
+        many=True, required=False, help_text="A bot's choices (only on messages that have them)."
+    )
+    node = serializers.IntegerField(
+        required=False, allow_null=True, help_text="The bot step the buttons belong to."
+    )
 
     def to_representation(self, instance: Any) -> dict[str, Any]:
         return payloads.message(instance)

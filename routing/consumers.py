@@ -144,7 +144,7 @@ class OperatorConsumer(EventSocket):
         except inbox_services.MessageRejected as refused:
             await self.error(refused.code, refused.detail, **extra)
         except StateConflict as conflict:
-            await self.error("conflict", conflict.message, **extra)
+            await self.error(conflict.code, conflict.message, **extra)
         except ValidationError as invalid:
             await self.error("invalid", " ".join(invalid.messages), **extra)
 

@@ -18,6 +18,7 @@ from drf_spectacular.utils import (
     OpenApiExample,
     OpenApiParameter,
     OpenApiResponse,
+    PolymorphicProxySerializer,
     extend_schema,
     extend_schema_view,
 )
@@ -36,10 +37,16 @@ from inbox.api_examples import (
     MESSAGE_FILE_EXAMPLE,
     MESSAGE_OPERATOR_EXAMPLE,
     MESSAGE_PRIVATE_NOTE_EXAMPLE,
+    MESSAGE_RETRIED_EXAMPLE,
     SESSION_CLOSED_EXAMPLE,
     SESSION_EXAMPLE,
     SESSION_QUEUED_EXAMPLE,
     SESSION_READ_EXAMPLE,
+)
+from inbox.connectors.whatsapp import templates as whatsapp_templates
+from inbox.connectors.whatsapp.serializers import (
+    TemplateMessageInputSerializer,
+    TemplatesStateSerializer,
 )
 from inbox.models import CloseReason, Session, SessionStatus
 from inbox.serializers import (
@@ -121,6 +128,20 @@ def _text_written(write: Any, input_serializer: Any, *, session: Any, request: R
         stored = write(session_id=session.pk, user=request.user, **data.validated_data)
     except inbox_services.MessageRejected as refused:
         raise serializers.ValidationError({"text": [refused.detail]}) from None
+    return _stored_response(stored)
+
+
+def _template_written(*, session: Any, request: Request) -> Response:
+    """An approved WhatsApp template sent by the calling operator (also outside the
+    24-hour window); a template the channel does not have is a 400 on ``template``."""
+    data = TemplateMessageInputSerializer(data=request.data)
+    data.is_valid(raise_exception=True)
+    try:
+        stored = whatsapp_templates.operator_template_send(
+            session_id=session.pk, user=request.user, **data.validated_data
+        )
+    except inbox_services.MessageRejected as refused:
+        raise serializers.ValidationError({"template": [refused.detail]}) from None
     return _stored_response(stored)
 
 
@@ -219,7 +240,17 @@ class SessionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSe
     @extend_schema(
         methods=["POST"],
         summary="Send a message as the session's operator (409: not yours or closed)",
-        request=MessageInputSerializer,
+        description=(
+            '`{"text", "client_id"?}`; on WhatsApp, more than 24 hours after the '
+            "contact's last message a free-form text answers `409` with `code: "
+            'window_closed`, and `{"template": {"name", "language", "params": '
+            '[...]}, "client_id"?}` sends one of the channel\'s approved templates.'
+        ),
+        request=PolymorphicProxySerializer(
+            component_name="MessageOrTemplateInput",
+            serializers=[MessageInputSerializer, TemplateMessageInputSerializer],
+            resource_type_field_name=None,
+        ),
         responses=SENT_RESPONSES,
         examples=[
             OpenApiExample(
@@ -230,8 +261,30 @@ class SessionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSe
                 },
                 request_only=True,
             ),
+            OpenApiExample(
+                "A WhatsApp template",
+                value={
+                    "template": {
+                        "name": "order_update",
+                        "language": "en_US",
+                        "params": ["Ada", "42"],
+                    },
+                    "client_id": "op-0c1d2e3f",
+                },
+                request_only=True,
+            ),
             *sent_examples(MESSAGE_OPERATOR_EXAMPLE),
             NOT_YOURS_EXAMPLE,
+            OpenApiExample(
+                "WhatsApp's 24-hour window has closed",
+                value={
+                    "detail": "More than 24 hours have passed since the customer's last "
+                    "message: WhatsApp accepts only an approved template now.",
+                    "code": "window_closed",
+                },
+                response_only=True,
+                status_codes=["409"],
+            ),
         ],
     )
     @action(detail=True, methods=["get", "post"], pagination_class=MessagePagination)
@@ -242,12 +295,46 @@ class SessionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSe
                 session.messages.prefetch_related("attachments").order_by("id")
             )
             return self.get_paginated_response(MessageSerializer(page, many=True).data)
+        if isinstance(request.data, dict) and "template" in request.data:
+            return _template_written(session=session, request=request)
         return _text_written(
             inbox_services.operator_message_send,
             MessageInputSerializer,
             session=session,
             request=request,
         )
+
+    @extend_schema(
+        summary="The reply window and the templates of this session's channel",
+        description=(
+            "On WhatsApp a free-form reply may go out only within 24 hours of the "
+            "contact's last message; outside it, one of `templates` (send it with "
+            "`POST messages/` and `template`). Other channels: always open, no templates."
+        ),
+        responses=TemplatesStateSerializer,
+        examples=[
+            OpenApiExample(
+                "The window has closed",
+                value={
+                    "window_open": False,
+                    "window_closes_at": "2026-03-05T09:14:00Z",
+                    "templates": [
+                        {
+                            "name": "order_update",
+                            "language": "en_US",
+                            "body": "Hi {{1}}, your order {{2}} shipped.",
+                            "param_count": 2,
+                        }
+                    ],
+                },
+                response_only=True,
+            )
+        ],
+    )
+    @action(detail=True, methods=["get"])
+    def templates(self, request: Request, pk: str) -> Response:
+        session = self.get_object()
+        return Response(whatsapp_templates.session_templates_state(session_id=session.pk))
 
     @extend_schema(
         summary="Send a file as the session's operator (409: not yours or closed)",
@@ -410,6 +497,39 @@ class SessionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSe
             session_id=session.pk, label_id=parse_id(label_id, field="label")
         )
         return Response(self._shape(session.pk))
+
+    @extend_schema(
+        summary="Send a failed message to the contact again (409: it has not failed)",
+        parameters=[OpenApiParameter("message_id", int, OpenApiParameter.PATH)],
+        description=(
+            "A message to the contact on an external channel whose delivery failed "
+            "(status failed) goes back to pending and is sent again through its channel. "
+            "The message may be of any session of this session's dialog."
+        ),
+        request=None,
+        responses={
+            200: MessageSerializer,
+            409: OpenApiResponse(ErrorSerializer, description="The message has not failed."),
+        },
+        examples=[
+            OpenApiExample("Queued again", value=MESSAGE_RETRIED_EXAMPLE, response_only=True),
+            OpenApiExample(
+                "Not failed",
+                value={"detail": "Only a message that could not be delivered can be retried."},
+                response_only=True,
+                status_codes=["409"],
+            ),
+        ],
+    )
+    @action(detail=True, methods=["post"], url_path=r"messages/(?P<message_id>[^/]+)/retry")
+    def message_retry(self, request: Request, pk: str, message_id: str) -> Response:
+        session = self.get_object()
+        message = inbox_services.message_send_retry(
+            message_id=parse_id(message_id, field="message"), dialog_id=session.dialog_id
+        )
+        if message is None:
+            raise Http404
+        return Response(MessageSerializer(message).data)
 
     @extend_schema(
         summary="Close the session as resolved",

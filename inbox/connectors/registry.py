@@ -6,11 +6,15 @@ from crm.models import ChannelType
 from inbox.connectors.api.connector import ApiConnector
 from inbox.connectors.base import Connector
 from inbox.connectors.email.connector import EmailConnector
+from inbox.connectors.telegram.connector import TelegramConnector
+from inbox.connectors.whatsapp.connector import WhatsAppConnector
 from inbox.models import Channel
 
 CONNECTORS: dict[str, type[Connector]] = {
     ChannelType.EMAIL: EmailConnector,
     ChannelType.API: ApiConnector,
+    ChannelType.TELEGRAM: TelegramConnector,
+    ChannelType.WHATSAPP: WhatsAppConnector,
 }
 
 

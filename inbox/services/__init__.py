@@ -1,7 +1,8 @@
 """Writes of the inbox app: channel rules (``channels``), conversations
 (``conversations``: visitors, messages, closing), the one store of a contact's messages
 (``batching``), the checks every message passes (``validators``), a session's handling state
-(``sessions``: opening, assignment, queue, priority) and transfers (``transfers``).
+(``sessions``: opening, assignment, queue, priority), transfers (``transfers``) and the
+delivery status of messages sent through connectors (``deliveries``).
 Import from here."""
 
 from inbox.services.channels import (
@@ -10,10 +11,15 @@ from inbox.services.channels import (
     channel_secret_rotate,
     channel_secrets_generate,
 )
-from inbox.services.channels_intake import channel_message_receive, dialog_contact_verified_link
+from inbox.services.channels_intake import (
+    channel_dialog_resolve,
+    channel_message_receive,
+    dialog_contact_verified_link,
+)
 from inbox.services.conversations import (
     MessageRejected,
     Stored,
+    bot_message_send,
     button_press,
     contact_attachment_receive,
     contact_message_receive,
@@ -27,6 +33,12 @@ from inbox.services.conversations import (
     system_message_send,
     token_hash,
     widget_visitor_create,
+)
+from inbox.services.deliveries import (
+    message_send_retry,
+    message_status_by_channel_id,
+    message_status_set,
+    outgoing_status,
 )
 from inbox.services.labels import (
     label_create,
@@ -51,21 +63,32 @@ from inbox.services.transfers import session_transfer
 from inbox.services.validators import (
     MAX_CLIENT_ID,
     MAX_TEXT,
+    buttons_clean,
     caption_clean,
     client_id_clean,
     file_clean,
     text_clean,
 )
 from inbox.services.visitors import widget_visitor_context_update
+from inbox.services.windows import (
+    WindowClosed,
+    reply_window_closes_at,
+    reply_window_open,
+    reply_window_require,
+)
 
 __all__ = [
     "MAX_CLIENT_ID",
     "MAX_TEXT",
     "MessageRejected",
     "Stored",
+    "WindowClosed",
+    "bot_message_send",
     "button_press",
+    "buttons_clean",
     "caption_clean",
     "channel_config_clean",
+    "channel_dialog_resolve",
     "channel_message_receive",
     "channel_origins_clean",
     "channel_secret_rotate",
@@ -78,9 +101,16 @@ __all__ = [
     "label_create",
     "label_delete",
     "label_update",
+    "message_send_retry",
+    "message_status_by_channel_id",
+    "message_status_set",
     "operator_attachment_send",
     "operator_message_send",
     "operator_note_add",
+    "outgoing_status",
+    "reply_window_closes_at",
+    "reply_window_open",
+    "reply_window_require",
     "session_close",
     "session_continue",
     "session_enqueue",

@@ -62,6 +62,10 @@ def channel_config_clean(*, channel_type: str, config: Any) -> dict[str, Any]:
     for key in secret_keys & config.keys():
         if config[key] is not None and not isinstance(config[key], str):
             raise ValidationError(_("%(key)s must be a string."), params={"key": key})
+    if channel_type == ChannelType.TELEGRAM:
+        _telegram_config_check(config)
+    if channel_type == ChannelType.WHATSAPP:
+        _whatsapp_config_check(config)
     if channel_type == ChannelType.API:
         return _api_config_clean(config)
     return config
@@ -136,6 +140,80 @@ def channel_secret_rotate(*, channel: Channel, key: str) -> str:
     channel.config = {**(channel.config or {}), key: secret}
     channel.save(update_fields=["config"])
     return secret
+
+
+# What Telegram accepts as a webhook's secret_token. (The bot token is checked by the
+# admin's "Check connection": only the Bot API can tell a good one.)
+TELEGRAM_SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")
+
+
+def _telegram_config_check(config: dict[str, Any]) -> None:
+    secret = config.get("webhook_secret")
+    if secret and not TELEGRAM_SECRET.fullmatch(secret):
+        raise ValidationError(
+            _("webhook_secret is 1 to 256 letters, digits, - and _ (or empty: one is made).")
+        )
+    base = config.get("api_base_url")
+    if base not in (None, ""):
+        try:
+            parts = urlsplit(base) if isinstance(base, str) else None
+            host = parts.hostname if parts is not None else None
+        except ValueError:
+            parts, host = None, None
+        if parts is None or parts.scheme not in ("http", "https") or not host:
+            raise ValidationError(
+                _("api_base_url is an address like https://api.telegram.org (or empty).")
+            )
+
+
+WHATSAPP_TEMPLATE_NAME = re.compile(r"[a-z0-9_]{1,512}")
+WHATSAPP_LANGUAGE = re.compile(r"[a-z]{2,3}(_[A-Za-z]{2,4})?")
+
+
+def _whatsapp_config_check(config: dict[str, Any]) -> None:
+    """A WhatsApp channel's settings, in words an admin can act on. (The token and the
+    number are checked by the admin's "Test connection": only Meta can tell.)"""
+    number = config.get("phone_number_id")
+    if number not in (None, "") and not (isinstance(number, str) and number.isdigit()):
+        raise ValidationError(
+            _("phone_number_id is the number's id from Meta's console: digits only.")
+        )
+    base = config.get("api_base_url")
+    if base not in (None, ""):
+        try:
+            parts = urlsplit(base) if isinstance(base, str) else None
+        except ValueError:
+            parts = None
+        if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValidationError(
+                _("api_base_url is an address like https://graph.facebook.com/v21.0 (or empty).")
+            )
+    _whatsapp_templates_check(config.get("templates"))
+
+
+def _whatsapp_templates_check(templates: Any) -> None:
+    if templates in (None, ""):
+        return
+    problem = ValidationError(
+        _(
+            'templates is a list like [{"name": "order_update", "language": "en_US", '
+            '"body": "Hi {{1}}, your order {{2}} shipped."}]: each template\'s name as in '
+            "Meta's console (lower-case letters, digits and _), its language code and its "
+            "text."
+        )
+    )
+    if not isinstance(templates, list) or len(templates) > 200:
+        raise problem
+    for template in templates:
+        if not isinstance(template, dict):
+            raise problem
+        name, language, body = (template.get(k) for k in ("name", "language", "body"))
+        if not (isinstance(name, str) and WHATSAPP_TEMPLATE_NAME.fullmatch(name)):
+            raise problem
+        if not (isinstance(language, str) and WHATSAPP_LANGUAGE.fullmatch(language)):
+            raise problem
+        if not isinstance(body, str) or not body.strip() or len(body) > 1024:
+            raise problem
 
 
 # What the website widget reads from a widget channel's settings (``widget_api``): the

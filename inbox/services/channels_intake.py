@@ -9,6 +9,7 @@ contact, a dialog or a message themselves.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from django.db import IntegrityError, transaction
 
@@ -16,7 +17,11 @@ from contactcenter import inputs
 from crm import services as crm_services
 from crm.models import ChannelType, Contact, ContactIdentity
 from inbox.models import Channel, Dialog
-from inbox.services.conversations import Stored, contact_message_receive
+from inbox.services.conversations import (
+    Stored,
+    contact_attachment_receive,
+    contact_message_receive,
+)
 from inbox.services.validators import MAX_TEXT
 
 
@@ -32,11 +37,18 @@ def dialog_for_identity_resolve(
     """The dialog of this identity on this channel, made (with its contact, see
     ``contact_identity_resolve``) on the identity's first message. Race-safe: the unique
     identity and one-dialog-per-identity constraints decide, the loser re-reads."""
-    crm_services.contact_identity_resolve(
-        channel_type=channel.type, external_id=external_id, name=name, email=email, phone=phone
-    )
     normalized = crm_services.identity_external_id_normalize(
         channel_type=channel.type, external_id=external_id
+    )
+    # Every message after the first: one query (a known identity's contact is not
+    # changed by what a later message says, see ``contact_identity_resolve``).
+    known = Dialog.objects.filter(
+        channel=channel, identity__channel_type=channel.type, identity__external_id=normalized
+    ).first()
+    if known is not None:
+        return ResolvedDialog(known, created=False)
+    crm_services.contact_identity_resolve(
+        channel_type=channel.type, external_id=external_id, name=name, email=email, phone=phone
     )
     identity = ContactIdentity.objects.get(channel_type=channel.type, external_id=normalized)
     dialog = Dialog.objects.filter(channel=channel, identity=identity).first()
@@ -50,6 +62,15 @@ def dialog_for_identity_resolve(
     except IntegrityError:
         return ResolvedDialog(Dialog.objects.get(channel=channel, identity=identity), False)
     return ResolvedDialog(dialog, created=True)
+
+
+def channel_dialog_resolve(*, channel: Channel, external_id: str, name: str = "") -> int:
+    """The id of the dialog of an external channel's identity (made on first contact),
+    for what a contact does besides writing (pressing a button, rating)."""
+    name = inputs.text_repair(name)
+    return dialog_for_identity_resolve(
+        channel=channel, external_id=external_id, name=name
+    ).dialog.pk
 
 
 def dialog_contact_verified_link(*, dialog_id: int, email: str = "", phone: str = "") -> Contact:
@@ -73,11 +94,13 @@ def channel_message_receive(
     name: str = "",
     email: str = "",
     phone: str = "",
+    upload: Any = None,
 ) -> Stored:
     """A message from an external channel's identity: resolves the contact and dialog,
     links the contact by the details the channel verified (on the identity's first
     message in this channel), and stores the message idempotently by ``client_id``.
-    Raises ``MessageRejected`` for text that may not be stored."""
+    With ``upload`` (a file the connector fetched) the text is its caption, maybe
+    empty. Raises ``MessageRejected`` for text or a file that may not be stored."""
     # Nobody is there to correct what a channel brings in, so it is made storable instead
     # of refused (a lone surrogate from an undecodable header, a NUL in a body).
     text, name = inputs.text_repair(text), inputs.text_repair(name)
@@ -89,6 +112,14 @@ def channel_message_receive(
         dialog_contact_verified_link(dialog_id=resolved.dialog.pk, email=verified, phone=phone)
     if len(text) > MAX_TEXT:
         text = text[: MAX_TEXT - 1] + "…"
+    if upload is not None:
+        return contact_attachment_receive(
+            dialog_id=resolved.dialog.pk,
+            upload=upload,
+            text=text,
+            client_id=client_id,
+            sender_name=name,
+        )
     return contact_message_receive(
         dialog_id=resolved.dialog.pk, text=text, client_id=client_id, sender_name=name
     )

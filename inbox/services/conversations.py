@@ -36,12 +36,14 @@ from inbox.models import (
 )
 from inbox.selectors import token_hash
 from inbox.services import attachments as files
-from inbox.services import batching, sessions
+from inbox.services import batching, sessions, windows
 from inbox.services.batching import Incoming, Stored
+from inbox.services.deliveries import outgoing_status
 from inbox.services.pushes import message_received_emit, push_to_staff
 from inbox.services.validators import (
     MAX_TEXT,
     MessageRejected,
+    buttons_clean,
     caption_clean,
     client_id_clean,
     file_clean,
@@ -114,6 +116,10 @@ def _known(dialog_id: int, client_id: str | None) -> Message | None:
     return selectors.message_by_client_id(dialog_id=dialog_id, client_id=client_id)
 
 
+def _channel_type(dialog_id: int) -> str:
+    return Channel.objects.values_list("type", flat=True).get(dialogs=dialog_id)
+
+
 def _dialog_of(session_id: int) -> int:
     return Session.objects.values_list("dialog_id", flat=True).get(pk=session_id)
 
@@ -134,14 +140,23 @@ def _refuse_unfilled(text: str) -> None:
 
 
 def operator_message_send(
-    *, session_id: int, user: Any, text: Any, client_id: Any = None
+    *,
+    session_id: int,
+    user: Any,
+    text: Any,
+    client_id: Any = None,
+    outside_window: bool = False,
 ) -> Stored:
     """Stores an operator's reply in their active session and pushes it to the contact.
-    ``StateConflict`` when the session is not theirs or not active; ``MessageRejected``
-    for a canned response's placeholder left unfilled."""
+    ``StateConflict`` when the session is not theirs or not active (``WindowClosed``
+    outside the channel's reply window, unless ``outside_window``: an approved template,
+    see ``windows``); ``MessageRejected`` for a canned response's placeholder left
+    unfilled."""
     text = text_clean(text)
     _refuse_unfilled(text)
     client_id = client_id_clean(client_id)
+    if not outside_window:
+        windows.reply_window_require(session_id=session_id)
     return batching.store_once(
         lambda written: _operator_message_store(session_id, user, text, client_id),
         dialog_id=lambda: _dialog_of(session_id),
@@ -186,6 +201,7 @@ def _operator_message_store(
         sender_user=user,
         text=text,
         client_id=client_id,
+        status=outgoing_status(channel_type=_channel_type(session.dialog_id)),
     )
     stored_files = files.attachments_store(message=message, file=file, written=written or [])
     _after_reply(session, message, stored_files)
@@ -252,21 +268,78 @@ def _note_store(session_id: int, user: Any, text: str, client_id: str | None) ->
     return Stored(message, created=True)
 
 
-def system_message_send(*, session: Session, text: str, internal: bool = False) -> Message:
-    """A notice from the product itself (offline message, transfer note...). Internal
-    ones are for operators only."""
-    message = Message.objects.create(
-        dialog_id=session.dialog_id,
-        session=session,
+def system_message_send(
+    *,
+    session: Session,
+    text: str,
+    internal: bool = False,
+    buttons: Any = None,
+    button_node: int | None = None,
+) -> Message:
+    """A notice from the product itself (offline message, trigger message, the rating
+    request...). Internal ones are for operators only; the others reach the contact on
+    any channel (a connector sends them, see ``deliveries``). ``buttons`` as for
+    ``bot_message_send``."""
+    return _outgoing_store(
+        session,
         sender_type=SenderType.SYSTEM,
         text=text,
         internal=internal,
+        buttons=buttons,
+        button_node=button_node,
     )
-    frame = payloads.message(message)
+
+
+def bot_message_send(
+    *,
+    session: Session,
+    text: str,
+    buttons: Any = None,
+    node: int | None = None,
+    sender_name: str = "",
+) -> Message:
+    """A bot's message to the contact, optionally with buttons ``[{"id", "title"}]``
+    that belong to the bot's step ``node``: the widget shows them, a connector renders
+    them as its channel allows, and a press comes back as ``button_press``.
+    ``MessageRejected`` for buttons that are not a short list of ids and titles."""
+    return _outgoing_store(
+        session,
+        sender_type=SenderType.BOT,
+        text=text,
+        buttons=buttons,
+        button_node=node,
+        sender_name=sender_name,
+    )
+
+
+def _outgoing_store(
+    session: Session,
+    *,
+    sender_type: str,
+    text: str,
+    internal: bool = False,
+    buttons: Any = None,
+    button_node: int | None = None,
+    sender_name: str = "",
+) -> Message:
+    cleaned = buttons_clean(buttons) if buttons is not None else None
+    message = Message.objects.create(
+        dialog_id=session.dialog_id,
+        session=session,
+        sender_type=sender_type,
+        sender_name=sender_name,
+        text=text,
+        internal=internal,
+        buttons=cleaned,
+        button_node=button_node if cleaned else None,
+        status=outgoing_status(channel_type=_channel_type(session.dialog_id), internal=internal),
+    )
+    frame = payloads.message(message, attachments=[])
     if not internal:
         realtime.broadcast(
             realtime.dialog_group(session.dialog_id), {"type": "message", "message": frame}
         )
+        message_received_emit(message)
     push_to_staff(session, {"type": "message.created", "message": frame})
     return message
 
@@ -302,6 +375,7 @@ def operator_attachment_send(
     _refuse_unfilled(text)
     client_id = client_id_clean(client_id)
     file = file_clean(upload)
+    windows.reply_window_require(session_id=session_id)
     stored = batching.store_once(
         lambda written: _operator_message_store(session_id, user, text, client_id, file, written),
         dialog_id=lambda: _dialog_of(session_id),

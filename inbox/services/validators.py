@@ -17,6 +17,8 @@ from inbox.services import attachments as files
 
 MAX_TEXT = 10_000
 MAX_CLIENT_ID = 64
+MAX_BUTTONS = 10
+MAX_BUTTON_TITLE = 64
 
 
 class MessageRejected(ValueError):
@@ -69,3 +71,34 @@ def file_clean(upload: Any) -> files.CleanFile:
         return files.attachment_clean(upload)
     except files.AttachmentRejected as refused:
         raise MessageRejected(refused.code, refused.detail) from None
+
+
+def buttons_clean(buttons: Any) -> list[dict[str, Any]]:
+    """A bot message's buttons: a list of 1 to ``MAX_BUTTONS`` objects with a whole
+    number ``id`` (unique) and a ``title`` of 1 to ``MAX_BUTTON_TITLE`` characters; a
+    ``rating`` (1-5) marks the rating request's scores. Returns them with those keys
+    only."""
+    problem = MessageRejected(
+        "bad_buttons",
+        _("Buttons are a list of up to 10, each with an id and a title (up to 64 characters)."),
+    )
+    if not isinstance(buttons, list) or not 1 <= len(buttons) <= MAX_BUTTONS:
+        raise problem
+    cleaned: list[dict[str, Any]] = []
+    for button in buttons:
+        if not isinstance(button, dict):
+            raise problem
+        ident, title, rating = button.get("id"), button.get("title"), button.get("rating")
+        if not isinstance(ident, int) or isinstance(ident, bool):
+            raise problem
+        if not isinstance(title, str) or not title.strip() or len(title) > MAX_BUTTON_TITLE:
+            raise problem
+        if any(b["id"] == ident for b in cleaned) or inputs.text_problem(title):
+            raise problem
+        item: dict[str, Any] = {"id": ident, "title": title.strip()}
+        if rating is not None:
+            if not isinstance(rating, int) or isinstance(rating, bool) or not 1 <= rating <= 5:
+                raise problem
+            item["rating"] = rating
+        cleaned.append(item)
+    return cleaned

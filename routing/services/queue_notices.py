@@ -73,6 +73,8 @@ def queue_notices_send(
 ) -> int:
     """``waiting``: (session id, dialog id, channel type) of a group's queue, in order.
     Sends the notices that are due to customers off the widget; returns how many."""
+    if not settings.QUEUE_NOTICES:
+        return 0
     now = time.time()
     due = {
         session_id: position

@@ -281,3 +281,16 @@ test('a refused transfer says why, in the server\'s words', () => {
   assert.equal(ib.apiErrorText(409, { detail: why }, { action: 'transfer' }), why);
   assert.equal(ib.apiErrorText(409, null, { action: 'transfer' }), ib.DEFAULTS.err_conflict);
 });
+
+test('a delivery status only moves forward, and a retried failure goes back to pending', () => {
+  assert.equal(ib.deliveryAdvances('pending', 'sent'), true);
+  assert.equal(ib.deliveryAdvances('sent', 'read'), true);
+  assert.equal(ib.deliveryAdvances('read', 'delivered'), false); // a late report
+  assert.equal(ib.deliveryAdvances('delivered', 'failed'), false);
+  assert.equal(ib.deliveryAdvances('sent', 'failed'), true);
+  assert.equal(ib.deliveryAdvances('failed', 'pending'), true); // the operator's retry
+  assert.equal(ib.deliveryAdvances('failed', 'read'), false);
+  assert.equal(ib.deliveryAdvances('sent', 'bogus'), false);
+  assert.equal(ib.deliveryMark('read'), '✓✓');
+  assert.equal(ib.deliveryMark(null), '');
+});

@@ -37,6 +37,7 @@ OPERATOR_REPLY_EXAMPLE: dict[str, Any] = {
     "client_id": None,
     "created_at": "2026-03-03T10:02:05+00:00",
     "internal": False,
+    "status": "sent",
 }
 
 CONTACT_MESSAGE_EXAMPLE: dict[str, Any] = {
@@ -47,4 +48,5 @@ CONTACT_MESSAGE_EXAMPLE: dict[str, Any] = {
     "text": "Hello! My order #5521 has not arrived yet.",
     "client_id": "msg-7f3a9c",
     "created_at": "2026-03-03T10:01:40+00:00",
+    "status": None,
 }

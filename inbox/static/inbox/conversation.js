@@ -1,7 +1,7 @@
 /* The open chat: its header and actions (take, close, status), read marks, opening a
  * chat and catching it up, the timeline, and the slots for panels (panels.js). */
 import { win, doc, $, h, T, LANG, S, api, q, when, toast, isEditable, page } from './state.js';
-import { messageKey, mergeMessages, lastMessageId, buildTimeline, upsertSession, deriveLists, contactName, isImage, formatSize, fmt, results, safeUrl } from './logic.js';
+import { deliveryAdvances, deliveryMark, messageKey, mergeMessages, lastMessageId, buildTimeline, upsertSession, deriveLists, contactName, isImage, formatSize, fmt, results, safeUrl } from './logic.js';
 import { createPanelRegistry } from './panels.js';
 
 /* ---------------------------------------------------------------- actions */
@@ -222,6 +222,7 @@ export function renderComposer() {
   if (!mine) page.hideCanned();
   page.renderUnfilled();
   page.renderNoteMode();
+  if (page.renderReplyWindow) page.renderReplyWindow(s);
 }
 
 export function renderTyping() {
@@ -254,7 +255,7 @@ export function messageEl(m) {
   const item = pending ? S.outbox.get(m.client_id) : null;
   const state = pending ? (item ? item.state : (m._upload ? 'upload' : 'sent')) : 'done';
   const extra = page.messageExtra ? page.messageExtra(m) : null; // e-mail: subject, formatted (email.js)
-  const sig = [m.id, m.text, (m.attachments || []).length, state, m.sender_name, m.internal, extra ? extra.sig : ''].join('|');
+  const sig = [m.id, m.text, (m.attachments || []).length, state, m.sender_name, m.internal, m.status, extra ? extra.sig : ''].join('|');
   const key = messageKey(m);
   const cached = S.msgCache.get(key);
   if (cached && cached.sig === sig) return cached.el;
@@ -265,7 +266,7 @@ export function messageEl(m) {
   if (state === 'failed') cls.push('failed');
   let el;
   if (type === 'system' && !m.internal) {
-    el = h('div', { class: cls.join(' ') }, h('span', { class: 'text', text: m.text || '' }), h('time', { text: when(m.created_at), datetime: m.created_at }));
+    el = h('div', { class: cls.join(' ') }, h('span', { class: 'text', text: m.text || '' }), h('time', { text: when(m.created_at), datetime: m.created_at }), deliveryEl(m));
   } else {
     const name = type === 'contact' ? (m.sender_name || contactName(page.currentSession(), T)) : (m.sender_name || (type === 'bot' ? T.status_bot : T.you));
     const meta = h('div', { class: 'msg-meta' }, h('time', { text: when(m.created_at), datetime: m.created_at || '' }));
@@ -280,11 +281,46 @@ export function messageEl(m) {
       extra && extra.head, m.text && !(extra && extra.hideText) ? h('div', { class: 'text', text: m.text }) : null, extra && extra.node);
     const atts = (m.attachments || []).filter(Boolean);
     if (atts.length) bubble.append(h('div', { class: 'atts' }, ...atts.map(function (a) { return attachmentEl(a, stickToBottom); })));
+    const delivery = deliveryEl(m);
+    if (delivery) meta.append(delivery);
     bubble.append(meta);
     el = h('div', { class: cls.join(' ') }, bubble);
   }
   S.msgCache.set(key, { sig: sig, el: el });
   return el;
+}
+
+/** How far a message to the contact on an external channel got: a clock, one tick,
+ * two ticks, two blue ticks, or "not delivered" with a button that sends it again. */
+export function deliveryEl(m) {
+  const mark = deliveryMark(m.status);
+  if (!mark) return null;
+  const label = T['delivery_' + m.status] || m.status;
+  const el = h('span', { class: 'delivery delivery-' + m.status, title: label, 'aria-label': label, text: m.status === 'failed' ? label : mark });
+  if (m.status !== 'failed') return el;
+  return h('span', { class: 'delivery-failed-box' }, el,
+    h('button', { type: 'button', class: 'link retry', text: T.retry, onclick: function () { retryDelivery(m); } }));
+}
+
+export async function retryDelivery(m) {
+  const s = page.currentSession();
+  if (!s || !S.open) return;
+  try {
+    const fresh = await api('POST', 'sessions/' + s.id + '/messages/' + m.id + '/retry/');
+    S.open.messages = mergeMessages(S.open.messages, [Object.assign({}, m, fresh)]);
+    renderTimeline();
+  } catch (err) {
+    page.report(err, 'retry');
+  }
+}
+
+/** A delivery status shown where a frame or a reload reports it. */
+export function onDeliveryStatus(update) {
+  if (!update || !S.open || update.dialog !== S.open.dialogId) return;
+  const m = S.open.messages.find(function (x) { return x.id === update.id; });
+  if (!m || !deliveryAdvances(m.status, update.status)) return;
+  S.open.messages = mergeMessages(S.open.messages, [Object.assign({}, m, { status: update.status })]);
+  renderTimeline();
 }
 
 export function stickToBottom() {
@@ -310,4 +346,4 @@ export function renderTimeline(forceBottom) {
 }
 
 // what the other panels call (through page: panels never import each other)
-Object.assign(page, { closeSession, openSession, panelsOnMessage, panelsOnSession, refreshOpen, renderComposer, renderHeader, renderTimeline, renderTyping, scheduleRead, takeSession });
+Object.assign(page, { closeSession, onDeliveryStatus, openSession, panelsOnMessage, panelsOnSession, refreshOpen, renderComposer, renderHeader, renderTimeline, renderTyping, scheduleRead, takeSession });

@@ -16,6 +16,7 @@
  *   transfer.js      the transfer dialog
  *   basics.js        private notes, search and filters, labels
  *   email.js         e-mail messages: subject, "Show formatted" (sanitised HTML)
+ *   reply_window.js  WhatsApp's 24-hour window: the notice and the template picker
  *   shell.js         modals, keyboard shortcuts, connection state, notifications
  * Helpers shared with the board and the reports are in ../contactcenter/common/.
  *
@@ -35,6 +36,7 @@ import { loadTransferOperators, openTransfer, submitTransfer, syncTransferMode }
 import { closeModal, onFirstGesture, onKey, openModal, setConn } from './shell.js';
 import { wireBasics } from './basics.js';
 import './email.js'; // e-mail subjects and their formatted version in the chat
+import './reply_window.js';
 
 function wireComposer() {
   const text = $('composer-text');

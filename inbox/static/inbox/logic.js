@@ -395,6 +395,7 @@ export function apiErrorText(status, body, ctx, t) {
   if (status === 403) return s.err_forbidden;
   if (status === 404) return s.err_notFound;
   if (status === 409) {
+    if (body && body.code === 'window_closed') return s.err_windowClosed;
     if (c.action === 'take') {
       if (c.limit !== null && c.limit !== undefined && c.active >= c.limit) return fmt(s.err_limit, { n: c.limit });
       return s.err_taken;
@@ -450,4 +451,26 @@ export function labelsToAdd(all, onSession) {
 /** A label's colour when it is #rrggbb, else a neutral grey. */
 export function labelColor(c) {
   return /^#[0-9a-fA-F]{6}$/.test(String(c || '')) ? c : '#64748b';
+}
+
+/* ---------------------------------------------------------------- delivery status */
+
+// How far a message to the contact on an external channel got; it only moves forward,
+// except that an operator's retry sends a failed one back to pending.
+const DELIVERY_MARKS = { pending: '🕓', sent: '✓', delivered: '✓✓', read: '✓✓', failed: '!' };
+const DELIVERY_RANK = { pending: 0, sent: 1, failed: 2, delivered: 2, read: 3 };
+
+/** The small mark shown for a delivery status ('' for none: the widget, notes...). */
+export function deliveryMark(status) {
+  return Object.prototype.hasOwnProperty.call(DELIVERY_MARKS, status) ? DELIVERY_MARKS[status] : '';
+}
+
+/** Whether a reported status replaces the one shown (never backwards, but a failed
+ * message that is retried goes back to pending). */
+export function deliveryAdvances(shown, reported) {
+  if (!(reported in DELIVERY_RANK)) return false;
+  if (!(shown in DELIVERY_RANK)) return true;
+  if (shown === 'failed') return reported === 'pending';
+  if (reported === 'failed') return shown === 'pending' || shown === 'sent';
+  return DELIVERY_RANK[reported] > DELIVERY_RANK[shown];
 }

@@ -44,6 +44,7 @@ export async function postViaHttp(item) {
     if (!S.outbox.has(item.client_id)) return; // acked meanwhile
     if (!err.status) { S.outbox.requeue(item.client_id); return; } // resent on reconnect
     S.outbox.fail(item.client_id);
+    if (err.status === 409 && err.body && err.body.code === 'window_closed' && page.onWindowClosed) page.onWindowClosed(item.session);
     page.renderTimeline();
     page.report(err, 'send');
   }

@@ -47,6 +47,7 @@ export function handleEvent(ev) {
     case 'session.assigned': return onSession(ev.session, true);
     case 'session.updated': return onSession(ev.session, false);
     case 'message.created': return onMessage(ev.message);
+    case 'message.status': return page.onDeliveryStatus(ev.message);
     case 'queue.updated': return onQueue(ev);
     case 'typing': return onTyping(ev.session);
     case 'alert': return onAlert(ev);
@@ -172,6 +173,9 @@ export function onSocketError(ev) {
   if (ev.code === 'unavailable' && ev.client_id && S.outbox.has(ev.client_id)) {
     win.setTimeout(function () { page.retry(ev.client_id); }, RESEND_UNAVAILABLE_MS);
     return;
+  }
+  if (ev.code === 'window_closed' && ev.client_id && S.outbox.has(ev.client_id) && page.onWindowClosed) {
+    page.onWindowClosed(S.outbox.get(ev.client_id).session);
   }
   if (ev.client_id && S.outbox.has(ev.client_id)) {
     S.outbox.fail(ev.client_id);

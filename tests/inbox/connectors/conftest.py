@@ -22,6 +22,15 @@ from tests import factories
 FIXTURES = Path(__file__).parent / "fixtures"
 
 
+@pytest.fixture(autouse=True)
+def _queue_notices_only_where_asked(request: pytest.FixtureRequest, settings: Any) -> None:
+    """A customer who waits is told their place in line (routing's queue notices, tested
+    in tests/routing/ and by the tests marked ``queue_notices`` here); the other tests
+    of a channel's protocol count only the messages they send themselves."""
+    if request.node.get_closest_marker("queue_notices") is None:
+        settings.QUEUE_NOTICES = False
+
+
 def fixture_bytes(name: str) -> bytes:
     return (FIXTURES / name).read_bytes()
 
@@ -90,3 +99,7 @@ def email_channel(db, outbox):  # type: ignore[no-untyped-def]
             "smtp_password": "not-used-without-a-user",
         },
     )
+
+
+# The WhatsApp channel's fixtures (a local Graph API and a channel pointed at it).
+from tests.inbox.connectors.whatsapp_support import graph_api, whatsapp_channel  # noqa: E402, F401

@@ -21,6 +21,8 @@ from inbox import services
 from inbox.models import Message, Session, SessionStatus
 from tests import factories
 
+pytestmark = pytest.mark.queue_notices
+
 CLIENT = Path(__file__).resolve().parents[3] / "docs" / "examples" / "api_channel_client.py"
 INBOUND_SECRET = "inbound-secret-of-the-docs-client-1"
 WEBHOOK_SECRET = "webhook-secret-of-the-docs-client-1"
