@@ -18,6 +18,7 @@ from inbox import services
 from inbox.connectors.base import ButtonPress, Connector, DeliveryRefused, Inbound, InboundFile
 from inbox.connectors.registry import connector_for
 from inbox.models import Channel, Message
+from inbox.services.batching import Incoming
 
 logger = logging.getLogger(__name__)
 
@@ -63,6 +64,19 @@ def inbound_text_store(*, channel: Channel, inbound: Inbound) -> services.Stored
     except services.MessageRejected as refused:
         logger.warning("message to channel %s not stored: %s", channel.pk, refused.code)
         return None
+
+
+def inbound_text_incoming(*, channel: Channel, inbound: Inbound) -> Incoming:
+    """A text message resolved to its dialog, for the message store to take later."""
+    return services.channel_incoming(
+        channel=channel,
+        external_id=inbound.external_id,
+        text=inbound.text,
+        client_id=inbound.client_id,
+        name=inbound.name,
+        email=inbound.email,
+        phone=inbound.phone,
+    )
 
 
 def inbound_file_store(

@@ -21,6 +21,7 @@ from inbox.connectors.base import HookRequest, Inbound
 from inbox.connectors.registry import connector_for
 from inbox.connectors.tasks import connector_button_answer, connector_file_receive
 from inbox.models import Channel
+from inbox.services.batching import Incoming
 
 logger = logging.getLogger(__name__)
 
@@ -31,8 +32,18 @@ class HookAnswer:
     body: str = ""
 
 
-def webhook_handle(*, kind: str, key: str, method: str, request: HookRequest) -> HookAnswer:
-    """What the webhook of channel ``key`` of type ``kind`` answers to this delivery."""
+def webhook_handle(
+    *,
+    kind: str,
+    key: str,
+    method: str,
+    request: HookRequest,
+    writes: list[Incoming] | None = None,
+) -> HookAnswer:
+    """What the webhook of channel ``key`` of type ``kind`` answers to this delivery.
+    With ``writes``, text messages are not stored here but appended to it, resolved to
+    their dialogs, for the caller to store (the view hands them to the process's
+    batching writer)."""
     channel = Channel.objects.filter(key=key[:64], type=kind[:16], is_active=True).first()
     connector = connector_for(channel) if channel is not None else None
     if channel is None or connector is None:
@@ -58,11 +69,11 @@ def webhook_handle(*, kind: str, key: str, method: str, request: HookRequest) ->
         except ValueError:
             logger.info("channel %s reported an unknown status %r", channel.pk, report.status)
     for item in items:
-        _receive(channel, item)
+        _receive(channel, item, writes)
     return HookAnswer(200, "ok")
 
 
-def _receive(channel: Channel, item: Inbound) -> None:
+def _receive(channel: Channel, item: Inbound, writes: list[Incoming] | None) -> None:
     if item.button is not None:
         intake.inbound_button_store(channel=channel, inbound=item)
         if item.button.answer_ref:
@@ -73,5 +84,7 @@ def _receive(channel: Channel, item: Inbound) -> None:
             data = intake.inbound_dump(item)
             channel_id = channel.pk
             transaction.on_commit(lambda: connector_file_receive.delay(channel_id, data))
+    elif writes is not None:
+        writes.append(intake.inbound_text_incoming(channel=channel, inbound=item))
     else:
         intake.inbound_text_store(channel=channel, inbound=item)

@@ -8,6 +8,7 @@ Import from here."""
 from inbox.services.channels import channel_config_clean, channel_origins_clean
 from inbox.services.channels_intake import (
     channel_dialog_resolve,
+    channel_incoming,
     channel_message_receive,
     dialog_contact_verified_link,
 )
@@ -77,6 +78,7 @@ __all__ = [
     "caption_clean",
     "channel_config_clean",
     "channel_dialog_resolve",
+    "channel_incoming",
     "channel_message_receive",
     "channel_origins_clean",
     "client_id_clean",
