@@ -11,6 +11,7 @@ task, so the answer stays quick.
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass
 
 from django.db import transaction
@@ -44,7 +45,7 @@ def webhook_handle(
     With ``writes``, text messages are not stored here but appended to it, resolved to
     their dialogs, for the caller to store (the view hands them to the process's
     batching writer)."""
-    channel = Channel.objects.filter(key=key[:64], type=kind[:16], is_active=True).first()
+    channel = _channel(kind[:16], key[:64])
     connector = connector_for(channel) if channel is not None else None
     if channel is None or connector is None:
         return HookAnswer(404, "no such channel")
@@ -71,6 +72,24 @@ def webhook_handle(
     for item in items:
         _receive(channel, item, writes)
     return HookAnswer(200, "ok")
+
+
+# Every delivery names its channel; a channel read is kept this long in the process, so
+# a changed secret or a deactivation takes effect within a second.
+CHANNEL_TTL_S = 1.0
+_channels: dict[tuple[str, str], tuple[float, Channel | None]] = {}
+
+
+def _channel(kind: str, key: str) -> Channel | None:
+    now = time.monotonic()
+    known = _channels.get((kind, key))
+    if known is not None and now - known[0] < CHANNEL_TTL_S:
+        return known[1]
+    channel = Channel.objects.filter(key=key, type=kind, is_active=True).first()
+    if len(_channels) > 10_000:  # unknown keys someone tries: never a leak
+        _channels.clear()
+    _channels[(kind, key)] = (now, channel)
+    return channel
 
 
 def _receive(channel: Channel, item: Inbound, writes: list[Incoming] | None) -> None:
