@@ -8,6 +8,7 @@ contact, a dialog or a message themselves.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -86,6 +87,14 @@ def dialog_contact_verified_link(*, dialog_id: int, email: str = "", phone: str 
     return crm_services.contact_verified_link(contact=contact, email=email, phone=phone)
 
 
+# A known identity's dialog on a channel is the same for good (a contact merge moves the
+# dialog, its id stays): kept in the process for a minute, so that a messenger's message
+# costs no query before it is stored. Keyed by the channel's random public key, never
+# by an id a test database or a restore could give to another channel.
+DIALOG_ID_TTL_S = 60.0
+_dialog_ids: dict[tuple[str, str], tuple[float, int]] = {}
+
+
 def channel_incoming(
     *,
     channel: Channel,
@@ -103,15 +112,24 @@ def channel_incoming(
     # Nobody is there to correct what a channel brings in, so it is made storable instead
     # of refused (a lone surrogate from an undecodable header, a NUL in a body).
     text, name = inputs.text_repair(text), inputs.text_repair(name)
-    resolved = dialog_for_identity_resolve(
-        channel=channel, external_id=external_id, name=name, email=email, phone=phone
-    )
-    if resolved.created:
-        verified = email or (external_id if channel.type == ChannelType.EMAIL else "")
-        dialog_contact_verified_link(dialog_id=resolved.dialog.pk, email=verified, phone=phone)
+    key, now = (channel.key, external_id), time.monotonic()
+    known = _dialog_ids.get(key)
+    if known is not None and now - known[0] < DIALOG_ID_TTL_S:
+        dialog_id = known[1]
+    else:
+        resolved = dialog_for_identity_resolve(
+            channel=channel, external_id=external_id, name=name, email=email, phone=phone
+        )
+        if resolved.created:
+            verified = email or (external_id if channel.type == ChannelType.EMAIL else "")
+            dialog_contact_verified_link(dialog_id=resolved.dialog.pk, email=verified, phone=phone)
+        dialog_id = resolved.dialog.pk
+        if len(_dialog_ids) > 50_000:
+            _dialog_ids.clear()
+        _dialog_ids[key] = (now, dialog_id)
     if len(text) > MAX_TEXT:
         text = text[: MAX_TEXT - 1] + "…"
-    return Incoming(dialog_id=resolved.dialog.pk, text=text, client_id=client_id, sender_name=name)
+    return Incoming(dialog_id=dialog_id, text=text, client_id=client_id, sender_name=name)
 
 
 def channel_message_receive(
