@@ -103,6 +103,8 @@ def _receive(channel: Channel, item: Inbound, writes: list[Incoming] | None) -> 
             data = intake.inbound_dump(item)
             channel_id = channel.pk
             transaction.on_commit(lambda: connector_file_receive.delay(channel_id, data))
+    elif intake.inbound_rating_reply(channel=channel, inbound=item):
+        pass  # the score of the rating request, typed: rated, not a new conversation
     elif writes is not None:
         writes.append(intake.inbound_text_incoming(channel=channel, inbound=item))
     else:

@@ -424,3 +424,20 @@ def test_under_asgi_the_webhook_answers_before_django_with_the_same_rules(telegr
     assert first == again == (200, b"ok")
     assert unknown[0] == 404
     assert list(Message.objects.values_list("text", flat=True)) == ["From the server"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_typed_score_after_the_rating_request_rates_and_other_digits_are_messages(
+    client, telegram_channel, bot_api
+):
+    message = _ada_writes(client, telegram_channel)
+    _active_with_operator(message)
+    services.session_close(session_id=message.session_id)
+
+    post_update(client, telegram_channel, message_update(50, text=" 5 "))
+    post_update(client, telegram_channel, message_update(51, text="3"))  # now a new message
+
+    assert Session.objects.get(pk=message.session_id).rating == 5
+    assert not Message.objects.filter(client_id="tg:50").exists()
+    later = Message.objects.get(client_id="tg:51")
+    assert later.text == "3" and later.session_id != message.session_id
