@@ -1,6 +1,6 @@
 """Telegram webhook under paced load: Bot API-shaped updates POSTed to
-``/hooks/telegram/<key>/`` on Daphne A -> stored in PostgreSQL -> pushed through Redis
--> an operator's socket on Daphne B, beside a floor (a bare ASGI endpoint answering 200,
+``/hooks/telegram/<key>/`` -> stored in PostgreSQL -> pushed through Redis
+-> an operator's socket, beside a floor (a bare ASGI endpoint answering 200,
 ``bench/webhook_floor.py``, on Daphne too) measured in the same run.
 
     eval "$(python3 scripts/services.py up)"
@@ -10,6 +10,11 @@
 
 Needs DATABASE_URL (PostgreSQL) and REDIS_URL (redis://). The benchmark makes its own
 database next to DATABASE_URL's (``<name>_telegram_bench``), migrates it, and drops it.
+
+Layout (``--servers 2``, the default, one web process per core as deployed behind a
+load balancer): POSTs alternate between Daphne one and two, the operator's socket is on
+two, so half the messages cross processes through Redis. ``--servers 1``: every POST to
+one, the operator on two.
 
 Prep: one Telegram channel (with a webhook secret, no bot token: nothing is sent back)
 whose default group has one online operator, and U Telegram users, each with a dialog
@@ -299,7 +304,7 @@ async def schedule(rate: int, seconds: float, send: Any) -> int:
 
 async def webhook_step(
     prep: Prepared,
-    ports: tuple[int, int],
+    ports: tuple[list[int], int],
     rate: int,
     warmup: float,
     seconds: float,
@@ -318,7 +323,7 @@ async def webhook_step(
     next_update = first_update
     path = f"/hooks/telegram/{prep.key}/"
     headers = {"X-Telegram-Bot-Api-Secret-Token": SECRET}
-    pool = Pool(ports[0])
+    pools = [Pool(port) for port in ports[0]]  # a load balancer's round robin
     measuring = False
 
     async def read() -> None:
@@ -351,7 +356,7 @@ async def webhook_step(
         copies = 2 if repeat_every and i % repeat_every == 0 else 1
         for _ in range(copies):
             t0 = time.monotonic_ns()
-            status = await pool.post(path, body, headers)
+            status = await pools[i % len(pools)].post(path, body, headers)
             if measuring:
                 step.posts += 1
                 step.accepted += status == 200
@@ -387,7 +392,8 @@ async def webhook_step(
     reader.cancel()
     await asyncio.gather(reader, return_exceptions=True)
     await operator.close()
-    pool.close()
+    for pool in pools:
+        pool.close()
     return step, next_update
 
 
@@ -462,6 +468,13 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=30.0)
     parser.add_argument("--warmup", type=float, default=5.0)
     parser.add_argument("--users", type=int, default=200)
+    parser.add_argument(
+        "--servers",
+        type=int,
+        choices=(1, 2),
+        default=2,
+        help="webhook servers: 2 (one per core, the operator's socket on the second) or 1",
+    )
     parser.add_argument("--repeats", type=int, default=20, help="every Nth update twice (0: none)")
     parser.add_argument(
         "--quiet", type=float, default=35.0, help="wait until the machine is below this %% busy"
@@ -486,16 +499,17 @@ def main() -> None:
         next_update = 1
         for rate in rates:
             busy = wait_for_quiet(args.quiet, 60)
-            hook, ops = Daphne(env, log_dir, "webhook"), None
+            hook, ops = Daphne(env, log_dir, "one"), None
             try:
-                ops = Daphne(env, log_dir, "operator")
-                pids = {"daphne_webhook": hook.pid, "daphne_operator": ops.pid}
+                ops = Daphne(env, log_dir, "two")
+                pids = {"daphne_one": hook.pid, "daphne_two": ops.pid}
+                hook_ports = [hook.port, ops.port] if args.servers == 2 else [hook.port]
                 with collector_paused():
                     step, next_update = asyncio.run(
                         asyncio.wait_for(
                             webhook_step(
                                 prep,
-                                (hook.port, ops.port),
+                                (hook_ports, ops.port),
                                 rate,
                                 args.warmup,
                                 args.seconds,

@@ -22,6 +22,7 @@ django_asgi_app = get_asgi_application()
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from django.conf import settings  # noqa: E402
 
+from inbox.connectors.hooks_asgi import hooks_first  # noqa: E402
 from inbox.routing import websocket_urlpatterns as widget_sockets  # noqa: E402
 from routing.routing import websocket_urlpatterns as operator_sockets  # noqa: E402
 
@@ -100,7 +101,8 @@ async def _too_large(send: Any) -> None:
 
 application = ProtocolTypeRouter(
     {
-        "http": BodyLimit(django_asgi_app),
+        # messengers' webhooks skip Django's middleware (inbox.connectors.hooks_asgi)
+        "http": BodyLimit(hooks_first(django_asgi_app)),
         "websocket": URLRouter([*widget_sockets, *operator_sockets]),
     }
 )

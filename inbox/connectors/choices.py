@@ -35,7 +35,7 @@ def typed_choice(*, channel: Channel, external_id: str, text: str) -> ButtonPres
         )
         .exclude(sender_type=SenderType.CONTACT)
         .order_by("-id")
-        .values_list("buttons", "button_node")
+        .values_list("buttons", "button_node", "session__rating")
         .first()
     )
     if latest is None or not isinstance(latest[0], list) or not latest[0]:
@@ -43,6 +43,8 @@ def typed_choice(*, channel: Channel, external_id: str, text: str) -> ButtonPres
     buttons: list[dict[str, Any]] = latest[0]
     node = latest[1]
     if any(b.get("rating") is not None for b in buttons):
+        if latest[2] is not None:
+            return None  # already rated: the number is a new message
         if any(b.get("rating") == number for b in buttons):
             return ButtonPress(rating=number)
         return None

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import re
 from typing import Any
 
 from django.conf import settings
@@ -18,6 +19,7 @@ from inbox import services
 from inbox.connectors.base import ButtonPress, Connector, DeliveryRefused, Inbound, InboundFile
 from inbox.connectors.registry import connector_for
 from inbox.models import Channel, Message
+from inbox.services.batching import Incoming
 
 logger = logging.getLogger(__name__)
 
@@ -65,6 +67,19 @@ def inbound_text_store(*, channel: Channel, inbound: Inbound) -> services.Stored
         return None
 
 
+def inbound_text_incoming(*, channel: Channel, inbound: Inbound) -> Incoming:
+    """A text message resolved to its dialog, for the message store to take later."""
+    return services.channel_incoming(
+        channel=channel,
+        external_id=inbound.external_id,
+        text=inbound.text,
+        client_id=inbound.client_id,
+        name=inbound.name,
+        email=inbound.email,
+        phone=inbound.phone,
+    )
+
+
 def inbound_file_store(
     *, channel: Channel, inbound: Inbound, connector: Connector | None = None
 ) -> services.Stored | None:
@@ -110,6 +125,28 @@ def _file_noted(channel: Channel, inbound: Inbound, why: str) -> services.Stored
     note = f"[{note}]"
     text = f"{inbound.text}\n{note}" if inbound.text else note
     return inbound_text_store(channel=channel, inbound=dataclasses.replace(inbound, text=text))
+
+
+RATING_REPLY = re.compile(r"\s*([1-5])\s*")
+
+
+def inbound_rating_reply(*, channel: Channel, inbound: Inbound) -> bool:
+    """A reply of 1-5 right after the rating request, before any score and with no
+    conversation open, is the score (a contact who types instead of pressing a button).
+    True when it rated."""
+    score = RATING_REPLY.fullmatch(inbound.text or "")
+    if score is None or inbound.file is not None:
+        return False
+    dialog_id = services.channel_dialog_resolve(
+        channel=channel, external_id=inbound.external_id, name=inbound.name
+    )
+    last = Message.objects.filter(dialog_id=dialog_id).order_by("-id").first()
+    if last is None or not any("rating" in b for b in (last.buttons or [])):
+        return False  # not asked: the digit is a message
+    if last.session is None or last.session.is_open or last.session.rating:
+        return False  # already answered: the digit is a message
+    services.session_rate(dialog_id=dialog_id, score=int(score[1]))
+    return True
 
 
 def inbound_button_store(*, channel: Channel, inbound: Inbound) -> None:

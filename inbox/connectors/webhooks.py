@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import time
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -26,6 +27,7 @@ from inbox.connectors.choices import typed_choice
 from inbox.connectors.registry import connector_for
 from inbox.connectors.tasks import connector_button_answer, connector_file_receive
 from inbox.models import Channel, DeliveryStatus, Message
+from inbox.services.batching import Incoming
 
 logger = logging.getLogger(__name__)
 
@@ -36,9 +38,19 @@ class HookAnswer:
     body: str = ""
 
 
-def webhook_handle(*, kind: str, key: str, method: str, request: HookRequest) -> HookAnswer:
-    """What the webhook of channel ``key`` of type ``kind`` answers to this delivery."""
-    channel = Channel.objects.filter(key=key[:64], type=kind[:16], is_active=True).first()
+def webhook_handle(
+    *,
+    kind: str,
+    key: str,
+    method: str,
+    request: HookRequest,
+    writes: list[Incoming] | None = None,
+) -> HookAnswer:
+    """What the webhook of channel ``key`` of type ``kind`` answers to this delivery.
+    With ``writes``, text messages are not stored here but appended to it, resolved to
+    their dialogs, for the caller to store (the view hands them to the process's
+    batching writer)."""
+    channel = _channel(kind[:16], key[:64])
     connector = connector_for(channel) if channel is not None else None
     if channel is None or connector is None:
         return HookAnswer(404, "no such channel")
@@ -66,7 +78,7 @@ def webhook_handle(*, kind: str, key: str, method: str, request: HookRequest) ->
             if moved and report.status == DeliveryStatus.FAILED and report.detail:
                 _failure_note(channel, report)
     for item in items:
-        _receive(channel, item)
+        _receive(channel, item, writes)
     return HookAnswer(200, "ok")
 
 
@@ -84,7 +96,25 @@ def _failure_note(channel: Channel, report: StatusReport) -> None:
     services.system_message_send(session=message.session, text=text, internal=True)
 
 
-def _receive(channel: Channel, item: Inbound) -> None:
+# Every delivery names its channel; a channel read is kept this long in the process, so
+# a changed secret or a deactivation takes effect within a second.
+CHANNEL_TTL_S = 1.0
+_channels: dict[tuple[str, str], tuple[float, Channel | None]] = {}
+
+
+def _channel(kind: str, key: str) -> Channel | None:
+    now = time.monotonic()
+    known = _channels.get((kind, key))
+    if known is not None and now - known[0] < CHANNEL_TTL_S:
+        return known[1]
+    channel = Channel.objects.filter(key=key, type=kind, is_active=True).first()
+    if len(_channels) > 10_000:  # unknown keys someone tries: never a leak
+        _channels.clear()
+    _channels[(kind, key)] = (now, channel)
+    return channel
+
+
+def _receive(channel: Channel, item: Inbound, writes: list[Incoming] | None) -> None:
     if item.button is None and item.file is None:
         # a typed number answering our latest buttons (a numbered menu, the rating
         # request) is that button's press, on every messenger
@@ -100,5 +130,9 @@ def _receive(channel: Channel, item: Inbound) -> None:
             data = intake.inbound_dump(item)
             channel_id = channel.pk
             transaction.on_commit(lambda: connector_file_receive.delay(channel_id, data))
+    elif intake.inbound_rating_reply(channel=channel, inbound=item):
+        pass  # the score of the rating request, typed: rated, not a new conversation
+    elif writes is not None:
+        writes.append(intake.inbound_text_incoming(channel=channel, inbound=item))
     else:
         intake.inbound_text_store(channel=channel, inbound=item)

@@ -13,6 +13,7 @@ from inbox.services.channels import (
 )
 from inbox.services.channels_intake import (
     channel_dialog_resolve,
+    channel_incoming,
     channel_message_receive,
     dialog_contact_verified_link,
 )
@@ -89,6 +90,7 @@ __all__ = [
     "caption_clean",
     "channel_config_clean",
     "channel_dialog_resolve",
+    "channel_incoming",
     "channel_message_receive",
     "channel_origins_clean",
     "channel_secret_rotate",

@@ -8,6 +8,7 @@ contact, a dialog or a message themselves.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,6 +18,7 @@ from contactcenter import inputs
 from crm import services as crm_services
 from crm.models import ChannelType, Contact, ContactIdentity
 from inbox.models import Channel, Dialog
+from inbox.services.batching import Incoming
 from inbox.services.conversations import (
     Stored,
     contact_attachment_receive,
@@ -85,6 +87,51 @@ def dialog_contact_verified_link(*, dialog_id: int, email: str = "", phone: str 
     return crm_services.contact_verified_link(contact=contact, email=email, phone=phone)
 
 
+# A known identity's dialog on a channel is the same for good (a contact merge moves the
+# dialog, its id stays): kept in the process for a minute, so that a messenger's message
+# costs no query before it is stored. Keyed by the channel's random public key, never
+# by an id a test database or a restore could give to another channel.
+DIALOG_ID_TTL_S = 60.0
+_dialog_ids: dict[tuple[str, str], tuple[float, int]] = {}
+
+
+def channel_incoming(
+    *,
+    channel: Channel,
+    external_id: str,
+    text: str,
+    client_id: str | None = None,
+    name: str = "",
+    email: str = "",
+    phone: str = "",
+) -> Incoming:
+    """A message from an external channel's identity, ready for the message store
+    (``batching.contact_messages_receive``, or the writer that batches it): resolves the
+    contact and dialog and links the contact by the details the channel verified (on the
+    identity's first message in this channel)."""
+    # Nobody is there to correct what a channel brings in, so it is made storable instead
+    # of refused (a lone surrogate from an undecodable header, a NUL in a body).
+    text, name = inputs.text_repair(text), inputs.text_repair(name)
+    key, now = (channel.key, external_id), time.monotonic()
+    known = _dialog_ids.get(key)
+    if known is not None and now - known[0] < DIALOG_ID_TTL_S:
+        dialog_id = known[1]
+    else:
+        resolved = dialog_for_identity_resolve(
+            channel=channel, external_id=external_id, name=name, email=email, phone=phone
+        )
+        if resolved.created:
+            verified = email or (external_id if channel.type == ChannelType.EMAIL else "")
+            dialog_contact_verified_link(dialog_id=resolved.dialog.pk, email=verified, phone=phone)
+        dialog_id = resolved.dialog.pk
+        if len(_dialog_ids) > 50_000:
+            _dialog_ids.clear()
+        _dialog_ids[key] = (now, dialog_id)
+    if len(text) > MAX_TEXT:
+        text = text[: MAX_TEXT - 1] + "…"
+    return Incoming(dialog_id=dialog_id, text=text, client_id=client_id, sender_name=name)
+
+
 def channel_message_receive(
     *,
     channel: Channel,
@@ -96,30 +143,27 @@ def channel_message_receive(
     phone: str = "",
     upload: Any = None,
 ) -> Stored:
-    """A message from an external channel's identity: resolves the contact and dialog,
-    links the contact by the details the channel verified (on the identity's first
-    message in this channel), and stores the message idempotently by ``client_id``.
-    With ``upload`` (a file the connector fetched) the text is its caption, maybe
-    empty. Raises ``MessageRejected`` for text or a file that may not be stored."""
-    # Nobody is there to correct what a channel brings in, so it is made storable instead
-    # of refused (a lone surrogate from an undecodable header, a NUL in a body).
-    text, name = inputs.text_repair(text), inputs.text_repair(name)
-    resolved = dialog_for_identity_resolve(
-        channel=channel, external_id=external_id, name=name, email=email, phone=phone
+    """A message from an external channel's identity (``channel_incoming``), stored
+    idempotently by ``client_id``. With ``upload`` (a file the connector fetched) the
+    text is its caption, maybe empty. Raises ``MessageRejected`` for text or a file
+    that may not be stored."""
+    item = channel_incoming(
+        channel=channel,
+        external_id=external_id,
+        text=text,
+        client_id=client_id,
+        name=name,
+        email=email,
+        phone=phone,
     )
-    if resolved.created:
-        verified = email or (external_id if channel.type == ChannelType.EMAIL else "")
-        dialog_contact_verified_link(dialog_id=resolved.dialog.pk, email=verified, phone=phone)
-    if len(text) > MAX_TEXT:
-        text = text[: MAX_TEXT - 1] + "…"
     if upload is not None:
         return contact_attachment_receive(
-            dialog_id=resolved.dialog.pk,
+            dialog_id=item.dialog_id,
             upload=upload,
-            text=text,
+            text=item.text,
             client_id=client_id,
-            sender_name=name,
+            sender_name=item.sender_name,
         )
     return contact_message_receive(
-        dialog_id=resolved.dialog.pk, text=text, client_id=client_id, sender_name=name
+        dialog_id=item.dialog_id, text=item.text, client_id=client_id, sender_name=item.sender_name
     )

@@ -443,3 +443,37 @@ test('a failing load is reported once, not retried in a loop', async () => {
   assert.match(w.doc.getElementById('toasts').textContent, /no longer available/);
   assert.equal(w.doc.getElementById('list-mine').children.length, 2); // the rest still shows
 });
+
+test('delivery marks follow the status, and a failed message can be sent again', async () => {
+  const w = world();
+  const $ = (id) => w.doc.getElementById(id);
+  const reply = { id: 12, dialog: 10, session: 1, sender_type: 'operator', sender_name: 'Olga', text: 'It ships today', attachments: [], created_at: '2025-01-01T10:00:02Z', status: 'failed' };
+  const base = w.routes['GET /api/v1/dialogs/10/messages/'];
+  w.routes['GET /api/v1/dialogs/10/messages/'] = () => { const d = base(); d.results.push(reply); return d; };
+  w.routes['POST /api/v1/sessions/1/messages/12/retry/'] = () => Object.assign({}, reply, { status: 'pending' });
+  await settle();
+  w.sockets[0].open();
+  w.sockets[0].receive({ type: 'hello', operator: { id: 7, status: 'online' } });
+  $('list-mine').children[0].children[0].click();
+  await settle(400);
+  const timeline = $('timeline');
+  assert.match(timeline.textContent, /Not delivered/);
+
+  const retry = timeline.querySelectorAll('button').find((b) => b.textContent === 'Retry');
+  assert.ok(retry);
+  retry.dispatch('click');
+  await settle();
+  assert.ok(w.calls.some((c) => c.key === 'POST /api/v1/sessions/1/messages/12/retry/'));
+  assert.doesNotMatch(timeline.textContent, /Not delivered/);
+  assert.match(timeline.textContent, /🕓/);
+
+  // the server reports it sent, then read; a late "delivered" changes nothing
+  w.sockets[0].receive({ type: 'message.status', message: { id: 12, dialog: 10, session: 1, status: 'sent' } });
+  await settle();
+  assert.match(timeline.textContent, /It ships today.*✓/s);
+  w.sockets[0].receive({ type: 'message.status', message: { id: 12, dialog: 10, session: 1, status: 'read' } });
+  w.sockets[0].receive({ type: 'message.status', message: { id: 12, dialog: 10, session: 1, status: 'delivered' } });
+  await settle();
+  const mark = timeline.querySelectorAll('span').find((s) => s.className.includes('delivery-'));
+  assert.equal(mark.className, 'delivery delivery-read');
+});

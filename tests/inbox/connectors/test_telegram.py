@@ -7,6 +7,7 @@ so these tests commit (``transaction=True``) for those threads to see their data
 
 from __future__ import annotations
 
+import json
 import time
 
 import pytest
@@ -378,3 +379,65 @@ def test_the_bot_token_never_reaches_a_log_or_an_api_answer(
         assert TOKEN.split(":")[1] not in admin_api.get(url).content.decode()
     notes = " ".join(Message.objects.values_list("text", flat=True))
     assert TOKEN.split(":")[1] not in notes
+
+
+# --- the webhook as the ASGI server runs it ------------------------------------------------
+
+
+async def _asgi_post(path: str, body: bytes, headers: list[tuple[bytes, bytes]]):  # type: ignore[no-untyped-def]
+    from asgiref.testing import ApplicationCommunicator
+
+    from contactcenter.asgi import application
+
+    scope = {
+        "type": "http",
+        "http_version": "1.1",
+        "method": "POST",
+        "path": path,
+        "raw_path": path.encode(),
+        "query_string": b"",
+        "headers": [(b"content-type", b"application/json"), *headers],
+        "client": ("127.0.0.1", 5000),
+        "server": ("127.0.0.1", 8000),
+    }
+    communicator = ApplicationCommunicator(application, scope)
+    await communicator.send_input({"type": "http.request", "body": body, "more_body": False})
+    start = await communicator.receive_output(10)
+    answer = await communicator.receive_output(10)
+    return start["status"], answer["body"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_under_asgi_the_webhook_answers_before_django_with_the_same_rules(telegram_channel):
+    from asgiref.sync import async_to_sync
+
+    path = f"/hooks/telegram/{telegram_channel.key}/"
+    body = json.dumps(message_update(40, text="From the server")).encode()
+    secret = [(b"x-telegram-bot-api-secret-token", SECRET.encode())]
+
+    forged = async_to_sync(_asgi_post)(path, body, [(b"x-telegram-bot-api-secret-token", b"x")])
+    first = async_to_sync(_asgi_post)(path, body, secret)
+    again = async_to_sync(_asgi_post)(path, body, secret)
+    unknown = async_to_sync(_asgi_post)("/hooks/telegram/nope/", body, secret)
+
+    assert forged == (403, b"forbidden")
+    assert first == again == (200, b"ok")
+    assert unknown[0] == 404
+    assert list(Message.objects.values_list("text", flat=True)) == ["From the server"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_typed_score_after_the_rating_request_rates_and_other_digits_are_messages(
+    client, telegram_channel, bot_api
+):
+    message = _ada_writes(client, telegram_channel)
+    _active_with_operator(message)
+    services.session_close(session_id=message.session_id)
+
+    post_update(client, telegram_channel, message_update(50, text=" 5 "))
+    post_update(client, telegram_channel, message_update(51, text="3"))  # now a new message
+
+    assert Session.objects.get(pk=message.session_id).rating == 5
+    assert not Message.objects.filter(client_id="tg:50").exists()
+    later = Message.objects.get(client_id="tg:51")
+    assert later.text == "3" and later.session_id != message.session_id

@@ -174,21 +174,27 @@ def test_a_file_after_24_hours_is_refused_too(client, whatsapp_channel, graph_ap
         )
 
 
+@pytest.fixture
+def late_session(whatsapp_channel, graph_api):
+    """A session whose customer last wrote 25 hours ago, made before the test's event
+    loop runs (the webhook's async view runs its own loop, as under a server)."""
+    from django.test import Client
+
+    return _active_session(Client(), whatsapp_channel, graph_api, hours_ago=25)
+
+
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.asyncio
 async def test_the_operator_socket_refuses_a_free_reply_after_24_hours_with_window_closed(
-    whatsapp_channel, graph_api
+    late_session,
 ):
     from asgiref.sync import sync_to_async
     from channels.testing import WebsocketCommunicator
-    from django.test import Client
     from rest_framework.authtoken.models import Token
 
     from contactcenter.asgi import application
 
-    session_id, operator = await sync_to_async(_active_session)(
-        Client(), whatsapp_channel, graph_api, hours_ago=25
-    )
+    session_id, operator = late_session
     key = await sync_to_async(lambda: Token.objects.create(user=operator.user).key)()
     ws = WebsocketCommunicator(
         application,
