@@ -110,12 +110,13 @@ class SessionRerouted(Event):
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ButtonPressed(Event):
-    """The contact pressed a bot button (bots answer it)."""
+    """The contact pressed a bot button (bots answer it). ``node`` and ``button`` are
+    the ids as text (the flow's names, or numbers written as text)."""
 
     dialog_id: int
     session_id: int | None
-    node: int
-    button: int
+    node: str
+    button: str
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -62,8 +62,8 @@ class ButtonPress:
     score of the rating request (``rating``). ``answer_ref`` is what the channel wants
     acknowledged (a Telegram ``callback_query`` id), empty when nothing is."""
 
-    node: int | None = None
-    button: int | None = None
+    node: str | None = None
+    button: str | None = None
     rating: int | None = None
     answer_ref: str = ""
 

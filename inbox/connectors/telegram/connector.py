@@ -38,7 +38,7 @@ OTHER_KINDS: tuple[str, ...] = ("sticker", "voice", "video", "video_note", "audi
 OTHER_KINDS += ("animation", "location", "contact", "poll", "venue", "dice")
 # The callback data of our buttons (``reply_markup``).
 RATING_DATA = re.compile(r"r:([1-5])")
-BOT_DATA = re.compile(r"b:([0-9]{1,18}):([0-9]{1,18})")
+BOT_DATA = re.compile(r"b:([A-Za-z0-9_-]{1,30}):([A-Za-z0-9_-]{1,30})")
 
 
 class TelegramConnector(Connector):
@@ -142,7 +142,9 @@ class TelegramConnector(Connector):
         return _message_id(self.api.call(method, data, files=files))
 
 
-def reply_markup(buttons: list[dict[str, Any]] | None, node: int | None) -> dict[str, Any] | None:
+def reply_markup(
+    buttons: list[dict[str, Any]] | None, node: str | int | None
+) -> dict[str, Any] | None:
     """A message's buttons as an inline keyboard, one per row. The callback data says
     what was pressed: ``r:<score>`` for the rating request, ``b:<node>:<button>`` for a
     bot's step."""
@@ -237,5 +239,5 @@ def _callback_inbound(callback: dict[str, Any], client_id: str) -> Inbound | Non
     if rating := RATING_DATA.fullmatch(data):
         press = ButtonPress(rating=int(rating[1]), answer_ref=answer_ref)
     elif bot := BOT_DATA.fullmatch(data):
-        press = ButtonPress(node=int(bot[1]), button=int(bot[2]), answer_ref=answer_ref)
+        press = ButtonPress(node=bot[1], button=bot[2], answer_ref=answer_ref)
     return Inbound(external_id=external_id, text="", client_id=client_id, name=name, button=press)

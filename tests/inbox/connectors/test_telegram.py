@@ -245,7 +245,7 @@ def test_bot_buttons_go_out_as_an_inline_keyboard_and_a_press_comes_back(
         ]
     }
     assert answer.status_code == 200
-    assert [(p.dialog_id, p.node, p.button) for p in pressed] == [(message.dialog_id, 7, 2)]
+    assert [(p.dialog_id, p.node, p.button) for p in pressed] == [(message.dialog_id, "7", "2")]
     assert [c.fields for c in bot_api.of("answerCallbackQuery")] == [{"callback_query_id": "q-77"}]
 
 
