@@ -65,6 +65,9 @@ class ButtonPress:
     node: str | None = None
     button: str | None = None
     rating: int | None = None
+    # the button's place (1, 2, ...) among our latest buttons, where the channel could
+    # not carry the ids (resolved like a typed number, see ``choices``)
+    position: int | None = None
     answer_ref: str = ""
 
 

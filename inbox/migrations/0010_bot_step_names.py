@@ -13,6 +13,6 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name='message',
             name='button_node',
-            field=models.CharField(blank=True, max_length=30, null=True, verbose_name='bot step'),
+            field=models.CharField(blank=True, max_length=100, null=True, verbose_name='bot step'),
         ),
     ]

@@ -20,11 +20,11 @@ MAX_TEXT = 10_000
 MAX_CLIENT_ID = 64
 MAX_BUTTONS = 10
 MAX_BUTTON_TITLE = 64
-# A bot's step (node) or button id: a whole number, or a short name of letters, digits,
-# "_" and "-" (a flow's own ids); short enough that a channel's button payload (Telegram's
-# 64-byte callback data, "b:<node>:<button>") always holds both.
-MAX_BOT_ID = 30
-BOT_ID = re.compile(r"[A-Za-z0-9_-]{1,30}")
+# A bot's step (node) or button id: a whole number, or a name of letters, digits, "_",
+# "-" and "." (a flow's own ids, see docs/bots.md). A channel whose button payload cannot
+# hold both (Telegram's 64 bytes) names the button by its position instead.
+MAX_BOT_ID = 100
+BOT_ID = re.compile(r"[A-Za-z0-9_.-]{1,100}")
 
 
 class MessageRejected(ValueError):

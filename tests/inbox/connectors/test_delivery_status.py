@@ -144,7 +144,7 @@ def test_a_bot_message_carries_its_buttons_to_the_widget(
         [],
         [{"id": 1}],
         [{"id": "no spaces", "title": "x"}],
-        [{"id": "x" * 31, "title": "x"}],
+        [{"id": "x" * 101, "title": "x"}],
         [{"id": 1, "title": "x"}, {"id": "1", "title": "y"}],
         [{"id": 1, "title": "x"}, {"id": 1, "title": "y"}],
         [{"id": 1, "title": "x" * 65}],

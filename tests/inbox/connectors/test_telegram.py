@@ -378,3 +378,34 @@ def test_the_bot_token_never_reaches_a_log_or_an_api_answer(
         assert TOKEN.split(":")[1] not in admin_api.get(url).content.decode()
     notes = " ".join(Message.objects.values_list("text", flat=True))
     assert TOKEN.split(":")[1] not in notes
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_flows_long_ids_go_out_as_positions_and_a_press_comes_back_with_the_ids(
+    client, telegram_channel, bot_api
+):
+    message = _ada_writes(client, telegram_channel)
+    node, first, second = (
+        "asking_about_delivery." + "x" * 20,
+        "by_courier",
+        "self_pickup_" + "y" * 30,
+    )
+    pressed: list[events.ButtonPressed] = []
+    events.subscribe(events.ButtonPressed, pressed.append)
+    try:
+        services.bot_message_send(
+            session=message.session,
+            text="How?",
+            buttons=[{"id": first, "title": "Courier"}, {"id": second, "title": "Pickup"}],
+            node=node,
+        )
+        answer = post_update(client, telegram_channel, callback_update(21, "p:2", "q-78"))
+    finally:
+        events.unsubscribe(events.ButtonPressed, pressed.append)
+
+    [sent] = bot_api.of("sendMessage")
+    datas = [row[0]["callback_data"] for row in sent.fields["reply_markup"]["inline_keyboard"]]
+    assert datas == [f"b:{node}:{first}", "p:2"]  # the second would pass 64 bytes
+    assert answer.status_code == 200
+    assert [(p.node, p.button) for p in pressed] == [(node, second)]
+    assert [c.fields for c in bot_api.of("answerCallbackQuery")] == [{"callback_query_id": "q-78"}]
