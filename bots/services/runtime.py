@@ -84,7 +84,9 @@ def bot_session_start(*, session_id: int, bot_id: int) -> BotSession | None:
     """Starts the bot's current version in a session that opened with it; the bot
     answers the contact's first message. A bot that is gone hands the session to
     people rather than leaving it with nobody."""
-    session = Session.objects.select_for_update().select_related("dialog").get(pk=session_id)
+    session = (
+        Session.objects.select_for_update(of=("self",)).select_related("dialog").get(pk=session_id)
+    )
     if session.status != SessionStatus.BOT or BotSession.objects.filter(session=session).exists():
         return None
     bot = Bot.objects.filter(pk=bot_id).first()
@@ -141,17 +143,23 @@ def bot_session_press(*, session_id: int, node: str, button: str) -> None:
 
 def _locked(session_id: int) -> tuple[Session, BotSession] | None:
     session = (
-        Session.objects.select_for_update().select_related("dialog").filter(pk=session_id).first()
+        Session.objects.select_for_update(of=("self",))
+        .select_related("dialog")
+        .filter(pk=session_id)
+        .first()
     )
     if session is None or session.status != SessionStatus.BOT:
         return None
     bot_session = (
-        BotSession.objects.select_for_update()
+        BotSession.objects.select_for_update(of=("self",))
         .select_related("version__bot")
         .filter(session=session)
         .first()
     )
     if bot_session is None or bot_session.state.get("outcome") in engine.FINISHED:
+        return None
+    if bot_session.version is None:  # the bot was deleted meanwhile: people take over
+        routing_services.session_handoff(session_id=session.pk)
         return None
     return session, bot_session
 
@@ -165,6 +173,7 @@ def _advance(
     seen: int,
 ) -> None:
     version = bot_session.version
+    assert version is not None  # see _locked
     bot = version.bot
     # conditions read the contact as it is now (an operator or the CRM may have changed it)
     state = dataclasses.replace(state, contact=_contact_facts(session.dialog.contact_id))

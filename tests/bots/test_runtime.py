@@ -12,7 +12,8 @@ from typing import Any
 
 import pytest
 
-from bots.models import Bot, BotMode, BotSession, BotVersion
+from bots.models import Bot, BotMode, BotSession
+from bots.services import flows
 from contactcenter import events
 from crm.models import Contact
 from inbox import services as inbox_services
@@ -79,13 +80,9 @@ def demo_flow(*, sales: int, vip: int) -> dict[str, Any]:
     }
 
 
-def publish(bot: Bot, flow: dict[str, Any]) -> BotVersion:
+def publish(bot: Bot, flow: dict[str, Any]) -> Bot:
     """A new version of the bot's flow, as the admin's save makes it."""
-    number = bot.version + 1
-    version = BotVersion.objects.create(bot=bot, number=number, flow=flow)
-    Bot.objects.filter(pk=bot.pk).update(flow=flow, version=number)
-    bot.refresh_from_db()
-    return version
+    return flows.bot_update(bot=bot, data={"flow": flow})
 
 
 @pytest.fixture
@@ -104,10 +101,12 @@ def channel(groups):
 
 @pytest.fixture
 def bot(channel, groups) -> Bot:
-    bot = Bot.objects.create(name="Helper", mode=BotMode.ALWAYS)
-    bot.channels.add(channel)
-    publish(bot, demo_flow(sales=groups["sales"].pk, vip=groups["vip"].pk))
-    return bot
+    return flows.bot_create(
+        name="Helper",
+        flow=demo_flow(sales=groups["sales"].pk, vip=groups["vip"].pk),
+        channels=[channel],
+        mode=BotMode.ALWAYS,
+    )
 
 
 class Seen:
@@ -279,7 +278,7 @@ def test_a_session_stays_on_the_version_it_started_with(bot, channel, groups):
     dialog_id, session = visitor_writes(channel)
     changed = copy.deepcopy(bot.flow)
     changed["nodes"]["bye"]["text"] = "See you!"
-    publish(bot, changed)
+    bot = publish(bot, changed)
 
     inbox_services.button_press(dialog_id=dialog_id, node="menu", button="b3")
     _other_dialog, later = visitor_writes(channel)
@@ -321,3 +320,13 @@ def test_a_press_of_an_unknown_button_asks_again_and_a_press_after_handoff_does_
     assert asked == 3  # the menu's error text
     assert fresh(session).status == SessionStatus.QUEUED
     assert len(bot_said(session)) == asked
+
+
+def test_a_session_whose_bot_was_deleted_goes_to_people(bot, channel, groups):
+    dialog_id, session = visitor_writes(channel)
+
+    flows.bot_delete(bot=bot)
+    writes(dialog_id, "Hello?")
+
+    handed = fresh(session)
+    assert handed.status == SessionStatus.QUEUED and handed.group_id == groups["support"].pk
