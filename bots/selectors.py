@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from bots.models import (
     Bot,
+    BotSession,
     BotVersion,
     DeliveryStatus,
     Trigger,
@@ -304,3 +305,38 @@ def bot_list() -> QuerySet[Bot]:
 def bot_versions(*, bot: Bot) -> QuerySet[BotVersion]:
     """The bot's versions, newest first."""
     return BotVersion.objects.filter(bot=bot).select_related("created_by").order_by("-number")
+
+
+# --- bot flows in sessions ------------------------------------------------------------------
+
+# How far back a transfer chain is followed to find the bot's part of a conversation.
+BOT_SESSION_LOOKBACK = 5
+
+
+def session_bot_summary(*, session: Session) -> dict[str, Any] | None:
+    """What a bot did in ``session`` (or in the session it continues, after a transfer),
+    for the operator who gets it: the bot, its version, how it finished and what the
+    contact gave it. ``None`` when no bot took part."""
+    current: Session | None = session
+    for _hop in range(BOT_SESSION_LOOKBACK):
+        if current is None:
+            return None
+        found = BotSession.objects.select_related("version__bot").filter(session=current).first()
+        if found is not None:
+            return _bot_summary(found)
+        current = current.previous_session
+    return None
+
+
+def _bot_summary(found: BotSession) -> dict[str, Any]:
+    version = found.version
+    bot = version.bot if version is not None else None
+    return {
+        "session": found.session_id,
+        "bot": {"id": bot.pk, "name": bot.name} if bot is not None else None,
+        "version": version.number if version is not None else None,
+        "outcome": found.outcome,
+        "node": found.node or None,
+        "collected": dict(found.collected or {}),
+        "started_at": found.created_at.isoformat(),
+    }

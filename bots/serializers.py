@@ -140,3 +140,20 @@ FlowInvalidSerializer = inline_serializer(
         ),
     },
 )
+
+
+class SessionBotRefSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+
+
+class SessionBotSerializer(serializers.Serializer):
+    """What a bot did in a session, for the operator who gets it."""
+
+    session = serializers.IntegerField(help_text="The session the bot talked in.")
+    bot = SessionBotRefSerializer(allow_null=True, help_text="Null when the bot was deleted.")
+    version = serializers.IntegerField(allow_null=True)
+    outcome = serializers.CharField(help_text="waiting, handoff or end.")
+    node = serializers.CharField(allow_null=True, help_text="The step it stopped at.")
+    collected = serializers.DictField(help_text="What the contact gave, by field.")
+    started_at = serializers.DateTimeField()

@@ -330,3 +330,28 @@ def test_a_session_whose_bot_was_deleted_goes_to_people(bot, channel, groups):
 
     handed = fresh(session)
     assert handed.status == SessionStatus.QUEUED and handed.group_id == groups["support"].pk
+
+
+def test_the_operator_reads_what_the_bot_collected_and_others_get_404(bot, channel, groups, client):
+    anna = factories.OperatorFactory(display_name="Anna")
+    factories.MembershipFactory(group=groups["sales"], operator=anna)
+    outsider = factories.OperatorFactory(display_name="Otto")
+    dialog_id, session = visitor_writes(channel)
+    inbox_services.button_press(dialog_id=dialog_id, node="menu", button="b2")
+    writes(dialog_id, "ann@example.com")
+    _plain_dialog, routed = visitor_writes(
+        factories.ChannelFactory(name="Plain", default_group=groups["sales"])
+    )
+
+    client.force_login(anna.user)
+    answer = client.get(f"/api/v1/sessions/{session.pk}/bot/")
+    no_bot = client.get(f"/api/v1/sessions/{routed.pk}/bot/")
+    client.force_login(outsider.user)
+    hidden = client.get(f"/api/v1/sessions/{session.pk}/bot/")
+
+    assert answer.status_code == 200
+    body = answer.json()
+    assert body["bot"] == {"id": bot.pk, "name": "Helper"}
+    assert (body["version"], body["outcome"], body["node"]) == (1, "handoff", "to_sales")
+    assert body["collected"] == {"email": "ann@example.com"}
+    assert no_bot.status_code == 404 and hidden.status_code == 404
