@@ -338,5 +338,6 @@ def _bot_summary(found: BotSession) -> dict[str, Any]:
         "outcome": found.outcome,
         "node": found.node or None,
         "collected": dict(found.collected or {}),
+        "choices": [str(c) for c in (found.state or {}).get("choices") or []],
         "started_at": found.created_at.isoformat(),
     }

@@ -156,4 +156,7 @@ class SessionBotSerializer(serializers.Serializer):
     outcome = serializers.CharField(help_text="waiting, handoff or end.")
     node = serializers.CharField(allow_null=True, help_text="The step it stopped at.")
     collected = serializers.DictField(help_text="What the contact gave, by field.")
+    choices = serializers.ListField(
+        child=serializers.CharField(), help_text="The titles of the buttons pressed, in order."
+    )
     started_at = serializers.DateTimeField()

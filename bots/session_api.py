@@ -22,7 +22,8 @@ EXAMPLE = {
     "version": 3,
     "outcome": "handoff",
     "node": "to_sales",
-    "collected": {"email": "ann@example.com", "attributes.order": "12345"},
+    "collected": {"email": "ann@example.com"},
+    "choices": ["Sales"],
     "started_at": "2026-12-02T10:15:00+00:00",
 }
 

@@ -40,6 +40,8 @@ logger = logging.getLogger(__name__)
 HANDLER_PREFIX = "bots.flow:"
 # what the runtime keeps beside the engine's state in ``BotSession.state``
 SEEN_KEY = "seen_message"
+CHOICES_KEY = "choices"  # the titles of the buttons pressed, for the operator
+MAX_CHOICES = 20
 
 
 # --- who starts with a bot ----------------------------------------------------------------
@@ -138,7 +140,22 @@ def bot_session_press(*, session_id: int, node: str, button: str) -> None:
     session, bot_session = locked
     state = engine.State.from_dict(bot_session.state)
     seen = int(bot_session.state.get(SEEN_KEY) or 0)
-    _advance(session, bot_session, state, engine.Press(node=node, button=button), seen=seen)
+    title = _button_title(bot_session, node, button)
+    choices = list(bot_session.state.get(CHOICES_KEY) or [])
+    if title:  # a press is no message: the operator reads it in the bot panel
+        choices = [*choices, title][-MAX_CHOICES:]
+    press = engine.Press(node=node, button=button)
+    _advance(session, bot_session, state, press, seen=seen, choices=choices)
+
+
+def _button_title(bot_session: BotSession, node: str, button: str) -> str:
+    flow = bot_session.version.flow if bot_session.version is not None else {}
+    nodes = flow.get("nodes") if isinstance(flow, dict) else None
+    step = nodes.get(node) if isinstance(nodes, dict) else None
+    for item in (step.get("buttons") or []) if isinstance(step, dict) else []:
+        if isinstance(item, dict) and str(item.get("id")) == button:
+            return str(item.get("title") or "")
+    return ""
 
 
 def _locked(session_id: int) -> tuple[Session, BotSession] | None:
@@ -171,6 +188,7 @@ def _advance(
     event: engine.Event,
     *,
     seen: int,
+    choices: list[str] | None = None,
 ) -> None:
     version = bot_session.version
     assert version is not None  # see _locked
@@ -178,7 +196,9 @@ def _advance(
     # conditions read the contact as it is now (an operator or the CRM may have changed it)
     state = dataclasses.replace(state, contact=_contact_facts(session.dialog.contact_id))
     state, outputs = runner.advance(version.flow, state, event, keywords=bot.handoff_keywords)
-    bot_session.state = {**state.as_dict(), SEEN_KEY: seen}
+    if choices is None:
+        choices = list(bot_session.state.get(CHOICES_KEY) or [])
+    bot_session.state = {**state.as_dict(), SEEN_KEY: seen, CHOICES_KEY: choices}
     bot_session.node = state.node or ""
     bot_session.attempts = state.attempts
     bot_session.collected = dict(state.collected)

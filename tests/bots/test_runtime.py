@@ -354,4 +354,5 @@ def test_the_operator_reads_what_the_bot_collected_and_others_get_404(bot, chann
     assert body["bot"] == {"id": bot.pk, "name": "Helper"}
     assert (body["version"], body["outcome"], body["node"]) == (1, "handoff", "to_sales")
     assert body["collected"] == {"email": "ann@example.com"}
+    assert body["choices"] == ["Sales"]
     assert no_bot.status_code == 404 and hidden.status_code == 404

@@ -67,6 +67,7 @@ def test_a_visitor_walks_the_bot_and_the_operator_sees_what_it_collected(
     expect(panel).to_contain_text("Bot Website helper")
     expect(panel).to_contain_text("handed the chat to people")
     expect(panel.locator("dd")).to_have_text(["ann@example.com"])
+    expect(panel).to_contain_text("Chose: Buying lamps")
     shoot(anna.page, "bot-operator-panel")
 
     anna.reply("Hello Ann, I have your e-mail. Which lamps do you like?")

@@ -28,3 +28,9 @@ test('the heading names the bot and how it finished', () => {
   assert.equal(bp.botHeading({ bot: { name: 'Helper' }, outcome: 'end' }, strings), 'Bot Helper · resolved the chat');
   assert.equal(bp.botHeading({ bot: null, outcome: 'waiting' }, strings), 'Bot (deleted) · is still talking');
 });
+
+test('the pressed buttons read as one line', () => {
+  assert.equal(bp.botChoices({ choices: ['Sales', 'Lamps'] }, strings), 'Chose: Sales → Lamps');
+  assert.equal(bp.botChoices({ choices: [] }, strings), '');
+  assert.equal(bp.botChoices({}, strings), '');
+});

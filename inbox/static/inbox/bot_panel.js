@@ -3,7 +3,7 @@
  * customer gave it (GET sessions/{id}/bot/; 404: no bot took part). The bot's messages
  * themselves are in the timeline. */
 import { registerPanel } from './conversation.js';
-import { botHeading, botRows } from './bot_panel_logic.js';
+import { botChoices, botHeading, botRows } from './bot_panel_logic.js';
 
 // "<session id>:<status>" -> a promise of the answer (null: no bot)
 const known = new Map();
@@ -14,7 +14,12 @@ function draw(ctx, summary) {
   const list = rows.length
     ? h('dl', { class: 'bot-collected' }, ...rows.flatMap(function (r) { return [h('dt', { text: r[0] }), h('dd', { text: r[1] })]; }))
     : h('p', { class: 'muted', text: ctx.T.botNothing });
-  ctx.el.replaceChildren(h('h3', { class: 'bot-heading', text: botHeading(summary, ctx.T) }), list);
+  const chose = botChoices(summary, ctx.T);
+  ctx.el.replaceChildren(
+    h('h3', { class: 'bot-heading', text: botHeading(summary, ctx.T) }),
+    ...(chose ? [h('p', { class: 'bot-choices', text: chose })] : []),
+    rows.length || !chose ? list : h('span'),
+  );
 }
 
 async function load(ctx, sessionId) {

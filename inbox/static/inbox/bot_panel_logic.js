@@ -29,3 +29,9 @@ export function botHeading(summary, T) {
   const outcome = OUTCOMES[summary.outcome] ? T[OUTCOMES[summary.outcome]] : T.botWaiting;
   return fmt(T.botTitle, { name: name }) + ' · ' + outcome;
 }
+
+/** The buttons the customer pressed, as one line ("" when none). */
+export function botChoices(summary, T) {
+  const choices = Array.isArray(summary && summary.choices) ? summary.choices : [];
+  return choices.length ? fmt(T.botChose, { choices: choices.join(' → ') }) : '';
+}

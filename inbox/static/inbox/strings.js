@@ -149,6 +149,7 @@ export const DEFAULTS = {
   botResolved: 'resolved the chat',
   botWaiting: 'is still talking',
   botNothing: 'The customer gave the bot no details.',
+  botChose: 'Chose: {choices}',
   botFieldName: 'Name',
   botFieldEmail: 'E-mail',
   botFieldPhone: 'Phone',
