@@ -132,6 +132,10 @@ def test_a_handoff_to_a_group_that_does_not_exist_is_asked_through_the_function(
         ("is_vip", {"rules": [{"field": "contact.attributes.n", "op": "gt", "value": "many"}]}),
         ("to_vip", {"group": "VIP"}),
         ("to_vip", {"priority": "high"}),
+        ("to_vip", {"priority": 10**9}),
+        ("to_vip", {"group": 2**64}),
+        ("to_vip", {"group": 0}),
+        ("email", {"field": "email\n"}),
     ],
 )
 def test_a_bad_field_of_a_node_names_the_node(node, change):
@@ -159,6 +163,7 @@ def test_a_start_that_names_no_node_is_a_problem():
     assert ("bad_flow", ()) in problems(flow)
 
 
-def test_a_node_id_with_odd_characters_is_refused():
-    flow = {"start": "a b", "nodes": {"a b": {"type": "end"}}}
-    assert problems(flow) == [("bad_node", ("a b",))]
+@pytest.mark.parametrize("node_id", ["a b", "a\n", "", "x" * 101])
+def test_a_node_id_with_odd_characters_is_refused(node_id):
+    flow = {"start": node_id, "nodes": {node_id: {"type": "end"}}}
+    assert problems(flow) == [("bad_node", (node_id,))]
