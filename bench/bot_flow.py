@@ -138,10 +138,13 @@ async def _bot_message(ws: Any, timeout: float) -> bool:
 
 
 async def _visitor(ws: Any, index: int, period: float, clock: dict[str, float], step: Step) -> None:
-    """Opens the session, then answers each question on its pace until the end."""
+    """Opens the session in its slot of the first period (openings are paced like the
+    answers), then answers each question on its pace until the end."""
+    at = clock["start"] + period * index / max(1, clock["visitors"])
+    await asyncio.sleep(max(0.0, at - time.monotonic()))
     await ws.send(json.dumps({"type": "message", "text": "hi", "client_id": str(uuid.uuid4())}))
     await _bot_message(ws, 30)  # the menu
-    at = clock["start"] + period * index / max(1, clock["visitors"])
+    at += period
     n = 0
     while at < clock["end"]:
         await asyncio.sleep(max(0.0, at - time.monotonic()))
@@ -188,12 +191,27 @@ async def bot_step(
     return step
 
 
+def _bot_run(
+    env: dict[str, str], log_dir: Path, key: str, tokens: list[str], rate: int, args: Any
+) -> dict[str, Any]:
+    """One step on a fresh Daphne (visitors continue the sessions of earlier steps)."""
+    daphne = Daphne(env, log_dir, f"bot-{rate}")
+    try:
+        with collector_paused():
+            step = asyncio.run(bot_step(daphne.port, key, tokens, rate, args.warmup, args.seconds))
+        summary: dict[str, Any] = dict(step.summary())
+        summary["daphne"] = process_stats([daphne.pid]).get(daphne.pid, {})
+        return summary
+    finally:
+        daphne.stop()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawTextHelpFormatter
     )
     parser.add_argument("--visitors", type=int, default=200)
-    parser.add_argument("--rate", type=int, default=200, help="visitor inputs per second")
+    parser.add_argument("--rates", default="200", help="visitor inputs per second, per step")
     parser.add_argument("--warmup", type=float, default=5)
     parser.add_argument("--seconds", type=float, default=30)
     parser.add_argument("--no-floor", action="store_true")
@@ -219,21 +237,13 @@ def main() -> None:
     database_create(admin_url, name)
     try:
         key, tokens = prepare(env, args.visitors)
-        daphne = Daphne(env, log_dir, "bot")
-        try:
-            with collector_paused():
-                step = asyncio.run(
-                    bot_step(daphne.port, key, tokens, args.rate, args.warmup, args.seconds)
-                )
-            results["bot"] = step.summary()
-            results["bot"]["daphne"] = process_stats([daphne.pid]).get(daphne.pid, {})
-        finally:
-            daphne.stop()
-        print("# bot replies", json.dumps(results["bot"]), flush=True)
-        if not args.no_floor:
-            floor = run_floor_step(redis_url, args.rate, args.visitors, args.warmup, args.seconds)
-            results["floor"] = floor
-            print("# relay floor", json.dumps(floor), flush=True)
+        for rate in [int(r) for r in args.rates.split(",")]:
+            results[f"bot@{rate}"] = _bot_run(env, log_dir, key, tokens, rate, args)
+            print(f"# bot replies @{rate}/s", json.dumps(results[f"bot@{rate}"]), flush=True)
+            if not args.no_floor:
+                floor = run_floor_step(redis_url, rate, args.visitors, args.warmup, args.seconds)
+                results[f"floor@{rate}"] = floor
+                print(f"# relay floor @{rate}/s", json.dumps(floor), flush=True)
     finally:
         database_drop(admin_url, name)
     if args.out:
