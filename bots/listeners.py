@@ -43,6 +43,8 @@ def on_message_received(event: events.MessageReceived) -> None:
     """The contact wrote in a session a bot is handling: the flow takes a step."""
     if event.sender_type != SenderType.CONTACT or event.session_id is None:
         return
+    if not selectors.bot_sessions_live():
+        return
     if Session.objects.filter(pk=event.session_id, status=SessionStatus.BOT).exists():
         runtime.bot_session_text(session_id=event.session_id, message_id=event.message_id)
 

@@ -309,6 +309,31 @@ def bot_versions(*, bot: Bot) -> QuerySet[BotVersion]:
 
 # --- bot flows in sessions ------------------------------------------------------------------
 
+# Whether any session is with a bot anywhere, remembered for a moment when the answer is
+# "no", so that a contact message where no bot is running costs no query (the messaging
+# path's listeners run for every message). A bot starting in this process forgets it at
+# once; one starting in another is seen within the TTL.
+LIVE_TTL_S = 2.0
+_live_cache: dict[str, float] = {}
+
+
+def bot_sessions_live() -> bool:
+    now = time.monotonic()
+    checked = _live_cache.get("none_at")
+    if checked is not None and now - checked < LIVE_TTL_S:
+        return False
+    live = BotSession.objects.exclude(outcome__in=("handoff", "end")).exists()
+    if live:
+        _live_cache.pop("none_at", None)
+    else:
+        _live_cache["none_at"] = now
+    return live
+
+
+def bot_sessions_live_forget() -> None:
+    _live_cache.clear()
+
+
 # How far back a transfer chain is followed to find the bot's part of a conversation.
 BOT_SESSION_LOOKBACK = 5
 

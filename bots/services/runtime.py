@@ -22,6 +22,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from bots import selectors
 from bots.flows import engine, runner
 from bots.models import Bot, BotMode, BotSession, BotVersion
 from contactcenter import events
@@ -101,6 +102,7 @@ def bot_session_start(*, session_id: int, bot_id: int) -> BotSession | None:
     first = _contact_messages(session).order_by("-id").values_list("id", "text").first()
     state = engine.State(session={"group_open": _group_open(session)})
     bot_session = BotSession.objects.create(session=session, version=version)
+    selectors.bot_sessions_live_forget()
     events.emit(
         events.BotSessionStarted(session_id=session.pk, bot_id=bot.pk, version=version.number)
     )

@@ -356,3 +356,21 @@ def test_the_operator_reads_what_the_bot_collected_and_others_get_404(bot, chann
     assert body["collected"] == {"email": "ann@example.com"}
     assert body["choices"] == ["Sales"]
     assert no_bot.status_code == 404 and hidden.status_code == 404
+
+
+def test_where_no_bot_is_running_a_message_costs_the_bots_no_query(groups):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from bots import selectors
+
+    plain = factories.ChannelFactory(name="Plain", default_group=groups["support"])
+    dialog_id, _session = visitor_writes(plain)
+    selectors.bot_sessions_live_forget()
+    writes(dialog_id, "first")  # learns that no bot is running
+
+    with CaptureQueriesContext(connection) as queries:
+        writes(dialog_id, "second")
+
+    assert not [q for q in queries.captured_queries if "bots_botsession" in q["sql"]]
+    assert not [q for q in queries.captured_queries if "'bot'" in q["sql"]]
