@@ -13,8 +13,10 @@ import uuid
 from django.db import transaction
 
 from bots import selectors, tasks
+from bots.services import runtime
 from contactcenter import events
-from inbox.models import SenderType
+from inbox import handlers
+from inbox.models import SenderType, Session, SessionStatus
 
 
 def on_event(event: events.Event) -> None:
@@ -30,7 +32,34 @@ def on_event(event: events.Event) -> None:
     transaction.on_commit(lambda: tasks.event_react.delay(name, payload, key))
 
 
+def on_session_opened(event: events.SessionOpened) -> None:
+    """A session that a bot claimed (``runtime.session_claim``): the flow starts."""
+    bot_id = runtime.handler_bot_id(event.handler)
+    if bot_id is not None:
+        runtime.bot_session_start(session_id=event.session_id, bot_id=bot_id)
+
+
+def on_message_received(event: events.MessageReceived) -> None:
+    """The contact wrote in a session a bot is handling: the flow takes a step."""
+    if event.sender_type != SenderType.CONTACT or event.session_id is None:
+        return
+    if not selectors.bot_sessions_live():
+        return
+    if Session.objects.filter(pk=event.session_id, status=SessionStatus.BOT).exists():
+        runtime.bot_session_text(session_id=event.session_id, message_id=event.message_id)
+
+
+def on_button_pressed(event: events.ButtonPressed) -> None:
+    if event.session_id is not None:
+        runtime.bot_session_press(session_id=event.session_id, node=event.node, button=event.button)
+
+
 def register() -> None:
-    """Subscribe this app's listeners (``contactcenter.events.subscribe``)."""
+    """Subscribe this app's listeners (``contactcenter.events.subscribe``) and the bots'
+    claim on new sessions (``inbox.handlers``)."""
     for event_type in selectors.EVENT_TYPES.values():
         events.subscribe(event_type, on_event)
+    handlers.handler_register(runtime.session_claim)
+    events.subscribe(events.SessionOpened, on_session_opened)
+    events.subscribe(events.MessageReceived, on_message_received)
+    events.subscribe(events.ButtonPressed, on_button_pressed)

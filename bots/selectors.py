@@ -11,6 +11,9 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from bots.models import (
+    Bot,
+    BotSession,
+    BotVersion,
     DeliveryStatus,
     Trigger,
     TriggerEvent,
@@ -289,3 +292,77 @@ def event_wanted(*, event: str) -> bool:
 def event_wanted_forget() -> None:
     """Drops the remembered answers (after triggers or subscriptions change)."""
     _wanted_cache.clear()
+
+
+# --- button bots ------------------------------------------------------------------------
+
+
+def bot_list() -> QuerySet[Bot]:
+    """Every bot, with its channels, by name."""
+    return Bot.objects.prefetch_related("channels").order_by("name", "id")
+
+
+def bot_versions(*, bot: Bot) -> QuerySet[BotVersion]:
+    """The bot's versions, newest first."""
+    return BotVersion.objects.filter(bot=bot).select_related("created_by").order_by("-number")
+
+
+# --- bot flows in sessions ------------------------------------------------------------------
+
+# Whether any session is with a bot anywhere, remembered for a moment when the answer is
+# "no", so that a contact message where no bot is running costs no query (the messaging
+# path's listeners run for every message). A bot starting in this process forgets it at
+# once; one starting in another is seen within the TTL.
+LIVE_TTL_S = 2.0
+_live_cache: dict[str, float] = {}
+
+
+def bot_sessions_live() -> bool:
+    now = time.monotonic()
+    checked = _live_cache.get("none_at")
+    if checked is not None and now - checked < LIVE_TTL_S:
+        return False
+    live = BotSession.objects.exclude(outcome__in=("handoff", "end")).exists()
+    if live:
+        _live_cache.pop("none_at", None)
+    else:
+        _live_cache["none_at"] = now
+    return live
+
+
+def bot_sessions_live_forget() -> None:
+    _live_cache.clear()
+
+
+# How far back a transfer chain is followed to find the bot's part of a conversation.
+BOT_SESSION_LOOKBACK = 5
+
+
+def session_bot_summary(*, session: Session) -> dict[str, Any] | None:
+    """What a bot did in ``session`` (or in the session it continues, after a transfer),
+    for the operator who gets it: the bot, its version, how it finished and what the
+    contact gave it. ``None`` when no bot took part."""
+    current: Session | None = session
+    for _hop in range(BOT_SESSION_LOOKBACK):
+        if current is None:
+            return None
+        found = BotSession.objects.select_related("version__bot").filter(session=current).first()
+        if found is not None:
+            return _bot_summary(found)
+        current = current.previous_session
+    return None
+
+
+def _bot_summary(found: BotSession) -> dict[str, Any]:
+    version = found.version
+    bot = version.bot if version is not None else None
+    return {
+        "session": found.session_id,
+        "bot": {"id": bot.pk, "name": bot.name} if bot is not None else None,
+        "version": version.number if version is not None else None,
+        "outcome": found.outcome,
+        "node": found.node or None,
+        "collected": dict(found.collected or {}),
+        "choices": [str(c) for c in (found.state or {}).get("choices") or []],
+        "started_at": found.created_at.isoformat(),
+    }

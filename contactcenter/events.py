@@ -110,12 +110,13 @@ class SessionRerouted(Event):
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ButtonPressed(Event):
-    """The contact pressed a bot button (bots answer it)."""
+    """The contact pressed a bot button (bots answer it). ``node`` and ``button`` are
+    the ids as text (the flow's names, or numbers written as text)."""
 
     dialog_id: int
     session_id: int | None
-    node: int
-    button: int
+    node: str
+    button: str
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -163,6 +164,37 @@ class CapacityFreed(Event):
     """Seats may have opened in these groups: routing hands out the queue's head."""
 
     group_ids: tuple[int, ...]
+
+
+# --- bots -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class BotSessionStarted(Event):
+    """A bot flow began talking in a session (it stays on ``version`` to its end)."""
+
+    session_id: int
+    bot_id: int
+    version: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class BotSessionResolved(Event):
+    """A bot flow ended the session itself (an ``end`` node: closed as resolved)."""
+
+    session_id: int
+    bot_id: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class BotSessionHandedOff(Event):
+    """A bot flow gave its session to people (a ``handoff`` node or the handoff
+    keyword); ``SessionHandedOff`` from routing says where it was queued."""
+
+    session_id: int
+    bot_id: int
+    group_id: int | None
+    keyword: bool = False
 
 
 E = TypeVar("E", bound=Event)

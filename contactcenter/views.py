@@ -69,8 +69,13 @@ def _database_up() -> bool:
 
 def demo(request: HttpRequest) -> HttpResponse:
     """A stand-in for a customer's website, showing how it embeds the chat widget."""
-    channel = demo_channel()
-    context: dict[str, object] = {"channel": channel}
+    with_bot = request.GET.get("bot") == "1"
+    channel = demo_channel(bot=with_bot) if with_bot else demo_channel()
+    context: dict[str, object] = {
+        "channel": channel,
+        "with_bot": with_bot,
+        "bot_channel": demo_channel(bot=True) is not None,
+    }
     if channel is not None:
         script_url = f"{settings.STATIC_URL}widget/widget.js"
         context.update(

@@ -358,7 +358,7 @@ class Message(models.Model):
     # A bot's choices: [{"id", "title"}] (plus "rating": n for the rating request's
     # scores); ``button_node`` is the bot's step they belong to.
     buttons = models.JSONField(_("buttons"), null=True, blank=True)
-    button_node = models.BigIntegerField(_("bot step"), null=True, blank=True)
+    button_node = models.CharField(_("bot step"), max_length=100, null=True, blank=True)
 
     class Meta:
         verbose_name = _("message")

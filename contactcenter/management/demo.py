@@ -17,6 +17,7 @@ from django.contrib.auth.models import User
 from django.db import transaction
 
 from contactcenter import roles
+from contactcenter.management.demo_bots import DEMO_BOT_CHANNEL_NAME, demo_bots_load
 from crm.models import ChannelType, Pipeline, Stage
 from inbox.models import CannedResponse, Channel
 from routing.models import Group, GroupMembership, Operator, Topic, WorkingHours
@@ -105,9 +106,12 @@ CANNED: tuple[tuple[str, str, str, str | None], ...] = (
 )
 
 
-def demo_channel() -> Channel | None:
-    """The widget channel the demo page embeds: the demo one, else any active widget."""
+def demo_channel(*, bot: bool = False) -> Channel | None:
+    """The widget channel the demo page embeds: the demo one, else any active widget;
+    with ``bot``, the demo channel whose chats start with the demo bot."""
     widgets = Channel.objects.filter(type=ChannelType.WIDGET, is_active=True)
+    if bot:
+        return widgets.filter(name=DEMO_BOT_CHANNEL_NAME).order_by("id").first()
     return widgets.filter(name=DEMO_CHANNEL_NAME).order_by("id").first() or (
         widgets.order_by("id").first()
     )
@@ -173,6 +177,7 @@ def demo_data_load() -> Counter[str]:
                 defaults={"title": title, "text": text},
             )[1],
         )
+    demo_bots_load(groups, note)
     return created
 
 

@@ -62,9 +62,12 @@ class ButtonPress:
     score of the rating request (``rating``). ``answer_ref`` is what the channel wants
     acknowledged (a Telegram ``callback_query`` id), empty when nothing is."""
 
-    node: int | None = None
-    button: int | None = None
+    node: str | None = None
+    button: str | None = None
     rating: int | None = None
+    # the button's place (1, 2, ...) among our latest buttons, where the channel could
+    # not carry the ids (resolved like a typed number, see ``choices``)
+    position: int | None = None
     answer_ref: str = ""
 
 

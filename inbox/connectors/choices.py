@@ -50,4 +50,4 @@ def typed_choice(*, channel: Channel, external_id: str, text: str) -> ButtonPres
         return None
     if not 1 <= number <= len(buttons) or node is None:
         return None
-    return ButtonPress(node=int(node), button=int(buttons[number - 1]["id"]))
+    return ButtonPress(node=str(node), button=str(buttons[number - 1]["id"]))

@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 
 from inbox import services
 from inbox.connectors import intake
-from inbox.connectors.base import HookRequest, Inbound, StatusReport
+from inbox.connectors.base import ButtonPress, HookRequest, Inbound, StatusReport
 from inbox.connectors.choices import typed_choice
 from inbox.connectors.registry import connector_for
 from inbox.connectors.tasks import connector_button_answer, connector_file_receive
@@ -120,6 +120,13 @@ def _receive(channel: Channel, item: Inbound, writes: list[Incoming] | None) -> 
         # request) is that button's press, on every messenger
         press = typed_choice(channel=channel, external_id=item.external_id, text=item.text)
         item = dataclasses.replace(item, button=press) if press is not None else item
+    elif item.button is not None and item.button.position is not None:
+        press = typed_choice(
+            channel=channel, external_id=item.external_id, text=str(item.button.position)
+        )
+        answer_ref = item.button.answer_ref
+        press = dataclasses.replace(press or ButtonPress(), answer_ref=answer_ref)
+        item = dataclasses.replace(item, button=press)
     if item.button is not None:
         intake.inbound_button_store(channel=channel, inbound=item)
         if item.button.answer_ref:

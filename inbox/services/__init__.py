@@ -64,6 +64,7 @@ from inbox.services.transfers import session_transfer
 from inbox.services.validators import (
     MAX_CLIENT_ID,
     MAX_TEXT,
+    bot_id_clean,
     buttons_clean,
     caption_clean,
     client_id_clean,
@@ -84,6 +85,7 @@ __all__ = [
     "MessageRejected",
     "Stored",
     "WindowClosed",
+    "bot_id_clean",
     "bot_message_send",
     "button_press",
     "buttons_clean",

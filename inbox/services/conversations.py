@@ -43,6 +43,7 @@ from inbox.services.pushes import message_received_emit, push_to_staff
 from inbox.services.validators import (
     MAX_TEXT,
     MessageRejected,
+    bot_id_clean,
     buttons_clean,
     caption_clean,
     client_id_clean,
@@ -274,7 +275,7 @@ def system_message_send(
     text: str,
     internal: bool = False,
     buttons: Any = None,
-    button_node: int | None = None,
+    button_node: str | int | None = None,
 ) -> Message:
     """A notice from the product itself (offline message, trigger message, the rating
     request...). Internal ones are for operators only; the others reach the contact on
@@ -295,7 +296,7 @@ def bot_message_send(
     session: Session,
     text: str,
     buttons: Any = None,
-    node: int | None = None,
+    node: str | int | None = None,
     sender_name: str = "",
 ) -> Message:
     """A bot's message to the contact, optionally with buttons ``[{"id", "title"}]``
@@ -319,10 +320,13 @@ def _outgoing_store(
     text: str,
     internal: bool = False,
     buttons: Any = None,
-    button_node: int | None = None,
+    button_node: str | int | None = None,
     sender_name: str = "",
 ) -> Message:
     cleaned = buttons_clean(buttons) if buttons is not None else None
+    node = bot_id_clean(button_node) if button_node is not None else None
+    if button_node is not None and node is None:
+        raise MessageRejected("bad_buttons", _("A bot step is a number or a short name."))
     message = Message.objects.create(
         dialog_id=session.dialog_id,
         session=session,
@@ -331,7 +335,7 @@ def _outgoing_store(
         text=text,
         internal=internal,
         buttons=cleaned,
-        button_node=button_node if cleaned else None,
+        button_node=node if cleaned else None,
         status=outgoing_status(channel_type=_channel_type(session.dialog_id), internal=internal),
     )
     frame = payloads.message(message, attachments=[])
@@ -413,9 +417,13 @@ def session_topic_choose(*, dialog_id: int, topic_id: Any) -> Session:
 
 
 def button_press(*, dialog_id: int, node: Any, button: Any) -> None:
-    """Hands a pressed bot button to the bots (``ButtonPressed``)."""
-    if not all(isinstance(v, int) and not isinstance(v, bool) for v in (node, button)):
-        raise MessageRejected("bad_button", _("node and button are numbers."))
+    """Hands a pressed bot button to the bots (``ButtonPressed``, ids as text: the
+    contract's strings, or the numbers older clients send)."""
+    node, button = bot_id_clean(node), bot_id_clean(button)
+    if node is None or button is None:
+        raise MessageRejected(
+            "bad_button", _("node and button are the ids of a bot step and of its button.")
+        )
     session_id = (
         Session.objects.filter(dialog_id=dialog_id)
         .exclude(status=SessionStatus.CLOSED)

@@ -8,6 +8,7 @@ Each ``*_clean`` returns the value to store or raises ``MessageRejected``, whose
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django.utils.translation import gettext as _
@@ -19,6 +20,11 @@ MAX_TEXT = 10_000
 MAX_CLIENT_ID = 64
 MAX_BUTTONS = 10
 MAX_BUTTON_TITLE = 64
+# A bot's step (node) or button id: a whole number, or a name of letters, digits, "_",
+# "-" and "." (a flow's own ids, see docs/bots.md). A channel whose button payload cannot
+# hold both (Telegram's 64 bytes) names the button by its position instead.
+MAX_BOT_ID = 100
+BOT_ID = re.compile(r"[A-Za-z0-9_.-]{1,100}")
 
 
 class MessageRejected(ValueError):
@@ -73,11 +79,21 @@ def file_clean(upload: Any) -> files.CleanFile:
         raise MessageRejected(refused.code, refused.detail) from None
 
 
+def bot_id_clean(value: Any) -> str | None:
+    """A bot step's or button's id as text (``3`` and ``"3"`` are the same id), or
+    ``None`` when it is neither a whole number nor a short name (see ``BOT_ID``)."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        value = str(value)
+    if isinstance(value, str) and BOT_ID.fullmatch(value):
+        return value
+    return None
+
+
 def buttons_clean(buttons: Any) -> list[dict[str, Any]]:
-    """A bot message's buttons: a list of 1 to ``MAX_BUTTONS`` objects with a whole
-    number ``id`` (unique) and a ``title`` of 1 to ``MAX_BUTTON_TITLE`` characters; a
-    ``rating`` (1-5) marks the rating request's scores. Returns them with those keys
-    only."""
+    """A bot message's buttons: a list of 1 to ``MAX_BUTTONS`` objects with an ``id``
+    (unique; a whole number or a short name, see ``bot_id_clean``) and a ``title`` of 1
+    to ``MAX_BUTTON_TITLE`` characters; a ``rating`` (1-5) marks the rating request's
+    scores. Returns them with those keys only."""
     problem = MessageRejected(
         "bad_buttons",
         _("Buttons are a list of up to 10, each with an id and a title (up to 64 characters)."),
@@ -89,11 +105,11 @@ def buttons_clean(buttons: Any) -> list[dict[str, Any]]:
         if not isinstance(button, dict):
             raise problem
         ident, title, rating = button.get("id"), button.get("title"), button.get("rating")
-        if not isinstance(ident, int) or isinstance(ident, bool):
+        if bot_id_clean(ident) is None:
             raise problem
         if not isinstance(title, str) or not title.strip() or len(title) > MAX_BUTTON_TITLE:
             raise problem
-        if any(b["id"] == ident for b in cleaned) or inputs.text_problem(title):
+        if any(str(b["id"]) == str(ident) for b in cleaned) or inputs.text_problem(title):
             raise problem
         item: dict[str, Any] = {"id": ident, "title": title.strip()}
         if rating is not None:

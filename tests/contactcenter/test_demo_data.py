@@ -142,3 +142,31 @@ def test_the_demo_page_says_how_to_get_a_channel_when_there_is_none():
     assert response.status_code == 200
     assert "data-channel" not in response.content.decode()
     assert "demo_data" in response.content.decode()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_demo_bot_greets_on_its_own_channel_and_the_plain_demo_channel_has_none():
+    from bots.models import Bot, BotMode
+    from inbox import services as inbox_services
+    from inbox.models import Message, SenderType, Session, SessionStatus
+
+    demo_data_load()
+    plain = Channel.objects.get(name="Website")
+    with_bot = Channel.objects.get(name="Website with a bot")
+    billing = Channel.objects.get(name="Billing line")
+
+    visitor, _token = inbox_services.widget_visitor_create(channel=with_bot)
+    inbox_services.contact_message_receive(dialog_id=visitor.dialog_id, text="Hello")
+    plain_visitor, _token = inbox_services.widget_visitor_create(channel=plain)
+    inbox_services.contact_message_receive(dialog_id=plain_visitor.dialog_id, text="Hello")
+
+    menu = Message.objects.filter(dialog_id=visitor.dialog_id, sender_type=SenderType.BOT).last()
+    assert [b["title"] for b in menu.buttons] == [
+        "My order",
+        "Buying lamps",
+        "Invoices and payments",
+        "Nothing, thanks",
+    ]
+    assert Session.objects.get(dialog_id=plain_visitor.dialog_id).status != SessionStatus.BOT
+    assert Bot.objects.get(channels=billing).mode == BotMode.OUTSIDE_HOURS
+    assert Client().get("/demo/?bot=1").context["channel"] == with_bot

@@ -223,6 +223,7 @@ class Command(BaseCommand):
             f"  Admin          {base}{reverse('admin:index')}",
             f"  API docs       {base}{reverse('api-docs')}",
             f"  Demo website   {base}{reverse('demo')}",
+            f"  Demo bot       {base}{reverse('demo')}?bot=1",
         ]
         if demo_users_ready():
             lines += ["", f"  Demo users (demo only), password for each: {DEMO_PASSWORD}"]

@@ -38,7 +38,9 @@ OTHER_KINDS: tuple[str, ...] = ("sticker", "voice", "video", "video_note", "audi
 OTHER_KINDS += ("animation", "location", "contact", "poll", "venue", "dice")
 # The callback data of our buttons (``reply_markup``).
 RATING_DATA = re.compile(r"r:([1-5])")
-BOT_DATA = re.compile(r"b:([0-9]{1,18}):([0-9]{1,18})")
+BOT_DATA = re.compile(r"b:([A-Za-z0-9_.-]{1,100}):([A-Za-z0-9_.-]{1,100})")
+POSITION_DATA = re.compile(r"p:([0-9]{1,2})")
+MAX_CALLBACK_DATA = 64
 
 
 class TelegramConnector(Connector):
@@ -142,19 +144,24 @@ class TelegramConnector(Connector):
         return _message_id(self.api.call(method, data, files=files))
 
 
-def reply_markup(buttons: list[dict[str, Any]] | None, node: int | None) -> dict[str, Any] | None:
+def reply_markup(
+    buttons: list[dict[str, Any]] | None, node: str | int | None
+) -> dict[str, Any] | None:
     """A message's buttons as an inline keyboard, one per row. The callback data says
     what was pressed: ``r:<score>`` for the rating request, ``b:<node>:<button>`` for a
-    bot's step."""
+    bot's step, or ``p:<position>`` when those ids are too long for Telegram's 64 bytes
+    (the press then names the button of our latest buttons by its place)."""
     if not buttons:
         return None
     rows = []
-    for button in buttons:
+    for position, button in enumerate(buttons, start=1):
         if button.get("rating") is not None:
             data = f"r:{button['rating']}"
         else:
             data = f"b:{node if node is not None else 0}:{button['id']}"
-        rows.append([{"text": button["title"], "callback_data": data[:64]}])
+            if len(data.encode()) > MAX_CALLBACK_DATA:
+                data = f"p:{position}"
+        rows.append([{"text": button["title"], "callback_data": data}])
     return {"inline_keyboard": rows}
 
 
@@ -237,5 +244,7 @@ def _callback_inbound(callback: dict[str, Any], client_id: str) -> Inbound | Non
     if rating := RATING_DATA.fullmatch(data):
         press = ButtonPress(rating=int(rating[1]), answer_ref=answer_ref)
     elif bot := BOT_DATA.fullmatch(data):
-        press = ButtonPress(node=int(bot[1]), button=int(bot[2]), answer_ref=answer_ref)
+        press = ButtonPress(node=bot[1], button=bot[2], answer_ref=answer_ref)
+    elif position := POSITION_DATA.fullmatch(data):
+        press = ButtonPress(position=int(position[1]), answer_ref=answer_ref)
     return Inbound(external_id=external_id, text="", client_id=client_id, name=name, button=press)

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from dataclasses import replace as _replace
 from typing import Any
 
-from inbox.services.validators import MAX_CLIENT_ID
+from inbox.services.validators import BOT_ID, MAX_CLIENT_ID
 
 SIGNATURE_HEADER = "X-Hub-Signature-256"
 STATUSES = ("sent", "delivered", "read", "failed")
@@ -201,7 +201,7 @@ def _failure_detail(raw: dict[str, Any]) -> str:
     return f"{words} (code {code})" if words and code is not None else words
 
 
-def button_id(*, node: int, button: int) -> str:
+def button_id(*, node: str | int, button: str | int) -> str:
     return f"{BUTTON_ID_PREFIX}{node}:{button}"
 
 
@@ -209,7 +209,7 @@ def rating_id(score: int) -> str:
     return f"{RATING_ID_PREFIX}{score}"
 
 
-def reply_id_read(reply_id: str) -> tuple[int, int] | int | None:
+def reply_id_read(reply_id: str) -> tuple[str, str] | int | None:
     """What an interactive reply's id names: ``(node, button)`` of a bot step, a score
     (an ``int``), or ``None`` for an id that is not ours."""
     if reply_id.startswith(RATING_ID_PREFIX):
@@ -217,6 +217,6 @@ def reply_id_read(reply_id: str) -> tuple[int, int] | int | None:
         return int(score) if score.isdigit() and 1 <= int(score) <= 5 else None
     if reply_id.startswith(BUTTON_ID_PREFIX):
         node, _sep, button = reply_id[len(BUTTON_ID_PREFIX) :].partition(":")
-        if node.isdigit() and button.isdigit():
-            return int(node), int(button)
+        if BOT_ID.fullmatch(node) and BOT_ID.fullmatch(button):
+            return node, button
     return None

@@ -32,13 +32,15 @@ def text_bodies(text: str) -> list[dict[str, Any]]:
     return [{"type": "text", "text": {"body": part, "preview_url": False}} for part in parts]
 
 
-def reply_id(button: dict[str, Any], node: int | None) -> str:
+def reply_id(button: dict[str, Any], node: str | int | None) -> str:
     if button.get("rating") is not None:
         return rating_id(int(button["rating"]))
-    return button_id(node=node if node is not None else 0, button=int(button["id"]))
+    return button_id(node=node if node is not None else 0, button=button["id"])
 
 
-def buttons_body(text: str, buttons: list[dict[str, Any]], node: int | None) -> dict[str, Any]:
+def buttons_body(
+    text: str, buttons: list[dict[str, Any]], node: str | int | None
+) -> dict[str, Any]:
     """A message with buttons: interactive buttons, a list, or numbered text."""
     body = text.strip() or "…"
     titles = [str(b["title"]) for b in buttons]
@@ -50,7 +52,9 @@ def buttons_body(text: str, buttons: list[dict[str, Any]], node: int | None) -> 
     return text_bodies(buttons_as_text(text, buttons))[0]
 
 
-def _reply_buttons(body: str, buttons: list[dict[str, Any]], node: int | None) -> dict[str, Any]:
+def _reply_buttons(
+    body: str, buttons: list[dict[str, Any]], node: str | int | None
+) -> dict[str, Any]:
     return {
         "type": "interactive",
         "interactive": {
@@ -66,7 +70,7 @@ def _reply_buttons(body: str, buttons: list[dict[str, Any]], node: int | None) -
     }
 
 
-def _list(body: str, buttons: list[dict[str, Any]], node: int | None) -> dict[str, Any]:
+def _list(body: str, buttons: list[dict[str, Any]], node: str | int | None) -> dict[str, Any]:
     rows = []
     for b in buttons:
         title = str(b["title"])

@@ -17,6 +17,7 @@
  *   basics.js        private notes, search and filters, labels
  *   email.js         e-mail messages: subject, "Show formatted" (sanitised HTML)
  *   reply_window.js  WhatsApp's 24-hour window: the notice and the template picker
+ *   bot_panel.js     what a bot collected before the chat reached a person
  *   shell.js         modals, keyboard shortcuts, connection state, notifications
  * Helpers shared with the board and the reports are in ../contactcenter/common/.
  *
@@ -37,6 +38,7 @@ import { closeModal, onFirstGesture, onKey, openModal, setConn } from './shell.j
 import { wireBasics } from './basics.js';
 import './email.js'; // e-mail subjects and their formatted version in the chat
 import './reply_window.js';
+import './bot_panel.js'; // what a bot collected, above the timeline
 
 function wireComposer() {
   const text = $('composer-text');

@@ -142,4 +142,15 @@ export const DEFAULTS = {
   templateCancel: 'Cancel',
   templateSent: 'The template was sent.',
   templateIncomplete: 'Fill in every parameter of the template first.',
+  // what a bot collected before the chat reached a person (bot_panel.js)
+  botTitle: 'Bot {name}',
+  botDeleted: '(deleted)',
+  botHandedOff: 'handed the chat to people',
+  botResolved: 'resolved the chat',
+  botWaiting: 'is still talking',
+  botNothing: 'The customer gave the bot no details.',
+  botChose: 'Chose: {choices}',
+  botFieldName: 'Name',
+  botFieldEmail: 'E-mail',
+  botFieldPhone: 'Phone',
 };

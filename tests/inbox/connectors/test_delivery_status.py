@@ -132,7 +132,7 @@ def test_a_bot_message_carries_its_buttons_to_the_widget(
 
     frames = [f for g, f in sent_frames if g == realtime.dialog_group(session.dialog_id)]
     assert frames[0]["message"]["buttons"] == buttons
-    assert frames[0]["message"]["node"] == 7
+    assert frames[0]["message"]["node"] == "7"  # ids travel as text (the contract's form)
     assert frames[0]["message"]["sender_type"] == "bot"
     assert message.status is None  # the widget's socket delivers it
 
@@ -143,7 +143,9 @@ def test_a_bot_message_carries_its_buttons_to_the_widget(
     [
         [],
         [{"id": 1}],
-        [{"id": "1", "title": "x"}],
+        [{"id": "no spaces", "title": "x"}],
+        [{"id": "x" * 101, "title": "x"}],
+        [{"id": 1, "title": "x"}, {"id": "1", "title": "y"}],
         [{"id": 1, "title": "x"}, {"id": 1, "title": "y"}],
         [{"id": 1, "title": "x" * 65}],
         [{"id": n, "title": "x"} for n in range(11)],

@@ -246,7 +246,7 @@ def test_bot_buttons_go_out_as_an_inline_keyboard_and_a_press_comes_back(
         ]
     }
     assert answer.status_code == 200
-    assert [(p.dialog_id, p.node, p.button) for p in pressed] == [(message.dialog_id, 7, 2)]
+    assert [(p.dialog_id, p.node, p.button) for p in pressed] == [(message.dialog_id, "7", "2")]
     assert [c.fields for c in bot_api.of("answerCallbackQuery")] == [{"callback_query_id": "q-77"}]
 
 
@@ -441,3 +441,34 @@ def test_a_typed_score_after_the_rating_request_rates_and_other_digits_are_messa
     assert not Message.objects.filter(client_id="tg:50").exists()
     later = Message.objects.get(client_id="tg:51")
     assert later.text == "3" and later.session_id != message.session_id
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_flows_long_ids_go_out_as_positions_and_a_press_comes_back_with_the_ids(
+    client, telegram_channel, bot_api
+):
+    message = _ada_writes(client, telegram_channel)
+    node, first, second = (
+        "asking_about_delivery." + "x" * 20,
+        "by_courier",
+        "self_pickup_" + "y" * 30,
+    )
+    pressed: list[events.ButtonPressed] = []
+    events.subscribe(events.ButtonPressed, pressed.append)
+    try:
+        services.bot_message_send(
+            session=message.session,
+            text="How?",
+            buttons=[{"id": first, "title": "Courier"}, {"id": second, "title": "Pickup"}],
+            node=node,
+        )
+        answer = post_update(client, telegram_channel, callback_update(21, "p:2", "q-78"))
+    finally:
+        events.unsubscribe(events.ButtonPressed, pressed.append)
+
+    [sent] = bot_api.of("sendMessage")
+    datas = [row[0]["callback_data"] for row in sent.fields["reply_markup"]["inline_keyboard"]]
+    assert datas == [f"b:{node}:{first}", "p:2"]  # the second would pass 64 bytes
+    assert answer.status_code == 200
+    assert [(p.node, p.button) for p in pressed] == [(node, second)]
+    assert [c.fields for c in bot_api.of("answerCallbackQuery")] == [{"callback_query_id": "q-78"}]

@@ -62,6 +62,6 @@ def test_a_typed_number_presses_the_bots_button_and_other_numbers_are_messages(
     finally:
         events.unsubscribe(events.ButtonPressed, pressed.append)
 
-    assert [(p.node, p.button) for p in pressed] == [(3, 8)]
+    assert [(p.node, p.button) for p in pressed] == [("3", "8")]
     stored = Message.objects.filter(sender_type=SenderType.CONTACT).order_by("id")
     assert [m.text for m in stored] == ["Where is my order?", "9"]

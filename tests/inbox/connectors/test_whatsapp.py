@@ -222,7 +222,7 @@ def test_an_interactive_button_reply_is_a_bot_button_press(
     finally:
         events.unsubscribe(events.ButtonPressed, pressed.append)
 
-    assert [(p.node, p.button) for p in pressed] == [(12, 3)]
+    assert [(p.node, p.button) for p in pressed] == [("12", "3")]
 
 
 @pytest.mark.django_db(transaction=True)
@@ -277,7 +277,7 @@ def test_a_typed_number_answers_a_numbered_menu(client, whatsapp_channel, graph_
     finally:
         events.unsubscribe(events.ButtonPressed, pressed.append)
 
-    assert [(p.node, p.button) for p in pressed] == [(77, 102)]
+    assert [(p.node, p.button) for p in pressed] == [("77", "102")]
 
 
 @pytest.mark.django_db(transaction=True)
