@@ -7,6 +7,8 @@ const path = require('node:path');
 
 const F = require(path.join(__dirname, '../../bots/static/admin/bots/bot/flow_model.js'));
 const D = require(path.join(__dirname, '../../bots/static/admin/bots/bot/flow_diagram.js'));
+const E = require(path.join(__dirname, '../../bots/static/admin/bots/bot/flow_editor.js'));
+const P = require(path.join(__dirname, '../../bots/static/admin/bots/bot/flow_page.js'));
 
 function contractFlow() {
   return {
@@ -118,7 +120,7 @@ test('adding a node gives it a free id and the fields of its type; the first one
   ({ flow, id } = F.addNode(flow, 'buttons'));
   assert.equal(id, 'buttons_2');
   assert.equal(flow.start, 'buttons');
-  assert.deepEqual(Object.keys(F.blankNode('input')).sort(), ['error_text', 'fail_next', 'field', 'max_attempts', 'next', 'text', 'type', 'validate']);
+  assert.deepEqual(Object.keys(F.blankNode('input')).sort(), ['error_text', 'field', 'max_attempts', 'next', 'text', 'type', 'validate']);
   assert.throws(() => F.blankNode('teleport'));
 });
 
@@ -164,4 +166,24 @@ test('import takes a flow or a whole bot export and refuses anything else', () =
   assert.equal(F.parseFlow('[1, 2]').error, 'shape');
   assert.equal(F.parseFlow('{"start": "a"}').error, 'shape');
   assert.equal(F.parseFlow('').error, 'json');
+});
+
+test('a typed value keeps true, false, null and numbers as such, the rest as text', () => {
+  assert.deepEqual(['true', ' 5 ', '-2.5', 'null', 'gold', '5 apples', ''].map(E.typedValue), [true, 5, -2.5, null, 'gold', '5 apples', '']);
+  assert.deepEqual([true, 5, 'gold', null, undefined].map(E.shownValue), ['true', '5', 'gold', 'null', '']);
+});
+
+test('the simulated customer has only what the admin typed', () => {
+  assert.deepEqual(P.contactFrom({ name: ' ', email: 'a@b.example', phone: '', attributes: '' }, E.typedValue), { email: 'a@b.example' });
+  const vip = P.contactFrom({ name: 'Ann', attributes: 'vip: true\nplan: gold\nnonsense\n: x' }, E.typedValue);
+  assert.deepEqual(vip, { name: 'Ann', attributes: { vip: true, plan: 'gold' } });
+});
+
+test('the customer can press only the buttons of the last bot message while it waits', () => {
+  const buttons = [{ id: 'b1', title: 'Delivery' }];
+  const waiting = { outcome: 'waiting', transcript: [{ from: 'bot', text: '?', buttons }] };
+  assert.deepEqual(P.pressable(waiting), buttons);
+  assert.deepEqual(P.pressable({ outcome: 'end', transcript: waiting.transcript }), []);
+  assert.deepEqual(P.pressable({ outcome: 'waiting', transcript: [...waiting.transcript, { from: 'contact', text: 'x' }] }), []);
+  assert.deepEqual(P.pressable(null), []);
 });

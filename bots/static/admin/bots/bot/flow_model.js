@@ -7,7 +7,7 @@
   const TYPES = ['message', 'buttons', 'input', 'condition', 'set', 'faq', 'handoff', 'end'];
   const OPS = ['equals', 'not_equals', 'contains', 'in', 'gt', 'lt', 'is_set', 'is_not_set'];
   const VALIDATE = ['text', 'email', 'phone', 'number'];
-  const ID = /^[A-Za-z0-9_-]{1,64}$/;
+  const ID = /^[\w.-]{1,100}$/;
   const BOX = { w: 190, h: 62, gapX: 40, gapY: 70, pad: 20 };
 
   // A new node of a type, with the fields the editor shows for it.
@@ -15,7 +15,7 @@
     switch (type) {
       case 'message': return { type, text: '', next: '' };
       case 'buttons': return { type, text: '', buttons: [] };
-      case 'input': return { type, text: '', field: 'name', validate: 'text', error_text: '', max_attempts: 3, next: '', fail_next: '' };
+      case 'input': return { type, text: '', field: 'name', validate: 'text', error_text: '', max_attempts: 3, next: '' };
       case 'condition': return { type, rules: [], else: '' };
       case 'set': return { type, field: '', value: '', next: '' };
       case 'faq': return { type, next: '', no_match_next: '' };
@@ -138,7 +138,7 @@
   // A free id for a new node of a type: "menu", "menu_2", ...
   function freeId(flow, base) {
     const nodes = (flow && flow.nodes) || {};
-    const stem = String(base || 'node').replace(/[^A-Za-z0-9_-]/g, '_').slice(0, 56) || 'node';
+    const stem = String(base || 'node').replace(/[^\w.-]/g, '_').slice(0, 90) || 'node';
     if (!(stem in nodes)) return stem;
     let n = 2;
     while (stem + '_' + n in nodes) n++;
