@@ -1,11 +1,13 @@
 """Automation models: low-code triggers (event, conditions, actions) and their run log;
-outbound webhook subscriptions and their deliveries."""
+outbound webhook subscriptions and their deliveries; button bots, their flow versions
+and where a bot is in each session."""
 
 from __future__ import annotations
 
 import secrets
 import uuid
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -318,3 +320,133 @@ class WebhookDelivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.event} → {self.subscription} ({self.status})"
+
+
+# --- button-bot flows -------------------------------------------------------------------
+
+
+class BotMode(models.TextChoices):
+    ALWAYS = "always", _("Always: every new session starts with the bot")
+    OUTSIDE_HOURS = "outside_hours", _("Only while the target group is closed")
+    OFF = "off", _("Off")
+
+
+def default_handoff_keywords() -> list[str]:
+    return ["operator", "оператор"]
+
+
+class Bot(models.Model):
+    """A button bot on some channels. ``flow`` is the current flow (the JSON of
+    ``docs/bots.md``) and ``version`` its number; every change of the flow is kept as a
+    ``BotVersion``. Saved only through ``bots.services.flows`` (``bot_create``,
+    ``bot_update``, ``bot_version_restore``), which validates and adds the version."""
+
+    name = models.CharField(_("name"), max_length=200)
+    channels = models.ManyToManyField(
+        "inbox.Channel",
+        verbose_name=_("channels"),
+        blank=True,
+        related_name="bots",
+        help_text=_("New sessions on these channels start with this bot (see the mode)."),
+    )
+    mode = models.CharField(
+        _("mode"), max_length=16, choices=BotMode.choices, default=BotMode.ALWAYS
+    )
+    handoff_keywords = models.JSONField(
+        _("handoff keywords"),
+        default=default_handoff_keywords,
+        blank=True,
+        help_text=_("A customer who writes one of these words is handed to a person at once."),
+    )
+    flow = models.JSONField(_("flow"), default=dict)
+    version = models.PositiveIntegerField(_("version"), default=0, editable=False)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("bot")
+        verbose_name_plural = _("bots")
+        ordering = ["name", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(mode__in=["always", "outside_hours", "off"]),
+                name="bot_mode_known",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class BotVersion(models.Model):
+    """One published flow of a bot; numbers grow from 1 and are never reused. A session
+    stays on the version it started with (``BotSession.version``)."""
+
+    bot = models.ForeignKey(
+        Bot, verbose_name=_("bot"), on_delete=models.CASCADE, related_name="versions"
+    )
+    number = models.PositiveIntegerField(_("number"))
+    flow = models.JSONField(_("flow"))
+    restored_from = models.PositiveIntegerField(
+        _("restored from"),
+        null=True,
+        blank=True,
+        help_text=_("The earlier version this one brought back, if any."),
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("bot version")
+        verbose_name_plural = _("bot versions")
+        ordering = ["bot", "-number"]
+        constraints = [
+            models.UniqueConstraint(fields=["bot", "number"], name="bot_version_number_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.bot} v{self.number}"
+
+
+class BotSession(models.Model):
+    """Where a bot is in one session: its version, the node it waits at, the attempts
+    at that node and what the contact gave so far. ``state`` is the engine's whole
+    state (``bots.flows.engine.State.as_dict``); the columns beside it are copies for
+    the admin and for queries."""
+
+    session = models.OneToOneField(
+        "inbox.Session",
+        verbose_name=_("session"),
+        on_delete=models.CASCADE,
+        related_name="bot_state",
+    )
+    version = models.ForeignKey(
+        BotVersion, verbose_name=_("bot version"), on_delete=models.PROTECT, related_name="+"
+    )
+    node = models.CharField(_("current step"), max_length=100, blank=True)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    collected = models.JSONField(_("collected"), default=dict, blank=True)
+    outcome = models.CharField(
+        _("outcome"),
+        max_length=16,
+        default="waiting",
+        help_text=_("waiting, handoff or end."),
+    )
+    state = models.JSONField(_("state"), default=dict, blank=True)
+    created_at = models.DateTimeField(_("started"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("bot session")
+        verbose_name_plural = _("bot sessions")
+        ordering = ["-id"]
+
+    def __str__(self) -> str:
+        return f"{self.version} @ {self.node or '-'}"
