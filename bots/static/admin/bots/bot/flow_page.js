@@ -115,11 +115,10 @@
       this.log = box.querySelector('.cc-sim-log');
       this.keys = box.querySelector('.cc-sim-buttons');
       this.summary = box.querySelector('.cc-sim-summary');
-      const form = box.querySelector('.cc-sim-form');
-      form.addEventListener('submit', (ev) => { ev.preventDefault(); this.say(); });
       box.querySelector('.cc-sim-say').addEventListener('click', () => this.say());
       box.querySelector('.cc-sim-restart').addEventListener('click', () => { this.inputs = []; this.run(); });
-      box.querySelector('.cc-sim-save').addEventListener('click', () => this.save());
+      const keep = box.querySelector('.cc-sim-save');
+      if (keep) keep.addEventListener('click', () => this.save());
       box.querySelector('.cc-sim-open').addEventListener('change', () => this.run());
       box.querySelector('.cc-sim-text').addEventListener('keydown', (ev) => {
         if (ev.key === 'Enter') { ev.preventDefault(); this.say(); }
@@ -129,7 +128,8 @@
     request() {
       const v = (name) => this.box.querySelector('.cc-sim-' + name).value;
       const contact = contactFrom({ name: v('name'), email: v('email'), phone: v('phone'), attributes: v('attributes') }, window.ccFlowEditor.typedValue);
-      return { flow: this.editor.flow, inputs: this.inputs.slice(), group_open: this.box.querySelector('.cc-sim-open').checked, contact };
+      const bot = Number(this.box.getAttribute('data-bot')) || null;
+      return { bot, flow: this.editor.flow, inputs: this.inputs.slice(), group_open: this.box.querySelector('.cc-sim-open').checked, contact };
     }
 
     say() {
@@ -153,7 +153,7 @@
     }
 
     async save() {
-      const name = this.box.querySelector('.cc-sim-name');
+      const name = this.box.querySelector('.cc-sim-title');
       const status = this.box.querySelector('.cc-sim-saved');
       if (!name.value.trim()) { status.textContent = this.t.sim_name_needed; name.focus(); return; }
       const body = Object.assign(this.request(), { name: name.value.trim() });
