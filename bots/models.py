@@ -428,7 +428,12 @@ class BotSession(models.Model):
         related_name="bot_state",
     )
     version = models.ForeignKey(
-        BotVersion, verbose_name=_("bot version"), on_delete=models.PROTECT, related_name="+"
+        BotVersion,
+        verbose_name=_("bot version"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text=_("Empty when the bot was deleted since."),
     )
     node = models.CharField(_("current step"), max_length=100, blank=True)
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)

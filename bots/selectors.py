@@ -11,6 +11,8 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from bots.models import (
+    Bot,
+    BotVersion,
     DeliveryStatus,
     Trigger,
     TriggerEvent,
@@ -289,3 +291,16 @@ def event_wanted(*, event: str) -> bool:
 def event_wanted_forget() -> None:
     """Drops the remembered answers (after triggers or subscriptions change)."""
     _wanted_cache.clear()
+
+
+# --- button bots ------------------------------------------------------------------------
+
+
+def bot_list() -> QuerySet[Bot]:
+    """Every bot, with its channels, by name."""
+    return Bot.objects.prefetch_related("channels").order_by("name", "id")
+
+
+def bot_versions(*, bot: Bot) -> QuerySet[BotVersion]:
+    """The bot's versions, newest first."""
+    return BotVersion.objects.filter(bot=bot).select_related("created_by").order_by("-number")

@@ -4,6 +4,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from bots.api import router as bots_router
 from contactcenter import views
 from contactcenter.api import AuthTokenView
 from crm.api import router as crm_router
@@ -21,6 +22,7 @@ api_v1 = [
     *routing_router.urls,
     *crm_router.urls,
     *labels_router.urls,
+    *bots_router.urls,
     path("search/", SearchView.as_view(), name="search"),
     path("dialogs/<str:pk>/messages/", DialogMessagesView.as_view(), name="dialog-messages"),
     path("dialogs/<str:pk>/visitor/", DialogVisitorView.as_view(), name="dialog-visitor"),

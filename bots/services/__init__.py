@@ -1,6 +1,7 @@
 """Writes of the bots app. ``triggers``: evaluating and running triggers, the dry run;
 ``deliveries``: outbound webhook deliveries and their attempts; ``automation``: saving
-and deleting triggers and subscriptions. Import from here."""
+and deleting triggers and subscriptions; ``flows``: button bots, their versions and the
+simulator. Import from here."""
 
 from bots.services.automation import (
     trigger_save,
@@ -18,6 +19,15 @@ from bots.services.deliveries import (
     webhook_delivery_send,
     webhook_event_deliver,
 )
+from bots.services.flows import (
+    FlowInvalid,
+    bot_create,
+    bot_delete,
+    bot_simulate,
+    bot_update,
+    bot_version_restore,
+    flow_check,
+)
 from bots.services.triggers import (
     DryRun,
     event_react,
@@ -30,8 +40,15 @@ __all__ = [
     "MAX_ATTEMPTS",
     "TRIGGER_EVENT",
     "DryRun",
+    "FlowInvalid",
     "backoff_s",
+    "bot_create",
+    "bot_delete",
+    "bot_simulate",
+    "bot_update",
+    "bot_version_restore",
     "event_react",
+    "flow_check",
     "trigger_check",
     "trigger_save",
     "triggers_delete",
