@@ -61,6 +61,11 @@ def _editor() -> dict[str, Any]:
         ),
         "end_help": _("Said before the chat is closed as resolved (optional)."),
         "next": _("Then go to"),
+    }
+
+
+def _fields() -> dict[str, Any]:
+    return {
         "buttons": _("Buttons"),
         "button_title": _("Title on the button"),
         "add_button": _("Add a button"),
@@ -134,4 +139,4 @@ def _tools() -> dict[str, Any]:
 
 
 def flow_texts() -> dict[str, Any]:
-    return {"types": _types(), "ops": _ops(), **_editor(), **_tools()}
+    return {"types": _types(), "ops": _ops(), **_editor(), **_fields(), **_tools()}

@@ -103,7 +103,7 @@ class BotForm(forms.ModelForm):
         data = super().clean() or {}
         flow = data.get("flow")
         bot = self.instance
-        if "flow" in self.errors or not bot.pk or flow == bot.flow:
+        if "flow" in self.errors or not bot.pk or not isinstance(flow, dict) or flow == bot.flow:
             return data
         self.simulation_changes = simulations.bot_simulations_check(bot=bot, flow=flow)
         if self.simulation_changes and not data.get("save_anyway"):
@@ -279,11 +279,8 @@ class BotAdmin(admin.ModelAdmin):
         args = _simulation_args(data) if data is not None else _("Send a JSON object.")
         if isinstance(args, str):
             return JsonResponse({"detail": args}, status=400)
-        bot = (
-            Bot.objects.filter(pk=data.get("bot")).first()
-            if data and isinstance(data.get("bot"), int)
-            else None
-        )
+        bot_id = data.get("bot") if data else None
+        bot = Bot.objects.filter(pk=bot_id).first() if isinstance(bot_id, int) else None
         return _simulation_answer(args, bot)
 
     def simulation_save_view(self, request: HttpRequest, bot_id: int) -> HttpResponse:
@@ -388,7 +385,8 @@ def _simulation_answer(args: dict[str, Any], bot: Bot | None) -> HttpResponse:
         answer = simulations.bot_simulation_run(bot=bot, **args)
     except (simulate.BadInput, flow_services.FlowInvalid) as error:
         return JsonResponse({"detail": _problem_text(error)}, status=400)
-    group = Group.objects.filter(pk=answer.get("group")).first() if answer.get("group") else None
+    group_id = answer.get("group")
+    group = Group.objects.filter(pk=group_id).first() if isinstance(group_id, int) else None
     answer["group_name"] = group.name if group else None
     return JsonResponse(answer)
 
@@ -477,7 +475,7 @@ class BotSimulationAdmin(admin.ModelAdmin):
     list_display = ["name", "bot", "outcome", "created_at", "created_by"]
     list_filter = ["bot"]
     search_fields = ["name"]
-    fields = readonly_fields = [
+    fields = readonly_fields = (
         "bot",
         "name",
         "inputs",
@@ -487,7 +485,7 @@ class BotSimulationAdmin(admin.ModelAdmin):
         "outcome",
         "created_at",
         "created_by",
-    ]
+    )
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # saved from the simulator on the bot's page

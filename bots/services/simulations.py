@@ -8,7 +8,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db import transaction
 from django.utils.translation import gettext as _
 
@@ -127,7 +126,7 @@ def bot_simulation_save(
     inputs: list[Any],
     contact: dict[str, Any] | None,
     group_open: bool,
-    user: AbstractBaseUser | AnonymousUser | None = None,
+    user: Any = None,
 ) -> BotSimulation:
     """Runs the simulation on ``flow`` and keeps it with what the bot answered."""
     result = bot_simulation_run(
