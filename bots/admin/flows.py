@@ -75,7 +75,9 @@ class FlowEditorWidget(forms.Widget):
 
 
 class BotForm(forms.ModelForm):
-    flow = forms.JSONField(label=gettext_lazy("flow"), widget=FlowEditorWidget, required=False)
+    flow = forms.JSONField(
+        label=Bot._meta.get_field("flow").verbose_name, widget=FlowEditorWidget, required=False
+    )
     save_anyway = forms.BooleanField(
         label=gettext_lazy("Save anyway, and take the new answers as the expected ones"),
         required=False,
@@ -472,7 +474,7 @@ def simulations_table(bot: Bot) -> str:
 
 @admin.register(BotSimulation)
 class BotSimulationAdmin(admin.ModelAdmin):
-    list_display = ["name", "bot", "outcome", "created_at", "created_by"]
+    list_display = ["name", "bot", "ending", "created_at", "created_by"]
     list_filter = ["bot"]
     search_fields = ["name"]
     fields = readonly_fields = (
@@ -482,7 +484,7 @@ class BotSimulationAdmin(admin.ModelAdmin):
         "contact",
         "group_open",
         "transcript_shown",
-        "outcome",
+        "ending",
         "created_at",
         "created_by",
     )
@@ -493,8 +495,8 @@ class BotSimulationAdmin(admin.ModelAdmin):
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
-    @admin.display(description=gettext_lazy("outcome"))
-    def outcome(self, obj: BotSimulation) -> str:
+    @admin.display(description=gettext_lazy("how it ended"))
+    def ending(self, obj: BotSimulation) -> str:
         return simulations.outcome_text(obj.expected or {})
 
     @admin.display(description=gettext_lazy("transcript"))
