@@ -122,9 +122,9 @@ def _tools() -> dict[str, Any]:
         "imported": _("Imported: check the steps and save."),
         "import_json": _("This is not JSON."),
         "import_shape": _('This is no flow: it needs {"start": ..., "nodes": {...}}.'),
-        "fail_next": _("if it fails"),
-        "else": _("otherwise"),
-        "no_match_next": _("no match"),
+        "arrow_fail_next": _("if it fails"),
+        "arrow_else": _("otherwise"),
+        "arrow_no_match_next": _("no match"),
         "outcome": _("Outcome"),
         "outcomes": {
             "waiting": _("waits for the customer"),
@@ -133,6 +133,8 @@ def _tools() -> dict[str, Any]:
         },
         "collected": _("Collected"),
         "sim_failed": _("The simulation did not run."),
+        "sim_empty": _("Add a step to try the flow."),
+        "sim_problems": _("Correct the flow first:"),
         "sim_name_needed": _("Name the simulation first."),
         "sim_saved": _("Saved. It runs again before each change is published."),
     }

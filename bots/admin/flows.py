@@ -383,9 +383,13 @@ def _problem_text(error: Exception) -> str:
 
 
 def _simulation_answer(args: dict[str, Any], bot: Bot | None) -> HttpResponse:
+    """The run's answer; a flow still being built, with problems, is no bad request:
+    the problems come back for the panel to show (``{"problems": [...]}``)."""
     try:
         answer = simulations.bot_simulation_run(bot=bot, **args)
-    except (simulate.BadInput, flow_services.FlowInvalid) as error:
+    except flow_services.FlowInvalid as error:
+        return JsonResponse({"problems": [str(p) for p in error.problems]})
+    except simulate.BadInput as error:
         return JsonResponse({"detail": _problem_text(error)}, status=400)
     group_id = answer.get("group")
     group = Group.objects.filter(pk=group_id).first() if isinstance(group_id, int) else None

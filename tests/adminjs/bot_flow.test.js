@@ -93,7 +93,7 @@ test('a node nothing reaches sits apart below the rest and is marked', () => {
 });
 
 test('the diagram model shows the type, the text, the start and labelled arrows', () => {
-  const texts = { types: { buttons: 'Buttons' }, fail_next: 'if it fails', else: 'else', no_match_next: 'no answer', default_group: 'default group' };
+  const texts = { types: { buttons: 'Buttons' }, arrow_fail_next: 'if it fails', arrow_else: 'else', arrow_no_match_next: 'no answer', default_group: 'default group' };
   const model = D.diagramModel(contractFlow(), texts);
   const menu = model.boxes.find((b) => b.id === 'menu');
   assert.equal(menu.typeLabel, 'Buttons');

@@ -27,7 +27,7 @@
   function arrowLabel(edge, texts) {
     if (edge.kind === 'button' || edge.kind === 'rule') return short(edge.label, 22);
     if (edge.kind === 'next') return '';
-    return texts[edge.kind] || edge.kind;
+    return texts['arrow_' + edge.kind] || edge.kind;
   }
 
   // Everything the picture shows, positioned: {width, height, boxes, arrows}.

@@ -142,10 +142,14 @@
     }
 
     async run() {
+      if (!Object.keys(this.editor.flow.nodes || {}).length) {
+        this.show(null, this.t.sim_empty);
+        return;
+      }
       const { ok, data } = await postJson(this.doc, this.box.getAttribute('data-simulate-url'), this.request());
-      if (!ok) {
+      if (!ok || data.problems) {
         this.inputs.pop();
-        this.show(null, data.detail || this.t.sim_failed);
+        this.show(null, data.problems ? this.t.sim_problems + ' ' + data.problems.join(' ') : (data.detail || this.t.sim_failed));
         return;
       }
       this.result = data;
