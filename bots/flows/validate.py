@@ -21,8 +21,11 @@ MAX_TEXT = 4096
 MAX_TITLE = 100
 MAX_ATTEMPTS = 20
 
-_NODE_ID = re.compile(r"^[\w.-]{1,100}$")
-_FIELD = re.compile(r"^(name|email|phone|attributes\.[\w-]{1,100})$")
+MAX_PRIORITY = 1_000_000
+MAX_ID = 2**63 - 1
+
+_NODE_ID = re.compile(r"[\w.-]{1,100}")
+_FIELD = re.compile(r"name|email|phone|attributes\.[\w-]{1,100}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,7 +76,7 @@ def _node_problems(
     def bad(message: str) -> list[Problem]:
         return [Problem("bad_node", (node_id,), message)]
 
-    if not _NODE_ID.match(node_id):
+    if not _NODE_ID.fullmatch(node_id):
         return bad(_("A node's id is 1 to 100 letters, digits, “_”, “-” or “.”."))
     if not isinstance(node, dict):
         return bad(_("A node is an object with a “type”."))
@@ -168,7 +171,7 @@ def _buttons_problem(node: dict[str, Any]) -> str | None:
         if not isinstance(button, dict):
             return _('Each button is {"id", "title", "next"}.')
         button_id, title = button.get("id"), button.get("title")
-        if not isinstance(button_id, str) or not _NODE_ID.match(button_id) or button_id in ids:
+        if not isinstance(button_id, str) or not _NODE_ID.fullmatch(button_id) or button_id in ids:
             return _("Each button has its own “id”: 1 to 100 letters, digits, “_”, “-” or “.”.")
         if not isinstance(title, str) or not title.strip() or len(title) > MAX_TITLE:
             return _("Each button has a “title” of 1 to %d characters.") % MAX_TITLE
@@ -200,7 +203,7 @@ def _attempts_problem(node: dict[str, Any]) -> str | None:
 
 
 def _field_problem(field: Any) -> str | None:
-    if not isinstance(field, str) or not _FIELD.match(field):
+    if not isinstance(field, str) or not _FIELD.fullmatch(field):
         return _("“field” is name, email, phone or attributes.<key>.")
     return None
 
@@ -226,11 +229,15 @@ def _rules_problem(rules: Any) -> str | None:
 
 def _handoff_problem(node: dict[str, Any]) -> str | None:
     group, priority = node.get("group"), node.get("priority")
-    if group is not None and (not isinstance(group, int) or isinstance(group, bool)):
+    if group is not None and not (_whole(group) and 1 <= group <= MAX_ID):
         return _("“group” is a group's id, or null for the channel's default group.")
-    if priority is not None and (not isinstance(priority, int) or isinstance(priority, bool)):
-        return _("“priority” is a whole number.")
+    if priority is not None and not (_whole(priority) and abs(priority) <= MAX_PRIORITY):
+        return _("“priority” is a whole number from -1,000,000 to 1,000,000.")
     return None
+
+
+def _whole(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
 
 
 # --- the graph --------------------------------------------------------------------------------

@@ -8,6 +8,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from django.utils.translation import gettext as _
+
 CHECKS = ("text", "email", "phone", "number")
 MAX_VALUE = 1000
 
@@ -19,16 +21,16 @@ _PHONE = re.compile(r"^\+?\d{6,15}$")
 def check_errors(check: Any) -> str | None:
     """Why ``check`` is not a validation an input node can use, or None."""
     if not isinstance(check, str):
-        return "not text"
+        return _("not text")
     if check in CHECKS:
         return None
     if check.startswith("regex:"):
         try:
             re.compile(check[6:])
         except re.error as error:
-            return f"bad pattern ({error})"
-        return None if check[6:] else "empty pattern"
-    return "unknown"
+            return _("a bad pattern: %s") % error
+        return None if check[6:] else _("an empty pattern")
+    return _("an unknown check")
 
 
 def value_check(check: str, text: str) -> tuple[bool, Any]:

@@ -197,6 +197,14 @@ def test_anonymous_callers_get_401(api_client, bot):
         ({"name": "X", "flow": {"start": "a", "nodes": {}}, "mode": "sometimes"}, "mode"),
         ({"name": "X", "flow": {}, "handoff_keywords": "operator"}, "handoff_keywords"),
         ({"name": "X", "flow": {}, "channels": [999_999]}, "channels"),
+        (
+            {
+                "name": "X",
+                "flow": {"start": "h", "nodes": {"h": {"type": "handoff", "group": 2**70}}},
+            },
+            "flow",
+        ),
+        ({"name": "", "flow": {}}, "name"),
     ],
 )
 def test_bad_input_answers_400_naming_the_field(admin_api, body, field):
