@@ -311,3 +311,24 @@ def test_an_outcome_that_changes_is_named(admin_client):
     html = admin_client.post(change_url(bot), form_data(flow)).content.decode()
 
     assert "Outcome" in html and "<del>end</del>" in html and "<ins>handoff" in html
+
+
+def test_restoring_a_version_whose_group_is_gone_says_so_and_changes_nothing(admin_client):
+    group = factories.GroupFactory(name="Old sales")
+    bot = make_bot(two_steps(group.pk))
+    flow_services.bot_update(bot=bot, data={"flow": two_steps()})
+    group.delete()
+    url = reverse("admin:bots_bot_version_restore", args=[bot.pk, 1])
+
+    response = admin_client.post(url, follow=True)
+
+    assert response.status_code == 200
+    bot.refresh_from_db()
+    assert bot.version == 2
+    assert "does not exist" in response.content.decode()
+
+
+def test_the_add_page_offers_no_saving_of_simulations_until_the_bot_exists(admin_client):
+    html = admin_client.get(reverse("admin:bots_bot_add")).content.decode()
+    assert "Save the bot first to keep simulations." in html
+    assert 'class="cc-sim-save"' not in html
