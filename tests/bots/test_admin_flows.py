@@ -332,3 +332,10 @@ def test_the_add_page_offers_no_saving_of_simulations_until_the_bot_exists(admin
     html = admin_client.get(reverse("admin:bots_bot_add")).content.decode()
     assert "Save the bot first to keep simulations." in html
     assert 'class="cc-sim-save"' not in html
+
+
+def test_bots_come_first_in_their_section_of_the_admin(admin_client):
+    html = admin_client.get(reverse("admin:app_list", args=["bots"])).content.decode()
+    bots = html.index(reverse("admin:bots_bot_changelist"))
+    saved = html.index(reverse("admin:bots_botsimulation_changelist"))
+    assert bots < saved < html.index(reverse("admin:bots_trigger_changelist"))
