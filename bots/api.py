@@ -34,7 +34,9 @@ from bots.serializers import (
     SimulateInputSerializer,
     SimulateOutputSerializer,
 )
-from contactcenter.api_common import ApiViewSet, ErrorSerializer, IsAdmin
+from contactcenter.api_common import ApiViewSet, IsAdmin, parse_id
+
+MAX_VERSION = 2**31 - 1  # a version number is a PositiveIntegerField
 
 FLOW_INVALID = OpenApiResponse(
     FlowInvalidSerializer, description="The flow does not validate: its problems, by node."
@@ -110,20 +112,19 @@ class BotViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSet):
         return self.get_paginated_response(BotVersionOutputSerializer(page, many=True).data)
 
     @extend_schema(
-        summary="Publish an earlier version again (as a new version)",
+        summary="Publish an earlier version again (as a new version); 404 without it",
         request=None,
-        responses={
-            200: BotOutputSerializer,
-            400: FLOW_INVALID,
-            404: OpenApiResponse(ErrorSerializer, description="No such bot or version."),
-        },
+        responses={200: BotOutputSerializer, 400: FLOW_INVALID},
         examples=examples.RESTORE_EXAMPLES,
     )
-    @action(detail=True, methods=["post"], url_path=r"versions/(?P<number>[0-9]{1,9})/restore")
+    @action(detail=True, methods=["post"], url_path=r"versions/(?P<number>[^/]+)/restore")
     def restore(self, request: Request, pk: str, number: str) -> Response:
         bot = self.get_object()
+        version = parse_id(number, field="number")
         try:
-            services.bot_version_restore(bot=bot, number=int(number), user=request.user)
+            if version > MAX_VERSION:
+                raise BotVersion.DoesNotExist
+            services.bot_version_restore(bot=bot, number=version, user=request.user)
         except BotVersion.DoesNotExist:
             raise exceptions.NotFound("This bot has no such version.") from None
         return Response(self._shape(bot.pk))

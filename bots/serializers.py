@@ -127,7 +127,9 @@ FlowInvalidSerializer = inline_serializer(
     "FlowInvalid",
     {
         "flow": serializers.ListField(
-            child=serializers.CharField(), help_text="Each problem, its nodes first."
+            child=serializers.CharField(),
+            required=False,
+            help_text="Each problem, its nodes first (or what is wrong with the field).",
         ),
         "problems": inline_serializer(
             "FlowProblem",
@@ -137,6 +139,7 @@ FlowInvalidSerializer = inline_serializer(
                 "message": serializers.CharField(),
             },
             many=True,
+            required=False,
         ),
     },
 )

@@ -161,6 +161,13 @@ def test_restoring_a_version_that_does_not_exist_answers_404(admin_api, bot):
     assert BotVersion.objects.count() == 1
 
 
+@pytest.mark.parametrize(("number", "code"), [("x", 400), ("-1", 400), ("99999999999", 404)])
+def test_restoring_a_version_that_is_not_a_number_or_too_big_is_refused(
+    admin_api, bot, number, code
+):
+    assert admin_api.post(detail(bot["id"], f"versions/{number}/restore/")).status_code == code
+
+
 def test_deleting_a_bot_deletes_its_versions(admin_api, bot):
     # when
     response = admin_api.delete(detail(bot["id"]))
