@@ -455,3 +455,41 @@ class BotSession(models.Model):
 
     def __str__(self) -> str:
         return f"{self.version} @ {self.node or '-'}"
+
+
+class BotSimulation(models.Model):
+    """A saved simulation ("golden transcript"): the inputs an admin gave in the
+    simulator and what the bot answered then. Before a new flow is published, each one
+    runs again and the admin is warned when the transcript or the outcome would change
+    (``bots.services.simulations``)."""
+
+    bot = models.ForeignKey(
+        Bot, verbose_name=_("bot"), on_delete=models.CASCADE, related_name="simulations"
+    )
+    name = models.CharField(_("name"), max_length=200)
+    inputs = models.JSONField(_("what the customer did"), default=list, blank=True)
+    contact = models.JSONField(_("contact"), default=dict, blank=True)
+    group_open = models.BooleanField(_("group open"), default=True)
+    expected = models.JSONField(
+        _("expected answer"),
+        default=dict,
+        blank=True,
+        help_text=_("The transcript, outcome, group and collected data the bot gave."),
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("saved simulation")
+        verbose_name_plural = _("saved simulations")
+        ordering = ["bot", "id"]
+
+    def __str__(self) -> str:
+        return self.name

@@ -43,7 +43,14 @@ MODEL_ORDER = {
         "WidgetVisitor",
     ],
     "routing": ["Group", "Operator", "Topic", "RoutingRule"],
-    "bots": ["Trigger", "TriggerRun", "WebhookSubscription", "WebhookDelivery"],
+    "bots": [
+        "Bot",
+        "BotSimulation",
+        "Trigger",
+        "TriggerRun",
+        "WebhookSubscription",
+        "WebhookDelivery",
+    ],
     "crm": ["Contact", "Lead", "Pipeline", "Task", "MergeSuggestion", "IdentityPolicy"],
     "auth": ["User", "Group", "TokenProxy"],
     "django_celery_beat": [

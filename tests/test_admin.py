@@ -12,6 +12,8 @@ from django.test import Client
 from django.urls import reverse
 
 from bots.models import TriggerRun, WebhookDelivery, WebhookSubscription
+from bots.services import flows as flow_services
+from bots.services import simulations
 from crm.models import ChannelType, IdentityPolicy, MergeSuggestion, Task
 from inbox.models import (
     Attachment,
@@ -72,6 +74,12 @@ def some_of_everything() -> None:
     IdentityPolicy.current()
     MergeSuggestion.objects.create(
         contact=message.dialog.contact, candidate=factories.ContactFactory(), reason="email"
+    )
+    bot = flow_services.bot_create(
+        name="Front desk", flow={"start": "bye", "nodes": {"bye": {"type": "end", "text": "Hi"}}}
+    )
+    simulations.bot_simulation_save(
+        bot=bot, name="Greeting", flow=bot.flow, inputs=[], contact=None, group_open=True
     )
 
 
