@@ -43,20 +43,24 @@ RATING_SCORES = (5, 4, 3, 2, 1)
 
 
 def rating_request_send(event: events.SessionClosed) -> None:
-    """A resolved session of a messenger's channel (a connector that shows buttons) asks
-    the contact for a rating, a message with the scores as buttons (the widget shows
-    its own form instead)."""
+    """A resolved session of a channel with a connector asks the contact for a rating (the
+    widget shows its own form instead): on a messenger the scores are buttons; where a
+    channel has none (e-mail, the API channel) they go as numbered lines, 1 to 5, so that
+    the number the contact replies with is the score."""
     if event.reason != CloseReason.RESOLVED:
         return
-    with_buttons = [kind for kind, c in CONNECTORS.items() if "buttons" in c.capabilities]
     session = (
         Session.objects.select_related("dialog__channel")
-        .filter(pk=event.session_id, dialog__channel__type__in=with_buttons)
+        .filter(pk=event.session_id, dialog__channel__type__in=list(CONNECTORS))
         .first()
     )
     if session is None or session.rating is not None:
         return
+    shows_buttons = "buttons" in CONNECTORS[session.dialog.channel.type].capabilities
+    scores = RATING_SCORES if shows_buttons else sorted(RATING_SCORES)
     with translation.override(settings.LANGUAGE_CODE):
         text = _("How did we do? Rate this conversation from 1 (bad) to 5 (excellent).")
-        buttons = [{"id": score, "title": "★" * score, "rating": score} for score in RATING_SCORES]
+        if not shows_buttons:
+            text += " " + _("Reply with the number.")
+        buttons = [{"id": score, "title": "★" * score, "rating": score} for score in scores]
     services.system_message_send(session=session, text=text, buttons=buttons)

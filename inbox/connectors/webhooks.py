@@ -24,6 +24,7 @@ from inbox import services
 from inbox.connectors import intake
 from inbox.connectors.base import ButtonPress, HookRequest, Inbound, StatusReport
 from inbox.connectors.choices import typed_choice
+from inbox.connectors.ratings import inbound_rating_reply
 from inbox.connectors.registry import connector_for
 from inbox.connectors.tasks import connector_button_answer, connector_file_receive
 from inbox.models import Channel, DeliveryStatus, Message
@@ -137,7 +138,7 @@ def _receive(channel: Channel, item: Inbound, writes: list[Incoming] | None) -> 
             data = intake.inbound_dump(item)
             channel_id = channel.pk
             transaction.on_commit(lambda: connector_file_receive.delay(channel_id, data))
-    elif intake.inbound_rating_reply(channel=channel, inbound=item):
+    elif inbound_rating_reply(channel=channel, inbound=item):
         pass  # the score of the rating request, typed: rated, not a new conversation
     elif writes is not None:
         writes.append(intake.inbound_text_incoming(channel=channel, inbound=item))

@@ -19,7 +19,13 @@ from email.utils import formataddr, formatdate
 from typing import Any
 
 from crm.models import ChannelType
-from inbox.connectors.base import Connector, DeliveryRefused, Inbound, SendFailed
+from inbox.connectors.base import (
+    Connector,
+    DeliveryRefused,
+    Inbound,
+    SendFailed,
+    buttons_as_text,
+)
 from inbox.connectors.email.models import EmailReference
 from inbox.connectors.email.parse import email_parse
 from inbox.models import Message, SenderType
@@ -110,7 +116,8 @@ class EmailConnector(Connector):
             email_message["In-Reply-To"] = last.header_message_id
             references = last.references.split()[-MAX_REFERENCES:]
             email_message["References"] = " ".join(references)
-        email_message.set_content(message.text or "")
+        # a bot's choices or the rating request's scores: numbered lines to reply with
+        email_message.set_content(buttons_as_text(message.text or "", message.buttons))
         for attachment in message.attachments.all():
             maintype, _sep, subtype = (
                 attachment.content_type

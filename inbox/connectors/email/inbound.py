@@ -7,6 +7,7 @@ Message-ID, subject and sanitised HTML are kept for threading and showing it."""
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import mimetypes
 from collections.abc import Iterable
@@ -23,7 +24,8 @@ from inbox.connectors.base import Inbound
 from inbox.connectors.email import sanitize, threads
 from inbox.connectors.email.connector import EmailConnector
 from inbox.connectors.email.models import EmailReference
-from inbox.connectors.email.parse import EmailFile, ParsedEmail
+from inbox.connectors.email.parse import EmailFile, ParsedEmail, reply_own_text
+from inbox.connectors.ratings import inbound_rating_reply
 from inbox.models import Channel, Message, Session
 from inbox.services.attachments import files_removed_on_failure
 
@@ -89,8 +91,13 @@ def _deliver_to(channel: Channel, raw: bytes) -> int:
 
 
 def _store(channel: Channel, inbound: Inbound, written: list[str]) -> int:
-    """The e-mail's text, then one message per file, then its threading reference."""
+    """The e-mail's text, then one message per file, then its threading reference; or,
+    for a reply of just a score to the rating request, the session's rating."""
     parsed: ParsedEmail = inbound.meta["parsed"]
+    if not parsed.files:
+        own = dataclasses.replace(inbound, text=reply_own_text(inbound.text))
+        if inbound_rating_reply(channel=channel, inbound=own):
+            return 0  # rated: not a new conversation
     dialog_id = threads.email_dialog_id(channel=channel, external_id=inbound.external_id)
     placement = threads.Placement.NEW_DIALOG
     if dialog_id is not None:

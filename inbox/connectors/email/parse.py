@@ -223,3 +223,21 @@ def _sender(message: EmailMessage) -> Address | None:
             if address.username and address.domain:
                 return address
     return None
+
+
+# The line a mail program writes above the quoted e-mail it answers ("On Mon, 2 Dec 2026
+# at 10:00, Support <...> wrote:", or a Russian mail program's "... написал:").
+ATTRIBUTION = re.compile(
+    r".*(wrote|writes|написал|написала|пишет)\s*:?\s*$|.*<[^>]+@[^>]+>:\s*$", re.I
+)
+
+
+def reply_own_text(text: str) -> str:
+    """What the sender wrote above the quoted e-mail they answer: the lines before the
+    first quoted one (``>``) or the line introducing it."""
+    own = []
+    for line in text.splitlines():
+        if line.lstrip().startswith(">") or ATTRIBUTION.match(line.strip()):
+            break
+        own.append(line)
+    return "\n".join(own).strip()

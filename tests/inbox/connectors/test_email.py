@@ -230,3 +230,53 @@ def test_a_channel_message_with_a_nul_and_a_lone_surrogate_is_stored_repaired():
 
     assert stored.message.text == "hi \ufffd!"
     assert Contact.objects.get().name == "Ada"
+
+
+# --- the rating request by e-mail -------------------------------------------------------
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_email_customer_is_asked_for_a_rating_and_a_reply_of_a_digit_rates(
+    email_channel, outbox, receiver
+):
+    session_id, _operator = _active_session_of_email(email_channel)
+
+    services.session_close(session_id=session_id)
+
+    [asked] = outbox.messages
+    body = asked.get_content()
+    assert "Rate this conversation from 1 (bad) to 5 (excellent). Reply with the number." in body
+    assert "1. ★\n2. ★★\n3. ★★★\n4. ★★★★\n5. ★★★★★" in body
+    reply = EmailMessage()
+    reply["From"] = "Ada <ada@example.org>"
+    reply["To"] = "support@shop.example"
+    reply["Subject"] = f"Re: {asked['Subject']}"
+    reply["Message-ID"] = "<rating@example.org>"
+    reply["In-Reply-To"] = asked["Message-ID"]
+    reply.set_content(f"4\n\nOn Tue, 2 Dec 2026, Support <support@shop.example> wrote:\n> {body}")
+    smtp_send(receiver, reply.as_bytes())
+
+    assert Session.objects.get(pk=session_id).rating == 4
+    assert not Message.objects.filter(client_id="<rating@example.org>").exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_digit_by_email_when_nobody_asked_is_an_ordinary_message(email_channel, receiver):
+    mail = EmailMessage()
+    mail["From"] = "Bob <bob@example.net>"
+    mail["To"] = "support@shop.example"
+    mail["Subject"] = "Order"
+    mail["Message-ID"] = "<digit@example.net>"
+    mail.set_content("3")
+    smtp_send(receiver, mail.as_bytes())
+
+    assert Message.objects.get(client_id="<digit@example.net>").text == "3"
+
+
+def test_the_own_part_of_a_reply_is_what_stands_above_the_quote():
+    from inbox.connectors.email.parse import reply_own_text
+
+    assert reply_own_text("5\n\nOn Mon, Anna <a@x.example> wrote:\n> How did we do?") == "5"
+    assert reply_own_text("5\n> quoted") == "5"
+    assert reply_own_text("Спасибо!\n\nПн, 2 дек. Support написал:\n> ...") == "Спасибо!"
+    assert reply_own_text("Just text\nover two lines") == "Just text\nover two lines"
