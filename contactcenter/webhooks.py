@@ -16,6 +16,7 @@ import hashlib
 import hmac
 import http.client
 import ipaddress
+import random
 import socket
 import time
 import urllib.error
@@ -207,3 +208,19 @@ def post(*, target: Target, body: bytes, headers: dict[str, str]) -> Outcome:
     except (urllib.error.URLError, OSError, http.client.HTTPException) as failure:
         reason = getattr(failure, "reason", failure)
         return Outcome(ok=False, error=f"{type(failure).__name__}: {reason}"[:1000])
+
+
+# How a webhook is retried, the same for every sender of signed webhooks (subscriptions
+# in bots, the API channel's deliveries in inbox): eight attempts in all, waiting 10 s,
+# 30 s, 90 s... (times 3 each time, at most 6 hours), give or take 20 %.
+MAX_ATTEMPTS = 8
+BACKOFF_FIRST_S = 10
+BACKOFF_FACTOR = 3
+BACKOFF_MAX_S = 6 * 3600
+JITTER = 0.2
+
+
+def backoff_s(attempts: int) -> float:
+    """The wait after the ``attempts``-th failed attempt (see above)."""
+    base = min(BACKOFF_FIRST_S * BACKOFF_FACTOR ** max(attempts - 1, 0), BACKOFF_MAX_S)
+    return base * random.uniform(1 - JITTER, 1 + JITTER)  # jitter, not a secret

@@ -12,7 +12,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
-import random
 import uuid
 from typing import Any
 
@@ -27,11 +26,7 @@ from contactcenter import jobs, webhooks
 
 logger = logging.getLogger(__name__)
 
-MAX_ATTEMPTS = 8
-BACKOFF_FIRST_S = 10
-BACKOFF_FACTOR = 3
-BACKOFF_MAX_S = 6 * 3600
-JITTER = 0.2
+MAX_ATTEMPTS = webhooks.MAX_ATTEMPTS
 # Longer than an attempt can take (the HTTP timeout), so a claimed attempt is not
 # claimed again while it runs; a worker that died mid-attempt is retried after it.
 LEASE = dt.timedelta(seconds=webhooks.TIMEOUT_S * 6)
@@ -39,10 +34,8 @@ TRIGGER_EVENT = "trigger.fired"
 
 
 def backoff_s(attempts: int) -> float:
-    """The wait after the ``attempts``-th failed attempt: 10 s, 30 s, 90 s... (times 3
-    each time, at most 6 hours), give or take 20 % so that retries do not bunch up."""
-    base = min(BACKOFF_FIRST_S * BACKOFF_FACTOR ** max(attempts - 1, 0), BACKOFF_MAX_S)
-    return base * random.uniform(1 - JITTER, 1 + JITTER)  # jitter, not a secret
+    """The wait after the ``attempts``-th failed attempt (``contactcenter.webhooks``)."""
+    return webhooks.backoff_s(attempts)
 
 
 def _enqueue(delivery_id: Any, *, countdown: float | None = None) -> None:

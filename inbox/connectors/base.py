@@ -15,7 +15,7 @@ and send attachments and buttons.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -133,6 +133,9 @@ class Connector(ABC):
     # What the channel can show: "attachments", "buttons" (a bot's choices as the
     # channel's own buttons; without it they are sent as numbered text).
     capabilities: ClassVar[frozenset[str]] = frozenset()
+    # How a send that failed for now is retried: (attempts in all, the wait in seconds
+    # after the n-th failed attempt); None: the reply task's own backoff.
+    retry_policy: ClassVar[tuple[int, Callable[[int], float]] | None] = None
 
     def __init__(self, channel: Channel) -> None:
         if channel.type != self.channel_type:

@@ -37,6 +37,7 @@ class _SendTask(Task):
 
 @shared_task(
     base=_SendTask,
+    bind=True,
     name="inbox.connector_reply_send",
     autoretry_for=(SendFailed,),
     retry_backoff=10,
@@ -45,7 +46,7 @@ class _SendTask(Task):
     max_retries=10,
     ignore_result=True,
 )
-def connector_reply_send(message_id: int) -> str | None:
+def connector_reply_send(self: Any, message_id: int) -> str | None:
     """Sends a message to the contact (operator, bot or system) through its channel's
     connector and moves its status to ``sent``; a refusal for good marks it ``failed``
     and is noted in the session for the operator. Idempotent: only a ``pending``
@@ -63,6 +64,15 @@ def connector_reply_send(message_id: int) -> str | None:
         return None
     try:
         channel_message_id = _send_waiting_out(connector, message)
+    except SendFailed as failure:
+        if connector.retry_policy is None:
+            raise  # the task's own backoff (autoretry_for)
+        attempts, wait_s = connector.retry_policy
+        done = self.request.retries + 1
+        if done >= attempts:
+            delivery_failed(message_id, str(failure))
+            return None
+        raise self.retry(countdown=wait_s(done), max_retries=attempts - 1) from failure
     except RetryAfter as wait:
         connector_reply_send.apply_async((message_id,), countdown=wait.seconds)
         return None

@@ -34,6 +34,8 @@ def delivery_id(message: Message) -> str:
 
 class ApiConnector(Connector):
     channel_type = ChannelType.API
+    # retried exactly like the outbound webhooks of subscriptions
+    retry_policy = (webhooks.MAX_ATTEMPTS, webhooks.backoff_s)
 
     def parse(self, payload: bytes) -> list[Inbound]:
         # read exactly as the inbound endpoint reads its body

@@ -513,3 +513,39 @@ def test_an_external_id_with_a_line_break_is_answered_in_json(channel):
 
     assert response.status_code == 404
     assert response["Content-Type"] == "application/json"
+
+
+def test_deliveries_are_retried_on_the_outbound_webhooks_schedule_then_failed(channel, receiver):
+    from contactcenter import webhooks
+    from inbox.models import DeliveryStatus
+
+    message = Message.objects.get(pk=send(channel).json()["id"])
+    operator = operator_takes(message)
+    receiver.statuses = [500] * 20
+    reply = services.operator_message_send(
+        session_id=message.session_id, user=operator.user, text="Hello"
+    ).message
+    assert (
+        ApiConnector.retry_policy
+        == (webhooks.MAX_ATTEMPTS, webhooks.backoff_s)
+        == (
+            8,
+            webhooks.backoff_s,
+        )
+    )
+    waits = [webhooks.backoff_s(n) for n in (1, 2, 3, 7)]
+    assert 8 <= waits[0] <= 12 and 24 <= waits[1] <= 36 and 72 <= waits[2] <= 108
+    assert waits[3] <= 6 * 3600 * 1.2
+
+    from celery.exceptions import Retry
+
+    with pytest.raises(Retry) as retried:
+        connector_reply_send.apply(args=[reply.pk], retries=3)  # the 4th attempt
+    reply.refresh_from_db()
+    assert 270 * 0.8 <= float(retried.value.when) <= 270 * 1.2  # 10 s x 3 x 3 x 3
+    assert reply.status == DeliveryStatus.PENDING
+
+    connector_reply_send.apply(args=[reply.pk], retries=7)  # the 8th and last attempt
+    reply.refresh_from_db()
+    assert reply.status == DeliveryStatus.FAILED
+    assert receiver.verified and {d["status"] for d in receiver.verified} == {500}
