@@ -4,13 +4,18 @@ from __future__ import annotations
 
 import inspect
 import os
-from collections.abc import Iterator
+import threading
+import time
+from collections.abc import Callable, Iterator
+from typing import TypeVar
 
 import hypothesis
 import pytest
 from rest_framework.test import APIClient
 
 from tests import factories
+
+T = TypeVar("T")
 
 # In CI, property-based tests draw the same examples every run, so that a landing never
 # depends on luck; on developers' machines they keep exploring new ones.
@@ -61,6 +66,40 @@ def _separate_xdist_workers_on_shared_redis() -> None:
         config = layer.setdefault("CONFIG", {})
         config["prefix"] = f"{config.get('prefix', 'asgi')}-{worker_id}"
     channel_layers.backends.clear()
+
+
+def eventually(read: Callable[[], T], until: Callable[[T], bool], timeout: float = 10.0) -> T:
+    """``read()`` again until ``until`` holds of it (or the time is up: the last reading,
+    for the test's assertion to show). For what the product does after answering, on
+    other threads: a webhook's text is stored by the process's writer, and the events of
+    a batch are delivered in a thread of their own, so a bot's reply follows the 200."""
+    deadline = time.monotonic() + timeout
+    value = read()
+    while not until(value) and time.monotonic() < deadline:
+        time.sleep(0.05)
+        value = read()
+    return value
+
+
+@pytest.fixture(autouse=True)
+def _hook_threads_let_go() -> Iterator[None]:
+    """The webhook's threads keep their database connections (inbox.connectors.views);
+    on PostgreSQL they are closed after each test that used them, so that the next
+    test's flush and the end's drop of the test database are not blocked."""
+    yield
+    from django.db import connection
+
+    from inbox.connectors import views
+
+    if connection.vendor != "postgresql" or not views._pool._threads:
+        return
+    start = threading.Barrier(views.HOOK_THREADS)
+
+    def close(_: int) -> None:
+        start.wait(timeout=10)  # one task in each thread
+        connection.close()
+
+    list(views._pool.map(close, range(views.HOOK_THREADS)))
 
 
 @pytest.fixture(autouse=True)

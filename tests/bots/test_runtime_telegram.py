@@ -12,6 +12,7 @@ from crm.models import Contact
 from inbox.models import Message, SenderType, Session, SessionStatus
 from tests import factories
 from tests.bots.test_runtime import demo_flow
+from tests.conftest import eventually
 from tests.inbox.connectors.telegram_support import (
     bot_api,
     callback_update,
@@ -45,7 +46,8 @@ def test_a_telegram_customer_presses_the_menu_gives_an_email_and_reaches_sales(
 ):
     post_update(client, telegram_channel, message_update(1, text="Hello"))
 
-    texts = [c.fields["text"] for c in bot_api.of("sendMessage")]
+    sent = lambda: [c.fields["text"] for c in bot_api.of("sendMessage")]  # noqa: E731
+    texts = eventually(sent, lambda t: len(t) >= 2)
     assert texts == ["Hi!", "What about?"]
     keyboard = bot_api.of("sendMessage")[-1].fields["reply_markup"]["inline_keyboard"]
     assert [row[0]["callback_data"] for row in keyboard] == ["b:menu:b1", "b:menu:b2", "b:menu:b3"]
@@ -53,10 +55,10 @@ def test_a_telegram_customer_presses_the_menu_gives_an_email_and_reaches_sales(
     post_update(client, telegram_channel, callback_update(2, "b:menu:b2", "q-1"))
     post_update(client, telegram_channel, message_update(3, text="ada@example.com"))
 
-    texts = [c.fields["text"] for c in bot_api.of("sendMessage")]
+    texts = eventually(sent, lambda t: len(t) >= 4)
     assert texts[2:] == ["Your e-mail?", "Connecting you to sales"]
     assert [c.fields for c in bot_api.of("answerCallbackQuery")] == [{"callback_query_id": "q-1"}]
-    session = Session.objects.get()
+    session = eventually(Session.objects.get, lambda s: s.status == SessionStatus.QUEUED)
     assert session.status == SessionStatus.QUEUED and session.group_id == sales.pk
     assert Contact.objects.get().email == "ada@example.com"
 
@@ -64,11 +66,14 @@ def test_a_telegram_customer_presses_the_menu_gives_an_email_and_reaches_sales(
 def test_a_typed_number_on_telegram_presses_that_button(client, telegram_channel, bot_api, sales):
     post_update(client, telegram_channel, message_update(1, text="Hello"))
 
+    eventually(lambda: bot_api.of("sendMessage"), lambda sent: len(sent) >= 2)
     post_update(client, telegram_channel, message_update(2, text="3"))  # Nothing, thanks
 
-    texts = [c.fields["text"] for c in bot_api.of("sendMessage")]
+    texts = eventually(
+        lambda: [c.fields["text"] for c in bot_api.of("sendMessage")], lambda t: len(t) >= 4
+    )
     assert texts[2] == "Glad to help!"
     assert texts[3].startswith("How did we do?")  # resolved: the rating request follows
-    assert Session.objects.get().status == SessionStatus.CLOSED
+    assert eventually(Session.objects.get, lambda s: s.is_open is False).status == "closed"
     bot_messages = Message.objects.filter(sender_type=SenderType.BOT).count()
     assert bot_messages == 3

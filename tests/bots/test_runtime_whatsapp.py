@@ -11,6 +11,7 @@ from bots.services import flows
 from inbox.models import Session, SessionStatus
 from tests import factories
 from tests.bots.test_runtime import demo_flow
+from tests.conftest import eventually
 from tests.inbox.connectors.whatsapp_support import (
     graph_api,
     message_value,
@@ -44,7 +45,7 @@ def test_a_whatsapp_customer_answers_the_menu_and_reaches_sales(
 ):
     post_signed(client, whatsapp_channel, graph_api, text_value("Hello", wamid="wamid.A1"))
 
-    menu = graph_api.sent[-1]
+    menu = eventually(lambda: graph_api.sent, lambda sent: len(sent) >= 2)[-1]
     assert menu["type"] == "interactive" and menu["interactive"]["type"] == "button"
     ids = [b["reply"]["id"] for b in menu["interactive"]["action"]["buttons"]]
     assert ids == ["b:menu:b1", "b:menu:b2", "b:menu:b3"]
@@ -60,19 +61,26 @@ def test_a_whatsapp_customer_answers_the_menu_and_reaches_sales(
         client, whatsapp_channel, graph_api, text_value("ada@example.com", wamid="wamid.A3")
     )
 
-    texts = [m["text"]["body"] for m in graph_api.sent if m["type"] == "text"]
+    texts = eventually(
+        lambda: [m["text"]["body"] for m in graph_api.sent if m["type"] == "text"],
+        lambda t: t[-1:] == ["Connecting you to sales"],
+    )
     assert texts[-2:] == ["Your e-mail?", "Connecting you to sales"]
-    session = Session.objects.get()
+    session = eventually(Session.objects.get, lambda s: s.status == SessionStatus.QUEUED)
     assert session.status == SessionStatus.QUEUED and session.group_id == sales.pk
 
 
 def test_a_typed_title_on_whatsapp_works_like_a_press(client, whatsapp_channel, graph_api, sales):
     post_signed(client, whatsapp_channel, graph_api, text_value("Hello", wamid="wamid.B1"))
+    eventually(lambda: graph_api.sent, lambda sent: len(sent) >= 2)
 
     post_signed(
         client, whatsapp_channel, graph_api, text_value("nothing, thanks", wamid="wamid.B2")
     )
 
-    texts = [m["text"]["body"] for m in graph_api.sent if m["type"] == "text"]
+    texts = eventually(
+        lambda: [m["text"]["body"] for m in graph_api.sent if m["type"] == "text"],
+        lambda t: "Glad to help!" in t,
+    )
     assert "Glad to help!" in texts
-    assert Session.objects.get().status == SessionStatus.CLOSED
+    assert eventually(Session.objects.get, lambda s: not s.is_open).status == "closed"
