@@ -51,8 +51,6 @@ _request_origin: contextvars.ContextVar[str] = contextvars.ContextVar(
     "admin_request_origin", default=""
 )
 
-RECENT_MESSAGES = 50
-
 # The widget's own words the preview shows, as ``inbox/static/widget/widget.js`` has
 # them, so that the preview speaks the language chosen for the widget.
 WIDGET_PREVIEW_TEXTS = {

@@ -3,7 +3,6 @@ widget visitors (what happened, for admins to look up; nothing is edited here)."
 
 from __future__ import annotations
 
-import contextvars
 from typing import Any
 
 from django.contrib import admin
@@ -20,38 +19,8 @@ from inbox.models import (
     WidgetVisitor,
 )
 
-# The origin of the request being served, for the widget snippet (a read-only field gets
-# only the object). A context variable keeps concurrent requests apart.
-_request_origin: contextvars.ContextVar[str] = contextvars.ContextVar(
-    "admin_request_origin", default=""
-)
-
+# A dialog's page shows this many of its latest messages.
 RECENT_MESSAGES = 50
-
-# The widget's own words the preview shows, as ``inbox/static/widget/widget.js`` has
-# them, so that the preview speaks the language chosen for the widget.
-WIDGET_PREVIEW_TEXTS = {
-    "en": {
-        "online": "Online",
-        "placeholder": "Type a message…",
-        "prechat": "Please introduce yourself before we start",
-        "name": "Name",
-        "email": "Email",
-        "phone": "Phone",
-        "start": "Start chat",
-        "chat": "Chat",
-    },
-    "ru": {
-        "online": "Онлайн",
-        "placeholder": "Напишите сообщение…",
-        "prechat": "Представьтесь, пожалуйста, перед началом чата",
-        "name": "Имя",
-        "email": "Эл. почта",
-        "phone": "Телефон",
-        "start": "Начать чат",
-        "chat": "Чат",
-    },
-}
 
 
 class RecentMessagesFormSet(BaseInlineFormSet):
