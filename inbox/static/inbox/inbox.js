@@ -18,6 +18,7 @@
  *   email.js         e-mail messages: subject, "Show formatted" (sanitised HTML)
  *   reply_window.js  WhatsApp's 24-hour window: the notice and the template picker
  *   bot_panel.js     what a bot collected before the chat reached a person
+ *   suggestions.js   the prompter: suggested answers from the knowledge base
  *   shell.js         modals, keyboard shortcuts, connection state, notifications
  * Helpers shared with the board and the reports are in ../contactcenter/common/.
  *
@@ -38,6 +39,7 @@ import { closeModal, onFirstGesture, onKey, openModal, setConn } from './shell.j
 import { wireBasics } from './basics.js';
 import './email.js'; // e-mail subjects and their formatted version in the chat
 import './reply_window.js';
+import './suggestions.js'; // the prompter's suggested answers (slot "suggestions")
 import './bot_panel.js'; // what a bot collected, above the timeline
 
 function wireComposer() {

@@ -43,6 +43,7 @@ export function onKey(e) {
       case 'KeyK': focusComposer(); break;
       case 'KeyN': page.toggleNote(); break;
       case 'KeyS': page.focusSearch(); break;
+      case 'Digit1': case 'Digit2': case 'Digit3': done = !!page.insertSuggestion && page.insertSuggestion(Number(e.code.slice(5))); break;
       default: done = false;
     }
     if (done) e.preventDefault();

@@ -55,6 +55,7 @@ export function handleEvent(ev) {
     case 'error': return onSocketError(ev);
     case 'resync': return page.resync(); // pushes may have been lost (the server's layer was down)
     case 'visitor.updated': return page.onVisitorUpdated(ev);
+    case 'suggestions': return page.onSuggestions ? page.onSuggestions(ev) : undefined;
     default: return undefined; // pong and anything newer
   }
 }

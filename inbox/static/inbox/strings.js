@@ -153,4 +153,8 @@ export const DEFAULTS = {
   botFieldName: 'Name',
   botFieldEmail: 'E-mail',
   botFieldPhone: 'Phone',
+  // the prompter's suggested answers (suggestions.js)
+  suggestTitle: 'Suggested answers',
+  suggestUse: 'Put into the reply box',
+  suggestReject: 'Not a fit: reject this suggestion',
 };
