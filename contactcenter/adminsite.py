@@ -22,6 +22,7 @@ SECTION_ORDER = [
     "inbox",
     "routing",
     "bots",
+    "kb",
     "crm",
     "reports",
     "email",

@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "inbox.connectors.whatsapp.apps.WhatsAppConnectorConfig",
     "routing",
     "bots",
+    "kb",
     "reports",
 ]
 

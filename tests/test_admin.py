@@ -33,7 +33,7 @@ REGISTERED = sorted(admin.site._registry.items(), key=lambda item: item[0]._meta
 OURS = [
     (model, model_admin)
     for model, model_admin in REGISTERED
-    if model._meta.app_label in {"crm", "inbox", "routing", "bots", "reports"}
+    if model._meta.app_label in {"crm", "inbox", "routing", "bots", "kb", "reports"}
 ]
 
 

@@ -1,0 +1,15 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class KbConfig(AppConfig):
+    name = "kb"
+    verbose_name = _("Knowledge base")
+
+    def ready(self) -> None:
+        # The faq node of bot flows answers from the knowledge base (bots sits below kb
+        # and asks a registry; see docs/architecture.md).
+        from bots.flows import faq
+        from kb.services import matching
+
+        faq.answer_register(matching.faq_answer)

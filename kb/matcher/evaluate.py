@@ -1,0 +1,67 @@
+"""The dataset's metrics (top-1 and top-3 over in-scope messages, the no-match rate over
+out-of-scope ones) for an index, used by ``bench/kb_eval.py`` and its test."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from kb.matcher.index import ArticleData, Index
+
+
+@dataclass(frozen=True)
+class Figures:
+    top1: float
+    top3: float
+    no_match: float
+    in_scope: int
+    out_of_scope: int
+    misses: tuple[tuple[str, str | None, str | None], ...]  # (text, expected, answered)
+
+
+def articles_from_json(items: list[dict[str, Any]]) -> list[ArticleData]:
+    """The dataset's ``kb.json`` items as articles (ids by position)."""
+    return [
+        ArticleData(
+            id=position,
+            key=item["id"],
+            titles={"ru": item.get("title_ru", ""), "en": item.get("title_en", "")},
+            answers={"ru": item.get("answer_ru", ""), "en": item.get("answer_en", "")},
+            phrases=tuple(item.get("phrases", [])),
+        )
+        for position, item in enumerate(items)
+    ]
+
+
+def dataset_load(folder: Path) -> tuple[list[ArticleData], list[dict[str, Any]]]:
+    items = json.loads((folder / "kb.json").read_text(encoding="utf-8"))
+    lines = (folder / "dev.jsonl").read_text(encoding="utf-8").splitlines()
+    return articles_from_json(items), [json.loads(line) for line in lines if line.strip()]
+
+
+def evaluate(index: Index, labelled: list[dict[str, Any]]) -> Figures:
+    top1 = top3 = rejected = in_scope = out_of_scope = 0
+    misses = []
+    for row in labelled:
+        ranked = index.rank(index.prepare(row["text"]), limit=3)
+        keys = [index.articles[c.article].key for c in ranked]
+        answered = keys[0] if ranked and ranked[0].score >= index.weights.threshold else None
+        if row["intent"] is None:
+            out_of_scope += 1
+            rejected += answered is None
+        else:
+            in_scope += 1
+            top1 += answered == row["intent"]
+            top3 += row["intent"] in keys
+        if answered != row["intent"]:
+            misses.append((row["text"], row["intent"], answered))
+    return Figures(
+        top1=top1 / max(in_scope, 1),
+        top3=top3 / max(in_scope, 1),
+        no_match=rejected / max(out_of_scope, 1),
+        in_scope=in_scope,
+        out_of_scope=out_of_scope,
+        misses=tuple(misses),
+    )

@@ -1,0 +1,234 @@
+"""The vectors of a set of articles, and the ranking of articles for one question.
+
+Each article is known by its example phrasings and its titles (one *document* each)
+and, more weakly, by its answers. A question is compared to them in two ways:
+
+- character n-grams within words (``char_wb``, TF-IDF): a typo changes a few n-grams of
+  a word, not the whole word, so "доставкк" still looks like "доставка";
+- words as terms (Russian lemmas, English stems; TF-IDF): "доставят" and "доставка"
+  are different n-grams but "доставить"/"доставка" lemmas share the article's words.
+
+An article's score is a weighted sum of: its best phrasing by characters, its best
+phrasing by terms, all its phrasings together by terms, and its answers by terms
+(``Weights``). The weights and the no-match threshold were tuned on the development
+set (docs/knowledge-base.md); ``Options`` switch parts off for the ablation.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+from scipy import sparse
+from sklearn.feature_extraction.text import TfidfVectorizer
+
+from kb.matcher import terms as termlib
+from kb.matcher import text as textlib
+
+
+@dataclass(frozen=True)
+class ArticleData:
+    id: int
+    key: str
+    titles: dict[str, str]
+    answers: dict[str, str]
+    phrases: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Weights:
+    chars: float = 0.45
+    words: float = 0.25
+    article: float = 0.2
+    answer: float = 0.1
+    threshold: float = 0.3
+
+
+@dataclass(frozen=True)
+class Options:
+    """What the matcher uses; all on in production, some off for the ablation."""
+
+    translit: bool = True
+    lemmas: bool = True
+    padding: bool = True
+    chars: bool = True
+    words: bool = True
+    answers: bool = True
+
+
+@dataclass(frozen=True)
+class Query:
+    language: str
+    chars: str  # normalised, Latin-written Russian in Cyrillic
+    terms: str  # lemmas and stems, padding dropped
+
+
+@dataclass(frozen=True)
+class Candidate:
+    article: int  # index into Index.articles
+    score: float
+    parts: dict[str, float] = field(default_factory=dict)
+    phrase: str = ""  # the phrasing that matched best
+
+
+def _doc_analyzer(value: str) -> list[str]:
+    return value.split()
+
+
+class Index:
+    def __init__(
+        self,
+        articles: list[ArticleData],
+        *,
+        weights: Weights | None = None,
+        options: Options | None = None,
+    ) -> None:
+        self.articles = articles
+        self.weights = weights or Weights()
+        self.options = options or Options()
+        self.english = termlib.ENGLISH_COMMON | self._english_words(articles)
+        docs: list[tuple[int, str]] = []
+        for position, article in enumerate(articles):
+            texts = [*article.phrases, *article.titles.values()]
+            docs.extend((position, text) for text in texts if text.strip())
+        self.doc_article = np.array([position for position, _ in docs], dtype=np.int64)
+        self.doc_text = [text for _, text in docs]
+        prepared = [self.prepare(text) for text in self.doc_text]
+        self._build_chars(prepared)
+        self._build_words(prepared)
+
+    # --- building ---------------------------------------------------------------------
+
+    @staticmethod
+    def _english_words(articles: list[ArticleData]) -> frozenset[str]:
+        found: set[str] = set()
+        for article in articles:
+            for value in (article.titles.get("en", ""), article.answers.get("en", "")):
+                found.update(textlib.words(textlib.normalise(value)))
+            for phrase in article.phrases:
+                tokens = textlib.words(textlib.normalise(phrase))
+                if textlib.script_language(phrase) == textlib.EN and not (
+                    textlib.is_latin_russian(
+                        tokens, russian_word=termlib.russian_known, english=termlib.ENGLISH_COMMON
+                    )
+                ):
+                    found.update(tokens)
+        return frozenset(found)
+
+    def _build_chars(self, prepared: list[Query]) -> None:
+        self.char_vectorizer = TfidfVectorizer(
+            analyzer="char_wb", ngram_range=(2, 4), sublinear_tf=True, dtype=np.float32
+        )
+        corpus = [q.chars for q in prepared] or [""]
+        try:
+            self.char_matrix = self.char_vectorizer.fit_transform(corpus).tocsr()
+        except ValueError:  # no text at all
+            self.char_matrix = None
+
+    def _build_words(self, prepared: list[Query]) -> None:
+        self.word_vectorizer = TfidfVectorizer(
+            analyzer=_doc_analyzer, sublinear_tf=True, dtype=np.float32
+        )
+        by_article: list[list[str]] = [[] for _ in self.articles]
+        for position, query in zip(self.doc_article, prepared, strict=True):
+            by_article[position].append(query.terms)
+        article_docs = [" ".join(parts) for parts in by_article]
+        answer_docs = [self._answer_terms(article) for article in self.articles]
+        try:
+            self.word_vectorizer.fit([q.terms for q in prepared] + article_docs + answer_docs)
+        except ValueError:
+            self.word_matrix = self.article_matrix = self.answer_matrix = None
+            return
+        self.word_matrix = self.word_vectorizer.transform([q.terms for q in prepared]).tocsr()
+        self.article_matrix = self.word_vectorizer.transform(article_docs).tocsr()
+        self.answer_matrix = self.word_vectorizer.transform(answer_docs).tocsr()
+
+    def _answer_terms(self, article: ArticleData) -> str:
+        joined = " ".join(article.answers.get(lang, "") for lang in (textlib.RU, textlib.EN))
+        return self._terms(textlib.words(textlib.normalise(joined)))
+
+    # --- questions --------------------------------------------------------------------
+
+    def _terms(self, tokens: list[str]) -> str:
+        if self.options.padding:
+            tokens = textlib.unpadded(tokens)
+        if self.options.lemmas:
+            tokens = termlib.terms(tokens)
+        return " ".join(tokens)
+
+    def prepare(self, question: str, language: str | None = None) -> Query:
+        tokens = textlib.words(textlib.normalise(question))
+        detected = textlib.script_language(" ".join(tokens))
+        if (
+            detected == textlib.EN
+            and self.options.translit
+            and textlib.is_latin_russian(
+                tokens, russian_word=termlib.russian_known, english=self.english
+            )
+        ):
+            tokens = textlib.to_cyrillic(tokens)
+            detected = textlib.RU
+        return Query(
+            language=language or detected or textlib.RU,
+            chars=" ".join(tokens),
+            terms=self._terms(tokens),
+        )
+
+    def rank(self, query: Query, *, limit: int = 10) -> list[Candidate]:
+        """The ``limit`` best articles for the question, best first, with the score of
+        each part and the phrasing that matched best."""
+        count = len(self.articles)
+        if not count or not (query.chars or query.terms):
+            return []
+        parts = self._parts(query)
+        total = np.zeros(count, dtype=np.float32)
+        for name, (scores, _best) in parts.items():
+            total += getattr(self.weights, name) * scores
+        limit = min(limit, count)
+        top = np.argpartition(-total, limit - 1)[:limit]
+        top = top[np.argsort(-total[top], kind="stable")]
+        return [self._candidate(int(i), float(total[i]), parts) for i in top if total[i] > 0]
+
+    def _candidate(
+        self, position: int, score: float, parts: dict[str, tuple[np.ndarray, np.ndarray]]
+    ) -> Candidate:
+        contributions = {
+            name: round(float(getattr(self.weights, name) * scores[position]), 4)
+            for name, (scores, _best) in parts.items()
+        }
+        phrase = ""
+        for name in ("chars", "words"):
+            if name in parts and parts[name][0][position] > 0:
+                phrase = self.doc_text[int(parts[name][1][position])]
+                break
+        return Candidate(article=position, score=score, parts=contributions, phrase=phrase)
+
+    def _parts(self, query: Query) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+        parts: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        if self.options.chars and self.char_matrix is not None and query.chars:
+            vector = self.char_vectorizer.transform([query.chars])
+            parts["chars"] = self._best_per_article(self.char_matrix @ vector.T)
+        if self.word_matrix is not None and query.terms:
+            vector = self.word_vectorizer.transform([query.terms])
+            if self.options.words:
+                parts["words"] = self._best_per_article(self.word_matrix @ vector.T)
+                parts["article"] = self._dense(self.article_matrix @ vector.T)
+            if self.options.answers:
+                parts["answer"] = self._dense(self.answer_matrix @ vector.T)
+        return parts
+
+    def _dense(self, column: sparse.spmatrix) -> tuple[np.ndarray, np.ndarray]:
+        scores = np.asarray(column.toarray()).ravel().astype(np.float32)
+        return scores, np.full(len(scores), -1, dtype=np.int64)
+
+    def _best_per_article(self, column: sparse.spmatrix) -> tuple[np.ndarray, np.ndarray]:
+        """Each article's best document score and which document it was."""
+        scores = np.asarray(column.toarray()).ravel()
+        best = np.zeros(len(self.articles), dtype=np.float32)
+        which = np.full(len(self.articles), -1, dtype=np.int64)
+        order = np.lexsort((scores, self.doc_article))  # by article, best last
+        last = np.r_[self.doc_article[order][1:] != self.doc_article[order][:-1], True]
+        winners = order[last]
+        best[self.doc_article[winners]] = scores[winners]
+        which[self.doc_article[winners]] = winners
+        return best, which
