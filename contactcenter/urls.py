@@ -26,6 +26,7 @@ api_v1 = [
     *labels_router.urls,
     *bots_router.urls,
     path("search/", SearchView.as_view(), name="search"),
+    path("", include("kb.prompter.urls")),  # suggestions/{id}/feedback/, kb/stats/
     path("dialogs/<str:pk>/messages/", DialogMessagesView.as_view(), name="dialog-messages"),
     path("dialogs/<str:pk>/visitor/", DialogVisitorView.as_view(), name="dialog-visitor"),
     path("dialogs/<str:pk>/emails/", DialogEmailsView.as_view(), name="dialog-emails"),

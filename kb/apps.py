@@ -1,3 +1,5 @@
+from importlib import import_module
+
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
@@ -6,6 +8,11 @@ class KbConfig(AppConfig):
     name = "kb"
     verbose_name = _("Knowledge base")
 
+    def import_models(self) -> None:
+        super().import_models()
+        # the prompter's records are in their own module (kb.models stays the articles')
+        import_module("kb.prompter.models")
+
     def ready(self) -> None:
         # The faq node of bot flows answers from the knowledge base (bots sits below kb
         # and asks a registry; see docs/architecture.md).
@@ -13,3 +20,7 @@ class KbConfig(AppConfig):
         from kb.services import matching
 
         faq.answer_register(matching.faq_answer)
+
+        from kb import listeners
+
+        listeners.register()

@@ -1,0 +1,101 @@
+"""What feedback does to later rankings, as pure functions (no Django), shared by the
+prompter's services and ``bench/prompter_learning.py``.
+
+A customer's phrasing is compared to the phrasings operators gave feedback on by the
+cosine of their character trigrams (after the matcher's normalisation: lower case,
+punctuation gone, one space between words), which absorbs typos and word order. For each article
+among the candidates, every close past phrasing (similarity at least ``SIMILAR``) moves
+its score: accepts up (``ACCEPT_STEP`` each, times the similarity), rejects down
+(``REJECT_STEP`` each). The sum is capped both ways, so feedback re-orders close
+candidates without making an unrelated article win.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from kb.matcher import text as textlib
+
+SIMILAR = 0.55  # trigram cosine from which a past phrasing counts as "close"
+EDITED = 0.7  # from which a sent text that differs from a suggestion counts as its edit
+ACCEPT_STEP = 0.06
+REJECT_STEP = 0.2
+MAX_BOOST = 0.15
+MAX_PENALTY = 0.6
+
+
+def normalise(text: str) -> str:
+    """The matcher's normalisation (``kb.matcher.text.normalise``)."""
+    return textlib.normalise(text)
+
+
+def squeeze(text: str) -> str:
+    """Whitespace normalised only (for comparing a sent text to a suggestion)."""
+    return " ".join(text.split())
+
+
+def trigrams(text: str) -> Counter[str]:
+    padded = f" {normalise(text)} "
+    return Counter(padded[i : i + 3] for i in range(len(padded) - 2))
+
+
+def similarity(a: str | Counter[str], b: str | Counter[str]) -> float:
+    """Cosine of the character trigrams of two texts, 0..1."""
+    ga = a if isinstance(a, Counter) else trigrams(a)
+    gb = b if isinstance(b, Counter) else trigrams(b)
+    if not ga or not gb:
+        return 0.0
+    dot = sum(count * gb.get(gram, 0) for gram, count in ga.items())
+    norm = math.sqrt(sum(c * c for c in ga.values())) * math.sqrt(sum(c * c for c in gb.values()))
+    return dot / norm if norm else 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class Pair:
+    """Feedback on one (phrasing, article) pair: how often accepted, how often rejected."""
+
+    article: int
+    phrasing: str
+    accepts: int = 0
+    rejects: int = 0
+
+
+def adjustments(text: str, pairs: Iterable[Pair]) -> dict[int, float]:
+    """Score changes per article for a customer's ``text`` from past feedback ``pairs``
+    (only articles with a close pair appear)."""
+    grams = trigrams(text)
+    raw: dict[int, float] = {}
+    for pair in pairs:
+        sim = similarity(grams, pair.phrasing)
+        if sim < SIMILAR:
+            continue
+        delta = sim * (pair.accepts * ACCEPT_STEP - pair.rejects * REJECT_STEP)
+        raw[pair.article] = raw.get(pair.article, 0.0) + delta
+    return {a: max(-MAX_PENALTY, min(MAX_BOOST, d)) for a, d in raw.items() if d}
+
+
+def rerank(
+    scored: Iterable[tuple[int, float]], deltas: Mapping[int, float], *, limit: int = 3
+) -> list[tuple[int, float]]:
+    """Candidates ``(article, score)`` with their ``deltas`` applied, best first,
+    scores kept within 0..1; a candidate pushed to 0 is dropped."""
+    moved = [(a, max(0.0, min(1.0, s + deltas.get(a, 0.0)))) for a, s in scored]
+    moved = [(a, s) for a, s in moved if s > 0.0]
+    moved.sort(key=lambda item: -item[1])
+    return moved[:limit]
+
+
+def sent_outcome(sent: str, suggested: str) -> str | None:
+    """What an operator's sent text says about a suggestion: ``accepted`` when equal
+    after whitespace normalisation, ``edited`` when close, else None."""
+    a, b = squeeze(sent), squeeze(suggested)
+    if not a or not b:
+        return None
+    if a == b:
+        return "accepted"
+    if similarity(a, b) >= EDITED or (len(b) >= 20 and b in a):
+        return "edited"
+    return None

@@ -1,0 +1,205 @@
+"""The prompter's services: suggestions for customer messages in sessions with an
+operator, feedback (given, or found in the sent reply) and what the matcher learns."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.core.exceptions import ValidationError  # noqa: F401
+
+from inbox import services as inbox_services
+from kb.models import Phrase
+from kb.prompter import services
+from kb.prompter.models import PhrasingFeedback, Prompt, PrompterSettings, Suggestion
+from kb.services import matching
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+
+def _contact_says(session: Any, text: str, capture: Any) -> Any:
+    with capture(execute=True):
+        stored = inbox_services.contact_message_receive(dialog_id=session.dialog_id, text=text)
+    return stored.message
+
+
+def _operator_says(session: Any, text: str, capture: Any) -> Any:
+    with capture(execute=True):
+        stored = inbox_services.operator_message_send(
+            session_id=session.pk, user=session.operator.user, text=text
+        )
+    return stored.message
+
+
+def test_a_customer_question_gets_up_to_three_suggestions_best_first(
+    faq, active_session, django_capture_on_commit_callbacks
+):
+    message = _contact_says(
+        active_session, "сколько стоит доставка?", django_capture_on_commit_callbacks
+    )
+
+    prompt = Prompt.objects.get(message=message)
+    stored = list(Suggestion.objects.filter(message=message).order_by("rank"))
+    assert 1 <= len(stored) <= 3 and prompt.suggested == len(stored)
+    assert stored[0].article_id == faq["delivery_cost"]
+    assert stored[0].text.startswith("Доставка курьером")  # in the customer's language
+    assert [s.score for s in stored] == sorted((s.score for s in stored), reverse=True)
+    assert all(s.outcome is None for s in stored)
+
+
+def test_the_answer_comes_in_english_for_an_english_question(
+    faq, active_session, django_capture_on_commit_callbacks
+):
+    message = _contact_says(
+        active_session, "how much is the delivery", django_capture_on_commit_callbacks
+    )
+
+    first = Suggestion.objects.filter(message=message).order_by("rank").first()
+    assert first is not None and first.text.startswith("Courier delivery")
+
+
+@pytest.mark.parametrize("status", ["queued", "bot"])
+def test_no_suggestions_in_a_session_without_an_operator(faq, status):
+    session = factories.SessionFactory(status=status)
+    message = factories.MessageFactory(session=session, text="сколько стоит доставка")
+
+    assert services.message_prompt(message_id=message.pk) is None
+    assert not Prompt.objects.exists()
+
+
+def test_a_question_is_prompted_once(faq, active_session):
+    message = factories.MessageFactory(session=active_session, text="сколько стоит доставка")
+
+    first = services.message_prompt(message_id=message.pk)
+    again = services.message_prompt(message_id=message.pk)
+
+    assert first is not None and again is None
+    assert Prompt.objects.count() == 1
+
+
+def test_an_unrelated_question_gets_no_suggestions_but_is_counted(faq, active_session):
+    message = factories.MessageFactory(session=active_session, text="какая погода на марсе")
+
+    prompted = services.message_prompt(message_id=message.pk)
+
+    assert prompted is not None and prompted.suggestions == []
+    assert Prompt.objects.get().suggested == 0
+
+
+def test_sending_a_suggestions_text_counts_as_accepted(
+    faq, active_session, django_capture_on_commit_callbacks
+):
+    message = _contact_says(
+        active_session, "сколько стоит доставка", django_capture_on_commit_callbacks
+    )
+    first = Suggestion.objects.filter(message=message).order_by("rank").first()
+
+    _operator_says(
+        active_session,
+        "  " + first.text.replace(" ", "  ") + "\n",
+        django_capture_on_commit_callbacks,
+    )
+
+    first.refresh_from_db()
+    assert first.outcome == "accepted"
+    assert first.outcome_by == active_session.operator.user
+
+
+def test_sending_an_edited_suggestion_counts_as_edited(
+    faq, active_session, django_capture_on_commit_callbacks
+):
+    message = _contact_says(
+        active_session, "how do i return an item", django_capture_on_commit_callbacks
+    )
+    first = Suggestion.objects.filter(message=message).order_by("rank").first()
+
+    _operator_says(active_session, "Hello Ann! " + first.text, django_capture_on_commit_callbacks)
+
+    first.refresh_from_db()
+    assert first.outcome == "edited"
+
+
+def test_an_unrelated_reply_gives_no_feedback(
+    faq, active_session, django_capture_on_commit_callbacks
+):
+    message = _contact_says(
+        active_session, "how do i return an item", django_capture_on_commit_callbacks
+    )
+
+    _operator_says(
+        active_session, "Let me check with the warehouse.", django_capture_on_commit_callbacks
+    )
+
+    assert not Suggestion.objects.filter(message=message, outcome__isnull=False).exists()
+
+
+def test_a_second_feedback_is_a_conflict(faq, active_session):
+    message = factories.MessageFactory(session=active_session, text="сколько стоит доставка")
+    suggestion = services.message_prompt(message_id=message.pk).suggestions[0]
+    services.suggestion_feedback(suggestion_id=suggestion.pk, outcome="rejected")
+
+    with pytest.raises(services.FeedbackConflict):
+        services.suggestion_feedback(suggestion_id=suggestion.pk, outcome="accepted")
+    suggestion.refresh_from_db()
+    assert suggestion.outcome == "rejected"
+
+
+def _accept(session: Any, text: str, article_id: int) -> None:
+    message = factories.MessageFactory(session=session, text=text)
+    prompted = services.message_prompt(message_id=message.pk)
+    chosen = next(s for s in prompted.suggestions if s.article_id == article_id)
+    services.suggestion_feedback(suggestion_id=chosen.pk, outcome="accepted")
+
+
+def test_a_phrasing_is_learned_after_the_set_number_of_accepts(faq, active_session):
+    PrompterSettings.objects.update_or_create(pk=1, defaults={"learn_after_accepts": 2})
+    phrasing = "а доставка у вас сколько стоит"
+    article = faq["delivery_cost"]
+
+    _accept(active_session, phrasing, article)
+    assert not Phrase.objects.filter(article_id=article, text=phrasing).exists()
+    _accept(active_session, phrasing + "?", article)
+
+    learned = Phrase.objects.get(article_id=article, text=phrasing + "?")
+    assert learned.source == "learned"
+    assert PhrasingFeedback.objects.get(article_id=article).status == "learned"
+
+
+def test_an_admin_approval_learns_at_once(faq):
+    pair = PhrasingFeedback.objects.create(
+        article_id=faq["returns"], phrasing="сдать телик назад", accepts=1
+    )
+
+    services.phrasing_learn(pair=pair)
+
+    assert Phrase.objects.filter(article_id=faq["returns"], text="сдать телик назад").exists()
+
+
+def test_a_rejected_pair_ranks_lower_for_close_phrasings(faq, active_session):
+    text = "доставка долго идет и сколько стоит"
+    before = matching.match(text).matches
+    top = before[0].article_id
+    message = factories.MessageFactory(session=active_session, text=text)
+    first = services.message_prompt(message_id=message.pk).suggestions[0]
+    assert first.article_id == top
+
+    services.suggestion_feedback(suggestion_id=first.pk, outcome="rejected")
+    after = {
+        m.article_id: m.score for m in matching.match("доставка долго идёт, сколько стоит?").matches
+    }
+
+    assert after.get(top, 0.0) < dict((m.article_id, m.score) for m in before)[top]
+    assert matching.match("доставка долго идёт, сколько стоит?").matches[0].article_id != top
+
+
+def test_an_often_accepted_article_ranks_higher_for_close_phrasings(faq, active_session):
+    text = "доставка долго идет и сколько стоит"
+    ranked = matching.match(text).matches
+    second = ranked[1]
+    for _ in range(3):
+        _accept(active_session, text, second.article_id)
+
+    boosted = {m.article_id: m.score for m in matching.match(text + "?").matches}
+
+    assert boosted[second.article_id] > second.score
