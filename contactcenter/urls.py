@@ -13,6 +13,9 @@ from inbox.api import CannedResponseListView, DialogMessagesView, DialogVisitorV
 from inbox.connectors.email.api import DialogEmailsView
 from inbox.labels_api import router as labels_router
 from inbox.search_api import SearchView
+from kb.api import ImportView as KbImportView
+from kb.api import MatchView as KbMatchView
+from kb.api import router as kb_router
 from reports.api import SummaryView
 from routing.api import QueueListView
 from routing.api import router as routing_router
@@ -25,6 +28,9 @@ api_v1 = [
     *crm_router.urls,
     *labels_router.urls,
     *bots_router.urls,
+    path("kb/import/", KbImportView.as_view(), name="kb-import"),
+    path("kb/match/", KbMatchView.as_view(), name="kb-match"),
+    *kb_router.urls,
     path("search/", SearchView.as_view(), name="search"),
     path("", include("kb.prompter.urls")),  # suggestions/{id}/feedback/, kb/stats/
     path("dialogs/<str:pk>/messages/", DialogMessagesView.as_view(), name="dialog-messages"),

@@ -162,5 +162,7 @@ def _fresh_process_memory() -> None:
     services forget it; a test that writes triggers straight to the database is another
     process as far as that memory goes."""
     from bots import selectors
+    from kb.services import matching
 
     selectors.event_wanted_forget()
+    matching.index_reset()  # the knowledge base's index of an earlier test's database

@@ -85,3 +85,8 @@ def script_language(text: str) -> str | None:
 
 def to_cyrillic(tokens: list[str]) -> list[str]:
     return [cyrillic(t) if _LATIN.search(t) else t for t in tokens]
+
+
+def to_cyrillic_if(tokens: list[str]) -> list[str]:
+    """The tokens, and for each Latin one also its Cyrillic reading (for vocabularies)."""
+    return tokens + [cyrillic(t) for t in tokens if _LATIN.search(t)]

@@ -139,7 +139,17 @@ def index_changed() -> None:
         _holder.stale = True
         version_bump(_holder.shared)
 
+    # this process at once too: the writer's own next question sees its change
+    _holder.stale = True
     transaction.on_commit(changed)
+
+
+def index_reset() -> None:
+    """Forgets this process's index (tests: each starts with its own database)."""
+    with _holder.lock:
+        _holder.index = None
+        _holder.version = None
+        _holder.stale = True
 
 
 def language_of(text: str) -> str:

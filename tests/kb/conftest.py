@@ -1,7 +1,11 @@
-"""Fixtures of the kb tests: the dataset's articles, and a session with an operator."""
+"""Fixtures of the knowledge-base tests: the demo articles (the dataset's kb.json,
+shipped as kb/fixtures/demo_kb.json) loaded through the import service; for the
+prompter, four small articles and a session with an operator."""
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -9,6 +13,22 @@ import pytest
 from kb.services import articles, matching
 from routing.models import Operator
 from tests import factories
+
+DEMO = Path(__file__).resolve().parents[2] / "kb" / "fixtures" / "demo_kb.json"
+
+
+@pytest.fixture
+def demo_items() -> list[dict[str, Any]]:
+    return json.loads(DEMO.read_text(encoding="utf-8"))
+
+
+@pytest.fixture
+def demo_kb(db, demo_items) -> list[dict[str, Any]]:  # type: ignore[no-untyped-def]
+    articles.articles_import(items=demo_items)
+    return demo_items
+
+
+# --- the prompter -------------------------------------------------------------------
 
 ITEMS: list[dict[str, Any]] = [
     {
@@ -71,7 +91,7 @@ def faq(django_capture_on_commit_callbacks: Any) -> dict[str, int]:
     """Four articles in both languages, in the matcher; their ids by key."""
     with django_capture_on_commit_callbacks(execute=True):
         articles.articles_import(items=ITEMS)
-    matching._holder.stale = True
+    matching.index_reset()
     from kb.models import Article
 
     return dict(Article.objects.values_list("key", "pk"))

@@ -18,7 +18,7 @@ pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.asyncio]
 
 def _given_an_active_chat():
     articles.articles_import(items=ITEMS)
-    matching._holder.stale = True
+    matching.index_reset()
     operator = factories.OperatorFactory(status="online")
     group = factories.GroupFactory()
     factories.MembershipFactory(group=group, operator=operator)
