@@ -22,5 +22,6 @@ class KbConfig(AppConfig):
         faq.answer_register(matching.faq_answer)
 
         from kb import listeners
+        from kb.prompter import admin  # noqa: F401  (the prompter's admin pages)
 
         listeners.register()

@@ -10,6 +10,7 @@ from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from bots.models import TriggerRun, WebhookDelivery, WebhookSubscription
 from bots.services import flows as flow_services
@@ -81,6 +82,40 @@ def some_of_everything() -> None:
     simulations.bot_simulation_save(
         bot=bot, name="Greeting", flow=bot.flow, inputs=[], contact=None, group_open=True
     )
+    _prompter_records(message)
+
+
+def _prompter_records(message: Any) -> None:
+    """A suggestion with its prompt, a phrasing's feedback, a candidate article and the
+    prompter's setting."""
+    from kb.models import Article
+    from kb.prompter.models import Candidate, PhrasingFeedback, Prompt, PrompterSettings, Suggestion
+
+    now = timezone.now()
+    article = Article.objects.create(key="delivery", title_en="Delivery", answer_en="Tomorrow.")
+    prompt = Prompt.objects.create(
+        message=message, session=message.session, question=message.text, suggested=1, created_at=now
+    )
+    Suggestion.objects.create(
+        prompt=prompt,
+        session=message.session,
+        message=message,
+        article=article,
+        rank=1,
+        score=0.9,
+        title="Delivery",
+        text="Tomorrow.",
+        created_at=now,
+    )
+    PhrasingFeedback.objects.create(article=article, phrasing="when will it come", accepts=1)
+    Candidate.objects.create(
+        question="gift cards?",
+        answer="Yes.",
+        message=message,
+        session=message.session,
+        created_at=now,
+    )
+    PrompterSettings.objects.get_or_create(pk=1)
 
 
 def inline_management(prefix: str, total: int = 0, initial: int = 0) -> dict[str, Any]:
