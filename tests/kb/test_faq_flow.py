@@ -67,3 +67,31 @@ def test_the_bot_answers_from_the_knowledge_base_in_each_language_then_hands_off
     assert said[3].startswith("You can cancel an order")
     assert said[-1] == "Connecting you to a person"
     assert Session.objects.get(pk=session.pk).status == SessionStatus.QUEUED
+
+
+def test_the_bot_admin_offers_the_faq_first_preset(admin_client):
+    listing = admin_client.get("/admin/bots/bot/")
+    form = admin_client.get("/admin/bots/bot/add/?preset=faq")
+
+    assert "/admin/bots/bot/add/?preset=faq" in listing.content.decode()
+    flow = form.context["adminform"].form.initial["flow"]
+    assert flow["nodes"]["ask"]["type"] == "faq"
+    assert flow["nodes"]["ask"]["no_match_next"] == "people"
+    assert flow["nodes"]["people"]["type"] == "handoff"
+    assert form.context["adminform"].form.initial["mode"] == "always"
+
+
+def test_the_demo_data_loads_the_articles_and_an_faq_bot_that_answers_at_once():
+    from contactcenter.management.demo import demo_data_load
+    from kb.models import Article
+
+    demo_data_load()
+    demo_data_load()  # idempotent
+
+    assert Article.objects.count() == 40
+    help_centre = factories.ChannelFactory._meta.model.objects.get(name="Help centre")
+    visitor, _token = inbox_services.widget_visitor_create(channel=help_centre)
+    first = inbox_services.contact_message_receive(dialog_id=visitor.dialog_id, text="привет")
+    inbox_services.contact_message_receive(dialog_id=visitor.dialog_id, text="где мой заказ?")
+    said = bot_said(Session.objects.get(pk=first.message.session_id))
+    assert said[1].startswith("Статус заказа отображается")
