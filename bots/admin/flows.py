@@ -23,6 +23,7 @@ from django.utils.translation import gettext_lazy
 from bots.admin.flow_texts import flow_texts
 from bots.flows import simulate, validate
 from bots.flows.diff import flow_diff
+from bots.flows.presets import faq_first_flow
 from bots.models import Bot, BotSimulation, BotVersion
 from bots.services import flows as flow_services
 from bots.services import simulations
@@ -118,6 +119,9 @@ class BotForm(forms.ModelForm):
         return data
 
 
+PRESETS = {"faq": (gettext_lazy("FAQ first, then a person"), faq_first_flow)}
+
+
 def _group_exists(group_id: int) -> bool:
     return Group.objects.filter(pk=group_id).exists()
 
@@ -158,6 +162,7 @@ class BotAdmin(admin.ModelAdmin):
     filter_horizontal = ["channels"]
     readonly_fields = ["version", "versions_shown", "simulations_shown"]
     change_form_template = "admin/bots/bot/change_form.html"
+    change_list_template = "admin/bots/bot/change_list.html"
     fieldsets = [
         (None, {"fields": ["name", "channels", "mode", "handoff_keywords"]}),
         (
@@ -186,6 +191,20 @@ class BotAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Bot]:
         return super().get_queryset(request).prefetch_related("channels")
+
+    def get_changeform_initial_data(self, request: HttpRequest) -> dict[str, Any]:
+        """``?preset=faq``: a new bot that starts as "FAQ first, then a person"."""
+        initial: dict[str, Any] = dict(super().get_changeform_initial_data(request))
+        preset = PRESETS.get(str(request.GET.get("preset", "")))
+        if preset is not None:
+            name, flow = preset
+            initial.pop("preset", None)
+            initial.update(name=str(name), flow=flow(), mode="always")
+        return initial
+
+    def changelist_view(self, request: HttpRequest, extra_context: Any = None) -> Any:
+        presets = [(key, name) for key, (name, _flow) in PRESETS.items()]
+        return super().changelist_view(request, {**(extra_context or {}), "presets": presets})
 
     def get_fieldsets(self, request: HttpRequest, obj: Any = None) -> Any:
         return self.fieldsets if obj else self.fieldsets[:2]

@@ -7,23 +7,34 @@ the browser tests that use it) keep going straight to people.
 - "Billing line": the bot "Billing after hours", only while Billing is closed: it takes
   the customer's name, phone and question, and the chat waits in Billing's queue for
   the morning.
+- "Help centre": the bot "FAQ assistant", always on, "FAQ first, then a person": the
+  knowledge base (the 40 demo articles of kb/fixtures/demo_kb.json, loaded when the
+  knowledge base is empty) answers in Russian or English, and a question it cannot
+  answer goes to Support.
 
 Idempotent like the rest of the demo: a bot that exists (by name) is left as it is.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
+from bots.flows.presets import faq_first_flow
 from bots.models import Bot, BotMode
 from bots.services import flows
 from crm.models import ChannelType
 from inbox.models import Channel
+from kb.models import Article
+from kb.services import articles
 from routing.models import Group
 
 DEMO_BOT_CHANNEL_NAME = "Website with a bot"
 DEMO_AFTER_HOURS_CHANNEL_NAME = "Billing line"
+DEMO_FAQ_CHANNEL_NAME = "Help centre"
+DEMO_KB = Path(articles.__file__).resolve().parents[1] / "fixtures" / "demo_kb.json"
 
 Note = Callable[[str, bool], None]
 
@@ -136,6 +147,19 @@ def demo_bots_load(groups: dict[str, Group], note: Note) -> None:
         BotMode.OUTSIDE_HOURS,
         note,
     )
+    demo_kb_load(note)
+    faq_channel = _channel(DEMO_FAQ_CHANNEL_NAME, groups["Support"], note)
+    _bot("FAQ assistant", faq_first_flow(), faq_channel, BotMode.ALWAYS, note)
+
+
+def demo_kb_load(note: Note) -> None:
+    """The demo articles, when the knowledge base has none."""
+    if Article.objects.exists():
+        return
+    items = json.loads(DEMO_KB.read_text(encoding="utf-8"))
+    articles.articles_import(items=items)
+    for _item in items:
+        note("article", True)
 
 
 def _channel(name: str, group: Group, note: Note) -> Channel:

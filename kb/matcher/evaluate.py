@@ -65,3 +65,20 @@ def evaluate(index: Index, labelled: list[dict[str, Any]]) -> Figures:
         out_of_scope=out_of_scope,
         misses=tuple(misses),
     )
+
+
+def threshold_tune(index: Index, labelled: list[dict[str, Any]], *, min_no_match: float) -> float:
+    """The lowest threshold (so the best top-1) whose no-match rate reaches
+    ``min_no_match``, in steps of 0.005."""
+    best_out = []
+    for row in labelled:
+        if row["intent"] is None:
+            ranked = index.rank(index.prepare(row["text"]), limit=1)
+            best_out.append(ranked[0].score if ranked else 0.0)
+    if not best_out:
+        return 0.0
+    step = 0.005
+    threshold = 0.0
+    while sum(score < threshold for score in best_out) / len(best_out) < min_no_match:
+        threshold += step
+    return round(threshold, 3)

@@ -59,7 +59,7 @@ def _by_language(value: Any, *, limit: int, name: str) -> dict[str, str]:
         return {}
     if not isinstance(value, dict) or set(value) - set(LANGUAGES):
         raise ValidationError({name: [_('Expected an object with "ru" and "en".')]})
-    return {lang: _text(value.get(lang), limit=limit, name=name) for lang in LANGUAGES}
+    return {lang: _text(value[lang], limit=limit, name=name) for lang in LANGUAGES if lang in value}
 
 
 def phrases_clean(value: Any) -> list[str]:
@@ -83,9 +83,9 @@ def article_clean(data: dict[str, Any], *, current: Article | None = None) -> Ar
         raise ValidationError({"key": [_("1 to 100 letters, digits, _, - or .")]})
     titles = _by_language(data.get("titles"), limit=MAX_TITLE, name="titles")
     answers = _by_language(data.get("answers"), limit=MAX_ANSWER, name="answers")
-    if current is not None:
-        titles = {"ru": current.title_ru, "en": current.title_en, **titles}
-        answers = {"ru": current.answer_ru, "en": current.answer_en, **answers}
+    old = current or Article()
+    titles = {"ru": old.title_ru, "en": old.title_en, **titles}
+    answers = {"ru": old.answer_ru, "en": old.answer_en, **answers}
     if not any(answers.values()):
         raise ValidationError({"answers": [_("Give the answer in at least one language.")]})
     phrases = data.get("phrases")

@@ -1,0 +1,44 @@
+"""The matcher on the FAQ dataset's development set (../shared/datasets/faq/), as
+``bench/kb_eval.py`` measures it: the issue's targets, and a floor under what the matcher
+reaches today so that a change that loses accuracy fails."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from kb.matcher.evaluate import dataset_load, evaluate
+from kb.matcher.index import Index
+
+DATASET = Path(__file__).resolve().parents[3] / "shared" / "datasets" / "faq"
+TARGETS = {"top1": 0.90, "top3": 0.97, "no_match": 0.80}
+FLOOR = {"top1": 0.80, "top3": 0.92, "no_match": 0.80}
+
+pytestmark = pytest.mark.skipif(
+    not (DATASET / "dev.jsonl").exists(), reason=f"the FAQ dataset is not at {DATASET}"
+)
+
+
+@pytest.fixture(scope="module")
+def figures():  # type: ignore[no-untyped-def]
+    articles, labelled = dataset_load(DATASET)
+    return evaluate(Index(articles), labelled)
+
+
+def test_the_matcher_keeps_its_accuracy_on_the_dev_set(figures):
+    assert figures.in_scope == 160 and figures.out_of_scope == 20
+    assert figures.top1 >= FLOOR["top1"]
+    assert figures.top3 >= FLOOR["top3"]
+    assert figures.no_match >= FLOOR["no_match"]
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="top-1 0.81 and top-3 0.93 stay below the issue's 0.90 and 0.97 (no-match 0.85 "
+    "meets its 0.80): see docs/benchmarks.md",
+)
+def test_the_matcher_reaches_the_issues_targets_on_the_dev_set(figures):
+    assert figures.top1 >= TARGETS["top1"]
+    assert figures.top3 >= TARGETS["top3"]
+    assert figures.no_match >= TARGETS["no_match"]
