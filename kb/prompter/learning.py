@@ -1,13 +1,17 @@
 """What feedback does to later rankings, as pure functions (no Django), shared by the
 prompter's services and ``bench/prompter_learning.py``.
 
-A customer's phrasing is compared to the phrasings operators gave feedback on by the
-cosine of their character trigrams (after the matcher's normalisation: lower case,
-punctuation gone, one space between words), which absorbs typos and word order. For each article
-among the candidates, every close past phrasing (similarity at least ``SIMILAR``) moves
-its score: accepts up (``ACCEPT_STEP`` each, times the similarity), rejects down
-(``REJECT_STEP`` each). The sum is capped both ways, so feedback re-orders close
-candidates without making an unrelated article win.
+A customer's phrasing is compared to the phrasings operators gave feedback on in the
+matcher's own terms (Russian lemmas, English stems, the shop lexicon's concepts; padding
+words dropped): the cosine of the two sets of terms. Only the feedback that corrected
+the ranking moves it: for every close past phrasing (similarity at least ``SIMILAR``),
+an article accepted below the first place gains ``ACCEPT_STEP`` (times the similarity)
+per such accept, and a rejected article loses ``REJECT_STEP`` per reject. The sum is
+capped both ways. An accept of the first suggestion changes nothing here: the matcher
+already ranked that article first, and boosting it further only pushes it onto other
+questions (measured: ``bench/prompter_learning.py`` loses accept@1 that way).
+Character trigrams (``similarity``) compare a sent reply with a suggestion and group
+candidate questions.
 """
 
 from __future__ import annotations
@@ -17,14 +21,16 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
+from kb.matcher import lexicon
+from kb.matcher import terms as termlib
 from kb.matcher import text as textlib
 
-SIMILAR = 0.55  # trigram cosine from which a past phrasing counts as "close"
-EDITED = 0.7  # from which a sent text that differs from a suggestion counts as its edit
-ACCEPT_STEP = 0.06
+SIMILAR = 0.5  # cosine of the terms from which a past phrasing counts as "close"
+EDITED = 0.7  # trigram cosine from which a sent text that differs from a suggestion is its edit
+ACCEPT_STEP = 0.2
 REJECT_STEP = 0.2
-MAX_BOOST = 0.15
-MAX_PENALTY = 0.6
+MAX_BOOST = 0.3
+MAX_PENALTY = 0.3
 
 
 def normalise(text: str) -> str:
@@ -35,6 +41,18 @@ def normalise(text: str) -> str:
 def squeeze(text: str) -> str:
     """Whitespace normalised only (for comparing a sent text to a suggestion)."""
     return " ".join(text.split())
+
+
+def terms_of(text: str) -> frozenset[str]:
+    """The matcher's terms of a text (no typo mending: that needs the index)."""
+    tokens = textlib.unpadded(textlib.to_cyrillic_if(textlib.words(textlib.normalise(text))))
+    return frozenset(lexicon.expand(termlib.terms(tokens)))
+
+
+def term_similarity(a: frozenset[str], b: frozenset[str]) -> float:
+    if not a or not b:
+        return 0.0
+    return len(a & b) / math.sqrt(len(a) * len(b))
 
 
 def trigrams(text: str) -> Counter[str]:
@@ -55,24 +73,31 @@ def similarity(a: str | Counter[str], b: str | Counter[str]) -> float:
 
 @dataclass(frozen=True, slots=True)
 class Pair:
-    """Feedback on one (phrasing, article) pair: how often accepted, how often rejected."""
+    """Feedback on one (phrasing, article) pair: how often it was accepted below the
+    first place (``corrections``) and how often rejected."""
 
     article: int
     phrasing: str
-    accepts: int = 0
+    corrections: int = 0
     rejects: int = 0
 
 
 def adjustments(text: str, pairs: Iterable[Pair]) -> dict[int, float]:
     """Score changes per article for a customer's ``text`` from past feedback ``pairs``
     (only articles with a close pair appear)."""
-    grams = trigrams(text)
+    mine = terms_of(text)
     raw: dict[int, float] = {}
+    seen: dict[str, frozenset[str]] = {}
     for pair in pairs:
-        sim = similarity(grams, pair.phrasing)
+        if not (pair.corrections or pair.rejects):
+            continue
+        theirs = seen.get(pair.phrasing)
+        if theirs is None:
+            theirs = seen[pair.phrasing] = terms_of(pair.phrasing)
+        sim = term_similarity(mine, theirs)
         if sim < SIMILAR:
             continue
-        delta = sim * (pair.accepts * ACCEPT_STEP - pair.rejects * REJECT_STEP)
+        delta = sim * (pair.corrections * ACCEPT_STEP - pair.rejects * REJECT_STEP)
         raw[pair.article] = raw.get(pair.article, 0.0) + delta
     return {a: max(-MAX_PENALTY, min(MAX_BOOST, d)) for a, d in raw.items() if d}
 

@@ -111,12 +111,15 @@ class Suggestion(models.Model):
 
 class PhrasingFeedback(models.Model):
     """A customer's phrasing (normalised) and one article: how often operators accepted
-    or rejected it for that phrasing. Rankings use it; an accepted one is learned as a
-    phrasing of the article after the set number of accepts, or when approved."""
+    or rejected it for that phrasing. Rankings use the corrections and rejects; an
+    accepted one is learned as a phrasing of the article after the set number of
+    accepts (unless the matcher already ranks the article first for it: ``known``), or
+    when an admin approves it."""
 
     class Status(models.TextChoices):
         PENDING = "pending", _("waiting")
         LEARNED = "learned", _("learned")
+        KNOWN = "known", _("already matched")
         DISMISSED = "dismissed", _("dismissed")
 
     article = models.ForeignKey(
@@ -124,6 +127,11 @@ class PhrasingFeedback(models.Model):
     )
     phrasing = models.CharField(_("customer's phrasing"), max_length=500)
     accepts = models.PositiveIntegerField(_("accepts"), default=0)
+    corrections = models.PositiveIntegerField(
+        _("accepts below the first place"),
+        default=0,
+        help_text=_("Accepts of this article when it was not the first suggestion."),
+    )
     rejects = models.PositiveIntegerField(_("rejects"), default=0)
     status = models.CharField(
         _("status"), max_length=10, choices=Status.choices, default=Status.PENDING

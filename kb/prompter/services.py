@@ -57,7 +57,7 @@ def feedback_adjust(normalised_text: str, matches: list[matching.Match]) -> list
         return matches
     rows = PhrasingFeedback.objects.filter(
         article_id__in=[m.article_id for m in matches]
-    ).values_list("article_id", "phrasing", "accepts", "rejects")
+    ).values_list("article_id", "phrasing", "corrections", "rejects")
     deltas = learning.adjustments(normalised_text, (learning.Pair(*row) for row in rows))
     if not deltas:
         return matches
@@ -181,22 +181,45 @@ def suggestion_feedback(
             question = Prompt.objects.values_list("question", flat=True).get(
                 pk=suggestion.prompt_id
             )
-            pair_learn(article_id=suggestion.article_id, phrasing=question, outcome=outcome)
+            pair_learn(
+                article_id=suggestion.article_id,
+                phrasing=question,
+                outcome=outcome,
+                rank=suggestion.rank,
+            )
     return suggestion
 
 
-def pair_learn(*, article_id: int, phrasing: str, outcome: str) -> PhrasingFeedback:
-    """Counts an accept or a reject of (phrasing, article); an accepted phrasing becomes
-    a phrasing of the article after the set number of accepts."""
+def pair_learn(*, article_id: int, phrasing: str, outcome: str, rank: int = 1) -> PhrasingFeedback:
+    """Counts an accept (and, below the first place, a correction) or a reject of
+    (phrasing, article); an accepted phrasing becomes a phrasing of the article after
+    the set number of accepts, unless the matcher already ranks the article first for
+    it (then it is marked ``known``: adding it would only dilute the article)."""
     text = learning.normalise(phrasing)[:500]
     pair, _created = PhrasingFeedback.objects.get_or_create(article_id=article_id, phrasing=text)
-    field = "rejects" if outcome == Outcome.REJECTED else "accepts"
-    PhrasingFeedback.objects.filter(pk=pair.pk).update(**{field: F(field) + 1})
+    if outcome == Outcome.REJECTED:
+        changes = {"rejects": F("rejects") + 1}
+    else:
+        changes = {"accepts": F("accepts") + 1}
+        if rank > 1:
+            changes["corrections"] = F("corrections") + 1
+    PhrasingFeedback.objects.filter(pk=pair.pk).update(**changes)
     pair.refresh_from_db()
     need = prompter_settings_get().learn_after_accepts
     if pair.status == PhrasingFeedback.Status.PENDING and pair.accepts >= need:
-        phrasing_learn(pair=pair, text=phrasing)
+        if _ranked_first(phrasing, article_id):
+            PhrasingFeedback.objects.filter(pk=pair.pk).update(status=PhrasingFeedback.Status.KNOWN)
+            pair.status = PhrasingFeedback.Status.KNOWN
+        else:
+            phrasing_learn(pair=pair, text=phrasing)
     return pair
+
+
+def _ranked_first(text: str, article_id: int) -> bool:
+    """Whether the matcher alone (no feedback) puts the article first for ``text``."""
+    index = matching.index_current()
+    ranked = index.rank(index.prepare(text), limit=1)
+    return bool(ranked) and index.articles[ranked[0].article].id == article_id
 
 
 def phrasing_learn(*, pair: PhrasingFeedback, text: str | None = None) -> Phrase:

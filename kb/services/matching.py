@@ -120,6 +120,11 @@ def _articles() -> list[indexlib.ArticleData]:
     ]
 
 
+def index_current() -> indexlib.Index:
+    """This process's index as it stands (the prompter asks it without the adjusters)."""
+    return _holder.current()
+
+
 def version_bump(shared: BaseCache | None = None) -> None:
     shared = shared or cache
     try:

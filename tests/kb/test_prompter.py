@@ -153,17 +153,29 @@ def _accept(session: Any, text: str, article_id: int) -> None:
 
 
 def test_a_phrasing_is_learned_after_the_set_number_of_accepts(faq, active_session):
+    # given a question whose right article the matcher puts second
     PrompterSettings.objects.update_or_create(pk=1, defaults={"learn_after_accepts": 2})
-    phrasing = "а доставка у вас сколько стоит"
-    article = faq["delivery_cost"]
+    phrasing = "доставка долго идет и сколько стоит"
+    second = matching.match(phrasing).matches[1].article_id
 
-    _accept(active_session, phrasing, article)
-    assert not Phrase.objects.filter(article_id=article, text=phrasing).exists()
-    _accept(active_session, phrasing + "?", article)
+    # when operators accept that article for it once, then twice
+    _accept(active_session, phrasing, second)
+    assert not Phrase.objects.filter(article_id=second, text=phrasing).exists()
+    _accept(active_session, phrasing, second)
 
-    learned = Phrase.objects.get(article_id=article, text=phrasing + "?")
+    # then it is a phrasing of the article
+    learned = Phrase.objects.get(article_id=second, text=phrasing)
     assert learned.source == "learned"
-    assert PhrasingFeedback.objects.get(article_id=article).status == "learned"
+    assert PhrasingFeedback.objects.get(article_id=second).status == "learned"
+
+
+def test_a_phrasing_the_matcher_already_ranks_first_is_not_added(faq, active_session):
+    PrompterSettings.objects.update_or_create(pk=1, defaults={"learn_after_accepts": 1})
+
+    _accept(active_session, "сколько стоит доставка?", faq["delivery_cost"])
+
+    assert PhrasingFeedback.objects.get(article_id=faq["delivery_cost"]).status == "known"
+    assert not Phrase.objects.filter(text="сколько стоит доставка?").exists()
 
 
 def test_an_admin_approval_learns_at_once(faq):

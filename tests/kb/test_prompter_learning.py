@@ -14,7 +14,7 @@ def test_close_phrasings_are_similar_and_unrelated_ones_are_not():
 def test_rejects_push_an_article_down_and_accepts_up_within_caps():
     pairs = [
         learning.Pair(article=1, phrasing="сколько стоит доставка", rejects=2),
-        learning.Pair(article=2, phrasing="сколько стоит доставка", accepts=10),
+        learning.Pair(article=2, phrasing="сколько стоит доставка", corrections=10),
         learning.Pair(article=3, phrasing="как вернуть товар", rejects=5),
     ]
 
@@ -22,6 +22,11 @@ def test_rejects_push_an_article_down_and_accepts_up_within_caps():
 
     assert deltas[1] < 0 and 0 < deltas[2] <= learning.MAX_BOOST
     assert 3 not in deltas  # not a close phrasing
+    # accepts of the first suggestion (no correction) move nothing
+    assert (
+        learning.adjustments("скока стоит доставка", [learning.Pair(4, "сколько стоит доставка")])
+        == {}
+    )
     ranked = learning.rerank([(1, 0.8), (2, 0.7), (3, 0.1)], deltas)
     assert [a for a, _ in ranked][:2] == [2, 1]
 
