@@ -176,6 +176,20 @@ class Prepared:
     operator_tokens: list[str]
 
 
+def _knowledge_base_load() -> None:
+    """The demo articles, when the knowledge base is installed: every message of the
+    bench is in a session with an operator, so the prompter matches each one (off the
+    message's path) and the figures show whether that costs the messages anything."""
+    from django.apps import apps
+
+    if not apps.is_installed("kb"):
+        return
+    from kb.services import articles
+
+    demo = ROOT / "kb" / "fixtures" / "demo_kb.json"
+    articles.articles_import(items=json.loads(demo.read_text(encoding="utf-8")))
+
+
 def prepare(env: dict[str, str], visitors: int, operators: int, sockets: int) -> Prepared:
     """Migrates the bench database and makes the channel, operators and visitors."""
     subprocess.run(
@@ -235,6 +249,7 @@ def prepare(env: dict[str, str], visitors: int, operators: int, sockets: int) ->
             Message(dialog_id=d, sender_type=SenderType.SYSTEM, text="hello")
             for d in dialogs[visitors:]
         )
+    _knowledge_base_load()
     return Prepared(
         key=channel.key,
         visitor_tokens=tokens[:visitors],
