@@ -15,6 +15,30 @@ from kb.prompter.models import Outcome
 
 MAX_WEEKS = 104
 
+FEEDBACK_EXAMPLES = [
+    OpenApiExample("Rejected", value={"outcome": "rejected"}, request_only=True),
+    OpenApiExample(
+        "Edited before sending",
+        value={"outcome": "edited", "text": "Hello Ann! Courier delivery costs 290 ₽."},
+        request_only=True,
+    ),
+    OpenApiExample(
+        "Recorded",
+        value={"id": 7, "article": 3, "outcome": "rejected", "outcome_at": "2026-12-02T10:15:00Z"},
+        response_only=True,
+        status_codes=["200"],
+    ),
+]
+WEEK_EXAMPLE = {
+    "week": "2026-11-30",
+    "prompted": 5,
+    "suggested": 4,
+    "accept_at_1": 0.25,
+    "accept_at_3": 0.75,
+    "mrr": 0.4583,
+    "coverage": 0.8,
+}
+
 
 class FeedbackInputSerializer(InputSerializer):
     outcome = serializers.ChoiceField(choices=Outcome.choices)
@@ -46,13 +70,8 @@ class SuggestionFeedbackView(APIView):
             "The first feedback counts; another answers 409 (code `feedback_given`)."
         ),
         request=FeedbackInputSerializer,
-        responses={
-            200: FeedbackOutputSerializer,
-            400: None,
-            404: ErrorSerializer,
-            409: ErrorSerializer,
-        },
-        examples=[OpenApiExample("Rejected", value={"outcome": "rejected"}, request_only=True)],
+        responses={200: FeedbackOutputSerializer, 404: ErrorSerializer, 409: ErrorSerializer},
+        examples=FEEDBACK_EXAMPLES,
     )
     def post(self, request: Request, pk: str) -> Response:
         suggestion = access.suggestion_for_feedback(user=request.user, suggestion_id=parse_id(pk))
@@ -80,6 +99,11 @@ class PrompterStatsView(APIView):
         ),
         parameters=[OpenApiParameter("weeks", int, description="1 to 104, default 12")],
         responses={200: WeekSerializer(many=True), 403: ErrorSerializer},
+        examples=[
+            OpenApiExample(
+                "This week", value=WEEK_EXAMPLE, response_only=True, status_codes=["200"]
+            )
+        ],
     )
     def get(self, request: Request) -> Response:
         if not access.may_read_stats(request.user):
