@@ -22,6 +22,6 @@ class KbConfig(AppConfig):
         faq.answer_register(matching.faq_answer)
 
         from kb import listeners
-        from kb.prompter import admin  # noqa: F401  (the prompter's admin pages)
+        from kb.prompter import admin, tasks  # noqa: F401  (admin pages; tasks by name)
 
         listeners.register()

@@ -32,6 +32,11 @@ def _outcomes(product: Product) -> list[tuple[Any, ...]]:
 def test_the_operator_inserts_a_suggestion_with_the_keyboard_and_sends_it(
     product: Product, host_site: HostSite, pages: Pages, shoot: Shoot
 ) -> None:
+    # the prompter's work is a Celery task: with no worker in this test, the product runs
+    # its tasks in place
+    product.stop()
+    product.env["CELERY_TASK_ALWAYS_EAGER"] = "true"
+    product.start()
     operator = Operator.log_in(pages, product)
     operator.go_online()
     visitor = Visitor.visit(pages, host_site, product)
