@@ -410,3 +410,10 @@ PUBLIC_URL = env.str("PUBLIC_URL", default="").rstrip("/")
 # at save and again at each send, so that an admin cannot aim deliveries at internal
 # services. True allows them: development, tests, and receivers inside one's own network.
 WEBHOOKS_ALLOW_PRIVATE = env.bool("WEBHOOKS_ALLOW_PRIVATE", default=False)
+
+# --- The prompter (kb) ----------------------------------------------------------------------
+
+# Where the prompter matches customer messages: "celery" (the workers; the default) or
+# "thread" (a background thread of each web process, for installations without a
+# worker). See docs/knowledge-base.md, "Prompter".
+KB_PROMPTER_RUNNER = env.str("KB_PROMPTER_RUNNER", default="celery")
