@@ -3,19 +3,29 @@ suggestion's first feedback counts)."""
 
 from __future__ import annotations
 
+import logging
+from typing import Any
+
 from celery import shared_task
 
 from kb.prompter import replies, services
 
-
-@shared_task(name="kb.prompter_message", ignore_result=True)
-def prompter_message(message_id: int) -> int | None:
-    """Suggestions for a customer's message (none outside chats with an operator)."""
-    prompted = services.message_prompt(message_id=message_id)
-    return len(prompted.suggestions) if prompted is not None else None
+logger = logging.getLogger(__name__)
 
 
-@shared_task(name="kb.prompter_reply", ignore_result=True)
-def prompter_reply(message_id: int) -> int:
-    """Feedback and candidate articles from an operator's reply."""
-    return len(replies.operator_reply_seen(message_id=message_id))
+@shared_task(name="kb.prompter_batch", ignore_result=True)
+def prompter_batch(items: list[Any]) -> int:
+    """The ids the web processes gathered (``kb.prompter.batching``), in order: each
+    ``["message", id]`` is prompted, each ``["reply", id]`` compared with its
+    suggestions. One that fails is logged and the others go on."""
+    done = 0
+    for kind, message_id in items:
+        try:
+            if kind == "message":
+                services.message_prompt(message_id=int(message_id))
+            elif kind == "reply":
+                replies.operator_reply_seen(message_id=int(message_id))
+            done += 1
+        except Exception:
+            logger.exception("prompter: %s %s failed", kind, message_id)
+    return done

@@ -69,3 +69,24 @@ def test_with_the_thread_runner_a_message_is_prompted_in_the_background(
     runner.drain()
 
     assert Prompt.objects.filter(message=stored.message).exists()
+
+
+@override_settings(CELERY_TASK_ALWAYS_EAGER=False)
+def test_ids_are_published_as_one_task_in_order(monkeypatch):
+    from contactcenter import jobs
+    from kb.prompter.batching import Batcher
+
+    published: list[tuple[str, list]] = []
+    monkeypatch.setattr(jobs, "enqueue", lambda name, items: published.append((name, items)))
+    batcher = Batcher(every_s=0.05, max_batch=3)
+
+    batcher.add("message", 1)
+    batcher.add("reply", 2)
+    time.sleep(0.2)  # the timer publishes what gathered
+    for n in (3, 4, 5):  # a full batch goes at once
+        batcher.add("message", n)
+
+    assert published == [
+        ("kb.prompter_batch", [["message", 1], ["reply", 2]]),
+        ("kb.prompter_batch", [["message", 3], ["message", 4], ["message", 5]]),
+    ]
