@@ -42,13 +42,14 @@ def test_the_index_goes_from_channels_to_the_system(admin_client: Client) -> Non
         "Channels and conversations",
         "Routing",
         "Bots and automation",
+        "Knowledge base",
         "CRM",
         "Users and roles",
         "System: scheduled jobs",
     ]
     assert sections[0]["models"][0] == "Channels"
     assert sections[1]["models"][:2] == ["Operator groups", "Operators"]
-    assert sections[4]["models"] == ["Users", "Roles (user groups)", "API tokens"]
+    assert sections[5]["models"] == ["Users", "Roles (user groups)", "API tokens"]
     assert sections[-1]["models"][0] == "Periodic tasks"
 
 

@@ -193,6 +193,11 @@ def match(text: str, language: str | None = None, limit: int = 3) -> MatchResult
     return MatchResult(matches=matches, answer=best, language=query.language)
 
 
+def threshold() -> float:
+    """The score an answer needs (below it: no match)."""
+    return _holder.current().weights.threshold
+
+
 def answer_text(article_id: int, language: str) -> str:
     article = Article.objects.filter(pk=article_id).first()
     return article.answer(language) if article is not None else ""
