@@ -189,7 +189,7 @@ class ArticleAdmin(admin.ModelAdmin):
 def try_question(question: str) -> dict[str, Any]:
     """The matcher's view of a question, for the admin: the ranking, each part's share
     of each score, the phrasing that matched, and the answer it would give."""
-    result = matching.match(question, limit=5)
+    result = matching.match(question, limit=5, explain=True)
     titles = dict(
         Article.objects.filter(pk__in=[m.article_id for m in result.matches]).values_list(
             "pk", "title_" + result.language
