@@ -13,14 +13,16 @@ migrates it, and drops it at the end.
 
 Prep: a widget channel with a bot (mode ``always``) whose flow has six waiting steps
 that loop: a menu (press), a name, a city, an order number (typed), a confirmation
-(press), a rating (typed title). N visitors made by ``widget_visitor_create``.
+(press), a rating (typed title). N visitors per rate made by ``widget_visitor_create``.
 
-Run: one Daphne process (the bot answers in the process that stored the message, after
-commit). Each visitor connects, opens its session with "hi" (the bot greets and shows the
-menu), then answers each bot question in turn on a fixed pace, so that all visitors
-together send ``--rate`` inputs per second; each input is answered by one bot message.
-Latency is measured from the send to the first bot message after it. Then the floor
-(``bench/relay_floor.py``: bare websockets + Redis pub/sub) at the same rate.
+Run, per rate: one fresh Daphne process (the bot answers in the process that stored the
+message: its step thread, ``bots.services.stepper``). Each visitor connects and opens its
+session with "hi" (the bot greets and shows the menu), the openings paced at
+``--open-rate`` and their latency reported apart ("openings"); then every visitor answers
+each bot question in turn on a fixed pace, so that all together send ``--rates`` inputs
+per second; each input is answered by one bot message. Latency is measured from the send
+to the first bot message after it. Then the floor (``bench/relay_floor.py``: bare
+websockets + Redis pub/sub) at the same rate.
 
 Loopback only; every phase is bounded in time; the servers started here are stopped here.
 """
@@ -137,14 +139,25 @@ async def _bot_message(ws: Any, timeout: float) -> bool:
     return False
 
 
-async def _visitor(ws: Any, index: int, period: float, clock: dict[str, float], step: Step) -> None:
-    """Opens the session in its slot of the first period (openings are paced like the
-    answers), then answers each question on its pace until the end."""
-    at = clock["start"] + period * index / max(1, clock["visitors"])
+async def _open(ws: Any, at: float, opened: Step) -> None:
+    """Opens the visitor's session at ``at`` with "hi"; the bot greets with the menu."""
     await asyncio.sleep(max(0.0, at - time.monotonic()))
+    sent_ns = time.perf_counter_ns()
     await ws.send(json.dumps({"type": "message", "text": "hi", "client_id": str(uuid.uuid4())}))
-    await _bot_message(ws, 30)  # the menu
-    at += period
+    opened.sent += 1
+    try:
+        got = await _bot_message(ws, 30)
+    except TimeoutError:
+        got = False
+    if got:
+        opened.latencies_ms.append((time.perf_counter_ns() - sent_ns) / 1e6)
+    else:
+        opened.errors += 1
+
+
+async def _visitor(ws: Any, index: int, period: float, clock: dict[str, float], step: Step) -> None:
+    """Answers each question on its pace (its slot in each period) until the end."""
+    at = clock["start"] + period * index / max(1, clock["visitors"])
     n = 0
     while at < clock["end"]:
         await asyncio.sleep(max(0.0, at - time.monotonic()))
@@ -169,37 +182,46 @@ async def _visitor(ws: Any, index: int, period: float, clock: dict[str, float], 
 
 
 async def bot_step(
-    port: int, key: str, tokens: list[str], rate: int, warmup: float, seconds: float
-) -> Step:
+    port: int, key: str, tokens: list[str], rate: int, args: Any
+) -> tuple[Step, Step]:
+    """The visitors open their sessions at ``--open-rate`` (each waits for the bot's
+    menu: the opening latency, reported apart), then walk the flow at ``rate`` inputs a
+    second; replies are measured after ``--warmup`` for ``--seconds``."""
     urls = [f"ws://127.0.0.1:{port}/ws/widget/{key}/?token={t}" for t in tokens]
     sockets = await connect_all(urls, None, "welcome")
-    period = len(tokens) / rate  # each visitor answers once a period
-    now = time.monotonic() + 2.0
-    clock = {
-        "start": now,
-        "measure_from": now + warmup,
-        "end": now + warmup + seconds,
-        "visitors": len(tokens),
-    }
-    step = Step(rate=rate, seconds=seconds)
+    opened = Step(rate=args.open_rate, seconds=len(tokens) / args.open_rate)
+    step = Step(rate=rate, seconds=args.seconds)
     try:
+        first = time.monotonic() + 0.5
+        await asyncio.gather(
+            *(_open(ws, first + i / args.open_rate, opened) for i, ws in enumerate(sockets))
+        )
+        now = time.monotonic() + 0.5
+        clock = {
+            "start": now,
+            "measure_from": now + args.warmup,
+            "end": now + args.warmup + args.seconds,
+            "visitors": len(tokens),
+        }
+        period = len(tokens) / rate  # each visitor answers once a period
         await asyncio.gather(
             *(_visitor(ws, i, period, clock, step) for i, ws in enumerate(sockets))
         )
     finally:
         await asyncio.gather(*(ws.close() for ws in sockets), return_exceptions=True)
-    return step
+    return opened, step
 
 
 def _bot_run(
     env: dict[str, str], log_dir: Path, key: str, tokens: list[str], rate: int, args: Any
 ) -> dict[str, Any]:
-    """One step on a fresh Daphne (visitors continue the sessions of earlier steps)."""
+    """One step on a fresh Daphne, with visitors of its own (new sessions)."""
     daphne = Daphne(env, log_dir, f"bot-{rate}")
     try:
         with collector_paused():
-            step = asyncio.run(bot_step(daphne.port, key, tokens, rate, args.warmup, args.seconds))
+            opened, step = asyncio.run(bot_step(daphne.port, key, tokens, rate, args))
         summary: dict[str, Any] = dict(step.summary())
+        summary["openings"] = opened.summary()
         summary["daphne"] = process_stats([daphne.pid]).get(daphne.pid, {})
         return summary
     finally:
@@ -213,6 +235,9 @@ def main() -> None:
     parser.add_argument("--visitors", type=int, default=200)
     parser.add_argument("--rates", default="200", help="visitor inputs per second, per step")
     parser.add_argument("--warmup", type=float, default=5)
+    parser.add_argument(
+        "--open-rate", type=float, default=50, help="sessions opened per second before the walk"
+    )
     parser.add_argument("--seconds", type=float, default=30)
     parser.add_argument("--no-floor", action="store_true")
     parser.add_argument("--out", help="also write the results as JSON here")
@@ -236,9 +261,11 @@ def main() -> None:
     results: dict[str, Any] = {"args": vars(args)}
     database_create(admin_url, name)
     try:
-        key, tokens = prepare(env, args.visitors)
-        for rate in [int(r) for r in args.rates.split(",")]:
-            results[f"bot@{rate}"] = _bot_run(env, log_dir, key, tokens, rate, args)
+        rates = [int(r) for r in args.rates.split(",")]
+        key, tokens = prepare(env, args.visitors * len(rates))
+        for index, rate in enumerate(rates):
+            mine = tokens[index * args.visitors : (index + 1) * args.visitors]
+            results[f"bot@{rate}"] = _bot_run(env, log_dir, key, mine, rate, args)
             print(f"# bot replies @{rate}/s", json.dumps(results[f"bot@{rate}"]), flush=True)
             if not args.no_floor:
                 floor = run_floor_step(redis_url, rate, args.visitors, args.warmup, args.seconds)

@@ -13,10 +13,10 @@ import uuid
 from django.db import transaction
 
 from bots import selectors, tasks
-from bots.services import runtime
+from bots.services import runtime, stepper
 from contactcenter import events
 from inbox import handlers
-from inbox.models import SenderType, Session, SessionStatus
+from inbox.models import SenderType
 
 
 def on_event(event: events.Event) -> None:
@@ -36,7 +36,8 @@ def on_session_opened(event: events.SessionOpened) -> None:
     """A session that a bot claimed (``runtime.session_claim``): the flow starts."""
     bot_id = runtime.handler_bot_id(event.handler)
     if bot_id is not None:
-        runtime.bot_session_start(session_id=event.session_id, bot_id=bot_id)
+        selectors.bot_sessions_live_forget()
+        stepper.step_submit(runtime.Step(session_id=event.session_id, start=bot_id))
 
 
 def on_message_received(event: events.MessageReceived) -> None:
@@ -45,13 +46,14 @@ def on_message_received(event: events.MessageReceived) -> None:
         return
     if not selectors.bot_sessions_live():
         return
-    if Session.objects.filter(pk=event.session_id, status=SessionStatus.BOT).exists():
-        runtime.bot_session_text(session_id=event.session_id, message_id=event.message_id)
+    # the step's own query reads only the sessions still with a bot
+    stepper.step_submit(runtime.Step(session_id=event.session_id, message_id=event.message_id))
 
 
 def on_button_pressed(event: events.ButtonPressed) -> None:
     if event.session_id is not None:
-        runtime.bot_session_press(session_id=event.session_id, node=event.node, button=event.button)
+        step = runtime.Step(session_id=event.session_id, node=event.node, button=event.button)
+        stepper.step_submit(step)
 
 
 def register() -> None:

@@ -22,7 +22,7 @@ from bots.models import (
 )
 from contactcenter import events
 from crm.models import Contact, Lead
-from inbox.models import Message, SenderType, Session
+from inbox.models import Message, SenderType, Session, SessionStatus
 
 # Which event class each trigger event stands for.
 EVENT_TYPES: dict[str, type[events.Event]] = {
@@ -309,24 +309,24 @@ def bot_versions(*, bot: Bot) -> QuerySet[BotVersion]:
 
 # --- bot flows in sessions ------------------------------------------------------------------
 
-# Whether any session is with a bot anywhere, remembered for a moment when the answer is
-# "no", so that a contact message where no bot is running costs no query (the messaging
-# path's listeners run for every message). A bot starting in this process forgets it at
-# once; one starting in another is seen within the TTL.
+# Whether any session is with a bot anywhere, remembered for a moment, so that a contact
+# message costs no query here (the messaging path's listeners run for every message). A
+# "yes" that went stale costs only a step the step thread finds nothing for; a "no" is
+# forgotten at once when a bot starts in this process, and one starting in another is
+# seen within the TTL.
 LIVE_TTL_S = 2.0
-_live_cache: dict[str, float] = {}
+_live_cache: dict[str, tuple[bool, float]] = {}
 
 
 def bot_sessions_live() -> bool:
     now = time.monotonic()
-    checked = _live_cache.get("none_at")
-    if checked is not None and now - checked < LIVE_TTL_S:
-        return False
-    live = BotSession.objects.exclude(outcome__in=("handoff", "end")).exists()
-    if live:
-        _live_cache.pop("none_at", None)
-    else:
-        _live_cache["none_at"] = now
+    known = _live_cache.get("live")
+    if known is not None and now - known[1] < LIVE_TTL_S:
+        return known[0]
+    # the session's status, not the bot's state: a session is ``bot`` from the moment it
+    # opens, before the step thread starts its flow (bots.services.stepper)
+    live = Session.objects.filter(status=SessionStatus.BOT).exists()
+    _live_cache["live"] = (live, now)
     return live
 
 

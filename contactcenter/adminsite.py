@@ -52,6 +52,7 @@ MODEL_ORDER = {
         "WebhookSubscription",
         "WebhookDelivery",
     ],
+    "kb": ["Article"],
     "crm": ["Contact", "Lead", "Pipeline", "Task", "MergeSuggestion", "IdentityPolicy"],
     "auth": ["User", "Group", "TokenProxy"],
     "django_celery_beat": [

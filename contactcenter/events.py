@@ -85,12 +85,15 @@ class SessionOpened(Event):
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class MessageReceived(Event):
-    """A message was stored in a dialog, whoever sent it (see ``sender_type``)."""
+    """A message was stored in a dialog, whoever sent it (see ``sender_type``).
+    ``status``: the delivery status it was stored with (``pending``: a connector is to
+    send it to the contact; None: nothing to send, or the widget's socket delivers it)."""
 
     message_id: int
     session_id: int | None
     dialog_id: int
     sender_type: str
+    status: str | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -102,7 +102,14 @@ def contact_attributes_merge(*, contact: Contact, attributes: dict[str, Any]) ->
     contact = _live(Contact.objects.get(pk=contact.pk))
     contact = Contact.objects.select_for_update().get(pk=contact.pk)
     merged = {**(contact.attributes or {}), **attributes}
-    if len(merged) > MAX_ATTRIBUTES:
+    _attributes_bounded(merged)
+    if merged == (contact.attributes or {}):
+        return contact
+    return contact_update(contact=contact, data={"attributes": merged})
+
+
+def _attributes_bounded(attributes: dict[str, Any]) -> None:
+    if len(attributes) > MAX_ATTRIBUTES:
         raise ValidationError(
             {
                 "attributes": [
@@ -111,13 +118,84 @@ def contact_attributes_merge(*, contact: Contact, attributes: dict[str, Any]) ->
                         "A contact holds at most %(n)d attributes; this would make %(count)d.",
                         MAX_ATTRIBUTES,
                     )
-                    % {"n": MAX_ATTRIBUTES, "count": len(merged)}
+                    % {"n": MAX_ATTRIBUTES, "count": len(attributes)}
                 ]
             }
         )
-    if merged == (contact.attributes or {}):
-        return contact
-    return contact_update(contact=contact, data={"attributes": merged})
+
+
+# (contact id, field, value): field ``name``, ``email``, ``phone`` or ``attributes.<key>``
+ContactValue = tuple[int, str, Any]
+
+
+@transaction.atomic
+def contacts_values_set(values: list[ContactValue]) -> dict[int, ValidationError]:
+    """Sets single fields on several contacts at once (what bots collect), in order: one
+    query locks the contacts (in id order), then each changed contact is checked as
+    ``contact_update`` checks it, saved in one statement and announced
+    (``ContactUpdated``). A merged contact's survivor takes its values. Returns, by index
+    in ``values``, the refusals: a contact that fails its checks keeps none of this
+    call's values; the others are kept."""
+    refused: dict[int, ValidationError] = {}
+    targets = _locked_live(sorted({contact_id for contact_id, _, _ in values}))
+    before: dict[int, tuple[Contact, dict[str, Any]]] = {}
+    indexes: dict[int, list[int]] = {}
+    for index, (contact_id, field, value) in enumerate(values):
+        contact = targets.get(contact_id)
+        if contact is None or not _value_set(contact, field, value, before):
+            refused[index] = ValidationError(_("No such contact or field: %s") % field)
+            continue
+        indexes.setdefault(contact.pk, []).append(index)
+    for pk, (contact, was) in before.items():
+        changed = tuple(f for f in CONTACT_FIELDS if getattr(contact, f) != was[f])
+        if not changed:
+            continue
+        try:
+            _attributes_bounded(contact.attributes or {})
+            contact.full_clean()
+        except ValidationError as failure:
+            refused.update(dict.fromkeys(indexes[pk], failure))
+            continue
+        contact.save(update_fields=[*changed, "updated_at"])
+        events.emit(events.ContactUpdated(contact_id=pk, changed=changed))
+    return refused
+
+
+def _locked_live(contact_ids: list[int]) -> dict[int, Contact]:
+    """The contacts, locked, each as the live contact it is now (a merged one as its
+    survivor, one object per survivor), by the id asked for."""
+    rows = list(Contact.objects.select_for_update().filter(pk__in=contact_ids).order_by("pk"))
+    objects: dict[int, Contact] = {c.pk: c for c in rows if c.merged_into_id is None}
+    asked: dict[int, Contact] = {}
+    for contact in rows:
+        if contact.merged_into_id is None:
+            asked[contact.pk] = contact
+            continue
+        survivor = _live(contact).pk
+        if survivor not in objects:
+            objects[survivor] = Contact.objects.select_for_update().get(pk=survivor)
+        asked[contact.pk] = objects[survivor]
+    return asked
+
+
+def _value_set(
+    contact: Contact, field: str, value: Any, before: dict[int, tuple[Contact, dict[str, Any]]]
+) -> bool:
+    """Sets one value on ``contact`` in memory, keeping what it had in ``before``; False
+    for a field that is not a contact's."""
+    if field not in ("name", "email", "phone") and not field.startswith("attributes."):
+        return False
+    if contact.pk not in before:
+        was = {f: getattr(contact, f) for f in CONTACT_FIELDS}
+        before[contact.pk] = (contact, {**was, "attributes": dict(was["attributes"] or {})})
+    if field.startswith("attributes."):
+        contact.attributes = {
+            **(contact.attributes or {}),
+            field.removeprefix("attributes."): value,
+        }
+    else:
+        setattr(contact, field, value)
+    return True
 
 
 @transaction.atomic

@@ -25,8 +25,10 @@ def reply_send_queue(event: events.MessageReceived | events.MessageSendRetried) 
     """Every message to the contact (operator, bot, system: stored ``pending``) in a
     dialog of a channel with a connector (e-mail, Telegram...) leaves through that
     connector, from a Celery task queued once this commits."""
-    if isinstance(event, events.MessageReceived) and event.sender_type == SenderType.CONTACT:
-        return
+    if isinstance(event, events.MessageReceived) and (
+        event.sender_type == SenderType.CONTACT or event.status != DeliveryStatus.PENDING
+    ):
+        return  # the contact's own, or nothing for a connector to send (the widget's)
     pending = Message.objects.filter(
         pk=event.message_id,
         status=DeliveryStatus.PENDING,

@@ -7,7 +7,6 @@ from typing import Any
 
 from django.db.models import QuerySet
 from drf_spectacular.utils import (
-    OpenApiExample,
     OpenApiResponse,
     extend_schema,
     extend_schema_view,
@@ -20,6 +19,7 @@ from rest_framework.views import APIView
 
 from contactcenter import roles
 from contactcenter.api_common import ApiViewSet, IsAdmin
+from kb import api_examples as examples
 from kb import selectors
 from kb.models import Article
 from kb.serializers import (
@@ -33,15 +33,6 @@ from kb.serializers import (
 )
 from kb.services import articles as services
 from kb.services import matching
-
-ARTICLE_EXAMPLE = {
-    "id": 1,
-    "key": "delivery_cost",
-    "titles": {"ru": "Стоимость доставки", "en": "Delivery cost"},
-    "answers": {"ru": "Доставка стоит 290 ₽.", "en": "Delivery costs 290 ₽."},
-    "phrases": ["сколько стоит доставка", "how much is delivery"],
-    "enabled": True,
-}
 
 
 class KbReader(permissions.BasePermission):
@@ -59,18 +50,19 @@ class WritesByAdmins(permissions.BasePermission):
 
 
 @extend_schema_view(
-    list=extend_schema(summary="Knowledge-base articles"),
-    retrieve=extend_schema(summary="One article"),
+    list=extend_schema(summary="Knowledge-base articles", examples=examples.ARTICLE_RESPONSES),
+    retrieve=extend_schema(summary="One article", examples=examples.ARTICLE_RESPONSES),
     create=extend_schema(
         summary="Create an article (admins)",
         request=ArticleInputSerializer,
         responses={201: ArticleOutputSerializer},
-        examples=[OpenApiExample("An article", value=ARTICLE_EXAMPLE)],
+        examples=examples.CREATE_EXAMPLES,
     ),
     partial_update=extend_schema(
         summary="Change an article (admins); phrases, when given, replace the list",
         request=ArticleInputSerializer,
         responses={200: ArticleOutputSerializer},
+        examples=examples.UPDATE_EXAMPLES,
     ),
     destroy=extend_schema(summary="Delete an article (admins)", responses={204: None}),
 )
@@ -118,6 +110,7 @@ class ImportView(APIView):
             200: ImportOutputSerializer,
             400: OpenApiResponse(description='{"items": ["Item 3 (delivery_cost): ..."]}'),
         },
+        examples=examples.IMPORT_EXAMPLES,
     )
     def post(self, request: Request) -> Response:
         try:
@@ -138,9 +131,7 @@ class MatchView(APIView):
         summary="Match a customer's text against the knowledge base",
         request=MatchInputSerializer,
         responses={200: MatchOutputSerializer},
-        examples=[
-            OpenApiExample("A question", value={"text": "skolko stoit dostavka"}, request_only=True)
-        ],
+        examples=examples.MATCH_EXAMPLES,
     )
     def post(self, request: Request) -> Response:
         data = MatchInputSerializer(data=request.data)

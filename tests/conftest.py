@@ -89,7 +89,10 @@ def _hook_threads_let_go() -> Iterator[None]:
     yield
     from django.db import connection
 
+    from bots.services import stepper
     from inbox.connectors import views
+
+    stepper.steps_let_go()
 
     if connection.vendor != "postgresql" or not views._pool._threads:
         return

@@ -25,6 +25,7 @@ from inbox.models import (
     ProactiveInvitation,
     WidgetVisitor,
 )
+from kb.services import articles as kb_articles
 from routing.models import Group, Holiday, Operator, OperatorStatus, RoutingRule, WorkingHours
 from tests import factories
 
@@ -81,6 +82,9 @@ def some_of_everything() -> None:
     )
     simulations.bot_simulation_save(
         bot=bot, name="Greeting", flow=bot.flow, inputs=[], contact=None, group_open=True
+    )
+    kb_articles.article_create(
+        data={"key": "hours", "answers": {"en": "9 to 5"}, "phrases": ["when are you open"]}
     )
     _prompter_records(message)
 

@@ -18,9 +18,11 @@ from inbox.services.channels_intake import (
     dialog_contact_verified_link,
 )
 from inbox.services.conversations import (
+    BotSay,
     MessageRejected,
     Stored,
     bot_message_send,
+    bot_messages_send,
     button_press,
     contact_attachment_receive,
     contact_message_receive,
@@ -82,11 +84,13 @@ from inbox.services.windows import (
 __all__ = [
     "MAX_CLIENT_ID",
     "MAX_TEXT",
+    "BotSay",
     "MessageRejected",
     "Stored",
     "WindowClosed",
     "bot_id_clean",
     "bot_message_send",
+    "bot_messages_send",
     "button_press",
     "buttons_clean",
     "caption_clean",

@@ -9,6 +9,7 @@ committed before it is acknowledged or pushed: frames leave through
 
 from __future__ import annotations
 
+import dataclasses
 import secrets
 import uuid
 from typing import Any
@@ -39,7 +40,7 @@ from inbox.services import attachments as files
 from inbox.services import batching, sessions, windows
 from inbox.services.batching import Incoming, Stored
 from inbox.services.deliveries import outgoing_status
-from inbox.services.pushes import message_received_emit, push_to_staff
+from inbox.services.pushes import message_received_emit, push_to_staff, staff_groups
 from inbox.services.validators import (
     MAX_TEXT,
     MessageRejected,
@@ -303,13 +304,67 @@ def bot_message_send(
     that belong to the bot's step ``node``: the widget shows them, a connector renders
     them as its channel allows, and a press comes back as ``button_press``.
     ``MessageRejected`` for buttons that are not a short list of ids and titles."""
-    return _outgoing_store(
-        session,
+    say = BotSay(session=session, text=text, buttons=buttons, node=node, sender_name=sender_name)
+    return bot_messages_send([say])[0]
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class BotSay:
+    """One bot message of ``bot_messages_send``."""
+
+    session: Session
+    text: str
+    buttons: Any = None
+    node: str | int | None = None
+    sender_name: str = ""
+
+
+def bot_messages_send(says: list[BotSay]) -> list[Message]:
+    """Bots' messages to several contacts at once (a batch of bot steps): one insert,
+    one query for the channels' types, and the frames in one broadcast after commit, in
+    the order of ``says`` (each like ``bot_message_send``). ``MessageRejected`` when any
+    of them has bad buttons (nothing is stored then)."""
+    rows = [_bot_row(say) for say in says]
+    types = dict(
+        Dialog.objects.filter(pk__in={row.dialog_id for row in rows}).values_list(
+            "pk", "channel__type"
+        )
+    )
+    for row in rows:
+        row.status = outgoing_status(channel_type=types[row.dialog_id])
+    Message.objects.bulk_create(rows)
+    sends: list[tuple[list[str], dict[str, Any]]] = []
+    for say, message in zip(says, rows, strict=True):
+        frame = payloads.message(message, attachments=[])
+        sends.append(
+            ([realtime.dialog_group(message.dialog_id)], {"type": "message", "message": frame})
+        )
+        staff = staff_groups(say.session.operator_id, say.session.group_id, say.session.status)
+        sends.append((staff, {"type": "message.created", "message": frame}))
+        message_received_emit(message)
+    realtime.broadcast_batch(sends)
+    return rows
+
+
+def _buttons_of(buttons: Any, button_node: str | int | None) -> tuple[Any, str | None]:
+    """The cleaned buttons and the step they belong to (none without buttons)."""
+    cleaned = buttons_clean(buttons) if buttons is not None else None
+    node = bot_id_clean(button_node) if button_node is not None else None
+    if button_node is not None and node is None:
+        raise MessageRejected("bad_buttons", _("A bot step is a number or a short name."))
+    return cleaned, node if cleaned else None
+
+
+def _bot_row(say: BotSay) -> Message:
+    cleaned, node = _buttons_of(say.buttons, say.node)
+    return Message(
+        dialog_id=say.session.dialog_id,
+        session=say.session,
         sender_type=SenderType.BOT,
-        text=text,
-        buttons=buttons,
+        sender_name=say.sender_name,
+        text=say.text,
+        buttons=cleaned,
         button_node=node,
-        sender_name=sender_name,
     )
 
 
@@ -323,10 +378,7 @@ def _outgoing_store(
     button_node: str | int | None = None,
     sender_name: str = "",
 ) -> Message:
-    cleaned = buttons_clean(buttons) if buttons is not None else None
-    node = bot_id_clean(button_node) if button_node is not None else None
-    if button_node is not None and node is None:
-        raise MessageRejected("bad_buttons", _("A bot step is a number or a short name."))
+    cleaned, node = _buttons_of(buttons, button_node)
     message = Message.objects.create(
         dialog_id=session.dialog_id,
         session=session,
@@ -335,7 +387,7 @@ def _outgoing_store(
         text=text,
         internal=internal,
         buttons=cleaned,
-        button_node=node if cleaned else None,
+        button_node=node,
         status=outgoing_status(channel_type=_channel_type(session.dialog_id), internal=internal),
     )
     frame = payloads.message(message, attachments=[])

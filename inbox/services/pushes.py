@@ -40,5 +40,6 @@ def message_received_emit(message: Message) -> None:
             session_id=message.session_id,
             dialog_id=message.dialog_id,
             sender_type=message.sender_type,
+            status=message.status,
         )
     )

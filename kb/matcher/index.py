@@ -16,16 +16,17 @@ set (docs/knowledge-base.md); ``Options`` switch parts off for the ablation.
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 
 import numpy as np
-from scipy import sparse
 from sklearn.feature_extraction.text import TfidfVectorizer
 
-from kb.matcher import lexicon
+from kb.matcher import lexicon, vectors
 from kb.matcher import terms as termlib
 from kb.matcher import text as textlib
 
+PARTS = ("chars", "words", "article", "answer")
 MIN_MENDED = 4  # shorter words are too ambiguous to mend
 SPELLING_MIN = 0.6  # cosine of character n-grams for a word to be taken as a typo of another
 
@@ -93,6 +94,7 @@ class Index:
         options: Options | None = None,
     ) -> None:
         self.articles = articles
+        self.by_id = {article.id: article for article in articles}
         self.weights = weights or Weights()
         self.options = options or Options()
         self.english = termlib.ENGLISH_COMMON | self._english_words(articles)
@@ -101,10 +103,17 @@ class Index:
             texts = [*article.phrases, *article.titles.values()]
             docs.extend((position, text) for text in texts if text.strip())
         self.doc_article = np.array([position for position, _ in docs], dtype=np.int64)
+        positions = np.arange(len(articles))
+        self.doc_start = np.searchsorted(self.doc_article, positions, side="left")
+        self.doc_end = np.searchsorted(self.doc_article, positions, side="right")
+        self.has_docs = self.doc_end > self.doc_start
         self.doc_text = [text for _, text in docs]
         self._build_spelling()
         prepared = [self.prepare(text) for text in self.doc_text]
-        self._build_chars(prepared)
+        self._doc_chars = [q.chars for q in prepared] or [""]
+        self._chars: vectors.Postings | None = None
+        self._chars_built = False
+        self._chars_lock = threading.Lock()
         self._build_words(prepared)
 
     # --- building ---------------------------------------------------------------------
@@ -125,15 +134,25 @@ class Index:
                     found.update(tokens)
         return frozenset(found)
 
-    def _build_chars(self, prepared: list[Query]) -> None:
-        self.char_vectorizer = TfidfVectorizer(
-            analyzer="char_wb", ngram_range=(2, 4), sublinear_tf=True, dtype=np.float32
-        )
-        corpus = [q.chars for q in prepared] or [""]
-        try:
-            self.char_matrix = self.char_vectorizer.fit_transform(corpus).tocsr()
-        except ValueError:  # no text at all
-            self.char_matrix = None
+    def _char_matrix(self) -> vectors.Postings | None:
+        """The documents' character n-grams, built the first time a part needs them (the
+        tuned weights do not: only explanations and the ablation)."""
+        if self._chars_built:
+            return self._chars
+        with self._chars_lock:
+            if not self._chars_built:
+                self.char_vectorizer = TfidfVectorizer(
+                    analyzer="char_wb", ngram_range=(2, 4), sublinear_tf=True, dtype=np.float32
+                )
+                try:
+                    matrix = self.char_vectorizer.fit_transform(self._doc_chars)
+                except ValueError:  # no text at all
+                    self._chars = None
+                else:
+                    self._chars = vectors.Postings(matrix)
+                    self.char_space = vectors.Space(self.char_vectorizer)
+                self._chars_built = True
+        return self._chars
 
     def _build_words(self, prepared: list[Query]) -> None:
         self.word_vectorizer = TfidfVectorizer(
@@ -149,9 +168,12 @@ class Index:
         except ValueError:
             self.word_matrix = self.article_matrix = self.answer_matrix = None
             return
-        self.word_matrix = self.word_vectorizer.transform([q.terms for q in prepared]).tocsr()
-        self.article_matrix = self.word_vectorizer.transform(article_docs).tocsr()
-        self.answer_matrix = self.word_vectorizer.transform(answer_docs).tocsr()
+        self.word_space = vectors.Space(self.word_vectorizer)
+        self.word_matrix = vectors.Postings(
+            self.word_vectorizer.transform([q.terms for q in prepared])
+        )
+        self.article_matrix = vectors.Postings(self.word_vectorizer.transform(article_docs))
+        self.answer_matrix = vectors.Postings(self.word_vectorizer.transform(answer_docs))
 
     def _build_spelling(self) -> None:
         """Character n-grams of every word the articles use, to mend a typed word that
@@ -159,17 +181,19 @@ class Index:
         known: set[str] = set()
         for article in self.articles:
             for value in (*article.phrases, *article.titles.values(), *article.answers.values()):
-                known.update(textlib.to_cyrillic_if(textlib.words(textlib.normalise(value))))
+                known.update(textlib.words(textlib.normalise(value)))
+        known.update(textlib.to_cyrillic_if(list(known)))
         self.known_words = sorted(w for w in known if len(w) >= MIN_MENDED and not w.isdigit())
         self.known_set = frozenset(known)
         self.spelling_vectorizer = TfidfVectorizer(
             analyzer="char_wb", ngram_range=(2, 3), dtype=np.float32
         )
-        self.spelling_matrix = (
-            self.spelling_vectorizer.fit_transform(self.known_words).tocsr()
-            if self.known_words
-            else None
-        )
+        self.spelling_matrix = None
+        if self.known_words:
+            self.spelling_matrix = vectors.Postings(
+                self.spelling_vectorizer.fit_transform(self.known_words)
+            )
+            self.spelling_space = vectors.Space(self.spelling_vectorizer)
 
     def mend(self, tokens: list[str]) -> list[str]:
         """Each word the articles do not know replaced by the closest word they do, when
@@ -183,14 +207,14 @@ class Index:
         ]
         if not unknown:
             return tokens
-        scores = (self.spelling_matrix @ self.spelling_vectorizer.transform(unknown).T).toarray()
         fixes = {}
-        for column, word in enumerate(unknown):
-            row = int(np.argmax(scores[:, column]))
+        for word in unknown:
+            scores = self.spelling_matrix.scores(self.spelling_space.vector(word))
+            row = int(np.argmax(scores))
             # only Cyrillic words that are no Russian word: English has no dictionary
             # here, and a rare but real word is no typo
             if (
-                scores[row, column] >= SPELLING_MIN
+                scores[row] >= SPELLING_MIN
                 and textlib.script_language(word) == textlib.RU
                 and not termlib.russian_known(word)
             ):
@@ -233,61 +257,78 @@ class Index:
             terms=self._terms(tokens),
         )
 
-    def rank(self, query: Query, *, limit: int = 10) -> list[Candidate]:
-        """The ``limit`` best articles for the question, best first, with the score of
-        each part and the phrasing that matched best."""
+    def rank(self, query: Query, *, limit: int = 10, explain: bool = False) -> list[Candidate]:
+        """The ``limit`` best articles for the question, best first, each with the
+        phrasing that matched best and each part's share of its score. Parts whose
+        weight is 0 are computed only to ``explain``."""
         count = len(self.articles)
         if not count or not (query.chars or query.terms):
             return []
-        parts = self._parts(query)
+        wanted = [name for name in PARTS if explain or getattr(self.weights, name) > 0]
+        words = self._word_vector(query)
+        doc_scores = None
+        if words and self.word_matrix is not None:
+            doc_scores = self.word_matrix.scores(words)
+        parts = self._parts(query, words, doc_scores, wanted)
         total = np.zeros(count, dtype=np.float32)
-        for name, (scores, _best) in parts.items():
+        for name, scores in parts.items():
             total += getattr(self.weights, name) * scores
         limit = min(limit, count)
         top = np.argpartition(-total, limit - 1)[:limit]
         top = top[np.argsort(-total[top], kind="stable")]
-        return [self._candidate(int(i), float(total[i]), parts) for i in top if total[i] > 0]
+        return [
+            self._candidate(int(i), float(total[i]), parts, doc_scores) for i in top if total[i] > 0
+        ]
 
     def _candidate(
-        self, position: int, score: float, parts: dict[str, tuple[np.ndarray, np.ndarray]]
+        self,
+        position: int,
+        score: float,
+        parts: dict[str, np.ndarray],
+        doc_scores: np.ndarray | None,
     ) -> Candidate:
         contributions = {
             name: round(float(getattr(self.weights, name) * scores[position]), 4)
-            for name, (scores, _best) in parts.items()
+            for name, scores in parts.items()
         }
+        start, end = int(self.doc_start[position]), int(self.doc_end[position])
         phrase = ""
-        for name in ("chars", "words"):
-            if name in parts and parts[name][0][position] > 0:
-                phrase = self.doc_text[int(parts[name][1][position])]
-                break
+        if end > start and doc_scores is not None and doc_scores[start:end].max() > 0:
+            phrase = self.doc_text[start + int(np.argmax(doc_scores[start:end]))]
         return Candidate(article=position, score=score, parts=contributions, phrase=phrase)
 
-    def _parts(self, query: Query) -> dict[str, tuple[np.ndarray, np.ndarray]]:
-        parts: dict[str, tuple[np.ndarray, np.ndarray]] = {}
-        if self.options.chars and self.char_matrix is not None and query.chars:
-            vector = self.char_vectorizer.transform([query.chars])
-            parts["chars"] = self._best_per_article(self.char_matrix @ vector.T)
-        if self.word_matrix is not None and query.terms:
-            vector = self.word_vectorizer.transform([query.terms])
-            if self.options.words:
-                parts["words"] = self._best_per_article(self.word_matrix @ vector.T)
-                parts["article"] = self._dense(self.article_matrix @ vector.T)
-            if self.options.answers:
-                parts["answer"] = self._dense(self.answer_matrix @ vector.T)
+    def _word_vector(self, query: Query) -> vectors.Vector | None:
+        if self.word_matrix is None or not query.terms:
+            return None
+        return self.word_space.vector(query.terms)
+
+    def _parts(
+        self,
+        query: Query,
+        words: vectors.Vector | None,
+        doc_scores: np.ndarray | None,
+        wanted: list[str],
+    ) -> dict[str, np.ndarray]:
+        parts: dict[str, np.ndarray] = {}
+        if "chars" in wanted and self.options.chars and query.chars:
+            matrix = self._char_matrix()
+            if matrix is not None:
+                parts["chars"] = self._best_per_article(
+                    matrix.scores(self.char_space.vector(query.chars))
+                )
+        article, answer = self.article_matrix, self.answer_matrix
+        if words and doc_scores is not None and article is not None and answer is not None:
+            if "words" in wanted and self.options.words:
+                parts["words"] = self._best_per_article(doc_scores)
+            if "article" in wanted and self.options.words:
+                parts["article"] = article.scores(words)
+            if "answer" in wanted and self.options.answers:
+                parts["answer"] = answer.scores(words)
         return parts
 
-    def _dense(self, column: sparse.spmatrix) -> tuple[np.ndarray, np.ndarray]:
-        scores = np.asarray(column.toarray()).ravel().astype(np.float32)
-        return scores, np.full(len(scores), -1, dtype=np.int64)
-
-    def _best_per_article(self, column: sparse.spmatrix) -> tuple[np.ndarray, np.ndarray]:
-        """Each article's best document score and which document it was."""
-        scores = np.asarray(column.toarray()).ravel()
+    def _best_per_article(self, scores: np.ndarray) -> np.ndarray:
+        """Each article's best document score (documents are grouped by article)."""
         best = np.zeros(len(self.articles), dtype=np.float32)
-        which = np.full(len(self.articles), -1, dtype=np.int64)
-        order = np.lexsort((scores, self.doc_article))  # by article, best last
-        last = np.r_[self.doc_article[order][1:] != self.doc_article[order][:-1], True]
-        winners = order[last]
-        best[self.doc_article[winners]] = scores[winners]
-        which[self.doc_article[winners]] = winners
-        return best, which
+        if len(scores):
+            best[self.has_docs] = np.maximum.reduceat(scores, self.doc_start[self.has_docs])
+        return best

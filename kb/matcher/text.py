@@ -7,6 +7,7 @@ question with greetings and "please", and sometimes write Russian in Latin lette
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Callable, Iterable
@@ -56,6 +57,7 @@ def unpadded(tokens: Iterable[str]) -> list[str]:
     return [token for token in tokens if token not in PADDING]
 
 
+@functools.lru_cache(maxsize=50_000)
 def cyrillic(word: str) -> str:
     """A Latin-written Russian word in Cyrillic ("dostavka" -> "доставка")."""
     return _TRANSLIT_RE.sub(lambda m: _TRANSLIT_MAP[m.group(0)], word)

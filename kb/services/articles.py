@@ -175,8 +175,16 @@ def phrase_add(*, article: Article, text: str, source: str = Phrase.Source.LEARN
     return phrase
 
 
-def phrases_changed() -> None:
-    """For the admin's inline phrasings, saved by Django's forms: the matcher rebuilds."""
+@transaction.atomic
+def phrases_save(*, saved: list[Phrase], deleted: list[Phrase]) -> None:
+    """The admin's inline phrasings: each saved one with its language found from its
+    text (new ones as added by an admin), the deleted ones gone."""
+    for phrase in deleted:
+        phrase.delete()
+    for phrase in saved:
+        phrase.text = _text(phrase.text, limit=MAX_PHRASE, name="text")
+        phrase.language = matching.language_of(phrase.text)
+        phrase.save()
     matching.index_changed()
 
 
@@ -241,8 +249,11 @@ def articles_import(*, items: Any) -> ImportResult:
     return ImportResult(created=len(cleaned) - len(existing), updated=len(existing))
 
 
-def articles_export() -> list[dict[str, Any]]:
-    """Every article in the import's format."""
+def articles_export(*, ids: list[int] | None = None) -> list[dict[str, Any]]:
+    """The articles (all, or those of ``ids``) in the import's format."""
+    chosen = Article.objects.prefetch_related("phrases").order_by("key")
+    if ids is not None:
+        chosen = chosen.filter(pk__in=ids)
     return [
         {
             "id": a.key,
@@ -253,5 +264,5 @@ def articles_export() -> list[dict[str, Any]]:
             "phrases": [p.text for p in a.phrases.all()],
             "enabled": a.enabled,
         }
-        for a in Article.objects.prefetch_related("phrases").order_by("key")
+        for a in chosen
     ]

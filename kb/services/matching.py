@@ -7,7 +7,7 @@ rebuilt when articles change, in every process within a second.
 Every write of articles (``kb.services.articles``) calls ``index_changed()``, which after
 commit bumps a version counter in the shared cache (Redis in production) and marks this
 process's index stale at once. ``match`` reads the counter at most every
-``CHECK_EVERY_S`` and rebuilds when it moved.
+``CHECK_EVERY_S`` (0.25 s) and rebuilds when it moved.
 
 Adjusters (the prompter's learning): ``adjusters`` is a list of functions
 ``(normalised_text, matches) -> matches`` applied, in order, to the ranked candidates
@@ -35,7 +35,7 @@ from kb.models import Article
 logger = logging.getLogger(__name__)
 
 VERSION_KEY = "kb:index:version"
-CHECK_EVERY_S = 0.5
+CHECK_EVERY_S = 0.25
 CANDIDATES = 10
 
 
@@ -168,7 +168,7 @@ def language_of(text: str) -> str:
     return found or textlib.RU
 
 
-def _ranked(index: indexlib.Index, query: indexlib.Query) -> list[Match]:
+def _ranked(index: indexlib.Index, query: indexlib.Query, *, explain: bool) -> list[Match]:
     return [
         Match(
             article_id=index.articles[c.article].id,
@@ -177,16 +177,19 @@ def _ranked(index: indexlib.Index, query: indexlib.Query) -> list[Match]:
             phrase=c.phrase,
             parts=c.parts,
         )
-        for c in index.rank(query, limit=CANDIDATES)
+        for c in index.rank(query, limit=CANDIDATES, explain=explain)
     ]
 
 
-def match(text: str, language: str | None = None, limit: int = 3) -> MatchResult:
+def match(
+    text: str, language: str | None = None, limit: int = 3, *, explain: bool = False
+) -> MatchResult:
     """The best articles for a customer's text, best first, and the one to answer with
-    (None when none scores above the threshold)."""
+    (None when none scores above the threshold). With ``explain``, each match's
+    ``parts`` also holds the parts that weigh nothing in its score (the admin's "why")."""
     index = _holder.current()
     query = index.prepare(text, language if language in ("ru", "en") else None)
-    matches = _ranked(index, query)
+    matches = _ranked(index, query, explain=explain)
     normalised = textlib.normalise(text)
     for adjust in list(adjusters):
         try:
@@ -198,7 +201,18 @@ def match(text: str, language: str | None = None, limit: int = 3) -> MatchResult
     return MatchResult(matches=matches, answer=best, language=query.language)
 
 
+def threshold() -> float:
+    """The score an answer needs (below it: no match)."""
+    return _holder.current().weights.threshold
+
+
 def answer_text(article_id: int, language: str) -> str:
+    """The article's answer in ``language`` (else in the other one); from the index in
+    memory when the article is there (no query), else from the database."""
+    held = _holder.current().by_id.get(article_id)
+    if held is not None:
+        other = "en" if language == "ru" else "ru"
+        return held.answers.get(language) or held.answers.get(other) or ""
     article = Article.objects.filter(pk=article_id).first()
     return article.answer(language) if article is not None else ""
 

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from bots.models import Bot, BotMode, BotSession
-from bots.services import flows
+from bots.services import flows, stepper
 from contactcenter import events
 from crm.models import Contact
 from inbox import services as inbox_services
@@ -131,14 +131,27 @@ def seen() -> Iterator[Seen]:
         events.unsubscribe(kind, recorder)
 
 
+def answered() -> None:
+    """On PostgreSQL the bot answers in its step thread (bots.services.stepper): the
+    test waits for it as a customer waits for the reply."""
+    assert stepper.steps_wait(10), "the bot did not answer within 10 s"
+
+
 def visitor_writes(channel, text: str = "Hello") -> tuple[int, Session]:
     visitor, _token = inbox_services.widget_visitor_create(channel=channel)
     stored = inbox_services.contact_message_receive(dialog_id=visitor.dialog_id, text=text)
+    answered()
     return visitor.dialog_id, Session.objects.get(pk=stored.message.session_id)
 
 
 def writes(dialog_id: int, text: str) -> None:
     inbox_services.contact_message_receive(dialog_id=dialog_id, text=text)
+    answered()
+
+
+def presses(dialog_id: int, node: str, button: str) -> None:
+    inbox_services.button_press(dialog_id=dialog_id, node=node, button=button)
+    answered()
 
 
 def bot_said(session: Session) -> list[str]:
@@ -168,7 +181,7 @@ def test_the_bot_greets_with_its_menu_and_a_press_leads_to_a_handoff_with_the_em
     ]
     assert menu.button_node == "menu" and menu.sender_name == "Helper"
 
-    inbox_services.button_press(dialog_id=dialog_id, node="menu", button="b2")
+    presses(dialog_id, node="menu", button="b2")
     writes(dialog_id, "not an e-mail")
     writes(dialog_id, "ann@example.com")
 
@@ -212,7 +225,7 @@ def test_the_vip_goes_to_the_vip_queue_with_priority(bot, channel, groups):
     contact = Contact.objects.get(dialogs__pk=dialog_id)
     Contact.objects.filter(pk=contact.pk).update(attributes={"vip": True})
 
-    inbox_services.button_press(dialog_id=dialog_id, node="menu", button="b2")
+    presses(dialog_id, node="menu", button="b2")
     writes(dialog_id, "vip@example.com")
 
     handed = fresh(session)
@@ -226,7 +239,7 @@ def test_the_vip_goes_to_the_vip_queue_with_priority(bot, channel, groups):
 def test_end_closes_the_session_as_resolved(bot, channel, seen):
     dialog_id, session = visitor_writes(channel)
 
-    inbox_services.button_press(dialog_id=dialog_id, node="menu", button="b3")
+    presses(dialog_id, node="menu", button="b3")
 
     closed = fresh(session)
     assert (closed.status, closed.close_reason) == (SessionStatus.CLOSED, CloseReason.RESOLVED)
@@ -236,7 +249,7 @@ def test_end_closes_the_session_as_resolved(bot, channel, seen):
 
 def test_the_handoff_keyword_reaches_a_person_from_any_node(bot, channel, groups, seen):
     dialog_id, session = visitor_writes(channel)
-    inbox_services.button_press(dialog_id=dialog_id, node="menu", button="b1")
+    presses(dialog_id, node="menu", button="b1")
 
     writes(dialog_id, "Operator")
 
@@ -265,7 +278,7 @@ def test_after_hours_mode_takes_sessions_only_while_the_group_is_closed(bot, cha
     support.save()
     dialog_id, closed_session = visitor_writes(channel)
     assert closed_session.status == SessionStatus.BOT
-    inbox_services.button_press(dialog_id=dialog_id, node="menu", button="b1")
+    presses(dialog_id, node="menu", button="b1")
     writes(dialog_id, "Ann")
     writes(dialog_id, "42")
 
@@ -280,7 +293,7 @@ def test_a_session_stays_on_the_version_it_started_with(bot, channel, groups):
     changed["nodes"]["bye"]["text"] = "See you!"
     bot = publish(bot, changed)
 
-    inbox_services.button_press(dialog_id=dialog_id, node="menu", button="b3")
+    presses(dialog_id, node="menu", button="b3")
     _other_dialog, later = visitor_writes(channel)
 
     assert bot_said(session)[-1] == "Glad to help!"
@@ -292,7 +305,7 @@ def test_an_email_given_to_the_bot_links_the_known_contact(bot, channel):
     known = factories.ContactFactory(name="Ann Known", email="ann@example.com")
     dialog_id, _session = visitor_writes(channel)
 
-    inbox_services.button_press(dialog_id=dialog_id, node="menu", button="b2")
+    presses(dialog_id, node="menu", button="b2")
     writes(dialog_id, "ANN@example.com")
 
     assert Contact.objects.get(dialogs__pk=dialog_id).pk == known.pk
@@ -312,10 +325,10 @@ def test_a_press_of_an_unknown_button_asks_again_and_a_press_after_handoff_does_
 ):
     dialog_id, session = visitor_writes(channel)
 
-    inbox_services.button_press(dialog_id=dialog_id, node="menu", button="b9")
+    presses(dialog_id, node="menu", button="b9")
     asked = len(bot_said(session))
     writes(dialog_id, "operator")
-    inbox_services.button_press(dialog_id=dialog_id, node="menu", button="b3")
+    presses(dialog_id, node="menu", button="b3")
 
     assert asked == 3  # the menu's error text
     assert fresh(session).status == SessionStatus.QUEUED
@@ -337,7 +350,7 @@ def test_the_operator_reads_what_the_bot_collected_and_others_get_404(bot, chann
     factories.MembershipFactory(group=groups["sales"], operator=anna)
     outsider = factories.OperatorFactory(display_name="Otto")
     dialog_id, session = visitor_writes(channel)
-    inbox_services.button_press(dialog_id=dialog_id, node="menu", button="b2")
+    presses(dialog_id, node="menu", button="b2")
     writes(dialog_id, "ann@example.com")
     _plain_dialog, routed = visitor_writes(
         factories.ChannelFactory(name="Plain", default_group=groups["sales"])

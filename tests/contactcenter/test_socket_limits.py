@@ -30,13 +30,18 @@ async def _open(path, address, headers=()):
     return ws
 
 
+# Generous: on a loaded machine the welcome (the visitor's look-up in the database
+# thread) can take seconds; an answer that comes costs no wait.
+WAIT_S = 10
+
+
 async def _refused(ws):
-    closed = await ws.receive_output(timeout=2)
+    closed = await ws.receive_output(timeout=WAIT_S)
     return closed["type"] == "websocket.close" and closed.get("code") == 4429
 
 
 async def _welcomed(ws):
-    return (await ws.receive_json_from(timeout=2))["type"] in ("welcome", "hello")
+    return (await ws.receive_json_from(timeout=WAIT_S))["type"] in ("welcome", "hello")
 
 
 async def test_the_socket_over_the_cap_is_closed_with_4429_and_others_are_not(settings):
@@ -49,7 +54,7 @@ async def test_the_socket_over_the_cap_is_closed_with_4429_and_others_are_not(se
     elsewhere = await _open(path, "198.51.100.1")
 
     assert await _welcomed(first) and await _welcomed(second)
-    closed = await third.receive_output(timeout=2)
+    closed = await third.receive_output(timeout=WAIT_S)
     assert (closed["type"], closed["code"]) == ("websocket.close", 4429)
     assert closed["reason"] == socket_limits.CLOSE_REASON
     assert await _welcomed(elsewhere)

@@ -74,3 +74,59 @@ def test_an_anonymous_user_sees_no_contacts():
 
     factories.ContactFactory()
     assert not selectors.contact_list(user=AnonymousUser()).exists()
+
+
+def test_values_set_on_several_contacts_at_once_are_kept_and_announced(
+    django_capture_on_commit_callbacks,
+):
+    from contactcenter import events
+
+    ann, bob = (
+        factories.ContactFactory(name="", attributes={"plan": "gold"}),
+        factories.ContactFactory(),
+    )
+    seen: list[events.ContactUpdated] = []
+    events.subscribe(events.ContactUpdated, seen.append)
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            refused = services.contacts_values_set(
+                [
+                    (ann.pk, "name", "Ann"),
+                    (ann.pk, "attributes.city", "Riga"),
+                    (bob.pk, "phone", "+37120000000"),
+                ]
+            )
+    finally:
+        events.unsubscribe(events.ContactUpdated, seen.append)
+
+    assert refused == {}
+    ann.refresh_from_db()
+    bob.refresh_from_db()
+    assert (ann.name, ann.attributes) == ("Ann", {"plan": "gold", "city": "Riga"})
+    assert bob.phone == "+37120000000"
+    assert sorted(e.contact_id for e in seen) == sorted([ann.pk, bob.pk])
+
+
+def test_a_contact_that_refuses_a_value_keeps_none_of_them_and_the_others_are_kept():
+    ann = factories.ContactFactory(name="Ann", email="ann@example.org")
+    bob = factories.ContactFactory(name="Bob")
+
+    refused = services.contacts_values_set(
+        [(ann.pk, "name", "Anna"), (ann.pk, "email", "not an e-mail"), (bob.pk, "name", "Robert")]
+    )
+
+    assert sorted(refused) == [0, 1]
+    assert isinstance(refused[1], ValidationError)
+    ann.refresh_from_db()
+    bob.refresh_from_db()
+    assert (ann.name, ann.email, bob.name) == ("Ann", "ann@example.org", "Robert")
+
+
+def test_a_value_for_a_merged_contact_goes_to_its_survivor():
+    survivor, merged = factories.ContactFactory(), factories.ContactFactory()
+    services.contact_merge(target=survivor, source=merged)
+
+    assert services.contacts_values_set([(merged.pk, "attributes.city", "Oslo")]) == {}
+
+    survivor.refresh_from_db()
+    assert survivor.attributes.get("city") == "Oslo"

@@ -204,3 +204,55 @@ def test_a_rating_out_of_range_is_refused(score):
 
     with pytest.raises(services.MessageRejected):
         services.session_rate(dialog_id=visitor.dialog_id, score=score)
+
+
+def test_bots_messages_to_several_dialogs_leave_together_in_order(
+    django_capture_on_commit_callbacks, sent_frames, received
+):
+    first = factories.SessionFactory(status=SessionStatus.BOT)
+    second = factories.SessionFactory(
+        status=SessionStatus.BOT, dialog__channel__type=ChannelType.TELEGRAM
+    )
+    says = [
+        services.BotSay(session=first, text="Hi!", sender_name="Helper"),
+        services.BotSay(
+            session=second,
+            text="What about?",
+            buttons=[{"id": "b1", "title": "Sales"}],
+            node="menu",
+        ),
+        services.BotSay(session=first, text="Your name?", sender_name="Helper"),
+    ]
+
+    with django_capture_on_commit_callbacks(execute=True):
+        stored = services.bot_messages_send(says)
+
+    assert [m.text for m in stored] == ["Hi!", "What about?", "Your name?"]
+    assert stored[0].pk < stored[1].pk < stored[2].pk
+    assert [m.status for m in stored] == [None, "pending", None]  # a connector sends Telegram's
+    assert stored[1].buttons == [{"id": "b1", "title": "Sales"}] and stored[1].button_node == "menu"
+    to_first = [
+        f["message"]["text"] for g, f in sent_frames if g == realtime.dialog_group(first.dialog_id)
+    ]
+    assert to_first == ["Hi!", "Your name?"]
+    assert [e.message_id for e in received if isinstance(e, events.MessageReceived)] == [
+        m.pk for m in stored
+    ]
+
+
+def test_one_bad_button_refuses_the_whole_batch():
+    session = factories.SessionFactory(status=SessionStatus.BOT)
+    says = [
+        services.BotSay(session=session, text="Hi!"),
+        services.BotSay(
+            session=session,
+            text="Pick",
+            buttons=[{"id": "b1", "title": "x"}],
+            node="no good node id " * 9,
+        ),
+    ]
+
+    with pytest.raises(services.MessageRejected):
+        services.bot_messages_send(says)
+
+    assert not Message.objects.filter(session=session).exists()

@@ -91,7 +91,8 @@ function load(st, upTo) {
   });
 }
 
-function toggle(st, id) {
+function toggle(id) {
+  const st = emailState(); // the state of now: the one the button was drawn with may be gone
   if (st.shown.has(id)) st.shown.delete(id); else st.shown.add(id);
   page.renderTimeline();
 }
@@ -111,7 +112,7 @@ export function emailExtra(m) {
     showing ? emailFormatted(info.html) : null,
     h('button', {
       type: 'button', class: 'link email-toggle', 'aria-pressed': showing ? 'true' : 'false',
-      text: showing ? T.showPlain : T.showFormatted, onclick: function () { toggle(st, m.id); },
+      text: showing ? T.showPlain : T.showFormatted, onclick: function () { toggle(m.id); },
     })) : null;
   return { sig: 'email' + (showing ? '+' : '-'), head: head, node: node, hideText: showing };
 }

@@ -1,0 +1,67 @@
+"""Scoring a short question against many documents fast. scikit-learn builds the TF-IDF
+spaces (fit once per index); a question has a handful of features, so instead of a
+sparse product per question (milliseconds of library overhead), its vector is computed
+here and each feature's postings are added up with numpy (microseconds)."""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import sparse
+from sklearn.feature_extraction.text import TfidfVectorizer
+
+
+@dataclass(frozen=True)
+class Vector:
+    ids: np.ndarray
+    weights: np.ndarray
+
+    def __bool__(self) -> bool:
+        return bool(len(self.ids))
+
+
+class Space:
+    """A fitted TfidfVectorizer's features and weights, for one text at a time (the
+    same numbers as its ``transform``: sublinear tf if set, idf, l2 norm)."""
+
+    def __init__(self, vectorizer: TfidfVectorizer) -> None:
+        self.analyzer = vectorizer.build_analyzer()
+        self.vocabulary: dict[str, int] = vectorizer.vocabulary_
+        self.idf = vectorizer.idf_.astype(np.float32)
+        self.sublinear = bool(vectorizer.sublinear_tf)
+
+    def vector(self, text: str) -> Vector:
+        counts = Counter(
+            self.vocabulary[feature]
+            for feature in self.analyzer(text)
+            if feature in self.vocabulary
+        )
+        if not counts:
+            return Vector(np.empty(0, dtype=np.int64), np.empty(0, dtype=np.float32))
+        ids = np.fromiter(counts.keys(), dtype=np.int64, count=len(counts))
+        tf = [1 + math.log(n) if self.sublinear else float(n) for n in counts.values()]
+        weights = np.asarray(tf, dtype=np.float32) * self.idf[ids]
+        weights /= np.linalg.norm(weights)
+        return Vector(ids, weights)
+
+
+class Postings:
+    """A documents-by-features matrix kept by feature: the documents each feature is in,
+    with its weight there."""
+
+    def __init__(self, matrix: sparse.spmatrix) -> None:
+        by_feature = sparse.csr_matrix(matrix).T.tocsr()
+        self.indptr, self.indices = by_feature.indptr, by_feature.indices
+        self.data = by_feature.data.astype(np.float32)
+        self.size = int(matrix.shape[0])
+
+    def scores(self, vector: Vector) -> np.ndarray:
+        """The cosine of the vector with every document (both are l2-normalised)."""
+        out = np.zeros(self.size, dtype=np.float32)
+        for feature, weight in zip(vector.ids.tolist(), vector.weights.tolist(), strict=True):
+            start, end = self.indptr[feature], self.indptr[feature + 1]
+            out[self.indices[start:end]] += weight * self.data[start:end]
+        return out
