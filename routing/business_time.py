@@ -101,6 +101,8 @@ def business_seconds(schedule: Schedule, start: dt.datetime, end: dt.datetime) -
     outside its holidays; 0 when ``end`` is not after ``start``. An always-open schedule
     still skips its holidays. Periods are wall-clock times, so a day with a DST change
     counts the real elapsed seconds of its periods."""
+    # whole seconds at both ends, so that the seconds of adjacent intervals add up
+    start, end = start.replace(microsecond=0), end.replace(microsecond=0)
     if end <= start:
         return 0
     tz = zoneinfo.ZoneInfo(schedule.time_zone)
