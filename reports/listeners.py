@@ -15,7 +15,9 @@ from reports.models import MetricKind
 
 
 def _record(what: str, session_id: int, **values: Any) -> None:
-    transaction.on_commit(lambda: tasks.record.delay(what, session_id, **values))
+    # robust: where tasks run in the caller (tests, eager mode) a failure to record is
+    # logged and never reaches the request or the router that emitted the event
+    transaction.on_commit(lambda: tasks.record.delay(what, session_id, **values), robust=True)
 
 
 def on_opened(event: events.SessionOpened) -> None:
