@@ -1,23 +1,22 @@
 """Domain-event listeners of the reports app, registered from `AppConfig.ready()`: each
-hands its event to a task (``reports.tasks.record``) that appends the metric events and
-refreshes the conversation's figures (``reports.services``). None listens to every
-message: only the first reply of a session comes here."""
+appends the metric events and refreshes the conversation's figures
+(``reports.services``). None listens to every message: only the first reply of a
+session comes here."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.db import transaction
-
 from contactcenter import events
-from reports import tasks
+from reports import services
 from reports.models import MetricKind
 
 
 def _record(what: str, session_id: int, **values: Any) -> None:
-    # robust: where tasks run in the caller (tests, eager mode) a failure to record is
-    # logged and never reaches the request or the router that emitted the event
-    transaction.on_commit(lambda: tasks.record.delay(what, session_id, **values), robust=True)
+    # in the emitter's after-commit dispatch, like the other apps' listeners, so that
+    # the figures are there without a Celery worker; a failure is logged by the
+    # dispatcher (each listener runs in its own atomic block) and reaches nobody else
+    services.event_record(what=what, session_id=session_id, **values)
 
 
 def on_opened(event: events.SessionOpened) -> None:
