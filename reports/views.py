@@ -137,8 +137,8 @@ def summary_page(request: HttpRequest) -> HttpResponse:
         context["form"] = form
     since, until = form.period_range(timezone.now())
     group = form.cleaned_data.get("group")
-    sessions = selectors.report_page_sessions(user=request.user, group=group)
-    summary = selectors.summary(sessions=sessions, since=since, until=until)
+    facts = selectors.report_page_facts(user=request.user, group=group)
+    summary = selectors.summary(facts=facts, since=since, until=until)
     context.update(
         figures=_figures(summary),
         since=since,

@@ -11,6 +11,7 @@ from django.test import Client
 from django.utils import timezone
 
 from inbox.models import Message, Session
+from reports import facts
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -52,6 +53,7 @@ def two_groups():
     answered_session(sales, created=now - dt.timedelta(minutes=5), first_reply_s=30)
     answered_session(support, created=now - dt.timedelta(minutes=5), first_reply_s=90)
     answered_session(support, created=now - dt.timedelta(days=20), first_reply_s=200)
+    facts.conversations_backfill()
     return sales, support
 
 
