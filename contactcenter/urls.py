@@ -13,7 +13,7 @@ from inbox.api import CannedResponseListView, DialogMessagesView, DialogVisitorV
 from inbox.connectors.email.api import DialogEmailsView
 from inbox.labels_api import router as labels_router
 from inbox.search_api import SearchView
-from reports.api import SummaryView
+from reports.api import BreakdownView, LiveView, SummaryView
 from routing.api import QueueListView
 from routing.api import router as routing_router
 from routing.board_api import BoardView
@@ -32,6 +32,8 @@ api_v1 = [
     path("canned-responses/", CannedResponseListView.as_view(), name="canned-responses"),
     path("queues/", QueueListView.as_view(), name="queues"),
     path("reports/summary/", SummaryView.as_view(), name="reports-summary"),
+    path("reports/breakdown/", BreakdownView.as_view(), name="reports-breakdown"),
+    path("reports/live/", LiveView.as_view(), name="reports-live"),
     path("board/", BoardView.as_view(), name="board"),
     path("inbound/", include("inbox.connectors.api.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),

@@ -1,5 +1,5 @@
 """SLA alerts: supervisors hear ``sla.warning`` when an unanswered session has waited
-80 % of its group's first-response target and ``sla.breached`` when it passed it, each
+80 % of its group's first-response target and ``sla.breached`` when it reached it, each
 exactly once per session and level.
 
 ``sla_alerts_scan`` runs every two seconds (the periodic task ``reports.sla_alerts_scan``).
@@ -17,31 +17,27 @@ import logging
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import QuerySet
+from django.db.models import Min, Q, QuerySet
 from django.utils import timezone
 
 from contactcenter import realtime
-from inbox.models import Session, SessionStatus
+from inbox.models import SenderType, Session, SessionStatus
 from reports.alert_models import SlaAlert, SlaLevel
-from routing.selectors import group_sla_target_s
+from routing import sla
 
 logger = logging.getLogger(__name__)
 
-WARNING_SHARE = 0.8
 # the levels in the order they are reached
 LEVELS = (SlaLevel.WARNING, SlaLevel.BREACHED)
 
 
-def sla_level(waited_s: float, target_s: float) -> str:
-    """``ok``, ``warning`` (from 80 % of the target) or ``breached`` (past it)."""
-    if waited_s > target_s:
-        return SlaLevel.BREACHED
-    if waited_s >= WARNING_SHARE * target_s:
-        return SlaLevel.WARNING
-    return "ok"
+def sla_level(waited_s: float, target_s: int) -> str:
+    """``ok``, ``warning`` (from 80 % of the target) or ``breached`` (from 100 %): the
+    one definition, ``routing.sla``."""
+    return sla.sla_level(waited_s, target_s)
 
 
-def levels_reached(waited_s: float, target_s: float) -> list[str]:
+def levels_reached(waited_s: float, target_s: int) -> list[str]:
     """Every level a wait has reached, in order: a scan that comes late (the worker was
     down) still sends the warning before the breach."""
     level = sla_level(waited_s, target_s)
@@ -61,13 +57,22 @@ def unanswered_sessions() -> QuerySet[Session]:
         )
         .exclude(sla_alerts__level=SlaLevel.BREACHED)
         .only("pk", "group_id", "created_at", "queued_at", "status")
+        .annotate(
+            first_contact_at=Min(
+                "messages__created_at", filter=Q(messages__sender_type=SenderType.CONTACT)
+            )
+        )
     )
 
 
 def waiting_since(session: Session) -> dt.datetime:
-    """Since when the customer waits for a first answer: the handoff to the queue
-    (``queued_at``, also the end of a bot's part), else the session's start."""
-    return session.queued_at or session.created_at
+    """Since when the customer waits for a first answer (``routing.sla``'s clock: the
+    first customer message, not before a bot's handoff), from the scan's annotation."""
+    return sla.waiting_since_of(
+        created_at=session.created_at,
+        queued_at=session.queued_at,
+        first_contact_at=getattr(session, "first_contact_at", None),
+    )
 
 
 def sla_alerts_scan(*, now: dt.datetime | None = None) -> int:
@@ -83,7 +88,7 @@ def sla_alerts_scan(*, now: dt.datetime | None = None) -> int:
     )
     count = 0
     for session in sessions:
-        target = group_sla_target_s(session.group)
+        target = sla.sla_target_s(session.group)
         waited = max(0.0, (now - waiting_since(session)).total_seconds())
         for level in levels_reached(waited, target):
             if (session.pk, level) not in sent:

@@ -73,6 +73,7 @@ class GroupForm(forms.ModelForm):
             "no_answer_timeout_s",
             "inactivity_timeout_s",
             "sla_target_s",
+            "abandon_after_s",
         ]
 
 
@@ -199,7 +200,14 @@ class GroupAdmin(admin.ModelAdmin):
         ),
         (
             _("Timeouts and targets"),
-            {"fields": ["no_answer_timeout_s", "inactivity_timeout_s", "sla_target_s"]},
+            {
+                "fields": [
+                    "no_answer_timeout_s",
+                    "inactivity_timeout_s",
+                    "sla_target_s",
+                    "abandon_after_s",
+                ]
+            },
         ),
         (None, {"fields": ["created_at"]}),
     ]

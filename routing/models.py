@@ -16,6 +16,8 @@ from django.utils.translation import gettext_lazy as _
 # group's target through routing.selectors.group_sla_target_s; the inbox page gets it
 # with each session (``sla_target_s``) and has no default of its own.
 DEFAULT_SLA_TARGET_S = 60
+# how long a waiting widget visitor may have no socket open before the chat is abandoned
+DEFAULT_ABANDON_AFTER_S = 120
 
 
 def validate_time_zone(value: str) -> None:
@@ -161,6 +163,14 @@ class Group(models.Model):
         _("first response target, seconds"),
         default=DEFAULT_SLA_TARGET_S,
         help_text=_("Reports count a first response within this time as on target."),
+    )
+    abandon_after_s = models.PositiveIntegerField(
+        _("abandon after, seconds"),
+        default=DEFAULT_ABANDON_AFTER_S,
+        help_text=_(
+            "A waiting chat whose website visitor has had no page open this long is closed "
+            "as abandoned."
+        ),
     )
     members = models.ManyToManyField(
         Operator,

@@ -60,6 +60,7 @@ class GroupInputSerializer(InputSerializer):
         min_value=1, max_value=30 * 86_400, allow_null=True, required=False, help_text="null: off."
     )
     sla_target_s = serializers.IntegerField(min_value=1, max_value=86_400, required=False)
+    abandon_after_s = serializers.IntegerField(min_value=5, max_value=86_400, required=False)
     time_zone = serializers.CharField(
         max_length=64, validators=[validate_time_zone], required=False
     )
@@ -90,6 +91,7 @@ class GroupOutputSerializer(serializers.ModelSerializer):
             "no_answer_timeout_s",
             "inactivity_timeout_s",
             "sla_target_s",
+            "abandon_after_s",
             "time_zone",
             "working_hours",
             "holidays",

@@ -217,6 +217,12 @@ def _after_reply(
     if session.first_response_at is None:
         updates["first_response_at"] = message.created_at
     Session.objects.filter(pk=session.pk).update(**updates)
+    if "first_response_at" in updates:
+        events.emit(
+            events.FirstReplySent(
+                session_id=session.pk, message_id=message.pk, operator_id=session.operator_id
+            )
+        )
     frame = payloads.message(message, attachments=attachments)
     realtime.broadcast(
         realtime.dialog_group(session.dialog_id), {"type": "message", "message": frame}
@@ -473,6 +479,7 @@ def session_rate(*, dialog_id: int, score: Any, comment: Any = "") -> Session:
         raise MessageRejected("nothing_to_rate", _("There is no finished chat to rate yet."))
     session.rating, session.rating_comment, session.rated_at = score, comment, timezone.now()
     session.save(update_fields=["rating", "rating_comment", "rated_at"])
+    events.emit(events.SessionRated(session_id=session.pk, score=score))
     return session
 
 

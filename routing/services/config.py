@@ -24,6 +24,7 @@ from contactcenter.api_common import StateConflict
 from inbox.models import Channel, SessionStatus
 from inbox.services import channel_config_clean, channel_origins_clean, channel_secrets_generate
 from routing.models import (
+    DEFAULT_ABANDON_AFTER_S,
     DEFAULT_SLA_TARGET_S,
     Group,
     GroupMembership,
@@ -59,6 +60,7 @@ GROUP_SCALAR_FIELDS = (
     "time_zone",
     "offline_message",
     "sla_target_s",
+    "abandon_after_s",
 )
 # Changes to these may let queued sessions be assigned.
 _CAPACITY_FIELDS = {"default_max_sessions", "routing_strategy", "members", "working_hours"}
@@ -77,6 +79,7 @@ def group_create(
     holidays: Iterable[dt.date] = (),
     offline_message: str = "",
     sla_target_s: int = DEFAULT_SLA_TARGET_S,
+    abandon_after_s: int = DEFAULT_ABANDON_AFTER_S,
     members: Sequence[Operator] = (),
     supervisors: Iterable[Operator] = (),
 ) -> Group:
@@ -90,6 +93,7 @@ def group_create(
         always_open=working_hours is None,
         offline_message=offline_message,
         sla_target_s=sla_target_s,
+        abandon_after_s=abandon_after_s,
     )
     group.full_clean()
     group.save()

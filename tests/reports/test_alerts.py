@@ -12,7 +12,7 @@ from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
 from contactcenter.asgi import application
-from inbox.models import SessionStatus
+from inbox.models import Message, Session, SessionStatus
 from reports import alerts
 from reports.models import SlaAlert
 from tests import factories
@@ -23,14 +23,16 @@ ORIGIN = (b"origin", b"http://localhost")
 def _waiting(group, *, seconds: float, **fields):  # type: ignore[no-untyped-def]
     channel = factories.ChannelFactory(default_group=group)
     session = factories.SessionFactory(dialog__channel=channel, **fields)
-    session.queued_at = timezone.now() - dt.timedelta(seconds=seconds)
-    session.save(update_fields=["queued_at"])
+    since = timezone.now() - dt.timedelta(seconds=seconds)
+    Session.objects.filter(pk=session.pk).update(created_at=since, queued_at=since)
+    message = factories.MessageFactory(session=session)
+    Message.objects.filter(pk=message.pk).update(created_at=since)
     return session
 
 
 @pytest.mark.parametrize(
     ("waited", "level"),
-    [(0, "ok"), (47.9, "ok"), (48, "warning"), (60, "warning"), (60.1, "breached")],
+    [(0, "ok"), (47.9, "ok"), (48, "warning"), (59.9, "warning"), (60, "breached")],
 )
 def test_levels_are_80_and_100_percent_of_the_target(waited, level):
     assert alerts.sla_level(waited, 60) == level
@@ -79,6 +81,17 @@ def test_answered_closed_and_bot_sessions_get_no_alert():
 
     assert alerts.sla_alerts_scan() == 0
     assert not SlaAlert.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_chat_a_bot_began_is_timed_from_the_handoff():
+    group = factories.GroupFactory(sla_target_s=60)
+    session = _waiting(group, seconds=600)  # the customer talked to the bot for 10 min
+    handoff = timezone.now() - dt.timedelta(seconds=20)
+    Session.objects.filter(pk=session.pk).update(queued_at=handoff)
+
+    assert alerts.sla_alerts_scan() == 0
+    assert alerts.sla_alerts_scan(now=handoff + dt.timedelta(seconds=49)) == 1
 
 
 @pytest.mark.django_db

@@ -146,7 +146,8 @@ test('a live.updated frame replaces one group\'s figures and keeps its alerts', 
 test('SLA levels are 80 % and 100 % of the target; service level tones', () => {
   assert.equal(rl.slaLevel(47, 60), 'ok');
   assert.equal(rl.slaLevel(48, 60), 'warning');
-  assert.equal(rl.slaLevel(61, 60), 'breached');
+  assert.equal(rl.slaLevel(59.9, 60), 'warning');
+  assert.equal(rl.slaLevel(60, 60), 'breached');
   assert.equal(rl.slaLevel(null, 60), 'ok');
   assert.deepEqual([95, 70, 10, null].map(rl.levelTone), ['good', 'fair', 'poor', 'none']);
 });

@@ -224,7 +224,7 @@ export function longestWait(group, now) {
 /** "ok", "warning" or "breached" of a wait against a target (80 % and 100 %). */
 export function slaLevel(waitedS, targetS) {
   if (waitedS === null || !targetS) return 'ok';
-  if (waitedS > targetS) return 'breached';
+  if (waitedS >= targetS) return 'breached';
   return waitedS >= 0.8 * targetS ? 'warning' : 'ok';
 }
 

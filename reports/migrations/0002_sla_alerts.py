@@ -31,9 +31,8 @@ def unschedule(apps, schema_editor):
 
 class Migration(migrations.Migration):
 
-    initial = True
-
     dependencies = [
+        ('reports', '0001_initial'),
         ('inbox', '0011_session_unanswered_idx'),
         ('routing', '0006_group_named_operator_group'),
         ('django_celery_beat', '0019_alter_periodictasks_options'),
