@@ -51,6 +51,7 @@ export function handleEvent(ev) {
     case 'queue.updated': return onQueue(ev);
     case 'typing': return onTyping(ev.session);
     case 'alert': return onAlert(ev);
+    case 'sla.warning': case 'sla.breached': return page.onSlaAlert && page.onSlaAlert(ev);
     case 'ack': return onAck(ev.client_id, ev.id, null);
     case 'error': return onSocketError(ev);
     case 'resync': return page.resync(); // pushes may have been lost (the server's layer was down)
