@@ -532,6 +532,9 @@ class WidgetVisitor(models.Model):
     context_updated_at = models.DateTimeField(_("context updated"), null=True, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     last_seen_at = models.DateTimeField(_("last seen"), null=True, blank=True)
+    # presence: how many widget sockets the visitor has open, and since when none
+    open_sockets = models.PositiveIntegerField(_("open sockets"), default=0, editable=False)
+    left_at = models.DateTimeField(_("left"), null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("widget visitor")

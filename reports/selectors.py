@@ -11,7 +11,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, F, Q, QuerySet, Sum
 from django.db.models.functions import TruncDate, TruncHour
 from django.utils import timezone
 
@@ -169,7 +169,7 @@ def _key_expression(by: str) -> Any:
         return TruncDate("started_at", tzinfo=timezone.get_current_timezone())
     if by == "hour":
         return TruncHour("started_at", tzinfo=timezone.get_current_timezone())
-    return f"{by}_id"
+    return F(f"{by}_id")
 
 
 def _labels(by: str, keys: Iterable[Any]) -> dict[Any, str]:
