@@ -33,7 +33,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('reports', '0001_initial'),
-        ('inbox', '0011_session_unanswered_idx'),
+        ('inbox', '0012_session_unanswered_idx'),
         ('routing', '0006_group_named_operator_group'),
         ('django_celery_beat', '0019_alter_periodictasks_options'),
     ]

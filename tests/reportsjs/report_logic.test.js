@@ -114,6 +114,8 @@ test('queue.updated sets the size at once; an emptied queue has no wait, a new o
   const started = rl.applyLiveFrame(s, { type: 'queue.updated', group: 2, size: 1 }, 110000);
   assert.equal(started.state.groups.get(2).queue_size, 1);
   assert.equal(rl.longestWait(started.state.groups.get(2), 113000), 3);
+  const told = rl.applyLiveFrame(s, { type: 'queue.updated', group: 2, size: 1, oldest_queued_at: new Date(100000).toISOString() }, 110000);
+  assert.equal(rl.longestWait(told.state.groups.get(2), 110000), 10);
 });
 
 test('SLA frames become alerts, newest first, one per session, counted on the group', () => {

@@ -180,14 +180,17 @@ export function liveState(data, now) {
 const MAX_ALERTS = 6;
 
 /** The next state after a socket frame, and whether the page should reread
- * ``reports/live/``: {state, refetch}. queue.updated sets the queue size at once; a
+ * ``reports/live/``: {state, refetch}. queue.updated sets the queue size (and the
+ * oldest wait, when it carries ``oldest_queued_at``) at once; a
  * live.updated frame replaces a group's figures; sla.* frames are alerts; a session's
  * change asks for a reread (the figures of today move). The state is never mutated. */
 export function applyLiveFrame(state, frame, now) {
   const type = frame && frame.type;
   if (type === 'queue.updated' && state.groups.has(frame.group)) {
     const g = Object.assign({}, state.groups.get(frame.group), { queue_size: frame.size });
+    const oldest = frame.oldest_queued_at ? Date.parse(frame.oldest_queued_at) : NaN;
     if (frame.size === 0) g.oldestAt = null;
+    else if (!isNaN(oldest)) g.oldestAt = Math.min(oldest, now);
     else if (g.oldestAt === null) g.oldestAt = now;
     return { state: withGroup(state, g), refetch: true };
   }

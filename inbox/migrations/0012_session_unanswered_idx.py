@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('inbox', '0010_bot_step_names'),
+        ('inbox', '0011_widgetvisitor_left_at_widgetvisitor_open_sockets'),
         ('routing', '0006_group_named_operator_group'),
     ]
 
