@@ -159,3 +159,12 @@ test('the week starts on Monday', () => {
   assert.equal(rl.isoDay(rl.weekStart(new Date(2026, 10, 30, 1))), '2026-11-30');
   assert.equal(rl.isoDay(rl.weekStart(new Date(2026, 11, 6, 23))), '2026-11-30');
 });
+
+test('the address keeps the report: read back from it, defaults and empty filters left out', () => {
+  assert.deepEqual(rl.controlsFromQuery('?period=today&group=3&evil=1'), { period: 'today', group: '3' });
+  assert.deepEqual(rl.controlsFromQuery(''), {});
+  assert.equal(rl.queryOfControls({ period: '7d', group: '', operator: '5', step: 'auto', business_hours: 'false', since: '2026-01-01' }), '?operator=5');
+  assert.equal(rl.queryOfControls({ period: 'custom', since: '2026-01-01', until: '2026-01-31', business_hours: 'true' }),
+    '?period=custom&since=2026-01-01&until=2026-01-31&business_hours=true');
+  assert.equal(rl.queryOfControls({ period: '7d' }), '');
+});

@@ -4,7 +4,7 @@
  * page. Pure logic in report_logic.js; server data only ever goes through textContent. */
 import {
   FIGURES, fmt, baseLang, query, presetDays, dayRange, previousPeriod, naturalStep, formatFigure,
-  change, filterParams, exportUrl, chartSeries, isoDay,
+  change, filterParams, exportUrl, chartSeries, isoDay, controlsFromQuery, queryOfControls,
 } from './report_logic.js';
 import { DEFAULTS } from './report_strings.js';
 import { domFor, readJson, setText, showToast } from '../contactcenter/common/dom.js';
@@ -21,6 +21,21 @@ function fillFilters() {
   const days = presetDays('7d', new Date());
   $('id_since').value = days.from;
   $('id_until').value = days.to;
+  // a link or a reload shows the same report: the controls from the address
+  const asked = controlsFromQuery(win.location.search);
+  for (const key of Object.keys(asked)) {
+    const el = $('id_' + key);
+    if (!el) continue;
+    if (el.type === 'checkbox') el.checked = asked[key] === 'true';
+    else if (Array.from(el.options || [{ value: asked[key] }]).some(function (o) { return o.value === asked[key]; })) el.value = asked[key];
+  }
+}
+
+function controls() {
+  const c = {};
+  for (const key of ['period', 'since', 'until', 'group', 'operator', 'channel', 'step']) c[key] = $('id_' + key).value;
+  c.business_hours = String($('id_business_hours').checked);
+  return c;
 }
 
 /** The filters as chosen, or null (with the error shown) when the dates are wrong. */
@@ -62,6 +77,7 @@ async function load() {
   if (!f) return;
   const ticket = ++S.ticket;
   S.filters = f;
+  if (win.history && win.history.replaceState) win.history.replaceState(null, '', win.location.pathname + queryOfControls(controls()));
   $('report-spinner').hidden = false;
   doc.body.setAttribute('aria-busy', 'true');
   updateLinks();

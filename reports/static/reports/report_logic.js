@@ -242,3 +242,28 @@ export function weekStart(date) {
   const back = (date.getDay() + 6) % 7;
   return new Date(date.getFullYear(), date.getMonth(), date.getDate() - back);
 }
+
+const URL_KEYS = ['period', 'since', 'until', 'group', 'operator', 'channel', 'step', 'business_hours'];
+
+/** The page's controls from its address (``?period=today&group=3``), so that a link or
+ * a reload shows the same report; unknown keys are left out. */
+export function controlsFromQuery(search) {
+  const params = new URLSearchParams(search || '');
+  const found = {};
+  for (const key of URL_KEYS) if (params.has(key)) found[key] = params.get(key);
+  return found;
+}
+
+/** The address's query for the page's controls: empty ones and the defaults left out. */
+export function queryOfControls(c) {
+  const defaults = { period: '7d', step: 'auto', business_hours: 'false' };
+  const params = new URLSearchParams();
+  for (const key of URL_KEYS) {
+    const value = c[key] === undefined || c[key] === null ? '' : String(c[key]);
+    if (value === '' || defaults[key] === value) continue;
+    if ((key === 'since' || key === 'until') && c.period !== 'custom') continue;
+    params.set(key, value);
+  }
+  const text = params.toString();
+  return text ? '?' + text : '';
+}
