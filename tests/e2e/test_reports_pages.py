@@ -165,3 +165,22 @@ def test_the_wallboard_follows_the_queue_live_and_shows_an_sla_alert_also_in_the
     shoot(board, "reports-wallboard")
     # a second scan sends nothing again
     assert _scan_sla(product).strip() == "0"
+
+
+def test_an_operator_sees_their_own_figures_and_no_managers_reports(
+    product: Product, pages: Pages, shoot: Shoot
+) -> None:
+    anna = _log_in(pages, product, "anna", "/inbox/")
+    anna.locator("nav.mainnav a", has_text="My figures").click()
+    expect(anna).to_have_url(f"{product.url}/reports/mine/")
+
+    for period in ("today", "week"):
+        card = anna.locator(f"#mine-{period}")
+        expect(card.locator("[data-figure=answered] dd")).to_have_text("0")
+        expect(card.locator("[data-figure=avg_first_response_s] dd")).to_have_text("—")
+        expect(card.locator("[data-figure=csat_avg] dd")).to_be_visible()
+    expect(anna.locator("#report-error")).to_be_hidden()
+    shoot(anna, "reports-mine")
+
+    anna.goto(f"{product.url}/reports/")
+    expect(anna.locator("#reports-forbidden")).to_be_visible()
