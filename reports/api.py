@@ -185,6 +185,7 @@ class LiveView(APIView):
                         "answered": serializers.IntegerField(),
                         "abandoned": serializers.IntegerField(),
                         "service_level_pct": serializers.FloatField(allow_null=True),
+                        "sla_target_s": serializers.IntegerField(),
                     },
                     many=True,
                 )

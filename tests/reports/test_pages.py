@@ -120,3 +120,12 @@ def test_anonymous_visitors_are_sent_to_log_in(client, path):
     response = client.get(path)
 
     assert response.status_code == 302 and "/login/" in response["Location"]
+
+
+def test_the_live_answer_carries_each_groups_target_for_the_wallboards_colours(teams):
+    teams["sales"].sla_target_s = 30
+    teams["sales"].save(update_fields=["sla_target_s"])
+
+    rows = browser(teams["boss"].user).get("/api/v1/reports/live/").json()["groups"]
+
+    assert [(r["name"], r["sla_target_s"]) for r in rows] == [("Sales", 30)]
