@@ -15,7 +15,8 @@ from django.db.models import Q, QuerySet
 from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import exceptions, serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -59,6 +60,42 @@ RANGE: dict[str, serializers.Field] = {
     "until": serializers.DateTimeField(),
     "business_hours": serializers.BooleanField(),
 }
+FIGURES_EXAMPLE: dict[str, Any] = {
+    "sessions": 120,
+    "answered": 104,
+    "abandoned": 8,
+    "avg_queue_wait_s": 14.2,
+    "avg_first_response_s": 31.5,
+    "median_first_response_s": 25.0,
+    "p90_first_response_s": 80.0,
+    "avg_handle_s": 402.3,
+    "sla_pct": 86.5,
+    "service_level_pct": 83.3,
+    "abandon_rate_pct": 6.7,
+    "csat_avg": 4.6,
+    "csat_count": 48,
+    "csat_pct": 89.6,
+    "bot_sessions": 30,
+    "bot_resolved": 12,
+    "bot_handoffs": 18,
+    "transfers": 5,
+}
+RANGE_EXAMPLE: dict[str, Any] = {
+    "since": "2026-11-16T00:00:00+00:00",
+    "until": "2026-11-23T00:00:00+00:00",
+    "business_hours": False,
+}
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _responses(serializer: Any) -> dict[Any, Any]:
+    return {
+        (200, "application/json"): serializer,
+        (200, "text/csv"): OpenApiTypes.BINARY,
+        (200, XLSX): OpenApiTypes.BINARY,
+    }
+
+
 FILTERS = [
     OpenApiParameter("since", str, description="ISO 8601; default: 7 days before until"),
     OpenApiParameter("until", str, description="ISO 8601; default: now"),
@@ -130,7 +167,15 @@ class SummaryView(_ReportView):
     @extend_schema(
         summary="Service figures over conversations started in a range",
         parameters=FILTERS,
-        responses=inline_serializer("ReportSummary", RANGE | FIGURES),
+        responses=_responses(inline_serializer("ReportSummary", RANGE | FIGURES)),
+        examples=[
+            OpenApiExample(
+                "A week",
+                response_only=True,
+                media_type="application/json",
+                value=RANGE_EXAMPLE | FIGURES_EXAMPLE,
+            )
+        ],
     )
     def get(self, request: Request) -> Response | HttpResponse:
         query = report_query(request)
@@ -148,10 +193,24 @@ class BreakdownView(_ReportView):
             OpenApiParameter("by", str, enum=list(selectors.BREAKDOWNS), required=True),
             *FILTERS,
         ],
-        responses=inline_serializer(
-            "ReportBreakdown",
-            RANGE | {"by": serializers.CharField(), "rows": BREAKDOWN_ROWS},
+        responses=_responses(
+            inline_serializer(
+                "ReportBreakdown",
+                RANGE | {"by": serializers.CharField(), "rows": BREAKDOWN_ROWS},
+            )
         ),
+        examples=[
+            OpenApiExample(
+                "By group",
+                response_only=True,
+                media_type="application/json",
+                value=RANGE_EXAMPLE
+                | {
+                    "by": "group",
+                    "rows": [{"key": 1, "label": "Support"} | FIGURES_EXAMPLE],
+                },
+            )
+        ],
     )
     def get(self, request: Request) -> Response | HttpResponse:
         by = request.query_params.get("by", "")
@@ -191,6 +250,27 @@ class LiveView(APIView):
                 )
             },
         ),
+        examples=[
+            OpenApiExample(
+                "One group",
+                response_only=True,
+                value={
+                    "groups": [
+                        {
+                            "group": 1,
+                            "name": "Support",
+                            "queue_size": 3,
+                            "longest_wait_s": 42,
+                            "operators_online": 5,
+                            "active_sessions": 11,
+                            "answered": 87,
+                            "abandoned": 4,
+                            "service_level_pct": 91.2,
+                        }
+                    ]
+                },
+            )
+        ],
     )
     def get(self, request: Request) -> Response:
         groups = live.live_groups(user=request.user)

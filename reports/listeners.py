@@ -25,6 +25,11 @@ def on_first_reply(event: events.FirstReplySent) -> None:
     services.first_reply_record(session_id=event.session_id)
 
 
+def on_rerouted(event: events.SessionRerouted) -> None:
+    # the contact picked a topic: the conversation's group changes, no metric event
+    services.conversation_refresh(session_id=event.session_id)
+
+
 def on_handed_off(event: events.SessionHandedOff) -> None:
     services.session_event_record(session_id=event.session_id, kind=MetricKind.BOT_HANDOFF)
 
@@ -51,6 +56,7 @@ def register() -> None:
     events.subscribe(events.SessionQueued, on_queued)
     events.subscribe(events.SessionAssigned, on_assigned)
     events.subscribe(events.FirstReplySent, on_first_reply)
+    events.subscribe(events.SessionRerouted, on_rerouted)
     events.subscribe(events.SessionHandedOff, on_handed_off)
     events.subscribe(events.SessionClosed, on_closed)
     events.subscribe(events.SessionRated, on_rated)

@@ -35,6 +35,11 @@ def _fact_refresh(session_id: int) -> ConversationFact | None:
         return facts.conversation_fact_refresh(session_id=session_id)
 
 
+def conversation_refresh(*, session_id: int) -> None:
+    """Recomputes the figures of the session's conversation (no metric event)."""
+    _fact_refresh(session_id)
+
+
 def _span(session: Session, start: dt.datetime | None, end: dt.datetime | None) -> dict[str, Any]:
     if start is None or end is None:
         return {}

@@ -109,3 +109,14 @@ def test_the_backfill_command_builds_figures_of_past_conversations(chat):
     call_command("reports_backfill", "--since", "2000-01-01")
 
     assert ConversationFact.objects.filter(conversation_id=session.pk).exists()
+
+
+def test_a_topic_picked_while_waiting_moves_the_conversation_to_its_group(chat):
+    _group, _anna, session = chat
+    billing = factories.GroupFactory(name="Billing")
+    events.dispatch(events.SessionQueued(session_id=session.pk, group_id=session.group_id))
+    session.__class__.objects.filter(pk=session.pk).update(group=billing)
+
+    events.dispatch(events.SessionRerouted(session_id=session.pk, group_id=billing.pk))
+
+    assert ConversationFact.objects.get(conversation_id=session.pk).group_id == billing.pk
