@@ -266,6 +266,7 @@ class LiveView(APIView):
                             "answered": 87,
                             "abandoned": 4,
                             "service_level_pct": 91.2,
+                            "sla_target_s": 60,
                         }
                     ]
                 },
