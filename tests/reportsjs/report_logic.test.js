@@ -134,6 +134,9 @@ test('frames of other groups change nothing; session changes ask for a reread', 
   assert.equal(rl.applyLiveFrame(s, { type: 'sla.warning', group: 99, session: 1 }, 1).state, s);
   assert.deepEqual(rl.applyLiveFrame(s, { type: 'session.updated', session: {} }, 1), { state: s, refetch: true });
   assert.deepEqual(rl.applyLiveFrame(s, { type: 'typing', session: 1 }, 1), { state: s, refetch: false });
+  assert.equal(rl.applyLiveFrame(s, { type: 'operator.updated', operator: {} }, 1).refetch, true);
+  assert.equal(rl.applyLiveFrame(s, { type: 'message.created', message: { sender_type: 'operator' } }, 1).refetch, true);
+  assert.equal(rl.applyLiveFrame(s, { type: 'message.created', message: { sender_type: 'contact' } }, 1).refetch, false);
 });
 
 test('a live.updated frame replaces one group\'s figures and keeps its alerts', () => {

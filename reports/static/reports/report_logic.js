@@ -178,6 +178,7 @@ export function liveState(data, now) {
 }
 
 const MAX_ALERTS = 6;
+const REFETCH_FRAMES = new Set(['hello', 'session.updated', 'session.assigned', 'operator.updated', 'alert']);
 
 /** The next state after a socket frame, and whether the page should reread
  * ``reports/live/``: {state, refetch}. queue.updated sets the queue size (and the
@@ -208,8 +209,10 @@ export function applyLiveFrame(state, frame, now) {
     next.alerts = [alert].concat(others).slice(0, MAX_ALERTS);
     return { state: next, refetch: false };
   }
-  const refetch = type === 'session.updated' || type === 'session.assigned' || type === 'hello';
-  return { state: state, refetch: refetch };
+  // today's figures move when a chat is taken, answered or closed, and the operators
+  // online when one comes or goes: read reports/live/ again (the page throttles it)
+  const answered = type === 'message.created' && frame.message && frame.message.sender_type === 'operator';
+  return { state: state, refetch: REFETCH_FRAMES.has(type) || !!answered };
 }
 
 function withGroup(state, group) {
