@@ -492,8 +492,17 @@ test('an SLA alert is a toast and a mark on the chat until it is answered', asyn
   await settle();
   assert.match(row().className, /sla-alert-breached/);
   assert.match(w.doc.getElementById('toasts').textContent, /past the 1 min target/);
-  // answered: the mark goes
-  w.sockets[0].receive({ type: 'session.updated', session: Object.assign(session(1), { first_response_at: '2025-01-01T10:02:00Z' }) });
+  // a private note is no answer; a reply is: the mark goes
+  const reply = { id: 90, dialog: 10, session: 1, sender_type: 'operator', sender_name: 'Olga', text: 'x', attachments: [], created_at: '2025-01-01T10:02:00Z' };
+  w.sockets[0].receive({ type: 'message.created', message: Object.assign({}, reply, { internal: true }) });
+  await settle();
+  assert.match(row().className, /sla-alert-breached/);
+  w.sockets[0].receive({ type: 'message.created', message: Object.assign({}, reply, { id: 91 }) });
   await settle();
   assert.doesNotMatch(row().className, /sla-alert/);
+  // and a session the server says is answered shows none either
+  w.sockets[0].receive({ type: 'sla.warning', session: 2, group: 1, waiting_s: 50, target_s: 60 });
+  w.sockets[0].receive({ type: 'session.updated', session: Object.assign(session(2), { first_response_at: '2025-01-01T10:02:00Z' }) });
+  await settle();
+  assert.doesNotMatch(w.doc.getElementById('list-mine').children.find((li) => li.dataset.id === 2).className, /sla-alert/);
 });

@@ -126,6 +126,13 @@ test('SLA frames become alerts, newest first, one per session, counted on the gr
   assert.equal(r.refetch, false);
   assert.deepEqual(r.state.alerts.map((a) => [a.frame.session, a.level]), [[7, 'breached'], [8, 'warning']]);
   assert.equal(r.state.groups.get(1).alerts, 3);
+  const note = rl.applyLiveFrame(r.state, { type: 'message.created', message: { session: 7, sender_type: 'operator', internal: true } }, 4);
+  assert.equal(note.state.alerts.length, 2, 'a private note answers nobody');
+  const answered = rl.applyLiveFrame(r.state, { type: 'message.created', message: { session: 7, sender_type: 'operator' } }, 4);
+  assert.deepEqual(answered.state.alerts.map((a) => a.frame.session), [8]);
+  assert.equal(answered.refetch, true);
+  const closed = rl.applyLiveFrame(answered.state, { type: 'session.updated', session: { id: 8, status: 'closed' } }, 5);
+  assert.deepEqual(closed.state.alerts, []);
 });
 
 test('frames of other groups change nothing; session changes ask for a reread', () => {

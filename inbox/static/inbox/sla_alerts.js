@@ -23,6 +23,11 @@ export function slaMark(session) {
   return level;
 }
 
+/** An operator's reply (not a private note) answers the chat: its mark goes. */
+export function slaReplied(message) {
+  if (message && message.sender_type === 'operator' && !message.internal) marks().delete(message.session);
+}
+
 export function onSlaAlert(ev) {
   const level = ev.type === 'sla.breached' ? 'breached' : 'warning';
   marks().set(ev.session, level);
@@ -56,4 +61,4 @@ export function wireSlaAlerts() {
   renderBell();
 }
 
-Object.assign(page, { onSlaAlert, slaMark, renderSlaBell: renderBell });
+Object.assign(page, { onSlaAlert, slaMark, slaReplied, renderSlaBell: renderBell });

@@ -46,7 +46,7 @@ export function handleEvent(ev) {
     case 'hello': return onHello(ev);
     case 'session.assigned': return onSession(ev.session, true);
     case 'session.updated': return onSession(ev.session, false);
-    case 'message.created': return onMessage(ev.message);
+    case 'message.created': if (page.slaReplied) page.slaReplied(ev.message); return onMessage(ev.message);
     case 'message.status': return page.onDeliveryStatus(ev.message);
     case 'queue.updated': return onQueue(ev);
     case 'typing': return onTyping(ev.session);

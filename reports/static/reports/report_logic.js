@@ -209,9 +209,16 @@ export function applyLiveFrame(state, frame, now) {
     next.alerts = [alert].concat(others).slice(0, MAX_ALERTS);
     return { state: next, refetch: false };
   }
+  const answered = type === 'message.created' && frame.message && frame.message.sender_type === 'operator' && !frame.message.internal;
+  const settled = type === 'session.updated' && frame.session && (frame.session.first_response_at || frame.session.status === 'closed');
+  const done = answered ? frame.message.session : settled ? frame.session.id : null;
+  if (done !== null && state.alerts.some(function (a) { return a.frame.session === done; })) {
+    // answered or closed: its alert has done its work
+    const alerts = state.alerts.filter(function (a) { return a.frame.session !== done; });
+    return { state: { groups: state.groups, alerts: alerts }, refetch: true };
+  }
   // today's figures move when a chat is taken, answered or closed, and the operators
   // online when one comes or goes: read reports/live/ again (the page throttles it)
-  const answered = type === 'message.created' && frame.message && frame.message.sender_type === 'operator';
   return { state: state, refetch: REFETCH_FRAMES.has(type) || !!answered };
 }
 

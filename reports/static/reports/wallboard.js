@@ -64,7 +64,7 @@ function newCard() {
 function updateCard(c, g) {
   c.group = g;
   c.el.dataset.group = g.group;
-  c.el.classList.toggle('has-alert', g.alerts > 0 && g.queue_size > 0);
+  c.el.classList.toggle('has-alert', S.live.alerts.some(function (a) { return a.frame.group === g.group; }));
   setText(c.name, g.name);
   setText(c.queue.v, g.queue_size);
   c.queue.el.classList.toggle('busy', g.queue_size > 0);
