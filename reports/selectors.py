@@ -5,14 +5,12 @@ docs/reports.md."""
 from __future__ import annotations
 
 import datetime as dt
-import math
 import zoneinfo
-from collections import defaultdict
 from collections.abc import Iterable
 from typing import Any
 
 from django.db import connection
-from django.db.models import Aggregate, Count, F, IntegerField, Q, QuerySet, Sum
+from django.db.models import Count, F, Q, QuerySet, Sum
 from django.db.models.functions import TruncDate, TruncHour
 from django.utils import timezone
 
@@ -22,20 +20,6 @@ from reports.models import ConversationFact
 from routing.models import Group, Operator
 
 BREAKDOWNS = ("group", "operator", "channel", "day", "hour")
-
-
-class BucketPercentile(Aggregate):
-    """PostgreSQL's nearest-rank percentile over the histogram buckets, computed in the
-    aggregate itself: the same value as ``_percentile`` over the same buckets, without
-    sending the histogram to Python."""
-
-    function = "percentile_disc"
-    template = "%(function)s(%(share)s) WITHIN GROUP (ORDER BY %(expressions)s)"
-    output_field = IntegerField()
-
-
-def _in_sql() -> bool:
-    return connection.vendor == "postgresql"
 
 
 def facts_visible(*, user: Any) -> QuerySet[ConversationFact] | None:
@@ -99,16 +83,6 @@ def _aggregates(business_hours: bool) -> dict[str, Any]:
         "t_bot_resolved": Count("id", filter=Q(bot_resolved=True)),
         "t_bot_handoffs": Count("id", filter=Q(bot_handoff=True)),
         "t_transfers": Sum("transfers"),
-    } | _percentiles(business_hours)
-
-
-def _percentiles(business_hours: bool) -> dict[str, Any]:
-    if not _in_sql():
-        return {}
-    bucket = "fr_bucket_bh_s" if business_hours else "fr_bucket_s"
-    return {
-        f"t_p{int(share * 100)}": BucketPercentile(bucket, share=share, filter=Q(answered=True))
-        for share in (0.5, 0.9)
     }
 
 
@@ -118,27 +92,7 @@ def _ratio(part: float | None, whole: float | None, scale: float = 1, digits: in
     return round(scale * (part or 0) / whole, digits)
 
 
-def _percentile(histogram: dict[int, int], share: float) -> float | None:
-    """Nearest rank over the histogram: the upper edge of the bucket holding the
-    ``ceil(share * n)``-th smallest first response."""
-    total = sum(histogram.values())
-    if not total:
-        return None
-    rank, seen = max(1, math.ceil(share * total)), 0
-    for edge in sorted(histogram):
-        seen += histogram[edge]
-        if seen >= rank:
-            return float(edge)
-    return None  # pragma: no cover
-
-
-def _edge(row: dict[str, Any], name: str, histogram: dict[int, int], share: float) -> Any:
-    if name in row:
-        return None if row[name] is None else float(row[name])
-    return _percentile(histogram, share)
-
-
-def figures_of(row: dict[str, Any], histogram: dict[int, int]) -> dict[str, Any]:
+def figures_of(row: dict[str, Any], percentiles: tuple[Any, Any]) -> dict[str, Any]:
     """The contract's figures from one row of sums and counts."""
     answered, sessions = row["t_answered"], row["t_sessions"]
     return {
@@ -147,8 +101,8 @@ def figures_of(row: dict[str, Any], histogram: dict[int, int]) -> dict[str, Any]
         "abandoned": row["t_abandoned"],
         "avg_queue_wait_s": _ratio(row["t_wait_total"], row["t_waits"]),
         "avg_first_response_s": _ratio(row["t_first_total"], answered),
-        "median_first_response_s": _edge(row, "t_p50", histogram, 0.5),
-        "p90_first_response_s": _edge(row, "t_p90", histogram, 0.9),
+        "median_first_response_s": percentiles[0],
+        "p90_first_response_s": percentiles[1],
         "avg_handle_s": _ratio(row["t_handle_total"], row["t_handled"]),
         "sla_pct": _ratio(row["t_on_target"], answered, 100),
         "service_level_pct": _ratio(row["t_on_target"], answered + row["t_abandoned_late"], 100),
@@ -180,33 +134,63 @@ def summary(
     """The figures over the conversations that started in ``[since, until)``."""
     ranged = facts_in_range(facts, since=since, until=until)
     row = ranged.aggregate(**_aggregates(business_hours))
-    histogram = _histograms(ranged, business_hours, key=None).get(None, {})
+    percentiles = _percentiles(ranged, business_hours, key=None).get(None, (None, None))
     return {
         "since": since.isoformat(),
         "until": until.isoformat(),
         "business_hours": business_hours,
-    } | figures_of(row, histogram)
+    } | figures_of(row, percentiles)
 
 
-def _histograms(
+def _percentiles(
     ranged: QuerySet[ConversationFact], business_hours: bool, *, key: str | None
-) -> dict[Any, dict[int, int]]:
-    """First responses per histogram bucket, per breakdown key (None: one for all);
-    nothing on PostgreSQL, where the aggregate computes the percentiles itself."""
-    histograms: dict[Any, dict[int, int]] = defaultdict(dict)
-    if _in_sql():
-        return histograms
+) -> dict[Any, tuple[float | None, float | None]]:
+    """The median and p90 of first response per breakdown key (None: one for all), by
+    nearest rank over the histogram: the upper edge of the bucket that holds the
+    ``ceil(share * n)``-th smallest. The database counts the buckets and runs the ranks
+    (window sums), so only one row per key comes back."""
     bucket = "fr_bucket_bh_s" if business_hours else "fr_bucket_s"
     fields = [key, bucket] if key else [bucket]
-    for *keys, edge, n in (
-        ranged.filter(answered=True)
-        .values(*fields)
-        .annotate(n=Count("id"))
-        .order_by()
-        .values_list(*fields, "n")
-    ):
-        histograms[keys[0] if keys else None][edge] = n
-    return histograms
+    counted = ranged.filter(answered=True).values(*fields).annotate(n=Count("id")).order_by()
+    inner, params = counted.query.sql_with_params()
+    k = connection.ops.quote_name(key) if key else "0"
+    b = connection.ops.quote_name(bucket)
+    sql = f"""
+        SELECT k, MIN(b) FILTER (WHERE 100 * cum >= 50 * total),
+            MIN(b) FILTER (WHERE 100 * cum >= 90 * total)
+        FROM (SELECT {k} AS k, {b} AS b,
+                SUM(n) OVER (PARTITION BY {k} ORDER BY {b}) AS cum,
+                SUM(n) OVER (PARTITION BY {k}) AS total
+            FROM ({inner}) AS histogram) AS ranked
+        GROUP BY k"""
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        found = cursor.fetchall()
+    convert = _converter(counted, key)
+    return {convert(row_key): (_edge(p50), _edge(p90)) for row_key, p50, p90 in found}
+
+
+def _converter(counted: QuerySet[Any], key: str | None) -> Any:
+    """Turns a raw key from the cursor into what the ORM gives for it (a date or an
+    aware hour from SQLite's text, for instance), as the ORM's own converters do."""
+    if key is None:
+        return lambda value: None
+    expression = counted.query.annotations.get(key)
+    if expression is None:
+        return lambda value: value
+    converters = connection.ops.get_db_converters(expression)
+    converters += expression.get_db_converters(connection)
+
+    def convert(value: Any) -> Any:
+        for converter in converters:
+            value = converter(value, expression, connection)
+        return value
+
+    return convert
+
+
+def _edge(value: Any) -> float | None:
+    return None if value is None else float(value)
 
 
 def _key_expression(by: str) -> Any:
@@ -253,7 +237,7 @@ def breakdown(
         dict(row)
         for row in ranged.values("key").annotate(**_aggregates(business_hours)).order_by("key")
     ]
-    histograms = _histograms(ranged, business_hours, key="key")
+    percentiles = _percentiles(ranged, business_hours, key="key")
     labels = _labels(by, [r["key"] for r in rows])
     return {
         "by": by,
@@ -262,7 +246,7 @@ def breakdown(
         "business_hours": business_hours,
         "rows": [
             {"key": _key_value(r["key"]), "label": labels.get(r["key"], "")}
-            | figures_of(r, histograms.get(r["key"], {}))
+            | figures_of(r, percentiles.get(r["key"], (None, None)))
             for r in rows
         ],
     }

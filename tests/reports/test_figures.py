@@ -120,3 +120,21 @@ def test_an_unknown_breakdown_is_a_400_naming_it(admin_user):
 
     assert response.status_code == 400
     assert "by" in response.json()
+
+
+@pytest.mark.parametrize("by", ["day", "hour", "operator"])
+def test_each_row_has_its_own_median_and_p90(week, admin_user, by):
+    rows = _get(admin_user, "breakdown", by=by).json()["rows"]
+
+    answered = [row for row in rows if row["answered"]]
+    assert answered
+    for row in answered:
+        assert row["median_first_response_s"] is not None
+        assert row["p90_first_response_s"] >= row["median_first_response_s"]
+    if by == "day":
+        monday = rows[0]
+        # Monday's answered: 30, 57690, 20, 40 -> 2nd is 30, 4th is 57,690 (17 h bucket)
+        assert (monday["median_first_response_s"], monday["p90_first_response_s"]) == (
+            30.0,
+            61200.0,
+        )
