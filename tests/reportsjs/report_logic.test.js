@@ -178,3 +178,13 @@ test('the address keeps the report: read back from it, defaults and empty filter
     '?period=custom&since=2026-01-01&until=2026-01-31&business_hours=true');
   assert.equal(rl.queryOfControls({ period: '7d' }), '');
 });
+
+test('a breakdown by day gets every day of the period, the quiet ones as zero chats', () => {
+  const filled = rl.fillDays({ by: 'day', rows: [{ key: '2026-01-02', label: '2026-01-02', sessions: 4, service_level_pct: 75 }] }, '2026-01-01', '2026-01-03');
+  assert.deepEqual(filled.rows.map((r) => [r.key, r.sessions, r.service_level_pct]), [
+    ['2026-01-01', 0, undefined], ['2026-01-02', 4, 75], ['2026-01-03', 0, undefined],
+  ]);
+  const byGroup = { by: 'group', rows: [{ key: 1 }] };
+  assert.equal(rl.fillDays(byGroup, '2026-01-01', '2026-01-03'), byGroup);
+  assert.equal(rl.fillDays(null, '2026-01-01', '2026-01-03'), null);
+});

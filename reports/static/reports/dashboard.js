@@ -4,7 +4,7 @@
  * page. Pure logic in report_logic.js; server data only ever goes through textContent. */
 import {
   FIGURES, fmt, baseLang, query, presetDays, dayRange, previousPeriod, naturalStep, formatFigure,
-  change, filterParams, exportUrl, chartSeries, isoDay, controlsFromQuery, queryOfControls,
+  change, filterParams, exportUrl, chartSeries, isoDay, controlsFromQuery, queryOfControls, fillDays,
 } from './report_logic.js';
 import { DEFAULTS } from './report_strings.js';
 import { domFor, readJson, setText, showToast } from '../contactcenter/common/dom.js';
@@ -94,7 +94,7 @@ async function load() {
   const value = function (i) { return parts[i].status === 'fulfilled' ? parts[i].value : null; };
   renderRange(f);
   renderFigures(value(0), value(1));
-  renderCharts(value(2));
+  renderCharts(fillDays(value(2), f.days.from, f.days.to));
   renderBreakdown(value(3));
   S.loaded += 1;
   doc.body.dataset.loaded = String(S.loaded);
@@ -146,7 +146,7 @@ function renderCharts(breakdown) {
       { type: 'line', label: T.fig_service_level_pct, data: s.serviceLevel, yAxisID: 'pct', borderColor: '#1a7f37', spanGaps: true },
     ] },
     options: Object.assign({}, common, { scales: {
-      y: { beginAtZero: true, ticks: { precision: 0 } },
+      y: { beginAtZero: true, suggestedMax: 5, ticks: { precision: 0 } },
       pct: { position: 'right', min: 0, max: 100, grid: { drawOnChartArea: false } },
     } }),
   });
@@ -157,7 +157,7 @@ function renderCharts(breakdown) {
       { label: T.fig_avg_first_response_s, data: s.firstResponse, borderColor: '#2f6fde', spanGaps: true },
       { label: T.fig_p90_first_response_s, data: s.firstResponseP90, borderColor: '#d4a72c', spanGaps: true },
     ] },
-    options: Object.assign({}, common, { scales: { y: { beginAtZero: true, ticks: { callback: seconds } } },
+    options: Object.assign({}, common, { scales: { y: { beginAtZero: true, suggestedMax: 10, ticks: { callback: seconds, precision: 0 } } },
       plugins: { tooltip: { callbacks: { label: function (c) { return c.dataset.label + ': ' + seconds(c.parsed.y); } } } } }),
   });
 }

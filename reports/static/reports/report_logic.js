@@ -277,3 +277,21 @@ export function queryOfControls(c) {
   const text = params.toString();
   return text ? '?' + text : '';
 }
+
+/** A breakdown by day with every day of [from, to] (inclusive, "YYYY-MM-DD"): the days
+ * without chats come back as zero chats and no other figure, so that the chart's time
+ * axis has no holes. Other breakdowns are returned as they are. */
+export function fillDays(breakdown, fromDay, toDay) {
+  if (!breakdown || breakdown.by !== 'day') return breakdown;
+  const first = parseDay(fromDay);
+  const last = parseDay(toDay);
+  if (!first || !last) return breakdown;
+  const byKey = new Map((breakdown.rows || []).map(function (r) { return [String(r.key), r]; }));
+  const rows = [];
+  for (let d = first; d <= last; d = new Date(d.getFullYear(), d.getMonth(), d.getDate() + 1)) {
+    const key = isoDay(d);
+    rows.push(byKey.get(key) || { key: key, label: key, sessions: 0 });
+    if (rows.length > MAX_DAYS) break;
+  }
+  return Object.assign({}, breakdown, { rows: rows });
+}
