@@ -1,53 +1,64 @@
 """Domain-event listeners of the reports app, registered from `AppConfig.ready()`: each
-appends metric events and refreshes the conversation's figures (``reports.services``).
-None listens to every message: only the first reply of a session comes here."""
+hands its event to a task (``reports.tasks.record``) that appends the metric events and
+refreshes the conversation's figures (``reports.services``). None listens to every
+message: only the first reply of a session comes here."""
 
 from __future__ import annotations
 
+from typing import Any
+
+from django.db import transaction
+
 from contactcenter import events
-from reports import services
+from reports import tasks
 from reports.models import MetricKind
 
 
+def _record(what: str, session_id: int, **values: Any) -> None:
+    # robust: where tasks run in the caller (tests, eager mode) a failure to record is
+    # logged and never reaches the request or the router that emitted the event
+    transaction.on_commit(lambda: tasks.record.delay(what, session_id, **values), robust=True)
+
+
 def on_opened(event: events.SessionOpened) -> None:
-    services.session_opened_record(session_id=event.session_id)
+    _record("opened", event.session_id)
 
 
 def on_queued(event: events.SessionQueued) -> None:
-    services.session_event_record(session_id=event.session_id, kind=MetricKind.QUEUED)
+    _record(MetricKind.QUEUED.value, event.session_id)
 
 
 def on_assigned(event: events.SessionAssigned) -> None:
-    services.session_assigned_record(session_id=event.session_id)
+    _record("assigned", event.session_id)
 
 
 def on_first_reply(event: events.FirstReplySent) -> None:
-    services.first_reply_record(session_id=event.session_id)
+    _record("first_reply", event.session_id)
 
 
 def on_rerouted(event: events.SessionRerouted) -> None:
     # the contact picked a topic: the conversation's group changes, no metric event
-    services.conversation_refresh(session_id=event.session_id)
+    _record("refresh", event.session_id)
 
 
 def on_handed_off(event: events.SessionHandedOff) -> None:
-    services.session_event_record(session_id=event.session_id, kind=MetricKind.BOT_HANDOFF)
+    _record(MetricKind.BOT_HANDOFF.value, event.session_id)
 
 
 def on_closed(event: events.SessionClosed) -> None:
-    services.session_closed_record(session_id=event.session_id, reason=event.reason)
+    _record("closed", event.session_id, reason=event.reason)
 
 
 def on_rated(event: events.SessionRated) -> None:
-    services.session_rated_record(session_id=event.session_id, score=event.score)
+    _record("rated", event.session_id, score=event.score)
 
 
 def on_bot_started(event: events.BotSessionStarted) -> None:
-    services.session_event_record(session_id=event.session_id, kind=MetricKind.BOT_SESSION)
+    _record(MetricKind.BOT_SESSION.value, event.session_id)
 
 
 def on_bot_resolved(event: events.BotSessionResolved) -> None:
-    services.session_event_record(session_id=event.session_id, kind=MetricKind.BOT_RESOLVED)
+    _record(MetricKind.BOT_RESOLVED.value, event.session_id)
 
 
 def register() -> None:

@@ -151,3 +151,21 @@ def session_rated_record(*, session_id: int, score: int) -> None:
     """The rating (a new score replaces the one recorded)."""
     session_event_record(session_id=session_id, kind=MetricKind.RATING, score=score)
     MetricEvent.objects.filter(kind=MetricKind.RATING, session_id=session_id).update(score=score)
+
+
+def event_record(*, what: str, session_id: int, **values: Any) -> None:
+    """Records one domain event by name (the listeners' task calls this)."""
+    if what == "opened":
+        session_opened_record(session_id=session_id)
+    elif what == "assigned":
+        session_assigned_record(session_id=session_id)
+    elif what == "first_reply":
+        first_reply_record(session_id=session_id)
+    elif what == "closed":
+        session_closed_record(session_id=session_id, reason=values["reason"])
+    elif what == "rated":
+        session_rated_record(session_id=session_id, score=values["score"])
+    elif what == "refresh":
+        conversation_refresh(session_id=session_id)
+    else:
+        session_event_record(session_id=session_id, kind=MetricKind(what))

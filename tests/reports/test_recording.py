@@ -59,16 +59,17 @@ def test_a_conversation_is_recorded_as_it_happens(chat, django_capture_on_commit
     assert (rating.score, rating.operator_id, rating.group_id) == (4, anna.pk, group.pk)
 
 
-def test_a_repeated_event_appends_nothing(chat):
+def test_a_repeated_event_appends_nothing(chat, django_capture_on_commit_callbacks):
     _group, _anna, session = chat
     inbox_services.session_close(session_id=session.pk, reason="abandoned")
 
     for _ in range(3):
-        events.dispatch(
-            events.SessionClosed(
-                session_id=session.pk, dialog_id=session.dialog_id, reason="abandoned"
+        with django_capture_on_commit_callbacks(execute=True):
+            events.dispatch(
+                events.SessionClosed(
+                    session_id=session.pk, dialog_id=session.dialog_id, reason="abandoned"
+                )
             )
-        )
 
     assert kinds(session.pk) == ["abandoned"]
     assert ConversationFact.objects.get(conversation_id=session.pk).abandoned
@@ -111,12 +112,16 @@ def test_the_backfill_command_builds_figures_of_past_conversations(chat):
     assert ConversationFact.objects.filter(conversation_id=session.pk).exists()
 
 
-def test_a_topic_picked_while_waiting_moves_the_conversation_to_its_group(chat):
+def test_a_topic_picked_while_waiting_moves_the_conversation_to_its_group(
+    chat, django_capture_on_commit_callbacks
+):
     _group, _anna, session = chat
     billing = factories.GroupFactory(name="Billing")
-    events.dispatch(events.SessionQueued(session_id=session.pk, group_id=session.group_id))
+    with django_capture_on_commit_callbacks(execute=True):
+        events.dispatch(events.SessionQueued(session_id=session.pk, group_id=session.group_id))
     session.__class__.objects.filter(pk=session.pk).update(group=billing)
 
-    events.dispatch(events.SessionRerouted(session_id=session.pk, group_id=billing.pk))
+    with django_capture_on_commit_callbacks(execute=True):
+        events.dispatch(events.SessionRerouted(session_id=session.pk, group_id=billing.pk))
 
     assert ConversationFact.objects.get(conversation_id=session.pk).group_id == billing.pk
