@@ -280,6 +280,13 @@ class Session(models.Model):
                 condition=~Q(status="active"),
                 name="session_status_idx",
             ),
+            # the open sessions nobody has answered yet: what the SLA alerts scan reads
+            # every two seconds (reports.alerts)
+            models.Index(
+                fields=["created_at"],
+                condition=Q(first_response_at__isnull=True, status__in=["queued", "active"]),
+                name="session_unanswered_idx",
+            ),
         ]
 
     def __str__(self) -> str:

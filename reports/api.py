@@ -244,6 +244,7 @@ class LiveView(APIView):
                         "answered": serializers.IntegerField(),
                         "abandoned": serializers.IntegerField(),
                         "service_level_pct": serializers.FloatField(allow_null=True),
+                        "sla_target_s": serializers.IntegerField(),
                     },
                     many=True,
                 )
@@ -265,6 +266,7 @@ class LiveView(APIView):
                             "answered": 87,
                             "abandoned": 4,
                             "service_level_pct": 91.2,
+                            "sla_target_s": 60,
                         }
                     ]
                 },

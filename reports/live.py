@@ -14,6 +14,7 @@ from reports import selectors
 from reports.models import ConversationFact
 from routing.models import Group, Operator, OperatorStatus
 from routing.selectors import presence_q
+from routing.sla import sla_target_s
 
 
 def live_groups(*, user: Any) -> QuerySet[Group] | None:
@@ -64,6 +65,8 @@ def live(*, groups: QuerySet[Group], now: dt.datetime) -> dict[str, Any]:
                 "answered": today["answered"],
                 "abandoned": today["abandoned"],
                 "service_level_pct": today["service_level_pct"],
+                # the wallboard colours the longest wait against it
+                "sla_target_s": sla_target_s(group),
             }
         )
     return {"groups": result}

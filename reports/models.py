@@ -104,3 +104,7 @@ class ConversationFact(models.Model):
 
     def __str__(self) -> str:
         return f"conversation #{self.conversation_id}"
+
+
+# models kept in modules of their own, registered with the app here
+from reports.alert_models import SlaAlert, SlaLevel  # noqa: E402, F401

@@ -18,6 +18,7 @@
  *   email.js         e-mail messages: subject, "Show formatted" (sanitised HTML)
  *   reply_window.js  WhatsApp's 24-hour window: the notice and the template picker
  *   bot_panel.js     what a bot collected before the chat reached a person
+ *   sla_alerts.js    supervisors' SLA alerts: a toast, a mark on the chat, a sound to turn off
  *   shell.js         modals, keyboard shortcuts, connection state, notifications
  * Helpers shared with the board and the reports are in ../contactcenter/common/.
  *
@@ -39,6 +40,7 @@ import { wireBasics } from './basics.js';
 import './email.js'; // e-mail subjects and their formatted version in the chat
 import './reply_window.js';
 import './bot_panel.js'; // what a bot collected, above the timeline
+import { wireSlaAlerts } from './sla_alerts.js'; // supervisors' SLA alerts: toast, mark, sound
 
 function wireComposer() {
   const text = $('composer-text');
@@ -110,6 +112,7 @@ async function start() {
   wirePage();
   setConn('connecting');
   await resync();
+  wireSlaAlerts();
   const asked = pageRequest(win.location.search, win.location.hash);
   if (asked.view === 'team') showTeam();
   if (asked.session !== null && S.me) openSession(asked.session);

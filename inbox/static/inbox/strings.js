@@ -153,4 +153,10 @@ export const DEFAULTS = {
   botFieldName: 'Name',
   botFieldEmail: 'E-mail',
   botFieldPhone: 'Phone',
+  slaWarning: '{name} has waited {t} for a first answer ({group}): 80 % of the {target} target.',
+  slaBreached: '{name} has waited {t} for a first answer ({group}), past the {target} target.',
+  slaFlag_warning: 'Close to the response target',
+  slaFlag_breached: 'Past the response target',
+  slaSoundOn: 'Sound of SLA alerts: on (click to turn off)',
+  slaSoundOff: 'Sound of SLA alerts: off (click to turn on)',
 };
