@@ -44,6 +44,9 @@ def message(item: Message, *, attachments: list[Attachment] | None = None) -> di
         "created_at": iso(item.created_at),
         "internal": item.internal,
         "status": item.status,
+        "language": item.language or None,
+        "translations": item.translations or {},
+        "translation_status": item.translation_status or None,
     }
     if item.buttons:
         data["buttons"] = [{"id": b["id"], "title": b["title"]} for b in item.buttons]
@@ -95,6 +98,8 @@ def session(item: Session) -> dict[str, Any]:
         "sla_target_s": group.sla_target_s if group is not None else None,
         "rating": item.rating,
         "labels": session_labels(item) if item.pk is not None else [],
+        "language": dialog.language or None,
+        "language_fixed": dialog.language_fixed,
     }
 
 

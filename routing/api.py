@@ -362,7 +362,14 @@ class OperatorViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewS
         if request.method == "PATCH":
             data = OperatorStatusInputSerializer(data=request.data)
             data.is_valid(raise_exception=True)
-            services.operator_status_set(operator=operator, status=data.validated_data["status"])
+            if "language" in data.validated_data:
+                services.operator_update(
+                    operator=operator, data={"language": data.validated_data["language"]}
+                )
+            if "status" in data.validated_data:
+                services.operator_status_set(
+                    operator=operator, status=data.validated_data["status"]
+                )
         return Response(self._shape(operator.pk))
 
     def _shape(self, pk: int) -> Any:

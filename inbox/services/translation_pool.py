@@ -1,0 +1,74 @@
+"""The threads that translate, off the path that stores, acks and pushes a message: a
+listener or a service hands a job here and returns at once. Two pools, so that replies
+waiting for their translation (the contact waits for them) never queue behind the
+translations of incoming messages (the operator already sees the original)."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor, wait
+
+from django.conf import settings
+from django.db import close_old_connections
+
+logger = logging.getLogger(__name__)
+
+INCOMING = "incoming"
+REPLIES = "replies"
+
+_pools: dict[str, ThreadPoolExecutor] = {}
+_running: set[Future[None]] = set()
+_lock = threading.Lock()
+
+
+def _pool(kind: str) -> ThreadPoolExecutor:
+    with _lock:
+        pool = _pools.get(kind)
+        if pool is None:
+            pool = ThreadPoolExecutor(
+                max_workers=max(1, settings.TRANSLATION_THREADS),
+                thread_name_prefix=f"translate-{kind}",
+            )
+            _pools[kind] = pool
+        return pool
+
+
+def submit(kind: str, job: Callable[[], object]) -> Future[None]:
+    """Runs ``job`` in a translation thread; its failure is logged, never raised."""
+
+    def run() -> None:
+        close_old_connections()
+        try:
+            job()
+        except Exception:
+            logger.exception("translation job failed")
+        finally:
+            close_old_connections()
+
+    future = _pool(kind).submit(run)
+    with _lock:
+        _running.add(future)
+    future.add_done_callback(_forget)
+    return future
+
+
+def _forget(future: Future[None]) -> None:
+    with _lock:
+        _running.discard(future)
+
+
+def drain(timeout: float = 10.0) -> None:
+    """Waits until the jobs submitted so far, and those they submit, are done (tests,
+    benchmarks)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        with _lock:
+            running = list(_running)
+        if not running:
+            return
+        wait(running, timeout=max(0.0, deadline - time.monotonic()))
+        if time.monotonic() >= deadline:
+            return

@@ -1,0 +1,306 @@
+"""Translation of messages between a contact and the operators (docs/translation.md).
+
+* A contact's message is stored, acked and shown untranslated; ``contact_message_translate``
+  then runs in a translation thread: it detects the message's language (updating the
+  dialog's, unless an operator set it), translates it into the operator's language
+  (``translations[<operator language>]``) and pushes ``message.updated`` to the staff.
+* An operator's reply whose contact reads another language is stored with
+  ``translation_status: pending`` (``reply_plan``); ``reply_translate`` translates it,
+  waiting at most ``TRANSLATION_REPLY_WAIT_S``, before it reaches the contact: in a
+  translation thread for the widget (``reply_deliver_widget``), in the connector's task
+  for the other channels. The contact gets ``Message.delivery_text``: the translation,
+  or the original when there is none.
+* A provider that fails, hangs or answers garbage costs only the translation: the message
+  is marked ``untranslated`` and the operator may retry (``message_translation_retry``).
+
+The messages' ``language``, ``translations`` and ``translation_status`` and the dialog's
+``language`` are written here only.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from contactcenter import realtime
+from crm.models import ChannelType
+from inbox import payloads
+from inbox.models import (
+    Dialog,
+    Message,
+    SenderType,
+    Session,
+    SessionStatus,
+    TranslationStatus,
+    WidgetVisitor,
+)
+from inbox.services import translation_pool
+from inbox.services.pushes import push_to_staff
+from inbox.services.validators import MessageRejected
+from translation import services as translator
+
+logger = logging.getLogger(__name__)
+
+LANGUAGE_CODE = re.compile(r"[a-z]{2,3}")
+
+
+def _installation_language() -> str:
+    return settings.LANGUAGE_CODE.split("-")[0].lower()
+
+
+def channel_translates(config: Any) -> bool:
+    """Translation on for a channel: a provider is configured and the channel's config
+    does not say ``"translation": false``."""
+    if not translator.enabled():
+        return False
+    return not (isinstance(config, dict) and config.get("translation") is False)
+
+
+def operator_language(operator: Any) -> str:
+    """The language an operator reads (their UI language); the installation's when the
+    session has no operator yet."""
+    if operator is None:
+        return _installation_language()
+    return str(getattr(operator, "ui_language", "") or _installation_language())
+
+
+def locale_language(value: str) -> str:
+    """``ru-RU`` → ``ru``; anything that is not a language code → empty."""
+    code = (value or "").split("-")[0].split("_")[0].lower()
+    return code if LANGUAGE_CODE.fullmatch(code) else ""
+
+
+def dialog_language(dialog: Dialog) -> str:
+    """The contact's language: the dialog's (detected or set by an operator), else the
+    widget's locale, else empty (unknown)."""
+    if dialog.language:
+        return dialog.language
+    if dialog.channel.type == ChannelType.WIDGET:
+        visitor = WidgetVisitor.objects.filter(dialog=dialog).values_list("language").first()
+        return locale_language(visitor[0]) if visitor else ""
+    return ""
+
+
+# --- replies ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ReplyPlan:
+    channel_type: str
+    language: str  # the language the reply is written in
+    target: str | None  # the contact's, when the reply must be translated into it
+
+
+def reply_plan(*, dialog_id: int, operator: Any, text: str) -> ReplyPlan:
+    """How an operator's reply in this dialog is to be delivered (one query)."""
+    dialog = Dialog.objects.select_related("channel").get(pk=dialog_id)
+    language = operator_language(operator)
+    target = None
+    if text.strip() and channel_translates(dialog.channel.config):
+        contact = dialog_language(dialog)
+        if contact and contact != language:
+            target = contact
+    return ReplyPlan(channel_type=dialog.channel.type, language=language, target=target)
+
+
+def reply_after_store(message: Message, *, channel_type: str) -> bool:
+    """After a reply is stored: True when its delivery to the widget waits for the
+    translation (a translation thread delivers it after commit)."""
+    if message.translation_status != TranslationStatus.PENDING:
+        return False
+    if channel_type != ChannelType.WIDGET:
+        return False  # the connector's task translates before it sends
+    message_id = message.pk
+    transaction.on_commit(
+        lambda: translation_pool.submit(
+            translation_pool.REPLIES, lambda: reply_deliver_widget(message_id=message_id)
+        )
+    )
+    return True
+
+
+def reply_translate(*, message_id: int, wait_s: float | None = None) -> Message | None:
+    """Translates a pending reply into the contact's language, waiting for the provider
+    at most ``wait_s`` (``TRANSLATION_REPLY_WAIT_S``); on failure the reply is marked
+    ``untranslated`` and goes out as written. Returns the message as stored now."""
+    message = _load(message_id)
+    if message is None or message.translation_status != TranslationStatus.PENDING:
+        return message
+    wait = settings.TRANSLATION_REPLY_WAIT_S if wait_s is None else wait_s
+    target = dialog_language(message.dialog)
+    if not target or target == message.language:
+        return _store(message, translations=None, status=TranslationStatus.NONE)
+    try:
+        (text,) = translator.translate(
+            [message.text], message.language or None, target, timeout=wait
+        )
+    except Exception as failure:
+        logger.warning("reply %s went untranslated: %s", message_id, failure)
+        return _store(message, translations=None, status=TranslationStatus.UNTRANSLATED)
+    return _store(message, translations={target: text}, status=TranslationStatus.TRANSLATED)
+
+
+def reply_deliver_widget(*, message_id: int) -> None:
+    """The widget's delivery of a reply that waited for its translation: pushed to the
+    visitor's sockets whatever the translation's outcome."""
+    try:
+        reply_translate(message_id=message_id)
+    finally:
+        message = Message.objects.filter(pk=message_id).first()
+        if message is not None:
+            frame = payloads.message(message, attachments=list(message.attachments.all()))
+            realtime.send_now(
+                realtime.dialog_group(message.dialog_id), {"type": "message", "message": frame}
+            )
+
+
+def reply_translation_wait(message: Message) -> Message:
+    """A connector's task, before it sends: a reply still pending gets its translation
+    (or goes untranslated) now; returns the message to send."""
+    if message.translation_status != TranslationStatus.PENDING:
+        return message
+    try:
+        done = reply_translate(message_id=message.pk)
+    except Exception:
+        logger.exception("reply %s: translation failed", message.pk)
+        done = None
+    if done is not None:
+        message.translations = done.translations
+        message.translation_status = done.translation_status
+    return message
+
+
+# --- contact messages ---------------------------------------------------------------------
+
+
+def contact_message_queue(*, message_id: int) -> None:
+    """Hands a stored contact message to a translation thread (returns at once)."""
+    if translator.enabled():
+        translation_pool.submit(
+            translation_pool.INCOMING, lambda: contact_message_translate(message_id=message_id)
+        )
+
+
+def contact_message_translate(*, message_id: int) -> Message | None:
+    """Detects a contact message's language and translates it into its operator's
+    (see the module doc). Returns the message as stored now."""
+    message = _load(message_id)
+    if message is None or message.sender_type != SenderType.CONTACT:
+        return message
+    if not message.text.strip() or not channel_translates(message.dialog.channel.config):
+        return message
+    language = message.language or _detect(message)
+    if language and not message.dialog.language_fixed and language != message.dialog.language:
+        dialog_language_set(dialog_id=message.dialog_id, language=language, fixed=False)
+        message.dialog.language = language
+    message.language = language or ""
+    target = operator_language(message.session.operator if message.session else None)
+    if language == target:
+        return _store(message, translations=message.translations, status=TranslationStatus.NONE)
+    try:
+        (text,) = translator.translate([message.text], language or None, target)
+    except Exception as failure:
+        logger.warning("message %s went untranslated: %s", message_id, failure)
+        return _store(
+            message, translations=message.translations, status=TranslationStatus.UNTRANSLATED
+        )
+    if not language and text.strip().lower() == message.text.strip().lower():
+        return _store(message, translations=message.translations, status=TranslationStatus.NONE)
+    translations = {**(message.translations or {}), target: text}
+    return _store(message, translations=translations, status=TranslationStatus.TRANSLATED)
+
+
+def _detect(message: Message) -> str:
+    try:
+        found = translator.detect(message.text)
+    except Exception as failure:
+        logger.info("message %s: language not detected: %s", message.pk, failure)
+        found = None
+    language = locale_language(found or "")
+    return language or dialog_language(message.dialog)
+
+
+def message_translation_retry(*, message_id: int, dialog_id: int) -> Message | None:
+    """The operator's retry of a contact message's translation (into their language):
+    marked ``pending`` at once and translated in a translation thread; the result follows
+    as ``message.updated``. None: no such contact message in the dialog.
+    ``MessageRejected`` when no provider is configured."""
+    if not translator.enabled():
+        raise MessageRejected("translation_off", _("Translation is not configured."))
+    message = _load(message_id)
+    if message is None or message.dialog_id != dialog_id:
+        return None
+    if message.sender_type != SenderType.CONTACT:
+        raise MessageRejected(
+            "not_translatable", _("Only a customer's message can be translated again.")
+        )
+    message = _store(message, translations=message.translations, status=TranslationStatus.PENDING)
+    contact_message_queue(message_id=message.pk)
+    return message
+
+
+# --- the dialog's language ----------------------------------------------------------------
+
+
+def dialog_language_set(*, dialog_id: int, language: str, fixed: bool) -> Dialog:
+    """Sets the contact's language: detected (``fixed=False``, only while no operator
+    set it) or chosen by an operator (``fixed=True``; an empty language hands it back to
+    detection). The staff watching the dialog's open session get ``session.updated``.
+    ``MessageRejected`` for a code that is not a language."""
+    language = (language or "").strip().lower()
+    if language and not LANGUAGE_CODE.fullmatch(language):
+        raise MessageRejected("bad_language", _("A language is a code like en or ru."))
+    with transaction.atomic():
+        dialog = Dialog.objects.select_for_update().select_related("channel").get(pk=dialog_id)
+        if not fixed and dialog.language_fixed:
+            return dialog
+        dialog.language = language
+        dialog.language_fixed = fixed and bool(language)
+        Dialog.objects.filter(pk=dialog.pk).update(
+            language=dialog.language, language_fixed=dialog.language_fixed
+        )
+        session = (
+            Session.objects.select_related(
+                "dialog__contact", "dialog__channel", "group", "operator__user", "topic"
+            )
+            .filter(dialog_id=dialog_id)
+            .exclude(status=SessionStatus.CLOSED)
+            .first()
+        )
+        if session is not None:
+            push_to_staff(
+                session, {"type": "session.updated", "session": payloads.session(session)}
+            )
+    return dialog
+
+
+# --- storing the outcome ----------------------------------------------------------------------
+
+
+def _load(message_id: int) -> Message | None:
+    return (
+        Message.objects.select_related("dialog__channel", "session__operator__user")
+        .filter(pk=message_id, internal=False)
+        .first()
+    )
+
+
+def _store(message: Message, *, translations: dict[str, str] | None, status: str) -> Message:
+    """Writes the translation fields and pushes ``message.updated`` to the staff."""
+    Message.objects.filter(pk=message.pk).update(
+        language=message.language, translations=translations, translation_status=status
+    )
+    message.translations = translations
+    message.translation_status = status
+    session = message.session
+    if session is not None:
+        shown = payloads.message(message, attachments=list(message.attachments.all()))
+        frame = {"type": "message.updated", "message": shown}
+        push_to_staff(session, frame)
+    return message

@@ -1,0 +1,37 @@
+"""Reads of translation: the provider's health and the characters translated per day."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.core.cache import cache
+
+from translation.models import TranslatedCharacters
+from translation.services import HEALTH_KEY, provider
+
+
+def provider_health() -> dict[str, Any]:
+    """The configured provider and its last known health (shared by whichever process
+    last called it): breaker state, last error, latency of the last success."""
+    current = provider()
+    shared = cache.get(HEALTH_KEY) or {}
+    breaker = getattr(current, "breaker", None)
+    data: dict[str, Any] = {
+        "provider": current.name,
+        "url": settings.TRANSLATION_URL if current.name == "libretranslate" else "",
+        "breaker": breaker.state if breaker is not None else "closed",
+        "last_error": "",
+        "last_error_at": None,
+        "last_ok_at": None,
+        "latency_ms": None,
+        "calls": 0,
+        "failures": 0,
+    }
+    if shared.get("provider") == current.name:
+        data.update({k: v for k, v in shared.items() if k in data and k != "url"})
+    return data
+
+
+def characters_by_day(*, days: int = 30) -> list[TranslatedCharacters]:
+    return list(TranslatedCharacters.objects.all()[:days])
