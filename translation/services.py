@@ -175,21 +175,21 @@ def _count(name: str, texts: list[str]) -> None:
         logger.exception("translated characters not counted")
 
 
-_shared_at = 0.0
+_shared: dict[str, Any] = {"at": 0.0, "breaker": "closed"}
 
 
 def _health_share(current: Provider) -> None:
     """Puts the provider's health where the admin (another process) reads it: at once
-    after a failure, else at most once a second."""
-    global _shared_at
+    after a failure or a change of the breaker, else at most once a second."""
     now = time.monotonic()
-    failed_last = (current.health.last_error_at or 0) >= (current.health.last_ok_at or 0)
-    if not failed_last and now - _shared_at < 1.0:
-        return
-    _shared_at = now
-    data: dict[str, Any] = asdict(current.health)
     breaker = getattr(current, "breaker", None)
-    data["breaker"] = breaker.state if breaker is not None else "closed"
+    state = breaker.state if breaker is not None else "closed"
+    failed_last = (current.health.last_error_at or 0) >= (current.health.last_ok_at or 0)
+    if not failed_last and state == _shared["breaker"] and now - _shared["at"] < 1.0:
+        return
+    _shared.update(at=now, breaker=state)
+    data: dict[str, Any] = asdict(current.health)
+    data["breaker"] = state
     try:
         cache.set(HEALTH_KEY, data, 24 * 3600)
     except Exception:

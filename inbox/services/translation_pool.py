@@ -12,7 +12,7 @@ from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 
 from django.conf import settings
-from django.db import close_old_connections
+from django.db import OperationalError, close_old_connections, connection
 
 logger = logging.getLogger(__name__)
 
@@ -42,7 +42,7 @@ def submit(kind: str, job: Callable[[], object]) -> Future[None]:
     def run() -> None:
         close_old_connections()
         try:
-            job()
+            _with_turns(job)
         except Exception:
             logger.exception("translation job failed")
         finally:
@@ -53,6 +53,25 @@ def submit(kind: str, job: Callable[[], object]) -> Future[None]:
         _running.add(future)
     future.add_done_callback(_forget)
     return future
+
+
+# SQLite (the embedded default; the fast tests' in-memory database) has one writer at a
+# time, and its shared in-memory database refuses a second one at once ("table is
+# locked") instead of waiting: a translation gives way and runs again (its provider call
+# is cached by then). Jobs are idempotent. On PostgreSQL this never happens.
+LOCKED_TURNS = 50
+
+
+def _with_turns(job: Callable[[], object]) -> None:
+    for turn in range(LOCKED_TURNS):
+        try:
+            job()
+            return
+        except OperationalError as error:
+            if "locked" not in str(error) or turn == LOCKED_TURNS - 1:
+                raise
+            connection.close()
+            time.sleep(0.01 * (1 + turn % 5))
 
 
 def _forget(future: Future[None]) -> None:

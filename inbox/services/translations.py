@@ -29,6 +29,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from contactcenter import realtime
+from contactcenter.api_common import StateConflict
 from crm.models import ChannelType
 from inbox import payloads
 from inbox.models import (
@@ -229,17 +230,15 @@ def _detect(message: Message) -> str:
 def message_translation_retry(*, message_id: int, dialog_id: int) -> Message | None:
     """The operator's retry of a contact message's translation (into their language):
     marked ``pending`` at once and translated in a translation thread; the result follows
-    as ``message.updated``. None: no such contact message in the dialog.
-    ``MessageRejected`` when no provider is configured."""
+    as ``message.updated``. None: no such message in the dialog. ``StateConflict`` when
+    no provider is configured or the message is not the contact's."""
     if not translator.enabled():
-        raise MessageRejected("translation_off", _("Translation is not configured."))
+        raise StateConflict(_("Translation is not configured."))
     message = _load(message_id)
     if message is None or message.dialog_id != dialog_id:
         return None
     if message.sender_type != SenderType.CONTACT:
-        raise MessageRejected(
-            "not_translatable", _("Only a customer's message can be translated again.")
-        )
+        raise StateConflict(_("Only a customer's message can be translated again."))
     message = _store(message, translations=message.translations, status=TranslationStatus.PENDING)
     contact_message_queue(message_id=message.pk)
     return message
