@@ -18,6 +18,7 @@
  *   email.js         e-mail messages: subject, "Show formatted" (sanitised HTML)
  *   reply_window.js  WhatsApp's 24-hour window: the notice and the template picker
  *   bot_panel.js     what a bot collected before the chat reached a person
+ *   translation.js   translations under messages, the customer's language (its slot)
  *   shell.js         modals, keyboard shortcuts, connection state, notifications
  * Helpers shared with the board and the reports are in ../contactcenter/common/.
  *
@@ -39,6 +40,7 @@ import { wireBasics } from './basics.js';
 import './email.js'; // e-mail subjects and their formatted version in the chat
 import './reply_window.js';
 import './bot_panel.js'; // what a bot collected, above the timeline
+import './translation.js'; // translations under messages and the customer's language
 
 function wireComposer() {
   const text = $('composer-text');
