@@ -360,3 +360,38 @@ def test_on_telegram_a_failing_provider_sends_the_reply_as_written(
     assert reply.translation_status == TranslationStatus.UNTRANSLATED
     assert reply.status == "sent"
     assert telegram_channel.type == ChannelType.TELEGRAM
+
+
+# --- the operator's language ------------------------------------------------------------------
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_russian_reading_operator_gets_an_english_customer_in_russian(translating, client):
+    channel, _token, operator, session = _widget_chat()
+    api = api_as(operator.user)
+    me = api.patch("/api/v1/operators/me/", {"language": "ru"}, format="json")
+
+    stored = services.contact_message_receive(
+        dialog_id=session.dialog_id, text="Hello, your order", client_id="c-1"
+    )
+    translation_pool.drain()
+    stored.message.refresh_from_db()
+    client.force_login(operator.user)
+    page = client.get("/inbox/")
+
+    assert me.status_code == 200 and me.json()["language"] == "ru"
+    assert stored.message.language == "en"
+    assert stored.message.translations == {"ru": "здравствуйте ваш заказ"}
+    assert page.status_code == 200
+    assert page.context["bootstrap"]["language"] == "ru"
+    assert page.context["bootstrap"]["translation"] is True
+    assert channel.type == ChannelType.WIDGET
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_unknown_ui_language_is_refused(translating):
+    _channel, _token, operator, _session = _widget_chat()
+
+    answer = api_as(operator.user).patch("/api/v1/operators/me/", {"language": "xx"}, format="json")
+
+    assert answer.status_code == 400 and "language" in answer.json()
