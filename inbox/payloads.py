@@ -54,6 +54,21 @@ def message(item: Message, *, attachments: list[Attachment] | None = None) -> di
     return data
 
 
+def message_translation(item: Message) -> dict[str, Any]:
+    """A message's translation fields, as ``message.updated`` carries them (merged into
+    the message the client has, like ``message.status``)."""
+    return {
+        "id": item.pk,
+        "dialog": item.dialog_id,
+        "session": item.session_id,
+        "sender_type": item.sender_type,
+        "client_id": item.client_id,
+        "language": item.language or None,
+        "translations": item.translations or {},
+        "translation_status": item.translation_status or None,
+    }
+
+
 def label(item: Label) -> dict[str, Any]:
     return {"id": item.pk, "name": item.name, "color": item.color}
 

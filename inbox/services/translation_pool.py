@@ -91,3 +91,42 @@ def drain(timeout: float = 10.0) -> None:
         wait(running, timeout=max(0.0, deadline - time.monotonic()))
         if time.monotonic() >= deadline:
             return
+
+
+class Batched:
+    """Collects ids handed to it for ``linger_s`` (at most ``max_batch``) and hands them
+    to ``handle`` together in a translation thread: one provider request and one write
+    for many messages instead of one each (the provider takes lists of texts)."""
+
+    def __init__(
+        self,
+        kind: str,
+        handle: Callable[[list[int]], object],
+        *,
+        linger_s: float = 0.02,
+        max_batch: int = 100,
+    ) -> None:
+        self.kind, self.handle = kind, handle
+        self.linger_s, self.max_batch = linger_s, max_batch
+        self._pending: list[int] = []
+        self._scheduled = False
+        self._lock = threading.Lock()
+
+    def add(self, item: int) -> None:
+        with self._lock:
+            self._pending.append(item)
+            if self._scheduled:
+                return
+            self._scheduled = True
+        submit(self.kind, self._flush)
+
+    def _flush(self) -> None:
+        time.sleep(self.linger_s)
+        with self._lock:
+            taken = self._pending[: self.max_batch]
+            del self._pending[: self.max_batch]
+            self._scheduled = bool(self._pending)
+        if self._scheduled:
+            submit(self.kind, self._flush)
+        if taken:
+            self.handle(taken)

@@ -42,7 +42,7 @@ from inbox.models import (
     WidgetVisitor,
 )
 from inbox.services import translation_pool
-from inbox.services.pushes import push_to_staff
+from inbox.services.pushes import push_to_staff, staff_groups
 from inbox.services.validators import MessageRejected
 from translation import services as translator
 
@@ -150,10 +150,12 @@ def reply_translate(*, message_id: int, wait_s: float | None = None) -> Message 
 def reply_deliver_widget(*, message_id: int) -> None:
     """The widget's delivery of a reply that waited for its translation: pushed to the
     visitor's sockets whatever the translation's outcome."""
+    message = None
     try:
-        reply_translate(message_id=message_id)
+        message = reply_translate(message_id=message_id)
     finally:
-        message = Message.objects.filter(pk=message_id).first()
+        if message is None:
+            message = Message.objects.filter(pk=message_id).first()
         if message is not None:
             frame = payloads.message(message, attachments=list(message.attachments.all()))
             realtime.send_now(
@@ -181,40 +183,62 @@ def reply_translation_wait(message: Message) -> Message:
 
 
 def contact_message_queue(*, message_id: int) -> None:
-    """Hands a stored contact message to a translation thread (returns at once)."""
+    """Hands a stored contact message to the translation threads (returns at once);
+    messages arriving together are translated together."""
     if translator.enabled():
-        translation_pool.submit(
-            translation_pool.INCOMING, lambda: contact_message_translate(message_id=message_id)
-        )
+        _incoming.add(message_id)
 
 
 def contact_message_translate(*, message_id: int) -> Message | None:
-    """Detects a contact message's language and translates it into its operator's
-    (see the module doc). Returns the message as stored now."""
-    message = _load(message_id)
-    if message is None or message.sender_type != SenderType.CONTACT:
-        return message
-    if not message.text.strip() or not channel_translates(message.dialog.channel.config):
-        return message
-    language = message.language or _detect(message)
-    if language and not message.dialog.language_fixed and language != message.dialog.language:
-        dialog_language_set(dialog_id=message.dialog_id, language=language, fixed=False)
-        message.dialog.language = language
-    message.language = language or ""
-    target = operator_language(message.session.operator if message.session else None)
-    if language == target:
-        return _store(message, translations=message.translations, status=TranslationStatus.NONE)
+    """``contact_messages_translate`` of one message; returns it as stored now."""
+    done = contact_messages_translate(message_ids=[message_id])
+    return done[0] if done else _load(message_id)
+
+
+def contact_messages_translate(*, message_ids: list[int]) -> list[Message]:
+    """Detects the language of contact messages and translates them into their
+    operators' (see the module doc): one provider request per pair of languages, one
+    write, one push. Returns the messages it looked at, as stored now."""
+    messages = [
+        m
+        for m in _load_many(message_ids)
+        if m.sender_type == SenderType.CONTACT
+        and m.text.strip()
+        and channel_translates(m.dialog.channel.config)
+    ]
+    groups: dict[tuple[str | None, str], list[Message]] = {}
+    for message in messages:
+        language = message.language or _detect(message)
+        dialog = message.dialog
+        if language and not dialog.language_fixed and language != dialog.language:
+            dialog_language_set(dialog_id=dialog.pk, language=language, fixed=False)
+            dialog.language = language
+        message.language = language or ""
+        target = operator_language(message.session.operator if message.session else None)
+        if language == target:
+            message.translation_status = TranslationStatus.NONE
+        else:
+            groups.setdefault((language or None, target), []).append(message)
+    for (source, target), group in groups.items():
+        _translate_group(group, source, target)
+    _store_many(messages)
+    return messages
+
+
+def _translate_group(group: list[Message], source: str | None, target: str) -> None:
     try:
-        (text,) = translator.translate([message.text], language or None, target)
+        texts = translator.translate([m.text for m in group], source, target)
     except Exception as failure:
-        logger.warning("message %s went untranslated: %s", message_id, failure)
-        return _store(
-            message, translations=message.translations, status=TranslationStatus.UNTRANSLATED
-        )
-    if not language and text.strip().lower() == message.text.strip().lower():
-        return _store(message, translations=message.translations, status=TranslationStatus.NONE)
-    translations = {**(message.translations or {}), target: text}
-    return _store(message, translations=translations, status=TranslationStatus.TRANSLATED)
+        logger.warning("%d messages went untranslated: %s", len(group), failure)
+        for message in group:
+            message.translation_status = TranslationStatus.UNTRANSLATED
+        return
+    for message, text in zip(group, texts, strict=True):
+        if not source and text.strip().lower() == message.text.strip().lower():
+            message.translation_status = TranslationStatus.NONE  # it was in ``target``
+            continue
+        message.translations = {**(message.translations or {}), target: text}
+        message.translation_status = TranslationStatus.TRANSLATED
 
 
 def _detect(message: Message) -> str:
@@ -283,23 +307,43 @@ def dialog_language_set(*, dialog_id: int, language: str, fixed: bool) -> Dialog
 
 
 def _load(message_id: int) -> Message | None:
-    return (
-        Message.objects.select_related("dialog__channel", "session__operator__user")
-        .filter(pk=message_id, internal=False)
-        .first()
+    found = _load_many([message_id])
+    return found[0] if found else None
+
+
+def _load_many(message_ids: list[int]) -> list[Message]:
+    return list(
+        Message.objects.select_related("dialog__channel", "session__operator__user").filter(
+            pk__in=message_ids, internal=False
+        )
     )
 
 
 def _store(message: Message, *, translations: dict[str, str] | None, status: str) -> Message:
-    """Writes the translation fields and pushes ``message.updated`` to the staff."""
-    Message.objects.filter(pk=message.pk).update(
-        language=message.language, translations=translations, translation_status=status
-    )
+    """Writes one message's translation fields and pushes ``message.updated``."""
     message.translations = translations
     message.translation_status = status
-    session = message.session
-    if session is not None:
-        shown = payloads.message(message, attachments=list(message.attachments.all()))
-        frame = {"type": "message.updated", "message": shown}
-        push_to_staff(session, frame)
+    _store_many([message])
     return message
+
+
+def _store_many(messages: list[Message]) -> None:
+    """Writes the translation fields of ``messages`` (one statement) and pushes each
+    one's ``message.updated`` to the staff watching its session (one call)."""
+    if not messages:
+        return
+    Message.objects.bulk_update(messages, ["language", "translations", "translation_status"])
+    sends = []
+    for message in messages:
+        session = message.session
+        if session is None:
+            continue
+        frame = {"type": "message.updated", "message": payloads.message_translation(message)}
+        sends.append((staff_groups(session.operator_id, session.group_id, session.status), frame))
+    realtime.broadcast_batch(sends)
+
+
+# Customers' messages arriving together are translated together (one provider request).
+_incoming = translation_pool.Batched(
+    translation_pool.INCOMING, lambda ids: contact_messages_translate(message_ids=ids)
+)

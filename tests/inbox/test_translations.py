@@ -115,7 +115,7 @@ async def test_on_the_widget_each_side_reads_the_other_in_their_own_language(tra
     assert shown["message"]["id"] == ack["id"]
     assert (shown["message"]["text"], shown["message"]["translations"]) == (ASKS, {})
     assert updated["message"]["id"] == ack["id"]
-    assert updated["message"]["text"] == ASKS
+    assert updated["message"]["client_id"] == "v-1"
     assert updated["message"]["language"] == "ru"
     assert updated["message"]["translations"] == {"en": ASKS_EN}
     assert updated["message"]["translation_status"] == "translated"

@@ -130,3 +130,24 @@ class LibreServer:
             handler.wfile.write(payload)
         except (BrokenPipeError, ConnectionResetError):
             pass
+
+
+def main() -> None:
+    """``python -m tests.translation.libre_server --delay 0.05``: serves until stopped
+    (the benchmark runs it in a process of its own); prints its address first."""
+    import argparse
+
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--delay", type=float, default=0.0, help="seconds before each answer")
+    args = parser.parse_args()
+    server = LibreServer()
+    server.delay_s = args.delay
+    print(server.url, flush=True)
+    try:
+        server.thread.join()
+    except KeyboardInterrupt:
+        server.close()
+
+
+if __name__ == "__main__":
+    main()
