@@ -73,6 +73,7 @@ class Phase:
     seen: set[str] = field(default_factory=set)
     measuring: bool = False
     measured: set[str] = field(default_factory=set)
+    errors: dict[str, int] = field(default_factory=dict)
 
     def record(self, client_id: str, into: list[float]) -> None:
         at = self.sent.get(client_id)
@@ -89,6 +90,7 @@ class Phase:
             "translated": self.translated,
             "translation_p50_ms": round(pct(self.updated_ms, 50), 2),
             "translation_p99_ms": round(pct(self.updated_ms, 99), 2),
+            "errors": self.errors,
         }
 
 
@@ -150,13 +152,16 @@ async def run_mode(prep: Prepared, port: int, args: argparse.Namespace, on: bool
         message = frame.get("message") or {}
         client_id = message.get("client_id") or ""
         kind, contact = frame.get("type"), message.get("sender_type") == "contact"
+        if kind == "error":
+            code = str(frame.get("code"))
+            replies.errors[code] = replies.errors.get(code, 0) + 1
         if kind == "message.created" and contact and client_id not in customers.seen:
             customers.seen.add(client_id)
             customers.record(client_id, customers.shown_ms)
-        elif kind == "message.updated" and message.get("translation_status") == "translated":
-            if contact:
-                customers.translated += client_id in customers.measured
-                customers.record(client_id, customers.updated_ms)
+        translated = message.get("translation_status") == "translated"
+        if kind == "message.updated" and translated and contact:
+            customers.translated += client_id in customers.measured
+            customers.record(client_id, customers.updated_ms)
 
     def on_visitor(frame: dict[str, Any]) -> None:
         message = frame.get("message") or {}
@@ -176,7 +181,7 @@ async def run_mode(prep: Prepared, port: int, args: argparse.Namespace, on: bool
         customers.sent[client_id] = time.monotonic_ns()
         if customers.measuring:
             customers.measured.add(client_id)
-        text = RUSSIAN.format(n=f"{pair}-{seq}")
+        text = RUSSIAN.format(n=client_id[:8])  # never the same text: no cache hit
         await visitors[pair].send(
             json.dumps({"type": "message", "text": text, "client_id": client_id})
         )
@@ -190,16 +195,19 @@ async def run_mode(prep: Prepared, port: int, args: argparse.Namespace, on: bool
         frame = {
             "type": "message",
             "session": session_id,
-            "text": ENGLISH.format(n=f"{pair}-{seq}"),
+            "text": ENGLISH.format(n=client_id[:8]),
             "client_id": client_id,
         }
         await operators[operator].send(json.dumps(frame))
 
     pairs = len(visitors)
-    for phase, send in ((customers, customer_send), (replies, reply_send)):
-        await paced(args.rate, args.warmup, pairs, send)
+    for phase, send, rate in (
+        (customers, customer_send, args.rate),
+        (replies, reply_send, args.reply_rate),
+    ):
+        await paced(rate, args.warmup, pairs, send)
         phase.measuring = True
-        await paced(args.rate, args.seconds, pairs, send)
+        await paced(rate, args.seconds, pairs, send)
         phase.measuring = False
         await asyncio.sleep(args.drain)
     stop.set()
@@ -220,7 +228,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawTextHelpFormatter
     )
-    parser.add_argument("--rate", type=int, default=200)
+    parser.add_argument("--rate", type=int, default=200, help="customers' messages a second")
+    parser.add_argument("--reply-rate", type=int, default=50, help="operators' replies a second")
     parser.add_argument("--warmup", type=float, default=3)
     parser.add_argument("--seconds", type=float, default=15)
     parser.add_argument(

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils.translation import gettext as _
 
 from contactcenter import realtime
@@ -191,64 +191,150 @@ def contact_message_queue(*, message_id: int) -> None:
 
 def contact_message_translate(*, message_id: int) -> Message | None:
     """``contact_messages_translate`` of one message; returns it as stored now."""
-    done = contact_messages_translate(message_ids=[message_id])
-    return done[0] if done else _load(message_id)
+    contact_messages_translate(message_ids=[message_id])
+    return _load(message_id)
 
 
-def contact_messages_translate(*, message_ids: list[int]) -> list[Message]:
+@dataclass(slots=True)
+class _Incoming:
+    """A contact message as its translation needs it. Plain values, not model rows: at
+    hundreds of messages a second, what a translation allocates is what the socket
+    server's garbage collector has to walk (docs/benchmarks.md)."""
+
+    id: int
+    dialog_id: int
+    session_id: int | None
+    client_id: str | None
+    text: str
+    language: str
+    translations: dict[str, str] | None
+    status: str
+    dialog_language: str
+    dialog_fixed: bool
+    channel_type: str
+    channel_config: Any
+    operator_language: str | None
+    operator_id: int | None
+    group_id: int | None
+    session_status: str | None
+
+
+_INCOMING_FIELDS = (
+    "id",
+    "dialog_id",
+    "session_id",
+    "client_id",
+    "text",
+    "language",
+    "translations",
+    "translation_status",
+    "dialog__language",
+    "dialog__language_fixed",
+    "dialog__channel__type",
+    "dialog__channel__config",
+    "session__operator__language",
+    "session__operator_id",
+    "session__group_id",
+    "session__status",
+)
+
+
+def contact_messages_translate(*, message_ids: list[int]) -> list[int]:
     """Detects the language of contact messages and translates them into their
     operators' (see the module doc): one provider request per pair of languages, one
-    write, one push. Returns the messages it looked at, as stored now."""
-    messages = [
-        m
-        for m in _load_many(message_ids)
-        if m.sender_type == SenderType.CONTACT
-        and m.text.strip()
-        and channel_translates(m.dialog.channel.config)
+    write, one push. Returns the ids of the messages it looked at."""
+    rows = [
+        _Incoming(*values)
+        for values in Message.objects.filter(
+            pk__in=message_ids, sender_type=SenderType.CONTACT, internal=False
+        ).values_list(*_INCOMING_FIELDS)
     ]
-    groups: dict[tuple[str | None, str], list[Message]] = {}
-    for message in messages:
-        language = message.language or _detect(message)
-        dialog = message.dialog
-        if language and not dialog.language_fixed and language != dialog.language:
-            dialog_language_set(dialog_id=dialog.pk, language=language, fixed=False)
-            dialog.language = language
-        message.language = language or ""
-        target = operator_language(message.session.operator if message.session else None)
+    rows = [r for r in rows if r.text.strip() and channel_translates(r.channel_config)]
+    groups: dict[tuple[str | None, str], list[_Incoming]] = {}
+    for row in rows:
+        language = row.language or _detect(row)
+        if language and not row.dialog_fixed and language != row.dialog_language:
+            dialog_language_set(dialog_id=row.dialog_id, language=language, fixed=False)
+        row.language = language or ""
+        target = row.operator_language or _installation_language()
         if language == target:
-            message.translation_status = TranslationStatus.NONE
+            row.status = TranslationStatus.NONE
         else:
-            groups.setdefault((language or None, target), []).append(message)
+            groups.setdefault((language or None, target), []).append(row)
     for (source, target), group in groups.items():
         _translate_group(group, source, target)
-    _store_many(messages)
-    return messages
+    _store_rows(rows)
+    return [r.id for r in rows]
 
 
-def _translate_group(group: list[Message], source: str | None, target: str) -> None:
+def _translate_group(group: list[_Incoming], source: str | None, target: str) -> None:
     try:
-        texts = translator.translate([m.text for m in group], source, target)
+        texts = translator.translate([r.text for r in group], source, target)
     except Exception as failure:
         logger.warning("%d messages went untranslated: %s", len(group), failure)
-        for message in group:
-            message.translation_status = TranslationStatus.UNTRANSLATED
+        for row in group:
+            row.status = TranslationStatus.UNTRANSLATED
         return
-    for message, text in zip(group, texts, strict=True):
-        if not source and text.strip().lower() == message.text.strip().lower():
-            message.translation_status = TranslationStatus.NONE  # it was in ``target``
+    for row, text in zip(group, texts, strict=True):
+        if not source and text.strip().lower() == row.text.strip().lower():
+            row.status = TranslationStatus.NONE  # it was in ``target`` already
             continue
-        message.translations = {**(message.translations or {}), target: text}
-        message.translation_status = TranslationStatus.TRANSLATED
+        row.translations = {**(row.translations or {}), target: text}
+        row.status = TranslationStatus.TRANSLATED
 
 
-def _detect(message: Message) -> str:
+def _detect(row: _Incoming) -> str:
     try:
-        found = translator.detect(message.text)
+        found = translator.detect(row.text)
     except Exception as failure:
-        logger.info("message %s: language not detected: %s", message.pk, failure)
+        logger.info("message %s: language not detected: %s", row.id, failure)
         found = None
     language = locale_language(found or "")
-    return language or dialog_language(message.dialog)
+    if language or row.dialog_language or row.channel_type != ChannelType.WIDGET:
+        return language or row.dialog_language
+    visitor = WidgetVisitor.objects.filter(dialog_id=row.dialog_id).values_list("language").first()
+    return locale_language(visitor[0]) if visitor else ""
+
+
+_UPDATE_SQL = (
+    f'UPDATE "{Message._meta.db_table}" SET "language" = %s, "translations" = %s, '
+    '"translation_status" = %s WHERE "id" = %s'
+)
+
+
+def _store_rows(rows: list[_Incoming]) -> None:
+    """Writes the rows' translation fields (one round trip) and pushes each one's
+    ``message.updated`` to the staff watching its session (one call)."""
+    if not rows:
+        return
+    field = Message._meta.get_field("translations")
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.executemany(
+            _UPDATE_SQL,
+            [
+                (r.language, field.get_db_prep_save(r.translations, connection), r.status, r.id)
+                for r in rows
+            ],
+        )
+    sends = []
+    for r in rows:
+        if r.session_id is None or r.session_status is None:
+            continue
+        frame = {
+            "type": "message.updated",
+            "message": {
+                "id": r.id,
+                "dialog": r.dialog_id,
+                "session": r.session_id,
+                "sender_type": SenderType.CONTACT.value,
+                "client_id": r.client_id,
+                "language": r.language or None,
+                "translations": r.translations or {},
+                "translation_status": r.status or None,
+            },
+        }
+        sends.append((staff_groups(r.operator_id, r.group_id, r.session_status), frame))
+    realtime.broadcast_batch(sends)
 
 
 def message_translation_retry(*, message_id: int, dialog_id: int) -> Message | None:
@@ -332,7 +418,20 @@ def _store_many(messages: list[Message]) -> None:
     one's ``message.updated`` to the staff watching its session (one call)."""
     if not messages:
         return
-    Message.objects.bulk_update(messages, ["language", "translations", "translation_status"])
+    field = Message._meta.get_field("translations")
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.executemany(
+            _UPDATE_SQL,
+            [
+                (
+                    m.language,
+                    field.get_db_prep_save(m.translations, connection),
+                    m.translation_status,
+                    m.pk,
+                )
+                for m in messages
+            ],
+        )
     sends = []
     for message in messages:
         session = message.session
