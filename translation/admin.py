@@ -32,5 +32,6 @@ class TranslatedCharactersAdmin(admin.ModelAdmin):
     def changelist_view(
         self, request: HttpRequest, extra_context: dict[str, Any] | None = None
     ) -> HttpResponse:
+        selectors.characters_by_day(days=1)  # this process's last counts written first
         context = {**(extra_context or {}), "health": selectors.provider_health()}
         return super().changelist_view(request, extra_context=context)

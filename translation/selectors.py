@@ -8,7 +8,7 @@ from django.conf import settings
 from django.core.cache import cache
 
 from translation.models import TranslatedCharacters
-from translation.services import HEALTH_KEY, provider
+from translation.services import HEALTH_KEY, counts_flush, provider
 
 
 def provider_health() -> dict[str, Any]:
@@ -34,4 +34,6 @@ def provider_health() -> dict[str, Any]:
 
 
 def characters_by_day(*, days: int = 30) -> list[TranslatedCharacters]:
+    """The latest days' rows (this process's last second of counting included)."""
+    counts_flush()
     return list(TranslatedCharacters.objects.all()[:days])

@@ -35,6 +35,7 @@ logger = logging.getLogger(__name__)
 
 __all__ = [
     "TranslationUnavailable",
+    "counts_flush",
     "detect",
     "enabled",
     "languages",
@@ -59,10 +60,13 @@ def provider() -> Provider:
 
 
 def provider_reset() -> None:
-    """Forget the provider built from the settings (tests that change them)."""
+    """Forget the provider built from the settings, and what was counted and not yet
+    written (tests that change them)."""
     global _provider
     with _provider_lock:
         _provider = None
+    with _counted_lock:
+        _counted.clear()
 
 
 def _build() -> Provider:
@@ -152,25 +156,53 @@ def languages(*, timeout: float | None = None) -> list[str]:
     return codes
 
 
+# Characters sent, added up in the process and written at most once a second (a write
+# per translation would cost the translating threads a transaction each).
+COUNT_EVERY_S = 1.0
+_counted: dict[str, list[int]] = {}
+_counted_lock = threading.Lock()
+_counted_at = [0.0]
+
+
 def _count(name: str, texts: list[str]) -> None:
-    """Adds what was sent to today's row (an ``F()`` update: concurrent writers add up)."""
-    characters = sum(len(text) for text in texts)
+    with _counted_lock:
+        totals = _counted.setdefault(name, [0, 0])
+        totals[0] += sum(len(text) for text in texts)
+        totals[1] += len(texts)
+        now = time.monotonic()
+        if now - _counted_at[0] < COUNT_EVERY_S:
+            return
+        _counted_at[0] = now
+        pending = {key: tuple(value) for key, value in _counted.items()}
+        _counted.clear()
+    for provider_name, (characters, count) in pending.items():
+        _count_write(provider_name, characters, count)
+
+
+def counts_flush() -> None:
+    """Writes what was counted and not yet written (tests; a process that stops)."""
+    with _counted_lock:
+        pending = {key: tuple(value) for key, value in _counted.items()}
+        _counted.clear()
+        _counted_at[0] = time.monotonic()
+    for provider_name, (characters, count) in pending.items():
+        _count_write(provider_name, characters, count)
+
+
+def _count_write(name: str, characters: int, texts: int) -> None:
+    """Adds to today's row (an ``F()`` update: concurrent writers add up)."""
     day = timezone.localdate()
+    added = {"characters": F("characters") + characters, "texts": F("texts") + texts}
     try:
         with transaction.atomic():
-            rows = TranslatedCharacters.objects.filter(day=day, provider=name).update(
-                characters=F("characters") + characters, texts=F("texts") + len(texts)
-            )
-            if rows:
+            if TranslatedCharacters.objects.filter(day=day, provider=name).update(**added):
                 return
             with transaction.atomic():
                 TranslatedCharacters.objects.create(
-                    day=day, provider=name, characters=characters, texts=len(texts)
+                    day=day, provider=name, characters=characters, texts=texts
                 )
     except IntegrityError:
-        TranslatedCharacters.objects.filter(day=day, provider=name).update(
-            characters=F("characters") + characters, texts=F("texts") + len(texts)
-        )
+        TranslatedCharacters.objects.filter(day=day, provider=name).update(**added)
     except Exception:  # the count must never cost a translation
         logger.exception("translated characters not counted")
 
