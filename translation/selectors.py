@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.cache import cache
@@ -19,7 +20,7 @@ def provider_health() -> dict[str, Any]:
     breaker = getattr(current, "breaker", None)
     data: dict[str, Any] = {
         "provider": current.name,
-        "url": settings.TRANSLATION_URL if current.name == "libretranslate" else "",
+        "url": _address(settings.TRANSLATION_URL) if current.name == "libretranslate" else "",
         "breaker": breaker.state if breaker is not None else "closed",
         "last_error": "",
         "last_error_at": None,
@@ -31,6 +32,15 @@ def provider_health() -> dict[str, Any]:
     if shared.get("provider") == current.name:
         data.update({k: v for k, v in shared.items() if k in data and k != "url"})
     return data
+
+
+def _address(url: str) -> str:
+    """The provider's scheme, host and port: never a user, password or query (where a
+    key could hide)."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    port = f":{parts.port}" if parts.port else ""
+    return f"{parts.scheme}://{host}{port}" if host else ""
 
 
 def characters_by_day(*, days: int = 30) -> list[TranslatedCharacters]:

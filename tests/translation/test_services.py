@@ -163,3 +163,21 @@ def test_without_a_provider_nothing_is_translated(settings):
     with pytest.raises(TranslationUnavailable):
         translator.translate(["привет"], "ru", "en")
     translator.provider_reset()
+
+
+def test_the_admin_sees_the_providers_health_and_the_days_counts_never_the_key(
+    translating, admin_client, settings
+):
+    translator.translate(["привет"], "ru", "en")
+    translating.mode = "error"
+    with pytest.raises(TranslationUnavailable):
+        translator.translate(["где"], "ru", "en")
+    settings.TRANSLATION_URL = translating.url.replace("http://", "http://user:pw@") + "/?k=1"
+
+    page = admin_client.get("/admin/translation/translatedcharacters/")
+
+    body = page.content.decode()
+    assert page.status_code == 200
+    assert "libretranslate" in body and "500" in body
+    assert "secret-key-123" not in body and "pw@" not in body and "k=1" not in body
+    assert len(page.context["cl"].result_list) == 1
