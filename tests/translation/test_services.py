@@ -181,3 +181,15 @@ def test_the_admin_sees_the_providers_health_and_the_days_counts_never_the_key(
     assert "libretranslate" in body and "500" in body
     assert "secret-key-123" not in body and "pw@" not in body and "k=1" not in body
     assert len(page.context["cl"].result_list) == 1
+
+
+def test_a_provider_that_cannot_work_is_reported_by_the_system_checks(settings):
+    from translation.checks import translation_settings_check
+
+    settings.TRANSLATION_PROVIDER = "libretranslate"
+    settings.TRANSLATION_URL = ""
+    assert [c.id for c in translation_settings_check()] == ["translation.E002"]
+    settings.TRANSLATION_PROVIDER = "deepl"
+    assert [c.id for c in translation_settings_check()] == ["translation.E001"]
+    settings.TRANSLATION_PROVIDER = "none"
+    assert translation_settings_check() == []
