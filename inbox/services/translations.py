@@ -26,6 +26,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from contactcenter import realtime
@@ -127,8 +128,9 @@ def reply_after_store(message: Message, *, channel_type: str) -> bool:
 
 
 def reply_translate(*, message_id: int, wait_s: float | None = None) -> Message | None:
-    """Translates a pending reply into the contact's language, waiting for the provider
-    at most ``wait_s`` (``TRANSLATION_REPLY_WAIT_S``); on failure the reply is marked
+    """Translates a pending reply into the contact's language, the reply waiting at most
+    ``wait_s`` (``TRANSLATION_REPLY_WAIT_S``) since it was stored, time queued for a
+    thread or a task included; on failure, or when the time is up, the reply is marked
     ``untranslated`` and goes out as written. Returns the message as stored now."""
     message = _load(message_id)
     if message is None or message.translation_status != TranslationStatus.PENDING:
@@ -137,6 +139,11 @@ def reply_translate(*, message_id: int, wait_s: float | None = None) -> Message 
     target = dialog_language(message.dialog)
     if not target or target == message.language:
         return _store(message, translations=None, status=TranslationStatus.NONE)
+    if message.created_at is not None:
+        wait -= (timezone.now() - message.created_at).total_seconds()
+    if wait <= 0:
+        logger.warning("reply %s went untranslated: it waited its time in the queue", message_id)
+        return _store(message, translations=None, status=TranslationStatus.UNTRANSLATED)
     try:
         (text,) = translator.translate(
             [message.text], message.language or None, target, timeout=wait

@@ -395,3 +395,19 @@ def test_an_unknown_ui_language_is_refused(translating):
     answer = api_as(operator.user).patch("/api/v1/operators/me/", {"language": "xx"}, format="json")
 
     assert answer.status_code == 400 and "language" in answer.json()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_reply_that_waited_its_time_in_a_queue_goes_out_as_written(translating, settings):
+    _channel, _token, operator, session = _widget_chat()
+    Dialog.objects.filter(pk=session.dialog_id).update(language="ru")
+    settings.TRANSLATION_REPLY_WAIT_S = 0.2
+    reply = services.operator_message_send(session_id=session.pk, user=operator.user, text=ANSWER)
+    translation_pool.drain()
+    Message.objects.filter(pk=reply.message.pk).update(translation_status="pending")
+    time.sleep(0.25)  # e.g. a Celery queue that was behind
+
+    done = services.reply_translate(message_id=reply.message.pk)
+
+    assert done is not None and done.translation_status == TranslationStatus.UNTRANSLATED
+    assert done.delivery_text == ANSWER
