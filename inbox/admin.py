@@ -217,10 +217,13 @@ class ChannelForm(forms.ModelForm):
         ),
     )
 
-    translation = forms.BooleanField(
+    # a choice, not a checkbox: a form that leaves it out (an older page, a script)
+    # keeps translation on instead of switching it off
+    translation = forms.ChoiceField(
         label=_("Translate messages"),
+        choices=[("on", _("On")), ("off", _("Off"))],
         required=False,
-        initial=True,
+        initial="on",
         help_text=_(
             "When a translation provider is configured, customers' messages are translated "
             "for operators and replies into the customer's language (docs/translation.md)."
@@ -241,9 +244,8 @@ class ChannelForm(forms.ModelForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if self.instance.pk:
-            self.initial["translation"] = (self.instance.config or {}).get(
-                "translation"
-            ) is not False
+            off = (self.instance.config or {}).get("translation") is False
+            self.initial["translation"] = "off" if off else "on"
         if self.instance.pk and "config" in self.fields:
             # Secrets never reach the page; what is shown is the config minus secrets.
             self.initial["config"] = self.instance.public_config()
@@ -301,7 +303,7 @@ class ChannelForm(forms.ModelForm):
         if "translation" in self.fields and not self.errors:
             config = dict(self.instance.config or {})
             config.pop("translation", None)  # absent: on
-            if not self.cleaned_data.get("translation"):
+            if self.cleaned_data.get("translation") == "off":
                 config["translation"] = False
             self.instance.config = config
 

@@ -219,6 +219,7 @@ OPERATOR_ANNA_EXAMPLE: dict[str, Any] = {
     "status": "online",
     "active_sessions": 2,
     "connected": True,
+    "language": "en",
     "last_assigned_at": "2025-03-03T10:02:15Z",
     "created_at": "2025-03-01T09:05:00Z",
 }
@@ -233,6 +234,7 @@ OPERATOR_BORIS_EXAMPLE: dict[str, Any] = {
     "status": "away",
     "active_sessions": 1,
     "connected": True,
+    "language": "en",
     "last_assigned_at": "2025-03-03T09:48:30Z",
     "created_at": "2025-03-01T09:06:00Z",
 }
@@ -272,6 +274,7 @@ OPERATOR_RESPONSE_EXAMPLES = [
                     "status": "offline",
                     "active_sessions": 0,
                     "connected": False,
+                    "language": "en",
                     "last_assigned_at": None,
                     "created_at": "2025-03-01T09:05:00Z",
                 },

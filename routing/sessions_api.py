@@ -38,8 +38,10 @@ from inbox.api_examples import (
     MESSAGE_OPERATOR_EXAMPLE,
     MESSAGE_PRIVATE_NOTE_EXAMPLE,
     MESSAGE_RETRIED_EXAMPLE,
+    MESSAGE_TRANSLATING_EXAMPLE,
     SESSION_CLOSED_EXAMPLE,
     SESSION_EXAMPLE,
+    SESSION_LANGUAGE_EXAMPLE,
     SESSION_QUEUED_EXAMPLE,
     SESSION_READ_EXAMPLE,
 )
@@ -547,6 +549,11 @@ class SessionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSe
                 ErrorSerializer, description="No provider, or not a customer's message."
             ),
         },
+        examples=[
+            OpenApiExample(
+                "Being translated", value=MESSAGE_TRANSLATING_EXAMPLE, response_only=True
+            ),
+        ],
     )
     @action(detail=True, methods=["post"], url_path=r"messages/(?P<message_id>[^/]+)/translate")
     def message_translate(self, request: Request, pk: str, message_id: str) -> Response:
@@ -567,7 +574,10 @@ class SessionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSe
         ),
         request=LanguageInputSerializer,
         responses={200: SessionSerializer},
-        examples=[OpenApiExample("Russian", value={"language": "ru"}, request_only=True)],
+        examples=[
+            OpenApiExample("Ukrainian", value={"language": "uk"}, request_only=True),
+            OpenApiExample("Set", value=SESSION_LANGUAGE_EXAMPLE, response_only=True),
+        ],
     )
     @action(detail=True, methods=["post"])
     def language(self, request: Request, pk: str) -> Response:

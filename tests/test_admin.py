@@ -252,7 +252,6 @@ def channel_form_data(channel: Channel, **changes: Any) -> dict[str, Any]:
         "name": channel.name,
         "default_group": channel.default_group_id or "",
         "is_active": "on",
-        "translation": "on",
         "config": "{}",
         "allowed_origins": "",
         **inline_management("topics"),
