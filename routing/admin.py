@@ -274,7 +274,7 @@ class OperatorCreationForm(forms.ModelForm):
 
     class Meta:
         model = Operator
-        fields = ["display_name", "max_sessions"]
+        fields = ["display_name", "max_sessions", "language"]
 
     def clean_username(self) -> str:
         username = User.normalize_username(self.cleaned_data["username"])
@@ -306,6 +306,7 @@ class OperatorCreationForm(forms.ModelForm):
             display_name=self.cleaned_data.get("display_name") or "",
             max_sessions=self.cleaned_data.get("max_sessions"),
             groups=list(self.cleaned_data.get("groups") or ()),
+            language=self.cleaned_data.get("language") or "",
         )
 
     def save_m2m(self) -> None:
@@ -326,6 +327,7 @@ class OperatorAdmin(admin.ModelAdmin):
         "user",
         "display_name",
         "max_sessions",
+        "language",
         "status",
         "connected_at",
         "last_seen_at",
@@ -338,7 +340,7 @@ class OperatorAdmin(admin.ModelAdmin):
 
     add_fieldsets = [
         (_("Login"), {"fields": ["username", "password"]}),
-        (_("Operator"), {"fields": ["display_name", "max_sessions", "groups"]}),
+        (_("Operator"), {"fields": ["display_name", "max_sessions", "language", "groups"]}),
     ]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:

@@ -76,6 +76,16 @@ class Operator(models.Model):
     last_seen_at = models.DateTimeField(_("last seen"), null=True, blank=True)
     last_assigned_at = models.DateTimeField(_("last assignment"), null=True, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    language = models.CharField(
+        _("language"),
+        max_length=8,
+        blank=True,
+        choices=settings.LANGUAGES,
+        help_text=_(
+            "The operator's interface language; customers' messages are translated into it. "
+            "Empty: the installation's language."
+        ),
+    )
 
     class Meta:
         verbose_name = _("operator")
@@ -89,6 +99,11 @@ class Operator(models.Model):
     @property
     def name(self) -> str:
         return self.display_name or self.user.get_full_name() or self.user.get_username()
+
+    @property
+    def ui_language(self) -> str:
+        """The language the operator reads: their own, else the installation's."""
+        return self.language or settings.LANGUAGE_CODE.split("-")[0]
 
 
 class Group(models.Model):

@@ -143,10 +143,18 @@ class OperatorInputSerializer(InputSerializer):
         many=True, queryset=Group.objects.all(), required=False
     )
     status = serializers.ChoiceField(choices=OperatorStatus.choices, required=False)
+    language = serializers.ChoiceField(
+        choices=["en", "ru"],
+        required=False,
+        help_text="The operator's UI language; customers' messages are translated into it.",
+    )
 
 
 class OperatorStatusInputSerializer(InputSerializer):
-    status = serializers.ChoiceField(choices=OperatorStatus.choices)
+    status = serializers.ChoiceField(choices=OperatorStatus.choices, required=False)
+    language = serializers.ChoiceField(
+        choices=["en", "ru"], required=False, help_text="The caller's UI language."
+    )
 
 
 class OperatorOutputSerializer(serializers.ModelSerializer):
@@ -163,6 +171,12 @@ class OperatorOutputSerializer(serializers.ModelSerializer):
         help_text="The groups this operator supervises (their inbox shows these groups' "
         "waiting and active chats live)."
     )
+    language = serializers.CharField(
+        source="ui_language",
+        read_only=True,
+        help_text="The operator's UI language (en or ru); customers' messages are "
+        "translated into it.",
+    )
 
     class Meta:
         model = Operator
@@ -177,6 +191,7 @@ class OperatorOutputSerializer(serializers.ModelSerializer):
             "status",
             "active_sessions",
             "connected",
+            "language",
             "last_assigned_at",
             "created_at",
         ]

@@ -213,6 +213,7 @@ def operator_create(
     max_sessions: int | None = None,
     status: str = OperatorStatus.OFFLINE,
     groups: Sequence[Group] = (),
+    language: str = "",
 ) -> Operator:
     """Creates the login (a Django user) and its operator record."""
     user_model = User
@@ -224,7 +225,9 @@ def operator_create(
             user.save()
     except IntegrityError:
         raise ValidationError({"username": [_("This username is taken.")]}) from None
-    operator = Operator(user=user, display_name=display_name, max_sessions=max_sessions)
+    operator = Operator(
+        user=user, display_name=display_name, max_sessions=max_sessions, language=language
+    )
     operator.full_clean(exclude=["user"])
     operator.save()
     _operator_groups_set(operator=operator, groups=groups)
@@ -236,7 +239,7 @@ def operator_create(
 @transaction.atomic
 def operator_update(*, operator: Operator, data: dict[str, Any]) -> Operator:
     """Changes the fields present in ``data``: ``username``, ``password``,
-    ``display_name``, ``max_sessions``, ``status``, ``groups``."""
+    ``display_name``, ``max_sessions``, ``status``, ``groups``, ``language``."""
     operator = (
         Operator.objects.select_for_update(of=("self",)).select_related("user").get(pk=operator.pk)
     )
@@ -253,7 +256,7 @@ def operator_update(*, operator: Operator, data: dict[str, Any]) -> Operator:
         except IntegrityError:
             raise ValidationError({"username": [_("This username is taken.")]}) from None
     old_limit = operator.max_sessions
-    for field in ("display_name", "max_sessions"):
+    for field in ("display_name", "max_sessions", "language"):
         if field in data:
             setattr(operator, field, data[field])
     operator.full_clean(exclude=["user"])

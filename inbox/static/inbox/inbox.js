@@ -19,6 +19,7 @@
  *   reply_window.js  WhatsApp's 24-hour window: the notice and the template picker
  *   bot_panel.js     what a bot collected before the chat reached a person
  *   sla_alerts.js    supervisors' SLA alerts: a toast, a mark on the chat, a sound to turn off
+ *   translation.js   translations under messages, the customer's language (its slot)
  *   shell.js         modals, keyboard shortcuts, connection state, notifications
  * Helpers shared with the board and the reports are in ../contactcenter/common/.
  *
@@ -41,6 +42,7 @@ import './email.js'; // e-mail subjects and their formatted version in the chat
 import './reply_window.js';
 import './bot_panel.js'; // what a bot collected, above the timeline
 import { wireSlaAlerts } from './sla_alerts.js'; // supervisors' SLA alerts: toast, mark, sound
+import './translation.js'; // translations under messages and the customer's language
 
 function wireComposer() {
   const text = $('composer-text');

@@ -48,6 +48,7 @@ export function handleEvent(ev) {
     case 'session.updated': return onSession(ev.session, false);
     case 'message.created': if (page.slaReplied) page.slaReplied(ev.message); return onMessage(ev.message);
     case 'message.status': return page.onDeliveryStatus(ev.message);
+    case 'message.updated': return page.onMessageUpdated ? page.onMessageUpdated(ev.message) : undefined; // its translation
     case 'queue.updated': return onQueue(ev);
     case 'typing': return onTyping(ev.session);
     case 'alert': return onAlert(ev);
