@@ -30,8 +30,8 @@ SECTION_ORDER = [
     "django_celery_beat",
 ]
 # Sections whose models the index shows inside another section: API tokens belong
-# with the users they log in as.
-MERGED_INTO = {"authtoken": "auth"}
+# with the users they log in as, translation's figures with the conversations.
+MERGED_INTO = {"authtoken": "auth", "translation": "inbox"}
 # Models (object names) in the order they are set up or looked at, per section.
 MODEL_ORDER = {
     "inbox": [

@@ -15,7 +15,9 @@ app.autodiscover_tasks()
 # Periodic tasks that run every second or so. Beat's "sending due task" and the worker's
 # "received" and "succeeded" lines about them would fill the console with two or three
 # lines a second; the tasks log by themselves when a run actually does something.
-QUIET_TASKS = frozenset({"routing.sweep", "bots.webhook_deliveries_sweep"})
+QUIET_TASKS = frozenset(
+    {"routing.sweep", "bots.webhook_deliveries_sweep", "reports.sla_alerts_scan"}
+)
 # The loggers of those routine lines: beat's scheduler, the worker's intake, the tracer.
 ROUTINE_LOGGERS = ("celery.beat", "celery.worker.strategy", "celery.app.trace")
 

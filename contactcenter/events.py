@@ -104,6 +104,24 @@ class SessionClosed(Event):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class FirstReplySent(Event):
+    """An operator answered a session for the first time (``first_response_at`` was
+    just set): once per session, never per message."""
+
+    session_id: int
+    message_id: int
+    operator_id: int | None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SessionRated(Event):
+    """The contact rated a closed session (a new score replaces an earlier one)."""
+
+    session_id: int
+    score: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class SessionRerouted(Event):
     """A waiting session changed its group (the contact picked a topic)."""
 

@@ -5,9 +5,9 @@ from the roles (``contactcenter.roles`` for admins and CRM managers, ``routing``
 operators and supervisors). Each app's pages still check their own permissions; this
 module only keeps people from being offered a door they may not open.
 
-- operator (an operator record): the inbox;
+- operator (an operator record): the inbox and their own figures;
 - supervisor (an operator record that supervises a group): the inbox, the live view of
-  their teams, the routing board and the reports of their groups;
+  their teams, the routing board, the reports and the wallboard of their groups;
 - CRM manager: leads, the lead board and tasks;
 - admin: the administration, the reports, the routing board and the CRM.
 """
@@ -119,6 +119,21 @@ PLACES = (
         _("Chats, response times, service level and ratings over a period."),
         lambda: reverse("reports:summary"),
         _leaders,
+    ),
+    _Place(
+        "wallboard",
+        _("Wallboard"),
+        _("Queues, waits and today's service level per group, live, for a big screen."),
+        lambda: reverse("reports:wallboard"),
+        _leaders,
+        in_nav=False,
+    ),
+    _Place(
+        "my_figures",
+        _("My figures"),
+        _("Your own answered chats, response and handling times and ratings."),
+        lambda: reverse("reports:mine"),
+        lambda who, user: who.operator,
     ),
     _Place(
         "leads",

@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "contactcenter.apps.ScheduledJobsConfig",  # django_celery_beat
     "contactcenter",
     "crm",
+    "translation",
     "inbox",
     "inbox.connectors.email.apps.EmailConnectorConfig",
     "inbox.connectors.whatsapp.apps.WhatsAppConnectorConfig",
@@ -410,6 +411,23 @@ PUBLIC_URL = env.str("PUBLIC_URL", default="").rstrip("/")
 # at save and again at each send, so that an admin cannot aim deliveries at internal
 # services. True allows them: development, tests, and receivers inside one's own network.
 WEBHOOKS_ALLOW_PRIVATE = env.bool("WEBHOOKS_ALLOW_PRIVATE", default=False)
+
+# --- Translation (docs/translation.md) --------------------------------------------------
+
+# none (the default: nothing is translated), libretranslate (a LibreTranslate-compatible
+# API at TRANSLATION_URL) or fake (a deterministic stand-in for tests and the demo)
+TRANSLATION_PROVIDER = env.str("TRANSLATION_PROVIDER", default="none")
+TRANSLATION_URL = env.str("TRANSLATION_URL", default="")
+TRANSLATION_API_KEY = env.str("TRANSLATION_API_KEY", default="")  # secret: never logged
+# How long one translation may take (a contact's message; its translation follows it)
+TRANSLATION_TIMEOUT_S = env.float("TRANSLATION_TIMEOUT_S", default=5.0)
+# How long an operator's reply waits for its translation before it goes out as written
+TRANSLATION_REPLY_WAIT_S = env.float("TRANSLATION_REPLY_WAIT_S", default=3.0)
+# The circuit breaker: this many failures in a row pause the provider for this long
+TRANSLATION_BREAKER_FAILURES = env.int("TRANSLATION_BREAKER_FAILURES", default=5)
+TRANSLATION_BREAKER_PAUSE_S = env.float("TRANSLATION_BREAKER_PAUSE_S", default=30.0)
+# Threads per process that translate (off the path that stores and pushes messages)
+TRANSLATION_THREADS = env.int("TRANSLATION_THREADS", default=4)
 
 # --- The prompter (kb) ----------------------------------------------------------------------
 

@@ -16,7 +16,7 @@ from inbox.search_api import SearchView
 from kb.api import ImportView as KbImportView
 from kb.api import MatchView as KbMatchView
 from kb.api import router as kb_router
-from reports.api import SummaryView
+from reports.api import BreakdownView, LiveView, SummaryView
 from routing.api import QueueListView
 from routing.api import router as routing_router
 from routing.board_api import BoardView
@@ -39,6 +39,8 @@ api_v1 = [
     path("canned-responses/", CannedResponseListView.as_view(), name="canned-responses"),
     path("queues/", QueueListView.as_view(), name="queues"),
     path("reports/summary/", SummaryView.as_view(), name="reports-summary"),
+    path("reports/breakdown/", BreakdownView.as_view(), name="reports-breakdown"),
+    path("reports/live/", LiveView.as_view(), name="reports-live"),
     path("board/", BoardView.as_view(), name="board"),
     path("inbound/", include("inbox.connectors.api.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),

@@ -217,6 +217,19 @@ class ChannelForm(forms.ModelForm):
         ),
     )
 
+    # a choice, not a checkbox: a form that leaves it out (an older page, a script)
+    # keeps translation on instead of switching it off
+    translation = forms.ChoiceField(
+        label=_("Translate messages"),
+        choices=[("on", _("On")), ("off", _("Off"))],
+        required=False,
+        initial="on",
+        help_text=_(
+            "When a translation provider is configured, customers' messages are translated "
+            "for operators and replies into the customer's language (docs/translation.md)."
+        ),
+    )
+
     class Meta:
         model = Channel
         fields = ["type", "name", "default_group", "is_active", "config", "allowed_origins"]
@@ -230,6 +243,9 @@ class ChannelForm(forms.ModelForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            off = (self.instance.config or {}).get("translation") is False
+            self.initial["translation"] = "off" if off else "on"
         if self.instance.pk and "config" in self.fields:
             # Secrets never reach the page; what is shown is the config minus secrets.
             self.initial["config"] = self.instance.public_config()
@@ -279,6 +295,17 @@ class ChannelForm(forms.ModelForm):
         cleaned["config"] = config
         self.instance.config = config
         return cleaned
+
+    def _post_clean(self) -> None:
+        super()._post_clean()  # type: ignore[misc]
+        # the switch is kept in ``config`` like the type's own settings, whichever form
+        # of a channel type wrote them
+        if "translation" in self.fields and not self.errors:
+            config = dict(self.instance.config or {})
+            config.pop("translation", None)  # absent: on
+            if self.cleaned_data.get("translation") == "off":
+                config["translation"] = False
+            self.instance.config = config
 
     def clean_config(self) -> dict[str, Any]:
         config = self.cleaned_data.get("config")
@@ -384,7 +411,7 @@ class ChannelAdmin(admin.ModelAdmin):
     webhook_address = telegram_admin.webhook_address
     whatsapp_webhook = whatsapp_admin.webhook_display
     fieldsets = [
-        (None, {"fields": ["type", "name", "default_group", "is_active"]}),
+        (None, {"fields": ["type", "name", "default_group", "is_active", "translation"]}),
         (_("Embedding"), {"fields": ["key", "widget_snippet", "allowed_origins"]}),
         (_("Settings"), {"fields": ["config", "secrets_status", "webhook_address"]}),
         (None, {"fields": ["created_at"]}),

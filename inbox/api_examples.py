@@ -35,6 +35,8 @@ SESSION_EXAMPLE: dict[str, Any] = {
     "sla_target_s": 60,
     "rating": None,
     "labels": [{"id": 2, "name": "billing", "color": "#2563eb"}],
+    "language": None,
+    "language_fixed": False,
     "unread_count": 1,
     "last_message": {
         "id": 1032,
@@ -93,6 +95,9 @@ MESSAGE_CONTACT_EXAMPLE: dict[str, Any] = {
     "created_at": "2025-03-03T10:02:11+00:00",
     "internal": False,
     "status": None,
+    "language": None,
+    "translations": {},
+    "translation_status": None,
 }
 MESSAGE_OPERATOR_EXAMPLE: dict[str, Any] = {
     "id": 1030,
@@ -106,6 +111,9 @@ MESSAGE_OPERATOR_EXAMPLE: dict[str, Any] = {
     "created_at": "2025-03-03T10:02:48+00:00",
     "internal": False,
     "status": None,
+    "language": None,
+    "translations": {},
+    "translation_status": None,
 }
 MESSAGE_FILE_EXAMPLE: dict[str, Any] = {
     "id": 1031,
@@ -127,6 +135,9 @@ MESSAGE_FILE_EXAMPLE: dict[str, Any] = {
     "created_at": "2025-03-03T10:03:02+00:00",
     "internal": False,
     "status": None,
+    "language": None,
+    "translations": {},
+    "translation_status": None,
 }
 MESSAGE_NOTE_EXAMPLE: dict[str, Any] = {
     "id": 1037,
@@ -140,6 +151,9 @@ MESSAGE_NOTE_EXAMPLE: dict[str, Any] = {
     "created_at": "2025-03-03T10:04:05+00:00",
     "internal": True,
     "status": None,
+    "language": None,
+    "translations": {},
+    "translation_status": None,
 }
 MESSAGE_PRIVATE_NOTE_EXAMPLE: dict[str, Any] = {
     "id": 1033,
@@ -153,6 +167,9 @@ MESSAGE_PRIVATE_NOTE_EXAMPLE: dict[str, Any] = {
     "created_at": "2025-03-03T10:03:41+00:00",
     "internal": True,
     "status": None,
+    "language": None,
+    "translations": {},
+    "translation_status": None,
 }
 
 MESSAGE_RETRIED_EXAMPLE: dict[str, Any] = {
@@ -167,4 +184,19 @@ MESSAGE_RETRIED_EXAMPLE: dict[str, Any] = {
     "created_at": "2025-03-03T11:20:05+00:00",
     "internal": False,
     "status": "pending",
+    "language": None,
+    "translations": {},
+    "translation_status": None,
+}
+MESSAGE_TRANSLATING_EXAMPLE: dict[str, Any] = {
+    **MESSAGE_CONTACT_EXAMPLE,
+    "text": "Здравствуйте, где мой заказ?",
+    "language": "ru",
+    "translations": {},
+    "translation_status": "pending",
+}
+SESSION_LANGUAGE_EXAMPLE: dict[str, Any] = {
+    **SESSION_EXAMPLE,
+    "language": "uk",
+    "language_fixed": True,
 }

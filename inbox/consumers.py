@@ -14,10 +14,12 @@ from typing import Any
 from urllib.parse import parse_qs
 
 from channels.db import database_sync_to_async
+from django.utils import timezone
 
 from contactcenter import realtime
 from contactcenter.sockets import CLOSE_BAD_TOKEN, LAYER_LOST, EventSocket, TokenBucket
 from inbox import selectors, services
+from inbox.services import presence
 from inbox.services.batching import Incoming
 from inbox.writer import writer_for_loop
 
@@ -58,6 +60,9 @@ class WidgetConsumer(EventSocket):
             await self.close(CLOSE_BAD_TOKEN)
             return
         self.dialog_id, self.visitor_id = visitor.dialog_id, visitor.pk
+        await database_sync_to_async(presence.visitor_socket_opened)(
+            visitor_id=visitor.pk, at=timezone.now()
+        )
         self.channel_obj = visitor.channel
         self.group = realtime.dialog_group(self.dialog_id)
         self.limiter = TokenBucket(rate=5, burst=20)
@@ -76,6 +81,10 @@ class WidgetConsumer(EventSocket):
         return frames
 
     async def disconnect(self, code: int) -> None:
+        if hasattr(self, "visitor_id"):
+            await database_sync_to_async(presence.visitor_socket_closed)(
+                visitor_id=self.visitor_id, at=timezone.now()
+            )
         if hasattr(self, "group"):
             # when the layer is down it forgot the subscription with its connection
             with contextlib.suppress(*LAYER_LOST):

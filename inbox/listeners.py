@@ -12,6 +12,7 @@ from inbox import services
 from inbox.connectors.registry import CONNECTORS
 from inbox.connectors.tasks import connector_reply_send
 from inbox.models import CloseReason, DeliveryStatus, Message, SenderType, Session
+from inbox.services import translations
 
 
 def register() -> None:
@@ -19,6 +20,14 @@ def register() -> None:
     events.subscribe(events.MessageReceived, reply_send_queue)
     events.subscribe(events.MessageSendRetried, reply_send_queue)
     events.subscribe(events.SessionClosed, rating_request_send)
+    events.subscribe(events.MessageReceived, contact_message_translate_queue)
+
+
+def contact_message_translate_queue(event: events.MessageReceived) -> None:
+    """A contact's message, already stored and shown, is translated for its operator in
+    a translation thread; the translation follows as ``message.updated``."""
+    if event.sender_type == SenderType.CONTACT:
+        translations.contact_message_queue(message_id=event.message_id)
 
 
 def reply_send_queue(event: events.MessageReceived | events.MessageSendRetried) -> None:

@@ -113,6 +113,14 @@ class Dialog(models.Model):
     )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     last_message_at = models.DateTimeField(_("last message"), null=True, blank=True)
+    # The contact's language (docs/translation.md): detected from their messages or the
+    # widget's locale, or set by an operator (``language_fixed``: detection leaves it).
+    language = models.CharField(_("contact's language"), max_length=16, blank=True, default="")
+    language_fixed = models.BooleanField(
+        _("language set by an operator"),
+        default=False,
+        help_text=_("Detection no longer changes the language an operator chose."),
+    )
 
     class Meta:
         verbose_name = _("dialog")
@@ -280,6 +288,13 @@ class Session(models.Model):
                 condition=~Q(status="active"),
                 name="session_status_idx",
             ),
+            # the open sessions nobody has answered yet: what the SLA alerts scan reads
+            # every two seconds (reports.alerts)
+            models.Index(
+                fields=["created_at"],
+                condition=Q(first_response_at__isnull=True, status__in=["queued", "active"]),
+                name="session_unanswered_idx",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -306,6 +321,13 @@ class DeliveryStatus(models.TextChoices):
     DELIVERED = "delivered", _("Delivered")
     READ = "read", _("Read")
     FAILED = "failed", _("Failed")
+
+
+class TranslationStatus(models.TextChoices):
+    NONE = "", _("Not needed")
+    PENDING = "pending", _("Translating")
+    TRANSLATED = "translated", _("Translated")
+    UNTRANSLATED = "untranslated", _("Untranslated")
 
 
 class Message(models.Model):
@@ -359,6 +381,20 @@ class Message(models.Model):
     # scores); ``button_node`` is the bot's step they belong to.
     buttons = models.JSONField(_("buttons"), null=True, blank=True)
     button_node = models.CharField(_("bot step"), max_length=100, null=True, blank=True)
+    # Translation (docs/translation.md): the language ``text`` is in, and the text in
+    # other languages (a contact's message: in its operator's; a reply: in the contact's,
+    # the one translation the contact got). ``text`` always stays what its author wrote.
+    # Database defaults: the batched insert of contact messages names its columns.
+    language = models.CharField(_("language"), max_length=16, blank=True, default="", db_default="")
+    translations = models.JSONField(_("translations"), null=True, blank=True)
+    translation_status = models.CharField(
+        _("translation"),
+        max_length=16,
+        choices=TranslationStatus.choices,
+        blank=True,
+        default=TranslationStatus.NONE,
+        db_default=TranslationStatus.NONE,
+    )
 
     class Meta:
         verbose_name = _("message")
@@ -378,6 +414,15 @@ class Message(models.Model):
 
     def __str__(self) -> str:
         return f"{self.sender_type}: {self.text[:40]}"
+
+    @property
+    def delivery_text(self) -> str:
+        """What the contact gets: the reply's translation into their language when it
+        was translated, else the text as written."""
+        translated = self.translation_status == TranslationStatus.TRANSLATED
+        if self.sender_type != SenderType.CONTACT and self.translations and translated:
+            return str(next(iter(self.translations.values())))
+        return self.text
 
 
 class Label(models.Model):
@@ -525,6 +570,9 @@ class WidgetVisitor(models.Model):
     context_updated_at = models.DateTimeField(_("context updated"), null=True, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     last_seen_at = models.DateTimeField(_("last seen"), null=True, blank=True)
+    # presence: how many widget sockets the visitor has open, and since when none
+    open_sockets = models.PositiveIntegerField(_("open sockets"), default=0, editable=False)
+    left_at = models.DateTimeField(_("left"), null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("widget visitor")

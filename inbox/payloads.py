@@ -44,11 +44,29 @@ def message(item: Message, *, attachments: list[Attachment] | None = None) -> di
         "created_at": iso(item.created_at),
         "internal": item.internal,
         "status": item.status,
+        "language": item.language or None,
+        "translations": item.translations or {},
+        "translation_status": item.translation_status or None,
     }
     if item.buttons:
         data["buttons"] = [{"id": b["id"], "title": b["title"]} for b in item.buttons]
         data["node"] = item.button_node
     return data
+
+
+def message_translation(item: Message) -> dict[str, Any]:
+    """A message's translation fields, as ``message.updated`` carries them (merged into
+    the message the client has, like ``message.status``)."""
+    return {
+        "id": item.pk,
+        "dialog": item.dialog_id,
+        "session": item.session_id,
+        "sender_type": item.sender_type,
+        "client_id": item.client_id,
+        "language": item.language or None,
+        "translations": item.translations or {},
+        "translation_status": item.translation_status or None,
+    }
 
 
 def label(item: Label) -> dict[str, Any]:
@@ -95,6 +113,8 @@ def session(item: Session) -> dict[str, Any]:
         "sla_target_s": group.sla_target_s if group is not None else None,
         "rating": item.rating,
         "labels": session_labels(item) if item.pk is not None else [],
+        "language": dialog.language or None,
+        "language_fixed": dialog.language_fixed,
     }
 
 

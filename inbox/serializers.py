@@ -53,6 +53,27 @@ class MessageSerializer(serializers.Serializer):
     node = serializers.IntegerField(
         required=False, allow_null=True, help_text="The bot step the buttons belong to."
     )
+    language = serializers.CharField(
+        allow_null=True,
+        help_text="The language text is in, when known (e.g. ru); null when not needed.",
+    )
+    translations = serializers.DictField(
+        child=serializers.CharField(),
+        help_text=(
+            "The text in other languages, language code → text: a customer's message in "
+            "its operator's language; a reply in the customer's (what the customer got). "
+            "text always stays what its author wrote."
+        ),
+    )
+    translation_status = serializers.ChoiceField(
+        choices=["pending", "translated", "untranslated"],
+        allow_null=True,
+        help_text=(
+            "pending: being translated; translated; untranslated: the provider failed "
+            "(the message was shown or sent as written; a customer's message may be "
+            "translated again). Null: no translation needed."
+        ),
+    )
 
     def to_representation(self, instance: Any) -> dict[str, Any]:
         return payloads.message(instance)
@@ -101,6 +122,14 @@ class SessionSerializer(serializers.Serializer):
     sla_target_s = serializers.IntegerField(allow_null=True)
     rating = serializers.IntegerField(allow_null=True)
     labels = LabelSerializer(many=True, help_text="The conversation's labels, by name.")
+    language = serializers.CharField(
+        allow_null=True,
+        help_text="The customer's language: detected from their messages or the widget's "
+        "locale, or set by an operator. Null: not known yet.",
+    )
+    language_fixed = serializers.BooleanField(
+        help_text="True when an operator set the language (detection no longer changes it)."
+    )
     unread_count = serializers.IntegerField()
     last_message = LastMessageSerializer(allow_null=True)
 
@@ -174,6 +203,15 @@ class AttachmentInputSerializer(InputSerializer):
 
 class ReadInputSerializer(InputSerializer):
     message = serializers.IntegerField(min_value=0, max_value=2**62)
+
+
+class LanguageInputSerializer(InputSerializer):
+    language = serializers.CharField(
+        max_length=16,
+        allow_blank=True,
+        trim_whitespace=True,
+        help_text="The customer's language, e.g. ru; empty: detect it from their messages.",
+    )
 
 
 class UnfilledPlaceholderSerializer(serializers.Serializer):

@@ -12,12 +12,14 @@ from django.core.files.storage import default_storage
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import render
+from django.utils import translation
 from django.utils.translation import get_language
 from django.views.decorators.http import require_safe
 
 from crm import selectors as crm_selectors
 from inbox import selectors
 from inbox.services.attachments import INLINE_TYPES
+from translation import services as translator
 
 API_BASE = "/api/v1/"
 SOCKET_PATH = "/ws/operator/"
@@ -27,6 +29,11 @@ ATTACHMENT_CSP = "default-src 'none'; img-src 'self'; sandbox"
 
 @login_required
 def inbox_page(request: HttpRequest) -> HttpResponse:
+    # the operator's own UI language (operators/ ``language``), else the browser's
+    chosen = getattr(getattr(request.user, "operator", None), "language", "")
+    if chosen:
+        translation.activate(chosen)
+        request.LANGUAGE_CODE = chosen
     bootstrap = {
         "username": request.user.get_username(),
         "api_base": API_BASE,
@@ -35,6 +42,8 @@ def inbox_page(request: HttpRequest) -> HttpResponse:
         "language": get_language() or "en",
         # whom the contact card's "Create lead" form may make a lead's owner
         "lead_owners": crm_selectors.lead_owner_options(user=request.user),
+        # customers' messages are translated into the operator's language (translation.js)
+        "translation": translator.enabled(),
     }
     return render(request, "inbox/inbox.html", {"bootstrap": bootstrap})
 

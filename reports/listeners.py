@@ -1,5 +1,74 @@
-"""Domain-event listeners of the reports app, registered from `AppConfig.ready()`."""
+"""Domain-event listeners of the reports app, registered from `AppConfig.ready()`: each
+appends the metric events and refreshes the conversation's figures
+(``reports.services``). None listens to every message: only the first reply of a
+session comes here."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from contactcenter import events
+from reports import services
+from reports.models import MetricKind
+
+
+def _record(what: str, session_id: int, **values: Any) -> None:
+    # in the emitter's after-commit dispatch, like the other apps' listeners, so that
+    # the figures are there without a Celery worker; a failure is logged by the
+    # dispatcher (each listener runs in its own atomic block) and reaches nobody else
+    services.event_record(what=what, session_id=session_id, **values)
+
+
+def on_opened(event: events.SessionOpened) -> None:
+    _record("opened", event.session_id)
+
+
+def on_queued(event: events.SessionQueued) -> None:
+    _record(MetricKind.QUEUED.value, event.session_id)
+
+
+def on_assigned(event: events.SessionAssigned) -> None:
+    _record("assigned", event.session_id)
+
+
+def on_first_reply(event: events.FirstReplySent) -> None:
+    _record("first_reply", event.session_id)
+
+
+def on_rerouted(event: events.SessionRerouted) -> None:
+    # the contact picked a topic: the conversation's group changes, no metric event
+    _record("refresh", event.session_id)
+
+
+def on_handed_off(event: events.SessionHandedOff) -> None:
+    _record(MetricKind.BOT_HANDOFF.value, event.session_id)
+
+
+def on_closed(event: events.SessionClosed) -> None:
+    _record("closed", event.session_id, reason=event.reason)
+
+
+def on_rated(event: events.SessionRated) -> None:
+    _record("rated", event.session_id, score=event.score)
+
+
+def on_bot_started(event: events.BotSessionStarted) -> None:
+    _record(MetricKind.BOT_SESSION.value, event.session_id)
+
+
+def on_bot_resolved(event: events.BotSessionResolved) -> None:
+    _record(MetricKind.BOT_RESOLVED.value, event.session_id)
 
 
 def register() -> None:
     """Subscribe this app's listeners (`contactcenter.events.subscribe`)."""
+    events.subscribe(events.SessionOpened, on_opened)
+    events.subscribe(events.SessionQueued, on_queued)
+    events.subscribe(events.SessionAssigned, on_assigned)
+    events.subscribe(events.FirstReplySent, on_first_reply)
+    events.subscribe(events.SessionRerouted, on_rerouted)
+    events.subscribe(events.SessionHandedOff, on_handed_off)
+    events.subscribe(events.SessionClosed, on_closed)
+    events.subscribe(events.SessionRated, on_rated)
+    events.subscribe(events.BotSessionStarted, on_bot_started)
+    events.subscribe(events.BotSessionResolved, on_bot_resolved)

@@ -1,32 +1,38 @@
-"""Report figures, computed from sessions and their messages (the definitions are the
-contract's "Reports" section, repeated on ``summary``)."""
+"""Report figures: sums and counts over per-conversation facts (``ConversationFact``),
+never averages of averages. Definitions: the contract's "Reports" sections and
+docs/reports.md."""
 
 from __future__ import annotations
 
 import datetime as dt
-import statistics
+import zoneinfo
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Min, Q, QuerySet
+from django.db import connection
+from django.db.models import Count, F, Q, QuerySet, Sum
+from django.db.models.functions import TruncDate, TruncHour
+from django.utils import timezone
 
 from contactcenter import roles
-from inbox.models import CloseReason, Session
+from inbox.models import Channel
+from reports.models import ConversationFact
 from routing.models import Group, Operator
-from routing.selectors import group_sla_target_s
+
+BREAKDOWNS = ("group", "operator", "channel", "day", "hour")
 
 
-def sessions_visible(*, user: Any) -> QuerySet[Session] | None:
-    """Sessions whose figures the user may see: admins all; supervisors their groups';
-    operators their own. None when the user may see no reports at all."""
+def facts_visible(*, user: Any) -> QuerySet[ConversationFact] | None:
+    """Conversations whose figures the user may see: admins all; supervisors their
+    groups' and their own; operators their own (the ones they first replied in). None
+    when the user may see no reports at all."""
     if roles.is_admin(user):
-        return Session.objects.all()
-    operator = Operator.objects.filter(user=user).first()
+        return ConversationFact.objects.all()
+    operator = Operator.objects.filter(user=user).first() if user.is_authenticated else None
     if operator is None:
         return None
-    supervised = Group.objects.filter(supervisors=operator).values("pk")
-    return Session.objects.filter(Q(group__in=supervised) | Q(operator=operator))
+    supervised = list(Group.objects.filter(supervisors=operator).values_list("pk", flat=True))
+    return ConversationFact.objects.filter(Q(group_id__in=supervised) | Q(operator_id=operator.pk))
 
 
 def report_groups(*, user: Any) -> QuerySet[Group]:
@@ -44,131 +50,217 @@ def reports_page_allowed(*, user: Any) -> bool:
     return roles.is_admin(user) or report_groups(user=user).exists()
 
 
-def report_page_sessions(*, user: Any, group: Group | None = None) -> QuerySet[Session]:
-    """The sessions the reports page counts: one group the user may report on, else
-    every session for admins and the supervised groups' sessions for supervisors
-    (``sessions_visible`` narrowed to ``report_groups``)."""
-    sessions = sessions_visible(user=user)
-    if sessions is None:
-        return Session.objects.none()
+def report_page_facts(*, user: Any, group: Group | None = None) -> QuerySet[ConversationFact]:
+    """The conversations the reports page counts: one group the user may report on,
+    else every one for admins and the supervised groups' for supervisors."""
+    facts = facts_visible(user=user)
+    if facts is None:
+        return ConversationFact.objects.none()
     if group is not None:
-        return sessions.filter(group=group)
+        return facts.filter(group_id=group.pk)
     if roles.is_admin(user):
-        return sessions
-    return sessions.filter(group__in=report_groups(user=user).values("pk"))
+        return facts
+    return facts.filter(group_id__in=list(report_groups(user=user).values_list("pk", flat=True)))
 
 
-def _seconds(later: dt.datetime | None, earlier: dt.datetime | None) -> float | None:
-    if later is None or earlier is None:
+def _aggregates(business_hours: bool) -> dict[str, Any]:
+    bh = "_bh" if business_hours else ""
+    return {
+        "t_sessions": Count("id"),
+        "t_answered": Count("id", filter=Q(answered=True)),
+        "t_abandoned": Count("id", filter=Q(abandoned=True)),
+        "t_abandoned_late": Count("id", filter=Q(**{f"abandoned_late{bh}": True})),
+        "t_on_target": Count("id", filter=Q(answered=True, **{f"on_target{bh}": True})),
+        "t_waits": Sum("waits"),
+        "t_wait_total": Sum(f"wait{bh}_s"),
+        "t_first_total": Sum(f"first_response{bh}_s"),
+        "t_handled": Count("id", filter=Q(handled=True)),
+        "t_handle_total": Sum(f"handle{bh}_s"),
+        "t_csat_count": Count("rating"),
+        "t_csat_total": Sum("rating"),
+        "t_csat_good": Count("id", filter=Q(rating__gte=4)),
+        "t_bot_sessions": Count("id", filter=Q(bot=True)),
+        "t_bot_resolved": Count("id", filter=Q(bot_resolved=True)),
+        "t_bot_handoffs": Count("id", filter=Q(bot_handoff=True)),
+        "t_transfers": Sum("transfers"),
+    }
+
+
+def _ratio(part: float | None, whole: float | None, scale: float = 1, digits: int = 1) -> Any:
+    if not whole:
         return None
-    return max(0.0, (later - earlier).total_seconds())
+    return round(scale * (part or 0) / whole, digits)
 
 
-def _mean(values: list[float]) -> float | None:
-    return round(statistics.fmean(values), 1) if values else None
+def figures_of(row: dict[str, Any], percentiles: tuple[Any, Any]) -> dict[str, Any]:
+    """The contract's figures from one row of sums and counts."""
+    answered, sessions = row["t_answered"], row["t_sessions"]
+    return {
+        "sessions": sessions,
+        "answered": answered,
+        "abandoned": row["t_abandoned"],
+        "avg_queue_wait_s": _ratio(row["t_wait_total"], row["t_waits"]),
+        "avg_first_response_s": _ratio(row["t_first_total"], answered),
+        "median_first_response_s": percentiles[0],
+        "p90_first_response_s": percentiles[1],
+        "avg_handle_s": _ratio(row["t_handle_total"], row["t_handled"]),
+        "sla_pct": _ratio(row["t_on_target"], answered, 100),
+        "service_level_pct": _ratio(row["t_on_target"], answered + row["t_abandoned_late"], 100),
+        "abandon_rate_pct": _ratio(row["t_abandoned"], sessions, 100),
+        "csat_avg": _ratio(row["t_csat_total"], row["t_csat_count"], digits=2),
+        "csat_count": row["t_csat_count"],
+        "csat_pct": _ratio(row["t_csat_good"], row["t_csat_count"], 100),
+        "bot_sessions": row["t_bot_sessions"],
+        "bot_resolved": row["t_bot_resolved"],
+        "bot_handoffs": row["t_bot_handoffs"],
+        "transfers": row["t_transfers"] or 0,
+    }
 
 
-def _percentile(values: list[float], p: float) -> float | None:
-    if not values:
-        return None
-    ordered = sorted(values)
-    k = (len(ordered) - 1) * p / 100
-    low, high = int(k), min(int(k) + 1, len(ordered) - 1)
-    return round(ordered[low] + (ordered[high] - ordered[low]) * (k - low), 1)
-
-
-def _summary_rows(
-    sessions: QuerySet[Session], since: dt.datetime, until: dt.datetime
-) -> Iterable[Any]:
-    """Per session created in ``[since, until)``: its times, its first customer and
-    first operator message, its rating and its group's SLA target."""
-    return (
-        sessions.filter(created_at__gte=since, created_at__lt=until)
-        .annotate(
-            first_contact=Min("messages__created_at", filter=Q(messages__sender_type="contact")),
-            first_operator=Min(
-                "messages__created_at",
-                # a private note is not an answer to the customer
-                filter=Q(messages__sender_type="operator", messages__internal=False),
-            ),
-        )
-        .values(
-            "created_at",
-            "queued_at",
-            "assigned_at",
-            "closed_at",
-            "close_reason",
-            "rating",
-            "first_contact",
-            "first_operator",
-            "group__sla_target_s",
-        )
-    )
-
-
-@dataclass
-class _Tally:
-    """The figures of ``summary`` gathered one session at a time."""
-
-    waits: list[float] = field(default_factory=list)
-    firsts: list[float] = field(default_factory=list)
-    handles: list[float] = field(default_factory=list)
-    ratings: list[int] = field(default_factory=list)
-    count: int = 0
-    answered: int = 0
-    abandoned: int = 0
-    on_target: int = 0
-
-    def add(self, row: dict[str, Any]) -> None:
-        self.count += 1
-        if row["close_reason"] == CloseReason.ABANDONED:
-            self.abandoned += 1
-        if (wait := _seconds(row["assigned_at"], row["queued_at"])) is not None:
-            self.waits.append(wait)
-        if (handle := _seconds(row["closed_at"], row["assigned_at"])) is not None:
-            self.handles.append(handle)
-        if row["rating"] is not None:
-            self.ratings.append(row["rating"])
-        if row["first_operator"] is None:
-            return
-        self.answered += 1
-        start = row["first_contact"]
-        if start is None or start > row["first_operator"]:
-            start = row["created_at"]
-        first = _seconds(row["first_operator"], start) or 0.0
-        self.firsts.append(first)
-        if first <= group_sla_target_s(row["group__sla_target_s"]):
-            self.on_target += 1
+def facts_in_range(
+    facts: QuerySet[ConversationFact], *, since: dt.datetime, until: dt.datetime
+) -> QuerySet[ConversationFact]:
+    """Conversations that started in ``[since, until)``."""
+    return facts.filter(started_at__gte=since, started_at__lt=until)
 
 
 def summary(
-    *, sessions: QuerySet[Session], since: dt.datetime, until: dt.datetime
+    *,
+    facts: QuerySet[ConversationFact],
+    since: dt.datetime,
+    until: dt.datetime,
+    business_hours: bool = False,
 ) -> dict[str, Any]:
-    """Figures over the sessions created in ``[since, until)``:
-
-    - queue wait: ``queued_at`` to ``assigned_at``;
-    - first response: the session's first customer message (or its creation, when an
-      operator wrote first) to the first operator message;
-    - handle time: ``assigned_at`` to ``closed_at``;
-    - answered: sessions with an operator message; abandoned: closed as ``abandoned``;
-    - ``sla_pct``: share of answered sessions answered within their group's target.
-    """
-    tally = _Tally()
-    for row in _summary_rows(sessions, since, until):
-        tally.add(row)
-    firsts, ratings, answered = tally.firsts, tally.ratings, tally.answered
+    """The figures over the conversations that started in ``[since, until)``."""
+    ranged = facts_in_range(facts, since=since, until=until)
+    row = ranged.aggregate(**_aggregates(business_hours))
+    percentiles = _percentiles(ranged, business_hours, key=None).get(None, (None, None))
     return {
         "since": since.isoformat(),
         "until": until.isoformat(),
-        "sessions": tally.count,
-        "answered": answered,
-        "abandoned": tally.abandoned,
-        "avg_queue_wait_s": _mean(tally.waits),
-        "avg_first_response_s": _mean(firsts),
-        "median_first_response_s": _percentile(firsts, 50),
-        "p90_first_response_s": _percentile(firsts, 90),
-        "avg_handle_s": _mean(tally.handles),
-        "sla_pct": round(100 * tally.on_target / answered, 1) if answered else None,
-        "csat_avg": round(statistics.fmean(ratings), 2) if ratings else None,
-        "csat_count": len(ratings),
+        "business_hours": business_hours,
+    } | figures_of(row, percentiles)
+
+
+def _percentiles(
+    ranged: QuerySet[ConversationFact], business_hours: bool, *, key: str | None
+) -> dict[Any, tuple[float | None, float | None]]:
+    """The median and p90 of first response per breakdown key (None: one for all), by
+    nearest rank over the histogram: the upper edge of the bucket that holds the
+    ``ceil(share * n)``-th smallest. The database counts the buckets and runs the ranks
+    (window sums), so only one row per key comes back."""
+    bucket = "fr_bucket_bh_s" if business_hours else "fr_bucket_s"
+    fields = [key, bucket] if key else [bucket]
+    counted = ranged.filter(answered=True).values(*fields).annotate(n=Count("id")).order_by()
+    inner, params = counted.query.sql_with_params()
+    k = connection.ops.quote_name(key) if key else "0"
+    b = connection.ops.quote_name(bucket)
+    sql = f"""
+        SELECT k, MIN(b) FILTER (WHERE 100 * cum >= 50 * total),
+            MIN(b) FILTER (WHERE 100 * cum >= 90 * total)
+        FROM (SELECT {k} AS k, {b} AS b,
+                SUM(n) OVER (PARTITION BY {k} ORDER BY {b}) AS cum,
+                SUM(n) OVER (PARTITION BY {k}) AS total
+            FROM ({inner}) AS histogram) AS ranked
+        GROUP BY k"""
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        found = cursor.fetchall()
+    convert = _converter(counted, key)
+    return {convert(row_key): (_edge(p50), _edge(p90)) for row_key, p50, p90 in found}
+
+
+def _converter(counted: QuerySet[Any], key: str | None) -> Any:
+    """Turns a raw key from the cursor into what the ORM gives for it (a date or an
+    aware hour from SQLite's text, for instance), as the ORM's own converters do."""
+    if key is None:
+        return lambda value: None
+    expression = counted.query.annotations.get(key)
+    if expression is None:
+        return lambda value: value
+    converters = connection.ops.get_db_converters(expression)
+    converters += expression.get_db_converters(connection)
+
+    def convert(value: Any) -> Any:
+        for converter in converters:
+            value = converter(value, expression, connection)
+        return value
+
+    return convert
+
+
+def _edge(value: Any) -> float | None:
+    return None if value is None else float(value)
+
+
+def _key_expression(by: str) -> Any:
+    if by == "day":
+        return TruncDate("started_at", tzinfo=timezone.get_current_timezone())
+    if by == "hour":
+        return TruncHour("started_at", tzinfo=timezone.get_current_timezone())
+    return F(f"{by}_id")
+
+
+def _labels(by: str, keys: Iterable[Any]) -> dict[Any, str]:
+    ids = [k for k in keys if k is not None]
+    if by == "group":
+        return dict(Group.objects.filter(pk__in=ids).values_list("pk", "name"))
+    if by == "operator":
+        return {o.pk: o.name for o in Operator.objects.filter(pk__in=ids).select_related("user")}
+    if by == "channel":
+        return dict(Channel.objects.filter(pk__in=ids).values_list("pk", "name"))
+    return {k: _moment_label(k) for k in ids}
+
+
+def _moment_label(key: Any) -> str:
+    if isinstance(key, dt.datetime):
+        return timezone.localtime(key).strftime("%Y-%m-%d %H:00")
+    return key.isoformat() if hasattr(key, "isoformat") else str(key)
+
+
+def breakdown(
+    *,
+    facts: QuerySet[ConversationFact],
+    by: str,
+    since: dt.datetime,
+    until: dt.datetime,
+    business_hours: bool = False,
+) -> dict[str, Any]:
+    """The figures per group, operator (who first replied), channel, day or hour (in the
+    server's time zone) of the conversations that started in ``[since, until)``. Rows
+    of additive figures add up to the summary's; a conversation nobody answered has no
+    operator (key None)."""
+    if by not in BREAKDOWNS:
+        raise ValueError(by)
+    ranged = facts_in_range(facts, since=since, until=until).annotate(key=_key_expression(by))
+    rows: list[dict[str, Any]] = [
+        dict(row)
+        for row in ranged.values("key").annotate(**_aggregates(business_hours)).order_by("key")
+    ]
+    percentiles = _percentiles(ranged, business_hours, key="key")
+    labels = _labels(by, [r["key"] for r in rows])
+    return {
+        "by": by,
+        "since": since.isoformat(),
+        "until": until.isoformat(),
+        "business_hours": business_hours,
+        "rows": [
+            {"key": _key_value(r["key"]), "label": labels.get(r["key"], "")}
+            | figures_of(r, percentiles.get(r["key"], (None, None)))
+            for r in rows
+        ],
     }
+
+
+def _key_value(key: Any) -> Any:
+    if isinstance(key, dt.datetime):
+        return timezone.localtime(key).isoformat()
+    if isinstance(key, dt.date):
+        return key.isoformat()
+    return key
+
+
+def today_start(group: Group, now: dt.datetime) -> dt.datetime:
+    """Midnight of today in the group's time zone."""
+    local = now.astimezone(zoneinfo.ZoneInfo(group.time_zone))
+    return local.replace(hour=0, minute=0, second=0, microsecond=0)

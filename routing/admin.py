@@ -73,6 +73,7 @@ class GroupForm(forms.ModelForm):
             "no_answer_timeout_s",
             "inactivity_timeout_s",
             "sla_target_s",
+            "abandon_after_s",
         ]
 
 
@@ -199,7 +200,14 @@ class GroupAdmin(admin.ModelAdmin):
         ),
         (
             _("Timeouts and targets"),
-            {"fields": ["no_answer_timeout_s", "inactivity_timeout_s", "sla_target_s"]},
+            {
+                "fields": [
+                    "no_answer_timeout_s",
+                    "inactivity_timeout_s",
+                    "sla_target_s",
+                    "abandon_after_s",
+                ]
+            },
         ),
         (None, {"fields": ["created_at"]}),
     ]
@@ -266,7 +274,7 @@ class OperatorCreationForm(forms.ModelForm):
 
     class Meta:
         model = Operator
-        fields = ["display_name", "max_sessions"]
+        fields = ["display_name", "max_sessions", "language"]
 
     def clean_username(self) -> str:
         username = User.normalize_username(self.cleaned_data["username"])
@@ -298,6 +306,7 @@ class OperatorCreationForm(forms.ModelForm):
             display_name=self.cleaned_data.get("display_name") or "",
             max_sessions=self.cleaned_data.get("max_sessions"),
             groups=list(self.cleaned_data.get("groups") or ()),
+            language=self.cleaned_data.get("language") or "",
         )
 
     def save_m2m(self) -> None:
@@ -318,6 +327,7 @@ class OperatorAdmin(admin.ModelAdmin):
         "user",
         "display_name",
         "max_sessions",
+        "language",
         "status",
         "connected_at",
         "last_seen_at",
@@ -330,7 +340,7 @@ class OperatorAdmin(admin.ModelAdmin):
 
     add_fieldsets = [
         (_("Login"), {"fields": ["username", "password"]}),
-        (_("Operator"), {"fields": ["display_name", "max_sessions", "groups"]}),
+        (_("Operator"), {"fields": ["display_name", "max_sessions", "language", "groups"]}),
     ]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:

@@ -84,6 +84,7 @@ GROUP_SUPPORT_EXAMPLE: dict[str, Any] = {
     "no_answer_timeout_s": 60,
     "inactivity_timeout_s": 900,
     "sla_target_s": 60,
+    "abandon_after_s": 120,
     "time_zone": "Europe/London",
     "working_hours": WORKING_HOURS_EXAMPLE,
     "holidays": ["2025-12-25", "2025-12-26"],
@@ -101,6 +102,7 @@ GROUP_SALES_EXAMPLE: dict[str, Any] = {
     "no_answer_timeout_s": None,
     "inactivity_timeout_s": 1800,
     "sla_target_s": 120,
+    "abandon_after_s": 300,
     "time_zone": "Europe/London",
     "working_hours": None,
     "holidays": [],
@@ -219,6 +221,7 @@ OPERATOR_ANNA_EXAMPLE: dict[str, Any] = {
     "status": "online",
     "active_sessions": 2,
     "connected": True,
+    "language": "en",
     "last_assigned_at": "2025-03-03T10:02:15Z",
     "created_at": "2025-03-01T09:05:00Z",
 }
@@ -233,6 +236,7 @@ OPERATOR_BORIS_EXAMPLE: dict[str, Any] = {
     "status": "away",
     "active_sessions": 1,
     "connected": True,
+    "language": "en",
     "last_assigned_at": "2025-03-03T09:48:30Z",
     "created_at": "2025-03-01T09:06:00Z",
 }
@@ -272,6 +276,7 @@ OPERATOR_RESPONSE_EXAMPLES = [
                     "status": "offline",
                     "active_sessions": 0,
                     "connected": False,
+                    "language": "en",
                     "last_assigned_at": None,
                     "created_at": "2025-03-01T09:05:00Z",
                 },
@@ -362,7 +367,14 @@ class OperatorViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewS
         if request.method == "PATCH":
             data = OperatorStatusInputSerializer(data=request.data)
             data.is_valid(raise_exception=True)
-            services.operator_status_set(operator=operator, status=data.validated_data["status"])
+            if "language" in data.validated_data:
+                services.operator_update(
+                    operator=operator, data={"language": data.validated_data["language"]}
+                )
+            if "status" in data.validated_data:
+                services.operator_status_set(
+                    operator=operator, status=data.validated_data["status"]
+                )
         return Response(self._shape(operator.pk))
 
     def _shape(self, pk: int) -> Any:

@@ -16,6 +16,8 @@ from django.utils.translation import gettext_lazy as _
 # group's target through routing.selectors.group_sla_target_s; the inbox page gets it
 # with each session (``sla_target_s``) and has no default of its own.
 DEFAULT_SLA_TARGET_S = 60
+# how long a waiting widget visitor may have no socket open before the chat is abandoned
+DEFAULT_ABANDON_AFTER_S = 120
 
 
 def validate_time_zone(value: str) -> None:
@@ -74,6 +76,16 @@ class Operator(models.Model):
     last_seen_at = models.DateTimeField(_("last seen"), null=True, blank=True)
     last_assigned_at = models.DateTimeField(_("last assignment"), null=True, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    language = models.CharField(
+        _("language"),
+        max_length=8,
+        blank=True,
+        choices=settings.LANGUAGES,
+        help_text=_(
+            "The operator's interface language; customers' messages are translated into it. "
+            "Empty: the installation's language."
+        ),
+    )
 
     class Meta:
         verbose_name = _("operator")
@@ -87,6 +99,11 @@ class Operator(models.Model):
     @property
     def name(self) -> str:
         return self.display_name or self.user.get_full_name() or self.user.get_username()
+
+    @property
+    def ui_language(self) -> str:
+        """The language the operator reads: their own, else the installation's."""
+        return self.language or settings.LANGUAGE_CODE.split("-")[0]
 
 
 class Group(models.Model):
@@ -161,6 +178,14 @@ class Group(models.Model):
         _("first response target, seconds"),
         default=DEFAULT_SLA_TARGET_S,
         help_text=_("Reports count a first response within this time as on target."),
+    )
+    abandon_after_s = models.PositiveIntegerField(
+        _("abandon after, seconds"),
+        default=DEFAULT_ABANDON_AFTER_S,
+        help_text=_(
+            "A waiting chat whose website visitor has had no page open this long is closed "
+            "as abandoned."
+        ),
     )
     members = models.ManyToManyField(
         Operator,

@@ -31,8 +31,8 @@ from django.utils import timezone
 from contactcenter import roles
 from inbox import payloads
 from inbox.models import Channel, Session, SessionStatus
+from routing import sla
 from routing.models import (
-    DEFAULT_SLA_TARGET_S,
     Group,
     GroupMembership,
     Operator,
@@ -42,13 +42,9 @@ from routing.models import (
 
 
 def group_sla_target_s(group: Group | int | None) -> int:
-    """A group's first-response target in seconds: the one definition of the SLA, used
-    by the reports, and sent to the inbox with each session (``sla_target_s``).
-
-    ``group`` is a Group, or the target already read from a group's row (a report reads
-    many rows at once); a session without a group is held to the default target."""
-    target = group.sla_target_s if isinstance(group, Group) else group
-    return target if target else DEFAULT_SLA_TARGET_S
+    """A group's first-response target in seconds (``routing.sla.sla_target_s``, the one
+    definition of the SLA; kept under this name for its callers)."""
+    return sla.sla_target_s(group)
 
 
 def operator_get_for_user(*, user: Any) -> Operator | None:

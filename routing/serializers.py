@@ -60,6 +60,7 @@ class GroupInputSerializer(InputSerializer):
         min_value=1, max_value=30 * 86_400, allow_null=True, required=False, help_text="null: off."
     )
     sla_target_s = serializers.IntegerField(min_value=1, max_value=86_400, required=False)
+    abandon_after_s = serializers.IntegerField(min_value=5, max_value=86_400, required=False)
     time_zone = serializers.CharField(
         max_length=64, validators=[validate_time_zone], required=False
     )
@@ -90,6 +91,7 @@ class GroupOutputSerializer(serializers.ModelSerializer):
             "no_answer_timeout_s",
             "inactivity_timeout_s",
             "sla_target_s",
+            "abandon_after_s",
             "time_zone",
             "working_hours",
             "holidays",
@@ -141,10 +143,18 @@ class OperatorInputSerializer(InputSerializer):
         many=True, queryset=Group.objects.all(), required=False
     )
     status = serializers.ChoiceField(choices=OperatorStatus.choices, required=False)
+    language = serializers.ChoiceField(
+        choices=["en", "ru"],
+        required=False,
+        help_text="The operator's UI language; customers' messages are translated into it.",
+    )
 
 
 class OperatorStatusInputSerializer(InputSerializer):
-    status = serializers.ChoiceField(choices=OperatorStatus.choices)
+    status = serializers.ChoiceField(choices=OperatorStatus.choices, required=False)
+    language = serializers.ChoiceField(
+        choices=["en", "ru"], required=False, help_text="The caller's UI language."
+    )
 
 
 class OperatorOutputSerializer(serializers.ModelSerializer):
@@ -161,6 +171,12 @@ class OperatorOutputSerializer(serializers.ModelSerializer):
         help_text="The groups this operator supervises (their inbox shows these groups' "
         "waiting and active chats live)."
     )
+    language = serializers.CharField(
+        source="ui_language",
+        read_only=True,
+        help_text="The operator's UI language (en or ru); customers' messages are "
+        "translated into it.",
+    )
 
     class Meta:
         model = Operator
@@ -175,6 +191,7 @@ class OperatorOutputSerializer(serializers.ModelSerializer):
             "status",
             "active_sessions",
             "connected",
+            "language",
             "last_assigned_at",
             "created_at",
         ]

@@ -38,8 +38,10 @@ from inbox.api_examples import (
     MESSAGE_OPERATOR_EXAMPLE,
     MESSAGE_PRIVATE_NOTE_EXAMPLE,
     MESSAGE_RETRIED_EXAMPLE,
+    MESSAGE_TRANSLATING_EXAMPLE,
     SESSION_CLOSED_EXAMPLE,
     SESSION_EXAMPLE,
+    SESSION_LANGUAGE_EXAMPLE,
     SESSION_QUEUED_EXAMPLE,
     SESSION_READ_EXAMPLE,
 )
@@ -53,6 +55,7 @@ from inbox.serializers import (
     AttachmentInputSerializer,
     LabelAddInputSerializer,
     LabelsSetInputSerializer,
+    LanguageInputSerializer,
     MessageInputSerializer,
     MessageSerializer,
     NoteInputSerializer,
@@ -530,6 +533,64 @@ class SessionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSe
         if message is None:
             raise Http404
         return Response(MessageSerializer(message).data)
+
+    @extend_schema(
+        summary="Translate a customer's message again",
+        description=(
+            "A customer's message that went untranslated (the provider failed or timed "
+            "out) is translated again into the operator's language: it answers at once "
+            "with translation_status pending; the translation follows on the operator "
+            "socket as message.updated."
+        ),
+        request=None,
+        responses={
+            200: MessageSerializer,
+            409: OpenApiResponse(
+                ErrorSerializer, description="No provider, or not a customer's message."
+            ),
+        },
+        examples=[
+            OpenApiExample(
+                "Being translated", value=MESSAGE_TRANSLATING_EXAMPLE, response_only=True
+            ),
+        ],
+    )
+    @action(detail=True, methods=["post"], url_path=r"messages/(?P<message_id>[^/]+)/translate")
+    def message_translate(self, request: Request, pk: str, message_id: str) -> Response:
+        session = self.get_object()
+        message = inbox_services.message_translation_retry(
+            message_id=parse_id(message_id, field="message"), dialog_id=session.dialog_id
+        )
+        if message is None:
+            raise Http404
+        return Response(MessageSerializer(message).data)
+
+    @extend_schema(
+        summary="Correct the customer's language",
+        description=(
+            "Sets the language of the session's customer (their whole dialog): their "
+            "messages are translated from it and replies into it. An empty language hands "
+            "it back to detection."
+        ),
+        request=LanguageInputSerializer,
+        responses={200: SessionSerializer},
+        examples=[
+            OpenApiExample("Ukrainian", value={"language": "uk"}, request_only=True),
+            OpenApiExample("Set", value=SESSION_LANGUAGE_EXAMPLE, response_only=True),
+        ],
+    )
+    @action(detail=True, methods=["post"])
+    def language(self, request: Request, pk: str) -> Response:
+        session = self.get_object()
+        data = LanguageInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            inbox_services.dialog_language_set(
+                dialog_id=session.dialog_id, language=data.validated_data["language"], fixed=True
+            )
+        except inbox_services.MessageRejected as refused:
+            raise serializers.ValidationError({"language": [refused.detail]}) from None
+        return Response(self._shape(session.pk))
 
     @extend_schema(
         summary="Close the session as resolved",

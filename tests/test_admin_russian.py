@@ -140,6 +140,7 @@ def test_the_saved_and_deleted_messages_agree_in_gender(russian_admin: Client) -
             "default_max_sessions": 3,
             "time_zone": "UTC",
             "sla_target_s": 60,
+            "abandon_after_s": 120,
             **{
                 f"{p}-{k}": v
                 for p in ("memberships", "working_hours", "holidays")

@@ -78,6 +78,7 @@ def test_hours_from_the_time_inputs_are_stored_as_typed(admin_client: Client) ->
         "default_max_sessions": 3,
         "time_zone": "Europe/Moscow",
         "sla_target_s": 60,
+        "abandon_after_s": 120,
         **inline_management("memberships"),
         **inline_management("working_hours", total=1),
         "working_hours-0-weekday": 4,

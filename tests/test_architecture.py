@@ -12,7 +12,7 @@ from pathlib import Path
 import grimp
 
 ROOT = Path(__file__).resolve().parent.parent
-PACKAGES = ("contactcenter", "crm", "inbox", "routing", "bots", "kb", "reports")
+PACKAGES = ("contactcenter", "crm", "translation", "inbox", "routing", "bots", "kb", "reports")
 MAX_FILE_LINES = 800
 MAX_FUNCTION_LINES = 60
 

@@ -12,7 +12,7 @@ import pytest
 from django.apps import apps
 
 ROOT = Path(__file__).resolve().parent.parent
-APPS = ("crm", "inbox", "routing", "bots", "kb", "reports")
+APPS = ("crm", "translation", "inbox", "routing", "bots", "kb", "reports")
 WRITES = {"update", "create", "bulk_create", "bulk_update", "delete", "get_or_create"}
 WRITES |= {"update_or_create"}
 SQL_WRITE = re.compile(r'\b(?:UPDATE|INSERT\s+INTO|DELETE\s+FROM)\s+"?([a-z]+)_[a-z_]+"?', re.I)

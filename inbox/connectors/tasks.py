@@ -19,6 +19,7 @@ from inbox.connectors import intake
 from inbox.connectors.base import DeliveryRefused, RetryAfter, SendFailed
 from inbox.connectors.registry import connector_for
 from inbox.models import Channel, DeliveryStatus, Message, SenderType
+from inbox.services import translations
 
 logger = logging.getLogger(__name__)
 
@@ -62,6 +63,9 @@ def connector_reply_send(self: Any, message_id: int) -> str | None:
     connector = connector_for(message.dialog.channel)
     if connector is None:
         return None
+    # a reply whose contact reads another language goes out translated (or as written,
+    # after at most TRANSLATION_REPLY_WAIT_S)
+    message = translations.reply_translation_wait(message)
     try:
         channel_message_id = _send_waiting_out(connector, message)
     except SendFailed as failure:

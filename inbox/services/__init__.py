@@ -2,7 +2,8 @@
 (``conversations``: visitors, messages, closing), the one store of a contact's messages
 (``batching``), the checks every message passes (``validators``), a session's handling state
 (``sessions``: opening, assignment, queue, priority), transfers (``transfers``) and the
-delivery status of messages sent through connectors (``deliveries``).
+delivery status of messages sent through connectors (``deliveries``) and the translation
+of messages (``translations``).
 Import from here."""
 
 from inbox.services.channels import (
@@ -63,6 +64,12 @@ from inbox.services.sessions import (
     sessions_assign_batch,
 )
 from inbox.services.transfers import session_transfer
+from inbox.services.translations import (
+    contact_message_translate,
+    dialog_language_set,
+    message_translation_retry,
+    reply_translate,
+)
 from inbox.services.validators import (
     MAX_CLIENT_ID,
     MAX_TEXT,
@@ -104,7 +111,9 @@ __all__ = [
     "client_id_clean",
     "contact_attachment_receive",
     "contact_message_receive",
+    "contact_message_translate",
     "dialog_contact_verified_link",
+    "dialog_language_set",
     "file_clean",
     "label_create",
     "label_delete",
@@ -112,10 +121,12 @@ __all__ = [
     "message_send_retry",
     "message_status_by_channel_id",
     "message_status_set",
+    "message_translation_retry",
     "operator_attachment_send",
     "operator_message_send",
     "operator_note_add",
     "outgoing_status",
+    "reply_translate",
     "reply_window_closes_at",
     "reply_window_open",
     "reply_window_require",

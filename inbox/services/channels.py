@@ -62,6 +62,9 @@ def channel_config_clean(*, channel_type: str, config: Any) -> dict[str, Any]:
     for key in secret_keys & config.keys():
         if config[key] is not None and not isinstance(config[key], str):
             raise ValidationError(_("%(key)s must be a string."), params={"key": key})
+    if "translation" in config and not isinstance(config["translation"], bool):
+        # docs/translation.md: absent is on (when a provider is configured)
+        raise ValidationError(_("translation is true or false."))
     if channel_type == ChannelType.TELEGRAM:
         _telegram_config_check(config)
     if channel_type == ChannelType.WHATSAPP:

@@ -33,11 +33,12 @@ from inbox.models import (
     SenderType,
     Session,
     SessionStatus,
+    TranslationStatus,
     WidgetVisitor,
 )
 from inbox.selectors import token_hash
 from inbox.services import attachments as files
-from inbox.services import batching, sessions, windows
+from inbox.services import batching, sessions, translations, windows
 from inbox.services.batching import Incoming, Stored
 from inbox.services.deliveries import outgoing_status
 from inbox.services.pushes import message_received_emit, push_to_staff, staff_groups
@@ -195,6 +196,7 @@ def _operator_message_store(
     operator = session.operator
     if session.status != SessionStatus.ACTIVE or operator is None or operator.user_id != user.pk:
         raise StateConflict(_("This chat is not yours or is already closed."))
+    plan = translations.reply_plan(dialog_id=session.dialog_id, operator=operator, text=text)
     message = Message.objects.create(
         dialog_id=session.dialog_id,
         session=session,
@@ -203,25 +205,39 @@ def _operator_message_store(
         sender_user=user,
         text=text,
         client_id=client_id,
-        status=outgoing_status(channel_type=_channel_type(session.dialog_id)),
+        status=outgoing_status(channel_type=plan.channel_type),
+        language=plan.language if plan.target else "",
+        translation_status=TranslationStatus.PENDING if plan.target else TranslationStatus.NONE,
     )
     stored_files = files.attachments_store(message=message, file=file, written=written or [])
-    _after_reply(session, message, stored_files)
+    _after_reply(session, message, stored_files, channel_type=plan.channel_type)
     return Stored(message, created=True)
 
 
 def _after_reply(
-    session: Session, message: Message, attachments: list[Attachment] | None = None
+    session: Session,
+    message: Message,
+    attachments: list[Attachment] | None = None,
+    *,
+    channel_type: str,
 ) -> None:
     Dialog.objects.filter(pk=session.dialog_id).update(last_message_at=message.created_at)
     updates: dict[str, Any] = {"operator_read_message_id": message.pk}
     if session.first_response_at is None:
         updates["first_response_at"] = message.created_at
     Session.objects.filter(pk=session.pk).update(**updates)
+    if "first_response_at" in updates:
+        events.emit(
+            events.FirstReplySent(
+                session_id=session.pk, message_id=message.pk, operator_id=session.operator_id
+            )
+        )
     frame = payloads.message(message, attachments=attachments)
-    realtime.broadcast(
-        realtime.dialog_group(session.dialog_id), {"type": "message", "message": frame}
-    )
+    # a reply waiting for its translation reaches the widget from a translation thread
+    if not translations.reply_after_store(message, channel_type=channel_type):
+        realtime.broadcast(
+            realtime.dialog_group(session.dialog_id), {"type": "message", "message": frame}
+        )
     push_to_staff(session, {"type": "message.created", "message": frame})
     message_received_emit(message)
 
@@ -525,6 +541,7 @@ def session_rate(*, dialog_id: int, score: Any, comment: Any = "") -> Session:
         raise MessageRejected("nothing_to_rate", _("There is no finished chat to rate yet."))
     session.rating, session.rating_comment, session.rated_at = score, comment, timezone.now()
     session.save(update_fields=["rating", "rating_comment", "rated_at"])
+    events.emit(events.SessionRated(session_id=session.pk, score=score))
     return session
 
 

@@ -24,6 +24,7 @@ from contactcenter.api_common import StateConflict
 from inbox.models import Channel, SessionStatus
 from inbox.services import channel_config_clean, channel_origins_clean, channel_secrets_generate
 from routing.models import (
+    DEFAULT_ABANDON_AFTER_S,
     DEFAULT_SLA_TARGET_S,
     Group,
     GroupMembership,
@@ -59,6 +60,7 @@ GROUP_SCALAR_FIELDS = (
     "time_zone",
     "offline_message",
     "sla_target_s",
+    "abandon_after_s",
 )
 # Changes to these may let queued sessions be assigned.
 _CAPACITY_FIELDS = {"default_max_sessions", "routing_strategy", "members", "working_hours"}
@@ -77,6 +79,7 @@ def group_create(
     holidays: Iterable[dt.date] = (),
     offline_message: str = "",
     sla_target_s: int = DEFAULT_SLA_TARGET_S,
+    abandon_after_s: int = DEFAULT_ABANDON_AFTER_S,
     members: Sequence[Operator] = (),
     supervisors: Iterable[Operator] = (),
 ) -> Group:
@@ -90,6 +93,7 @@ def group_create(
         always_open=working_hours is None,
         offline_message=offline_message,
         sla_target_s=sla_target_s,
+        abandon_after_s=abandon_after_s,
     )
     group.full_clean()
     group.save()
@@ -209,6 +213,7 @@ def operator_create(
     max_sessions: int | None = None,
     status: str = OperatorStatus.OFFLINE,
     groups: Sequence[Group] = (),
+    language: str = "",
 ) -> Operator:
     """Creates the login (a Django user) and its operator record."""
     user_model = User
@@ -220,7 +225,9 @@ def operator_create(
             user.save()
     except IntegrityError:
         raise ValidationError({"username": [_("This username is taken.")]}) from None
-    operator = Operator(user=user, display_name=display_name, max_sessions=max_sessions)
+    operator = Operator(
+        user=user, display_name=display_name, max_sessions=max_sessions, language=language
+    )
     operator.full_clean(exclude=["user"])
     operator.save()
     _operator_groups_set(operator=operator, groups=groups)
@@ -232,7 +239,7 @@ def operator_create(
 @transaction.atomic
 def operator_update(*, operator: Operator, data: dict[str, Any]) -> Operator:
     """Changes the fields present in ``data``: ``username``, ``password``,
-    ``display_name``, ``max_sessions``, ``status``, ``groups``."""
+    ``display_name``, ``max_sessions``, ``status``, ``groups``, ``language``."""
     operator = (
         Operator.objects.select_for_update(of=("self",)).select_related("user").get(pk=operator.pk)
     )
@@ -249,7 +256,7 @@ def operator_update(*, operator: Operator, data: dict[str, Any]) -> Operator:
         except IntegrityError:
             raise ValidationError({"username": [_("This username is taken.")]}) from None
     old_limit = operator.max_sessions
-    for field in ("display_name", "max_sessions"):
+    for field in ("display_name", "max_sessions", "language"):
         if field in data:
             setattr(operator, field, data[field])
     operator.full_clean(exclude=["user"])

@@ -18,7 +18,7 @@ from inbox import payloads
 from inbox import services as inbox_services
 from inbox.models import CloseReason, Session, SessionStatus
 from routing import selectors
-from routing.models import Operator, OperatorStatus
+from routing.models import DEFAULT_ABANDON_AFTER_S, Operator, OperatorStatus
 from routing.services.assignment import group_dispatch, open_groups_with_queue
 from routing.services.queue import queue_announce
 
@@ -136,6 +136,23 @@ def inactive_expired(*, now: dt.datetime) -> list[tuple[int, str]]:
     return expired
 
 
+def visitors_gone_expired(*, now: dt.datetime) -> list[int]:
+    """Waiting sessions (``bot`` or ``queued``, no operator reply yet) whose widget
+    visitor has had no socket open for longer than the group's ``abandon_after_s``."""
+    candidates = Session.objects.filter(
+        status__in=[SessionStatus.BOT, SessionStatus.QUEUED],
+        first_response_at__isnull=True,
+        dialog__visitor__open_sockets=0,
+        dialog__visitor__left_at__isnull=False,
+    ).values_list("pk", "dialog__visitor__left_at", "group__abandon_after_s")[:BATCH]
+    expired = []
+    for pk, left_at, after in candidates:
+        limit = dt.timedelta(seconds=DEFAULT_ABANDON_AFTER_S if after is None else after)
+        if left_at is not None and left_at + limit <= now:
+            expired.append(pk)
+    return expired
+
+
 def disconnected_operators(*, now: dt.datetime) -> list[int]:
     """Operators holding sessions who are offline, or have had no socket for longer than
     the grace period."""
@@ -166,7 +183,8 @@ def operator_sessions_release(*, operator_id: int) -> int:
 def timers_run(*, now: dt.datetime | None = None) -> dict[str, Any]:
     """One sweep of every time rule; returns what it did."""
     now = now or timezone.now()
-    done: dict[str, Any] = {"no_answer": 0, "closed": 0, "released": 0, "assigned": 0}
+    done: dict[str, Any] = {"no_answer": 0, "closed": 0, "abandoned": 0, "released": 0}
+    done["assigned"] = 0
     for session_id in no_answer_expired(now=now):
         if session_requeue(session_id=session_id, why="no_answer"):
             done["no_answer"] += 1
@@ -176,6 +194,12 @@ def timers_run(*, now: dt.datetime | None = None) -> dict[str, Any]:
             done["closed"] += 1
         except Exception:
             logger.exception("closing inactive session %s failed", session_id)
+    for session_id in visitors_gone_expired(now=now):
+        try:
+            inbox_services.session_close(session_id=session_id, reason=CloseReason.ABANDONED)
+            done["abandoned"] += 1
+        except Exception:
+            logger.exception("closing abandoned session %s failed", session_id)
     for operator_id in disconnected_operators(now=now):
         done["released"] += operator_sessions_release(operator_id=operator_id)
     for group_id in open_groups_with_queue():

@@ -43,15 +43,16 @@ def operator_user(*, supervises: bool = False):  # type: ignore[no-untyped-def]
     return membership.operator.user
 
 
-def test_an_operator_lands_in_the_inbox_and_sees_only_the_inbox_in_the_header():
+def test_an_operator_lands_in_the_inbox_and_sees_the_inbox_and_their_figures_in_the_header():
     client = browser(operator_user())
     # when
     start = client.get("/")
     inbox = client.get("/inbox/").content.decode()
     # then
     assert start.status_code == 302 and start["Location"] == "/inbox/"
-    assert nav(inbox) == ["inbox"]
+    assert nav(inbox) == ["inbox", "my_figures"]
     assert current(inbox) == ["inbox"]
+    assert current(client.get("/reports/mine/").content.decode()) == ["my_figures"]
     assert 'id="inbox-bootstrap"' in inbox
 
 
@@ -75,8 +76,9 @@ def test_a_supervisor_gets_tiles_for_the_inbox_live_view_board_and_reports():
     live = client.get("/inbox/?view=team").content.decode()
     # then
     assert start.status_code == 200
-    assert tiles(html) == ["inbox", "live", "routing_board", "reports"]
-    assert nav(html) == ["inbox", "live", "routing_board", "reports"]
+    assert tiles(html) == ["inbox", "live", "routing_board", "reports", "wallboard", "my_figures"]
+    assert nav(html) == ["inbox", "live", "routing_board", "reports", "my_figures"]
+    assert 'href="/reports/wallboard/"' in html  # a tile, not a header link
     assert 'href="/inbox/?view=team"' in html
     assert current(live) == ["live"]
 
@@ -101,7 +103,7 @@ def test_an_operator_who_is_also_a_crm_manager_chooses_between_both_works():
     start = client.get("/")
     # then
     assert start.status_code == 200
-    assert tiles(start.content.decode()) == ["inbox", "leads", "lead_board", "tasks"]
+    assert tiles(start.content.decode()) == ["inbox", "my_figures", "leads", "lead_board", "tasks"]
 
 
 def test_a_user_without_any_role_is_told_to_ask_an_administrator():

@@ -55,18 +55,20 @@ def to_docs(shot: Path, name: str) -> None:
 def test_each_role_lands_on_its_work_with_its_navigation(
     product: Product, pages: Pages, shoot: Shoot
 ) -> None:
-    # an operator: straight into the inbox, which connects
+    # an operator: straight into the inbox, which connects; their own figures beside it
     anna = log_in(pages, product, "anna")
     expect(anna).to_have_url(f"{product.url}/inbox/")
-    assert nav_labels(anna) == ["Inbox"]
+    assert nav_labels(anna) == ["Inbox", "My figures"]
     expect(current_nav(anna)).to_have_text("Inbox")
     expect(anna.locator("#conn")).to_be_hidden(timeout=45_000)
 
-    # a supervisor: a start page with their four works, all in the header too
+    # a supervisor: a start page with their works, in the header too (the wallboard, for
+    # a big screen, only as a tile)
     sofia = log_in(pages, product, "sofia")
     expect(sofia).to_have_url(f"{product.url}/")
-    expected = ["Inbox", "Live view", "Routing board", "Reports"]
-    assert [t.strip() for t in sofia.locator("#works h3").all_text_contents()] == expected
+    expected = ["Inbox", "Live view", "Routing board", "Reports", "My figures"]
+    tiles = [t.strip() for t in sofia.locator("#works h3").all_text_contents()]
+    assert tiles == [*expected[:4], "Wallboard", "My figures"]
     assert nav_labels(sofia) == expected
     sofia.locator("nav.mainnav a", has_text="Live view").click()
     expect(sofia).to_have_url(f"{product.url}/inbox/?view=team")
@@ -99,18 +101,18 @@ def test_each_role_lands_on_its_work_with_its_navigation(
     admin.locator("nav.mainnav a", has_text="Reports").click()
     expect(admin).to_have_url(f"{product.url}/reports/")
     expect(admin.locator("#figures [data-figure=sessions] dd")).to_have_text("0")
-    admin.locator("#id_period").select_option("30d")
-    admin.get_by_role("button", name="Show").click()
+    admin.locator("#id_period").select_option("30d")  # read again, without a reload
     expect(admin.locator("#id_period")).to_have_value("30d")
     expect(admin.locator("#figures")).to_be_visible()
-    # bad custom dates are a form error, not a crash
+    # bad custom dates are explained next to the field, not a crash
     admin.locator("#id_period").select_option("custom")
     admin.locator("#id_since").fill("2026-03-10")
     admin.locator("#id_until").fill("2026-03-01")
-    admin.get_by_role("button", name="Show").click()
+    admin.locator("#id_until").dispatch_event("change")
     expect(admin.locator(".f-until .errors")).to_contain_text("cannot be before")
     admin.locator("#id_until").fill("2026-03-31")
-    admin.get_by_role("button", name="Show").click()
+    admin.locator("#id_until").dispatch_event("change")
+    expect(admin.locator(".f-until .errors")).to_be_hidden()
     expect(admin.locator("#figures")).to_be_visible()
     admin.locator("#id_period").select_option("7d")
     expect(admin.locator("#id_since")).to_be_hidden()  # dates only for custom periods

@@ -66,9 +66,9 @@ test('the outbox resends unacked messages with the same client_id, never refused
   assert.equal(box.size, 2);
 });
 
-test('SLA colour: green under half the target, amber under it, red from it', () => {
-  assert.equal(ib.slaLevel(29, 60), 'ok');
-  assert.equal(ib.slaLevel(30, 60), 'warn');
+test('SLA colour: green under 80 % of the target, amber under it, red from it', () => {
+  assert.equal(ib.slaLevel(47, 60), 'ok');
+  assert.equal(ib.slaLevel(48, 60), 'warn');
   assert.equal(ib.slaLevel(59, 60), 'warn');
   assert.equal(ib.slaLevel(60, 60), 'late');
   assert.equal(ib.slaLevel(100, 300), 'ok');

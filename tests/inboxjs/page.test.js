@@ -477,3 +477,32 @@ test('delivery marks follow the status, and a failed message can be sent again',
   const mark = timeline.querySelectorAll('span').find((s) => s.className.includes('delivery-'));
   assert.equal(mark.className, 'delivery delivery-read');
 });
+
+test('an SLA alert is a toast and a mark on the chat until it is answered', async () => {
+  const w = world();
+  await settle();
+  w.sockets[0].open();
+  w.sockets[0].receive({ type: 'hello', operator: { id: 7, status: 'online' } });
+  w.sockets[0].receive({ type: 'sla.warning', session: 1, group: 1, waiting_s: 50, target_s: 60, contact_name: 'Maria', group_name: 'Support' });
+  await settle();
+  const row = () => w.doc.getElementById('list-mine').children.find((li) => li.dataset.id === 1);
+  assert.match(w.doc.getElementById('toasts').textContent, /Maria has waited 50 s for a first answer \(Support\): 80 % of the 1 min target\./);
+  assert.match(row().className, /sla-alert-warning/);
+  w.sockets[0].receive({ type: 'sla.breached', session: 1, group: 1, waiting_s: 61, target_s: 60, contact_name: 'Maria', group_name: 'Support' });
+  await settle();
+  assert.match(row().className, /sla-alert-breached/);
+  assert.match(w.doc.getElementById('toasts').textContent, /past the 1 min target/);
+  // a private note is no answer; a reply is: the mark goes
+  const reply = { id: 90, dialog: 10, session: 1, sender_type: 'operator', sender_name: 'Olga', text: 'x', attachments: [], created_at: '2025-01-01T10:02:00Z' };
+  w.sockets[0].receive({ type: 'message.created', message: Object.assign({}, reply, { internal: true }) });
+  await settle();
+  assert.match(row().className, /sla-alert-breached/);
+  w.sockets[0].receive({ type: 'message.created', message: Object.assign({}, reply, { id: 91 }) });
+  await settle();
+  assert.doesNotMatch(row().className, /sla-alert/);
+  // and a session the server says is answered shows none either
+  w.sockets[0].receive({ type: 'sla.warning', session: 2, group: 1, waiting_s: 50, target_s: 60 });
+  w.sockets[0].receive({ type: 'session.updated', session: Object.assign(session(2), { first_response_at: '2025-01-01T10:02:00Z' }) });
+  await settle();
+  assert.doesNotMatch(w.doc.getElementById('list-mine').children.find((li) => li.dataset.id === 2).className, /sla-alert/);
+});

@@ -5,10 +5,12 @@ nothing matches."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from bots.models import BotMode
-from bots.services import flows
+from bots.services import flows, stepper
 from inbox import services as inbox_services
 from inbox.models import Message, SenderType, Session, SessionStatus
 from tests import factories
@@ -36,6 +38,14 @@ def channel(demo_kb):  # type: ignore[no-untyped-def]
     return channel
 
 
+def writes(dialog_id: int, text: str) -> Any:
+    """The customer writes and waits for the bot's reply (on PostgreSQL the bot answers
+    in its step thread: bots.services.stepper)."""
+    stored = inbox_services.contact_message_receive(dialog_id=dialog_id, text=text)
+    assert stepper.steps_wait(10), "the bot did not answer within 10 s"
+    return stored
+
+
 def bot_said(session: Session) -> list[str]:
     return list(
         Message.objects.filter(session=session, sender_type=SenderType.BOT)
@@ -46,19 +56,13 @@ def bot_said(session: Session) -> list[str]:
 
 def test_the_bot_answers_from_the_knowledge_base_in_each_language_then_hands_off(channel):
     visitor, _token = inbox_services.widget_visitor_create(channel=channel)
-    first = inbox_services.contact_message_receive(dialog_id=visitor.dialog_id, text="Hi")
+    first = writes(visitor.dialog_id, "Hi")
     session = Session.objects.get(pk=first.message.session_id)
     assert session.status == SessionStatus.BOT
 
-    inbox_services.contact_message_receive(
-        dialog_id=visitor.dialog_id, text="сколько стоит доставка курьером?"
-    )
-    inbox_services.contact_message_receive(
-        dialog_id=visitor.dialog_id, text="how do i cancel my order"
-    )
-    inbox_services.contact_message_receive(
-        dialog_id=visitor.dialog_id, text="какая завтра погода на марсе"
-    )
+    writes(visitor.dialog_id, "сколько стоит доставка курьером?")
+    writes(visitor.dialog_id, "how do i cancel my order")
+    writes(visitor.dialog_id, "какая завтра погода на марсе")
 
     said = bot_said(session)
     assert said[0] == "Ask me anything"
@@ -91,7 +95,7 @@ def test_the_demo_data_loads_the_articles_and_an_faq_bot_that_answers_at_once():
     assert Article.objects.count() == 40
     help_centre = factories.ChannelFactory._meta.model.objects.get(name="Help centre")
     visitor, _token = inbox_services.widget_visitor_create(channel=help_centre)
-    first = inbox_services.contact_message_receive(dialog_id=visitor.dialog_id, text="привет")
-    inbox_services.contact_message_receive(dialog_id=visitor.dialog_id, text="где мой заказ?")
+    first = writes(visitor.dialog_id, "привет")
+    writes(visitor.dialog_id, "где мой заказ?")
     said = bot_said(Session.objects.get(pk=first.message.session_id))
     assert said[1].startswith("Статус заказа отображается")

@@ -38,6 +38,9 @@ OPERATOR_REPLY_EXAMPLE: dict[str, Any] = {
     "created_at": "2026-03-03T10:02:05+00:00",
     "internal": False,
     "status": "sent",
+    "language": None,
+    "translations": {},
+    "translation_status": None,
 }
 
 CONTACT_MESSAGE_EXAMPLE: dict[str, Any] = {

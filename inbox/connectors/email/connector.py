@@ -117,7 +117,7 @@ class EmailConnector(Connector):
             references = last.references.split()[-MAX_REFERENCES:]
             email_message["References"] = " ".join(references)
         # a bot's choices or the rating request's scores: numbered lines to reply with
-        email_message.set_content(buttons_as_text(message.text or "", message.buttons))
+        email_message.set_content(buttons_as_text(message.delivery_text or "", message.buttons))
         for attachment in message.attachments.all():
             maintype, _sep, subtype = (
                 attachment.content_type

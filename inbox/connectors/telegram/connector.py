@@ -103,7 +103,7 @@ class TelegramConnector(Connector):
             raise DeliveryRefused("the dialog has no Telegram chat")
         chat_id = identity.external_id
         markup = reply_markup(message.buttons, message.button_node)
-        text = message.text or ""
+        text = message.delivery_text or ""
         attachments = list(message.attachments.all())
         if not attachments:
             return self._send_text(chat_id, text, markup)

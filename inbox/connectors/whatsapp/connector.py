@@ -117,7 +117,7 @@ class WhatsAppConnector(Connector):
             if known is None:
                 raise DeliveryRefused("the template is no longer in the channel's settings")
             return [render.template_body(known, [str(p) for p in template.params])]
-        text = message.text or ""
+        text = message.delivery_text or ""
         attachments = list(message.attachments.all())
         caption = text if len(attachments) == 1 and len(text) <= render.MAX_CAPTION else ""
         bodies = [

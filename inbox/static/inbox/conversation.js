@@ -255,7 +255,7 @@ export function messageEl(m) {
   const item = pending ? S.outbox.get(m.client_id) : null;
   const state = pending ? (item ? item.state : (m._upload ? 'upload' : 'sent')) : 'done';
   const extra = page.messageExtra ? page.messageExtra(m) : null; // e-mail: subject, formatted (email.js)
-  const sig = [m.id, m.text, (m.attachments || []).length, state, m.sender_name, m.internal, m.status, extra ? extra.sig : ''].join('|');
+  const sig = [m.id, m.text, (m.attachments || []).length, state, m.sender_name, m.internal, m.status, extra ? extra.sig : '', m.translation_status || '', JSON.stringify(m.translations || {})].join('|');
   const key = messageKey(m);
   const cached = S.msgCache.get(key);
   if (cached && cached.sig === sig) return cached.el;
@@ -278,7 +278,8 @@ export function messageEl(m) {
     }
     const bubble = h('div', { class: 'bubble' },
       h('div', { class: 'msg-head' }, h('span', { class: 'sender', text: name }), m.internal ? h('span', { class: 'tag-internal', text: T.internalNote }) : null),
-      extra && extra.head, m.text && !(extra && extra.hideText) ? h('div', { class: 'text', text: m.text }) : null, extra && extra.node);
+      extra && extra.head, m.text && !(extra && extra.hideText) ? h('div', { class: 'text', text: m.text }) : null, extra && extra.node,
+      page.messageTranslation ? page.messageTranslation(m) : null); // translation.js
     const atts = (m.attachments || []).filter(Boolean);
     if (atts.length) bubble.append(h('div', { class: 'atts' }, ...atts.map(function (a) { return attachmentEl(a, stickToBottom); })));
     const delivery = deliveryEl(m);

@@ -18,6 +18,8 @@
  *   email.js         e-mail messages: subject, "Show formatted" (sanitised HTML)
  *   reply_window.js  WhatsApp's 24-hour window: the notice and the template picker
  *   bot_panel.js     what a bot collected before the chat reached a person
+ *   sla_alerts.js    supervisors' SLA alerts: a toast, a mark on the chat, a sound to turn off
+ *   translation.js   translations under messages, the customer's language (its slot)
  *   suggestions.js   the prompter: suggested answers from the knowledge base
  *   shell.js         modals, keyboard shortcuts, connection state, notifications
  * Helpers shared with the board and the reports are in ../contactcenter/common/.
@@ -41,6 +43,8 @@ import './email.js'; // e-mail subjects and their formatted version in the chat
 import './reply_window.js';
 import './suggestions.js'; // the prompter's suggested answers (slot "suggestions")
 import './bot_panel.js'; // what a bot collected, above the timeline
+import { wireSlaAlerts } from './sla_alerts.js'; // supervisors' SLA alerts: toast, mark, sound
+import './translation.js'; // translations under messages and the customer's language
 
 function wireComposer() {
   const text = $('composer-text');
@@ -112,6 +116,7 @@ async function start() {
   wirePage();
   setConn('connecting');
   await resync();
+  wireSlaAlerts();
   const asked = pageRequest(win.location.search, win.location.hash);
   if (asked.view === 'team') showTeam();
   if (asked.session !== null && S.me) openSession(asked.session);

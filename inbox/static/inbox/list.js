@@ -44,7 +44,9 @@ export function chatItem(s, opts) {
       h('span', { class: 'ci-preview', text: o.sub || (prefix + previewText(last)) }), page.labelDots(s)),
     unread > 0 && !o.noUnread ? h('span', { class: 'badge', 'aria-label': fmt(T.unreadN, { n: unread }), text: unread > 99 ? '99+' : unread }) : null);
   if (active) btn.setAttribute('aria-current', 'true');
-  const li = h('li', { class: 'chat-item' + (active ? ' active' : '') + (unread && !o.noUnread ? ' unread' : ''), dataset: { id: s.id } }, btn);
+  const sla = page.slaMark ? page.slaMark(s) : null;
+  const li = h('li', { class: 'chat-item' + (active ? ' active' : '') + (unread && !o.noUnread ? ' unread' : '') + (sla ? ' sla-alert-' + sla : ''), dataset: { id: s.id } }, btn);
+  if (sla) btn.append(h('span', { class: 'sla-flag sla-flag-' + sla, title: T['slaFlag_' + sla], 'aria-label': T['slaFlag_' + sla], text: '!' }));
   if (o.action) li.append(o.action);
   return li;
 }

@@ -48,14 +48,15 @@ export function waitingSince(session) {
   return parseTime(session.last_contact_message_at) || parseTime(last.created_at);
 }
 
-/** "ok" under half the SLA target, "warn" under the target, "late" from it on; null
- * without a target. The target is the group's, sent by the server with each session
- * (``sla_target_s``): the page has no default of its own. */
+/** "ok" under 80 % of the SLA target, "warn" under the target, "late" from it on;
+ * null without a target: the server's one definition (routing/sla.py, ``sla_level``:
+ * warning from 80 %, breached from 100 %). The target is the group's, sent by the
+ * server with each session (``sla_target_s``): the page has no default of its own. */
 export function slaLevel(waitSeconds, targetSeconds) {
   const target = Number(targetSeconds);
   if (!(target > 0)) return null;
   const ratio = Math.max(0, Number(waitSeconds) || 0) / target;
-  if (ratio < 0.5) return 'ok';
+  if (ratio < 0.8) return 'ok';
   if (ratio < 1) return 'warn';
   return 'late';
 }

@@ -132,4 +132,4 @@ export function onFirstGesture() {
 }
 
 // what the other panels call (through page: panels never import each other)
-Object.assign(page, { closeModal, notify, openModal, renderStatus, setConn, showBanner });
+Object.assign(page, { beep, closeModal, notify, openModal, renderStatus, setConn, showBanner });

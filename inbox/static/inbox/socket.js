@@ -46,11 +46,13 @@ export function handleEvent(ev) {
     case 'hello': return onHello(ev);
     case 'session.assigned': return onSession(ev.session, true);
     case 'session.updated': return onSession(ev.session, false);
-    case 'message.created': return onMessage(ev.message);
+    case 'message.created': if (page.slaReplied) page.slaReplied(ev.message); return onMessage(ev.message);
     case 'message.status': return page.onDeliveryStatus(ev.message);
+    case 'message.updated': return page.onMessageUpdated ? page.onMessageUpdated(ev.message) : undefined; // its translation
     case 'queue.updated': return onQueue(ev);
     case 'typing': return onTyping(ev.session);
     case 'alert': return onAlert(ev);
+    case 'sla.warning': case 'sla.breached': return page.onSlaAlert && page.onSlaAlert(ev);
     case 'ack': return onAck(ev.client_id, ev.id, null);
     case 'error': return onSocketError(ev);
     case 'resync': return page.resync(); // pushes may have been lost (the server's layer was down)

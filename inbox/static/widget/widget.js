@@ -192,6 +192,16 @@
    * The only way the widget builds DOM. Strings always become text nodes; props that
    * could carry markup or script (innerHTML, on* handlers as attributes) are refused.
    */
+  // What the visitor reads of a message: a reply translated into their language (the
+  // server's ``translations``, one entry: theirs) or else the text as its author wrote it.
+  function shownText(m) {
+    const tr = m && m.sender_type !== 'contact' && m.translation_status === 'translated' ? m.translations : null;
+    if (tr && typeof tr === 'object') {
+      for (const key of Object.keys(tr)) if (typeof tr[key] === 'string' && tr[key]) return tr[key];
+    }
+    return m ? m.text : '';
+  }
+
   function h(doc, tag, props, kids) {
     const el = tag.slice(0, 4) === 'svg:' ? doc.createElementNS(SVGNS, tag.slice(4)) : doc.createElement(tag);
     for (const k of Object.keys(props || {})) {
@@ -1285,8 +1295,8 @@ button:focus-visible,textarea:focus-visible,input:focus-visible,a:focus-visible{
 
     messageEl(m) {
       const kind = m.sender_type === 'contact' ? 'me' : m.sender_type === 'system' ? 'sys' : 'them';
-      if (kind === 'sys') return this.el('div', { class: 'nt', text: m.text });
-      const body = this.el('div', { class: 'bb' }, this.textEl(m.text));
+      if (kind === 'sys') return this.el('div', { class: 'nt', text: shownText(m) });
+      const body = this.el('div', { class: 'bb' }, this.textEl(shownText(m)));
       for (const a of Array.isArray(m.attachments) ? m.attachments : []) body.appendChild(this.attachmentEl(a));
       const el = this.el('div', { class: 'm ' + kind }, [
         kind === 'them' && m.sender_name ? this.el('div', { class: 'nm', text: m.sender_name }) : null,
@@ -1689,7 +1699,7 @@ button:focus-visible,textarea:focus-visible,input:focus-visible,a:focus-visible{
     DICT, t, plural, pickLang, formatWait, formatQueue, formatSize, toText, textLength, uuid, safeUrl,
     linkParts, h, contrastColor, scriptBase, normalizeConfig, statusText, checkFile, validatePrechat, pickInvitation,
     backoffDelay, Backoff, MessageStore, PendingQueue, memoryStorage, ChatClient, WidgetUI, MAX_TEXT,
-    collectContext, contextChanged,
+    collectContext, contextChanged, shownText,
   };
   if (typeof module !== 'undefined' && module.exports) module.exports = exported;
   if (typeof window !== 'undefined' && typeof document !== 'undefined' && window.document === document) boot(window);
