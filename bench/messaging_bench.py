@@ -164,6 +164,9 @@ def product_env(database_url: str, redis_url: str) -> dict[str, str]:
         SOCKETS_PER_ADDRESS="0",  # thousands of sockets from one loopback address
     )
     env.pop("ALLOWED_HOSTS", None)
+    # as in production, tasks go to the broker for a worker (none runs here): a test
+    # tier's eager setting would run them in the socket server's threads instead
+    env.pop("CELERY_TASK_ALWAYS_EAGER", None)
     return env
 
 

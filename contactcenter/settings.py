@@ -435,3 +435,10 @@ TRANSLATION_THREADS = env.int("TRANSLATION_THREADS", default=4)
 # "thread" (a background thread of each web process, for installations without a
 # worker). See docs/knowledge-base.md, "Prompter".
 KB_PROMPTER_RUNNER = env.str("KB_PROMPTER_RUNNER", default="celery")
+
+# --- Background lanes (contactcenter.lanes) --------------------------------------------------
+
+# Bot steps and the reports' recording follow a commit in a thread of each process, in
+# batches. On: they run at once in the thread that emitted the event (the in-process
+# tests set it, so that their assertions follow the action at once).
+BACKGROUND_LANES_INLINE = env.bool("BACKGROUND_LANES_INLINE", default=False)

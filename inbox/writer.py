@@ -18,17 +18,16 @@ import asyncio
 import collections
 import functools
 import logging
-import math
-import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 from asgiref.sync import sync_to_async
 from channels.layers import get_channel_layer
-from django.db import close_old_connections, connection
+from django.db import connection
 
 from contactcenter import events, realtime
+from contactcenter.lanes import ConnectionCheck
 from inbox.services import batching
 from inbox.services.conversations import Stored
 
@@ -39,29 +38,8 @@ LINGER_S = 0.002
 # Events a writer may leave undelivered before it waits for the listeners: a minute of
 # a thousand messages a second, a few MB.
 MAX_PENDING_EVENTS = 60_000
-HEALTH_CHECK_EVERY_S = 1.0
 
 Store = Callable[..., list[batching.Result]]
-
-
-class ConnectionCheck:
-    """Django's stale-connection handling for a thread that runs database work back to
-    back: ``close_old_connections`` (and with it, on the next query, a ``SELECT 1``
-    health check) at most once every ``every_s``, and on the next call after
-    ``failed()``. Before every batch it cost a round trip per batch."""
-
-    def __init__(self, every_s: float = HEALTH_CHECK_EVERY_S) -> None:
-        self.every_s = every_s
-        self.at = -math.inf
-
-    def __call__(self) -> None:
-        now = time.monotonic()
-        if now - self.at >= self.every_s:
-            close_old_connections()
-            self.at = now
-
-    def failed(self) -> None:
-        self.at = -math.inf
 
 
 class EventPump:

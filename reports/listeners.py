@@ -1,22 +1,47 @@
 """Domain-event listeners of the reports app, registered from `AppConfig.ready()`: each
 appends the metric events and refreshes the conversation's figures
 (``reports.services``). None listens to every message: only the first reply of a
-session comes here."""
+session comes here.
+
+The recording runs in a background lane of each process (``contactcenter.lanes``),
+not in the thread that emitted the event: a session's opening in the message writer's
+thread, a burst of assignments in the router's, a bot's start in the bots' lane do not
+wait for its queries, and no Celery worker is needed. An event queued when the process
+dies is not recorded; ``manage.py reports_backfill`` rebuilds the figures from the
+sessions."""
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
-from contactcenter import events
+from django.db import transaction
+
+from contactcenter import events, lanes
 from reports import services
 from reports.models import MetricKind
 
+logger = logging.getLogger(__name__)
+
+# (what, session id, values)
+Record = tuple[str, int, dict[str, Any]]
+
+
+def _record_each(records: list[Record]) -> None:
+    """Each record in its own transaction: a failure is logged and costs only itself."""
+    for what, session_id, values in records:
+        try:
+            with transaction.atomic():
+                services.event_record(what=what, session_id=session_id, **values)
+        except Exception:
+            logger.exception("report event %s of session %s not recorded", what, session_id)
+
+
+_lane: lanes.Lane[Record] = lanes.Lane("report-events", _record_each)
+
 
 def _record(what: str, session_id: int, **values: Any) -> None:
-    # in the emitter's after-commit dispatch, like the other apps' listeners, so that
-    # the figures are there without a Celery worker; a failure is logged by the
-    # dispatcher (each listener runs in its own atomic block) and reaches nobody else
-    services.event_record(what=what, session_id=session_id, **values)
+    _lane.submit((what, session_id, values))
 
 
 def on_opened(event: events.SessionOpened) -> None:

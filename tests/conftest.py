@@ -7,7 +7,7 @@ import os
 import threading
 import time
 from collections.abc import Callable, Iterator
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import hypothesis
 import pytest
@@ -82,6 +82,14 @@ def eventually(read: Callable[[], T], until: Callable[[T], bool], timeout: float
 
 
 @pytest.fixture(autouse=True)
+def _lanes_inline(settings: Any) -> None:
+    """In-process tests see the work of background lanes (bot steps, report figures) at
+    once, in the emitting thread (``contactcenter.lanes``); a test of the lanes' own
+    threads turns this off. Servers the tests start (Daphne) run them threaded."""
+    settings.BACKGROUND_LANES_INLINE = True
+
+
+@pytest.fixture(autouse=True)
 def _hook_threads_let_go() -> Iterator[None]:
     """The webhook's threads keep their database connections (inbox.connectors.views);
     on PostgreSQL they are closed after each test that used them, so that the next
@@ -89,10 +97,10 @@ def _hook_threads_let_go() -> Iterator[None]:
     yield
     from django.db import connection
 
-    from bots.services import stepper
+    from contactcenter import lanes
     from inbox.connectors import views
 
-    stepper.steps_let_go()
+    lanes.lanes_let_go()
 
     if connection.vendor != "postgresql" or not views._pool._threads:
         return

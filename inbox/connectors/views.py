@@ -21,11 +21,12 @@ from django.http import HttpRequest, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
+from contactcenter.lanes import ConnectionCheck
 from inbox.connectors.base import HookRequest
 from inbox.connectors.webhooks import HookAnswer, webhook_handle
 from inbox.services.batching import Incoming
 from inbox.services.validators import MessageRejected
-from inbox.writer import ConnectionCheck, writer_for_loop
+from inbox.writer import writer_for_loop
 
 logger = logging.getLogger(__name__)
 

@@ -35,6 +35,12 @@ def walk() -> dict[str, Any]:
     }
 
 
+@pytest.fixture(autouse=True)
+def threaded(settings):
+    """These tests are about the lane's own thread (tests/conftest.py runs lanes inline)."""
+    settings.BACKGROUND_LANES_INLINE = False
+
+
 @pytest.fixture
 def channel():
     channel = factories.ChannelFactory(default_group=factories.GroupFactory())
