@@ -40,8 +40,17 @@ ABLATION = [
     ("no lexicon", Options(lexicon=False), Weights()),
     ("no lemmas/stems (and no lexicon)", Options(lemmas=False), Weights()),
     ("no answers", Options(answers=False), Weights()),
-    ("phrasings only, by char n-grams", Options(), Weights(1, 0, 0, 0, 0.13)),
-    ("best phrasing by terms only", Options(), Weights(0, 1, 0, 0, 0.13)),
+    ("no titles part", Options(titles=False), Weights()),
+    (
+        "phrasings only, by char n-grams",
+        Options(),
+        Weights(chars=1, words=0, article=0, answer=0, title=0),
+    ),
+    (
+        "best phrasing by terms only",
+        Options(),
+        Weights(chars=0, words=1, article=0, answer=0, title=0),
+    ),
 ]
 
 
