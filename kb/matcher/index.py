@@ -26,7 +26,7 @@ from kb.matcher import lexicon, vectors
 from kb.matcher import terms as termlib
 from kb.matcher import text as textlib
 
-PARTS = ("chars", "words", "article", "answer")
+PARTS = ("chars", "words", "article", "answer", "title")
 MIN_MENDED = 4  # shorter words are too ambiguous to mend
 SPELLING_MIN = 0.6  # cosine of character n-grams for a word to be taken as a typo of another
 
@@ -49,7 +49,11 @@ class Weights:
     words: float = 0.0
     article: float = 0.45
     answer: float = 0.45
-    threshold: float = 0.13
+    threshold: float = 0.15
+    # The titles alone, a short and exact name of each article, as a third view beside
+    # all its phrasings (which include the titles) and its answers: it raised both the
+    # development figures and the leave-one-out check (docs/benchmarks.md).
+    title: float = 0.15
 
 
 @dataclass(frozen=True)
@@ -62,6 +66,7 @@ class Options:
     chars: bool = True
     words: bool = True
     answers: bool = True
+    titles: bool = True
     lexicon: bool = True
     spelling: bool = True
 
@@ -163,10 +168,12 @@ class Index:
             by_article[position].append(query.terms)
         article_docs = [" ".join(parts) for parts in by_article]
         answer_docs = [self._answer_terms(article) for article in self.articles]
+        title_docs = [self._title_terms(article) for article in self.articles]
         try:
             self.word_vectorizer.fit([q.terms for q in prepared] + article_docs + answer_docs)
         except ValueError:
             self.word_matrix = self.article_matrix = self.answer_matrix = None
+            self.title_matrix = None
             return
         self.word_space = vectors.Space(self.word_vectorizer)
         self.word_matrix = vectors.Postings(
@@ -174,6 +181,7 @@ class Index:
         )
         self.article_matrix = vectors.Postings(self.word_vectorizer.transform(article_docs))
         self.answer_matrix = vectors.Postings(self.word_vectorizer.transform(answer_docs))
+        self.title_matrix = vectors.Postings(self.word_vectorizer.transform(title_docs))
 
     def _build_spelling(self) -> None:
         """Character n-grams of every word the articles use, to mend a typed word that
@@ -220,6 +228,10 @@ class Index:
             ):
                 fixes[word] = self.known_words[row]
         return [fixes.get(t, t) for t in tokens]
+
+    def _title_terms(self, article: ArticleData) -> str:
+        joined = " ".join(article.titles.get(lang, "") for lang in (textlib.RU, textlib.EN))
+        return self._terms(textlib.words(textlib.normalise(joined)))
 
     def _answer_terms(self, article: ArticleData) -> str:
         joined = " ".join(article.answers.get(lang, "") for lang in (textlib.RU, textlib.EN))
@@ -324,6 +336,8 @@ class Index:
                 parts["article"] = article.scores(words)
             if "answer" in wanted and self.options.answers:
                 parts["answer"] = answer.scores(words)
+            if "title" in wanted and self.options.titles and self.title_matrix is not None:
+                parts["title"] = self.title_matrix.scores(words)
         return parts
 
     def _best_per_article(self, scores: np.ndarray) -> np.ndarray:
