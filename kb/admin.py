@@ -27,6 +27,7 @@ PART_NAMES = {
     "words": gettext_lazy("best phrasing, words"),
     "article": gettext_lazy("all phrasings, words"),
     "answer": gettext_lazy("answer, words"),
+    "title": gettext_lazy("title, words"),
 }
 
 
