@@ -173,7 +173,10 @@ def _fresh_process_memory() -> None:
     services forget it; a test that writes triggers straight to the database is another
     process as far as that memory goes."""
     from bots import selectors
+    from bots.services import runtime
     from kb.services import matching
 
     selectors.event_wanted_forget()
+    selectors.bot_sessions_live_forget()
+    runtime.versions_forget()  # flows of versions whose ids a flushed database reuses
     matching.index_reset()  # the knowledge base's index of an earlier test's database

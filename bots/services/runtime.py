@@ -289,14 +289,16 @@ def _locked(session_ids: set[int]) -> dict[int, BotSession]:
         .order_by("pk")
         .values_list("pk", flat=True)
     )
-    rows = (
+    rows = list(
         BotSession.objects.select_for_update(of=("self", "session"))
-        .select_related("session__dialog", "version__bot")
+        .select_related("session__dialog")
         .filter(session_id__in=session_ids, session__status=SessionStatus.BOT)
         .order_by("session_id")
     )
+    versions = _versions({row.version_id for row in rows if row.version_id is not None})
     held: dict[int, BotSession] = {}
     for bot_session in rows:
+        bot_session.version = versions.get(bot_session.version_id or 0)
         if bot_session.state.get("outcome") in engine.FINISHED:
             continue
         if bot_session.version is None:  # the bot was deleted meanwhile: people take over
@@ -304,6 +306,38 @@ def _locked(session_ids: set[int]) -> dict[int, BotSession]:
             continue
         held[bot_session.session_id] = bot_session
     return held
+
+
+# Published versions never change (a change of a flow is a new version): their flows are
+# read once per process, not with every step. The bots themselves (name, keywords) are
+# read with every batch.
+_flows: dict[int, tuple[int, dict[str, Any]]] = {}
+MAX_FLOWS_KEPT = 1000
+
+
+def versions_forget() -> None:
+    """Forgets the flows read (a test database that reuses ids after a flush)."""
+    _flows.clear()
+
+
+def _versions(version_ids: set[int]) -> dict[int, BotVersion]:
+    """The versions, each with its bot as it is now, by id (one query for the bots, one
+    for the flows not read before)."""
+    missing = [pk for pk in version_ids if pk not in _flows]
+    if missing:
+        if len(_flows) + len(missing) > MAX_FLOWS_KEPT:
+            _flows.clear()
+        for pk, bot_id, flow in BotVersion.objects.filter(pk__in=missing).values_list(
+            "pk", "bot_id", "flow"
+        ):
+            _flows[pk] = (bot_id, flow)
+    known = {pk: _flows[pk] for pk in version_ids if pk in _flows}
+    bots = Bot.objects.in_bulk({bot_id for bot_id, _ in known.values()})
+    versions: dict[int, BotVersion] = {}
+    for pk, (bot_id, flow) in known.items():
+        if bot_id in bots:
+            versions[pk] = BotVersion(pk=pk, bot=bots[bot_id], flow=flow)
+    return versions
 
 
 def _bot_of(bot_session: BotSession) -> Bot:
