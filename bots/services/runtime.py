@@ -125,7 +125,9 @@ Move = tuple[BotSession, engine.Event, int, list[str]]
 def _round(steps: list[Step]) -> None:
     begun = _begin([step for step in steps if step.start])
     moves = [*begun, *_moves([step for step in steps if not step.start])]
-    facts = _contacts_facts([move[0].session.dialog.contact_id for move in moves])
+    facts = _contacts_facts(
+        [m[0].session.dialog.contact_id for m in moves if _reads_contact(m[0].version)]
+    )
     says: list[inbox_services.BotSay] = []
     saves: list[tuple[Session, engine.Save]] = []
     later: list[tuple[Session, Bot, engine.Output]] = []
@@ -313,6 +315,25 @@ def _locked(session_ids: set[int]) -> dict[int, BotSession]:
 # read with every batch.
 _flows: dict[int, tuple[int, dict[str, Any]]] = {}
 MAX_FLOWS_KEPT = 1000
+
+
+def _reads_contact(version: BotVersion | None) -> bool:
+    """Whether a condition of the flow reads ``contact.*`` (else the contact's row need
+    not be read for its steps)."""
+    flow = version.flow if version is not None else None
+    nodes = flow.get("nodes") if isinstance(flow, dict) else None
+    if not isinstance(nodes, dict):
+        return False
+    return any(
+        isinstance(node, dict)
+        and node.get("type") == "condition"
+        and any(
+            str(rule.get("field", "")).startswith("contact.")
+            for rule in node.get("rules") or []
+            if isinstance(rule, dict)
+        )
+        for node in nodes.values()
+    )
 
 
 def versions_forget() -> None:
