@@ -357,8 +357,10 @@ def bot_messages_send(says: list[BotSay]) -> list[Message]:
         )
         staff = staff_groups(say.session.operator_id, say.session.group_id, say.session.status)
         sends.append((staff, {"type": "message.created", "message": frame}))
-        message_received_emit(message)
+    # the frames first: after commit they leave before the events' listeners run
     realtime.broadcast_batch(sends)
+    for message in rows:
+        message_received_emit(message)
     return rows
 
 
