@@ -9,7 +9,7 @@ import pytest
 from asgiref.sync import sync_to_async
 from django.db import connection
 
-from contactcenter import events, realtime
+from contactcenter import events, lanes, realtime
 from inbox import writer as writer_module
 from inbox.models import Message, Session, SessionStatus
 from inbox.services import MessageRejected, batching, conversations
@@ -291,7 +291,7 @@ def test_the_event_pump_delivers_in_order_and_holds_back_when_behind(monkeypatch
         delivered.append(event.message_id)
 
     monkeypatch.setattr(events, "dispatch", slow_dispatch)
-    monkeypatch.setattr(writer_module, "close_old_connections", lambda: None)
+    monkeypatch.setattr(lanes, "close_old_connections", lambda: None)
     pump = writer_module.EventPump(max_pending=2)
 
     def batch(i):
