@@ -140,6 +140,7 @@ def test_the_index_reads_as_a_contact_center(product: Product, pages: Pages, sho
             "Channels and conversations",
             "Routing",
             "Bots and automation",
+            "Knowledge base",
             "CRM",
             "Users and roles",
             "System: scheduled jobs",
