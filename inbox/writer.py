@@ -105,9 +105,17 @@ class MessageWriter:
         linger_s: float = LINGER_S,
         store: Store = batching.contact_messages_receive,
         on_events: Callable[[list[events.Event]], None] | None = None,
+        after_sends: bool = False,
     ) -> None:
         self.max_batch = max_batch
         self.linger_s = linger_s
+        # ``after_sends``: the batch's events are delivered (in the database thread)
+        # only once its frames are out, so that what listeners push (a translation, a
+        # bot's reply) never reaches an operator before the message it follows. Without a
+        # pump (SQLite) the listeners would otherwise run inside the store's thread hop.
+        self.held: list[events.Event] | None = [] if after_sends else None
+        if self.held is not None:
+            on_events = self.held.extend
         if on_events is not None:
             store = functools.partial(store, on_events=on_events)
         self._store = store
@@ -144,6 +152,9 @@ class MessageWriter:
                     await realtime.send_batch_async(get_channel_layer(), sends)
                 except Exception:
                     logger.exception("broadcast of %d frames failed", len(sends))
+            if self.held:  # before the senders hear back: a request's loop may end then
+                held, self.held[:] = list(self.held), []
+                await sync_to_async(_dispatch_all, thread_sensitive=True)(held)
             for (_, future), result in zip(batch, results, strict=True):
                 if future.done():  # the socket went away meanwhile
                     continue
@@ -166,6 +177,11 @@ class MessageWriter:
         return results
 
 
+def _dispatch_all(received: list[events.Event]) -> None:
+    for event in received:
+        events.dispatch(event)  # a failing listener is logged there
+
+
 _writers: dict[Any, MessageWriter] = {}
 
 
@@ -181,5 +197,7 @@ def writer_for_loop() -> MessageWriter:
     if writer is None:
         for stale in [key for key in _writers if key.is_closed()]:
             del _writers[stale]
-        writer = _writers[loop] = MessageWriter(on_events=_pump() if _pump_wanted() else None)
+        writer = _writers[loop] = (
+            MessageWriter(on_events=_pump()) if _pump_wanted() else MessageWriter(after_sends=True)
+        )
     return writer

@@ -62,15 +62,29 @@ def submit(kind: str, job: Callable[[], object]) -> Future[None]:
 LOCKED_TURNS = 50
 
 
+_turn = threading.local()
+
+
+def locked(error: BaseException) -> bool:
+    """Whether ``error`` is SQLite's refusal of a second writer and the job, running in a
+    translation thread, will run again (False on its last turn)."""
+    if not (isinstance(error, OperationalError) and "locked" in str(error)):
+        return False
+    return getattr(_turn, "left", 0) > 0
+
+
 def _with_turns(job: Callable[[], object]) -> None:
     for turn in range(LOCKED_TURNS):
+        _turn.left = LOCKED_TURNS - 1 - turn
         try:
             job()
             return
         except OperationalError as error:
-            if "locked" not in str(error) or turn == LOCKED_TURNS - 1:
+            if not locked(error):
                 raise
             connection.close()
+        finally:
+            _turn.left = 0
             time.sleep(0.01 * (1 + turn % 5))
 
 

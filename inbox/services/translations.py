@@ -157,17 +157,20 @@ def reply_translate(*, message_id: int, wait_s: float | None = None) -> Message 
 def reply_deliver_widget(*, message_id: int) -> None:
     """The widget's delivery of a reply that waited for its translation: pushed to the
     visitor's sockets whatever the translation's outcome."""
-    message = None
     try:
         message = reply_translate(message_id=message_id)
-    finally:
-        if message is None:
-            message = Message.objects.filter(pk=message_id).first()
-        if message is not None:
-            frame = payloads.message(message, attachments=list(message.attachments.all()))
-            realtime.send_now(
-                realtime.dialog_group(message.dialog_id), {"type": "message", "message": frame}
-            )
+    except Exception as failure:
+        if translation_pool.locked(failure):
+            raise  # the job runs again: the contact gets the reply once, translated or not
+        logger.exception("reply %s: translation failed", message_id)
+        message = None
+    if message is None:
+        message = Message.objects.filter(pk=message_id).first()
+    if message is not None:
+        frame = payloads.message(message, attachments=list(message.attachments.all()))
+        realtime.send_now(
+            realtime.dialog_group(message.dialog_id), {"type": "message", "message": frame}
+        )
 
 
 def reply_translation_wait(message: Message) -> Message:

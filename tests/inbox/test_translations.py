@@ -165,6 +165,43 @@ async def test_a_hanging_provider_delays_a_reply_by_the_wait_at_most_and_loses_n
 
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.asyncio
+async def test_a_reply_whose_translation_meets_a_locked_database_reaches_the_widget_once(
+    translating, monkeypatch
+):
+    """SQLite refuses a second writer at once; the translation thread runs again. The
+    contact must get the reply once, translated, not first as written and then again."""
+    from django.db import OperationalError
+
+    from inbox.services import translations
+
+    channel, token, operator, session = await sync_to_async(_widget_chat)()
+    await sync_to_async(lambda: Dialog.objects.filter(pk=session.dialog_id).update(language="ru"))()
+    real, refused = translations._store_many, []
+
+    def store_many(messages):  # type: ignore[no-untyped-def]
+        if not refused:
+            refused.append(True)
+            raise OperationalError("database table is locked")
+        return real(messages)
+
+    monkeypatch.setattr(translations, "_store_many", store_many)
+    widget = await _widget(channel, token)
+    op = await _operator(operator.user)
+
+    await op.send_json_to({"type": "message", "session": session.pk, "text": ANSWER})
+    delivered = await _next(widget, "message")
+    await sync_to_async(translation_pool.drain)()
+
+    assert refused
+    assert delivered["message"]["translations"] == {"ru": ANSWER_RU}
+    assert delivered["message"]["translation_status"] == "translated"
+    assert await widget.receive_nothing(timeout=0.3)
+    await widget.disconnect()
+    await op.disconnect()
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.asyncio
 async def test_a_visitor_message_is_acked_and_shown_before_a_slow_provider_answers(translating):
     channel, token, operator, _session = await sync_to_async(_widget_chat)()
     translating.delay_s = 0.8
