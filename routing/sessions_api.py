@@ -10,6 +10,7 @@ operator may write in it (409 otherwise, per the contract).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, cast
 
 from django.db.models import QuerySet
@@ -526,13 +527,7 @@ class SessionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSe
     )
     @action(detail=True, methods=["post"], url_path=r"messages/(?P<message_id>[^/]+)/retry")
     def message_retry(self, request: Request, pk: str, message_id: str) -> Response:
-        session = self.get_object()
-        message = inbox_services.message_send_retry(
-            message_id=parse_id(message_id, field="message"), dialog_id=session.dialog_id
-        )
-        if message is None:
-            raise Http404
-        return Response(MessageSerializer(message).data)
+        return self._on_message(message_id, inbox_services.message_send_retry)
 
     @extend_schema(
         summary="Translate a customer's message again",
@@ -557,8 +552,13 @@ class SessionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ApiViewSe
     )
     @action(detail=True, methods=["post"], url_path=r"messages/(?P<message_id>[^/]+)/translate")
     def message_translate(self, request: Request, pk: str, message_id: str) -> Response:
+        return self._on_message(message_id, inbox_services.message_translation_retry)
+
+    def _on_message(self, message_id: str, service: Callable[..., Any]) -> Response:
+        """Runs ``service`` on one message of this session: 404 when it has no such
+        message."""
         session = self.get_object()
-        message = inbox_services.message_translation_retry(
+        message = service(
             message_id=parse_id(message_id, field="message"), dialog_id=session.dialog_id
         )
         if message is None:
