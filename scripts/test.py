@@ -15,10 +15,14 @@ Stages, each timed and summarised at the end:
 4. e2e: tests marked ``e2e`` (headless Chromium), against the same servers; skipped when
    there are none. Debian's ``chromium`` and ``libatomic1`` (Playwright's driver needs
    it) are installed with apt-get (as root) when e2e tests are selected and the browser
-   cannot start; not root, the stage is skipped with one line saying what to install.
+   cannot start; not root, the stage is skipped with one line saying what to install;
+5. the bench guard (``bench/guard.py``): quick runs of the messaging and routing
+   benchmarks, each judged against its floor measured in the same run, failing on a
+   large slowdown (with the real tier, when no tests were selected).
 
-Options: ``--fast`` or ``--real`` for one tier, ``--no-gates``, ``-k EXPR``, ``-j N``
-(pytest-xdist workers); anything else goes to pytest as is (``-x``, ``--lf``, paths).
+Options: ``--fast`` or ``--real`` for one tier, ``--no-gates``, ``--no-guard``,
+``-k EXPR``, ``-j N`` (pytest-xdist workers); anything else goes to pytest as is
+(``-x``, ``--lf``, paths).
 Exits non-zero when any stage failed. Servers are always stopped, Ctrl-C included.
 """
 
@@ -234,6 +238,9 @@ def main(argv: list[str] | None = None) -> int:
     tier.add_argument("--fast", action="store_true", help="the fast tier only")
     tier.add_argument("--real", action="store_true", help="the real tier only (and e2e)")
     parser.add_argument("--no-gates", action="store_true", help="skip lint and checks")
+    parser.add_argument(
+        "--no-guard", action="store_true", help="skip the quick benchmarks (bench/guard.py)"
+    )
     parser.add_argument("-k", dest="keyword", help="pytest -k expression, for every tier")
     parser.add_argument(
         "-j",
@@ -303,6 +310,8 @@ def main(argv: list[str] | None = None) -> int:
                     none_detail="nothing selected",
                 )
                 run_e2e(runner, selection, real_env)
+                if not selection and not args.no_guard:
+                    run_guard(runner, {**base_env(), **urls, "HTTPS": "false"})
     except KeyboardInterrupt:
         interrupted = True
         runner.stop_current()
@@ -314,6 +323,13 @@ def main(argv: list[str] | None = None) -> int:
             runner.record(Result("servers down", "ok", time.monotonic() - down))
     code = runner.summary(time.monotonic() - started)
     return 130 if interrupted else code
+
+
+def run_guard(runner: Runner, env: dict[str, str]) -> None:
+    """The regression guard: quick benchmarks of the hot paths against their floors in
+    the same run (``bench/guard.py``), with the product's real Celery settings."""
+    env = {k: v for k, v in env.items() if k != "CELERY_TASK_ALWAYS_EAGER"}
+    runner.gate("bench guard", [str(BIN / "python"), "bench/guard.py"], env)
 
 
 def has_e2e_tests() -> bool:

@@ -1,0 +1,173 @@
+"""The regression guard: quick runs of the hot paths' benchmarks, each judged against its
+floor measured in the same run, so that a large slowdown fails CI whatever the machine's
+speed that day.
+
+    eval "$(python3 scripts/services.py up)"
+    .venv/bin/python bench/guard.py                 # about two minutes
+    python3 scripts/services.py down
+
+What it runs (loopback only, each bounded in count and time, each stopping by itself):
+
+* messaging (``bench/messaging_bench.py``): visitors' widget sockets → Daphne → PostgreSQL
+  + Redis → Daphne → operators' sockets at ``--rate`` messages a second for a few
+  seconds, beside the bare websocket relay (``bench/relay_floor.py``) at the same rate.
+  Fails when a message is lost or duplicated, or when the p99 exceeds ``--messaging-x``
+  times the relay's p99 (with ``--messaging-min-ms`` as the least bound: a floor of a
+  fraction of a millisecond would make the ratio all noise).
+* routing (``bench/routing_bench.py``): a burst of queued sessions assigned by the
+  product's dispatcher in several processes beside the same work in raw SQL. Fails when
+  an operator goes over their limit, an assignment is lost, or the product reaches less
+  than ``--routing-ratio`` of the floor's assignments a second.
+
+The bounds are deliberately loose (the targets are in ``docs/benchmarks.md``): this
+catches a path that got several times slower, not a few per cent. Exit 0 when every
+check holds, 1 when one fails (each printed with its figures), 2 when it cannot run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+
+
+@dataclass
+class Check:
+    name: str
+    ok: bool
+    detail: str
+
+
+def _run(cmd: list[str], timeout: float) -> int:
+    print("$ " + " ".join(cmd), flush=True)
+    try:
+        return subprocess.run(cmd, timeout=timeout, check=False).returncode
+    except subprocess.TimeoutExpired:
+        print(f"# timed out after {timeout:.0f} s", flush=True)
+        return 124
+
+
+def messaging(args: argparse.Namespace, out: Path) -> list[Check]:
+    code = _run(
+        [
+            sys.executable,
+            str(HERE / "messaging_bench.py"),
+            f"--rates={args.rate}",
+            "--warmup=2",
+            f"--seconds={args.seconds}",
+            "--reps=1",
+            "--visitors=300",
+            "--operators=20",
+            "--sockets=0",
+            "--floor-pairs=50",
+            "--quiet-below=100",
+            "--quiet-wait=0",
+            f"--out={out}",
+        ],
+        timeout=300,
+    )
+    if code != 0 or not out.exists():
+        return [Check("messaging", False, f"the benchmark exited {code}")]
+    return messaging_checks(json.loads(out.read_text()), args)
+
+
+def messaging_checks(results: dict[str, Any], args: argparse.Namespace) -> list[Check]:
+    rate = str(results["rates"][0])
+    ours, floor = results["ours"][rate][0], results["floor"][rate][0]
+    lost = int(ours["lost"])
+    dup = int(ours["duplicates"]) + int(ours["out_of_order"])
+    rows, sent_total = (int(n) for n in str(ours["rows_of_all_sent"]).split("/"))
+    lost += sent_total - rows
+    bound = max(args.messaging_x * float(floor["p99_ms"]), args.messaging_min_ms)
+    p99 = float(ours["p99_ms"])
+    return [
+        Check(
+            "messaging: every message stored and delivered once, in order",
+            lost == 0 and dup == 0,
+            f"lost or not stored {lost}, doubled or out of order {dup} at {rate}/s",
+        ),
+        Check(
+            "messaging: p99 within bound",
+            p99 <= bound,
+            f"p99 {p99:.1f} ms; relay floor p99 {float(floor['p99_ms']):.2f} ms; bound "
+            f"{bound:.1f} ms (x{args.messaging_x:g}, at least {args.messaging_min_ms:g} ms)",
+        ),
+    ]
+
+
+def routing(args: argparse.Namespace, out: Path) -> list[Check]:
+    code = _run(
+        [
+            sys.executable,
+            str(HERE / "routing_bench.py"),
+            "--groups=5",
+            "--operators=100",
+            "--sessions=1000",
+            "--workers=4",
+            "--closes=20",
+            "--repeat=1",
+            "--max-seconds=30",
+            f"--json={out}",
+        ],
+        timeout=300,
+    )
+    if not out.exists():
+        return [Check("routing", False, f"the benchmark exited {code}")]
+    checks = routing_checks(json.loads(out.read_text()), args)
+    if code != 0:
+        checks.append(Check("routing: limits and assignments", False, f"exit {code}"))
+    return checks
+
+
+def routing_checks(runs: list[dict[str, Any]], args: argparse.Namespace) -> list[Check]:
+    run = runs[0]
+    ours, floor = run["ours"], run["floor"]
+    over = sum(int(run[k]["over_limit_operators"]) for k in run)
+    ratio = float(ours["per_s"]) / max(float(floor["per_s"]), 1e-9)
+    return [
+        Check("routing: nobody over their limit", over == 0, f"{over} operators over"),
+        Check(
+            "routing: assignments a second against the floor",
+            ratio >= args.routing_ratio,
+            f"ours {float(ours['per_s']):.0f}/s, floor {float(floor['per_s']):.0f}/s, ratio "
+            f"{ratio:.2f} (bound {args.routing_ratio:g})",
+        ),
+    ]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--rate", type=int, default=500, help="messages a second")
+    parser.add_argument("--seconds", type=float, default=5)
+    parser.add_argument("--messaging-x", type=float, default=40.0)
+    parser.add_argument("--messaging-min-ms", type=float, default=40.0)
+    parser.add_argument("--routing-ratio", type=float, default=0.15)
+    parser.add_argument("--only", choices=("messaging", "routing"))
+    args = parser.parse_args(argv)
+    if not os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://")):
+        print('DATABASE_URL must point at PostgreSQL: eval "$(python3 scripts/services.py up)"')
+        return 2
+    checks: list[Check] = []
+    with tempfile.TemporaryDirectory(prefix="bench-guard-") as tmp:
+        if args.only in (None, "messaging"):
+            checks += messaging(args, Path(tmp) / "messaging.json")
+        if args.only in (None, "routing"):
+            checks += routing(args, Path(tmp) / "routing.json")
+    print("\n## guard")
+    for check in checks:
+        print(f"{'ok    ' if check.ok else 'FAILED'} {check.name}: {check.detail}")
+    failed = [c for c in checks if not c.ok]
+    print(f"# {len(checks) - len(failed)} of {len(checks)} checks hold")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

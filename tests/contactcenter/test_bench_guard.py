@@ -1,0 +1,73 @@
+"""The regression guard's verdicts (``bench/guard.py``) on benchmark results of the shape
+its benchmarks write: a slowdown past the bound, a lost message or an operator over the
+limit fails; figures within the bounds pass."""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import sys
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[2]
+spec = importlib.util.spec_from_file_location("bench_guard", ROOT / "bench" / "guard.py")
+assert spec is not None and spec.loader is not None
+guard = importlib.util.module_from_spec(spec)
+sys.modules[spec.name] = guard  # its dataclasses look their module up
+spec.loader.exec_module(guard)
+
+BOUNDS = argparse.Namespace(messaging_x=40.0, messaging_min_ms=40.0, routing_ratio=0.3)
+
+
+def _messaging(p99: float, floor_p99: float, *, lost: int = 0, rows: str = "100/100") -> Any:
+    ours = {"lost": lost, "duplicates": 0, "out_of_order": 0, "rows_of_all_sent": rows}
+    return {
+        "rates": [500],
+        "ours": {"500": [{**ours, "p99_ms": p99}]},
+        "floor": {"500": [{"p99_ms": floor_p99}]},
+    }
+
+
+def _routing(ours_per_s: float, floor_per_s: float, over: int = 0) -> Any:
+    return [
+        {
+            "ours": {"per_s": ours_per_s, "over_limit_operators": over},
+            "freed": {"over_limit_operators": 0},
+            "floor": {"per_s": floor_per_s, "over_limit_operators": 0},
+        }
+    ]
+
+
+def _failed(checks: list[Any]) -> list[str]:
+    return [c.name for c in checks if not c.ok]
+
+
+def test_messaging_within_forty_times_its_floor_passes():
+    assert _failed(guard.messaging_checks(_messaging(60.0, 2.0), BOUNDS)) == []
+
+
+def test_messaging_past_the_bound_fails():
+    assert _failed(guard.messaging_checks(_messaging(81.0, 2.0), BOUNDS)) == [
+        "messaging: p99 within bound"
+    ]
+
+
+def test_a_tiny_floor_still_allows_the_least_bound():
+    assert _failed(guard.messaging_checks(_messaging(35.0, 0.3), BOUNDS)) == []
+
+
+def test_a_lost_or_unstored_message_fails():
+    lost = guard.messaging_checks(_messaging(5.0, 2.0, lost=1), BOUNDS)
+    unstored = guard.messaging_checks(_messaging(5.0, 2.0, rows="99/100"), BOUNDS)
+    assert _failed(lost) == _failed(unstored) != []
+
+
+def test_routing_below_the_ratio_or_over_a_limit_fails():
+    assert _failed(guard.routing_checks(_routing(900, 2000), BOUNDS)) == []
+    assert _failed(guard.routing_checks(_routing(500, 2000), BOUNDS)) == [
+        "routing: assignments a second against the floor"
+    ]
+    assert _failed(guard.routing_checks(_routing(900, 2000, over=1), BOUNDS)) == [
+        "routing: nobody over their limit"
+    ]
