@@ -63,9 +63,11 @@ def _announce_now(group_id: int) -> None:
 
 
 def queue_positions_push_soon(*, group_id: int) -> None:
-    """Pushes positions now, or once the second is over when it was just done."""
+    """Has positions pushed now, or once the second is over when it was just done: by a
+    worker's task either way, so that the dispatcher that assigns (and its commit) never
+    waits for frames to every waiting customer of a long queue."""
     if cache.add(f"queue-push:{group_id}", 1, timeout=PUSH_EVERY_S):
-        queue_positions_push(group_id=group_id)
+        jobs.enqueue("routing.queue_positions_push", group_id)
     elif cache.add(f"queue-push-later:{group_id}", 1, timeout=PUSH_EVERY_S):
         jobs.enqueue("routing.queue_positions_push", group_id, countdown=PUSH_EVERY_S)
 
