@@ -217,6 +217,11 @@ def _after_reply(
     *,
     plan: translations.ReplyPlan,
 ) -> None:
+    frame = payloads.message(message, attachments=attachments)
+    staff = staff_groups(session.operator_id, session.group_id, session.status)
+    # a reply waiting for its translation reaches the widget from a translation thread;
+    # its translation starts now, beside the rest of this transaction
+    held = translations.reply_after_store(message, plan=plan, frame=frame, staff=staff)
     Dialog.objects.filter(pk=session.dialog_id).update(last_message_at=message.created_at)
     updates: dict[str, Any] = {"operator_read_message_id": message.pk}
     if session.first_response_at is None:
@@ -228,10 +233,7 @@ def _after_reply(
                 session_id=session.pk, message_id=message.pk, operator_id=session.operator_id
             )
         )
-    frame = payloads.message(message, attachments=attachments)
-    staff = staff_groups(session.operator_id, session.group_id, session.status)
-    # a reply waiting for its translation reaches the widget from a translation thread
-    if not translations.reply_after_store(message, plan=plan, frame=frame, staff=staff):
+    if not held:
         realtime.broadcast(
             realtime.dialog_group(session.dialog_id), {"type": "message", "message": frame}
         )

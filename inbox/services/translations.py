@@ -717,9 +717,10 @@ def _write(rows: list[tuple[int, str, Any, str, Any]]) -> None:
 _incoming: translation_pool.Batched[int] = translation_pool.Batched(
     translation_pool.INCOMING, lambda ids: contact_messages_translate(message_ids=ids)
 )
-# Messages to widget visitors waiting for their translation: a short linger, since the
-# contact waits for them (the provider's answer is most of that wait).
-OUTGOING_LINGER_S = 0.002
+# Messages to widget visitors waiting for their translation: no linger, since the contact
+# waits for them; those stored together (a batch of bot steps) are handed over together,
+# and those that arrive while a batch is with the provider go together in the next one.
+OUTGOING_LINGER_S = 0.0
 _outgoing: translation_pool.Batched[_Outgoing] = translation_pool.Batched(
     translation_pool.REPLIES, outgoing_deliver, linger_s=OUTGOING_LINGER_S
 )
