@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from typing import Any
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
@@ -423,6 +424,17 @@ class Message(models.Model):
         if self.sender_type != SenderType.CONTACT and self.translations and translated:
             return str(next(iter(self.translations.values())))
         return self.text
+
+    @property
+    def delivery_buttons(self) -> Any:
+        """The buttons as the contact gets them: titled in their language when the
+        message was translated (the ids stay)."""
+        if self.translation_status != TranslationStatus.TRANSLATED or not self.buttons:
+            return self.buttons
+        return [
+            {**b, "title": next(iter((b.get("translations") or {}).values()), b.get("title"))}
+            for b in self.buttons
+        ]
 
 
 class Label(models.Model):

@@ -49,8 +49,17 @@ def message(item: Message, *, attachments: list[Attachment] | None = None) -> di
         "translation_status": item.translation_status or None,
     }
     if item.buttons:
-        data["buttons"] = [{"id": b["id"], "title": b["title"]} for b in item.buttons]
+        data["buttons"] = [button(b) for b in item.buttons]
         data["node"] = item.button_node
+    return data
+
+
+def button(item: dict[str, Any]) -> dict[str, Any]:
+    """A bot button as clients see it: ``id`` and ``title`` (as its author wrote it), and
+    ``translations`` (language → title) once the message was translated for the contact."""
+    data = {"id": item["id"], "title": item["title"]}
+    if item.get("translations"):
+        data["translations"] = item["translations"]
     return data
 
 
@@ -66,6 +75,7 @@ def message_translation(item: Message) -> dict[str, Any]:
         "language": item.language or None,
         "translations": item.translations or {},
         "translation_status": item.translation_status or None,
+        **({"buttons": [button(b) for b in item.buttons]} if item.buttons else {}),
     }
 
 

@@ -119,10 +119,6 @@ def _known(dialog_id: int, client_id: str | None) -> Message | None:
     return selectors.message_by_client_id(dialog_id=dialog_id, client_id=client_id)
 
 
-def _channel_type(dialog_id: int) -> str:
-    return Channel.objects.values_list("type", flat=True).get(dialogs=dialog_id)
-
-
 def _dialog_of(session_id: int) -> int:
     return Session.objects.values_list("dialog_id", flat=True).get(pk=session_id)
 
@@ -210,7 +206,7 @@ def _operator_message_store(
         translation_status=TranslationStatus.PENDING if plan.target else TranslationStatus.NONE,
     )
     stored_files = files.attachments_store(message=message, file=file, written=written or [])
-    _after_reply(session, message, stored_files, channel_type=plan.channel_type)
+    _after_reply(session, message, stored_files, plan=plan)
     return Stored(message, created=True)
 
 
@@ -219,8 +215,13 @@ def _after_reply(
     message: Message,
     attachments: list[Attachment] | None = None,
     *,
-    channel_type: str,
+    plan: translations.ReplyPlan,
 ) -> None:
+    frame = payloads.message(message, attachments=attachments)
+    staff = staff_groups(session.operator_id, session.group_id, session.status)
+    # a reply waiting for its translation reaches the widget from a translation thread;
+    # its translation starts now, beside the rest of this transaction
+    held = translations.reply_after_store(message, plan=plan, frame=frame, staff=staff)
     Dialog.objects.filter(pk=session.dialog_id).update(last_message_at=message.created_at)
     updates: dict[str, Any] = {"operator_read_message_id": message.pk}
     if session.first_response_at is None:
@@ -232,13 +233,11 @@ def _after_reply(
                 session_id=session.pk, message_id=message.pk, operator_id=session.operator_id
             )
         )
-    frame = payloads.message(message, attachments=attachments)
-    # a reply waiting for its translation reaches the widget from a translation thread
-    if not translations.reply_after_store(message, channel_type=channel_type):
+    if not held:
         realtime.broadcast(
             realtime.dialog_group(session.dialog_id), {"type": "message", "message": frame}
         )
-    push_to_staff(session, {"type": "message.created", "message": frame})
+    realtime.broadcast_many(staff, {"type": "message.created", "message": frame})
     message_received_emit(message)
 
 
@@ -341,21 +340,27 @@ def bot_messages_send(says: list[BotSay]) -> list[Message]:
     the order of ``says`` (each like ``bot_message_send``). ``MessageRejected`` when any
     of them has bad buttons (nothing is stored then)."""
     rows = [_bot_row(say) for say in says]
-    types = dict(
-        Dialog.objects.filter(pk__in={row.dialog_id for row in rows}).values_list(
-            "pk", "channel__type"
-        )
-    )
+    targets = translations.outgoing_targets({row.dialog_id for row in rows})
     for row in rows:
-        row.status = outgoing_status(channel_type=types[row.dialog_id])
+        channel_type, target = targets[row.dialog_id]
+        row.status = outgoing_status(channel_type=channel_type)
+        translations.outgoing_mark(row, target)
     Message.objects.bulk_create(rows)
-    sends: list[tuple[list[str], dict[str, Any]]] = []
-    for say, message in zip(says, rows, strict=True):
-        frame = payloads.message(message, attachments=[])
-        sends.append(
-            ([realtime.dialog_group(message.dialog_id)], {"type": "message", "message": frame})
+    framed = [
+        (
+            message,
+            payloads.message(message, attachments=[]),
+            staff_groups(say.session.operator_id, say.session.group_id, say.session.status),
         )
-        staff = staff_groups(say.session.operator_id, say.session.group_id, say.session.status)
+        for say, message in zip(says, rows, strict=True)
+    ]
+    # those waiting for their translation reach the widget from a translation thread
+    held = translations.outgoing_hold(framed, targets)
+    sends: list[tuple[list[str], dict[str, Any]]] = []
+    for (message, frame, staff), waits in zip(framed, held, strict=True):
+        if not waits:
+            group = realtime.dialog_group(message.dialog_id)
+            sends.append(([group], {"type": "message", "message": frame}))
         sends.append((staff, {"type": "message.created", "message": frame}))
     # the frames first: after commit they leave before the events' listeners run
     realtime.broadcast_batch(sends)
@@ -397,7 +402,9 @@ def _outgoing_store(
     sender_name: str = "",
 ) -> Message:
     cleaned, node = _buttons_of(buttons, button_node)
-    message = Message.objects.create(
+    targets = translations.outgoing_targets({session.dialog_id})
+    channel_type, target = targets[session.dialog_id]
+    message = Message(
         dialog_id=session.dialog_id,
         session=session,
         sender_type=sender_type,
@@ -406,13 +413,18 @@ def _outgoing_store(
         internal=internal,
         buttons=cleaned,
         button_node=node,
-        status=outgoing_status(channel_type=_channel_type(session.dialog_id), internal=internal),
+        status=outgoing_status(channel_type=channel_type, internal=internal),
     )
+    if not internal:  # the contact reads it in their language
+        translations.outgoing_mark(message, target)
+    message.save(force_insert=True)
     frame = payloads.message(message, attachments=[])
+    staff = staff_groups(session.operator_id, session.group_id, session.status)
     if not internal:
-        realtime.broadcast(
-            realtime.dialog_group(session.dialog_id), {"type": "message", "message": frame}
-        )
+        if not translations.outgoing_hold([(message, frame, staff)], targets)[0]:
+            realtime.broadcast(
+                realtime.dialog_group(session.dialog_id), {"type": "message", "message": frame}
+            )
         message_received_emit(message)
     push_to_staff(session, {"type": "message.created", "message": frame})
     return message

@@ -10,11 +10,14 @@ import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor, wait
+from typing import Generic, TypeVar
 
 from django.conf import settings
 from django.db import OperationalError, close_old_connections, connection
 
 logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 INCOMING = "incoming"
 REPLIES = "replies"
@@ -36,13 +39,14 @@ def _pool(kind: str) -> ThreadPoolExecutor:
         return pool
 
 
-def submit(kind: str, job: Callable[[], object]) -> Future[None]:
-    """Runs ``job`` in a translation thread; its failure is logged, never raised."""
+def submit(kind: str, job: Callable[[], object], *, turns: bool = True) -> Future[None]:
+    """Runs ``job`` in a translation thread; its failure is logged, never raised. With
+    ``turns`` it runs again when SQLite refuses it a write (see below)."""
 
     def run() -> None:
         close_old_connections()
         try:
-            _with_turns(job)
+            _with_turns(job) if turns else job()
         except Exception:
             logger.exception("translation job failed")
         finally:
@@ -85,7 +89,7 @@ def _with_turns(job: Callable[[], object]) -> None:
             connection.close()
         finally:
             _turn.left = 0
-            time.sleep(0.01 * (1 + turn % 5))
+        time.sleep(0.01 * (1 + turn % 5))  # only before another turn: a success returned
 
 
 def _forget(future: Future[None]) -> None:
@@ -107,40 +111,42 @@ def drain(timeout: float = 10.0) -> None:
             return
 
 
-class Batched:
-    """Collects ids handed to it for ``linger_s`` (at most ``max_batch``) and hands them
+class Batched(Generic[T]):
+    """Collects items handed to it for ``linger_s`` (at most ``max_batch``) and hands them
     to ``handle`` together in a translation thread: one provider request and one write
     for many messages instead of one each (the provider takes lists of texts)."""
 
     def __init__(
         self,
         kind: str,
-        handle: Callable[[list[int]], object],
+        handle: Callable[[list[T]], object],
         *,
         linger_s: float = 0.02,
         max_batch: int = 100,
     ) -> None:
         self.kind, self.handle = kind, handle
         self.linger_s, self.max_batch = linger_s, max_batch
-        self._pending: list[int] = []
+        self._pending: list[T] = []
         self._scheduled = False
         self._lock = threading.Lock()
 
-    def add(self, item: int) -> None:
+    def add(self, *items: T) -> None:
+        """Hands ``items`` over together (they go in the same batch unless it is full)."""
         with self._lock:
-            self._pending.append(item)
+            self._pending.extend(items)
             if self._scheduled:
                 return
             self._scheduled = True
-        submit(self.kind, self._flush)
+        submit(self.kind, self._flush, turns=False)
 
     def _flush(self) -> None:
-        time.sleep(self.linger_s)
+        if self.linger_s:
+            time.sleep(self.linger_s)
         with self._lock:
             taken = self._pending[: self.max_batch]
             del self._pending[: self.max_batch]
             self._scheduled = bool(self._pending)
         if self._scheduled:
-            submit(self.kind, self._flush)
-        if taken:
-            self.handle(taken)
+            submit(self.kind, self._flush, turns=False)
+        if taken:  # the same batch on every turn (a new flush would take other items)
+            _with_turns(lambda: self.handle(taken))

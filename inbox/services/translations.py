@@ -19,9 +19,12 @@ The messages' ``language``, ``translations`` and ``translation_status`` and the 
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
-from dataclasses import dataclass
+import threading
+import time
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
@@ -46,6 +49,7 @@ from inbox.services import translation_pool
 from inbox.services.pushes import push_to_staff, staff_groups
 from inbox.services.validators import MessageRejected
 from translation import services as translator
+from translation.script import script_guess
 
 logger = logging.getLogger(__name__)
 
@@ -111,33 +115,28 @@ def reply_plan(*, dialog_id: int, operator: Any, text: str) -> ReplyPlan:
     return ReplyPlan(channel_type=dialog.channel.type, language=language, target=target)
 
 
-def reply_after_store(message: Message, *, channel_type: str) -> bool:
+def reply_after_store(
+    message: Message, *, plan: ReplyPlan, frame: dict[str, Any], staff: list[str]
+) -> bool:
     """After a reply is stored: True when its delivery to the widget waits for the
-    translation (a translation thread delivers it after commit)."""
-    if message.translation_status != TranslationStatus.PENDING:
-        return False
-    if channel_type != ChannelType.WIDGET:
-        return False  # the connector's task translates before it sends
-    message_id = message.pk
-    transaction.on_commit(
-        lambda: translation_pool.submit(
-            translation_pool.REPLIES, lambda: reply_deliver_widget(message_id=message_id)
-        )
-    )
-    return True
+    translation (``outgoing_hold``)."""
+    targets = {message.dialog_id: (plan.channel_type, plan.target or "")}
+    return outgoing_hold([(message, frame, staff)], targets)[0]
 
 
 def reply_translate(*, message_id: int, wait_s: float | None = None) -> Message | None:
-    """Translates a pending reply into the contact's language, the reply waiting at most
-    ``wait_s`` (``TRANSLATION_REPLY_WAIT_S``) since it was stored, time queued for a
-    thread or a task included; on failure, or when the time is up, the reply is marked
+    """Translates a pending message to the contact (a reply, a bot's or the product's:
+    its text and its buttons' titles, one request) into the contact's language, waiting
+    at most ``wait_s`` (``TRANSLATION_REPLY_WAIT_S``) since it was stored, time queued
+    for a thread or a task included; on failure, or when the time is up, it is marked
     ``untranslated`` and goes out as written. Returns the message as stored now."""
     message = _load(message_id)
     if message is None or message.translation_status != TranslationStatus.PENDING:
         return message
     wait = settings.TRANSLATION_REPLY_WAIT_S if wait_s is None else wait_s
     target = dialog_language(message.dialog)
-    if not target or target == message.language:
+    pieces = _pieces(message.text, message.buttons)
+    if not target or target == message.language or not pieces:
         return _store(message, translations=None, status=TranslationStatus.NONE)
     if message.created_at is not None:
         wait -= (timezone.now() - message.created_at).total_seconds()
@@ -145,38 +144,288 @@ def reply_translate(*, message_id: int, wait_s: float | None = None) -> Message 
         logger.warning("reply %s went untranslated: it waited its time in the queue", message_id)
         return _store(message, translations=None, status=TranslationStatus.UNTRANSLATED)
     try:
-        (text,) = translator.translate(
-            [message.text], message.language or None, target, timeout=wait
+        answers = translator.translate(
+            [text for _, text in pieces], message.language or None, target, timeout=wait
         )
     except Exception as failure:
         logger.warning("reply %s went untranslated: %s", message_id, failure)
         return _store(message, translations=None, status=TranslationStatus.UNTRANSLATED)
-    return _store(message, translations={target: text}, status=TranslationStatus.TRANSLATED)
+    done, message.buttons = _apply(pieces, answers, target, message.buttons)
+    return _store(message, translations=done, status=TranslationStatus.TRANSLATED)
 
 
-def reply_deliver_widget(*, message_id: int) -> None:
-    """The widget's delivery of a reply that waited for its translation: pushed to the
-    visitor's sockets whatever the translation's outcome."""
+Piece = tuple[int, str]  # (-1: the text, else the index of a button; the text to translate)
+
+
+def _pieces(text: str, buttons: Any) -> list[Piece]:
+    """What of a message to the contact is translated: its text and its buttons' titles,
+    those with letters (a rating's stars or a number stay)."""
+    pieces: list[Piece] = [(-1, text)] if any(c.isalpha() for c in text or "") else []
+    for index, button in enumerate(buttons or []):
+        title = str(button.get("title") or "") if isinstance(button, dict) else ""
+        if any(c.isalpha() for c in title):
+            pieces.append((index, title))
+    return pieces
+
+
+def _apply(
+    pieces: list[Piece], answers: list[str], target: str, buttons: Any
+) -> tuple[dict[str, str] | None, Any]:
+    """The text's translations and the buttons with theirs (``translations`` beside each
+    ``title``; the ids, which a press sends back, stay)."""
+    done: dict[str, str] | None = None
+    buttons = [dict(b) for b in buttons] if buttons else buttons
+    for (index, _text), answer in zip(pieces, answers, strict=True):
+        if index < 0:
+            done = {target: answer}
+        else:
+            buttons[index]["translations"] = {target: answer}
+    return done, buttons
+
+
+# --- the widget's delivery of messages to the contact that wait for their translation ----
+
+
+@dataclass(slots=True)
+class _Outgoing:
+    """A message to a widget visitor held for its translation, with everything its
+    delivery needs (no model is loaded again): its frame, built when it was stored, and
+    the staff groups that get its ``message.updated``."""
+
+    id: int
+    text: str
+    source: str
+    target: str  # empty: nothing to translate; held only to keep the dialog's order
+    buttons: Any
+    frame: dict[str, Any]
+    staff: list[str]
+    born: float = field(default_factory=time.monotonic)
+    after: _Outgoing | None = None  # the dialog's previous one still on its way
+    committed: threading.Event = field(default_factory=threading.Event)
+    delivered: threading.Event = field(default_factory=threading.Event)
+    abandoned: bool = False
+
+
+# How long a delivery waits for the transaction that stored its message to commit
+# before it leaves it to the commit itself (``_committed``).
+COMMIT_WAIT_S = 5.0
+_gate = threading.Lock()
+# Per dialog, the last message held: the next one to its contact waits behind it.
+_last: dict[int, _Outgoing] = {}
+
+
+def outgoing_targets(dialog_ids: set[int]) -> dict[int, tuple[str, str]]:
+    """Per dialog: its channel's type and the contact's language when messages to them
+    are translated (else empty). Two queries at most."""
+    rows = Dialog.objects.filter(pk__in=dialog_ids).values_list(
+        "pk", "channel__type", "channel__config", "language"
+    )
+    found = {
+        pk: (kind, language if channel_translates(config) else None)
+        for pk, kind, config, language in rows
+    }
+    unknown = [
+        pk for pk, (kind, lang) in found.items() if lang == "" and kind == ChannelType.WIDGET
+    ]
+    if unknown:
+        for dialog_id, locale in WidgetVisitor.objects.filter(dialog_id__in=unknown).values_list(
+            "dialog_id", "language"
+        ):
+            found[dialog_id] = (found[dialog_id][0], locale_language(locale))
+    return {pk: (kind, lang or "") for pk, (kind, lang) in found.items()}
+
+
+def outgoing_mark(message: Message, target: str) -> None:
+    """Before a bot's or the product's message is stored: pending, in the language it was
+    written in (its letters, else the installation's), when the contact reads another."""
+    if not target:
+        return
+    pieces = _pieces(message.text, message.buttons)
+    if not pieces:
+        return
+    source = script_guess(" ".join(text for _, text in pieces)) or _installation_language()
+    if source != target:
+        message.language = source
+        message.translation_status = TranslationStatus.PENDING
+
+
+def outgoing_hold(
+    stored: list[tuple[Message, dict[str, Any], list[str]]],
+    targets: dict[int, tuple[str, str]],
+) -> list[bool]:
+    """After messages to contacts are stored (in their transaction), with their frames and
+    the staff groups watching them: True for each one whose widget frame is held for its
+    translation. Its translation starts now, beside the commit; it reaches the widget
+    (translated, or as written after at most ``TRANSLATION_REPLY_WAIT_S``) once both are
+    done. A later message of a dialog with one held is held too, to keep their order."""
+    held: list[bool] = []
+    items: list[_Outgoing] = []
+    for message, frame, staff in stored:
+        pending = message.translation_status == TranslationStatus.PENDING
+        kind, target = targets.get(message.dialog_id, ("", ""))
+        if kind != ChannelType.WIDGET:
+            held.append(False)
+            continue
+        with _gate:
+            before = _last.get(message.dialog_id)
+            if before is not None and before.delivered.is_set():
+                before = None
+            if not pending and before is None:
+                held.append(False)
+                continue
+            item = _Outgoing(
+                id=message.pk,
+                text=message.text,
+                source=message.language,
+                target=target if pending else "",
+                buttons=message.buttons,
+                frame=frame,
+                staff=staff,
+                after=before,
+            )
+            _last[message.dialog_id] = item
+        held.append(True)
+        items.append(item)
+    if items:
+        for item in items:
+            transaction.on_commit(functools.partial(_committed, item))
+        _outgoing.add(*items)
+    return held
+
+
+def _committed(item: _Outgoing) -> None:
+    """The message's transaction committed: its delivery may go on; if that delivery
+    gave up waiting, the message goes through again now."""
+    with _gate:
+        item.committed.set()
+        again = item.abandoned
+        item.abandoned = False
+    if again:
+        _outgoing.add(item)
+
+
+def _wait_committed(items: list[_Outgoing]) -> list[_Outgoing]:
+    deadline = time.monotonic() + COMMIT_WAIT_S
+    ready = []
+    for item in items:
+        if item.committed.wait(max(0.0, deadline - time.monotonic())):
+            ready.append(item)
+            continue
+        with _gate:  # left to the commit (or forgotten with a rollback)
+            if item.committed.is_set():
+                ready.append(item)
+            else:
+                item.abandoned = True
+    return ready
+
+
+def outgoing_deliver(items: list[_Outgoing]) -> None:
+    """Translates held messages (one provider request per pair of languages: texts and
+    buttons' titles), waits for their commit, writes the outcome (one round trip) and
+    pushes, in one call to the layer, each one's frame to the visitor and its
+    ``message.updated`` to the staff. Whatever the provider does, the message is pushed."""
+    outcome = _translate_outgoing(items)
+    items = _wait_committed(items)
     try:
-        message = reply_translate(message_id=message_id)
+        _outgoing_store([(item, *outcome[item.id]) for item in items if item.target])
     except Exception as failure:
         if translation_pool.locked(failure):
-            raise  # the job runs again: the contact gets the reply once, translated or not
-        logger.exception("reply %s: translation failed", message_id)
-        message = None
-    if message is None:
-        message = Message.objects.filter(pk=message_id).first()
-    if message is not None:
-        frame = payloads.message(message, attachments=list(message.attachments.all()))
-        realtime.send_now(
-            realtime.dialog_group(message.dialog_id), {"type": "message", "message": frame}
+            raise  # the batch runs again (its translations cached): pushed once, then
+        logger.exception("%d messages' translations not stored", len(items))
+    sends: list[tuple[list[str], dict[str, Any]]] = []
+    for item in items:
+        frame = item.frame
+        if item.target:
+            done, status, buttons = outcome[item.id]
+            frame = {**frame, "translations": done or {}, "translation_status": status or None}
+            if buttons:
+                frame["buttons"] = _frame_buttons(buttons)
+            update = {k: frame[k] for k in UPDATED_FIELDS if k in frame}
+            sends.append((item.staff, {"type": "message.updated", "message": update}))
+        sends.append(
+            ([realtime.dialog_group(frame["dialog"])], {"type": "message", "message": frame})
         )
+    _behind_earlier(items)
+    realtime.send_batch_now(sends)
+    with _gate:
+        for item in items:
+            item.delivered.set()
+            dialog_id = item.frame["dialog"]
+            if _last.get(dialog_id) is item:
+                del _last[dialog_id]
+
+
+def _behind_earlier(items: list[_Outgoing]) -> None:
+    """Waits until the earlier messages of the same dialogs held in other batches are out
+    (at most as long as they may take), so that the contact gets them in order."""
+    ours = {item.id for item in items}
+    most = settings.TRANSLATION_REPLY_WAIT_S + COMMIT_WAIT_S
+    deadline = time.monotonic() + most
+    for item in items:
+        if item.after is not None and item.after.id not in ours:
+            item.after.delivered.wait(max(0.0, deadline - time.monotonic()))
+        item.after = None  # no chain of every message kept alive
+
+
+# What ``message.updated`` carries (docs/translation.md): what identifies the message and
+# what its translation changed.
+UPDATED_FIELDS = (
+    "id",
+    "dialog",
+    "session",
+    "sender_type",
+    "client_id",
+    "language",
+    "translations",
+    "translation_status",
+    "buttons",
+)
+
+Outcome = tuple[dict[str, str] | None, str, Any]  # translations, status, buttons
+
+
+def _translate_outgoing(items: list[_Outgoing]) -> dict[int, Outcome]:
+    wait = settings.TRANSLATION_REPLY_WAIT_S - (time.monotonic() - min(i.born for i in items))
+    groups: dict[tuple[str, str], list[_Outgoing]] = {}
+    for item in items:
+        if item.target:
+            groups.setdefault((item.source, item.target), []).append(item)
+    outcome: dict[int, Outcome] = {}
+    for (source, target), group in groups.items():
+        pieces = [_pieces(item.text, item.buttons) for item in group]
+        try:
+            if wait <= 0:
+                raise translator.TranslationUnavailable("the wait was over in the queue")
+            flat = [text for item_pieces in pieces for _, text in item_pieces]
+            answers = translator.translate(flat, source or None, target, timeout=wait)
+        except Exception as failure:
+            logger.warning("%d messages went untranslated: %s", len(group), failure)
+            for item in group:
+                outcome[item.id] = (None, TranslationStatus.UNTRANSLATED, item.buttons)
+            continue
+        at = 0
+        for item, item_pieces in zip(group, pieces, strict=True):
+            mine = answers[at : at + len(item_pieces)]
+            at += len(item_pieces)
+            done, buttons = _apply(item_pieces, mine, target, item.buttons)
+            outcome[item.id] = (done, TranslationStatus.TRANSLATED, buttons)
+    return outcome
+
+
+def _frame_buttons(buttons: Any) -> list[dict[str, Any]]:
+    return [payloads.button(b) for b in buttons]
+
+
+def _outgoing_store(rows: list[tuple[_Outgoing, dict[str, str] | None, str, Any]]) -> None:
+    _write([(item.id, item.source, done, status, buttons) for item, done, status, buttons in rows])
 
 
 def reply_translation_wait(message: Message) -> Message:
     """A connector's task, before it sends: a reply still pending gets its translation
-    (or goes untranslated) now; returns the message to send."""
+    (or goes untranslated) now; returns the message to send, its buttons titled in the
+    contact's language."""
     if message.translation_status != TranslationStatus.PENDING:
+        message.buttons = message.delivery_buttons
         return message
     try:
         done = reply_translate(message_id=message.pk)
@@ -186,6 +435,8 @@ def reply_translation_wait(message: Message) -> Message:
     if done is not None:
         message.translations = done.translations
         message.translation_status = done.translation_status
+        message.buttons = done.buttons
+    message.buttons = message.delivery_buttons  # what the connector renders (not saved)
     return message
 
 
@@ -310,6 +561,10 @@ _UPDATE_SQL = (
     f'UPDATE "{Message._meta.db_table}" SET "language" = %s, "translations" = %s, '
     '"translation_status" = %s WHERE "id" = %s'
 )
+_UPDATE_OUT_SQL = (
+    f'UPDATE "{Message._meta.db_table}" SET "language" = %s, "translations" = %s, '
+    '"translation_status" = %s, "buttons" = %s WHERE "id" = %s'
+)
 
 
 def _store_rows(rows: list[_Incoming]) -> None:
@@ -428,20 +683,7 @@ def _store_many(messages: list[Message]) -> None:
     one's ``message.updated`` to the staff watching its session (one call)."""
     if not messages:
         return
-    field = Message._meta.get_field("translations")
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.executemany(
-            _UPDATE_SQL,
-            [
-                (
-                    m.language,
-                    field.get_db_prep_save(m.translations, connection),
-                    m.translation_status,
-                    m.pk,
-                )
-                for m in messages
-            ],
-        )
+    _write([(m.pk, m.language, m.translations, m.translation_status, m.buttons) for m in messages])
     sends = []
     for message in messages:
         session = message.session
@@ -452,7 +694,33 @@ def _store_many(messages: list[Message]) -> None:
     realtime.broadcast_batch(sends)
 
 
+def _write(rows: list[tuple[int, str, Any, str, Any]]) -> None:
+    """(id, language, translations, status, buttons) of messages, in one round trip."""
+    field = Message._meta.get_field("translations")
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.executemany(
+            _UPDATE_OUT_SQL,
+            [
+                (
+                    language,
+                    field.get_db_prep_save(done, connection),
+                    status,
+                    field.get_db_prep_save(buttons, connection),
+                    pk,
+                )
+                for pk, language, done, status, buttons in rows
+            ],
+        )
+
+
 # Customers' messages arriving together are translated together (one provider request).
-_incoming = translation_pool.Batched(
+_incoming: translation_pool.Batched[int] = translation_pool.Batched(
     translation_pool.INCOMING, lambda ids: contact_messages_translate(message_ids=ids)
+)
+# Messages to widget visitors waiting for their translation: no linger, since the contact
+# waits for them; those stored together (a batch of bot steps) are handed over together,
+# and those that arrive while a batch is with the provider go together in the next one.
+OUTGOING_LINGER_S = 0.0
+_outgoing: translation_pool.Batched[_Outgoing] = translation_pool.Batched(
+    translation_pool.REPLIES, outgoing_deliver, linger_s=OUTGOING_LINGER_S
 )

@@ -468,8 +468,8 @@ class Pages:
         self.dialogs: list[str] = []
         self.blocked: list[str] = []
 
-    def new(self) -> Any:
-        context = self.browser.new_context(viewport=VIEWPORT, locale="en-US")
+    def new(self, locale: str = "en-US") -> Any:
+        context = self.browser.new_context(viewport=VIEWPORT, locale=locale)
         context.add_init_script(OPEN_WIDGET_SHADOW)
         context.set_default_timeout(15_000)
         self.contexts.append(context)

@@ -176,15 +176,15 @@ async def test_a_reply_whose_translation_meets_a_locked_database_reaches_the_wid
 
     channel, token, operator, session = await sync_to_async(_widget_chat)()
     await sync_to_async(lambda: Dialog.objects.filter(pk=session.dialog_id).update(language="ru"))()
-    real, refused = translations._store_many, []
+    real, refused = translations._outgoing_store, []
 
-    def store_many(messages):  # type: ignore[no-untyped-def]
+    def store_many(rows):  # type: ignore[no-untyped-def]
         if not refused:
             refused.append(True)
             raise OperationalError("database table is locked")
-        return real(messages)
+        return real(rows)
 
-    monkeypatch.setattr(translations, "_store_many", store_many)
+    monkeypatch.setattr(translations, "_outgoing_store", store_many)
     widget = await _widget(channel, token)
     op = await _operator(operator.user)
 

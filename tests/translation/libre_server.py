@@ -53,6 +53,8 @@ class LibreServer:
         server = self
 
         class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"  # keep-alive, as the real API's servers
+
             def log_message(self, *args: Any) -> None:
                 pass
 

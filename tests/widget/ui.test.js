@@ -337,3 +337,29 @@ test('CSS goes into a constructed stylesheet when the browser has them (host CSP
   assert.match(root.adoptedStyleSheets[0].css, /\.ln\{/);
   assert.equal(byTag(win.document.body.children[0], 'style').length, 0);
 });
+
+test("a translated bot message shows in the visitor's language, its original on demand (Russian)", async () => {
+  const { ui, ws } = await mounted({ lang: 'ru' });
+  ws.push(op(1, {
+    sender_type: 'bot', sender_name: 'Bot', text: 'Pick one', node: 77, translation_status: 'translated',
+    translations: { ru: 'Выберите' }, buttons: [{ id: 'b1', title: 'Delivery', translations: { ru: 'Доставка' } }],
+  }));
+  const text = () => byClass(ui.list, 'bb')[byClass(ui.list, 'bb').length - 1].textContent;
+  const titles = () => byTag(byClass(ui.list, 'ch')[0], 'button').map((b) => b.textContent);
+  const swap = () => byClass(ui.list, 'lk')[0];
+  assert.equal(text(), 'Выберите');
+  assert.deepEqual(titles(), ['Доставка']);
+  assert.equal(swap().textContent, 'Показать оригинал');
+  swap().click();
+  assert.equal(text(), 'Pick one');
+  assert.deepEqual(titles(), ['Delivery']);
+  assert.equal(swap().textContent, 'Показать перевод');
+  byTag(byClass(ui.list, 'ch')[0], 'button')[0].click();
+  assert.deepEqual(ws.frames('button'), [{ type: 'button', node: 77, button: 'b1' }]); // the id stays
+});
+
+test('a message as written offers no original to show', async () => {
+  const { ui, ws } = await mounted();
+  ws.push(op(1, { translation_status: 'untranslated', translations: {} }));
+  assert.equal(byClass(ui.list, 'lk').length, 0);
+});

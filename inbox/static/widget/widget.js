@@ -35,6 +35,7 @@
       start: 'Start chat', required: 'This field is required.', badEmail: 'Enter a valid email address.',
       badPhone: 'Enter a valid phone number.', tryAgain: 'Something went wrong. Please try again.',
       you: 'You', unread: '{n} unread',
+      showOriginal: 'Show original', showTranslation: 'Show translation',
       queue: 'You are number {n} in line', queueNext: 'You are next in line',
       waitLess: 'less than a minute', waitAbout: 'about {t}',
       minute: ['minute', 'minutes'], hour: ['hour', 'hours'], units: ['B', 'KB', 'MB', 'GB'],
@@ -56,6 +57,7 @@
       start: 'Начать чат', required: 'Обязательное поле.', badEmail: 'Введите корректный адрес эл. почты.',
       badPhone: 'Введите корректный номер телефона.', tryAgain: 'Что-то пошло не так. Попробуйте ещё раз.',
       you: 'Вы', unread: 'Непрочитанных: {n}',
+      showOriginal: 'Показать оригинал', showTranslation: 'Показать перевод',
       queue: 'Перед вами в очереди {ahead} {people}', queueNext: 'Вы первый в очереди',
       waitLess: 'ожидание — меньше минуты', waitAbout: 'ожидание — примерно {t}',
       minute: ['минута', 'минуты', 'минут'], hour: ['час', 'часа', 'часов'],
@@ -200,6 +202,21 @@
       for (const key of Object.keys(tr)) if (typeof tr[key] === 'string' && tr[key]) return tr[key];
     }
     return m ? m.text : '';
+  }
+
+  // A bot button's title as the visitor reads it: translated with its message (the
+  // button's ``translations``, one entry: theirs), else as the bot's author wrote it.
+  function buttonTitle(m, b) {
+    const tr = m && m.translation_status === 'translated' && b && b.translations;
+    if (tr && typeof tr === 'object') {
+      for (const key of Object.keys(tr)) if (typeof tr[key] === 'string' && tr[key]) return tr[key];
+    }
+    return b ? toText(b.title) : '';
+  }
+
+  // Whether a message shows a translation, which the visitor may swap for the original.
+  function hasTranslation(m) {
+    return !!m && m.sender_type !== 'contact' && shownText(m) !== m.text;
   }
 
   function h(doc, tag, props, kids) {
@@ -1295,20 +1312,26 @@ button:focus-visible,textarea:focus-visible,input:focus-visible,a:focus-visible{
 
     messageEl(m) {
       const kind = m.sender_type === 'contact' ? 'me' : m.sender_type === 'system' ? 'sys' : 'them';
-      if (kind === 'sys') return this.el('div', { class: 'nt', text: shownText(m) });
-      const body = this.el('div', { class: 'bb' }, this.textEl(shownText(m)));
+      const original = m._original && hasTranslation(m);
+      const text = original ? m.text : shownText(m);
+      const swap = hasTranslation(m) ? this.el('button', {
+        type: 'button', class: 'lk', text: this.T(original ? 'showTranslation' : 'showOriginal'),
+        on: { click: () => { m._original = !original; this.rerender(m); } },
+      }) : null;
+      if (kind === 'sys') return this.el('div', { class: 'nt' }, [text, swap]);
+      const body = this.el('div', { class: 'bb' }, this.textEl(text));
       for (const a of Array.isArray(m.attachments) ? m.attachments : []) body.appendChild(this.attachmentEl(a));
       const el = this.el('div', { class: 'm ' + kind }, [
         kind === 'them' && m.sender_name ? this.el('div', { class: 'nm', text: m.sender_name }) : null,
         body,
-        this.el('div', { class: 'mt', text: this.time(m.created_at) }),
+        this.el('div', { class: 'mt' }, [this.time(m.created_at), swap]),
       ]);
       if (Array.isArray(m.buttons) && m.buttons.length) {
         const enabled = !m._answered && this.c.store.lastId === m.id;
         const row = this.el('div', { class: 'ch' });
         for (const b of m.buttons) {
           row.appendChild(this.el('button', {
-            type: 'button', text: b.title, disabled: !enabled, class: m._answered === b.id ? 'on' : null,
+            type: 'button', text: original ? toText(b.title) : buttonTitle(m, b), disabled: !enabled, class: m._answered === b.id ? 'on' : null,
             on: {
               click: () => {
                 m._answered = b.id;
@@ -1699,7 +1722,7 @@ button:focus-visible,textarea:focus-visible,input:focus-visible,a:focus-visible{
     DICT, t, plural, pickLang, formatWait, formatQueue, formatSize, toText, textLength, uuid, safeUrl,
     linkParts, h, contrastColor, scriptBase, normalizeConfig, statusText, checkFile, validatePrechat, pickInvitation,
     backoffDelay, Backoff, MessageStore, PendingQueue, memoryStorage, ChatClient, WidgetUI, MAX_TEXT,
-    collectContext, contextChanged, shownText,
+    collectContext, contextChanged, shownText, buttonTitle, hasTranslation,
   };
   if (typeof module !== 'undefined' && module.exports) module.exports = exported;
   if (typeof window !== 'undefined' && typeof document !== 'undefined' && window.document === document) boot(window);
