@@ -228,12 +228,13 @@ def _labels(by: str, keys: Iterable[Any]) -> dict[Any, str]:
         return {o.pk: o.name for o in Operator.objects.filter(pk__in=ids).select_related("user")}
     if by == "channel":
         return dict(Channel.objects.filter(pk__in=ids).values_list("pk", "name"))
-    return {k: _moment_label(k) for k in ids}
+    zone = timezone.get_current_timezone()  # once: each lookup costs a context read
+    return {k: _moment_label(k, zone) for k in ids}
 
 
-def _moment_label(key: Any) -> str:
+def _moment_label(key: Any, zone: dt.tzinfo) -> str:
     if isinstance(key, dt.datetime):
-        return timezone.localtime(key).strftime("%Y-%m-%d %H:00")
+        return key.astimezone(zone).strftime("%Y-%m-%d %H:00")
     return key.isoformat() if hasattr(key, "isoformat") else str(key)
 
 
@@ -260,13 +261,14 @@ def breakdown(
     extra = [] if part is None else [rollup_reads.histogram_part(part, by, business_hours)]
     percentiles = _percentiles(ranged, business_hours, key="key", extra=extra)
     labels = _labels(by, [r["key"] for r in rows])
+    zone = timezone.get_current_timezone()
     return {
         "by": by,
         "since": since.isoformat(),
         "until": until.isoformat(),
         "business_hours": business_hours,
         "rows": [
-            {"key": _key_value(r["key"]), "label": labels.get(r["key"], "")}
+            {"key": _key_value(r["key"], zone), "label": labels.get(r["key"], "")}
             | figures_of(r, percentiles.get(r["key"], (None, None)))
             for r in rows
         ],
@@ -299,9 +301,9 @@ def _rows(
     return present + missing if connection.features.nulls_order_largest else missing + present
 
 
-def _key_value(key: Any) -> Any:
+def _key_value(key: Any, zone: dt.tzinfo) -> Any:
     if isinstance(key, dt.datetime):
-        return timezone.localtime(key).isoformat()
+        return key.astimezone(zone).isoformat()
     if isinstance(key, dt.date):
         return key.isoformat()
     return key
