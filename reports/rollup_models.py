@@ -69,10 +69,17 @@ class RollupSums(models.Model):
         abstract = True
 
 
-class DayRollup(RollupSums):
-    """The figures of the conversations started on ``day`` per group, operator (who
-    first replied) and channel."""
+class Grain(models.TextChoices):
+    DAY = "d", _("day")
+    MONTH = "m", _("month")
 
+
+class DayRollup(RollupSums):
+    """The figures of the conversations started on ``day`` (``grain`` d) or in the month
+    that begins on ``day`` (``grain`` m: a year reads 12 rows where it would read 365)
+    per group, operator (who first replied) and channel."""
+
+    grain = models.CharField(_("grain"), max_length=1, choices=Grain.choices, default=Grain.DAY)
     day = models.DateField(_("day"))
     group_id = models.BigIntegerField(_("group"), default=0)
     operator_id = models.BigIntegerField(_("operator"), default=0)
@@ -83,12 +90,13 @@ class DayRollup(RollupSums):
         verbose_name_plural = _("daily report rollups")
         constraints = [
             models.UniqueConstraint(
-                fields=["day", "group_id", "operator_id", "channel_id"], name="day_rollup_key"
+                fields=["grain", "day", "group_id", "operator_id", "channel_id"],
+                name="day_rollup_key",
             )
         ]
 
     def __str__(self) -> str:
-        return f"{self.day} g{self.group_id} o{self.operator_id} c{self.channel_id}"
+        return f"{self.grain}{self.day} g{self.group_id} o{self.operator_id} c{self.channel_id}"
 
 
 class HourRollup(RollupSums):
@@ -112,10 +120,12 @@ class HourRollup(RollupSums):
 
 
 class DayBucket(models.Model):
-    """How many first responses of the day's conversations fell in each histogram
-    bucket (``business``: counted in business hours), per group, operator, channel."""
+    """How many first responses of the day's (or the month's) conversations fell in each
+    histogram bucket (``business``: counted in business hours), per group, operator and
+    channel."""
 
     business = models.BooleanField()
+    grain = models.CharField(_("grain"), max_length=1, choices=Grain.choices, default=Grain.DAY)
     day = models.DateField(_("day"))
     group_id = models.BigIntegerField(_("group"), default=0)
     operator_id = models.BigIntegerField(_("operator"), default=0)
@@ -128,13 +138,21 @@ class DayBucket(models.Model):
         verbose_name_plural = _("daily first-response histograms")
         constraints = [
             models.UniqueConstraint(
-                fields=["business", "day", "group_id", "operator_id", "channel_id", "bucket"],
+                fields=[
+                    "business",
+                    "grain",
+                    "day",
+                    "group_id",
+                    "operator_id",
+                    "channel_id",
+                    "bucket",
+                ],
                 name="day_bucket_key",
             )
         ]
 
     def __str__(self) -> str:
-        return f"{self.day} ≤{self.bucket} s: {self.n}"
+        return f"{self.grain}{self.day} ≤{self.bucket} s: {self.n}"
 
 
 class HourBucket(models.Model):

@@ -24,7 +24,7 @@ from django.db.models.sql.where import WhereNode
 from django.utils import timezone
 
 from reports.models import ConversationFact
-from reports.rollup_models import DayBucket, DayRollup, HourBucket, HourRollup
+from reports.rollup_models import DayBucket, DayRollup, Grain, HourBucket, HourRollup
 
 DIMENSIONS = ("group_id", "operator_id", "channel_id")
 MICRO = 1_000_000
@@ -105,10 +105,16 @@ def _whole_hours(since: dt.datetime, until: dt.datetime) -> tuple[Any, Any, Any,
 
 
 def split(
-    facts: QuerySet[ConversationFact], *, since: dt.datetime, until: dt.datetime, grain: str
+    facts: QuerySet[ConversationFact],
+    *,
+    since: dt.datetime,
+    until: dt.datetime,
+    grain: str,
+    months: bool = False,
 ) -> Split | None:
-    """``[since, until)`` as whole days (``grain`` "day") or hours ("hour") from the
-    rollups and its edges from the facts; None when the rollups cannot answer."""
+    """``[since, until)`` as whole days (``grain`` "day"; with ``months`` its whole months
+    as month rows) or hours ("hour") from the rollups and its edges from the facts; None
+    when the rollups cannot answer."""
     day = grain == "day"
     bounds = _whole_days(since, until) if day else _whole_hours(since, until)
     rows = _carried(facts, DayRollup if day else HourRollup)
@@ -116,13 +122,28 @@ def split(
     if bounds is None or rows is None or buckets is None:
         return None
     first, last, start, end = bounds
-    period = "day" if day else "hour"
-    within = {f"{period}__gte": first, f"{period}__lt": last}
+    within = _periods(first, last, months) if day else Q(hour__gte=first, hour__lt=last)
     edges = facts.filter(
         Q(started_at__gte=since, started_at__lt=start)
         | Q(started_at__gte=end, started_at__lt=until)
     )
-    return Split(grain, rows.filter(**within), buckets.filter(**within), edges)
+    return Split(grain, rows.filter(within), buckets.filter(within), edges)
+
+
+def _periods(first: dt.date, last: dt.date, months: bool) -> Q:
+    """The daily tables' rows of the days ``[first, last)``: its whole months as month
+    rows (with ``months``), the days outside them as day rows."""
+    days = Q(grain=Grain.DAY, day__gte=first, day__lt=last)
+    month = first if first.day == 1 else (first.replace(day=1) + dt.timedelta(days=32))
+    month = month.replace(day=1)
+    end = last.replace(day=1)
+    if not months or month >= end:
+        return days
+    return (
+        Q(grain=Grain.MONTH, day__gte=month, day__lt=end)
+        | Q(grain=Grain.DAY, day__gte=first, day__lt=month)
+        | Q(grain=Grain.DAY, day__gte=end, day__lt=last)
+    )
 
 
 TIMED = ("wait", "first", "handle")

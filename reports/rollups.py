@@ -21,8 +21,9 @@ from django.db.models import (
     Q,
     QuerySet,
     Sum,
+    Value,
 )
-from django.db.models.functions import Cast, Coalesce, Round, TruncDate, TruncHour
+from django.db.models.functions import Cast, Coalesce, Round, TruncDate, TruncHour, TruncMonth
 from django.utils import timezone
 
 from reports.models import ConversationFact
@@ -56,7 +57,7 @@ FACT_FIELDS = (
     "bot_handoff",
     "transfers",
 )
-DAY_KEYS = ("day", "group_id", "operator_id", "channel_id")
+DAY_KEYS = ("grain", "day", "group_id", "operator_id", "channel_id")
 HOUR_KEYS = ("hour", "group_id", "channel_id")
 Deltas = dict[tuple[Any, ...], list[int]]
 
@@ -119,12 +120,16 @@ def _contribute(tables: dict[str, Deltas], f: dict[str, Any], sign: int) -> None
     day, hour = day_of(f["started_at"]), hour_of(f["started_at"])
     group, operator, channel = f["group_id"] or 0, f["operator_id"] or 0, f["channel_id"] or 0
     sums = _sums(f)
-    _add(tables["day"], (day, group, operator, channel), sums, sign)
+    periods = (("d", day), ("m", day.replace(day=1)))
+    for grain, start in periods:
+        _add(tables["day"], (grain, start, group, operator, channel), sums, sign)
     _add(tables["hour"], (hour, group, channel), sums, sign)
     if not f["answered"] or f["fr_bucket_s"] is None:
         return
     for business, bucket in ((False, f["fr_bucket_s"]), (True, f["fr_bucket_bh_s"])):
-        _add(tables["day_bucket"], (business, day, group, operator, channel, bucket), [1], sign)
+        for grain, start in periods:
+            key = (business, grain, start, group, operator, channel, bucket)
+            _add(tables["day_bucket"], key, [1], sign)
         _add(tables["hour_bucket"], (business, hour, group, channel, bucket), [1], sign)
 
 
@@ -249,10 +254,12 @@ def _keys(grain: str) -> dict[str, Any]:
         "k_operator_id": Coalesce("operator_id", 0),
         "k_channel_id": Coalesce("channel_id", 0),
     }
-    if grain == "day":
-        return {"k_day": TruncDate("started_at", tzinfo=timezone.get_default_timezone())} | dims
-    dims.pop("k_operator_id")
-    return {"k_hour": TruncHour("started_at", tzinfo=dt.UTC)} | dims
+    if grain == "hour":
+        dims.pop("k_operator_id")
+        return {"k_hour": TruncHour("started_at", tzinfo=dt.UTC)} | dims
+    day = TruncDate("started_at", tzinfo=timezone.get_default_timezone())
+    start = day if grain == "d" else TruncMonth(day)
+    return {"k_grain": Value(grain), "k_day": start} | dims
 
 
 def _insert_select(
@@ -272,12 +279,14 @@ def _insert_select(
 
 
 def _rebuild_grain(grain: str, facts: QuerySet[ConversationFact]) -> None:
-    rollup, _keys_, _cols = TABLES[grain]
+    """One grain: "d" (days) and "m" (months) of the daily tables, or "hour"."""
+    name = "hour" if grain == "hour" else "day"
+    rollup, keys_, _columns = TABLES[name]
     keys = _keys(grain)
-    sums = {f"k_{name}": F(f"s_{name}") for name in SUM_FIELDS}
+    sums = {f"k_{field}": F(f"s_{field}") for field in SUM_FIELDS}
     grouped = facts.annotate(**keys).values(*keys).annotate(**_sum_aggregates()).order_by()
-    _insert_select(rollup, [*_keys_, *SUM_FIELDS], grouped.annotate(**sums), [])
-    bucket_model = TABLES[f"{grain}_bucket"][0]
+    _insert_select(rollup, [*keys_, *SUM_FIELDS], grouped.annotate(**sums), [])
+    bucket_model = TABLES[f"{name}_bucket"][0]
     for business, field in ((False, "fr_bucket_s"), (True, "fr_bucket_bh_s")):
         counted = (
             facts.filter(answered=True, fr_bucket_s__isnull=False)
@@ -286,25 +295,31 @@ def _rebuild_grain(grain: str, facts: QuerySet[ConversationFact]) -> None:
             .annotate(k_n=Count("id"))
             .order_by()
         )
-        columns = ["business", *_keys_, "bucket", "n"]
+        columns = ["business", *keys_, "bucket", "n"]
         _insert_select(bucket_model, columns, counted, [business])
 
 
 def rollups_rebuild(*, since: dt.date | None = None) -> None:
-    """Recomputes the rollups from the facts: all, or the days from ``since`` on (and
-    the hours from the UTC hour of its midnight in the server's time zone)."""
+    """Recomputes the rollups from the facts: all, or the days from ``since`` on (the
+    months from its month's first day, the hours from the UTC hour of its midnight in
+    the server's time zone)."""
     facts = ConversationFact.objects.all()
-    tables = [DayRollup.objects.all(), DayBucket.objects.all()]
+    daily = [DayRollup.objects.all(), DayBucket.objects.all()]
     hourly = [HourRollup.objects.all(), HourBucket.objects.all()]
-    day_facts = hour_facts = facts
+    chosen = {"d": facts, "m": facts, "hour": facts}
     if since is not None:
-        start = dt.datetime.combine(since, dt.time.min, tzinfo=timezone.get_default_timezone())
-        tables = [rows.filter(day__gte=since) for rows in tables]
+        zone = timezone.get_default_timezone()
+        month = since.replace(day=1)
+        start = dt.datetime.combine(month, dt.time.min, tzinfo=zone)
+        daily = [rows.filter(day__gte=month) for rows in daily]
         hourly = [rows.filter(hour__gte=hour_of(start)) for rows in hourly]
-        day_facts = facts.filter(started_at__gte=start)
-        hour_facts = facts.filter(started_at__gte=hour_of(start))
+        chosen = {
+            "d": facts.filter(started_at__gte=start),
+            "m": facts.filter(started_at__gte=start),
+            "hour": facts.filter(started_at__gte=hour_of(start)),
+        }
     with transaction.atomic():
-        for rows in (*tables, *hourly):
+        for rows in (*daily, *hourly):
             rows.delete()
-        _rebuild_grain("day", day_facts)
-        _rebuild_grain("hour", hour_facts)
+        for grain, grain_facts in chosen.items():
+            _rebuild_grain(grain, grain_facts)

@@ -134,7 +134,7 @@ def summary(
 ) -> dict[str, Any]:
     """The figures over the conversations that started in ``[since, until)``: its whole
     days from the daily rollups, its edges from the facts (``reports.rollup_reads``)."""
-    part = rollup_reads.split(facts, since=since, until=until, grain="day")
+    part = rollup_reads.split(facts, since=since, until=until, grain="day", months=True)
     ranged = facts_in_range(facts, since=since, until=until) if part is None else part.edges
     row = ranged.aggregate(**_aggregates(business_hours))
     extra = []
@@ -252,8 +252,9 @@ def breakdown(
     operator (key None)."""
     if by not in BREAKDOWNS:
         raise ValueError(by)
+    grain = "hour" if by == "hour" else "day"
     part = rollup_reads.split(
-        facts, since=since, until=until, grain="hour" if by == "hour" else "day"
+        facts, since=since, until=until, grain=grain, months=by not in ("day", "hour")
     )
     ranged = facts_in_range(facts, since=since, until=until) if part is None else part.edges
     ranged = ranged.annotate(key=_key_expression(by))

@@ -22,7 +22,8 @@ from tests.reports import scenario
 
 pytestmark = pytest.mark.django_db
 
-START = dt.datetime(2026, 10, 26, tzinfo=dt.UTC)  # a Monday, a fortnight of data
+START = dt.datetime(2026, 10, 26, tzinfo=dt.UTC)  # a Monday
+SPAN_DAYS = 75  # to 2027-01-09: November and December whole, month rows read
 MODELS = (DayRollup, HourRollup, DayBucket, HourBucket)
 
 
@@ -43,7 +44,7 @@ def rollup_state() -> dict[str, set[tuple]]:
 def random_figures(rng: random.Random, groups, operators, channels) -> dict:
     """A plausible fact: answered or abandoned or neither, rated or not, in calendar
     seconds with milliseconds and in whole business seconds."""
-    started = START + dt.timedelta(seconds=rng.randrange(14 * 86400), microseconds=1000)
+    started = START + dt.timedelta(seconds=rng.randrange(SPAN_DAYS * 86400), microseconds=1000)
     answered = rng.random() < 0.7
     abandoned = not answered and rng.random() < 0.5
     first = round(rng.uniform(1, 900), 3) if answered else None
@@ -104,7 +105,8 @@ def test_rollups_kept_by_a_stream_of_changes_equal_a_rebuild():
     rollups.rollups_rebuild()
 
     assert kept == rollup_state()
-    assert sum(DayRollup.objects.values_list("sessions", flat=True)) == 120
+    assert sum(DayRollup.objects.filter(grain="d").values_list("sessions", flat=True)) == 120
+    assert sum(DayRollup.objects.filter(grain="m").values_list("sessions", flat=True)) == 120
     assert sum(HourRollup.objects.values_list("sessions", flat=True)) == 120
 
 
@@ -136,7 +138,7 @@ def test_rollups_kept_by_domain_events_equal_a_rebuild(django_capture_on_commit_
     rollups.rollups_rebuild()
 
     assert kept == rollup_state()
-    row = DayRollup.objects.get(sessions=1)
+    row = DayRollup.objects.get(grain="d", sessions=1)
     assert (row.group_id, row.operator_id, row.transfers, row.csat_total) == (
         group.pk,
         anna.pk,
@@ -155,7 +157,7 @@ def test_a_repeated_event_writes_nothing():
         facts.fact_write(conversation_id=1, figures=figures)
 
     assert len(queries) == 1  # the read of the stored figures, no write
-    assert DayRollup.objects.get().sessions == 1
+    assert DayRollup.objects.get(grain="m").sessions == 1
 
 
 def test_the_rebuild_command_and_the_backfill_rebuild_the_rollups():
@@ -168,7 +170,7 @@ def test_the_rebuild_command_and_the_backfill_rebuild_the_rollups():
     assert rollup_state() == kept
 
     DayRollup.objects.update(sessions=99)
-    call_command("reports_rollup_rebuild", "--since", "2026-11-01")
+    call_command("reports_rollup_rebuild", "--since", "2026-12-01")
     assert rollup_state() != kept
     call_command("reports_backfill")  # rebuilds the facts from sessions (none) and the rollups
     assert rollup_state() == kept
@@ -181,11 +183,18 @@ def facts_only(queryset):
 
 
 def random_range(rng: random.Random) -> tuple[dt.datetime, dt.datetime]:
-    first = START - dt.timedelta(days=1) + dt.timedelta(days=rng.randrange(14))
+    if rng.random() < 0.3:  # November whole, and more
+        since = START + dt.timedelta(seconds=rng.randrange(5 * 86400))
+        return since, since + dt.timedelta(days=rng.randint(65, 70), hours=rng.randint(0, 23))
+    first = START - dt.timedelta(days=1) + dt.timedelta(days=rng.randrange(SPAN_DAYS // 2))
+    longest = rng.choice([3, 12, 40])
     if rng.random() < 0.4:  # exact days
-        return first, first + dt.timedelta(days=rng.randint(1, 12))
+        return first, first + dt.timedelta(days=rng.randint(1, longest))
     since = first + dt.timedelta(seconds=rng.randrange(86400))
-    return since, since + dt.timedelta(seconds=rng.randrange(3600, 12 * 86400))
+    return since, since + dt.timedelta(seconds=rng.randrange(3600, longest * 86400))
+
+
+NOVEMBER = (dt.datetime(2026, 11, 1, tzinfo=dt.UTC), dt.datetime(2026, 12, 1, tzinfo=dt.UTC))
 
 
 FILTERS = [
@@ -201,9 +210,9 @@ FILTERS = [
 @pytest.mark.parametrize("business_hours", [False, True])
 def test_figures_from_the_rollups_equal_those_from_the_facts(business_hours):
     rng = random.Random(16 + business_hours)
-    random_stream(rng)
-    read_rollups = 0
-    for _ in range(12):
+    random_stream(rng, conversations=300)
+    read_rollups = read_months = 0
+    for _ in range(16):
         since, until = random_range(rng)
         where = rng.choice(FILTERS)
         scoped = ConversationFact.objects.filter(where)
@@ -212,6 +221,7 @@ def test_figures_from_the_rollups_equal_those_from_the_facts(business_hours):
         if until - since >= dt.timedelta(days=2):  # a whole day inside
             assert rollup_reads.split(scoped, since=since, until=until, grain="day") is not None
             read_rollups += 1
+            read_months += since <= NOVEMBER[0] and until >= NOVEMBER[1]
         assert selectors.summary(facts=scoped, **query) == selectors.summary(
             facts=facts_only(scoped), **query
         ), (since, until, where)
@@ -219,7 +229,7 @@ def test_figures_from_the_rollups_equal_those_from_the_facts(business_hours):
             assert selectors.breakdown(facts=scoped, by=by, **query) == selectors.breakdown(
                 facts=facts_only(scoped), by=by, **query
             ), (by, since, until, where)
-    assert read_rollups >= 6
+    assert read_rollups >= 6 and read_months >= 2
 
 
 def test_a_range_of_exact_days_reads_only_the_rollups():
