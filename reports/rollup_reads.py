@@ -94,7 +94,7 @@ def _whole_hours(since: dt.datetime, until: dt.datetime) -> tuple[Any, Any, Any,
     zone = timezone.get_current_timezone()
     middle = since + (until - since) / 2
     for moment in (since, middle, until):
-        offset = zone.utcoffset(moment.replace(tzinfo=None))
+        offset = moment.astimezone(zone).utcoffset()
         if offset is None or offset.total_seconds() % 3600:
             return None  # a UTC hour is not one hour of this zone's clock
     start = since.astimezone(dt.UTC).replace(minute=0, second=0, microsecond=0)

@@ -280,3 +280,36 @@ def test_the_recording_runs_no_more_queries_than_before_per_event():
         assert len(writes) == 2 and "reports_daybucket" in writes[1]  # the read, the write
     again = [sql for sql in counted["first_reply again"] if "reports_metricevent" not in sql]
     assert not [sql for sql in again if sql.startswith(("INSERT", "UPDATE", "WITH"))]
+
+
+@pytest.mark.parametrize("zone", ["America/New_York", "Asia/Kolkata"])
+def test_days_are_the_server_s_in_any_time_zone(settings, zone):
+    """Rollup days are the server's (its clocks change on 2026-11-01 in New York); in a
+    zone with a half-hour offset ``by=hour`` reads the facts, with the same figures."""
+    import zoneinfo
+
+    settings.TIME_ZONE = zone
+    rng = random.Random(7)
+    random_stream(rng, conversations=200)
+    local = zoneinfo.ZoneInfo(zone)
+    ranges = [
+        (dt.datetime(2026, 10, 27, tzinfo=local), dt.datetime(2026, 12, 3, tzinfo=local)),
+        (dt.datetime(2026, 10, 31, 13, tzinfo=local), dt.datetime(2026, 11, 2, 5, tzinfo=local)),
+        *(random_range(rng) for _ in range(4)),
+    ]
+    for since, until in ranges:
+        scoped = ConversationFact.objects.filter(rng.choice(FILTERS))
+        query = {"since": since, "until": until, "business_hours": False}
+        assert selectors.summary(facts=scoped, **query) == selectors.summary(
+            facts=facts_only(scoped), **query
+        )
+        for by in selectors.BREAKDOWNS:
+            assert selectors.breakdown(facts=scoped, by=by, **query) == selectors.breakdown(
+                facts=facts_only(scoped), by=by, **query
+            ), (zone, by, since, until)
+    november = DayRollup.objects.filter(grain="d", day=dt.date(2026, 11, 1))
+    started = ConversationFact.objects.filter(
+        started_at__gte=dt.datetime(2026, 11, 1, tzinfo=local),
+        started_at__lt=dt.datetime(2026, 11, 2, tzinfo=local),
+    )
+    assert sum(november.values_list("sessions", flat=True)) == started.count()
