@@ -12,7 +12,9 @@ over 2025 in 50 groups, 500 operators (10 per group) and 5 channels, stored in t
 order they started (as they arrive in production): their per-conversation figures
 (``reports_conversationfact``, what the reports read) and up to three metric events
 each (``reports_metricevent``: opened; first reply or abandon; the close). About 85 % are
-answered, 9 % abandoned, 20 % rated, 10 % begin with a bot, 5 % are transferred.
+answered, 9 % abandoned, 20 % rated, 10 % begin with a bot, 5 % are transferred. The
+daily and hourly rollups are then built from the facts in the server
+(``reports.rollups.rollups_rebuild``, what ``manage.py reports_rollup_rebuild`` runs).
 
 Then each query is timed ``--reps`` times through ``reports.selectors`` (what the API
 views call; the HTTP layer is left out) as an admin sees it: ``summary`` and
@@ -20,6 +22,8 @@ views call; the HTTP layer is left out) as an admin sees it: ``summary`` and
 ``business_hours``. Printed per period and query: p50 and p99 (the maximum, with so
 few repetitions), and the time of ``SELECT count(*), sum(seconds)`` over the whole
 events table in the same run, as the floor a query that reads the raw events would pay.
+The periods are whole days, so they read the rollups alone; ``--facts-only`` reads the
+facts instead (the figures before the rollups), for comparison.
 """
 
 from __future__ import annotations
@@ -53,6 +57,12 @@ PERIODS = {
     "year": (YEAR, dt.datetime(2026, 1, 1, tzinfo=dt.UTC)),
 }
 
+ROLLUP_TABLES = (
+    "reports_dayrollup",
+    "reports_daybucket",
+    "reports_hourrollup",
+    "reports_hourbucket",
+)
 FACTS_SQL = """
 INSERT INTO reports_conversationfact (
     conversation_id, started_at, group_id, operator_id, channel_id, schedule_version,
@@ -168,6 +178,24 @@ def generate(conversations: int) -> dict[str, float]:
         took["analyze_s"] = time.perf_counter() - start
         cursor.execute("SELECT count(*) FROM reports_metricevent")
         took["events"] = cursor.fetchone()[0]
+    return took | rollups_generate()
+
+
+def rollups_generate() -> dict[str, float]:
+    """The daily and hourly rollups, built from the facts in the server (the rebuild's
+    ``INSERT ... SELECT``), as the listeners would have kept them."""
+    from django.db import connection
+
+    from reports import rollups
+
+    start = time.perf_counter()
+    rollups.rollups_rebuild()
+    took: dict[str, float] = {"rollups_s": time.perf_counter() - start}
+    with connection.cursor() as cursor:
+        for table in ROLLUP_TABLES:
+            cursor.execute(f"VACUUM ANALYZE {table}")
+            cursor.execute(f"SELECT count(*) FROM {table}")
+            took[table] = cursor.fetchone()[0]
     return took
 
 
@@ -192,11 +220,13 @@ def events_scan_ms(reps: int) -> dict[str, float]:
     return timed(scan, reps)
 
 
-def measure(reps: int) -> dict[str, Any]:
+def measure(reps: int, facts_only: bool) -> dict[str, Any]:
     from reports import selectors
     from reports.models import ConversationFact
 
     facts = ConversationFact.objects.all()
+    if facts_only:  # a filter the rollups cannot carry: the facts alone, as before them
+        facts = facts.filter(started_at__isnull=False)
     results: dict[str, Any] = {"events_full_scan": events_scan_ms(reps)}
     print("# events full scan", json.dumps(results["events_full_scan"]), flush=True)
     for period, (since, until) in PERIODS.items():
@@ -226,6 +256,9 @@ def main() -> None:
     parser.add_argument("--conversations", type=int, default=1_000_000)
     parser.add_argument("--reps", type=int, default=7)
     parser.add_argument("--out", help="also write the results as JSON here")
+    parser.add_argument(
+        "--facts-only", action="store_true", help="read the facts alone (the rollups unused)"
+    )
     args = parser.parse_args()
     if not 1000 <= args.conversations <= 5_000_000:
         sys.exit("--conversations: 1,000 to 5,000,000")
@@ -244,7 +277,7 @@ def main() -> None:
         setup_django(env)
         results["generate"] = generate(args.conversations)
         print("# generated", json.dumps(results["generate"]), flush=True)
-        results |= measure(args.reps)
+        results |= measure(args.reps, args.facts_only)
     finally:
         from django.db import connections
 

@@ -12,10 +12,13 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
+from django.db import connection, transaction
 from django.db.models import Q
+from django.utils import timezone
 
 from bots.models import BotSession
 from inbox.models import CloseReason, Message, SenderType, Session
+from reports import rollups
 from reports.models import ConversationFact
 from routing.business_time import Schedule, business_seconds, schedule_of
 from routing.models import Group
@@ -226,8 +229,70 @@ def conversation_fact_refresh(
         root = Session.objects.select_related("dialog").get(pk=root.pk)
     chain = conversation_chain(Session.objects.select_related("dialog").get(pk=root.pk))
     figures = conversation_figures(chain, schedules or Schedules())
-    fact, _ = ConversationFact.objects.update_or_create(conversation_id=root.pk, defaults=figures)
+    return fact_write(conversation_id=root.pk, figures=figures)
+
+
+def fact_write(*, conversation_id: int, figures: dict[str, Any]) -> ConversationFact:
+    """Stores a conversation's figures and moves its contribution in the rollups, in one
+    transaction: the old row locked and read, then what changed and the rollups' deltas
+    in one statement on PostgreSQL (nothing when nothing changed). Two writers creating
+    the same row need no savepoint: the loser's insert does nothing and it updates."""
+    with transaction.atomic(savepoint=False):
+        fact = _locked(conversation_id)
+        if fact is None:
+            fact = ConversationFact(conversation_id=conversation_id, **figures)
+            if _inserted(fact):
+                rollups.fact_changed(None, rollups.snapshot(fact))
+                return fact
+            fact = _locked(conversation_id)
+            assert fact is not None  # another writer's row, committed before our insert
+        changed = [name for name, value in figures.items() if getattr(fact, name) != value]
+        if not changed:
+            return fact
+        before = rollups.snapshot(fact)
+        for name in changed:
+            setattr(fact, name, figures[name])
+        fact.updated_at = timezone.now()
+        rollups.fact_changed(before, rollups.snapshot(fact), with_=[_update(fact, changed)])
     return fact
+
+
+def _locked(conversation_id: int) -> ConversationFact | None:
+    return (
+        ConversationFact.objects.select_for_update().filter(conversation_id=conversation_id).first()
+    )
+
+
+def _db_values(fact: ConversationFact, names: list[str]) -> list[Any]:
+    fields = {f.attname: f for f in ConversationFact._meta.concrete_fields}
+    return [fields[n].get_db_prep_save(getattr(fact, n), connection) for n in names]
+
+
+def _inserted(fact: ConversationFact) -> bool:
+    """``INSERT ... ON CONFLICT DO NOTHING``: False when the row exists already."""
+    fact.updated_at = timezone.now()
+    names = [f.attname for f in ConversationFact._meta.concrete_fields if not f.primary_key]
+    q = connection.ops.quote_name
+    sql = (
+        f"INSERT INTO {q(ConversationFact._meta.db_table)} ({', '.join(q(n) for n in names)}) "
+        f"VALUES ({', '.join(['%s'] * len(names))}) "
+        f"ON CONFLICT ({q('conversation_id')}) DO NOTHING RETURNING {q('id')}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, _db_values(fact, names))
+        row = cursor.fetchone()
+    if row is None:
+        return False
+    fact.pk = row[0]
+    return True
+
+
+def _update(fact: ConversationFact, changed: list[str]) -> tuple[str, list[Any]]:
+    names = [*changed, "updated_at"]
+    q = connection.ops.quote_name
+    assignments = ", ".join(f"{q(n)} = %s" for n in names)
+    sql = f"UPDATE {q(ConversationFact._meta.db_table)} SET {assignments} WHERE {q('id')} = %s"
+    return sql, [*_db_values(fact, names), fact.pk]
 
 
 def conversations_backfill(*, since: dt.datetime | None = None) -> int:

@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from contactcenter import roles
 from inbox.models import Channel
+from reports import rollup_reads
 from reports.models import ConversationFact
 from routing.models import Group, Operator
 
@@ -131,40 +132,58 @@ def summary(
     until: dt.datetime,
     business_hours: bool = False,
 ) -> dict[str, Any]:
-    """The figures over the conversations that started in ``[since, until)``."""
-    ranged = facts_in_range(facts, since=since, until=until)
+    """The figures over the conversations that started in ``[since, until)``: its whole
+    days from the daily rollups, its edges from the facts (``reports.rollup_reads``)."""
+    part = rollup_reads.split(facts, since=since, until=until, grain="day", months=True)
+    ranged = facts_in_range(facts, since=since, until=until) if part is None else part.edges
     row = ranged.aggregate(**_aggregates(business_hours))
-    percentiles = _percentiles(ranged, business_hours, key=None).get(None, (None, None))
+    extra = []
+    if part is not None:
+        rolled = part.rows.aggregate(**rollup_reads.rollup_aggregates(business_hours))
+        row = rollup_reads.merged(row, rollup_reads.in_seconds(rolled, business_hours))
+        extra.append(rollup_reads.histogram_part(part, None, business_hours))
+    found = _percentiles(ranged, business_hours, key=None, extra=extra)
     return {
         "since": since.isoformat(),
         "until": until.isoformat(),
         "business_hours": business_hours,
-    } | figures_of(row, percentiles)
+    } | figures_of(row, found.get(None, (None, None)))
 
 
 def _percentiles(
-    ranged: QuerySet[ConversationFact], business_hours: bool, *, key: str | None
+    ranged: QuerySet[ConversationFact],
+    business_hours: bool,
+    *,
+    key: str | None,
+    extra: list[tuple[str, Any]] | None = None,
 ) -> dict[Any, tuple[float | None, float | None]]:
     """The median and p90 of first response per breakdown key (None: one for all), by
     nearest rank over the histogram: the upper edge of the bucket that holds the
-    ``ceil(share * n)``-th smallest. The database counts the buckets and runs the ranks
-    (window sums), so only one row per key comes back."""
+    ``ceil(share * n)``-th smallest. The database counts the buckets (of the facts, and
+    of the rollups in ``extra``: SQL with columns ``k, b, n``) and runs the ranks (window
+    sums), so only one row per key comes back."""
     bucket = "fr_bucket_bh_s" if business_hours else "fr_bucket_s"
     fields = [key, bucket] if key else [bucket]
     counted = ranged.filter(answered=True).values(*fields).annotate(n=Count("id")).order_by()
     inner, params = counted.query.sql_with_params()
     k = connection.ops.quote_name(key) if key else "0"
     b = connection.ops.quote_name(bucket)
+    parts = [f"SELECT {k} AS k, {b} AS b, n FROM ({inner}) AS counted"]
+    all_params = list(params)
+    for sql, more in extra or []:
+        parts.append(sql)
+        all_params.extend(more)
     sql = f"""
         SELECT k, MIN(b) FILTER (WHERE 100 * cum >= 50 * total),
             MIN(b) FILTER (WHERE 100 * cum >= 90 * total)
-        FROM (SELECT {k} AS k, {b} AS b,
-                SUM(n) OVER (PARTITION BY {k} ORDER BY {b}) AS cum,
-                SUM(n) OVER (PARTITION BY {k}) AS total
-            FROM ({inner}) AS histogram) AS ranked
+        FROM (SELECT k, b,
+                SUM(n) OVER (PARTITION BY k ORDER BY b) AS cum,
+                SUM(n) OVER (PARTITION BY k) AS total
+            FROM (SELECT k, b, SUM(n) AS n FROM ({" UNION ALL ".join(parts)}) AS parts
+                GROUP BY k, b HAVING SUM(n) > 0) AS histogram) AS ranked
         GROUP BY k"""
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        cursor.execute(sql, all_params)
         found = cursor.fetchall()
     convert = _converter(counted, key)
     return {convert(row_key): (_edge(p50), _edge(p90)) for row_key, p50, p90 in found}
@@ -209,12 +228,13 @@ def _labels(by: str, keys: Iterable[Any]) -> dict[Any, str]:
         return {o.pk: o.name for o in Operator.objects.filter(pk__in=ids).select_related("user")}
     if by == "channel":
         return dict(Channel.objects.filter(pk__in=ids).values_list("pk", "name"))
-    return {k: _moment_label(k) for k in ids}
+    zone = timezone.get_current_timezone()  # once: each lookup costs a context read
+    return {k: _moment_label(k, zone) for k in ids}
 
 
-def _moment_label(key: Any) -> str:
+def _moment_label(key: Any, zone: dt.tzinfo) -> str:
     if isinstance(key, dt.datetime):
-        return timezone.localtime(key).strftime("%Y-%m-%d %H:00")
+        return key.astimezone(zone).strftime("%Y-%m-%d %H:00")
     return key.isoformat() if hasattr(key, "isoformat") else str(key)
 
 
@@ -232,29 +252,59 @@ def breakdown(
     operator (key None)."""
     if by not in BREAKDOWNS:
         raise ValueError(by)
-    ranged = facts_in_range(facts, since=since, until=until).annotate(key=_key_expression(by))
-    rows: list[dict[str, Any]] = [
-        dict(row)
-        for row in ranged.values("key").annotate(**_aggregates(business_hours)).order_by("key")
-    ]
-    percentiles = _percentiles(ranged, business_hours, key="key")
+    grain = "hour" if by == "hour" else "day"
+    part = rollup_reads.split(
+        facts, since=since, until=until, grain=grain, months=by not in ("day", "hour")
+    )
+    ranged = facts_in_range(facts, since=since, until=until) if part is None else part.edges
+    ranged = ranged.annotate(key=_key_expression(by))
+    rows = _rows(ranged, by, part, business_hours)
+    extra = [] if part is None else [rollup_reads.histogram_part(part, by, business_hours)]
+    percentiles = _percentiles(ranged, business_hours, key="key", extra=extra)
     labels = _labels(by, [r["key"] for r in rows])
+    zone = timezone.get_current_timezone()
     return {
         "by": by,
         "since": since.isoformat(),
         "until": until.isoformat(),
         "business_hours": business_hours,
         "rows": [
-            {"key": _key_value(r["key"]), "label": labels.get(r["key"], "")}
+            {"key": _key_value(r["key"], zone), "label": labels.get(r["key"], "")}
             | figures_of(r, percentiles.get(r["key"], (None, None)))
             for r in rows
         ],
     }
 
 
-def _key_value(key: Any) -> Any:
+def _rows(
+    ranged: QuerySet[ConversationFact],
+    by: str,
+    part: rollup_reads.Split | None,
+    business_hours: bool,
+) -> list[dict[str, Any]]:
+    """The sums per key, in the key's order (the database's, None where it puts NULL)."""
+    found = ranged.values("key").annotate(**_aggregates(business_hours)).order_by("key")  # type: ignore[misc]
+    if part is None:
+        return [dict(row) for row in found]
+    rows: dict[Any, dict[str, Any]] = {row["key"]: dict(row) for row in found}
+    rolled = (
+        part.rows.annotate(key=rollup_reads.key_expression(by, part.grain))
+        .values("key")
+        .annotate(**rollup_reads.rollup_aggregates(business_hours))
+        .order_by()
+    )
+    for row in rolled:
+        sums = rollup_reads.in_seconds(dict(row), business_hours)
+        rows[row["key"]] = rollup_reads.merged(rows.get(row["key"], {"key": row["key"]}), sums)
+    kept = [row for row in rows.values() if row.get("t_sessions")]
+    present = sorted((r for r in kept if r["key"] is not None), key=lambda r: r["key"])
+    missing = [r for r in kept if r["key"] is None]
+    return present + missing if connection.features.nulls_order_largest else missing + present
+
+
+def _key_value(key: Any, zone: dt.tzinfo) -> Any:
     if isinstance(key, dt.datetime):
-        return timezone.localtime(key).isoformat()
+        return key.astimezone(zone).isoformat()
     if isinstance(key, dt.date):
         return key.isoformat()
     return key

@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from inbox.models import CloseReason, Session
@@ -27,12 +26,8 @@ def _load(session_id: int) -> Session | None:
 
 
 def _fact_refresh(session_id: int) -> ConversationFact | None:
-    # two listeners of one conversation may race to create its row: the loser retries
-    try:
-        with transaction.atomic():
-            return facts.conversation_fact_refresh(session_id=session_id)
-    except IntegrityError:
-        return facts.conversation_fact_refresh(session_id=session_id)
+    # two listeners racing to create a conversation's row need no retry (``fact_write``)
+    return facts.conversation_fact_refresh(session_id=session_id)
 
 
 def conversation_refresh(*, session_id: int) -> None:

@@ -1,5 +1,5 @@
 """Builds the reports' conversation figures from the sessions already stored (for data
-recorded before the reports listened, or after a definition changed)."""
+recorded before the reports listened, or after a definition changed), and their rollups."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.dateparse import parse_date
 
-from reports import facts
+from reports import facts, rollups
 
 
 class Command(BaseCommand):
@@ -28,4 +28,6 @@ class Command(BaseCommand):
                 raise CommandError("--since is a date like 2026-11-01.")
             since = dt.datetime.combine(day, dt.time.min, tzinfo=dt.UTC)
         count = facts.conversations_backfill(since=since)
-        self.stdout.write(f"{count} conversations")
+        # the facts' writes kept the rollups; a rebuild also mends any that drifted
+        rollups.rollups_rebuild(since=since.date() if since else None)
+        self.stdout.write(f"{count} conversations, rollups rebuilt")

@@ -1,0 +1,325 @@
+"""The reports' rollups (``reports.rollup_models``), written with the facts.
+
+Whenever a conversation's figures change, ``fact_changed`` takes its old contribution
+off the rows it counted in and adds its new one, in the caller's transaction: one
+``INSERT ... ON CONFLICT DO UPDATE`` of increments per table touched (PostgreSQL and
+SQLite share the syntax). A change that moves nothing writes nothing, so a repeated
+event costs no write. ``rollups_rebuild`` recomputes them from the facts in SQL."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from typing import Any
+
+from django.db import connection, transaction
+from django.db.models import (
+    BigIntegerField,
+    Count,
+    F,
+    Model,
+    Q,
+    QuerySet,
+    Sum,
+    Value,
+)
+from django.db.models.functions import Cast, Coalesce, Round, TruncDate, TruncHour, TruncMonth
+from django.utils import timezone
+
+from reports.models import ConversationFact
+from reports.rollup_models import SUM_FIELDS, DayBucket, DayRollup, HourBucket, HourRollup
+
+# the fact's fields a contribution reads
+FACT_FIELDS = (
+    "started_at",
+    "group_id",
+    "operator_id",
+    "channel_id",
+    "answered",
+    "abandoned",
+    "abandoned_late",
+    "abandoned_late_bh",
+    "on_target",
+    "on_target_bh",
+    "waits",
+    "wait_s",
+    "wait_bh_s",
+    "first_response_s",
+    "first_response_bh_s",
+    "fr_bucket_s",
+    "fr_bucket_bh_s",
+    "handled",
+    "handle_s",
+    "handle_bh_s",
+    "rating",
+    "bot",
+    "bot_resolved",
+    "bot_handoff",
+    "transfers",
+)
+DAY_KEYS = ("grain", "day", "group_id", "operator_id", "channel_id")
+HOUR_KEYS = ("hour", "group_id", "channel_id")
+Deltas = dict[tuple[Any, ...], list[int]]
+
+
+def snapshot(fact: ConversationFact | None) -> dict[str, Any] | None:
+    """What a contribution needs of a fact, copied before the fact changes."""
+    return None if fact is None else {name: getattr(fact, name) for name in FACT_FIELDS}
+
+
+def _us(seconds: float | None) -> int:
+    return round((seconds or 0) * 1_000_000)
+
+
+def _sums(f: dict[str, Any]) -> list[int]:
+    """The additive figures of one conversation, in ``SUM_FIELDS`` order."""
+    answered, rating = bool(f["answered"]), f["rating"]
+    return [
+        1,
+        int(answered),
+        int(f["abandoned"]),
+        int(f["abandoned_late"]),
+        int(f["abandoned_late_bh"]),
+        int(answered and f["on_target"]),
+        int(answered and f["on_target_bh"]),
+        f["waits"],
+        _us(f["wait_s"]),
+        f["wait_bh_s"],
+        _us(f["first_response_s"]),
+        f["first_response_bh_s"] or 0,
+        int(f["handled"]),
+        _us(f["handle_s"]),
+        f["handle_bh_s"],
+        int(rating is not None),
+        rating or 0,
+        int(rating is not None and rating >= 4),
+        int(f["bot"]),
+        int(f["bot_resolved"]),
+        int(f["bot_handoff"]),
+        f["transfers"],
+    ]
+
+
+def day_of(moment: dt.datetime) -> dt.date:
+    """The rollup day of a start: its date in the server's time zone."""
+    return timezone.localtime(moment, timezone.get_default_timezone()).date()
+
+
+def hour_of(moment: dt.datetime) -> dt.datetime:
+    """The rollup hour of a start: the UTC hour."""
+    return moment.astimezone(dt.UTC).replace(minute=0, second=0, microsecond=0)
+
+
+def _add(deltas: Deltas, key: tuple[Any, ...], values: list[int], sign: int) -> None:
+    row = deltas.setdefault(key, [0] * len(values))
+    for i, value in enumerate(values):
+        row[i] += sign * value
+
+
+def _contribute(tables: dict[str, Deltas], f: dict[str, Any], sign: int) -> None:
+    day, hour = day_of(f["started_at"]), hour_of(f["started_at"])
+    group, operator, channel = f["group_id"] or 0, f["operator_id"] or 0, f["channel_id"] or 0
+    sums = _sums(f)
+    periods = (("d", day), ("m", day.replace(day=1)))
+    for grain, start in periods:
+        _add(tables["day"], (grain, start, group, operator, channel), sums, sign)
+    _add(tables["hour"], (hour, group, channel), sums, sign)
+    if not f["answered"] or f["fr_bucket_s"] is None:
+        return
+    for business, bucket in ((False, f["fr_bucket_s"]), (True, f["fr_bucket_bh_s"])):
+        for grain, start in periods:
+            key = (business, grain, start, group, operator, channel, bucket)
+            _add(tables["day_bucket"], key, [1], sign)
+        _add(tables["hour_bucket"], (business, hour, group, channel, bucket), [1], sign)
+
+
+TABLES: dict[str, tuple[type[Model], tuple[str, ...], tuple[str, ...]]] = {
+    "day": (DayRollup, DAY_KEYS, SUM_FIELDS),
+    "hour": (HourRollup, HOUR_KEYS, SUM_FIELDS),
+    "day_bucket": (DayBucket, ("business", *DAY_KEYS, "bucket"), ("n",)),
+    "hour_bucket": (HourBucket, ("business", *HOUR_KEYS, "bucket"), ("n",)),
+}
+
+
+Statement = tuple[str, list[Any]]
+
+
+def fact_changed(
+    old: dict[str, Any] | None, new: dict[str, Any] | None, *, with_: list[Statement] | None = None
+) -> int:
+    """Moves a conversation's contribution from ``old`` to ``new`` (snapshots; None: not
+    counted), together with the statements ``with_`` (the fact's own write), as one
+    statement on PostgreSQL. Returns how many statements there were (0: none ran)."""
+    tables: dict[str, Deltas] = {name: {} for name in TABLES}
+    if old is not None:
+        _contribute(tables, old, -1)
+    if new is not None:
+        _contribute(tables, new, +1)
+    statements = list(with_ or [])
+    for name, deltas in tables.items():
+        rows = [(key, values) for key, values in deltas.items() if any(values)]
+        if rows:
+            model, keys, columns = TABLES[name]
+            statements.append(_upsert(model, keys, columns, rows))
+    statements_run(statements)
+    return len(statements)
+
+
+def statements_run(statements: list[Statement]) -> None:
+    """Runs writes to different tables: on PostgreSQL as one statement (all but the last
+    as data-modifying ``WITH`` parts: one round trip), elsewhere one after the other."""
+    if not statements:
+        return
+    if connection.vendor == "postgresql" and len(statements) > 1:
+        *parts, (last, _) = statements
+        sql = "WITH " + ", ".join(f"w{i} AS ({part})" for i, (part, _) in enumerate(parts))
+        statements = [(f"{sql} {last}", [p for _, params in statements for p in params])]
+    with connection.cursor() as cursor:
+        for sql, params in statements:
+            cursor.execute(sql, params)
+
+
+def _adapt(value: Any) -> Any:
+    if isinstance(value, dt.datetime):
+        return connection.ops.adapt_datetimefield_value(value)
+    if isinstance(value, dt.date):
+        return connection.ops.adapt_datefield_value(value)
+    return value
+
+
+def _upsert(
+    model: type[Model],
+    keys: tuple[str, ...],
+    columns: tuple[str, ...],
+    rows: list[tuple[tuple[Any, ...], list[int]]],
+) -> Statement:
+    q = connection.ops.quote_name
+    table = q(model._meta.db_table)
+    names = ", ".join(q(c) for c in (*keys, *columns))
+    one = "(" + ", ".join(["%s"] * (len(keys) + len(columns))) + ")"
+    increments = ", ".join(f"{q(c)} = {table}.{q(c)} + excluded.{q(c)}" for c in columns)
+    sql = (
+        f"INSERT INTO {table} ({names}) VALUES {', '.join([one] * len(rows))} "
+        f"ON CONFLICT ({', '.join(q(k) for k in keys)}) DO UPDATE SET {increments}"
+    )
+    return sql, [_adapt(v) for key, values in rows for v in (*key, *values)]
+
+
+# --- rebuild -----------------------------------------------------------------------
+
+
+def _total(expression: Any) -> Any:
+    return Coalesce(Sum(expression), 0, output_field=BigIntegerField())
+
+
+def _micro(field: str) -> Any:
+    return _total(Cast(Round(F(field) * 1_000_000), BigIntegerField()))
+
+
+def _sum_aggregates() -> dict[str, Any]:
+    """The ``SUM_FIELDS`` as aggregates over facts (named ``s_<field>``)."""
+    count = {
+        "answered": Q(answered=True),
+        "abandoned": Q(abandoned=True),
+        "abandoned_late": Q(abandoned_late=True),
+        "abandoned_late_bh": Q(abandoned_late_bh=True),
+        "on_target": Q(answered=True, on_target=True),
+        "on_target_bh": Q(answered=True, on_target_bh=True),
+        "handled": Q(handled=True),
+        "csat_good": Q(rating__gte=4),
+        "bot": Q(bot=True),
+        "bot_resolved": Q(bot_resolved=True),
+        "bot_handoffs": Q(bot_handoff=True),
+    }
+    out: dict[str, Any] = {"s_sessions": Count("id")}
+    out |= {f"s_{name}": Count("id", filter=condition) for name, condition in count.items()}
+    out |= {
+        "s_waits": _total("waits"),
+        "s_wait_us": _micro("wait_s"),
+        "s_wait_bh_s": _total("wait_bh_s"),
+        "s_first_us": _micro("first_response_s"),
+        "s_first_bh_s": _total("first_response_bh_s"),
+        "s_handle_us": _micro("handle_s"),
+        "s_handle_bh_s": _total("handle_bh_s"),
+        "s_csat_count": Count("rating"),
+        "s_csat_total": _total("rating"),
+        "s_transfers": _total("transfers"),
+    }
+    return out
+
+
+def _keys(grain: str) -> dict[str, Any]:
+    dims = {
+        "k_group_id": Coalesce("group_id", 0),
+        "k_operator_id": Coalesce("operator_id", 0),
+        "k_channel_id": Coalesce("channel_id", 0),
+    }
+    if grain == "hour":
+        dims.pop("k_operator_id")
+        return {"k_hour": TruncHour("started_at", tzinfo=dt.UTC)} | dims
+    day = TruncDate("started_at", tzinfo=timezone.get_default_timezone())
+    start = day if grain == "d" else TruncMonth(day)
+    return {"k_grain": Value(grain), "k_day": start} | dims
+
+
+def _insert_select(
+    model: type[Model], columns: Iterable[str], select: QuerySet[Any], lead: list[Any]
+) -> None:
+    """``INSERT INTO model (columns) SELECT <lead params>, <the query's columns>``."""
+    q = connection.ops.quote_name
+    inner, params = select.query.sql_with_params()
+    names = list(columns)
+    picked = ", ".join(["%s"] * len(lead) + [q(f"k_{c}") for c in names[len(lead) :]])
+    sql = (
+        f"INSERT INTO {q(model._meta.db_table)} ({', '.join(q(c) for c in names)}) "
+        f"SELECT {picked} FROM ({inner}) AS grouped"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*lead, *params])
+
+
+def _rebuild_grain(grain: str, facts: QuerySet[ConversationFact]) -> None:
+    """One grain: "d" (days) and "m" (months) of the daily tables, or "hour"."""
+    name = "hour" if grain == "hour" else "day"
+    rollup, keys_, _columns = TABLES[name]
+    keys = _keys(grain)
+    sums = {f"k_{field}": F(f"s_{field}") for field in SUM_FIELDS}
+    grouped = facts.annotate(**keys).values(*keys).annotate(**_sum_aggregates()).order_by()
+    _insert_select(rollup, [*keys_, *SUM_FIELDS], grouped.annotate(**sums), [])
+    bucket_model = TABLES[f"{name}_bucket"][0]
+    for business, field in ((False, "fr_bucket_s"), (True, "fr_bucket_bh_s")):
+        counted = (
+            facts.filter(answered=True, fr_bucket_s__isnull=False)
+            .annotate(**keys, k_bucket=F(field))
+            .values(*keys, "k_bucket")
+            .annotate(k_n=Count("id"))
+            .order_by()
+        )
+        columns = ["business", *keys_, "bucket", "n"]
+        _insert_select(bucket_model, columns, counted, [business])
+
+
+def rollups_rebuild(*, since: dt.date | None = None) -> None:
+    """Recomputes the rollups from the facts: all, or the days from ``since`` on (the
+    months from its month's first day, the hours from the UTC hour of its midnight in
+    the server's time zone)."""
+    facts = ConversationFact.objects.all()
+    daily = [DayRollup.objects.all(), DayBucket.objects.all()]
+    hourly = [HourRollup.objects.all(), HourBucket.objects.all()]
+    chosen = {"d": facts, "m": facts, "hour": facts}
+    if since is not None:
+        zone = timezone.get_default_timezone()
+        month = since.replace(day=1)
+        start = dt.datetime.combine(month, dt.time.min, tzinfo=zone)
+        daily = [rows.filter(day__gte=month) for rows in daily]
+        hourly = [rows.filter(hour__gte=hour_of(start)) for rows in hourly]
+        chosen = {
+            "d": facts.filter(started_at__gte=start),
+            "m": facts.filter(started_at__gte=start),
+            "hour": facts.filter(started_at__gte=hour_of(start)),
+        }
+    with transaction.atomic():
+        for rows in (*daily, *hourly):
+            rows.delete()
+        for grain, grain_facts in chosen.items():
+            _rebuild_grain(grain, grain_facts)
