@@ -313,3 +313,25 @@ def test_days_are_the_server_s_in_any_time_zone(settings, zone):
         started_at__lt=dt.datetime(2026, 11, 2, tzinfo=local),
     )
     assert sum(november.values_list("sessions", flat=True)) == started.count()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_upgrade_fills_the_rollups_from_the_figures_already_recorded():
+    """An installation with reports on record migrates to the rollups: its whole days read
+    the same figures at once, without anyone running the rebuild by hand."""
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    random_stream(random.Random(4), conversations=30)
+    kept = rollup_state()
+    for model in MODELS:
+        model.objects.all().delete()  # as before the upgrade: figures, no rollups
+    executor = MigrationExecutor(connection)
+    executor.migrate([("reports", "0003_rollups")])  # 0004 undone (it writes nothing back)
+    assert not any(rollup_state().values())
+
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate([("reports", "0004_rollups_fill")])
+
+    assert rollup_state() == kept
