@@ -391,7 +391,9 @@ class Index:
             ("semantic_answer", self.semantic_answers),
         ):
             if name in wanted and matrix is not None:
-                cosine = matrix @ vector
+                # einsum, not BLAS: a multi-threaded matrix-vector product waits for
+                # idle cores (milliseconds on a busy server); this is 0.1 ms single-threaded
+                cosine = np.einsum("ij,j->i", matrix, vector)
                 parts[name] = np.maximum(cosine - base, 0.0) / (1.0 - base)
         return parts
 

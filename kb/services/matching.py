@@ -128,7 +128,25 @@ def _encoder() -> semanticlib.Encoder | None:
     mode = getattr(settings, "KB_SEMANTIC", "auto")
     if mode not in semanticlib.MODES:  # the system check kb.E001 says so at start
         return None
-    return semanticlib.encoder_get(mode)
+    encoder = semanticlib.encoder_get(mode)
+    if encoder is not None and encoder.store is None:
+        encoder.store = _VectorStore(cache)
+    return encoder
+
+
+class _VectorStore:
+    """The texts' sentence vectors in the shared cache (Redis in production)."""
+
+    TIMEOUT_S = 30 * 86400
+
+    def __init__(self, shared: BaseCache) -> None:
+        self.shared = shared
+
+    def get_many(self, keys: list[str]) -> dict[str, bytes]:
+        return dict(self.shared.get_many(keys))
+
+    def set_many(self, values: dict[str, bytes]) -> None:
+        self.shared.set_many(values, timeout=self.TIMEOUT_S)
 
 
 def index_current() -> indexlib.Index:
