@@ -5,6 +5,8 @@ and the blend with the semantic part when the ``semantic`` extra is installed.""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -91,3 +93,22 @@ def test_the_matcher_keeps_its_accuracy_on_phrasings_it_never_saw():
     assert held.in_scope == 320
     assert held.top1 >= LOO_FLOOR["top1"]
     assert held.top3 >= LOO_FLOOR["top3"]
+
+
+@pytest.mark.parametrize("mode", ["lexical", "semantic", "blend"])
+def test_bench_kb_eval_prints_the_figures_of_each_mode(mode):
+    if mode != "lexical" and not semantic.available():
+        pytest.skip("the semantic extra is not installed")
+    script = Path(__file__).resolve().parents[2] / "bench" / "kb_eval.py"
+
+    run = subprocess.run(
+        [sys.executable, str(script), str(DATASET), "--mode", mode],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+
+    assert run.returncode == 0, run.stderr
+    assert f"mode {mode}: articles 40, in scope 160, out of scope 20" in run.stdout
+    assert "top-1 0." in run.stdout and "no-match 0." in run.stdout
