@@ -206,3 +206,14 @@ def test_a_process_takes_the_vectors_another_one_shared(encoder):
     assert second.encoded == len(ARTICLES) * 4  # two titles and two answers each
     assert np.allclose(second.texts(texts), vectors)
     assert keys(index, "what's the fee to ship my parcel")[0] == "delivery_cost"
+
+
+@needs_extra
+def test_a_long_message_is_encoded_from_its_beginning_only(encoder):
+    question = "what's the fee to ship my parcel? "
+    long = question + "and a long story about my day " * 400  # about 12,000 characters
+
+    vector = encoder.query(long)
+
+    assert np.allclose(vector, encoder.query(long[: semantic.QUERY_CHARS]))
+    assert keys(Index(ARTICLES, semantic=encoder), long)  # ranked, no error
