@@ -10,11 +10,16 @@ phrasings each, answers of 2-4 sentences), then questions timed one by one:
     .venv/bin/python bench/kb_match.py --articles 200 --questions 500
 
 Also prints how long the index takes to build (what an article change costs each
-process, once). Uses a temporary SQLite database and the in-process cache
-(REDIS_URL=memory://); nothing outside this process. The articles are made from the
-dataset's kb.json (kb/fixtures/demo_kb.json) with words swapped and added, so that no
-two are the same; the questions are phrasings of those articles with a typo or a
-padding word, and some out-of-scope ones.
+process, once): the first build, and a rebuild after one article's edit (with the
+semantic part on, only the edited texts are encoded again). The semantic part is on when
+the ``semantic`` extra is installed and ``KB_SEMANTIC`` is not ``off``
+(``KB_SEMANTIC=off .venv/bin/python bench/kb_match.py`` for the lexical matcher).
+
+Uses a temporary SQLite database and the in-process cache (REDIS_URL=memory://); nothing
+outside this process. The articles are made from the dataset's kb.json
+(kb/fixtures/demo_kb.json) with words swapped and added, so that no two are the same;
+the questions are phrasings of those articles with a typo or a padding word, and some
+out-of-scope ones.
 """
 
 from __future__ import annotations
@@ -165,6 +170,23 @@ def timed(fn: Any, inputs: list[str]) -> list[float]:
     return samples
 
 
+def rebuild(articles: Any, matching: Any) -> None:
+    """One article's phrasings edited, the index rebuilt as every process does."""
+    from kb.models import Article
+
+    article = Article.objects.order_by("pk").first()
+    assert article is not None
+    phrases = [p.text for p in article.phrases.all()]
+    encoded = matching.index_current().semantic
+    before = encoded.encoded if encoded is not None else 0
+    articles.article_update(article=article, data={"phrases": [*phrases, "срочно нужно, успеете?"]})
+    started = time.perf_counter()
+    index = matching._holder.current()
+    took = time.perf_counter() - started
+    fresh = (index.semantic.encoded - before) if index.semantic is not None else 0
+    print(f"index rebuilt after one article's edit in {took:.2f} s ({fresh} texts encoded)")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--articles", type=int, default=1000)
@@ -185,6 +207,8 @@ def main() -> int:
         build_s = time.perf_counter() - started
         print(f"articles {len(items)}, phrasings {sum(len(i['phrases']) for i in items)}")
         print(f"index built in {build_s:.2f} s ({len(index.doc_text)} documents)")
+        print(f"semantic part: {'on' if index.semantic is not None else 'off'}")
+        rebuild(articles, matching)
         asked = questions(items, args.questions)
         timed(matching.match, asked[:100])  # warm the caches of lemmas
         report("matcher alone (match)", timed(matching.match, asked))

@@ -436,6 +436,11 @@ TRANSLATION_THREADS = env.int("TRANSLATION_THREADS", default=4)
 # worker). See docs/knowledge-base.md, "Prompter".
 KB_PROMPTER_RUNNER = env.str("KB_PROMPTER_RUNNER", default="celery")
 
+# The matcher's semantic part (sentence vectors from a model shipped in a pip package,
+# the "semantic" extra): "auto" uses it when the package is installed, "off" never.
+# See docs/knowledge-base.md.
+KB_SEMANTIC = env.str("KB_SEMANTIC", default="auto")
+
 # --- Background lanes (contactcenter.lanes) --------------------------------------------------
 
 # Bot steps and the reports' recording follow a commit in a thread of each process, in

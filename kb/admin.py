@@ -28,6 +28,8 @@ PART_NAMES = {
     "article": gettext_lazy("all phrasings, words"),
     "answer": gettext_lazy("answer, words"),
     "title": gettext_lazy("title, words"),
+    "semantic": gettext_lazy("titles and phrasings, meaning"),
+    "semantic_answer": gettext_lazy("answer, meaning"),
 }
 
 

@@ -23,10 +23,11 @@ import numpy as np
 from sklearn.feature_extraction.text import TfidfVectorizer
 
 from kb.matcher import lexicon, vectors
+from kb.matcher import semantic as semanticlib
 from kb.matcher import terms as termlib
 from kb.matcher import text as textlib
 
-PARTS = ("chars", "words", "article", "answer", "title")
+PARTS = ("chars", "words", "article", "answer", "title", "semantic", "semantic_answer")
 MIN_MENDED = 4  # shorter words are too ambiguous to mend
 SPELLING_MIN = 0.6  # cosine of character n-grams for a word to be taken as a typo of another
 
@@ -54,6 +55,18 @@ class Weights:
     # all its phrasings (which include the titles) and its answers: it raised both the
     # development figures and the leave-one-out check (docs/benchmarks.md).
     title: float = 0.15
+    # The semantic part (kb.matcher.semantic, only with the ``semantic`` extra): the
+    # cosine of the question's sentence vector with each article's centroid (titles and
+    # phrasings) and with its answers, above ``semantic_base`` (what unrelated texts
+    # reach) rescaled to 0..1.
+    semantic: float = 0.0
+    semantic_answer: float = 0.0
+    semantic_base: float = 0.2
+
+
+# The weights with the semantic part on: tuned on the development set and kept because
+# the leave-one-out check rose with them (docs/benchmarks.md, "The semantic part").
+BLEND = Weights(semantic=0.5, semantic_answer=0.125, threshold=0.19)
 
 
 @dataclass(frozen=True)
@@ -76,6 +89,7 @@ class Query:
     language: str
     chars: str  # normalised, Latin-written Russian in Cyrillic
     terms: str  # lemmas and stems, padding dropped
+    vector: np.ndarray | None = field(default=None, compare=False)  # semantic part only
 
 
 @dataclass(frozen=True)
@@ -97,10 +111,11 @@ class Index:
         *,
         weights: Weights | None = None,
         options: Options | None = None,
+        semantic: semanticlib.Encoder | None = None,
     ) -> None:
         self.articles = articles
         self.by_id = {article.id: article for article in articles}
-        self.weights = weights or Weights()
+        self.weights = weights or (BLEND if semantic is not None else Weights())
         self.options = options or Options()
         self.english = termlib.ENGLISH_COMMON | self._english_words(articles)
         docs: list[tuple[int, str]] = []
@@ -114,12 +129,13 @@ class Index:
         self.has_docs = self.doc_end > self.doc_start
         self.doc_text = [text for _, text in docs]
         self._build_spelling()
-        prepared = [self.prepare(text) for text in self.doc_text]
+        prepared = [self._prepare(text) for text in self.doc_text]
         self._doc_chars = [q.chars for q in prepared] or [""]
         self._chars: vectors.Postings | None = None
         self._chars_built = False
         self._chars_lock = threading.Lock()
         self._build_words(prepared)
+        self._build_semantic(semantic)
 
     # --- building ---------------------------------------------------------------------
 
@@ -182,6 +198,18 @@ class Index:
         self.article_matrix = vectors.Postings(self.word_vectorizer.transform(article_docs))
         self.answer_matrix = vectors.Postings(self.word_vectorizer.transform(answer_docs))
         self.title_matrix = vectors.Postings(self.word_vectorizer.transform(title_docs))
+
+    def _build_semantic(self, encoder: semanticlib.Encoder | None) -> None:
+        """Each article's centroid and answers' vector; the texts' vectors come from the
+        encoder's cache when the texts were seen before (an edit encodes what changed)."""
+        self.semantic = encoder
+        self.semantic_matrix = self.semantic_answers = None
+        if encoder is None or not self.articles:
+            return
+        self.semantic_matrix = encoder.centroids(
+            [[*a.titles.values(), *a.phrases] for a in self.articles]
+        )
+        self.semantic_answers = encoder.centroids([list(a.answers.values()) for a in self.articles])
 
     def _build_spelling(self) -> None:
         """Character n-grams of every word the articles use, to mend a typed word that
@@ -249,6 +277,19 @@ class Index:
         return " ".join(tokens)
 
     def prepare(self, question: str, language: str | None = None) -> Query:
+        """The question as the index compares it: normalised text, terms and, with the
+        semantic part, its sentence vector (encoded here, once)."""
+        query = self._prepare(question, language)
+        if self.semantic is not None and (query.chars or query.terms):
+            return Query(
+                language=query.language,
+                chars=query.chars,
+                terms=query.terms,
+                vector=self.semantic.query(question),
+            )
+        return query
+
+    def _prepare(self, question: str, language: str | None = None) -> Query:
         tokens = textlib.words(textlib.normalise(question))
         detected = textlib.script_language(" ".join(tokens))
         if (
@@ -338,6 +379,22 @@ class Index:
                 parts["answer"] = answer.scores(words)
             if "title" in wanted and self.options.titles and self.title_matrix is not None:
                 parts["title"] = self.title_matrix.scores(words)
+        if query.vector is not None:
+            parts.update(self._semantic_parts(query.vector, wanted))
+        return parts
+
+    def _semantic_parts(self, vector: np.ndarray, wanted: list[str]) -> dict[str, np.ndarray]:
+        base = self.weights.semantic_base
+        parts: dict[str, np.ndarray] = {}
+        for name, matrix in (
+            ("semantic", self.semantic_matrix),
+            ("semantic_answer", self.semantic_answers),
+        ):
+            if name in wanted and matrix is not None:
+                # einsum, not BLAS: a multi-threaded matrix-vector product waits for
+                # idle cores (milliseconds on a busy server); this is 0.1 ms single-threaded
+                cosine = np.einsum("ij,j->i", matrix, vector)
+                parts[name] = np.maximum(cosine - base, 0.0) / (1.0 - base)
         return parts
 
     def _best_per_article(self, scores: np.ndarray) -> np.ndarray:

@@ -24,10 +24,12 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.core.cache import BaseCache, cache
 from django.db import transaction
 
 from kb.matcher import index as indexlib
+from kb.matcher import semantic as semanticlib
 from kb.matcher import terms as termlib
 from kb.matcher import text as textlib
 from kb.models import Article
@@ -90,7 +92,7 @@ class _Holder:
             self.checked_at = time.monotonic()
             if self.index is None or self.stale or version != self.version:
                 self.stale = False
-                self.index = indexlib.Index(_articles())
+                self.index = indexlib.Index(_articles(), semantic=_encoder())
                 self.version = version
             return self.index
 
@@ -118,6 +120,33 @@ def _articles() -> list[indexlib.ArticleData]:
         )
         for a in articles
     ]
+
+
+def _encoder() -> semanticlib.Encoder | None:
+    """The semantic part's encoder when ``KB_SEMANTIC`` allows it and the extra is
+    installed (loaded once per process), else None: the lexical matcher alone."""
+    mode = getattr(settings, "KB_SEMANTIC", "auto")
+    if mode not in semanticlib.MODES:  # the system check kb.E001 says so at start
+        return None
+    encoder = semanticlib.encoder_get(mode)
+    if encoder is not None and encoder.store is None:
+        encoder.store = _VectorStore(cache)
+    return encoder
+
+
+class _VectorStore:
+    """The texts' sentence vectors in the shared cache (Redis in production)."""
+
+    TIMEOUT_S = 30 * 86400
+
+    def __init__(self, shared: BaseCache) -> None:
+        self.shared = shared
+
+    def get_many(self, keys: list[str]) -> dict[str, bytes]:
+        return dict(self.shared.get_many(keys))
+
+    def set_many(self, values: dict[str, bytes]) -> None:
+        self.shared.set_many(values, timeout=self.TIMEOUT_S)
 
 
 def index_current() -> indexlib.Index:

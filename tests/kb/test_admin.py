@@ -9,6 +9,7 @@ import json
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from kb.matcher import semantic
 from kb.models import Article, Phrase
 from kb.services import matching
 
@@ -100,3 +101,14 @@ def test_disabling_through_the_action_takes_the_article_out_of_matching(admin_cl
     assert Article.objects.get(pk=article.pk).enabled is False
     assert "delivery_cost" not in [m.key for m in matching.match("сколько стоит доставка").matches]
     assert Phrase.objects.filter(article=article).count() == 8
+
+
+@pytest.mark.skipif(not semantic.available(), reason="the semantic extra is not installed")
+def test_try_a_question_names_the_semantic_parts(admin_client, demo_kb, settings):
+    settings.KB_SEMANTIC = "auto"
+    matching.index_reset()
+
+    response = admin_client.get(LIST, {"try": "what's the fee to ship my parcel"})
+
+    names = [str(name) for name, _value in response.context["try_result"]["rows"][0]["parts"]]
+    assert "titles and phrasings, meaning" in names

@@ -1,0 +1,219 @@
+"""The matcher's optional semantic part (kb.matcher.semantic, the ``semantic`` extra) on a
+few hand-made articles: a question that shares no word with an article still finds it,
+a question about nothing the shop does stays below the threshold, an edit encodes only
+what changed; and the matcher without the extra (not installed, or KB_SEMANTIC=off) is
+the lexical one."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+
+import numpy as np
+import pytest
+from django.core import checks
+from django.core.cache.backends.locmem import LocMemCache
+
+from kb.matcher import semantic
+from kb.matcher.index import BLEND, ArticleData, Index, Options, Weights
+from kb.services import matching
+
+needs_extra = pytest.mark.skipif(
+    not semantic.available(), reason="the semantic extra is not installed"
+)
+
+ARTICLES = [
+    ArticleData(
+        id=1,
+        key="delivery_cost",
+        titles={"ru": "Стоимость доставки", "en": "Delivery cost"},
+        answers={"ru": "Доставка курьером стоит 290 рублей.", "en": "Courier delivery costs 290."},
+        phrases=("сколько стоит доставка", "доставка платная?", "how much is delivery"),
+    ),
+    ArticleData(
+        id=2,
+        key="return_policy",
+        titles={"ru": "Возврат товара", "en": "Returns"},
+        answers={"ru": "Вернуть товар можно в течение 14 дней.", "en": "Return within 14 days."},
+        phrases=("как вернуть товар", "можно сдать покупку обратно", "can i return an item"),
+    ),
+    ArticleData(
+        id=3,
+        key="store_hours",
+        titles={"ru": "Часы работы магазинов", "en": "Store opening hours"},
+        answers={"ru": "Магазины открыты с 10 до 22.", "en": "Stores are open 10 am to 10 pm."},
+        phrases=("во сколько открывается магазин", "график работы", "when do you open"),
+    ),
+    ArticleData(
+        id=4,
+        key="payment_methods",
+        titles={"ru": "Способы оплаты", "en": "Payment methods"},
+        answers={"ru": "Принимаем карты и наличные.", "en": "We accept cards and cash."},
+        phrases=("как можно оплатить", "принимаете карты?", "how can i pay"),
+    ),
+]
+# the semantic part alone: the lexical parts weigh nothing
+ALONE = Weights(article=0, answer=0, title=0, semantic=1, semantic_answer=0.25)
+# the words of these paraphrases are in no phrasing, title or answer of their article
+PARAPHRASES = [
+    ("что по цене привоза", "delivery_cost"),
+    ("what's the fee to ship my parcel", "delivery_cost"),
+]
+UNRELATED = ["мой кот любит спать на диване", "who won the football match yesterday"]
+
+
+def keys(index: Index, text: str) -> list[str]:
+    return [index.articles[c.article].key for c in index.rank(index.prepare(text), limit=3)]
+
+
+@pytest.fixture
+def encoder() -> semantic.Encoder:
+    found = semantic.encoder_get("auto")
+    assert found is not None
+    return found
+
+
+@needs_extra
+@pytest.mark.parametrize(("text", "key"), PARAPHRASES)
+def test_a_paraphrase_with_no_shared_word_ranks_its_article_first(encoder, text, key):
+    # given: words alone (no lexicon of synonyms) do not find the article
+    lexical = Index(ARTICLES, options=Options(lexicon=False))
+    assert keys(lexical, text)[:1] != [key]
+
+    # when: the semantic part ranks the articles, alone and blended with the words
+    alone = Index(ARTICLES, weights=ALONE, semantic=encoder)
+    blend = Index(ARTICLES, options=Options(lexicon=False), semantic=encoder)
+
+    # then
+    assert keys(alone, text)[0] == key
+    assert keys(blend, text)[0] == key
+    best = blend.rank(blend.prepare(text), limit=1)[0]
+    assert best.score >= blend.weights.threshold
+    assert best.parts["semantic"] > 0
+
+
+@needs_extra
+@pytest.mark.parametrize("text", UNRELATED)
+def test_a_question_about_nothing_the_shop_does_stays_below_the_threshold(encoder, text):
+    index = Index(ARTICLES, semantic=encoder)
+
+    ranked = index.rank(index.prepare(text), limit=1)
+
+    assert index.weights == BLEND
+    assert not ranked or ranked[0].score < index.weights.threshold
+
+
+@needs_extra
+def test_an_edit_encodes_only_the_text_that_changed(encoder):
+    Index(ARTICLES, semantic=encoder)
+    before = encoder.encoded
+    edited = ArticleData(
+        id=4,
+        key="payment_methods",
+        titles=ARTICLES[3].titles,
+        answers=ARTICLES[3].answers,
+        phrases=(*ARTICLES[3].phrases, "можно ли заплатить частями через сбп"),
+    )
+
+    index = Index([*ARTICLES[:3], edited], semantic=encoder)
+
+    assert encoder.encoded - before == 1
+    assert keys(index, "оплата через сбп возможна?")[0] == "payment_methods"
+
+
+@needs_extra
+def test_an_empty_article_or_question_is_no_error(encoder):
+    empty = ArticleData(id=9, key="empty", titles={}, answers={}, phrases=())
+    index = Index([empty, *ARTICLES], semantic=encoder)
+
+    assert index.rank(index.prepare("   "), limit=3) == []
+    assert keys(index, "сколько стоит доставка")[0] == "delivery_cost"
+
+
+# --- the matcher of the product, with the extra or without it -------------------------
+
+
+@pytest.fixture
+def fresh() -> Iterator[None]:
+    semantic.encoder_forget()
+    matching.index_reset()
+    yield
+    semantic.encoder_forget()
+    matching.index_reset()
+
+
+@needs_extra
+@pytest.mark.django_db
+def test_the_product_blends_the_semantic_part_when_the_extra_is_installed(fresh, demo_kb):
+    index = matching.index_current()
+
+    assert index.semantic is not None and index.weights == BLEND
+    result = matching.match("what's the fee to ship my parcel")
+    assert result.answer is not None and result.answer.key == "delivery_cost"
+
+
+@pytest.mark.django_db
+def test_kb_semantic_off_keeps_the_lexical_matcher(fresh, settings, demo_kb):
+    settings.KB_SEMANTIC = "off"
+
+    index = matching.index_current()
+
+    assert index.semantic is None and index.weights == Weights()
+    assert matching.match("сколько стоит доставка").answer.key == "delivery_cost"
+
+
+@pytest.mark.django_db
+def test_without_the_extra_the_matcher_is_the_lexical_one(fresh, monkeypatch, demo_kb):
+    # given: the package cannot be imported (as where the extra is not installed)
+    monkeypatch.setitem(sys.modules, semantic.PACKAGE, None)
+    assert not semantic.available()
+
+    index = matching.index_current()
+
+    assert index.semantic is None and index.weights == Weights()
+    result = matching.match("Здравствуйте! Сколько стоит доставка курьером?")
+    assert result.answer is not None and result.answer.key == "delivery_cost"
+    assert "semantic" not in result.answer.parts
+
+
+def test_a_wrong_kb_semantic_is_a_configuration_error(settings):
+    settings.KB_SEMANTIC = "yes"
+
+    errors = [e for e in checks.run_checks() if e.id == "kb.E001"]
+
+    assert errors and "auto, off" in errors[0].msg
+
+
+def test_an_unknown_mode_is_refused():
+    with pytest.raises(ValueError, match="KB_SEMANTIC"):
+        semantic.encoder_get("on")
+
+
+@needs_extra
+def test_a_process_takes_the_vectors_another_one_shared(encoder):
+    # given: two processes (two encoders) sharing one cache
+    shared = LocMemCache("kb-vectors", {"OPTIONS": {"MAX_ENTRIES": 10_000}})
+    first, second = semantic.Encoder(encoder.model), semantic.Encoder(encoder.model)
+    first.store = second.store = matching._VectorStore(shared)
+    texts = [p for a in ARTICLES for p in a.phrases]
+
+    # when: the first encodes the articles, then the second builds its index
+    vectors = first.texts(texts)
+    index = Index(ARTICLES, semantic=second)
+
+    # then: the second encoded none of them, and ranks as well
+    assert first.encoded == len(texts)
+    assert second.encoded == len(ARTICLES) * 4  # two titles and two answers each
+    assert np.allclose(second.texts(texts), vectors)
+    assert keys(index, "what's the fee to ship my parcel")[0] == "delivery_cost"
+
+
+@needs_extra
+def test_a_long_message_is_encoded_from_its_beginning_only(encoder):
+    question = "what's the fee to ship my parcel? "
+    long = question + "and a long story about my day " * 400  # about 12,000 characters
+
+    vector = encoder.query(long)
+
+    assert np.allclose(vector, encoder.query(long[: semantic.QUERY_CHARS]))
+    assert keys(Index(ARTICLES, semantic=encoder), long)  # ranked, no error
