@@ -3,9 +3,10 @@ idle sockets goes, measured inside the server.
 
     python bench/daphne_traced.py <daphne's arguments>
 
-On SIGUSR1 it takes a snapshot; the first one is the baseline, and every later one
-writes the allocations that grew since the baseline (top lines, and top tracebacks four
-frames deep) to ``$TRACE_OUT`` (default ``/tmp/daphne-trace.txt``). tracemalloc makes
+The first SIGUSR1 starts tracemalloc (the baseline: nothing allocated before is
+traced, and startup runs at full speed); every later one writes the allocations made
+since and still alive (top lines, and top tracebacks, ``$TRACE_FRAMES`` deep,
+default 1) to ``$TRACE_OUT`` (default ``/tmp/daphne-trace.txt``). tracemalloc makes
 the server slower and larger (its own bookkeeping is not in the figures it prints): use
 it to find where memory goes, never for the figures themselves.
 """
@@ -18,10 +19,8 @@ import sys
 import tracemalloc
 from typing import Any
 
-FRAMES = 4
+FRAMES = int(os.environ.get("TRACE_FRAMES", "1"))  # more frames: much slower
 TOP = 40
-
-_baseline: list[tracemalloc.Snapshot] = []
 
 
 def _filtered(snapshot: tracemalloc.Snapshot) -> tracemalloc.Snapshot:
@@ -34,19 +33,19 @@ def _filtered(snapshot: tracemalloc.Snapshot) -> tracemalloc.Snapshot:
 
 
 def _dump(_signum: int, _frame: Any) -> None:
-    snapshot = _filtered(tracemalloc.take_snapshot())
-    if not _baseline:
-        _baseline.append(snapshot)
+    if not tracemalloc.is_tracing():
+        tracemalloc.start(FRAMES)  # from now on: what was there before is not traced
         return
+    snapshot = _filtered(tracemalloc.take_snapshot())
     out = os.environ.get("TRACE_OUT", "/tmp/daphne-trace.txt")
     with open(out, "w") as f:
         for key in ("lineno", "traceback"):
-            stats = snapshot.compare_to(_baseline[0], key)
-            total = sum(s.size_diff for s in stats)
-            count = sum(s.count_diff for s in stats)
-            f.write(f"# by {key}: {total / 1024:.0f} KiB in {count} blocks grew\n")
+            stats = snapshot.statistics(key)
+            total = sum(s.size for s in stats)
+            count = sum(s.count for s in stats)
+            f.write(f"# by {key}: {total / 1024:.0f} KiB in {count} blocks allocated since\n")
             for stat in stats[:TOP]:
-                f.write(f"{stat.size_diff / 1024:10.1f} KiB {stat.count_diff:8d} blocks\n")
+                f.write(f"{stat.size / 1024:10.1f} KiB {stat.count:8d} blocks\n")
                 lines = stat.traceback.format() if key == "traceback" else [str(stat.traceback)]
                 for line in lines:
                     f.write(f"    {line}\n")
@@ -54,7 +53,6 @@ def _dump(_signum: int, _frame: Any) -> None:
 
 
 def main() -> None:
-    tracemalloc.start(FRAMES)
     signal.signal(signal.SIGUSR1, _dump)
     from daphne.cli import CommandLineInterface
 

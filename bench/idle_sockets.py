@@ -331,8 +331,10 @@ def run_step(
         time.sleep(args.hold)
         held_kb = server.rss_kb()
         if args.trace:
+            server.trace_path.unlink(missing_ok=True)
             server.signal(signal.SIGUSR1)
-            time.sleep(5)
+            while not server.trace_path.exists() and time.monotonic() < deadline:
+                time.sleep(1)
         clients.tell("sync")
         synced = clients.gather(deadline)
         clients.tell("close")
