@@ -107,6 +107,26 @@ def mailboxes_use(loop_layer: Any) -> None:
     loop_layer._subscribe_to_channel = subscribe_to_channel
 
 
+async def channel_into(layer: Any, mailbox: Mailbox) -> str | None:
+    """A new channel of this process whose messages (serialized, as bytes) go into
+    ``mailbox``, when ``layer`` is the product's hooked pub/sub layer; else None. The
+    caller reads them there, deserializes them, and calls ``channel_drop`` at the end
+    (``layer.receive`` is never called for it)."""
+    if not isinstance(layer, HookedPubSubChannelLayer):
+        return None
+    name: str = await layer.new_channel()
+    layer._get_layer().channels[name] = mailbox
+    return name
+
+
+async def channel_drop(layer: Any, name: str) -> None:
+    """Forgets a channel of ``channel_into`` and unsubscribes from it (what the layer's
+    ``receive`` does when it is cancelled)."""
+    loop_layer = layer._get_layer()
+    if loop_layer.channels.pop(name, None) is not None:
+        await loop_layer._get_shard(name).unsubscribe(name)
+
+
 def shards_of(loop_layer: Any) -> list[Any]:
     return list(loop_layer._shards)
 

@@ -95,3 +95,38 @@ async def test_a_socket_channel_of_the_product_layer_queues_in_a_mailbox() -> No
 
 def test_another_layer_gets_no_pipelined_publisher() -> None:
     assert redis_internals.pipelined_publisher(InMemoryChannelLayer()) is None
+
+
+@pytest.mark.asyncio
+async def test_a_channel_into_a_mailbox_delivers_there_until_it_is_dropped() -> None:
+    # given the product's layer, its shard's Redis calls stubbed out (only what the layer
+    # keeps in this process is looked at), and a socket's mailbox
+    channel_layer = layer.ResyncingPubSubChannelLayer(hosts=["redis://127.0.0.1:1/0"])
+    loop_layer = channel_layer._get_layer()
+    (shard,) = redis_internals.shards_of(loop_layer)
+    calls: list[tuple[str, str]] = []
+
+    async def subscribe(channel: str) -> None:
+        calls.append(("subscribe", channel))
+
+    async def unsubscribe(channel: str) -> None:
+        calls.append(("unsubscribe", channel))
+
+    shard.subscribe, shard.unsubscribe = subscribe, unsubscribe
+    mailbox = Mailbox()
+    # when a channel is opened into the mailbox and the process resyncs its sockets
+    name = await redis_internals.channel_into(channel_layer, mailbox)
+    assert name is not None
+    layer.resync_local_sockets(loop_layer)
+    # then the message is in the mailbox, serialized
+    assert channel_layer.deserialize(await mailbox.get()) == {"type": "rt.resync"}
+    # and once dropped, the channel is unsubscribed and hears nothing more
+    await redis_internals.channel_drop(channel_layer, name)
+    assert calls == [("subscribe", name), ("unsubscribe", name)]
+    assert layer.resync_local_sockets(loop_layer) == 0
+    assert mailbox.empty()
+
+
+@pytest.mark.asyncio
+async def test_another_layer_opens_no_channel_into_a_mailbox() -> None:
+    assert await redis_internals.channel_into(InMemoryChannelLayer(), Mailbox()) is None
