@@ -374,13 +374,13 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument(
         "--quick",
         action="store_true",
-        help=f"{QUICK_SOCKETS} sockets, a 3 s hold, bound "
+        help=f"{QUICK_SOCKETS} sockets, a 2 s hold, bound "
         f"{QUICK_BOUND_KB:g} KB: the regression guard",
     )
     parser.add_argument("--out", help="also write the results as JSON here")
     args = parser.parse_args()
     if args.quick:
-        args.steps, args.hold = str(QUICK_SOCKETS), 3.0
+        args.steps, args.hold = str(QUICK_SOCKETS), 2.0
         args.bound = args.bound or QUICK_BOUND_KB
     args.counts = [int(s) for s in args.steps.split(",")]
     if not args.counts or min(args.counts) < 1 or max(args.counts) > MAX_SOCKETS:
@@ -410,6 +410,7 @@ def servers() -> Any:
 
 
 def main() -> int:
+    started = time.monotonic()
     args = parse_args()
     raise_open_files()
     log_dir = Path(tempfile.mkdtemp(prefix="sockets-bench-"))
@@ -428,6 +429,7 @@ def main() -> int:
                 print(json.dumps(step), flush=True)
         finally:
             database_recreate(admin_url, name, drop_only=True)
+    print(f"# {time.monotonic() - started:.0f} s in all", flush=True)
     return report(results, args)
 
 
