@@ -5,7 +5,6 @@ every client frame passes before its handler, and ``TokenBucket``, its rate limi
 
 from __future__ import annotations
 
-import contextlib
 import json
 import logging
 import time
@@ -122,8 +121,10 @@ class EventSocket(AsyncWebsocketConsumer):
         except StopConsumer:
             pass
         finally:
-            with contextlib.suppress(*LAYER_LOST):
+            try:
                 await redis_internals.channel_drop(self.channel_layer, name)
+            except Exception:  # the socket is over either way; never mask why it ended
+                logger.warning("could not unsubscribe a closed socket's channel", exc_info=True)
 
     async def websocket_connect(self, message: dict[str, Any]) -> None:
         # one seat per socket and client address, across processes (a Redis call per
