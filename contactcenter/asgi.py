@@ -22,6 +22,7 @@ django_asgi_app = get_asgi_application()
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from django.conf import settings  # noqa: E402
 
+from contactcenter.daphne_internals import mailbox_queues_install  # noqa: E402
 from inbox.connectors.hooks_asgi import hooks_first  # noqa: E402
 from inbox.routing import websocket_urlpatterns as widget_sockets  # noqa: E402
 from routing.routing import websocket_urlpatterns as operator_sockets  # noqa: E402
@@ -126,3 +127,5 @@ def collector_tune() -> None:
 
 
 collector_tune()
+# an idle socket's input queue in a few hundred bytes instead of 3.4 KB (under Daphne)
+mailbox_queues_install()

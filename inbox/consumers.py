@@ -63,19 +63,19 @@ class WidgetConsumer(EventSocket):
         await database_sync_to_async(presence.visitor_socket_opened)(
             visitor_id=visitor.pk, at=timezone.now()
         )
-        self.channel_obj = visitor.channel
         self.group = realtime.dialog_group(self.dialog_id)
         self.limiter = TokenBucket(rate=5, burst=20)
         self.refused = 0
         self.last_typing = 0.0
         await self.channel_layer.group_add(self.group, self.channel_name)
-        for frame in await database_sync_to_async(self._welcome)():
+        # the channel (a model instance with its config) is not kept by the socket
+        for frame in await database_sync_to_async(self._welcome)(visitor.channel):
             await self.send_frame(frame)
 
-    def _welcome(self) -> list[dict[str, Any]]:
+    def _welcome(self, channel: Any) -> list[dict[str, Any]]:
         frames = selectors.widget_welcome_frames(dialog_id=self.dialog_id)
         if frames[0]["session"] is None:
-            topics = selectors.widget_topics(channel=self.channel_obj)
+            topics = selectors.widget_topics(channel=channel)
             if topics:
                 frames.append({"type": "topics", "topics": topics})
         return frames
