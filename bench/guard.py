@@ -14,6 +14,9 @@ What it runs (loopback only, each bounded in count and time, each stopping by it
   Fails when a message is lost or duplicated, or when the p99 exceeds ``--messaging-x``
   times the relay's p99 (with ``--messaging-min-ms`` as the least bound: a floor of a
   fraction of a millisecond would make the ratio all noise).
+* sockets (``bench/idle_sockets.py --quick``): 1,000 idle widget sockets on one Daphne
+  process; fails above ``--sockets-kb`` KB a socket or when one does not answer ``sync``
+  after the hold.
 * routing (``bench/routing_bench.py``): a burst of queued sessions assigned by the
   product's dispatcher in several processes beside the same work in raw SQL. Fails when
   an operator goes over their limit, an assignment is lost, or the product reaches less
@@ -143,6 +146,41 @@ def routing_checks(runs: list[dict[str, Any]], args: argparse.Namespace) -> list
     ]
 
 
+def sockets(args: argparse.Namespace, out: Path) -> list[Check]:
+    code = _run(
+        [
+            sys.executable,
+            str(HERE / "idle_sockets.py"),
+            "--quick",
+            f"--bound={args.sockets_kb}",
+            f"--out={out}",
+        ],
+        timeout=300,
+    )
+    if not out.exists():
+        return [Check("sockets", False, f"the benchmark exited {code}")]
+    return sockets_checks(json.loads(out.read_text()), args)
+
+
+def sockets_checks(results: list[dict[str, Any]], args: argparse.Namespace) -> list[Check]:
+    step = results[0]
+    answered = int(step["answered_sync"])
+    count = int(step["sockets"])
+    kb = float(step["kb_per_socket"])
+    return [
+        Check(
+            "sockets: every idle socket answers after the hold",
+            answered == count == int(step["still_open_after_hold"]),
+            f"{answered} of {count} answered sync",
+        ),
+        Check(
+            "sockets: memory a socket",
+            kb <= args.sockets_kb,
+            f"{kb:.1f} KB a socket (bound {args.sockets_kb:g} KB)",
+        ),
+    ]
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rate", type=int, default=500, help="messages a second")
@@ -150,7 +188,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--messaging-x", type=float, default=40.0)
     parser.add_argument("--messaging-min-ms", type=float, default=40.0)
     parser.add_argument("--routing-ratio", type=float, default=0.15)
-    parser.add_argument("--only", choices=("messaging", "routing"))
+    parser.add_argument("--sockets-kb", type=float, default=45.0)
+    parser.add_argument("--only", choices=("messaging", "routing", "sockets"))
     args = parser.parse_args(argv)
     if not os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://")):
         print('DATABASE_URL must point at PostgreSQL: eval "$(python3 scripts/services.py up)"')
@@ -161,6 +200,8 @@ def main(argv: list[str] | None = None) -> int:
             checks += messaging(args, Path(tmp) / "messaging.json")
         if args.only in (None, "routing"):
             checks += routing(args, Path(tmp) / "routing.json")
+        if args.only in (None, "sockets"):
+            checks += sockets(args, Path(tmp) / "sockets.json")
     print("\n## guard")
     for check in checks:
         print(f"{'ok    ' if check.ok else 'FAILED'} {check.name}: {check.detail}")

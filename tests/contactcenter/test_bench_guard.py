@@ -17,7 +17,9 @@ guard = importlib.util.module_from_spec(spec)
 sys.modules[spec.name] = guard  # its dataclasses look their module up
 spec.loader.exec_module(guard)
 
-BOUNDS = argparse.Namespace(messaging_x=40.0, messaging_min_ms=40.0, routing_ratio=0.3)
+BOUNDS = argparse.Namespace(
+    messaging_x=40.0, messaging_min_ms=40.0, routing_ratio=0.3, sockets_kb=45.0
+)
 
 
 def _messaging(p99: float, floor_p99: float, *, lost: int = 0, rows: str = "100/100") -> Any:
@@ -70,4 +72,23 @@ def test_routing_below_the_ratio_or_over_a_limit_fails():
     ]
     assert _failed(guard.routing_checks(_routing(900, 2000, over=1), BOUNDS)) == [
         "routing: nobody over their limit"
+    ]
+
+
+def _sockets(kb: float, answered: int = 1000) -> Any:
+    return [
+        {
+            "sockets": 1000,
+            "still_open_after_hold": 1000,
+            "answered_sync": answered,
+            "kb_per_socket": kb,
+        }
+    ]
+
+
+def test_sockets_over_the_memory_bound_or_silent_fail():
+    assert _failed(guard.sockets_checks(_sockets(24.5), BOUNDS)) == []
+    assert _failed(guard.sockets_checks(_sockets(46.0), BOUNDS)) == ["sockets: memory a socket"]
+    assert _failed(guard.sockets_checks(_sockets(24.5, answered=999), BOUNDS)) == [
+        "sockets: every idle socket answers after the hold"
     ]
