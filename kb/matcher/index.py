@@ -100,6 +100,8 @@ class Index:
     ) -> None:
         self.articles = articles
         self.by_id = {article.id: article for article in articles}
+        self.by_position = {article.id: position for position, article in enumerate(articles)}
+        self.patched = 0  # articles patched in since the full build (kb.matcher.patch)
         self.weights = weights or Weights()
         self.options = options or Options()
         self.english = termlib.ENGLISH_COMMON | self._english_words(articles)
