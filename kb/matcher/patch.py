@@ -73,13 +73,18 @@ class _Patch:
 
     def build(self) -> Index:
         index = self.index
-        docs = [(a, text) for a in self.new for text in (*a.phrases, *a.titles.values())]
-        docs = [(a, text) for a, text in docs if text.strip()]
+        docs, learned = [], []
+        for a in self.new:  # in the order of Index.__init__
+            for texts, flag in ((a.phrases, False), (a.learned, True), (a.titles.values(), False)):
+                kept = [text for text in texts if text.strip()]
+                docs.extend((a, text) for text in kept)
+                learned.extend(flag for _ in kept)
         prepared = [index.prepare(text) for _, text in docs]
         doc_terms = [q.terms for q in prepared]
         by_article: dict[int, list[str]] = {a.id: [] for a in self.new}
-        for (article, _), terms in zip(docs, doc_terms, strict=True):
-            by_article[article.id].append(terms)
+        for (article, _), terms, flag in zip(docs, doc_terms, learned, strict=True):
+            if not flag:  # learned phrasings are not pooled (Index.__init__)
+                by_article[article.id].append(terms)
         article_terms = [" ".join(by_article[a.id]) for a in self.new]
         answer_terms = [index._answer_terms(a) for a in self.new]
         title_terms = [index._title_terms(a) for a in self.new]
@@ -91,7 +96,7 @@ class _Patch:
         out.english = index.english | Index._english_words(self.new)
         out.known_set = index.known_set | self._words(self.new)
         out.word_space = space
-        self._documents(out, docs, prepared, space)
+        self._documents(out, docs, prepared, space, learned)
         for name, texts in (
             ("article_matrix", article_terms),
             ("answer_matrix", answer_terms),
@@ -111,6 +116,7 @@ class _Patch:
         docs: list[tuple[ArticleData, str]],
         prepared: list[Query],
         space: vectors.Space,
+        learned: list[bool],
     ) -> None:
         """Each article's documents in the new order: the kept ones' rows, the changed
         ones' new rows."""
@@ -134,6 +140,8 @@ class _Patch:
         order = np.concatenate(take) if take else np.empty(0, dtype=np.int64)
         all_text = [*index.doc_text, *(text for _, text in docs)]
         all_chars = [*index._doc_chars[:old_docs], *(q.chars for q in prepared)]
+        all_learned = [*index.doc_learned, *learned]
+        out.doc_learned = [all_learned[i] for i in order.tolist()]
         out.doc_text = [all_text[i] for i in order.tolist()]
         out._doc_chars = [all_chars[i] for i in order.tolist()] or [""]
         out.doc_article = np.concatenate(doc_article) if doc_article else order
@@ -204,7 +212,8 @@ class _Patch:
     def _words(articles: list[ArticleData]) -> frozenset[str]:
         found: set[str] = set()
         for article in articles:
-            for value in (*article.phrases, *article.titles.values(), *article.answers.values()):
+            texts = (*article.phrases, *article.learned, *article.titles.values())
+            for value in (*texts, *article.answers.values()):
                 found.update(textlib.words(textlib.normalise(value)))
         found.update(textlib.to_cyrillic_if(list(found)))
         return frozenset(found)

@@ -32,7 +32,7 @@ from django.core.cache import BaseCache
 
 from kb.matcher import index as indexlib
 from kb.matcher.patch import index_patched
-from kb.models import Article
+from kb.models import Article, Phrase
 
 logger = logging.getLogger(__name__)
 
@@ -58,7 +58,8 @@ def articles_load(ids: Iterable[int] | None = None) -> list[indexlib.ArticleData
             key=a.key,
             titles={"ru": a.title_ru, "en": a.title_en},
             answers={"ru": a.answer_ru, "en": a.answer_en},
-            phrases=tuple(p.text for p in a.phrases.all()),
+            phrases=tuple(p.text for p in a.phrases.all() if p.source != Phrase.Source.LEARNED),
+            learned=tuple(p.text for p in a.phrases.all() if p.source == Phrase.Source.LEARNED),
         )
         for a in found.prefetch_related("phrases").order_by("pk")
     ]

@@ -97,3 +97,26 @@ def test_a_patched_index_ranks_the_dev_set_as_the_full_build_does(demo):
         top(full, row["text"], 1) == top(patched, row["text"], 1) for row in labelled
     ) / len(labelled)
     assert agree >= 0.95
+
+
+def test_a_learned_phrasing_lifts_a_close_question_without_diluting_its_article(demo):
+    # given a customer's question the seed phrasings rank elsewhere
+    index = Index(demo)
+    question = "нашла дешевле в другом магазине, заказ больше не нужен"
+    assert top(index, question)[0] != "order_cancel"
+    cancel = next(a for a in demo if a.key == "order_cancel")
+
+    # when a close phrasing of it is learned for "order_cancel" (patched, or built)
+    learned = replace(cancel, learned=("нашел дешевле в другом магазине заказ не нужен",))
+    patched = index_patched(index, changed=[learned])
+    built = Index([learned if a.id == cancel.id else a for a in demo])
+
+    # then the question finds the article first, by its nearest phrasing, while the
+    # article's own questions score as before (the learned phrasing is not pooled)
+    assert top(patched, question)[0] == "order_cancel"
+    assert top(built, question)[0] == "order_cancel"
+    assert built.rank(built.prepare(question), limit=1, explain=True)[0].parts["near"] > 0.2
+    own = "как отменить заказ"
+    assert built.rank(built.prepare(own), limit=1)[0].score == pytest.approx(
+        index.rank(index.prepare(own), limit=1)[0].score, abs=0.02
+    )
