@@ -73,9 +73,11 @@ class _Patch:
 
     def build(self) -> Index:
         index = self.index
-        docs, learned = [], []
+        docs: list[tuple[ArticleData, str]] = []
+        learned: list[bool] = []
         for a in self.new:  # in the order of Index.__init__
-            for texts, flag in ((a.phrases, False), (a.learned, True), (a.titles.values(), False)):
+            groups = ((a.phrases, False), (a.learned, True), (tuple(a.titles.values()), False))
+            for texts, flag in groups:
                 kept = [text for text in texts if text.strip()]
                 docs.extend((a, text) for text in kept)
                 learned.extend(flag for _ in kept)
@@ -97,13 +99,13 @@ class _Patch:
         out.known_set = index.known_set | self._words(self.new)
         out.word_space = space
         self._documents(out, docs, prepared, space, learned)
-        for name, texts in (
+        for name, rows in (
             ("article_matrix", article_terms),
             ("answer_matrix", answer_terms),
             ("title_matrix", title_terms),
         ):
             old = getattr(index, name)
-            fresh_rows = self._vectors(space, texts)
+            fresh_rows = self._vectors(space, rows)
             take = self._article_rows(old.size)
             setattr(out, name, self._postings(old, fresh_rows, take, space))
         out._chars, out._chars_built, out._chars_lock = None, False, threading.Lock()
