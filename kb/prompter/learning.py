@@ -7,8 +7,10 @@ words dropped): the cosine of the two sets of terms. Only the feedback that corr
 the ranking moves it: for every close past phrasing (similarity at least ``SIMILAR``),
 an article accepted below the first place gains ``ACCEPT_STEP`` (times the similarity)
 per such accept, and a rejected article loses ``REJECT_STEP`` per reject. The sum is
-capped both ways. An accept of the first suggestion changes nothing here: the matcher
-already ranked that article first, and boosting it further only pushes it onto other
+capped both ways. An accept of the first suggestion counts only for the same question
+asked again (similarity at least ``SAME``: ``ACCEPTED_STEP`` per accept, at most
+``MAX_ACCEPTED``), where a reject also counts twice: the matcher already ranked that
+article first, and boosting it for merely similar questions pushes it onto other
 questions (measured: ``bench/prompter_learning.py`` loses accept@1 that way).
 Character trigrams (``similarity``) compare a sent reply with a suggestion and group
 candidate questions.
