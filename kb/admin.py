@@ -28,6 +28,7 @@ PART_NAMES = {
     "article": gettext_lazy("all phrasings, words"),
     "answer": gettext_lazy("answer, words"),
     "title": gettext_lazy("title, words"),
+    "near": gettext_lazy("nearest phrasing, close match"),
 }
 
 
