@@ -30,6 +30,7 @@ PART_NAMES = {
     "title": gettext_lazy("title, words"),
     "semantic": gettext_lazy("titles and phrasings, meaning"),
     "semantic_answer": gettext_lazy("answer, meaning"),
+    "near": gettext_lazy("nearest phrasing, close match"),
 }
 
 

@@ -27,7 +27,7 @@ from kb.matcher import semantic as semanticlib
 from kb.matcher import terms as termlib
 from kb.matcher import text as textlib
 
-PARTS = ("chars", "words", "article", "answer", "title", "semantic", "semantic_answer")
+PARTS = ("chars", "words", "article", "answer", "title", "near", "semantic", "semantic_answer")
 MIN_MENDED = 4  # shorter words are too ambiguous to mend
 SPELLING_MIN = 0.6  # cosine of character n-grams for a word to be taken as a typo of another
 
@@ -39,6 +39,9 @@ class ArticleData:
     titles: dict[str, str]
     answers: dict[str, str]
     phrases: tuple[str, ...]
+    # phrasings learned from operators' feedback: scored one by one (``Weights.near``),
+    # never pooled into the article's vector, which they would dilute
+    learned: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -62,6 +65,11 @@ class Weights:
     semantic: float = 0.0
     semantic_answer: float = 0.0
     semantic_base: float = 0.2
+    # The nearest phrasing (learned ones included), counted only above ``near_from``
+    # (cosine of terms), scaled to 0..1 from there: an almost equal phrasing lifts its
+    # article strongly, a loosely similar one not at all (docs/knowledge-base.md).
+    near: float = 0.5
+    near_from: float = 0.8
 
 
 # The weights with the semantic part on: tuned on the development set and kept because
@@ -115,13 +123,22 @@ class Index:
     ) -> None:
         self.articles = articles
         self.by_id = {article.id: article for article in articles}
+        self.by_position = {article.id: position for position, article in enumerate(articles)}
+        self.patched = 0  # articles patched in since the full build (kb.matcher.patch)
         self.weights = weights or (BLEND if semantic is not None else Weights())
         self.options = options or Options()
         self.english = termlib.ENGLISH_COMMON | self._english_words(articles)
         docs: list[tuple[int, str]] = []
+        learned: list[bool] = []
         for position, article in enumerate(articles):
-            texts = [*article.phrases, *article.titles.values()]
-            docs.extend((position, text) for text in texts if text.strip())
+            for texts, flag in ((article.phrases, False), (article.learned, True)):
+                kept = [t for t in texts if t.strip()]
+                docs.extend((position, text) for text in kept)
+                learned.extend(flag for _ in kept)
+            titles = [t for t in article.titles.values() if t.strip()]
+            docs.extend((position, text) for text in titles)
+            learned.extend(False for _ in titles)
+        self.doc_learned = learned
         self.doc_article = np.array([position for position, _ in docs], dtype=np.int64)
         positions = np.arange(len(articles))
         self.doc_start = np.searchsorted(self.doc_article, positions, side="left")
@@ -145,7 +162,7 @@ class Index:
         for article in articles:
             for value in (article.titles.get("en", ""), article.answers.get("en", "")):
                 found.update(textlib.words(textlib.normalise(value)))
-            for phrase in article.phrases:
+            for phrase in (*article.phrases, *article.learned):
                 tokens = textlib.words(textlib.normalise(phrase))
                 if textlib.script_language(phrase) == textlib.EN and not (
                     textlib.is_latin_russian(
@@ -180,8 +197,11 @@ class Index:
             analyzer=_doc_analyzer, sublinear_tf=True, dtype=np.float32
         )
         by_article: list[list[str]] = [[] for _ in self.articles]
-        for position, query in zip(self.doc_article, prepared, strict=True):
-            by_article[position].append(query.terms)
+        for position, query, learned in zip(
+            self.doc_article, prepared, self.doc_learned, strict=True
+        ):
+            if not learned:  # scored one by one only (``Weights.near``)
+                by_article[position].append(query.terms)
         article_docs = [" ".join(parts) for parts in by_article]
         answer_docs = [self._answer_terms(article) for article in self.articles]
         title_docs = [self._title_terms(article) for article in self.articles]
@@ -216,7 +236,8 @@ class Index:
         is no known word ("доставкк" -> "доставка") before it becomes a term."""
         known: set[str] = set()
         for article in self.articles:
-            for value in (*article.phrases, *article.titles.values(), *article.answers.values()):
+            texts = (*article.phrases, *article.learned, *article.titles.values())
+            for value in (*texts, *article.answers.values()):
                 known.update(textlib.words(textlib.normalise(value)))
         known.update(textlib.to_cyrillic_if(list(known)))
         self.known_words = sorted(w for w in known if len(w) >= MIN_MENDED and not w.isdigit())
@@ -379,6 +400,8 @@ class Index:
                 parts["answer"] = answer.scores(words)
             if "title" in wanted and self.options.titles and self.title_matrix is not None:
                 parts["title"] = self.title_matrix.scores(words)
+            if "near" in wanted and self.options.words:
+                parts["near"] = self._near(self._best_per_article(doc_scores))
         if query.vector is not None:
             parts.update(self._semantic_parts(query.vector, wanted))
         return parts
@@ -396,6 +419,11 @@ class Index:
                 cosine = np.einsum("ij,j->i", matrix, vector)
                 parts[name] = np.maximum(cosine - base, 0.0) / (1.0 - base)
         return parts
+
+    def _near(self, best: np.ndarray) -> np.ndarray:
+        """The best phrasing's cosine above ``near_from``, scaled to 0..1."""
+        start = self.weights.near_from
+        return np.clip((best - start) / max(1e-6, 1.0 - start), 0.0, None)
 
     def _best_per_article(self, scores: np.ndarray) -> np.ndarray:
         """Each article's best document score (documents are grouped by article)."""

@@ -7,8 +7,10 @@ words dropped): the cosine of the two sets of terms. Only the feedback that corr
 the ranking moves it: for every close past phrasing (similarity at least ``SIMILAR``),
 an article accepted below the first place gains ``ACCEPT_STEP`` (times the similarity)
 per such accept, and a rejected article loses ``REJECT_STEP`` per reject. The sum is
-capped both ways. An accept of the first suggestion changes nothing here: the matcher
-already ranked that article first, and boosting it further only pushes it onto other
+capped both ways. An accept of the first suggestion counts only for the same question
+asked again (similarity at least ``SAME``: ``ACCEPTED_STEP`` per accept, at most
+``MAX_ACCEPTED``), where a reject also counts twice: the matcher already ranked that
+article first, and boosting it for merely similar questions pushes it onto other
 questions (measured: ``bench/prompter_learning.py`` loses accept@1 that way).
 Character trigrams (``similarity``) compare a sent reply with a suggestion and group
 candidate questions.
@@ -29,6 +31,9 @@ SIMILAR = 0.5  # cosine of the terms from which a past phrasing counts as "close
 EDITED = 0.7  # trigram cosine from which a sent text that differs from a suggestion is its edit
 ACCEPT_STEP = 0.2
 REJECT_STEP = 0.2
+ACCEPTED_STEP = 0.01  # any accept, first place included: a slight raise...
+MAX_ACCEPTED = 0.03
+SAME = 0.8  # ...for a phrasing this close only (the same question asked again)
 MAX_BOOST = 0.3
 MAX_PENALTY = 0.3
 
@@ -80,6 +85,7 @@ class Pair:
     phrasing: str
     corrections: int = 0
     rejects: int = 0
+    accepts: int = 0  # corrections included
 
 
 def adjustments(text: str, pairs: Iterable[Pair]) -> dict[int, float]:
@@ -89,7 +95,7 @@ def adjustments(text: str, pairs: Iterable[Pair]) -> dict[int, float]:
     raw: dict[int, float] = {}
     seen: dict[str, frozenset[str]] = {}
     for pair in pairs:
-        if not (pair.corrections or pair.rejects):
+        if not (pair.corrections or pair.rejects or pair.accepts):
             continue
         theirs = seen.get(pair.phrasing)
         if theirs is None:
@@ -97,7 +103,11 @@ def adjustments(text: str, pairs: Iterable[Pair]) -> dict[int, float]:
         sim = term_similarity(mine, theirs)
         if sim < SIMILAR:
             continue
-        delta = sim * (pair.corrections * ACCEPT_STEP - pair.rejects * REJECT_STEP)
+        accepted = min(MAX_ACCEPTED, pair.accepts * ACCEPTED_STEP) if sim >= SAME else 0.0
+        # the same question asked again: a reject counts twice (the matcher's nearest
+        # phrasing part lifts such a question strongly, the reject has to outweigh it)
+        rejected = pair.rejects * REJECT_STEP * (2 if sim >= SAME else 1)
+        delta = sim * (pair.corrections * ACCEPT_STEP + accepted) - sim * rejected
         raw[pair.article] = raw.get(pair.article, 0.0) + delta
     return {a: max(-MAX_PENALTY, min(MAX_BOOST, d)) for a, d in raw.items() if d}
 

@@ -57,7 +57,7 @@ def feedback_adjust(normalised_text: str, matches: list[matching.Match]) -> list
         return matches
     rows = PhrasingFeedback.objects.filter(
         article_id__in=[m.article_id for m in matches]
-    ).values_list("article_id", "phrasing", "corrections", "rejects")
+    ).values_list("article_id", "phrasing", "corrections", "rejects", "accepts")
     deltas = learning.adjustments(normalised_text, (learning.Pair(*row) for row in rows))
     if not deltas:
         return matches

@@ -138,7 +138,7 @@ def article_create(*, data: dict[str, Any], source: str = Phrase.Source.ADMIN) -
     _fields(article, given)
     article.save()
     _phrases_set(article, given.phrases, source=source)
-    matching.index_changed()
+    matching.index_changed([article.pk])
     return article
 
 
@@ -150,14 +150,15 @@ def article_update(*, article: Article, data: dict[str, Any]) -> Article:
     article.save()
     if data.get("phrases") is not None:
         _phrases_set(article, given.phrases, source=Phrase.Source.ADMIN)
-    matching.index_changed()
+    matching.index_changed([article.pk])
     return article
 
 
 @transaction.atomic
 def article_delete(*, article: Article) -> None:
+    gone = article.pk
     article.delete()
-    matching.index_changed()
+    matching.index_changed([gone])
 
 
 @transaction.atomic
@@ -171,7 +172,7 @@ def phrase_add(*, article: Article, text: str, source: str = Phrase.Source.LEARN
         text=text,
         defaults={"language": matching.language_of(text), "source": source},
     )
-    matching.index_changed()
+    matching.index_changed([article.pk])
     return phrase
 
 
@@ -185,7 +186,7 @@ def phrases_save(*, saved: list[Phrase], deleted: list[Phrase]) -> None:
         phrase.text = _text(phrase.text, limit=MAX_PHRASE, name="text")
         phrase.language = matching.language_of(phrase.text)
         phrase.save()
-    matching.index_changed()
+    matching.index_changed({p.article_id for p in (*saved, *deleted)})
 
 
 def _import_item(item: Any) -> dict[str, Any]:
@@ -228,6 +229,7 @@ def articles_import(*, items: Any) -> ImportResult:
     if problems:
         raise ImportInvalid(problems)
     existing = {a.key: a for a in Article.objects.filter(key__in=[g.key for g in cleaned])}
+    written: list[int] = []
     for given in cleaned:
         article = existing.get(given.key) or Article()
         _fields(article, given)
@@ -245,7 +247,9 @@ def articles_import(*, items: Any) -> ImportResult:
                 if text not in kept
             ]
         )
-    matching.index_changed()
+        written.append(article.pk)
+    # a few articles are patched in; more are built whole (fresh term frequencies)
+    matching.index_changed(written if len(written) <= matching.PATCH_AT_MOST else None)
     return ImportResult(created=len(cleaned) - len(existing), updated=len(existing))
 
 

@@ -1,13 +1,13 @@
 """The matcher of this process: one index of the enabled articles, kept in memory and
-rebuilt when articles change, in every process within a second.
+patched when articles change, in every process within a second (``index_holder``).
 
     match(text, language=None, limit=3) -> MatchResult
     answer_text(article_id, language) -> str
 
-Every write of articles (``kb.services.articles``) calls ``index_changed()``, which after
-commit bumps a version counter in the shared cache (Redis in production) and marks this
-process's index stale at once. ``match`` reads the counter at most every
-``CHECK_EVERY_S`` (0.25 s) and rebuilds when it moved.
+Every write of articles (``kb.services.articles``) calls ``index_changed(ids)``: this
+process patches those articles in at its next question, and after commit the shared
+cache (Redis in production) tells every other process, which reads it at most every
+``CHECK_EVERY_S`` (0.1 s) and patches them in too (``kb.services.index_holder``).
 
 Adjusters (the prompter's learning): ``adjusters`` is a list of functions
 ``(normalised_text, matches) -> matches`` applied, in order, to the ranked candidates
@@ -19,9 +19,7 @@ docs/knowledge-base.md.
 from __future__ import annotations
 
 import logging
-import threading
-import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -33,11 +31,13 @@ from kb.matcher import semantic as semanticlib
 from kb.matcher import terms as termlib
 from kb.matcher import text as textlib
 from kb.models import Article
+from kb.services import index_holder
 
 logger = logging.getLogger(__name__)
 
-VERSION_KEY = "kb:index:version"
-CHECK_EVERY_S = 0.25
+VERSION_KEY = index_holder.VERSION_KEY
+CHECK_EVERY_S = index_holder.CHECK_EVERY_S
+PATCH_AT_MOST = index_holder.REBUILD_DRIFT_MIN  # articles of one write patched in
 CANDIDATES = 10
 
 
@@ -72,54 +72,14 @@ def adjuster_unregister(fn: Adjuster) -> None:
         adjusters.remove(fn)
 
 
-class _Holder:
-    """One process's index, its version and when the shared counter was last read."""
-
-    def __init__(self, shared: BaseCache) -> None:
-        self.shared = shared
-        self.lock = threading.Lock()
-        self.index: indexlib.Index | None = None
-        self.version: int | None = None
-        self.checked_at = 0.0
-        self.stale = True
-
-    def current(self) -> indexlib.Index:
-        now = time.monotonic()
-        if not self.stale and now - self.checked_at < CHECK_EVERY_S and self.index is not None:
-            return self.index
-        with self.lock:
-            version = self._shared_version()
-            self.checked_at = time.monotonic()
-            if self.index is None or self.stale or version != self.version:
-                self.stale = False
-                self.index = indexlib.Index(_articles(), semantic=_encoder())
-                self.version = version
-            return self.index
-
-    def _shared_version(self) -> int | None:
-        try:
-            value = self.shared.get(VERSION_KEY)
-        except Exception:  # the cache is away: keep what we have, check again later
-            logger.warning("kb: the index version could not be read", exc_info=True)
-            return self.version
-        return int(value) if value is not None else None
+_Holder = index_holder.Holder
 
 
-_holder = _Holder(cache)
+def _encoder_for_holder() -> semanticlib.Encoder | None:
+    return _encoder()
 
 
-def _articles() -> list[indexlib.ArticleData]:
-    articles = Article.objects.filter(enabled=True).prefetch_related("phrases").order_by("pk")
-    return [
-        indexlib.ArticleData(
-            id=a.pk,
-            key=a.key,
-            titles={"ru": a.title_ru, "en": a.title_en},
-            answers={"ru": a.answer_ru, "en": a.answer_en},
-            phrases=tuple(p.text for p in a.phrases.all()),
-        )
-        for a in articles
-    ]
+_holder = index_holder.Holder(cache, encoder=_encoder_for_holder)
 
 
 def _encoder() -> semanticlib.Encoder | None:
@@ -154,36 +114,25 @@ def index_current() -> indexlib.Index:
     return _holder.current()
 
 
-def version_bump(shared: BaseCache | None = None) -> None:
-    shared = shared or cache
-    try:
-        try:
-            shared.incr(VERSION_KEY)
-        except ValueError:  # not there yet (or evicted)
-            if not shared.add(VERSION_KEY, 1, timeout=None):
-                shared.incr(VERSION_KEY)
-    except Exception:
-        logger.warning("kb: the index version could not be bumped", exc_info=True)
+def version_bump(shared: BaseCache | None = None, ids: Iterable[int] | None = None) -> None:
+    """What a commit of articles does: every process learns that ``ids`` (None: any)
+    changed."""
+    index_holder.version_bump(shared or cache, ids)
 
 
-def index_changed() -> None:
-    """Called by every write of articles: after commit, every process rebuilds."""
-
-    def changed() -> None:
-        _holder.stale = True
-        version_bump(_holder.shared)
-
-    # this process at once too: the writer's own next question sees its change
-    _holder.stale = True
-    transaction.on_commit(changed)
+def index_changed(ids: Iterable[int] | None = None) -> None:
+    """Called by every write of articles with the ids of the articles it changed (None:
+    maybe all of them): this process patches them in at its next question, and after
+    commit every other process does."""
+    listed = None if ids is None else set(ids)
+    _holder.changed(listed)
+    holder = _holder
+    transaction.on_commit(lambda: version_bump(holder.shared, listed))
 
 
 def index_reset() -> None:
     """Forgets this process's index (tests: each starts with its own database)."""
-    with _holder.lock:
-        _holder.index = None
-        _holder.version = None
-        _holder.stale = True
+    _holder.reset()
 
 
 def language_of(text: str) -> str:

@@ -12,7 +12,7 @@ import pytest
 from django.core.cache.backends.locmem import LocMemCache
 
 from kb.models import Article
-from kb.services import articles, matching
+from kb.services import articles, index_holder, matching
 
 pytestmark = pytest.mark.django_db
 
@@ -123,7 +123,9 @@ def test_a_change_reaches_another_process_within_a_second(demo_kb, monkeypatch):
             "phrases": ["можно ли расплатиться криптовалютой", "do you take bitcoin"],
         }
     )
-    matching.version_bump(shared)  # what the commit does (the test's transaction stays open)
+    created = Article.objects.get(key="crypto")
+    # what the commit does (the test's transaction stays open)
+    matching.version_bump(shared, [created.pk])
 
     # then the other process sees it within a second
     deadline = time.monotonic() + 1.0
@@ -146,6 +148,107 @@ def test_a_process_with_its_own_cache_never_sees_the_change_without_the_shared_c
 
     assert one.current() is not None and one.version == 1
     assert two.version is None
+
+
+def _two_processes(monkeypatch):  # type: ignore[no-untyped-def]
+    shared = LocMemCache("kb-shared-2", {})
+    shared.clear()
+    first = matching._Holder(shared)
+    monkeypatch.setattr(matching, "_holder", first)
+    other = matching._Holder(shared)
+    first.current(), other.current()
+    return first, other
+
+
+def _answer_seen(holder: matching._Holder, key: str, text: str, within: float) -> float | None:
+    started = time.monotonic()
+    while time.monotonic() - started < within:
+        held = [a for a in holder.current().articles if a.key == key]
+        if held and held[0].answers["ru"] == text:
+            return time.monotonic() - started
+        time.sleep(0.01)
+    return None
+
+
+def test_an_edit_is_patched_into_another_process_without_building_its_index_again(
+    demo_kb, monkeypatch
+):
+    # given two processes over one cache, each with its index built
+    first, other = _two_processes(monkeypatch)
+    built = other.index
+    article = Article.objects.get(key="delivery_cost")
+
+    # when the article's answer is edited in the first process and committed
+    articles.article_update(article=article, data={"answers": {"ru": "Теперь 199 ₽."}})
+    matching.version_bump(first.shared, [article.pk])
+
+    # then the other process answers with the new text within a check's period, by a
+    # patch of that one article (the rest of its index is not built again)
+    took = _answer_seen(other, "delivery_cost", "Теперь 199 ₽.", within=1.0)
+    assert took is not None and took <= matching.CHECK_EVERY_S + 0.2
+    assert other.index is not built and other.index.patched == 1
+    assert built.word_space.vocabulary.items() <= other.index.word_space.vocabulary.items()
+    assert matching.answer_text(article.pk, "ru") == "Теперь 199 ₽."  # the writer at once
+
+
+def test_a_disabled_or_deleted_article_leaves_every_process(demo_kb, monkeypatch):
+    first, other = _two_processes(monkeypatch)
+    cost = Article.objects.get(key="delivery_cost")
+    cancel = Article.objects.get(key="order_cancel")
+    cancel_id = cancel.pk
+
+    articles.article_update(article=cost, data={"enabled": False})
+    articles.article_delete(article=cancel)
+    matching.version_bump(first.shared, [cost.pk])
+    matching.version_bump(first.shared, [cancel_id])
+    time.sleep(matching.CHECK_EVERY_S + 0.05)
+
+    for holder in (first, other):
+        keys = [a.key for a in holder.current().articles]
+        assert "delivery_cost" not in keys and "order_cancel" not in keys
+        assert "delivery_time" in keys
+        assert "delivery_cost" not in [
+            holder.current().articles[c.article].key
+            for c in _rank(holder, "сколько стоит доставка")
+        ]
+
+
+def test_a_change_whose_list_is_lost_makes_the_process_build_its_index_whole(demo_kb, monkeypatch):
+    # given a change whose list of articles is gone from the cache (evicted)
+    first, other = _two_processes(monkeypatch)
+    built = other.index
+    article = Article.objects.get(key="delivery_cost")
+    articles.article_update(article=article, data={"answers": {"ru": "Теперь 199 ₽."}})
+    matching.version_bump(first.shared, [article.pk])
+    first.shared.delete("kb:index:changes:1")
+
+    # then the other process still gets it (one more check, then a full build)
+    assert _answer_seen(other, "delivery_cost", "Теперь 199 ₽.", within=1.0) is not None
+    assert other.index is not built and other.index.patched == 0
+
+
+def test_patches_past_the_drift_bound_are_followed_by_a_full_build_in_the_background(
+    demo_kb, monkeypatch
+):
+    # given a bound of two patched articles
+    monkeypatch.setattr(index_holder, "REBUILD_DRIFT_MIN", 2)
+    first, _other = _two_processes(monkeypatch)
+    cost = Article.objects.get(key="delivery_cost")
+    time_ = Article.objects.get(key="delivery_time")
+
+    # when two articles are patched in
+    articles.article_update(article=cost, data={"answers": {"ru": "Теперь 199 ₽."}})
+    articles.article_update(article=time_, data={"answers": {"ru": "Завтра."}})
+    assert first.current().patched == 2
+
+    # then a full build replaces the patched index soon, with the changes in it
+    deadline = time.monotonic() + 5
+    while first.current().patched and time.monotonic() < deadline:
+        time.sleep(0.02)
+    index = first.current()
+    assert index.patched == 0
+    assert index.by_id[cost.pk].answers["ru"] == "Теперь 199 ₽."
+    assert index.by_id[time_.pk].answers["ru"] == "Завтра."
 
 
 def _rank(holder: matching._Holder, text: str):  # type: ignore[no-untyped-def]

@@ -43,3 +43,23 @@ def test_a_sent_text_is_accepted_when_equal_and_edited_when_close():
         == "edited"
     )
     assert learning.sent_outcome("Let me check.", answer) is None
+
+
+def test_accepts_raise_an_article_slightly_for_the_same_question_only():
+    accepted = [learning.Pair(article=7, phrasing="сколько стоит доставка", accepts=5)]
+
+    same = learning.adjustments("Сколько стоит доставка?", accepted)
+    close = learning.adjustments("сколько стоит доставка в казань завтра", accepted)
+
+    assert 0 < same[7] <= learning.MAX_ACCEPTED  # slightly, however many accepts
+    assert 7 not in close  # a merely similar question is not pushed
+
+
+def test_a_reject_weighs_more_for_the_same_question_than_for_a_close_one():
+    rejected = [learning.Pair(article=7, phrasing="сколько стоит доставка", rejects=1)]
+
+    same = learning.adjustments("сколько стоит доставка", rejected)[7]
+    close = learning.adjustments("сколько стоит доставка в казань завтра утром", rejected)[7]
+
+    assert same == -min(learning.MAX_PENALTY, 2 * learning.REJECT_STEP)
+    assert -learning.REJECT_STEP <= close < 0
