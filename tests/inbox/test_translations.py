@@ -39,6 +39,14 @@ ANSWER_RU = "здравствуйте ваш заказ в пути"
 # --- helpers -------------------------------------------------------------------------------
 
 
+@pytest.fixture(autouse=True)
+def _words_only_matcher(settings):  # type: ignore[no-untyped-def]
+    """The prompter answers every customer's message here; on the fast tier (SQLite, eager
+    tasks) it runs before the ack, and with the optional semantic extra installed its
+    first question loads the sentence model (about a second). These tests time the ack."""
+    settings.KB_SEMANTIC = "off"
+
+
 def _widget_chat(**channel_kwargs):  # type: ignore[no-untyped-def]
     channel = factories.ChannelFactory(**channel_kwargs)
     visitor, token = services.widget_visitor_create(channel=channel, name="Ada")
