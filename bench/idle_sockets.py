@@ -52,6 +52,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.common import free_port  # noqa: E402
+from bench.messaging_bench import product_env  # noqa: E402
 
 MAX_SOCKETS = 20_000
 SOCKETS_PER_CLIENT = 2_500
@@ -88,23 +89,6 @@ def database_recreate(admin_url: str, name: str, *, drop_only: bool = False) -> 
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         if not drop_only:
             conn.execute(f'CREATE DATABASE "{name}"')
-
-
-def product_env(database_url: str, redis_url: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST_")}
-    env.update(
-        DATABASE_URL=database_url,
-        REDIS_URL=redis_url,
-        SECRET_KEY=env.get("SECRET_KEY") or "sockets-bench-not-secret-" + "x" * 40,
-        HTTPS="false",
-        DEBUG="false",
-        DJANGO_SETTINGS_MODULE="contactcenter.settings",
-        PYTHONUNBUFFERED="1",
-        SOCKETS_PER_ADDRESS="0",  # thousands of sockets from a few loopback addresses
-    )
-    env.pop("ALLOWED_HOSTS", None)
-    env.pop("CELERY_TASK_ALWAYS_EAGER", None)
-    return env
 
 
 def prepare(env: dict[str, str], sockets: int) -> tuple[str, list[str]]:
