@@ -20,12 +20,12 @@ import threading
 from dataclasses import dataclass, field
 
 import numpy as np
+from sklearn.feature_extraction.text import TfidfVectorizer
 
 from kb.matcher import lexicon, vectors
 from kb.matcher import semantic as semanticlib
 from kb.matcher import terms as termlib
 from kb.matcher import text as textlib
-from kb.matcher.vectors import TfidfVectorizer
 
 PARTS = ("chars", "words", "article", "answer", "title", "near", "semantic", "semantic_answer")
 MIN_MENDED = 4  # shorter words are too ambiguous to mend

@@ -8,13 +8,10 @@ from __future__ import annotations
 import math
 from collections import Counter
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from scipy import sparse
-
-if TYPE_CHECKING:
-    from sklearn.feature_extraction.text import TfidfVectorizer as _Tfidf
+from sklearn.feature_extraction.text import TfidfVectorizer
 
 
 @dataclass(frozen=True)
@@ -30,7 +27,7 @@ class Space:
     """A fitted TfidfVectorizer's features and weights, for one text at a time (the
     same numbers as its ``transform``: sublinear tf if set, idf, l2 norm)."""
 
-    def __init__(self, vectorizer: _Tfidf) -> None:
+    def __init__(self, vectorizer: TfidfVectorizer) -> None:
         self.analyzer = vectorizer.build_analyzer()
         self.vocabulary: dict[str, int] = vectorizer.vocabulary_
         self.idf = vectorizer.idf_.astype(np.float32)
@@ -68,12 +65,3 @@ class Postings:
             start, end = self.indptr[feature], self.indptr[feature + 1]
             out[self.indices[start:end]] += weight * self.data[start:end]
         return out
-
-
-def TfidfVectorizer(**options: Any) -> _Tfidf:
-    """scikit-learn's TF-IDF vectorizer, imported on the first index build: importing
-    scikit-learn costs every process about a second at start (Django's admin imports
-    this app's services), whether it ever matches a question or not."""
-    from sklearn.feature_extraction.text import TfidfVectorizer as vectorizer
-
-    return vectorizer(**options)
