@@ -13,6 +13,7 @@ the breaker open) is ``TranslationUnavailable``; callers fall back to the origin
 
 from __future__ import annotations
 
+import hashlib
 import re
 import socket
 import threading
@@ -46,6 +47,13 @@ class Health:
 
 class Provider:
     name = "none"
+
+    @property
+    def cache_name(self) -> str:
+        """What the cached results of this provider are filed under: its name, and for a
+        server its address (another server may translate otherwise)."""
+        return self.name
+
     enabled = False
 
     def __init__(self) -> None:
@@ -121,10 +129,15 @@ class LibreTranslateProvider(Provider):
         transport = httpx.HTTPTransport(
             socket_options=[(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)]
         )
+        self._cache_name = f"{self.name}@{hashlib.sha256(self.url.encode()).hexdigest()[:12]}"
         self._client = httpx.Client(
             base_url=self.url, headers={"Accept": "application/json"}, transport=transport
         )
         self._lock = threading.Lock()
+
+    @property
+    def cache_name(self) -> str:
+        return self._cache_name
 
     def translate(
         self, texts: list[str], source: str | None, target: str, *, timeout: float

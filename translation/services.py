@@ -102,7 +102,7 @@ def translate(
     current = provider()
     if not texts:
         return []
-    keys = [_key(current.name, source, target, text) for text in texts]
+    keys = [_key(current.cache_name, source, target, text) for text in texts]
     known = cache.get_many(list(set(keys)))
     missing = [i for i, key in enumerate(keys) if key not in known]
     if missing:
@@ -129,7 +129,7 @@ def detect(text: str, *, timeout: float | None = None) -> str | None:
     current = provider()
     if not current.enabled:
         return None
-    key = _key(current.name, "detect", "", text)
+    key = _key(current.cache_name, "detect", "", text)
     found = cache.get(key)
     if found is not None:
         return str(found)
@@ -146,7 +146,7 @@ def detect(text: str, *, timeout: float | None = None) -> str | None:
 def languages(*, timeout: float | None = None) -> list[str]:
     """The languages the provider translates (cached for an hour)."""
     current = provider()
-    key = f"tr:{current.name}:languages"
+    key = f"tr:{current.cache_name}:languages"
     found = cache.get(key)
     if found is not None:
         return list(found)

@@ -219,6 +219,9 @@ def _after_reply(
 ) -> None:
     frame = payloads.message(message, attachments=attachments)
     staff = staff_groups(session.operator_id, session.group_id, session.status)
+    # after commit, the staff get the reply before anything of its translation (which
+    # waits for this commit callback's turn: registered after it)
+    realtime.broadcast_many(staff, {"type": "message.created", "message": frame})
     # a reply waiting for its translation reaches the widget from a translation thread;
     # its translation starts now, beside the rest of this transaction
     held = translations.reply_after_store(message, plan=plan, frame=frame, staff=staff)
@@ -237,7 +240,6 @@ def _after_reply(
         realtime.broadcast(
             realtime.dialog_group(session.dialog_id), {"type": "message", "message": frame}
         )
-    realtime.broadcast_many(staff, {"type": "message.created", "message": frame})
     message_received_emit(message)
 
 
@@ -354,16 +356,21 @@ def bot_messages_send(says: list[BotSay]) -> list[Message]:
         )
         for say, message in zip(says, rows, strict=True)
     ]
+    # the frames first: after commit they leave before the events' listeners run, and
+    # the staff's before anything of a translation (its commit callback comes after)
+    staff_sends = [
+        (staff, {"type": "message.created", "message": frame}) for _msg, frame, staff in framed
+    ]
+    realtime.broadcast_batch(staff_sends)
     # those waiting for their translation reach the widget from a translation thread
     held = translations.outgoing_hold(framed, targets)
     sends: list[tuple[list[str], dict[str, Any]]] = []
-    for (message, frame, staff), waits in zip(framed, held, strict=True):
+    for (message, frame, _staff), waits in zip(framed, held, strict=True):
         if not waits:
             group = realtime.dialog_group(message.dialog_id)
             sends.append(([group], {"type": "message", "message": frame}))
-        sends.append((staff, {"type": "message.created", "message": frame}))
-    # the frames first: after commit they leave before the events' listeners run
-    realtime.broadcast_batch(sends)
+    if sends:
+        realtime.broadcast_batch(sends)
     for message in rows:
         message_received_emit(message)
     return rows
@@ -420,13 +427,14 @@ def _outgoing_store(
     message.save(force_insert=True)
     frame = payloads.message(message, attachments=[])
     staff = staff_groups(session.operator_id, session.group_id, session.status)
+    # the staff's frame first: a translation's update waits for its commit callback
+    push_to_staff(session, {"type": "message.created", "message": frame})
     if not internal:
         if not translations.outgoing_hold([(message, frame, staff)], targets)[0]:
             realtime.broadcast(
                 realtime.dialog_group(session.dialog_id), {"type": "message", "message": frame}
             )
         message_received_emit(message)
-    push_to_staff(session, {"type": "message.created", "message": frame})
     return message
 
 

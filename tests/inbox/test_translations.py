@@ -43,7 +43,8 @@ ANSWER_RU = "здравствуйте ваш заказ в пути"
 def _words_only_matcher(settings):  # type: ignore[no-untyped-def]
     """The prompter answers every customer's message here; on the fast tier (SQLite, eager
     tasks) it runs before the ack, and with the optional semantic extra installed its
-    first question loads the sentence model (about a second). These tests time the ack."""
+    first question loads the sentence model (about a second). These tests time the ack,
+    not a process's first question."""
     settings.KB_SEMANTIC = "off"
 
 

@@ -32,9 +32,12 @@ def translating(settings, libre):  # type: ignore[no-untyped-def]
     settings.TRANSLATION_BREAKER_FAILURES = 3
     settings.TRANSLATION_BREAKER_PAUSE_S = 0.3
     translator.provider_reset()
-    cache.clear()
+    # a fresh cache for this test: results are filed under the provider's address (a new
+    # server, a new port), and the shared health is dropped. Never a flush of the whole
+    # cache: the other test worker's counters (sign-in lockouts...) live there too.
+    cache.delete(translator.HEALTH_KEY)
     yield libre
     libre.mode = "ok"
     translation_pool.drain(timeout=10)
     translator.provider_reset()
-    cache.clear()
+    cache.delete(translator.HEALTH_KEY)
