@@ -427,14 +427,13 @@ def _outgoing_store(
     message.save(force_insert=True)
     frame = payloads.message(message, attachments=[])
     staff = staff_groups(session.operator_id, session.group_id, session.status)
-    # the staff's frame first: a translation's update waits for its commit callback
-    push_to_staff(session, {"type": "message.created", "message": frame})
     if not internal:
         if not translations.outgoing_hold([(message, frame, staff)], targets)[0]:
             realtime.broadcast(
                 realtime.dialog_group(session.dialog_id), {"type": "message", "message": frame}
             )
         message_received_emit(message)
+    push_to_staff(session, {"type": "message.created", "message": frame})
     return message
 
 
