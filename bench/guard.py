@@ -58,11 +58,17 @@ def _run(cmd: list[str], timeout: float) -> int:
         return 124
 
 
+def _bench(script: str, options: list[str], out: Path) -> tuple[int, Any]:
+    """Runs ``bench/<script>`` (bounded to five minutes); its exit code and the JSON it
+    wrote to ``out`` (None when it wrote none)."""
+    code = _run([sys.executable, str(HERE / script), *options], timeout=300)
+    return code, json.loads(out.read_text()) if out.exists() else None
+
+
 def messaging(args: argparse.Namespace, out: Path) -> list[Check]:
-    code = _run(
+    code, results = _bench(
+        "messaging_bench.py",
         [
-            sys.executable,
-            str(HERE / "messaging_bench.py"),
             f"--rates={args.rate}",
             "--warmup=2",
             f"--seconds={args.seconds}",
@@ -75,11 +81,11 @@ def messaging(args: argparse.Namespace, out: Path) -> list[Check]:
             "--quiet-wait=0",
             f"--out={out}",
         ],
-        timeout=300,
+        out,
     )
-    if code != 0 or not out.exists():
+    if code != 0 or results is None:
         return [Check("messaging", False, f"the benchmark exited {code}")]
-    return messaging_checks(json.loads(out.read_text()), args)
+    return messaging_checks(results, args)
 
 
 def messaging_checks(results: dict[str, Any], args: argparse.Namespace) -> list[Check]:
@@ -107,10 +113,9 @@ def messaging_checks(results: dict[str, Any], args: argparse.Namespace) -> list[
 
 
 def routing(args: argparse.Namespace, out: Path) -> list[Check]:
-    code = _run(
+    code, results = _bench(
+        "routing_bench.py",
         [
-            sys.executable,
-            str(HERE / "routing_bench.py"),
             "--groups=5",
             "--operators=100",
             "--sessions=1000",
@@ -120,11 +125,11 @@ def routing(args: argparse.Namespace, out: Path) -> list[Check]:
             "--max-seconds=30",
             f"--json={out}",
         ],
-        timeout=300,
+        out,
     )
-    if not out.exists():
+    if results is None:
         return [Check("routing", False, f"the benchmark exited {code}")]
-    checks = routing_checks(json.loads(out.read_text()), args)
+    checks = routing_checks(results, args)
     if code != 0:
         checks.append(Check("routing: limits and assignments", False, f"exit {code}"))
     return checks
@@ -147,19 +152,12 @@ def routing_checks(runs: list[dict[str, Any]], args: argparse.Namespace) -> list
 
 
 def sockets(args: argparse.Namespace, out: Path) -> list[Check]:
-    code = _run(
-        [
-            sys.executable,
-            str(HERE / "idle_sockets.py"),
-            "--quick",
-            f"--bound={args.sockets_kb}",
-            f"--out={out}",
-        ],
-        timeout=300,
+    code, results = _bench(
+        "idle_sockets.py", ["--quick", f"--bound={args.sockets_kb}", f"--out={out}"], out
     )
-    if not out.exists():
+    if results is None:
         return [Check("sockets", False, f"the benchmark exited {code}")]
-    return sockets_checks(json.loads(out.read_text()), args)
+    return sockets_checks(results, args)
 
 
 def sockets_checks(results: list[dict[str, Any]], args: argparse.Namespace) -> list[Check]:
