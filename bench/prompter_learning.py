@@ -6,14 +6,16 @@ out-of-scope message); the other half is held back, never fed. accept@1, accept@
 MRR of the suggestions are printed before and after the replay on two sets: the
 held-back messages (questions never seen), and the replayed messages asked again a
 little differently (``again_*``: a letter dropped from a longer word and a greeting
-added, seeded), which is what customers mostly do.
+added, seeded), which is what customers mostly do. Exits 1 unless learning raised
+accept@1 and MRR on both.
 
     .venv/bin/python bench/prompter_learning.py                  # ../shared/datasets/faq/
     .venv/bin/python bench/prompter_learning.py --learn-after 2 --passes 2
 
 The prompter's rules, as the product runs them: the matcher's index (``kb.matcher``,
 learned phrasings scored one by one), its adjuster (``kb.prompter.learning``: close
-phrasings' corrections and rejects move an article's score), the no-match threshold,
+phrasings' corrections and rejects move an article's score, and the words a correction
+taught raise its article for new questions), the no-match threshold,
 three suggestions at most; an accepted phrasing becomes a learned phrasing of the
 article after ``--learn-after`` accepts (default 1: the admin approves the review list;
 the product's setting defaults to 2) unless the matcher already ranks the article first
@@ -84,7 +86,8 @@ class Prompter:
             for (a, p), n in self.pairs.items()
             if a in ids
         ]
-        deltas = learning.adjustments(textlib.normalise(text), pairs)
+        vocabulary = learning.vocabulary_of(index)
+        deltas = learning.adjustments(textlib.normalise(text), pairs, vocabulary)
         moved = learning.rerank(scored, deltas, limit=LIMIT)
         if not moved or moved[0][1] < index.weights.threshold:
             return []
@@ -229,13 +232,13 @@ def main() -> int:
         f"same: {moved['same']}"
     )
     rose = all(totals[f"again_{n}"][1] > totals[f"again_{n}"][0] for n in ("accept_at_1", "mrr"))
-    kept = all(totals[n][1] >= totals[n][0] for n in ("accept_at_1", "mrr"))
-    gained = rose and kept
+    unseen = all(totals[n][1] > totals[n][0] for n in ("accept_at_1", "mrr"))
+    gained = rose and unseen
     print(
-        "learning raised accept@1 and MRR on the questions asked again, and lowered neither "
-        "on the unseen ones"
+        "learning raised accept@1 and MRR on the held-back (unseen) questions and on the "
+        "questions asked again"
         if gained
-        else "NO GAIN (or a loss on the unseen messages)"
+        else "NO GAIN on the held-back questions or on the questions asked again"
     )
     return 0 if gained else 1
 

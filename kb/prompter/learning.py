@@ -14,18 +14,31 @@ article first, and boosting it for merely similar questions pushes it onto other
 questions (measured: ``bench/prompter_learning.py`` loses accept@1 that way).
 Character trigrams (``similarity``) compare a sent reply with a suggestion and group
 candidate questions.
+
+Words that carry over to questions never seen (``gap_boosts``): when an operator accepts
+an article below the first place, the customer's terms that the article does not
+contain (its titles, answers and phrasings: the ``Vocabulary``) are the customer's words
+for it, a synonym the knowledge base lacks. A later question that uses such a word
+raises that article by ``GAP_STEP`` times the word's rarity among the articles (a word
+most articles contain says little), over the square root of the question's terms,
+capped at ``GAP_CAP``. Only corrections teach words: words of questions the matcher
+already answered first, or the whole question's words, spill onto other questions
+(measured: ``bench/prompter_learning.py``).
 """
 
 from __future__ import annotations
 
 import math
+import threading
+import weakref
 from collections import Counter
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from kb.matcher import lexicon
 from kb.matcher import terms as termlib
 from kb.matcher import text as textlib
+from kb.matcher.index import ArticleData, Index
 
 SIMILAR = 0.5  # cosine of the terms from which a past phrasing counts as "close"
 EDITED = 0.7  # trigram cosine from which a sent text that differs from a suggestion is its edit
@@ -36,6 +49,8 @@ MAX_ACCEPTED = 0.03
 SAME = 0.8  # ...for a phrasing this close only (the same question asked again)
 MAX_BOOST = 0.3
 MAX_PENALTY = 0.3
+GAP_STEP = 0.5  # a corrected question's word the article lacks, per unit of rarity
+GAP_CAP = 0.2
 
 
 def normalise(text: str) -> str:
@@ -88,10 +103,91 @@ class Pair:
     accepts: int = 0  # corrections included
 
 
-def adjustments(text: str, pairs: Iterable[Pair]) -> dict[int, float]:
+@dataclass(frozen=True)
+class Vocabulary:
+    """The terms of each article (titles, answers, phrasings; learned ones left out) and
+    how many articles contain each term."""
+
+    terms: dict[int, frozenset[str]]
+    counts: Counter[str] = field(default_factory=Counter)
+
+    def rarity(self, term: str) -> float:
+        """1 for a word no article contains, towards 0 for one that every article does."""
+        n = len(self.terms)
+        return math.log((n + 1) / (1 + self.counts.get(term, 0))) / math.log(n + 1) if n else 1.0
+
+
+_by_index: weakref.WeakKeyDictionary[Index, Vocabulary] = weakref.WeakKeyDictionary()
+_by_article: dict[int, tuple[ArticleData, frozenset[str]]] = {}
+_lock = threading.Lock()
+
+
+def vocabulary_of(index: Index) -> Vocabulary:
+    """The ``Vocabulary`` of an index's articles, made once per index; an article that a
+    patch left as it was keeps its terms."""
+    with _lock:
+        found = _by_index.get(index)
+        if found is not None:
+            return found
+        terms: dict[int, frozenset[str]] = {}
+        for article in index.articles:
+            cached = _by_article.get(article.id)
+            if cached is None or cached[0] is not article:
+                texts = [*article.titles.values(), *article.answers.values(), *article.phrases]
+                cached = _by_article[article.id] = (article, article_terms(texts))
+            terms[article.id] = cached[1]
+        counts: Counter[str] = Counter()
+        for held in terms.values():
+            counts.update(held)
+        found = _by_index[index] = Vocabulary(terms=terms, counts=counts)
+        return found
+
+
+def article_terms(texts: Iterable[str]) -> frozenset[str]:
+    found: set[str] = set()
+    for text in texts:
+        found |= terms_of(text)
+    return frozenset(found)
+
+
+def gap_boosts(
+    mine: frozenset[str],
+    pairs: Iterable[Pair],
+    vocabulary: Vocabulary,
+    seen: dict[str, frozenset[str]] | None = None,
+) -> dict[int, float]:
+    """Raises per article for a question of terms ``mine``: the words of corrected
+    questions that the accepted article lacks, weighted by their rarity (``seen``: the
+    phrasings' terms already made)."""
+    seen = {} if seen is None else seen
+    if not mine:
+        return {}
+    words: dict[int, set[str]] = {}
+    for pair in pairs:
+        held = vocabulary.terms.get(pair.article)
+        if not pair.corrections or held is None:
+            continue
+        theirs = seen.get(pair.phrasing)
+        if theirs is None:
+            theirs = seen[pair.phrasing] = terms_of(pair.phrasing)
+        words.setdefault(pair.article, set()).update(theirs - held)
+    scale = GAP_STEP / math.sqrt(len(mine))
+    boosts = {}
+    for article, lacked in words.items():
+        hit = sum(vocabulary.rarity(term) for term in mine & lacked)
+        if hit:
+            boosts[article] = min(GAP_CAP, scale * hit)
+    return boosts
+
+
+def adjustments(
+    text: str, pairs: Iterable[Pair], vocabulary: Vocabulary | None = None
+) -> dict[int, float]:
     """Score changes per article for a customer's ``text`` from past feedback ``pairs``
-    (only articles with a close pair appear)."""
+    (only articles with a close pair, or with a word taught by a correction, appear);
+    without a ``vocabulary`` no words are taught."""
     mine = terms_of(text)
+    pairs = list(pairs)
     raw: dict[int, float] = {}
     seen: dict[str, frozenset[str]] = {}
     for pair in pairs:
@@ -109,6 +205,9 @@ def adjustments(text: str, pairs: Iterable[Pair]) -> dict[int, float]:
         rejected = pair.rejects * REJECT_STEP * (2 if sim >= SAME else 1)
         delta = sim * (pair.corrections * ACCEPT_STEP + accepted) - sim * rejected
         raw[pair.article] = raw.get(pair.article, 0.0) + delta
+    if vocabulary is not None:
+        for article, boost in gap_boosts(mine, pairs, vocabulary, seen).items():
+            raw[article] = raw.get(article, 0.0) + boost
     return {a: max(-MAX_PENALTY, min(MAX_BOOST, d)) for a, d in raw.items() if d}
 
 

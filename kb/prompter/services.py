@@ -51,14 +51,16 @@ def ranked_for(text: str, *, language: str | None = None) -> tuple[list[tuple[in
 
 def feedback_adjust(normalised_text: str, matches: list[matching.Match]) -> list[matching.Match]:
     """The matcher's adjuster (``matching.adjuster_register``): the feedback on close
-    phrasings moves each candidate's score (``learning.adjustments``); a candidate
-    pushed to 0 is dropped."""
+    phrasings, and the words corrections taught, move each candidate's score
+    (``learning.adjustments``); a candidate pushed to 0 is dropped."""
     if not matches:
         return matches
     rows = PhrasingFeedback.objects.filter(
         article_id__in=[m.article_id for m in matches]
     ).values_list("article_id", "phrasing", "corrections", "rejects", "accepts")
-    deltas = learning.adjustments(normalised_text, (learning.Pair(*row) for row in rows))
+    vocabulary = learning.vocabulary_of(matching.index_current())
+    pairs = (learning.Pair(*row) for row in rows)
+    deltas = learning.adjustments(normalised_text, pairs, vocabulary)
     if not deltas:
         return matches
     moved = [

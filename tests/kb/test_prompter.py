@@ -215,3 +215,35 @@ def test_an_often_accepted_article_ranks_higher_for_close_phrasings(faq, active_
     boosted = {m.article_id: m.score for m in matching.match(text + "?").matches}
 
     assert boosted[second.article_id] > second.score
+
+
+def test_a_word_taught_by_a_correction_raises_its_article_for_new_questions(faq, active_session):
+    # given a question whose right article the matcher puts second, in a word the
+    # knowledge base does not have ("посылка")
+    taught = "посылка доставка сколько стоит и сколько дней"
+    ranked = matching.match(taught).matches
+    second = ranked[1].article_id
+    new_question = "где посылка"
+    before = {m.article_id: m.score for m in matching.match(new_question).matches}
+
+    # when an operator accepts that second article for it
+    _accept(active_session, taught, second)
+
+    # then a different question with that word ranks the article higher than before
+    after = {m.article_id: m.score for m in matching.match(new_question).matches}
+    assert after.get(second, 0.0) > before.get(second, 0.0)
+    # and a question without the word does not move
+    plain = "как вернуть товар"
+    assert matching.match(plain).matches[0].article_id == faq["returns"]
+
+
+def test_a_word_of_a_question_answered_first_teaches_nothing(faq, active_session):
+    taught = "посылка сколько стоит доставка"
+    first = matching.match(taught).matches[0].article_id
+    new_question = "где посылка"
+    before = {m.article_id: m.score for m in matching.match(new_question).matches}
+
+    _accept(active_session, taught, first)
+
+    after = {m.article_id: m.score for m in matching.match(new_question).matches}
+    assert after == before

@@ -63,3 +63,44 @@ def test_a_reject_weighs_more_for_the_same_question_than_for_a_close_one():
 
     assert same == -min(learning.MAX_PENALTY, 2 * learning.REJECT_STEP)
     assert -learning.REJECT_STEP <= close < 0
+
+
+def _vocabulary() -> learning.Vocabulary:
+    from kb.matcher.index import ArticleData, Index
+
+    def article(pk: int, title: str, answer: str, *phrases: str) -> ArticleData:
+        return ArticleData(pk, f"a{pk}", {"ru": title}, {"ru": answer}, tuple(phrases))
+
+    index = Index(
+        [
+            article(1, "Стоимость доставки", "Доставка стоит 290 ₽", "сколько стоит доставка"),
+            article(2, "Сроки доставки", "Доставка на следующий день", "как долго доставка"),
+            article(3, "Возврат", "Вернуть можно за 14 дней, доставка за наш счет", "вернуть"),
+        ]
+    )
+    return learning.vocabulary_of(index)
+
+
+def test_a_correction_teaches_the_words_its_article_lacks():
+    vocabulary = _vocabulary()
+    corrected = [learning.Pair(article=2, phrasing="когда приедет посылка", corrections=1)]
+
+    taught = learning.gap_boosts(learning.terms_of("посылка где"), corrected, vocabulary)
+    boosts = learning.adjustments("посылка где, не пойму", corrected, vocabulary)
+
+    assert 0 < taught[2] <= learning.GAP_CAP
+    assert boosts[2] > 0
+    # without the vocabulary no word is taught, and the question is not a close phrasing
+    assert learning.adjustments("посылка где, не пойму", corrected) == {}
+
+
+def test_only_corrections_teach_and_common_words_weigh_nothing():
+    vocabulary = _vocabulary()
+    first_place = [learning.Pair(article=2, phrasing="когда приедет посылка", accepts=3)]
+
+    assert learning.adjustments("посылка где", first_place, vocabulary) == {}
+    # "доставка" is in every article: its rarity is 0, it raises nothing
+    assert vocabulary.rarity("доставка") == 0.0
+    assert vocabulary.rarity("посылка") == 1.0
+    corrected = [learning.Pair(article=3, phrasing="доставка назад", corrections=1)]
+    assert 3 not in learning.gap_boosts(frozenset({"доставка"}), corrected, vocabulary)
