@@ -150,6 +150,32 @@ class Encoder:
         return matrix / np.where(norms > 0, norms, 1.0)
 
 
+def whitening(groups: Sequence[np.ndarray], *, shrink: float) -> np.ndarray | None:
+    """A linear map that makes the differences *between* articles count more than the
+    differences *within* one (within-class whitening): the scatter of each article's
+    texts around their mean (how differently customers ask the same question) is
+    estimated over all articles, and its directions are divided out, each by the square
+    root of its variance plus ``shrink`` times the mean variance (0 would trust the
+    estimate fully; larger moves the map toward doing nothing). Two articles on one
+    subject ("repair" and "warranty") differ along directions in which their own
+    phrasings vary little, and those are the ones it stretches. Learned from the
+    articles' own phrasings only; None with fewer than two texts in any article."""
+    spread = [g - g.mean(axis=0) for g in groups if len(g) >= 2]
+    if not spread:
+        return None
+    deviations = np.concatenate(spread).astype(np.float64)
+    scatter = deviations.T @ deviations / len(deviations)
+    variances, directions = np.linalg.eigh(scatter)
+    variances = np.maximum(variances, 0.0) + shrink * max(float(variances.mean()), 1e-12)
+    return ((directions / np.sqrt(variances)) @ directions.T).astype(np.float32)
+
+
+def unit(matrix: np.ndarray) -> np.ndarray:
+    """Rows (or a vector) scaled to length 1; zeros stay zeros."""
+    norms = np.linalg.norm(matrix, axis=-1, keepdims=True)
+    return matrix / np.where(norms > 0, norms, 1.0)
+
+
 _loaded: dict[str, Encoder | None] = {}
 _load_lock = threading.Lock()
 
