@@ -61,7 +61,9 @@ ABLATION = [
 
 
 # The semantic part alone: the lexical parts weigh nothing (its threshold is tuned here)
-SEMANTIC_ALONE = Weights(article=0, answer=0, title=0, semantic=1, semantic_answer=0.25)
+SEMANTIC_ALONE = Weights(
+    article=0, answer=0, title=0, semantic=1, semantic_answer=0.25, whiten=BLEND.whiten
+)
 
 
 def maker(mode: str, articles: list[ArticleData], labelled: list[dict]) -> Callable[..., Index]:

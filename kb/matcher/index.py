@@ -65,6 +65,11 @@ class Weights:
     semantic: float = 0.0
     semantic_answer: float = 0.0
     semantic_base: float = 0.2
+    # Within-class whitening of the sentence vectors before the centroids' cosine
+    # (kb.matcher.semantic.whitening; this is its ``shrink``, 0 for none): it stretches
+    # what tells two articles apart over how one article's phrasings vary, and raised
+    # the development figures and the leave-one-out check together (docs/benchmarks.md)
+    whiten: float = 0.0
     # The nearest phrasing (learned ones included), counted only above ``near_from``
     # (cosine of terms), scaled to 0..1 from there: an almost equal phrasing lifts its
     # article strongly, a loosely similar one not at all (docs/knowledge-base.md).
@@ -74,7 +79,7 @@ class Weights:
 
 # The weights with the semantic part on: tuned on the development set and kept because
 # the leave-one-out check rose with them (docs/benchmarks.md, "The semantic part").
-BLEND = Weights(semantic=0.5, semantic_answer=0.125, threshold=0.19)
+BLEND = Weights(semantic=0.75, semantic_answer=0.125, whiten=1.0, threshold=0.185)
 
 
 @dataclass(frozen=True)
@@ -219,17 +224,34 @@ class Index:
         self.answer_matrix = vectors.Postings(self.word_vectorizer.transform(answer_docs))
         self.title_matrix = vectors.Postings(self.word_vectorizer.transform(title_docs))
 
-    def _build_semantic(self, encoder: semanticlib.Encoder | None) -> None:
+    def _build_semantic(
+        self, encoder: semanticlib.Encoder | None, whitening: np.ndarray | None = None
+    ) -> None:
         """Each article's centroid and answers' vector; the texts' vectors come from the
-        encoder's cache when the texts were seen before (an edit encodes what changed)."""
+        encoder's cache when the texts were seen before (an edit encodes what changed).
+        With ``Weights.whiten`` the centroids are whitened (``kb.matcher.semantic.
+        whitening``), by the given map (a patch keeps its full build's, as it keeps the
+        inverse document frequencies) or by one learned here from the phrasings."""
+        self.whitening: np.ndarray | None = None
         self.semantic = encoder
         self.semantic_matrix = self.semantic_answers = None
         if encoder is None or not self.articles:
             return
-        self.semantic_matrix = encoder.centroids(
-            [[*a.titles.values(), *a.phrases] for a in self.articles]
-        )
+        groups = [[t for t in (*a.titles.values(), *a.phrases) if t.strip()] for a in self.articles]
+        self.semantic_matrix = encoder.centroids(groups)
         self.semantic_answers = encoder.centroids([list(a.answers.values()) for a in self.articles])
+        if self.weights.whiten <= 0:
+            return
+        if whitening is None:
+            whitening = semanticlib.whitening(
+                [encoder.texts(group) for group in groups if len(group) >= 2],
+                shrink=self.weights.whiten,
+            )
+        self.whitening = whitening
+        if whitening is not None:
+            # a centroid's direction is all that counts: the map of the unit mean is
+            # the map of the mean, scaled
+            self.semantic_matrix = semanticlib.unit(self.semantic_matrix @ whitening)
 
     def _build_spelling(self) -> None:
         """Character n-grams of every word the articles use, to mend a typed word that
@@ -414,9 +436,12 @@ class Index:
             ("semantic_answer", self.semantic_answers),
         ):
             if name in wanted and matrix is not None:
+                asked = vector
+                if name == "semantic" and self.whitening is not None:
+                    asked = semanticlib.unit(np.einsum("j,jk->k", vector, self.whitening))
                 # einsum, not BLAS: a multi-threaded matrix-vector product waits for
                 # idle cores (milliseconds on a busy server); this is 0.1 ms single-threaded
-                cosine = np.einsum("ij,j->i", matrix, vector)
+                cosine = np.einsum("ij,j->i", matrix, asked)
                 parts[name] = np.maximum(cosine - base, 0.0) / (1.0 - base)
         return parts
 

@@ -109,7 +109,8 @@ class _Patch:
             take = self._article_rows(old.size)
             setattr(out, name, self._postings(old, fresh_rows, take, space))
         out._chars, out._chars_built, out._chars_lock = None, False, threading.Lock()
-        out._build_semantic(index.semantic)  # unchanged articles' vectors come from its cache
+        # unchanged articles' vectors come from its cache; the whitening is the full build's
+        out._build_semantic(index.semantic, index.whitening)
         out.patched = index.patched + len(self.new)
         return out
 

@@ -39,7 +39,7 @@ def test_the_matcher_keeps_its_accuracy_on_the_dev_set(figures):
 
 @pytest.mark.xfail(
     strict=True,
-    reason="top-1 stays below the issue's 0.90: 0.825 lexical (top-3 0.94), 0.844 with the "
+    reason="top-1 stays below the issue's 0.90: 0.825 lexical (top-3 0.94), 0.863 with the "
     "semantic extra (top-3 0.975, no-match 0.90 meet theirs); no method tried lifts both "
     "dev and the leave-one-out check far enough: see docs/benchmarks.md, 'The semantic part'",
 )
@@ -53,8 +53,8 @@ def test_the_matcher_reaches_the_issues_targets_on_the_dev_set():
 
 
 # The blend with the semantic part (the extra): a floor under what it reaches today
-BLEND_FLOOR = {"top1": 0.84, "top3": 0.97, "no_match": 0.85}
-BLEND_LOO_FLOOR = {"top1": 0.88, "top3": 0.98}
+BLEND_FLOOR = {"top1": 0.86, "top3": 0.97, "no_match": 0.85}
+BLEND_LOO_FLOOR = {"top1": 0.885, "top3": 0.98}
 needs_extra = pytest.mark.skipif(
     not semantic.available(), reason="the semantic extra is not installed"
 )

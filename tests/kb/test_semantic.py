@@ -217,3 +217,57 @@ def test_a_long_message_is_encoded_from_its_beginning_only(encoder):
 
     assert np.allclose(vector, encoder.query(long[: semantic.QUERY_CHARS]))
     assert keys(Index(ARTICLES, semantic=encoder), long)  # ranked, no error
+
+
+# --- within-class whitening (pure numpy: no model needed) ------------------------------
+
+
+def _unit(rows: list[list[float]]) -> np.ndarray:
+    return semantic.unit(np.asarray(rows, dtype=np.float32))
+
+
+def test_whitening_weighs_what_tells_two_close_articles_apart():
+    # given: two articles on one subject; each one's phrasings vary a lot along the
+    # first axis (how people phrase it), the articles differ a little along the second
+    repair = _unit([[1.3, 0.1, 1], [-0.7, 0.1, 1], [0.8, 0.1, 1], [-0.2, 0.1, 1]])
+    warranty = _unit([[0.7, -0.1, 1], [-1.3, -0.1, 1], [0.2, -0.1, 1], [-0.8, -0.1, 1]])
+    centroids = _unit([repair.mean(axis=0), warranty.mean(axis=0)])
+    # a question on repair's side of the second axis, worded nearer warranty's mean
+    question = semantic.unit(np.asarray([-0.2, 0.1, 1.0], dtype=np.float32))
+
+    # when
+    plain = centroids @ question
+    whitening = semantic.whitening([repair, warranty], shrink=1.0)
+    assert whitening is not None
+    whitened = semantic.unit(centroids @ whitening) @ semantic.unit(question @ whitening)
+
+    # then: the wording counts less, the second axis more: repair gains on warranty
+    assert plain[1] - plain[0] > 0.05
+    assert (whitened[0] - whitened[1]) - (plain[0] - plain[1]) > 0.04
+
+
+def test_whitening_needs_an_article_with_two_texts():
+    single = [np.ones((1, 3), dtype=np.float32)]
+
+    assert semantic.whitening(single, shrink=1.0) is None
+    assert semantic.whitening([], shrink=1.0) is None
+
+
+@needs_extra
+def test_a_patched_index_keeps_the_whitening_of_its_full_build(encoder):
+    from kb.matcher.patch import index_patched
+
+    index = Index(ARTICLES, semantic=encoder)
+    assert index.whitening is not None
+    edited = ArticleData(
+        id=4,
+        key="payment_methods",
+        titles=ARTICLES[3].titles,
+        answers=ARTICLES[3].answers,
+        phrases=(*ARTICLES[3].phrases, "можно ли заплатить частями через сбп"),
+    )
+
+    patched = index_patched(index, changed=[edited])
+
+    assert patched.whitening is index.whitening
+    assert keys(patched, "оплата через сбп возможна?")[0] == "payment_methods"
