@@ -252,15 +252,11 @@ def breakdown(
     operator (key None)."""
     if by not in BREAKDOWNS:
         raise ValueError(by)
-    grain = "hour" if by == "hour" else "day"
-    part = rollup_reads.split(
-        facts, since=since, until=until, grain=grain, months=by not in ("day", "hour")
-    )
-    ranged = facts_in_range(facts, since=since, until=until) if part is None else part.edges
-    ranged = ranged.annotate(key=_key_expression(by))
-    rows = _rows(ranged, by, part, business_hours)
-    extra = [] if part is None else [rollup_reads.histogram_part(part, by, business_hours)]
-    percentiles = _percentiles(ranged, business_hours, key="key", extra=extra)
+    totalled = None if by != "hour" else _hours_totalled(facts, since, until, business_hours)
+    if totalled is not None:
+        rows, percentiles = totalled
+    else:
+        rows, percentiles = _keyed(facts, by, since, until, business_hours)
     labels = _labels(by, [r["key"] for r in rows])
     zone = timezone.get_current_timezone()
     return {
@@ -274,6 +270,73 @@ def breakdown(
             for r in rows
         ],
     }
+
+
+Percentiles = dict[Any, tuple[float | None, float | None]]
+
+
+def _keyed(
+    facts: QuerySet[ConversationFact],
+    by: str,
+    since: dt.datetime,
+    until: dt.datetime,
+    business_hours: bool,
+) -> tuple[list[dict[str, Any]], Percentiles]:
+    """The rows of sums per key and each key's median and p90: whole periods from the
+    rollups when they can answer, the rest from the facts."""
+    grain = "hour" if by == "hour" else "day"
+    part = rollup_reads.split(
+        facts, since=since, until=until, grain=grain, months=by not in ("day", "hour")
+    )
+    ranged = facts_in_range(facts, since=since, until=until) if part is None else part.edges
+    ranged = ranged.annotate(key=_key_expression(by))
+    rows = _rows(ranged, by, part, business_hours)
+    extra = [] if part is None else [rollup_reads.histogram_part(part, by, business_hours)]
+    return rows, _percentiles(ranged, business_hours, key="key", extra=extra)
+
+
+def _hours_totalled(
+    facts: QuerySet[ConversationFact], since: dt.datetime, until: dt.datetime, business_hours: bool
+) -> tuple[list[dict[str, Any]], Percentiles] | None:
+    """``by=hour`` over every conversation: the whole UTC hours from ``HourTotal`` (one
+    row an hour, its median and p90 stored), keyed by the current zone's hour in Python
+    rather than per row in SQL; the partial hours at the edges from the facts. A key
+    made of more than one part (the edges' hours; the repeated hour when the clocks go
+    back) is ranked over its merged histograms. None when the totals cannot answer."""
+    bounds = rollup_reads.hour_totals(facts, since=since, until=until)
+    if bounds is None:
+        return None
+    start, end = bounds
+    edges = facts.filter(
+        Q(started_at__gte=since, started_at__lt=start)
+        | Q(started_at__gte=end, started_at__lt=until)
+    ).annotate(key=_key_expression("hour"))
+    rows: dict[Any, dict[str, Any]] = {}
+    if since != start or until != end:  # partial hours at the edges
+        found = edges.values("key").annotate(**_aggregates(business_hours)).order_by()
+        rows = {row["key"]: dict(row) for row in found}
+    stored: Percentiles = {}
+    parts: dict[Any, list[int]] = {}
+    zone = timezone.get_current_timezone()
+    for epoch, sums, percentiles in rollup_reads.hour_total_rows(start, end, business_hours):
+        # the key the facts' TruncHour gives: the zone's hour, the first one when the
+        # clocks go back (the repeated hour counts both)
+        key = dt.datetime.fromtimestamp(epoch, zone).replace(fold=0)
+        parts.setdefault(key, []).append(epoch)
+        if key in rows:
+            rows[key] = rollup_reads.merged(rows[key], sums)
+        else:
+            rows[key] = {"key": key} | sums
+            stored[key] = percentiles
+    ranked = [key for key in rows if key not in stored or len(parts[key]) > 1]
+    for key in ranked:
+        stored.pop(key, None)  # ranked again below (None if nobody answered)
+    if ranked:
+        hours = [dt.datetime.fromtimestamp(e, dt.UTC) for k in ranked for e in parts.get(k, [])]
+        extra = [rollup_reads.hours_histogram(hours, business_hours)] if hours else []
+        stored |= _percentiles(edges, business_hours, key="key", extra=extra)
+    kept = sorted((row for row in rows.values() if row.get("t_sessions")), key=lambda r: r["key"])
+    return kept, stored
 
 
 def _rows(
