@@ -197,7 +197,6 @@ def hour_total_rows(
     q = connection.ops.quote_name
     columns = total_columns(business_hours)
     names = [name for name in columns if name.startswith("t_")]
-    divisors = [columns[name][1] for name in names]
     hour = q("hour")
     sql = (
         f"SELECT {_epoch(hour)}, {', '.join(q(column) for column, _ in columns.values())} "
@@ -208,16 +207,15 @@ def hour_total_rows(
     with connection.cursor() as cursor:
         cursor.execute(sql, [adapt(start), adapt(end)])
         found = cursor.fetchall()
+    micro = [name for name in names if columns[name][1] == MICRO]
     out = []
     for epoch, *values in found:
-        *sums, p50, p90 = values
-        out.append(
-            (
-                epoch,
-                {n: v if d == 1 else v / d for n, v, d in zip(names, sums, divisors, strict=True)},
-                (None if p50 is None else float(p50), None if p90 is None else float(p90)),
-            )
-        )
+        sums = dict(zip(names, values, strict=False))  # the last two: the percentiles
+        for name in micro:
+            sums[name] /= MICRO
+        p50, p90 = values[-2:]
+        percentiles = (None if p50 is None else float(p50), None if p90 is None else float(p90))
+        out.append((epoch, sums, percentiles))
     return out
 
 
