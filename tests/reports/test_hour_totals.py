@@ -137,3 +137,21 @@ def test_an_hour_s_median_and_p90_follow_its_first_responses():
     kept = rollup_state()
     rollups.rollups_rebuild()
     assert rollup_state() == kept
+
+
+def test_a_zone_with_a_half_hour_offset_reads_the_facts(settings):
+    """A UTC hour is not one hour of Kolkata's clock (+05:30): the totals cannot answer,
+    the conversations' rows do, keyed by the zone's own hours."""
+    settings.TIME_ZONE = "Asia/Kolkata"
+    stream_around_the_change(random.Random(11))
+    since, until = BACK - dt.timedelta(hours=30), BACK + dt.timedelta(hours=30)
+    everyone = ConversationFact.objects.all()
+
+    with CaptureQueriesContext(connection) as queries:
+        rows = selectors.breakdown(facts=everyone, by="hour", since=since, until=until)
+
+    assert rows == selectors.breakdown(
+        facts=facts_only(everyone), by="hour", since=since, until=until
+    )
+    assert not any("reports_hourtotal" in q["sql"] for q in queries)
+    assert rows["rows"] and all(row["key"].endswith(":00:00+05:30") for row in rows["rows"])
