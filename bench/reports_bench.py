@@ -13,7 +13,8 @@ order they started (as they arrive in production): their per-conversation figure
 (``reports_conversationfact``, what the reports read) and up to three metric events
 each (``reports_metricevent``: opened; first reply or abandon; the close). About 85 % are
 answered, 9 % abandoned, 20 % rated, 10 % begin with a bot, 5 % are transferred. The
-daily and hourly rollups are then built from the facts in the server
+daily and hourly rollups (and the hourly totals over all conversations, with each
+hour's median and p90) are then built from the facts in the server
 (``reports.rollups.rollups_rebuild``, what ``manage.py reports_rollup_rebuild`` runs).
 
 Then each query is timed ``--reps`` times through ``reports.selectors`` (what the API
@@ -62,6 +63,7 @@ ROLLUP_TABLES = (
     "reports_daybucket",
     "reports_hourrollup",
     "reports_hourbucket",
+    "reports_hourtotal",
 )
 FACTS_SQL = """
 INSERT INTO reports_conversationfact (

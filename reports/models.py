@@ -108,4 +108,10 @@ class ConversationFact(models.Model):
 
 # models kept in modules of their own, registered with the app here
 from reports.alert_models import SlaAlert, SlaLevel  # noqa: E402, F401
-from reports.rollup_models import DayBucket, DayRollup, HourBucket, HourRollup  # noqa: E402, F401
+from reports.rollup_models import (  # noqa: E402, F401
+    DayBucket,
+    DayRollup,
+    HourBucket,
+    HourRollup,
+    HourTotal,
+)

@@ -4,10 +4,12 @@ year reads a few hundred thousand rows instead of a million.
 
 A conversation counts in the day (in the server's time zone, ``TIME_ZONE``: the day of
 the ``day`` breakdown) and the hour (UTC, which is the server's hour in any zone with
-whole-hour offsets) of its ``started_at``. Dimensions a conversation lacks (no operator
-replied, no group) are stored as 0, so that one unique key matches every row an upsert
-adds to. Raw seconds are summed in integer microseconds: adding and subtracting deltas
-never drifts. Every field is a sum over the conversations of the row."""
+whole-hour offsets) of its ``started_at``; the hours are kept twice, per group and
+channel (``HourRollup``) and over all conversations (``HourTotal``). Dimensions a
+conversation lacks (no operator replied, no group) are stored as 0, so that one unique
+key matches every row an upsert adds to. Raw seconds are summed in integer
+microseconds: adding and subtracting deltas never drifts. Every field is a sum over the
+conversations of the row (but ``HourTotal``'s percentiles)."""
 
 from __future__ import annotations
 
@@ -117,6 +119,29 @@ class HourRollup(RollupSums):
 
     def __str__(self) -> str:
         return f"{self.hour:%Y-%m-%d %H:00} g{self.group_id} c{self.channel_id}"
+
+
+class HourTotal(RollupSums):
+    """The figures of every conversation started in ``hour``, without group or channel:
+    what the unfiltered ``by=hour`` reads (a year is 8,760 rows, not one per hour, group
+    and channel). Beside the sums, the hour's median and p90 of first response (the
+    upper edges of their buckets, in calendar and in business seconds; None: nobody
+    answered), recomputed from ``HourBucket`` whenever the hour's histogram changes."""
+
+    hour = models.DateTimeField(_("hour"), unique=True)
+    fr_p50 = models.IntegerField(_("median first response"), null=True)
+    fr_p90 = models.IntegerField(_("90th percentile of first response"), null=True)
+    fr_bh_p50 = models.IntegerField(_("median first response in business hours"), null=True)
+    fr_bh_p90 = models.IntegerField(
+        _("90th percentile of first response in business hours"), null=True
+    )
+
+    class Meta:
+        verbose_name = _("hourly report total")
+        verbose_name_plural = _("hourly report totals")
+
+    def __str__(self) -> str:
+        return f"{self.hour:%Y-%m-%d %H:00}: {self.sessions}"
 
 
 class DayBucket(models.Model):

@@ -24,7 +24,7 @@ from django.db.models.sql.where import WhereNode
 from django.utils import timezone
 
 from reports.models import ConversationFact
-from reports.rollup_models import DayBucket, DayRollup, Grain, HourBucket, HourRollup
+from reports.rollup_models import DayBucket, DayRollup, Grain, HourBucket, HourRollup, HourTotal
 
 DIMENSIONS = ("group_id", "operator_id", "channel_id")
 MICRO = 1_000_000
@@ -128,6 +128,103 @@ def split(
         | Q(started_at__gte=end, started_at__lt=until)
     )
     return Split(grain, rows.filter(within), buckets.filter(within), edges)
+
+
+def hour_totals(
+    facts: QuerySet[ConversationFact], *, since: dt.datetime, until: dt.datetime
+) -> tuple[dt.datetime, dt.datetime] | None:
+    """The whole UTC hours ``[start, end)`` of ``[since, until)`` that ``HourTotal``
+    answers: when ``facts`` are every conversation (no scope, no filter) and the current
+    zone's hours are UTC hours. None otherwise."""
+    query = facts.query
+    if facts.model is not ConversationFact or len(query.alias_map) > 1 or query.annotations:
+        return None
+    if query.where.children or query.is_sliced or query.distinct:
+        return None
+    bounds = _whole_hours(since, until)
+    if bounds is None or _epoch("hour") is None:
+        return None
+    return bounds[2], bounds[3]
+
+
+def total_columns(business_hours: bool) -> dict[str, tuple[str, int]]:
+    """``HourTotal``'s column of each of the selectors' sums (``t_*``), with the divisor
+    that turns it into their unit (raw seconds are kept in microseconds), and of the
+    median and p90 (``p50``, ``p90``)."""
+    bh = "_bh" if business_hours else ""
+    unit = {
+        name: (f"{name}_bh_s", 1) if business_hours else (f"{name}_us", MICRO) for name in TIMED
+    }
+    return {
+        "t_sessions": ("sessions", 1),
+        "t_answered": ("answered", 1),
+        "t_abandoned": ("abandoned", 1),
+        "t_abandoned_late": (f"abandoned_late{bh}", 1),
+        "t_on_target": (f"on_target{bh}", 1),
+        "t_waits": ("waits", 1),
+        "t_wait_total": unit["wait"],
+        "t_first_total": unit["first"],
+        "t_handled": ("handled", 1),
+        "t_handle_total": unit["handle"],
+        "t_csat_count": ("csat_count", 1),
+        "t_csat_total": ("csat_total", 1),
+        "t_csat_good": ("csat_good", 1),
+        "t_bot_sessions": ("bot", 1),
+        "t_bot_resolved": ("bot_resolved", 1),
+        "t_bot_handoffs": ("bot_handoffs", 1),
+        "t_transfers": ("transfers", 1),
+        "p50": (f"fr{bh}_p50", 1),
+        "p90": (f"fr{bh}_p90", 1),
+    }
+
+
+def _epoch(column: str) -> str | None:
+    """SQL for a UTC moment column in whole seconds since the epoch (a row's key costs
+    no parsing of a timestamp); None on a database this is not written for."""
+    if connection.vendor == "postgresql":
+        return f"EXTRACT(EPOCH FROM {column})::bigint"
+    if connection.vendor == "sqlite":
+        return f"CAST(strftime('%%s', {column}) AS INTEGER)"
+    return None
+
+
+def hour_total_rows(
+    start: dt.datetime, end: dt.datetime, business_hours: bool
+) -> list[tuple[int, dict[str, Any], tuple[float | None, float | None]]]:
+    """Each UTC hour of ``[start, end)`` with conversations, in order: its start (seconds
+    since the epoch), its sums (``t_*``, in the selectors' units) and its median and
+    p90 of first response."""
+    q = connection.ops.quote_name
+    columns = total_columns(business_hours)
+    names = [name for name in columns if name.startswith("t_")]
+    hour = q("hour")
+    sql = (
+        f"SELECT {_epoch(hour)}, {', '.join(q(column) for column, _ in columns.values())} "
+        f"FROM {q(HourTotal._meta.db_table)} "
+        f"WHERE {hour} >= %s AND {hour} < %s AND {q('sessions')} > 0 ORDER BY {hour}"
+    )
+    adapt = connection.ops.adapt_datetimefield_value
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [adapt(start), adapt(end)])
+        found = cursor.fetchall()
+    micro = [name for name in names if columns[name][1] == MICRO]
+    out = []
+    for epoch, *values in found:
+        sums = dict(zip(names, values, strict=False))  # the last two: the percentiles
+        for name in micro:
+            sums[name] /= MICRO
+        p50, p90 = values[-2:]
+        percentiles = (None if p50 is None else float(p50), None if p90 is None else float(p90))
+        out.append((epoch, sums, percentiles))
+    return out
+
+
+def hours_histogram(hours: list[dt.datetime], business_hours: bool) -> tuple[str, Any]:
+    """The hourly histogram of every conversation of the UTC ``hours``, keyed by the
+    current zone's hour: SQL with columns ``k, b, n`` (see ``histogram_part``)."""
+    none = ConversationFact.objects.none()
+    part = Split("hour", none, HourBucket.objects.filter(hour__in=hours), none)
+    return histogram_part(part, "hour", business_hours)
 
 
 def _periods(first: dt.date, last: dt.date, months: bool) -> Q:

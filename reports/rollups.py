@@ -27,7 +27,14 @@ from django.db.models.functions import Cast, Coalesce, Round, TruncDate, TruncHo
 from django.utils import timezone
 
 from reports.models import ConversationFact
-from reports.rollup_models import SUM_FIELDS, DayBucket, DayRollup, HourBucket, HourRollup
+from reports.rollup_models import (
+    SUM_FIELDS,
+    DayBucket,
+    DayRollup,
+    HourBucket,
+    HourRollup,
+    HourTotal,
+)
 
 # the fact's fields a contribution reads
 FACT_FIELDS = (
@@ -124,6 +131,7 @@ def _contribute(tables: dict[str, Deltas], f: dict[str, Any], sign: int) -> None
     for grain, start in periods:
         _add(tables["day"], (grain, start, group, operator, channel), sums, sign)
     _add(tables["hour"], (hour, group, channel), sums, sign)
+    _add(tables["hour_total"], (hour,), sums, sign)
     if not f["answered"] or f["fr_bucket_s"] is None:
         return
     for business, bucket in ((False, f["fr_bucket_s"]), (True, f["fr_bucket_bh_s"])):
@@ -136,6 +144,7 @@ def _contribute(tables: dict[str, Deltas], f: dict[str, Any], sign: int) -> None
 TABLES: dict[str, tuple[type[Model], tuple[str, ...], tuple[str, ...]]] = {
     "day": (DayRollup, DAY_KEYS, SUM_FIELDS),
     "hour": (HourRollup, HOUR_KEYS, SUM_FIELDS),
+    "hour_total": (HourTotal, ("hour",), SUM_FIELDS),
     "day_bucket": (DayBucket, ("business", *DAY_KEYS, "bucket"), ("n",)),
     "hour_bucket": (HourBucket, ("business", *HOUR_KEYS, "bucket"), ("n",)),
 }
@@ -149,20 +158,28 @@ def fact_changed(
 ) -> int:
     """Moves a conversation's contribution from ``old`` to ``new`` (snapshots; None: not
     counted), together with the statements ``with_`` (the fact's own write), as one
-    statement on PostgreSQL. Returns how many statements there were (0: none ran)."""
+    statement on PostgreSQL; then, when the histogram of an hour changed, that hour's
+    median and p90 (``HourTotal``) in a second one. Returns how many statements there
+    were (0: none ran)."""
     tables: dict[str, Deltas] = {name: {} for name in TABLES}
     if old is not None:
         _contribute(tables, old, -1)
     if new is not None:
         _contribute(tables, new, +1)
     statements = list(with_ or [])
+    moved = sorted({key[1] for key, values in tables["hour_bucket"].items() if any(values)})
     for name, deltas in tables.items():
-        rows = [(key, values) for key, values in deltas.items() if any(values)]
+        # an hour whose histogram moved gets its total's row written (and so locked)
+        # even when its sums did not move: its percentiles are recomputed next
+        keep = set() if name != "hour_total" else {(hour,) for hour in moved}
+        rows = [(key, values) for key, values in deltas.items() if any(values) or key in keep]
         if rows:
             model, keys, columns = TABLES[name]
             statements.append(_upsert(model, keys, columns, rows))
     statements_run(statements)
-    return len(statements)
+    if moved:
+        percentiles_refresh(Q(hour__in=moved))
+    return len(statements) + bool(moved)
 
 
 def statements_run(statements: list[Statement]) -> None:
@@ -203,6 +220,40 @@ def _upsert(
         f"ON CONFLICT ({', '.join(q(k) for k in keys)}) DO UPDATE SET {increments}"
     )
     return sql, [_adapt(v) for key, values in rows for v in (*key, *values)]
+
+
+PERCENTILES = {
+    "fr_p50": (False, 50),
+    "fr_p90": (False, 90),
+    "fr_bh_p50": (True, 50),
+    "fr_bh_p90": (True, 90),
+}
+
+
+def percentiles_refresh(hours: Q) -> None:
+    """Recomputes ``HourTotal``'s median and p90 of the ``hours`` from the hourly
+    histogram, by nearest rank as the reports do (``reports.selectors``): the upper edge
+    of the bucket that holds the ``ceil(share * n)``-th smallest first response. It
+    runs after the histogram's write and reads it in a statement of its own, so it sees
+    every change committed to the hour before its row's lock was taken."""
+    q = connection.ops.quote_name
+    total, buckets = q(HourTotal._meta.db_table), q(HourBucket._meta.db_table)
+    parts, params = [], []
+    for column, (business, share) in PERCENTILES.items():
+        parts.append(
+            f"""{q(column)} = (SELECT MIN(b) FROM (SELECT b,
+                SUM(n) OVER (ORDER BY b) AS cum, SUM(n) OVER () AS whole
+                FROM (SELECT {q("bucket")} AS b, SUM({q("n")}) AS n FROM {buckets}
+                    WHERE {q("business")} = %s AND {buckets}.{q("hour")} = {total}.{q("hour")}
+                    GROUP BY {q("bucket")} HAVING SUM({q("n")}) > 0) AS histogram
+                ) AS ranked WHERE 100 * cum >= {share} * whole)"""
+        )
+        params.append(business)
+    rows = HourTotal.objects.filter(hours).values("pk")
+    inner, more = rows.query.sql_with_params()
+    sql = f"UPDATE {total} SET {', '.join(parts)} WHERE {q('id')} IN ({inner})"
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, *more])
 
 
 # --- rebuild -----------------------------------------------------------------------
@@ -299,27 +350,52 @@ def _rebuild_grain(grain: str, facts: QuerySet[ConversationFact]) -> None:
         _insert_select(bucket_model, columns, counted, [business])
 
 
-def rollups_rebuild(*, since: dt.date | None = None) -> None:
+def _rebuild_totals(facts: QuerySet[ConversationFact], hours: Q) -> None:
+    """``HourTotal`` of the ``hours`` from the facts, then their percentiles from the
+    hourly histogram (rebuilt before)."""
+    keys = {"k_hour": TruncHour("started_at", tzinfo=dt.UTC)}
+    sums = {f"k_{field}": F(f"s_{field}") for field in SUM_FIELDS}
+    grouped = facts.annotate(**keys).values(*keys).annotate(**_sum_aggregates()).order_by()
+    _insert_select(HourTotal, ["hour", *SUM_FIELDS], grouped.annotate(**sums), [])
+    percentiles_refresh(hours)
+
+
+def hour_totals_rebuild() -> None:
+    """``HourTotal`` recomputed from the facts and the hourly histogram alone (what the
+    upgrade that adds it runs)."""
+    with transaction.atomic():
+        HourTotal.objects.all().delete()
+        _rebuild_totals(ConversationFact.objects.all(), Q())
+
+
+def rollups_rebuild(*, since: dt.date | None = None, totals: bool = True) -> None:
     """Recomputes the rollups from the facts: all, or the days from ``since`` on (the
     months from its month's first day, the hours from the UTC hour of its midnight in
-    the server's time zone)."""
+    the server's time zone). ``totals``: ``HourTotal`` too (the migration that filled
+    the other tables ran before it existed)."""
     facts = ConversationFact.objects.all()
     daily = [DayRollup.objects.all(), DayBucket.objects.all()]
     hourly = [HourRollup.objects.all(), HourBucket.objects.all()]
     chosen = {"d": facts, "m": facts, "hour": facts}
+    hours = Q()
     if since is not None:
         zone = timezone.get_default_timezone()
         month = since.replace(day=1)
         start = dt.datetime.combine(month, dt.time.min, tzinfo=zone)
+        hours = Q(hour__gte=hour_of(start))
         daily = [rows.filter(day__gte=month) for rows in daily]
-        hourly = [rows.filter(hour__gte=hour_of(start)) for rows in hourly]
+        hourly = [rows.filter(hours) for rows in hourly]
         chosen = {
             "d": facts.filter(started_at__gte=start),
             "m": facts.filter(started_at__gte=start),
             "hour": facts.filter(started_at__gte=hour_of(start)),
         }
+    if totals:
+        hourly.append(HourTotal.objects.filter(hours))
     with transaction.atomic():
         for rows in (*daily, *hourly):
             rows.delete()
         for grain, grain_facts in chosen.items():
             _rebuild_grain(grain, grain_facts)
+        if totals:
+            _rebuild_totals(chosen["hour"], hours)

@@ -21,6 +21,8 @@ from reports.models import ConversationFact
 from routing.models import Group, Operator
 
 BREAKDOWNS = ("group", "operator", "channel", "day", "hour")
+# per breakdown key: the median and p90 of first response
+Percentiles = dict[Any, tuple[float | None, float | None]]
 
 
 def facts_visible(*, user: Any) -> QuerySet[ConversationFact] | None:
@@ -87,30 +89,30 @@ def _aggregates(business_hours: bool) -> dict[str, Any]:
     }
 
 
-def _ratio(part: float | None, whole: float | None, scale: float = 1, digits: int = 1) -> Any:
-    if not whole:
-        return None
-    return round(scale * (part or 0) / whole, digits)
-
-
 def figures_of(row: dict[str, Any], percentiles: tuple[Any, Any]) -> dict[str, Any]:
-    """The contract's figures from one row of sums and counts."""
-    answered, sessions = row["t_answered"], row["t_sessions"]
+    """The contract's figures from one row of sums and counts: each ratio rounded, None
+    where its whole is 0 (written out, no helper call: a year by hour makes 8,760 of
+    these)."""
+    answered, sessions, abandoned = row["t_answered"], row["t_sessions"], row["t_abandoned"]
+    waits, handled, rated = row["t_waits"], row["t_handled"], row["t_csat_count"]
+    on_target, reached = row["t_on_target"] or 0, answered + row["t_abandoned_late"]
     return {
         "sessions": sessions,
         "answered": answered,
-        "abandoned": row["t_abandoned"],
-        "avg_queue_wait_s": _ratio(row["t_wait_total"], row["t_waits"]),
-        "avg_first_response_s": _ratio(row["t_first_total"], answered),
+        "abandoned": abandoned,
+        "avg_queue_wait_s": round((row["t_wait_total"] or 0) / waits, 1) if waits else None,
+        "avg_first_response_s": (
+            round((row["t_first_total"] or 0) / answered, 1) if answered else None
+        ),
         "median_first_response_s": percentiles[0],
         "p90_first_response_s": percentiles[1],
-        "avg_handle_s": _ratio(row["t_handle_total"], row["t_handled"]),
-        "sla_pct": _ratio(row["t_on_target"], answered, 100),
-        "service_level_pct": _ratio(row["t_on_target"], answered + row["t_abandoned_late"], 100),
-        "abandon_rate_pct": _ratio(row["t_abandoned"], sessions, 100),
-        "csat_avg": _ratio(row["t_csat_total"], row["t_csat_count"], digits=2),
-        "csat_count": row["t_csat_count"],
-        "csat_pct": _ratio(row["t_csat_good"], row["t_csat_count"], 100),
+        "avg_handle_s": round((row["t_handle_total"] or 0) / handled, 1) if handled else None,
+        "sla_pct": round(100 * on_target / answered, 1) if answered else None,
+        "service_level_pct": round(100 * on_target / reached, 1) if reached else None,
+        "abandon_rate_pct": round(100 * (abandoned or 0) / sessions, 1) if sessions else None,
+        "csat_avg": round((row["t_csat_total"] or 0) / rated, 2) if rated else None,
+        "csat_count": rated,
+        "csat_pct": round(100 * (row["t_csat_good"] or 0) / rated, 1) if rated else None,
         "bot_sessions": row["t_bot_sessions"],
         "bot_resolved": row["t_bot_resolved"],
         "bot_handoffs": row["t_bot_handoffs"],
@@ -228,14 +230,17 @@ def _labels(by: str, keys: Iterable[Any]) -> dict[Any, str]:
         return {o.pk: o.name for o in Operator.objects.filter(pk__in=ids).select_related("user")}
     if by == "channel":
         return dict(Channel.objects.filter(pk__in=ids).values_list("pk", "name"))
-    zone = timezone.get_current_timezone()  # once: each lookup costs a context read
-    return {k: _moment_label(k, zone) for k in ids}
+    return {}  # a day or an hour: its label is made from its key (``_moment_label``)
 
 
-def _moment_label(key: Any, zone: dt.tzinfo) -> str:
-    if isinstance(key, dt.datetime):
-        return key.astimezone(zone).strftime("%Y-%m-%d %H:00")
-    return key.isoformat() if hasattr(key, "isoformat") else str(key)
+def _moment_label(value: Any) -> str:
+    """A day's or an hour's label from its key as the API gives it (``_key_value``):
+    ``2026-11-02``, ``2026-11-02 14:00``."""
+    if not isinstance(value, str):
+        return "" if value is None else str(value)
+    if len(value) <= 10:
+        return value
+    return f"{value[:10]} {value[11:13]}:00"
 
 
 def breakdown(
@@ -252,6 +257,40 @@ def breakdown(
     operator (key None)."""
     if by not in BREAKDOWNS:
         raise ValueError(by)
+    totalled = None if by != "hour" else _hours_totalled(facts, since, until, business_hours)
+    if totalled is not None:
+        rows, percentiles = totalled
+    else:
+        rows, percentiles = _keyed(facts, by, since, until, business_hours)
+    labels = _labels(by, [r["key"] for r in rows])
+    zone = timezone.get_current_timezone()
+    return {
+        "by": by,
+        "since": since.isoformat(),
+        "until": until.isoformat(),
+        "business_hours": business_hours,
+        "rows": [_row(r, by, labels, percentiles, zone) for r in rows],
+    }
+
+
+def _row(
+    row: dict[str, Any], by: str, labels: dict[Any, str], percentiles: Percentiles, zone: Any
+) -> dict[str, Any]:
+    key = row["key"]
+    value = _key_value(key, zone)
+    label = _moment_label(value) if by in ("day", "hour") else labels.get(key, "")
+    return {"key": value, "label": label} | figures_of(row, percentiles.get(key, (None, None)))
+
+
+def _keyed(
+    facts: QuerySet[ConversationFact],
+    by: str,
+    since: dt.datetime,
+    until: dt.datetime,
+    business_hours: bool,
+) -> tuple[list[dict[str, Any]], Percentiles]:
+    """The rows of sums per key and each key's median and p90: whole periods from the
+    rollups when they can answer, the rest from the facts."""
     grain = "hour" if by == "hour" else "day"
     part = rollup_reads.split(
         facts, since=since, until=until, grain=grain, months=by not in ("day", "hour")
@@ -260,20 +299,50 @@ def breakdown(
     ranged = ranged.annotate(key=_key_expression(by))
     rows = _rows(ranged, by, part, business_hours)
     extra = [] if part is None else [rollup_reads.histogram_part(part, by, business_hours)]
-    percentiles = _percentiles(ranged, business_hours, key="key", extra=extra)
-    labels = _labels(by, [r["key"] for r in rows])
+    return rows, _percentiles(ranged, business_hours, key="key", extra=extra)
+
+
+def _hours_totalled(
+    facts: QuerySet[ConversationFact], since: dt.datetime, until: dt.datetime, business_hours: bool
+) -> tuple[list[dict[str, Any]], Percentiles] | None:
+    """``by=hour`` over every conversation: the whole UTC hours from ``HourTotal`` (one
+    row an hour, its median and p90 stored), keyed by the current zone's hour in Python
+    rather than per row in SQL; the partial hours at the edges from the facts. A key
+    made of more than one part (the edges' hours; the repeated hour when the clocks go
+    back) is ranked over its merged histograms. None when the totals cannot answer."""
+    bounds = rollup_reads.hour_totals(facts, since=since, until=until)
+    if bounds is None:
+        return None
+    start, end = bounds
+    edges = facts.filter(
+        Q(started_at__gte=since, started_at__lt=start)
+        | Q(started_at__gte=end, started_at__lt=until)
+    ).annotate(key=_key_expression("hour"))
+    rows: dict[Any, dict[str, Any]] = {}
+    if since != start or until != end:  # partial hours at the edges
+        found = edges.values("key").annotate(**_aggregates(business_hours)).order_by()
+        rows = {row["key"]: dict(row) for row in found}
+    stored: Percentiles = {}
+    first: dict[Any, int] = {}  # a whole hour's key: its UTC hour (seconds since the epoch)
+    parted: list[int] = []  # the UTC hours of keys made of more than one part
     zone = timezone.get_current_timezone()
-    return {
-        "by": by,
-        "since": since.isoformat(),
-        "until": until.isoformat(),
-        "business_hours": business_hours,
-        "rows": [
-            {"key": _key_value(r["key"], zone), "label": labels.get(r["key"], "")}
-            | figures_of(r, percentiles.get(r["key"], (None, None)))
-            for r in rows
-        ],
-    }
+    for epoch, sums, percentiles in rollup_reads.hour_total_rows(start, end, business_hours):
+        # the key the facts' TruncHour gives: the zone's hour, the first one when the
+        # clocks go back (the repeated hour counts both)
+        key = dt.datetime.fromtimestamp(epoch, zone).replace(fold=0)
+        if key in rows:  # an edge's hour, or the hour lived twice
+            rows[key] = rollup_reads.merged(rows[key], sums)
+            stored.pop(key, None)
+            parted.extend((epoch, first[key]) if key in first else (epoch,))
+        else:
+            sums["key"] = key
+            rows[key], stored[key], first[key] = sums, percentiles, epoch
+    if len(stored) < len(rows):  # keys to rank over their merged histograms
+        hours = [dt.datetime.fromtimestamp(epoch, dt.UTC) for epoch in parted]
+        extra = [rollup_reads.hours_histogram(hours, business_hours)] if hours else []
+        stored |= _percentiles(edges, business_hours, key="key", extra=extra)
+    kept = sorted((row for row in rows.values() if row.get("t_sessions")), key=lambda r: r["key"])
+    return kept, stored
 
 
 def _rows(

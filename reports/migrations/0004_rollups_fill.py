@@ -14,10 +14,11 @@ def fill(apps: Any, schema_editor: Any) -> None:
     fact = apps.get_model("reports", "ConversationFact")
     if not fact.objects.using(schema_editor.connection.alias).exists():
         return
-    # the rebuild's SQL reads the tables as this migration leaves them (0003)
+    # the rebuild's SQL reads the tables as this migration leaves them (0003); the
+    # hourly totals come in 0005, which fills them
     from reports import rollups
 
-    rollups.rollups_rebuild()
+    rollups.rollups_rebuild(totals=False)
 
 
 class Migration(migrations.Migration):
