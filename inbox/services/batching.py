@@ -408,8 +408,8 @@ def _store_in_one_statement(
     # for the retry message by message
     guard = transaction.atomic() if connection.in_atomic_block else contextlib.nullcontext()
     with guard:
-        rows = _prepared_fetchall(STEADY_SQL, params)
-    for is_row, dialog_id, pk, name_or_client_id, operator_id, group_id, status in rows:
+        answer = _prepared_fetchall(STEADY_SQL, params)
+    for is_row, dialog_id, pk, name_or_client_id, operator_id, group_id, status in answer:
         if is_row:
             inserted[(dialog_id, name_or_client_id)] = pk
         else:
