@@ -8,8 +8,11 @@ import asyncio
 import pytest
 from asgiref.sync import sync_to_async
 from django.db import connection
+from django.db.models import signals
+from django.utils import timezone
 
 from contactcenter import events, lanes, realtime
+from inbox import payloads
 from inbox import writer as writer_module
 from inbox.models import Message, Session, SessionStatus
 from inbox.services import MessageRejected, batching, conversations
@@ -414,3 +417,54 @@ class TestOneStore:
         assert isinstance(batched, MessageRejected)
         assert public.value.code == batched.code == single.value.code == code
         assert not Message.objects.filter(dialog_id=session.dialog_id).exists()
+
+
+class TestRowsAsStored:
+    """The batch statement's rows travel as one JSON array, and the batch stands for each
+    stored row with ``batching.message_row`` instead of ``Message(...)``: what operators
+    and senders get must be exactly what the table holds."""
+
+    def test_a_row_made_cheaply_is_the_same_as_a_message_made_by_django(self):
+        values = {
+            "dialog_id": 7,
+            "session_id": 3,
+            "sender_type": "contact",
+            "sender_name": "Anna",
+            "text": "hello",
+            "client_id": "c-1",
+            "created_at": timezone.now(),
+        }
+        cheap, full = batching.message_row(**values), Message(**values)
+
+        for field in Message._meta.concrete_fields:
+            assert getattr(cheap, field.attname) == getattr(full, field.attname), field.name
+        assert (cheap._state.adding, cheap._state.db) == (full._state.adding, full._state.db)
+        # what Model.__init__ would have done besides setting fields: nobody listens
+        assert not signals.pre_init.has_listeners(Message)
+        assert not signals.post_init.has_listeners(Message)
+        # defaults shared between rows must be immutable
+        plain, _made = batching._message_defaults()
+        assert all(isinstance(v, str | int | bool | type(None)) for v in plain.values()), plain
+
+    @pytest.mark.django_db
+    def test_each_frame_and_result_is_the_row_as_the_table_holds_it(
+        self, django_capture_on_commit_callbacks, batches
+    ):
+        (session,) = _active_sessions(1)
+        texts = [
+            'quotes " and \\ backslash',
+            "Привет, как дела? 👋",
+            "two\nlines\tand a tab",
+            '[1, {"json": null}]',
+        ]
+        items = [Incoming(session.dialog_id, t, f"k{i}") for i, t in enumerate(texts)]
+        with django_capture_on_commit_callbacks(execute=True):
+            results = batching.contact_messages_receive(items)
+
+        frames = _frames(batches)
+        assert len(frames) == len(texts)
+        for result, (_groups, frame), text in zip(results, frames, texts, strict=True):
+            row = Message.objects.get(pk=result.message.pk)
+            assert row.text == text
+            assert frame["message"] == payloads.message(row, attachments=[])
+            assert result.message.client_id == row.client_id
