@@ -283,6 +283,53 @@ class TestWriter:
         assert ids == [r.message.pk for r in results]
 
 
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.asyncio
+async def test_two_writers_in_threads_of_their_own_store_the_same_dialogs_once_and_in_order(
+    batches,
+):
+    """As on PostgreSQL in production (``own_thread``): each writer writes in its own
+    thread on its own connection, so two of them lock the same dialogs at the same time."""
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite takes one writer at a time: the real tier runs this")
+    sessions = await sync_to_async(_active_sessions)(10)
+    writers = [
+        writer_module.MessageWriter(linger_s=0.002, max_batch=20, own_thread=True) for _ in range(2)
+    ]
+    submitted = {
+        w: [
+            Incoming(s.dialog_id, f"w{w}-m{i}", f"w{w}-{i}-{s.pk}")
+            for i in range(8)
+            for s in sessions
+        ]
+        for w in range(2)
+    }
+    outcomes = await asyncio.gather(
+        *(
+            writers[w].submit(item)
+            for i in range(len(submitted[0]))
+            for w in (0, 1)
+            for item in [submitted[w][i]]
+        )
+    )
+
+    assert all(o.created for o in outcomes)
+    rows = await sync_to_async(list)(Message.objects.values_list("pk", "dialog_id", "client_id"))
+    assert len(rows) == 2 * 8 * 10
+    assert sorted(o.message.pk for o in outcomes) == sorted(pk for pk, _, _ in rows)
+    by_client_id = {client_id: (pk, dialog_id) for pk, dialog_id, client_id in rows}
+    for w in (0, 1):
+        for s in sessions:
+            mine = [i.client_id for i in submitted[w] if i.dialog_id == s.dialog_id]
+            ids = [by_client_id[c][0] for c in mine]
+            assert ids == sorted(ids)  # each socket's messages keep its order
+    assert writers[0].batches > 1 and writers[1].batches > 1
+    for writer in writers:  # each thread lets go of its connection
+        assert writer.executor is not None
+        await asyncio.get_running_loop().run_in_executor(writer.executor, _close_connection)
+        writer.executor.shutdown()
+
+
 def test_the_event_pump_delivers_in_order_and_holds_back_when_behind(monkeypatch):
     import threading
 
@@ -468,3 +515,7 @@ class TestRowsAsStored:
             assert row.text == text
             assert frame["message"] == payloads.message(row, attachments=[])
             assert result.message.client_id == row.client_id
+
+
+def _close_connection() -> None:
+    connection.close()  # the calling thread's own
