@@ -517,6 +517,7 @@ async def messaging_step(
     ):
         await asyncio.sleep(0.1)
     await asyncio.sleep(0.5)
+    drained = process_stats([os.getpid(), *ports_pids.values()])  # the measured ones' work done
     step.sent_total = len(sent)
     step.machine_cpu_pct = 100.0 * (cpu1[0] - cpu0[0]) / max(1, cpu1[1] - cpu0[1]) * os.cpu_count()
     for name, pid in [("client", os.getpid()), *ports_pids.items()]:
@@ -528,6 +529,11 @@ async def messaging_step(
                 step.processes[name] = {
                     "cpu_pct": round(cpu, 1),
                     "rss_mb": round(after[pid]["rss_mb"], 1),
+                    # CPU seconds per 1,000 measured messages, drain included: what noise
+                    # from other work on the machine hardly changes
+                    "cpu_s_per_1k": round(
+                        1000 * (drained[pid]["cpu_s"] - before[pid]["cpu_s"]) / max(1, step.sent), 3
+                    ),
                 }
     for task in readers:
         task.cancel()
@@ -563,19 +569,9 @@ def run_messaging_step(
     )
     try:
         with collector_paused():
-            step, client_ids = asyncio.run(
-                asyncio.wait_for(
-                    messaging_step(
-                        prep,
-                        (visitors_server.port, operators_server.port),
-                        rate,
-                        warmup,
-                        seconds,
-                        layout,
-                    ),
-                    timeout=warmup + seconds + 180,
-                )
-            )
+            ports = (visitors_server.port, operators_server.port)
+            stepping = messaging_step(prep, ports, rate, warmup, seconds, layout)
+            step, client_ids = asyncio.run(asyncio.wait_for(stepping, warmup + seconds + 180))
     finally:
         operators_server.stop()
         visitors_server.stop()
@@ -762,19 +758,18 @@ def main() -> None:
     print("\n# summary (median [range] over repetitions)")
     print(
         "| rate | p50 ms | p99 ms | p99.9 ms | max ms | lost | rows ok | ack p99 ms | "
-        "floor p50 | floor p99 | p99 ratio | Daphne A / B CPU % | machine CPU % |"
+        "floor p50 | floor p99 | p99 ratio | Daphne A / B CPU % (s per 1k) | machine CPU % |"
     )
     print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     for rate in rates:
         runs, fls = ours[rate], floor[rate]
         ratio = [o["p99_ms"] / f["p99_ms"] for o, f in zip(runs, fls, strict=False) if f["p99_ms"]]
-        first, second = (
-            ("daphne_visitors", "daphne_operators")
-            if args.layout == "split"
-            else ("daphne_one", "daphne_two")
+        a_b = ("visitors", "operators") if args.layout == "split" else ("one", "two")
+        cpu_a, cpu_b, per_1k_a, per_1k_b = (
+            [o["processes"].get(f"daphne_{n}", {}).get(key, float("nan")) for o in runs]
+            for key in ("cpu_pct", "cpu_s_per_1k")
+            for n in a_b
         )
-        cpu_a = [o["processes"].get(first, {}).get("cpu_pct", float("nan")) for o in runs]
-        cpu_b = [o["processes"].get(second, {}).get("cpu_pct", float("nan")) for o in runs]
         print(
             f"| {rate} | {median_range([o['p50_ms'] for o in runs])} "
             f"| {median_range([o['p99_ms'] for o in runs])} "
@@ -787,6 +782,7 @@ def main() -> None:
             f"| {median_range([f['p99_ms'] for f in fls])} "
             f"| {median_range(ratio)} "
             f"| {median_range(cpu_a)} / {median_range(cpu_b)} "
+            f"({median_range(per_1k_a)} / {median_range(per_1k_b)} s per 1k) "
             f"| {median_range([o['machine_cpu_pct'] for o in runs])} |"
         )
     print(f"knee (p99 < {TARGET_P99_MS:g} ms, no loss, every row): {knees}, floor {floor_knees}")

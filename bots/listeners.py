@@ -59,9 +59,11 @@ def on_button_pressed(event: events.ButtonPressed) -> None:
 def register() -> None:
     """Subscribe this app's listeners (``contactcenter.events.subscribe``) and the bots'
     claim on new sessions (``inbox.handlers``)."""
+    # on_event and on_message_received read a cached answer and queue: no atomic block
+    # of their own (contactcenter.events; the message path runs them per message)
     for event_type in selectors.EVENT_TYPES.values():
-        events.subscribe(event_type, on_event)
+        events.subscribe(event_type, on_event, atomic=False)
     handlers.handler_register(runtime.session_claim)
     events.subscribe(events.SessionOpened, on_session_opened)
-    events.subscribe(events.MessageReceived, on_message_received)
+    events.subscribe(events.MessageReceived, on_message_received, atomic=False)
     events.subscribe(events.ButtonPressed, on_button_pressed)

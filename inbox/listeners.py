@@ -17,10 +17,11 @@ from inbox.services import translations
 
 def register() -> None:
     """Subscribe this app's listeners (`contactcenter.events.subscribe`)."""
-    events.subscribe(events.MessageReceived, reply_send_queue)
+    # the message path's listeners only read and queue: no atomic block of their own
+    events.subscribe(events.MessageReceived, reply_send_queue, atomic=False)
     events.subscribe(events.MessageSendRetried, reply_send_queue)
     events.subscribe(events.SessionClosed, rating_request_send)
-    events.subscribe(events.MessageReceived, contact_message_translate_queue)
+    events.subscribe(events.MessageReceived, contact_message_translate_queue, atomic=False)
 
 
 def contact_message_translate_queue(event: events.MessageReceived) -> None:

@@ -106,6 +106,7 @@ class MessageWriter:
         store: Store = batching.contact_messages_receive,
         on_events: Callable[[list[events.Event]], None] | None = None,
         after_sends: bool = False,
+        own_thread: bool = False,
     ) -> None:
         self.max_batch = max_batch
         self.linger_s = linger_s
@@ -119,7 +120,21 @@ class MessageWriter:
         if on_events is not None:
             store = functools.partial(store, on_events=on_events)
         self._store = store
-        self.store = sync_to_async(self._store_in_thread, thread_sensitive=True)
+        # ``own_thread`` (PostgreSQL): batches are written in a thread of the writer's own,
+        # with its own connection, handed over with ``run_in_executor``. Through asgiref's
+        # thread-sensitive hop a batch queued behind every other database call of the
+        # process's sockets (sign-ins, syncs) in their one shared thread, and the hop's
+        # own bookkeeping cost the event loop CPU per batch.
+        self.executor = (
+            ThreadPoolExecutor(max_workers=1, thread_name_prefix="message-writer")
+            if own_thread
+            else None
+        )
+        self.store = (
+            self._store_in_own_thread
+            if own_thread
+            else sync_to_async(self._store_in_thread, thread_sensitive=True)
+        )
         self.connection_check = ConnectionCheck()
         self.pending: list[tuple[batching.Incoming, asyncio.Future[Stored]]] = []
         self.task: asyncio.Task[None] | None = None
@@ -163,6 +178,12 @@ class MessageWriter:
                 else:
                     future.set_result(result)
 
+    async def _store_in_own_thread(
+        self, items: list[batching.Incoming], on_sends: Callable[[batching.Sends], None]
+    ) -> list[batching.Result]:
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self.executor, self._store_in_thread, items, on_sends)
+
     def _store_in_thread(
         self, items: list[batching.Incoming], on_sends: Callable[[batching.Sends], None]
     ) -> list[batching.Result]:
@@ -198,6 +219,8 @@ def writer_for_loop() -> MessageWriter:
         for stale in [key for key in _writers if key.is_closed()]:
             del _writers[stale]
         writer = _writers[loop] = (
-            MessageWriter(on_events=_pump()) if _pump_wanted() else MessageWriter(after_sends=True)
+            MessageWriter(on_events=_pump(), own_thread=True)
+            if _pump_wanted()
+            else MessageWriter(after_sends=True)
         )
     return writer

@@ -29,12 +29,16 @@ path, so one bad message costs only its own sender an error.
 from __future__ import annotations
 
 import contextlib
+import functools
+import json
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+import psycopg
 from django.db import IntegrityError, connection, transaction
+from django.db.models.base import ModelState
 from django.utils import timezone
 
 from contactcenter import events, realtime
@@ -265,7 +269,7 @@ def _first_messages(
         if key in first:
             continue
         session_id, contact_name, *_ = state[item.dialog_id]
-        first[key] = Message(
+        first[key] = message_row(
             dialog_id=item.dialog_id,
             session_id=session_id,
             sender_type=SenderType.CONTACT,
@@ -275,6 +279,38 @@ def _first_messages(
             created_at=now,
         )
     return first
+
+
+@functools.cache
+def _message_defaults() -> tuple[dict[str, Any], tuple[Any, ...]]:
+    """Message's field defaults: the plain values, and the fields whose default is made
+    anew for each row (a callable)."""
+    plain: dict[str, Any] = {}
+    made: list[Any] = []
+    for field in Message._meta.concrete_fields:
+        if field.has_default() and callable(field.default):
+            made.append(field)
+        else:
+            plain[field.attname] = field.get_default()
+    return plain, tuple(made)
+
+
+def message_row(**values: Any) -> Message:
+    """A ``Message`` with ``values`` (attnames) and every other field at its default, as
+    the batch makes it to stand for a row it stored (the frames and results are made
+    from it; ``pk`` is set once the row is in). The same object as ``Message(**values)``
+    (tests/inbox/test_batching.py checks it) at a seventh of the CPU: Django's
+    ``Model.__init__`` walks every field with its keyword arguments, about 20 µs per
+    row in the writer's thread under load, which holds the GIL the sockets' loop needs."""
+    plain, made = _message_defaults()
+    message = Message.__new__(Message)
+    attributes = message.__dict__
+    attributes.update(plain)
+    for field in made:
+        attributes[field.attname] = field.default()
+    attributes.update(values)
+    message._state = ModelState()
+    return message
 
 
 def _conclude(
@@ -354,9 +390,9 @@ WITH d AS (
    ORDER BY d."id"
      FOR UPDATE OF d
 ), r AS (
-  SELECT * FROM unnest(%(r_dialogs)s::bigint[], %(r_texts)s::text[],
-                       %(r_client_ids)s::varchar[], %(r_names)s::varchar[])
-         WITH ORDINALITY AS r(dialog_id, text, client_id, sender_name, n)
+  SELECT (e->>0)::bigint AS dialog_id, e->>1 AS text, (e->>2)::varchar AS client_id,
+         (e->>3)::varchar AS sender_name, n
+    FROM json_array_elements(%(rows)s::json) WITH ORDINALITY AS r(e, n)
 ), ins AS (
   INSERT INTO "inbox_message" ("dialog_id", "session_id", "sender_type", "sender_name",
                                "text", "client_id", "internal", "created_at")
@@ -394,10 +430,15 @@ def _store_in_one_statement(
     params: dict[str, Any] = {
         "closed": SessionStatus.CLOSED,
         "dialogs": sorted({dialog_id for dialog_id, _ in rows}),
-        "r_dialogs": [dialog_id for dialog_id, _ in rows],
-        "r_texts": [text for _, text in rows.values()],
-        "r_client_ids": [client_id for _, client_id in rows],
-        "r_names": [item.sender_name for item, _ in rows.values()],
+        # the rows as one JSON array (one C call here, one parse there) instead of four
+        # arrays that psycopg dumps element by element in Python
+        "rows": json.dumps(
+            [
+                [dialog_id, text, client_id, item.sender_name]
+                for (dialog_id, client_id), (item, text) in rows.items()
+            ],
+            ensure_ascii=False,
+        ),
         "contact": SenderType.CONTACT,
         "now": now,
     }
@@ -406,27 +447,39 @@ def _store_in_one_statement(
     # inside a caller's transaction, a savepoint, so that a failure leaves it usable
     # for the retry message by message
     guard = transaction.atomic() if connection.in_atomic_block else contextlib.nullcontext()
-    with guard, connection.cursor() as cursor:
-        cursor.execute(STEADY_SQL, params)
-        for (
-            is_row,
-            dialog_id,
-            pk,
-            name_or_client_id,
-            operator_id,
-            group_id,
-            status,
-        ) in cursor.fetchall():
-            if is_row:
-                inserted[(dialog_id, name_or_client_id)] = pk
-            else:
-                state.setdefault(dialog_id, (pk, name_or_client_id, operator_id, group_id, status))
+    with guard:
+        answer = _prepared_fetchall(STEADY_SQL, params)
+    for is_row, dialog_id, pk, name_or_client_id, operator_id, group_id, status in answer:
+        if is_row:
+            inserted[(dialog_id, name_or_client_id)] = pk
+        else:
+            state.setdefault(dialog_id, (pk, name_or_client_id, operator_id, group_id, status))
     fast = [e for e in candidates if state.get(e[1].dialog_id, (None,))[0] is not None]
     slow = [e for e in candidates if state.get(e[1].dialog_id, (None,))[0] is None]
     if fast:
         first = _first_messages(fast, state, now)
         _conclude(fast, state, first, inserted, results, on_events, on_sends)
     return slow
+
+
+def _prepared_fetchall(sql: str, params: dict[str, Any]) -> list[tuple[Any, ...]]:
+    """Runs ``sql`` as a prepared statement with parameters bound by the server, and
+    returns its rows. Django's PostgreSQL cursors bind on the client (each value quoted
+    into the text of the statement, arrays element by element) and never prepare, so the
+    batch statement cost the writer's thread the quoting of every text of the batch and
+    PostgreSQL a parse and a plan of the whole statement per batch. psycopg prepares it
+    once per connection here and sends the values apart from it (see
+    docs/benchmarks.md, "Messaging", issue 18). Errors are Django's, as from its cursor."""
+    connection.ensure_connection()
+    raw = connection.connection
+    if raw.prepare_threshold is None:
+        # Django turns psycopg's preparing off (None), and with it ``prepare=True``. Its
+        # own cursors bind on the client and never prepare whatever this says; a
+        # threshold no query reaches leaves every other statement unprepared.
+        raw.prepare_threshold = 2**31 - 1
+    with connection.wrap_database_errors, psycopg.Cursor(raw) as cursor:
+        cursor.execute(sql, params, prepare=True)
+        return cursor.fetchall()
 
 
 def _lock_dialogs(dialog_ids: list[int]) -> dict[int, tuple[Any, ...]]:

@@ -48,4 +48,5 @@ def _reply(message_id: int) -> None:
 
 
 def register() -> None:
-    events.subscribe(events.MessageReceived, on_message_received)
+    # it only queues the message's id: no atomic block of its own (contactcenter.events)
+    events.subscribe(events.MessageReceived, on_message_received, atomic=False)

@@ -18,7 +18,7 @@ sys.modules[spec.name] = guard  # its dataclasses look their module up
 spec.loader.exec_module(guard)
 
 BOUNDS = argparse.Namespace(
-    messaging_x=40.0, messaging_min_ms=40.0, routing_ratio=0.3, sockets_kb=45.0
+    messaging_x=40.0, messaging_min_ms=40.0, messaging_cpu_s=2.0, routing_ratio=0.3, sockets_kb=45.0
 )
 
 
@@ -92,3 +92,28 @@ def test_sockets_over_the_memory_bound_or_silent_fail():
     assert _failed(guard.sockets_checks(_sockets(24.5, answered=999), BOUNDS)) == [
         "sockets: every idle socket answers after the hold"
     ]
+
+
+def _with_cpu(results: Any, a: float, b: float) -> Any:
+    run = results["ours"]["500"][0]
+    run["processes"] = {
+        "daphne_visitors": {"cpu_pct": 20.0, "cpu_s_per_1k": a},
+        "daphne_operators": {"cpu_pct": 5.0, "cpu_s_per_1k": b},
+    }
+    return results
+
+
+def test_messaging_cpu_per_message_within_its_bound_passes():
+    results = _with_cpu(_messaging(20.0, 2.0), 0.45, 0.12)
+    assert _failed(guard.messaging_checks(results, BOUNDS)) == []
+
+
+def test_messaging_cpu_per_message_past_its_bound_fails_even_with_a_good_latency():
+    results = _with_cpu(_messaging(20.0, 2.0), 1.7, 0.4)
+    assert _failed(guard.messaging_checks(results, BOUNDS)) == [
+        "messaging: CPU per message within bound"
+    ]
+
+
+def test_results_without_cpu_per_message_are_judged_on_the_rest():
+    assert _failed(guard.messaging_checks(_messaging(20.0, 2.0), BOUNDS)) == []

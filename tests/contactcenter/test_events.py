@@ -168,3 +168,83 @@ def test_every_kernel_event_takes_keyword_arguments_only() -> None:
     for kind in kinds:
         with pytest.raises(TypeError):
             kind(1)
+
+
+class AtomicWitness:
+    """Notes whether it ran inside an atomic block."""
+
+    def __init__(self) -> None:
+        self.in_atomic: list[bool] = []
+
+    def __call__(self, event: events.Event) -> None:
+        self.in_atomic.append(transaction.get_connection().in_atomic_block)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_listener_subscribed_without_atomic_runs_bare_after_commit_and_others_keep_theirs() -> (
+    None
+):
+    bare, wrapped = AtomicWitness(), AtomicWitness()
+    events.subscribe(Pinged, bare, atomic=False)
+    events.subscribe(Pinged, wrapped)
+    try:
+        with transaction.atomic():
+            events.emit(Pinged(n=1))
+        events.dispatch(Pinged(n=2))
+    finally:
+        events.unsubscribe(Pinged, bare)
+        events.unsubscribe(Pinged, wrapped)
+
+    assert bare.in_atomic == [False, False]
+    assert wrapped.in_atomic == [True, True]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_failing_bare_listener_is_logged_and_the_next_listener_still_hears_the_event(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    def failing(event: Pinged) -> None:
+        raise Boom("listener broke")
+
+    after = Recorder()
+    events.subscribe(Pinged, failing, atomic=False)
+    events.subscribe(Pinged, after)
+    try:
+        with caplog.at_level(logging.ERROR, logger="contactcenter.events"):
+            failed = events.dispatch(Pinged(n=1))
+    finally:
+        events.unsubscribe(Pinged, failing)
+        events.unsubscribe(Pinged, after)
+
+    assert failed == [failing]
+    assert after.seen == [Pinged(n=1)]
+    [record] = [r for r in caplog.records if r.name == "contactcenter.events"]
+    assert "failing" in record.getMessage()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_inside_a_callers_transaction_a_bare_listener_still_gets_its_savepoint() -> None:
+    def failing(event: Pinged) -> None:
+        AuthGroup.objects.create(name="written by the failing listener")
+        raise Boom("listener broke")
+
+    events.subscribe(Pinged, failing, atomic=False)
+    try:
+        with transaction.atomic():
+            AuthGroup.objects.create(name="the caller's write")
+            events.dispatch(Pinged(n=1))
+    finally:
+        events.unsubscribe(Pinged, failing)
+
+    assert AuthGroup.objects.filter(name="the caller's write").exists()
+    assert not AuthGroup.objects.filter(name="written by the failing listener").exists()
+
+
+def test_subscribing_again_with_atomic_gives_the_listener_its_block_back() -> None:
+    rec = Recorder()
+    events.subscribe(Pinged, rec, atomic=False)
+    events.subscribe(Pinged, rec)
+    try:
+        assert (Pinged, id(rec)) not in events._plain
+    finally:
+        events.unsubscribe(Pinged, rec)

@@ -8,8 +8,11 @@ import asyncio
 import pytest
 from asgiref.sync import sync_to_async
 from django.db import connection
+from django.db.models import signals
+from django.utils import timezone
 
 from contactcenter import events, lanes, realtime
+from inbox import payloads
 from inbox import writer as writer_module
 from inbox.models import Message, Session, SessionStatus
 from inbox.services import MessageRejected, batching, conversations
@@ -280,6 +283,53 @@ class TestWriter:
         assert ids == [r.message.pk for r in results]
 
 
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.asyncio
+async def test_two_writers_in_threads_of_their_own_store_the_same_dialogs_once_and_in_order(
+    batches,
+):
+    """As on PostgreSQL in production (``own_thread``): each writer writes in its own
+    thread on its own connection, so two of them lock the same dialogs at the same time."""
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite takes one writer at a time: the real tier runs this")
+    sessions = await sync_to_async(_active_sessions)(10)
+    writers = [
+        writer_module.MessageWriter(linger_s=0.002, max_batch=20, own_thread=True) for _ in range(2)
+    ]
+    submitted = {
+        w: [
+            Incoming(s.dialog_id, f"w{w}-m{i}", f"w{w}-{i}-{s.pk}")
+            for i in range(8)
+            for s in sessions
+        ]
+        for w in range(2)
+    }
+    outcomes = await asyncio.gather(
+        *(
+            writers[w].submit(item)
+            for i in range(len(submitted[0]))
+            for w in (0, 1)
+            for item in [submitted[w][i]]
+        )
+    )
+
+    assert all(o.created for o in outcomes)
+    rows = await sync_to_async(list)(Message.objects.values_list("pk", "dialog_id", "client_id"))
+    assert len(rows) == 2 * 8 * 10
+    assert sorted(o.message.pk for o in outcomes) == sorted(pk for pk, _, _ in rows)
+    by_client_id = {client_id: (pk, dialog_id) for pk, dialog_id, client_id in rows}
+    for w in (0, 1):
+        for s in sessions:
+            mine = [i.client_id for i in submitted[w] if i.dialog_id == s.dialog_id]
+            ids = [by_client_id[c][0] for c in mine]
+            assert ids == sorted(ids)  # each socket's messages keep its order
+    assert writers[0].batches > 1 and writers[1].batches > 1
+    for writer in writers:  # each thread lets go of its connection
+        assert writer.executor is not None
+        await asyncio.get_running_loop().run_in_executor(writer.executor, _close_connection)
+        writer.executor.shutdown()
+
+
 def test_the_event_pump_delivers_in_order_and_holds_back_when_behind(monkeypatch):
     import threading
 
@@ -414,3 +464,58 @@ class TestOneStore:
         assert isinstance(batched, MessageRejected)
         assert public.value.code == batched.code == single.value.code == code
         assert not Message.objects.filter(dialog_id=session.dialog_id).exists()
+
+
+class TestRowsAsStored:
+    """The batch statement's rows travel as one JSON array, and the batch stands for each
+    stored row with ``batching.message_row`` instead of ``Message(...)``: what operators
+    and senders get must be exactly what the table holds."""
+
+    def test_a_row_made_cheaply_is_the_same_as_a_message_made_by_django(self):
+        values = {
+            "dialog_id": 7,
+            "session_id": 3,
+            "sender_type": "contact",
+            "sender_name": "Anna",
+            "text": "hello",
+            "client_id": "c-1",
+            "created_at": timezone.now(),
+        }
+        cheap, full = batching.message_row(**values), Message(**values)
+
+        for field in Message._meta.concrete_fields:
+            assert getattr(cheap, field.attname) == getattr(full, field.attname), field.name
+        assert (cheap._state.adding, cheap._state.db) == (full._state.adding, full._state.db)
+        # what Model.__init__ would have done besides setting fields: nobody listens
+        assert not signals.pre_init.has_listeners(Message)
+        assert not signals.post_init.has_listeners(Message)
+        # defaults shared between rows must be immutable
+        plain, _made = batching._message_defaults()
+        assert all(isinstance(v, str | int | bool | type(None)) for v in plain.values()), plain
+
+    @pytest.mark.django_db
+    def test_each_frame_and_result_is_the_row_as_the_table_holds_it(
+        self, django_capture_on_commit_callbacks, batches
+    ):
+        (session,) = _active_sessions(1)
+        texts = [
+            'quotes " and \\ backslash',
+            "Привет, как дела? 👋",
+            "two\nlines\tand a tab",
+            '[1, {"json": null}]',
+        ]
+        items = [Incoming(session.dialog_id, t, f"k{i}") for i, t in enumerate(texts)]
+        with django_capture_on_commit_callbacks(execute=True):
+            results = batching.contact_messages_receive(items)
+
+        frames = _frames(batches)
+        assert len(frames) == len(texts)
+        for result, (_groups, frame), text in zip(results, frames, texts, strict=True):
+            row = Message.objects.get(pk=result.message.pk)
+            assert row.text == text
+            assert frame["message"] == payloads.message(row, attachments=[])
+            assert result.message.client_id == row.client_id
+
+
+def _close_connection() -> None:
+    connection.close()  # the calling thread's own
