@@ -127,7 +127,10 @@ def _prompt_store(
         if article_id in articles
     ]
     Suggestion.objects.bulk_create(rows)
-    stored = list(Suggestion.objects.filter(prompt=prompt).order_by("rank"))
+    # with their articles: the frame names each one's key (no query per suggestion)
+    stored = list(
+        Suggestion.objects.filter(prompt=prompt).select_related("article").order_by("rank")
+    )
     return Prompted(prompt=prompt, suggestions=stored)
 
 

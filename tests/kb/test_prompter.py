@@ -215,3 +215,28 @@ def test_an_often_accepted_article_ranks_higher_for_close_phrasings(faq, active_
     boosted = {m.article_id: m.score for m in matching.match(text + "?").matches}
 
     assert boosted[second.article_id] > second.score
+
+
+def test_the_suggestions_frame_costs_no_query_per_suggestion(
+    faq, active_session, django_assert_max_num_queries
+):
+    # given: a customer's question in the session, stored without its listeners
+    with django_assert_max_num_queries(50):
+        message = inbox_services.contact_message_receive(
+            dialog_id=active_session.dialog_id, text="сколько стоит доставка?"
+        ).message
+
+    matching.match("доставка")  # the process's index is built before counting
+    # when: the prompter suggests articles for it
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        prompted = services.message_prompt(message_id=message.pk)
+
+    # then: the frame names each suggestion's article key, read with the suggestions
+    assert prompted is not None and len(prompted.suggestions) >= 2
+    frame = services.suggestions_frame(prompted)
+    assert all(s["key"] for s in frame["suggestions"])
+    article_reads = [q for q in queries.captured_queries if 'FROM "kb_article"' in q["sql"]]
+    assert len(article_reads) <= 1  # one in_bulk, none per suggestion

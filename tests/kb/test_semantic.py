@@ -217,3 +217,19 @@ def test_a_long_message_is_encoded_from_its_beginning_only(encoder):
 
     assert np.allclose(vector, encoder.query(long[: semantic.QUERY_CHARS]))
     assert keys(Index(ARTICLES, semantic=encoder), long)  # ranked, no error
+
+
+@needs_extra
+def test_an_empty_knowledge_base_encodes_no_question(encoder):
+    # given: an index with no articles, and one with some, the semantic part on
+    empty = Index([], semantic=encoder)
+    full = Index(ARTICLES, semantic=encoder)
+
+    # when: a customer's question is prepared for each
+    question = "сколько стоит доставка курьером?"
+    bare, encoded = empty.prepare(question), full.prepare(question)
+
+    # then: with nothing to compare it with it is not encoded, and nothing ranks
+    assert bare.vector is None and encoded.vector is not None
+    assert bare.language == "ru" and bare.terms
+    assert empty.rank(bare, limit=3) == []
