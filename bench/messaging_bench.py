@@ -497,7 +497,12 @@ async def messaging_step(
 
     async def send(pair: int, _seq: int) -> None:
         seq_of[pair] += 1
-        text = padded_payload(seq_of[pair], pair)
+        filler = (
+            payload_fillers[(pair + seq_of[pair]) % len(payload_fillers)]
+            if payload_fillers
+            else "x"
+        )
+        text = padded_payload(seq_of[pair], pair, filler)
         client_id = str(uuid.uuid4())
         sent[client_id] = Sent(pair, seq_of[pair], time.monotonic_ns(), measuring)
         await widgets[pair].send(
@@ -545,6 +550,7 @@ ports_pids: dict[str, int] = {}
 # and a look at every contact message an operator socket receives
 extra_pids: list[Callable[[], dict[str, int]]] = []
 operator_frame_hooks: list[Callable[[dict[str, Any]], None]] = []
+payload_fillers: list[str] = []  # words to pad the messages with, in turn (default "x")
 
 
 def measured_pids() -> dict[str, int]:
