@@ -189,6 +189,8 @@ def run_step(
     step.busy_before_pct = busy
     unordered = sum(1 for ids in shown.values() if ids != sorted(ids))
     summary = step.summary()
+    # PostgreSQL's processes in the step: a backend per connection, and ~5 of its own
+    summary["postgres_processes"] = sum(1 for n in summary["processes"] if n.startswith("pg_"))
     summary["cpu_pct"] = shares(summary.pop("processes"))
     summary["cpu_ms_per_msg"] = per_message(summary, args.seconds)
     summary["dialogs_shown_out_of_id_order"] = unordered
