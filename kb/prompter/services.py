@@ -110,6 +110,8 @@ def _prompt_store(
         suggested=len(ranked),
         created_at=now,
     )
+    if not ranked:  # nothing good enough: counted, and no further query
+        return Prompted(prompt=prompt, suggestions=[])
     articles = Article.objects.in_bulk([a for a, _ in ranked])
     rows = [
         Suggestion(
@@ -126,12 +128,10 @@ def _prompt_store(
         for rank, (article_id, score) in enumerate(ranked, start=1)
         if article_id in articles
     ]
+    # the rows get their ids from the insert (PostgreSQL, SQLite) and hold their
+    # articles, in rank order: the frame needs no second read
     Suggestion.objects.bulk_create(rows)
-    # with their articles: the frame names each one's key (no query per suggestion)
-    stored = list(
-        Suggestion.objects.filter(prompt=prompt).select_related("article").order_by("rank")
-    )
-    return Prompted(prompt=prompt, suggestions=stored)
+    return Prompted(prompt=prompt, suggestions=rows)
 
 
 def suggestions_frame(prompted: Prompted) -> dict[str, Any]:

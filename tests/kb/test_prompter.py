@@ -237,6 +237,30 @@ def test_the_suggestions_frame_costs_no_query_per_suggestion(
     # then: the frame names each suggestion's article key, read with the suggestions
     assert prompted is not None and len(prompted.suggestions) >= 2
     frame = services.suggestions_frame(prompted)
-    assert all(s["key"] for s in frame["suggestions"])
+    assert all(s["key"] and s["id"] for s in frame["suggestions"])
+    assert [s["id"] for s in frame["suggestions"]] == list(
+        Suggestion.objects.filter(message=message).order_by("rank").values_list("pk", flat=True)
+    )
     article_reads = [q for q in queries.captured_queries if 'FROM "kb_article"' in q["sql"]]
     assert len(article_reads) <= 1  # one in_bulk, none per suggestion
+
+
+def test_a_question_with_no_suggestion_reads_and_writes_no_suggestion(faq, active_session):
+    # given: a customer's message the knowledge base has nothing for
+    message = inbox_services.contact_message_receive(
+        dialog_id=active_session.dialog_id, text="мой кот любит спать на диване"
+    ).message
+    matching.match("доставка")  # the process's index is built before counting
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    # when: the prompter looks at it
+    with CaptureQueriesContext(connection) as queries:
+        prompted = services.message_prompt(message_id=message.pk)
+
+    # then: it is counted (a prompt with nothing suggested), with no query for articles
+    # or suggestions
+    assert prompted is not None and prompted.suggestions == []
+    assert Prompt.objects.get(message=message).suggested == 0
+    touched = [q["sql"] for q in queries.captured_queries]
+    assert not [q for q in touched if '"kb_suggestion"' in q or 'FROM "kb_article"' in q]
