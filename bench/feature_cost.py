@@ -268,6 +268,7 @@ def run(
                 )
             )
         drained = settle([d.pid for d in daphnes] + list(worker.pids().values()), 120)
+        watched.update(mb.measured_pids())  # and the connections opened meanwhile
         after = process_stats(list(watched.values()))
         for spy in spies:
             spy.wait(timeout=60)
@@ -297,9 +298,9 @@ def whole_cost(
     a core) is counted with the messages it belongs to."""
     kinds = {"daphnes": 0.0, "worker": 0.0, "postgres": 0.0, "redis": 0.0}
     for name, pid in watched.items():
-        if pid in before and pid in after:
+        if pid in after:  # a process born during the step: all its CPU is the step's
             kind = name.split("_")[0].replace("daphne", "daphnes").replace("pg", "postgres")
-            kinds[kind] += after[pid]["cpu_s"] - before[pid]["cpu_s"]
+            kinds[kind] += after[pid]["cpu_s"] - before.get(pid, {}).get("cpu_s", 0.0)
     per = {k: v * 1000 / max(1, sent) for k, v in kinds.items()}
     per["product"] = per["daphnes"] + per["worker"]
     per["with_databases"] = per["product"] + per["postgres"] + per["redis"]
