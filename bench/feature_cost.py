@@ -335,7 +335,7 @@ def profilers(mode: str, pids: dict[str, int], log_dir: Path, args: Any) -> list
         out = log_dir / f"profile-{mode}-{name}-{time.monotonic_ns()}.txt"
         command = [args.profile, "record", "--format", "raw", "--nonblocking", "--gil", "-r", "50"]
         command += ["--subprocesses", "-p", str(pid), "-o", str(out)]
-        command += ["--duration", str(int(args.warmup + args.seconds + 1))]
+        command += ["--duration", str(int(args.profile_s or args.warmup + args.seconds + 1))]
         spies.append(
             subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         )
@@ -388,6 +388,10 @@ def parse() -> argparse.Namespace:
     parser.add_argument("--quiet-below", type=float, default=25)
     parser.add_argument("--quiet-wait", type=float, default=30)
     parser.add_argument("--profile", help="py-spy's path: profile the product's processes")
+    parser.add_argument(
+        "--profile-s", type=float, default=0, help="... for this long (0: the step)"
+    )
+    parser.add_argument("--modes", default="plain,full", help="which runs, in this order")
     parser.add_argument("--out", help="also write the results as JSON here")
     parser.add_argument("--prepare", choices=MODES, help=argparse.SUPPRESS)
     return parser.parse_args()
@@ -423,7 +427,7 @@ def main() -> None:
             preps[mode] = prepared(mode, envs[mode], args)
         print(f"# prepared; logs in {log_dir}", flush=True)
         for rep in range(args.reps):
-            for mode in MODES:
+            for mode in args.modes.split(","):
                 p, v = preps[mode], slice(rep * args.visitors, (rep + 1) * args.visitors)
                 prep = mb.Prepared(
                     p["key"],
@@ -462,6 +466,8 @@ def report(results: dict[str, Any]) -> None:
             f"| {r['p99_ms']} | {c['daphnes']} | {c['worker']} | **{c['product']}** "
             f"| {c['postgres']} | {c['redis']} | {r['window_cpu_ms_per_msg']['client']} |"
         )
+    if not all(any(r["mode"] == m for r in results["runs"]) for m in MODES):
+        return  # one mode only (--modes): no ratio
     med = {
         mode: {
             key: statistics.median(
