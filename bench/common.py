@@ -42,12 +42,14 @@ def collector_paused() -> Iterator[None]:
         gc.collect()
 
 
-def padded_payload(seq: int, pair: int) -> str:
-    """A JSON text of about FRAME_BYTES carrying the send time (monotonic ns)."""
+def padded_payload(seq: int, pair: int, filler: str = "x") -> str:
+    """A JSON text of about FRAME_BYTES characters carrying the send time (monotonic ns),
+    padded with ``filler`` (repeated and cut; e.g. a customer's question in words)."""
     body = {"seq": seq, "pair": pair, "t": time.monotonic_ns(), "pad": ""}
     raw = json.dumps(body, separators=(",", ":"))
-    body["pad"] = "x" * max(0, FRAME_BYTES - len(raw))
-    return json.dumps(body, separators=(",", ":"))
+    room = max(0, FRAME_BYTES - len(raw))
+    body["pad"] = (filler * (room // max(1, len(filler)) + 1))[:room]
+    return json.dumps(body, separators=(",", ":"), ensure_ascii=False)
 
 
 def payload_latency_ms(text: str) -> tuple[int, int, float]:

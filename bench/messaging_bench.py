@@ -47,6 +47,7 @@ import tempfile
 import time
 import urllib.request
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -464,6 +465,8 @@ async def messaging_step(
             if message.get("sender_type") != "contact":
                 continue
             pair, seq, latency = payload_latency_ms(message["text"])
+            for hook in operator_frame_hooks:
+                hook(message)
             step.delivered_total += 1
             info = sent.get(message.get("client_id"))
             if (pair, seq) in seen:
@@ -494,7 +497,12 @@ async def messaging_step(
 
     async def send(pair: int, _seq: int) -> None:
         seq_of[pair] += 1
-        text = padded_payload(seq_of[pair], pair)
+        filler = (
+            payload_fillers[(pair + seq_of[pair]) % len(payload_fillers)]
+            if payload_fillers
+            else "x"
+        )
+        text = padded_payload(seq_of[pair], pair, filler)
         client_id = str(uuid.uuid4())
         sent[client_id] = Sent(pair, seq_of[pair], time.monotonic_ns(), measuring)
         await widgets[pair].send(
@@ -504,11 +512,12 @@ async def messaging_step(
     await paced(rate, warmup, visitors, send)
     await asyncio.sleep(0.5)
     measuring = True
-    before = process_stats([os.getpid(), *ports_pids.values()])
+    watched = measured_pids()
+    before = process_stats([os.getpid(), *watched.values()])
     cpu0 = machine_cpu()
     step.sent = await paced(rate, seconds, visitors, send)
     cpu1 = machine_cpu()
-    after = process_stats([os.getpid(), *ports_pids.values()])
+    after = process_stats([os.getpid(), *watched.values()])
     measuring = False
     # drain: wait until everything measured arrived, at most 10 s
     deadline = time.monotonic() + 10
@@ -520,7 +529,7 @@ async def messaging_step(
     drained = process_stats([os.getpid(), *ports_pids.values()])  # the measured ones' work done
     step.sent_total = len(sent)
     step.machine_cpu_pct = 100.0 * (cpu1[0] - cpu0[0]) / max(1, cpu1[1] - cpu0[1]) * os.cpu_count()
-    for name, pid in [("client", os.getpid()), *ports_pids.items()]:
+    for name, pid in [("client", os.getpid()), *watched.items()]:
         if pid in before and pid in after:
             cpu = 100.0 * (after[pid]["cpu_s"] - before[pid]["cpu_s"]) / seconds
             if name == "client":
@@ -543,6 +552,18 @@ async def messaging_step(
 
 
 ports_pids: dict[str, int] = {}
+# what other benchmarks add (bench/scale_out.py): more processes to measure in a step,
+# and a look at every contact message an operator socket receives
+extra_pids: list[Callable[[], dict[str, int]]] = []
+operator_frame_hooks: list[Callable[[dict[str, Any]], None]] = []
+payload_fillers: list[str] = []  # words to pad the messages with, in turn (default "x")
+
+
+def measured_pids() -> dict[str, int]:
+    pids = dict(ports_pids)
+    for more in extra_pids:
+        pids.update(more())
+    return pids
 
 
 def run_messaging_step(

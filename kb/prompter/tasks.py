@@ -19,13 +19,28 @@ def prompter_batch(items: list[Any]) -> int:
     ``["message", id]`` is prompted, each ``["reply", id]`` compared with its
     suggestions. One that fails is logged and the others go on."""
     done = 0
+    run: list[int] = []  # customer messages in a row: prompted together
+
+    def prompt_run() -> int:
+        prompted = len(run)
+        if run:
+            services.messages_prompt(message_ids=list(run))
+            run.clear()
+        return prompted
+
     for kind, message_id in items:
         try:
             if kind == "message":
-                services.message_prompt(message_id=int(message_id))
-            elif kind == "reply":
+                run.append(int(message_id))
+                continue
+            done += prompt_run()
+            if kind == "reply":
                 replies.operator_reply_seen(message_id=int(message_id))
-            done += 1
+                done += 1
         except Exception:
             logger.exception("prompter: %s %s failed", kind, message_id)
+    try:
+        done += prompt_run()
+    except Exception:
+        logger.exception("prompter: a batch of %s messages failed", len(run))
     return done

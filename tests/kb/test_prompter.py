@@ -247,3 +247,98 @@ def test_a_word_of_a_question_answered_first_teaches_nothing(faq, active_session
 
     after = {m.article_id: m.score for m in matching.match(new_question).matches}
     assert after == before
+
+
+def test_the_suggestions_frame_costs_no_query_per_suggestion(
+    faq, active_session, django_assert_max_num_queries
+):
+    # given: a customer's question in the session, stored without its listeners
+    with django_assert_max_num_queries(50):
+        message = inbox_services.contact_message_receive(
+            dialog_id=active_session.dialog_id, text="сколько стоит доставка?"
+        ).message
+
+    matching.match("доставка")  # the process's index is built before counting
+    # when: the prompter suggests articles for it
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        prompted = services.message_prompt(message_id=message.pk)
+
+    # then: the frame names each suggestion's article key, read with the suggestions
+    assert prompted is not None and len(prompted.suggestions) >= 2
+    frame = services.suggestions_frame(prompted)
+    assert all(s["key"] and s["id"] for s in frame["suggestions"])
+    assert [s["id"] for s in frame["suggestions"]] == list(
+        Suggestion.objects.filter(message=message).order_by("rank").values_list("pk", flat=True)
+    )
+    article_reads = [q for q in queries.captured_queries if 'FROM "kb_article"' in q["sql"]]
+    assert len(article_reads) <= 1  # one in_bulk, none per suggestion
+
+
+def test_a_question_with_no_suggestion_reads_and_writes_no_suggestion(faq, active_session):
+    # given: a customer's message the knowledge base has nothing for
+    message = inbox_services.contact_message_receive(
+        dialog_id=active_session.dialog_id, text="мой кот любит спать на диване"
+    ).message
+    matching.match("доставка")  # the process's index is built before counting
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    # when: the prompter looks at it
+    with CaptureQueriesContext(connection) as queries:
+        prompted = services.message_prompt(message_id=message.pk)
+
+    # then: it is counted (a prompt with nothing suggested), with no query for articles
+    # or suggestions
+    assert prompted is not None and prompted.suggestions == []
+    assert Prompt.objects.get(message=message).suggested == 0
+    touched = [q["sql"] for q in queries.captured_queries]
+    assert not [q for q in touched if '"kb_suggestion"' in q or 'FROM "kb_article"' in q]
+
+
+def test_a_workers_batch_prompts_its_messages_in_order_reading_them_once(
+    faq, active_session, django_capture_on_commit_callbacks
+):
+    # given: three customer questions and an operator's reply between them, stored
+    # without their listeners, as a worker's batch receives them
+    from kb.prompter.tasks import prompter_batch
+
+    def contact(text: str) -> int:
+        stored = inbox_services.contact_message_receive(
+            dialog_id=active_session.dialog_id, text=text
+        )
+        return stored.message.pk
+
+    first = contact("сколько стоит доставка?")
+    second = contact("как вернуть товар")
+    reply = inbox_services.operator_message_send(
+        session_id=active_session.pk, user=active_session.operator.user, text="Минуту"
+    ).message.pk
+    third = contact("мой кот любит спать на диване")
+    matching.match("доставка")  # the process's index is built before counting
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    # when: the worker's task runs the batch
+    with CaptureQueriesContext(connection) as queries:
+        done = prompter_batch(
+            [["message", first], ["message", second], ["reply", reply], ["message", third]]
+        )
+
+    # then: every item is done, each question prompted once, in order, and the two in a
+    # row were read with one query
+    assert done == 4
+    prompts = list(Prompt.objects.order_by("pk").values_list("message_id", flat=True))
+    assert prompts == [first, second, third]
+    assert Suggestion.objects.filter(message_id=first).exists()
+    reads = [
+        q["sql"]
+        for q in queries.captured_queries
+        if q["sql"].startswith("SELECT") and 'FROM "inbox_message"' in q["sql"]
+    ]
+    assert len([q for q in reads if str(first) in q and str(second) in q]) == 1
+    # and a second run of the same batch prompts nothing again
+    prompter_batch([["message", first], ["message", second], ["message", third]])
+    assert Prompt.objects.count() == 3

@@ -271,3 +271,19 @@ def test_a_patched_index_keeps_the_whitening_of_its_full_build(encoder):
 
     assert patched.whitening is index.whitening
     assert keys(patched, "оплата через сбп возможна?")[0] == "payment_methods"
+
+
+@needs_extra
+def test_an_empty_knowledge_base_encodes_no_question(encoder):
+    # given: an index with no articles, and one with some, the semantic part on
+    empty = Index([], semantic=encoder)
+    full = Index(ARTICLES, semantic=encoder)
+
+    # when: a customer's question is prepared for each
+    question = "сколько стоит доставка курьером?"
+    bare, encoded = empty.prepare(question), full.prepare(question)
+
+    # then: with nothing to compare it with it is not encoded, and nothing ranks
+    assert bare.vector is None and encoded.vector is not None
+    assert bare.language == "ru" and bare.terms
+    assert empty.rank(bare, limit=3) == []
