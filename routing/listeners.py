@@ -36,16 +36,22 @@ def on_capacity_freed(event: events.CapacityFreed) -> None:
 
 
 def on_session_closed(event: events.SessionClosed) -> None:
-    closed = Session.objects.filter(pk=event.session_id).values("operator_id", "group_id").first()
-    if closed is None:
-        return
-    if closed["operator_id"]:
-        group_ids = GroupMembership.objects.filter(operator_id=closed["operator_id"]).values_list(
+    """The operator's seat goes to the head of their groups' queues at once (the event
+    says who had the session; read only when it does not)."""
+    operator_id, group_id = event.operator_id, event.group_id
+    if operator_id is None and group_id is None:
+        closed = Session.objects.filter(pk=event.session_id).values("operator_id", "group_id")
+        row = closed.first()
+        if row is None:
+            return
+        operator_id, group_id = row["operator_id"], row["group_id"]
+    if operator_id:
+        group_ids = GroupMembership.objects.filter(operator_id=operator_id).values_list(
             "group_id", flat=True
         )
         assignment.groups_dispatch(group_ids=list(group_ids))
-    elif closed["group_id"]:
-        queue.queue_announce(group_id=closed["group_id"])
+    elif group_id:
+        queue.queue_announce(group_id=group_id)
 
 
 def on_operator_status(event: events.OperatorStatusChanged) -> None:
