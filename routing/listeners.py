@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db import transaction
 from django.utils import timezone
 
 from contactcenter import events
@@ -31,8 +32,16 @@ def on_session_rerouted(event: events.SessionRerouted) -> None:
     assignment.session_route(session_id=event.session_id)
 
 
+def _dispatch_after(group_ids: list[int] | tuple[int, ...]) -> None:
+    """Dispatches once the listener's own atomic block (``events.deliver_to``) is over:
+    each batch is then a transaction of its own and commits at once, rather than at the
+    end of the listener after every group's batches (a freed seat would wait for the
+    dispatch of the operator's other groups, under the batch's locks)."""
+    transaction.on_commit(lambda: assignment.groups_dispatch(group_ids=group_ids))
+
+
 def on_capacity_freed(event: events.CapacityFreed) -> None:
-    assignment.groups_dispatch(group_ids=event.group_ids)
+    _dispatch_after(event.group_ids)
 
 
 def on_session_closed(event: events.SessionClosed) -> None:
@@ -49,7 +58,7 @@ def on_session_closed(event: events.SessionClosed) -> None:
         group_ids = GroupMembership.objects.filter(operator_id=operator_id).values_list(
             "group_id", flat=True
         )
-        assignment.groups_dispatch(group_ids=list(group_ids))
+        _dispatch_after(list(group_ids))
     elif group_id:
         queue.queue_announce(group_id=group_id)
 
