@@ -98,9 +98,15 @@ class MessageReceived(Event):
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class SessionClosed(Event):
+    """``operator_id`` and ``group_id``: who had the session and its group when it
+    closed (routing hands the freed seat out without reading them again; ``None`` for
+    both when the emitter did not say: the listener reads them)."""
+
     session_id: int
     dialog_id: int
     reason: str
+    operator_id: int | None = None
+    group_id: int | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -217,17 +217,19 @@ def _abandon(
 
 
 def conversation_fact_refresh(
-    *, session_id: int, schedules: Schedules | None = None
+    *, session_id: int, schedules: Schedules | None = None, session: Session | None = None
 ) -> ConversationFact | None:
     """Recomputes the figures of the conversation ``session_id`` belongs to (None when
-    the session is gone)."""
-    session = Session.objects.filter(pk=session_id).first()
+    the session is gone). ``session``: that session, just read with its dialog, when the
+    caller has it (it is not read again)."""
+    if session is None or session.pk != session_id:
+        session = Session.objects.select_related("dialog").filter(pk=session_id).first()
     if session is None:
         return None
     root = conversation_root(session)
     if root.pk != session.pk:
         root = Session.objects.select_related("dialog").get(pk=root.pk)
-    chain = conversation_chain(Session.objects.select_related("dialog").get(pk=root.pk))
+    chain = conversation_chain(root)
     figures = conversation_figures(chain, schedules or Schedules())
     return fact_write(conversation_id=root.pk, figures=figures)
 

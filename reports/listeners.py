@@ -29,12 +29,13 @@ Record = tuple[str, int, dict[str, Any]]
 
 def _record_each(records: list[Record]) -> None:
     """Each record in its own transaction: a failure is logged and costs only itself."""
-    for what, session_id, values in records:
-        try:
-            with transaction.atomic():
-                services.event_record(what=what, session_id=session_id, **values)
-        except Exception:
-            logger.exception("report event %s of session %s not recorded", what, session_id)
+    with services.records_batch():
+        for what, session_id, values in records:
+            try:
+                with transaction.atomic():
+                    services.event_record(what=what, session_id=session_id, **values)
+            except Exception:
+                logger.exception("report event %s of session %s not recorded", what, session_id)
 
 
 _lane: lanes.Lane[Record] = lanes.Lane("report-events", _record_each)

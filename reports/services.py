@@ -4,6 +4,9 @@ conversation figures refreshed with them (``reports.facts``)."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 from django.utils import timezone
@@ -21,13 +24,36 @@ CLOSE_KINDS = {
 }
 
 
+# The groups' schedules shared by the records of one batch (``records_batch``): a burst
+# of assignments reads each group's hours once, not twice per session.
+_schedules: ContextVar[facts.Schedules | None] = ContextVar("report_schedules", default=None)
+
+
+@contextmanager
+def records_batch() -> Iterator[None]:
+    """The records made inside share one load of the groups and their schedules (a
+    batch lasts milliseconds: an edit of a group's hours meanwhile counts from the next
+    batch on)."""
+    token = _schedules.set(facts.Schedules())
+    try:
+        yield
+    finally:
+        _schedules.reset(token)
+
+
+def _schedules_now() -> facts.Schedules:
+    return _schedules.get() or facts.Schedules()
+
+
 def _load(session_id: int) -> Session | None:
     return Session.objects.select_related("dialog").filter(pk=session_id).first()
 
 
-def _fact_refresh(session_id: int) -> ConversationFact | None:
+def _fact_refresh(session_id: int, session: Session | None = None) -> ConversationFact | None:
     # two listeners racing to create a conversation's row need no retry (``fact_write``)
-    return facts.conversation_fact_refresh(session_id=session_id)
+    return facts.conversation_fact_refresh(
+        session_id=session_id, schedules=_schedules_now(), session=session
+    )
 
 
 def conversation_refresh(*, session_id: int) -> None:
@@ -38,7 +64,7 @@ def conversation_refresh(*, session_id: int) -> None:
 def _span(session: Session, start: dt.datetime | None, end: dt.datetime | None) -> dict[str, Any]:
     if start is None or end is None:
         return {}
-    schedule = facts.Schedules().schedule(session.group_id)
+    schedule = _schedules_now().schedule(session.group_id)
     return {
         "seconds": max(0.0, (end - start).total_seconds()),
         "business_seconds": business_seconds(schedule, start, end),
@@ -76,7 +102,7 @@ def session_event_record(*, session_id: int, kind: str, **values: Any) -> None:
     session = _load(session_id)
     if session is None:
         return
-    fact = _fact_refresh(session_id)
+    fact = _fact_refresh(session_id, session)
     conversation_id = fact.conversation_id if fact else session.pk
     metric_event_record(kind=kind, session=session, conversation_id=conversation_id, **values)
 
@@ -87,7 +113,7 @@ def session_opened_record(*, session_id: int) -> None:
     session = _load(session_id)
     if session is None:
         return
-    fact = _fact_refresh(session_id)
+    fact = _fact_refresh(session_id, session)
     if fact is None or fact.conversation_id != session.pk:
         return  # a transfer's continuation: its conversation is already open
     metric_event_record(kind=MetricKind.OPENED, session=session, conversation_id=session.pk, ref=0)
@@ -99,7 +125,7 @@ def session_assigned_record(*, session_id: int) -> None:
     session = _load(session_id)
     if session is None:
         return
-    fact = _fact_refresh(session_id)
+    fact = _fact_refresh(session_id, session)
     metric_event_record(
         kind=MetricKind.ASSIGNED,
         session=session,
@@ -111,7 +137,7 @@ def session_assigned_record(*, session_id: int) -> None:
 def first_reply_record(*, session_id: int) -> None:
     """``first_human_reply`` once per conversation, with its first response times."""
     session = _load(session_id)
-    fact = _fact_refresh(session_id) if session is not None else None
+    fact = _fact_refresh(session_id, session) if session is not None else None
     if session is None or fact is None or not fact.answered:
         return
     metric_event_record(

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db import transaction
 from django.utils import timezone
 
 from contactcenter import events
@@ -31,21 +32,35 @@ def on_session_rerouted(event: events.SessionRerouted) -> None:
     assignment.session_route(session_id=event.session_id)
 
 
+def _dispatch_after(group_ids: list[int] | tuple[int, ...]) -> None:
+    """Dispatches once the listener's own atomic block (``events.deliver_to``) is over:
+    each batch is then a transaction of its own and commits at once, rather than at the
+    end of the listener after every group's batches (a freed seat would wait for the
+    dispatch of the operator's other groups, under the batch's locks)."""
+    transaction.on_commit(lambda: assignment.groups_dispatch(group_ids=group_ids))
+
+
 def on_capacity_freed(event: events.CapacityFreed) -> None:
-    assignment.groups_dispatch(group_ids=event.group_ids)
+    _dispatch_after(event.group_ids)
 
 
 def on_session_closed(event: events.SessionClosed) -> None:
-    closed = Session.objects.filter(pk=event.session_id).values("operator_id", "group_id").first()
-    if closed is None:
-        return
-    if closed["operator_id"]:
-        group_ids = GroupMembership.objects.filter(operator_id=closed["operator_id"]).values_list(
+    """The operator's seat goes to the head of their groups' queues at once (the event
+    says who had the session; read only when it does not)."""
+    operator_id, group_id = event.operator_id, event.group_id
+    if operator_id is None and group_id is None:
+        closed = Session.objects.filter(pk=event.session_id).values("operator_id", "group_id")
+        row = closed.first()
+        if row is None:
+            return
+        operator_id, group_id = row["operator_id"], row["group_id"]
+    if operator_id:
+        group_ids = GroupMembership.objects.filter(operator_id=operator_id).values_list(
             "group_id", flat=True
         )
-        assignment.groups_dispatch(group_ids=list(group_ids))
-    elif closed["group_id"]:
-        queue.queue_announce(group_id=closed["group_id"])
+        _dispatch_after(list(group_ids))
+    elif group_id:
+        queue.queue_announce(group_id=group_id)
 
 
 def on_operator_status(event: events.OperatorStatusChanged) -> None:

@@ -539,7 +539,13 @@ def session_close(*, session_id: int, reason: str = CloseReason.RESOLVED) -> Ses
     )
     push_to_staff(session, {"type": "session.updated", "session": payloads.session(session)})
     events.emit(
-        events.SessionClosed(session_id=session.pk, dialog_id=session.dialog_id, reason=reason)
+        events.SessionClosed(
+            session_id=session.pk,
+            dialog_id=session.dialog_id,
+            reason=reason,
+            operator_id=session.operator_id,
+            group_id=session.group_id,
+        )
     )
     return session
 

@@ -56,9 +56,14 @@ def group_dispatch(*, group_id: int, limit: int = MAX_PER_DISPATCH) -> int:
         return 0
     if not group_is_open(group=group, at=timezone.now()):
         return 0
+    # members with a free seat, read once for the whole call, before any transaction:
+    # the locks are held only for what must be done under them. Each batch locks those
+    # still online and counts their load again under the locks; those it filled leave
+    # the list. A seat freed meanwhile starts a dispatch of its own (its event).
+    candidates = _candidates(group)
     assigned = 0
-    while assigned < limit:
-        batch = _assign_batch(group, min(BATCH, limit - assigned))
+    while assigned < limit and candidates:
+        batch = _assign_batch(group, min(BATCH, limit - assigned), candidates)
         if not batch:
             break
         assigned += batch
@@ -73,12 +78,19 @@ class _Seat:
 
     __slots__ = ("active", "limit", "operator", "position", "stamp")
 
-    def __init__(self, operator: Operator, active: int, limit: int, position: int) -> None:
+    def __init__(
+        self, operator: Operator, active: int, limit: int, position: int, last: dt.datetime | None
+    ) -> None:
         self.operator, self.active, self.limit, self.position = operator, active, limit, position
-        last = operator.last_assigned_at
         # oldest assignment first, never assigned before anyone; assigned in this batch
         # after everyone, in the batch's order
         self.stamp: tuple[Any, ...] = (1, last) if last is not None else (0,)
+
+
+def _seat(candidate: Any, active: int, last: dt.datetime | None) -> _Seat:
+    """A candidate (annotated by ``available_operators``) with their load and last
+    assignment time as read under their lock."""
+    return _Seat(candidate, active, candidate.limit, candidate.position, last)
 
 
 def _pick(seats: list[_Seat], group: Group, previous: int | None, pointer: int) -> _Seat | None:
@@ -147,20 +159,18 @@ def _hand_out(
     return batch
 
 
-def _assign_batch(group: Group, most: int) -> int:
-    """Up to ``most`` sessions from the head of the queue, each to the operator the
-    strategy picks, never over anyone's limit, in one short transaction. Returns how
-    many."""
+def _candidates(group: Group) -> dict[int, Any]:
+    """The group's members with a free seat now (``available_operators``: annotated with
+    their limit and position in the group), by id."""
     now = timezone.now()
-    # members with a free seat now; read before the transaction, so that the locks are
-    # held only for what must be done under them
-    # annotated with their limit and position in the group
-    candidates: dict[int, Any] = {
-        o.pk: o for o in available_operators(group=group, now=now).select_related("user")
-    }
-    if not candidates:
-        return 0
-    grace = now - dt.timedelta(seconds=settings.OPERATOR_PRESENCE_GRACE_S)
+    return {o.pk: o for o in available_operators(group=group, now=now).select_related("user")}
+
+
+def _assign_batch(group: Group, most: int, candidates: dict[int, Any]) -> int:
+    """Up to ``most`` sessions from the head of the queue, each to the operator the
+    strategy picks among ``candidates``, never over anyone's limit, in one short
+    transaction. Returns how many; the candidates it filled leave ``candidates``."""
+    grace = timezone.now() - dt.timedelta(seconds=settings.OPERATOR_PRESENCE_GRACE_S)
     with transaction.atomic():
         pointer = _pointer_locked(group)
         # the candidates still available and the head of the queue, locked; other
@@ -171,13 +181,10 @@ def _assign_batch(group: Group, most: int) -> int:
         if not locked or not heads:
             return 0
         # their load again, under the locks: a new statement sees every commit before it
-        active = _active_counts(locked)
+        active = _active_counts(list(locked))
         # stamped under the locks: after every close that freed the seats counted here
         now = timezone.now()
-        seats = [
-            _Seat(candidates[pk], active.get(pk, 0), candidates[pk].limit, candidates[pk].position)
-            for pk in sorted(locked)
-        ]
+        seats = [_seat(candidates[pk], active.get(pk, 0), locked[pk]) for pk in sorted(locked)]
         # the heads beyond the free seats stay queued (their locks end with the batch)
         heads = heads[: sum(max(0, s.limit - s.active) for s in seats)]
         batch = _hand_out(seats, heads, group, pointer, now)
@@ -193,6 +200,9 @@ def _assign_batch(group: Group, most: int) -> int:
         sessions_assigned(assigned=picks, group_ids={group.pk}, announce=False)
         if returned:
             transaction.on_commit(lambda: _returned_alert(group.pk, returned, picks))
+    for seat in seats:
+        if seat.active >= seat.limit:
+            del candidates[seat.operator.pk]
     return len(picks)
 
 
@@ -223,7 +233,7 @@ def _returned_alert(group_id: int, session_ids: list[int], picks: dict[int, Oper
 # other databases (SQLite in the fast test tier) run the same steps through the ORM.
 LOCK_SQL = """
 WITH ops AS (
-  SELECT id FROM routing_operator
+  SELECT id, last_assigned_at FROM routing_operator
    WHERE id = ANY(%s) AND status = %s AND (open_sockets > 0 OR last_seen_at >= %s)
      FOR UPDATE SKIP LOCKED
 ), heads AS (
@@ -233,9 +243,9 @@ WITH ops AS (
    LIMIT %s
      FOR UPDATE SKIP LOCKED
 )
-SELECT true, id, NULL::bigint FROM ops
+SELECT true, id, NULL::bigint, last_assigned_at FROM ops
 UNION ALL
-SELECT false, id, previous_operator_id FROM heads
+SELECT false, id, previous_operator_id, NULL::timestamptz FROM heads
 """
 
 COUNT_SQL = """
@@ -253,11 +263,11 @@ UPDATE "routing_operator" SET "last_assigned_at" = v.at
 
 def _lock(
     *, group_id: int, operator_ids: list[int], grace: dt.datetime, most: int
-) -> tuple[list[int], list[tuple[int, int | None]]]:
+) -> tuple[dict[int, dt.datetime | None], list[tuple[int, int | None]]]:
     """Locks those of ``operator_ids`` still online and present, and up to ``most``
     sessions from the head of the group's queue, in order; ``SKIP LOCKED`` both, so
-    nothing here waits for another dispatcher. Returns (operator ids, heads as
-    (session id, previous operator id))."""
+    nothing here waits for another dispatcher. Returns (operator id: their last
+    assignment time, read under the lock; heads as (session id, previous operator id))."""
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute(
@@ -272,12 +282,12 @@ def _lock(
                 ],
             )
             rows = cursor.fetchall()
-        return [r[1] for r in rows if r[0]], [(r[1], r[2]) for r in rows if not r[0]]
-    locked = list(
+        return {r[1]: r[3] for r in rows if r[0]}, [(r[1], r[2]) for r in rows if not r[0]]
+    locked: dict[int, dt.datetime | None] = dict(
         Operator.objects.select_for_update(skip_locked=True)
         .filter(pk__in=operator_ids, status=OperatorStatus.ONLINE)
         .filter(Q(open_sockets__gt=0) | Q(last_seen_at__gte=grace))
-        .values_list("pk", flat=True)
+        .values_list("pk", "last_assigned_at")
     )
     heads: list[tuple[int, int | None]] = list(
         Session.objects.select_for_update(skip_locked=True)

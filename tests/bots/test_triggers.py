@@ -271,4 +271,6 @@ def test_events_carry_what_the_listener_needs() -> None:
         "session_id": 1,
         "dialog_id": 2,
         "reason": "resolved",
+        "operator_id": None,
+        "group_id": None,
     }

@@ -125,3 +125,28 @@ def test_a_topic_picked_while_waiting_moves_the_conversation_to_its_group(
         events.dispatch(events.SessionRerouted(session_id=session.pk, group_id=billing.pk))
 
     assert ConversationFact.objects.get(conversation_id=session.pk).group_id == billing.pk
+
+
+def test_a_burst_of_assignments_reads_each_groups_hours_once_per_batch(chat):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from reports import listeners
+
+    group, anna, _ = chat
+    anna.max_sessions = 10
+    anna.save(update_fields=["max_sessions"])
+    sessions = [factories.SessionFactory(group=group, status="queued") for _ in range(5)]
+    for session in sessions:
+        routing_services.session_assign(session=session, operator=anna)
+
+    with CaptureQueriesContext(connection) as queries:
+        listeners._record_each([("assigned", s.pk, {}) for s in sessions])
+
+    hours_reads = [q for q in queries.captured_queries if "routing_workinghours" in q["sql"]]
+    assert len(hours_reads) == 1
+    for session in sessions:
+        assert kinds(session.pk) == ["assigned"]
+        assigned = MetricEvent.objects.get(session_id=session.pk, kind=MetricKind.ASSIGNED)
+        assert (assigned.operator_id, assigned.group_id) == (anna.pk, group.pk)
+        assert ConversationFact.objects.get(conversation_id=session.pk).group_id == group.pk

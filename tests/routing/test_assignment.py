@@ -544,3 +544,40 @@ def test_a_transfer_that_would_bounce_straight_back_is_refused(channel, group):
         "",
     )
     assert Session.objects.filter(dialog_id=session.dialog_id).count() == 1
+
+
+def test_a_long_queue_goes_round_the_longest_idle_in_batches_reading_members_once(channel, group):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from routing.services import assignment
+
+    group.routing_strategy = RoutingStrategy.LONGEST_IDLE
+    group.default_max_sessions = 20
+    group.save()
+    now = timezone.now()
+    ops = [
+        _online(group, name, last_assigned_at=now - dt.timedelta(minutes=minutes))
+        for name, minutes in (("A", 30), ("B", 20), ("C", 10))
+    ]
+    queued = [
+        factories.SessionFactory(
+            dialog=factories.DialogFactory(channel=channel),
+            group=group,
+            status=SessionStatus.QUEUED,
+            queued_at=now + dt.timedelta(milliseconds=i),
+        )
+        for i in range(45)
+    ]
+
+    with CaptureQueriesContext(connection) as queries:
+        # more than two batches in one call
+        assert assignment.group_dispatch(group_id=group.pk, limit=50) == 45
+
+    served = [Session.objects.get(pk=s.pk).operator for s in queued]
+    # the longest idle first, then round and round across the batches' boundaries
+    assert served == [ops[i % 3] for i in range(45)]
+    member_reads = [
+        q for q in queries.captured_queries if 'INNER JOIN "routing_groupmembership"' in q["sql"]
+    ]
+    assert len(member_reads) == 1
