@@ -427,13 +427,16 @@ def _outgoing_store(
     message.save(force_insert=True)
     frame = payloads.message(message, attachments=[])
     staff = staff_groups(session.operator_id, session.group_id, session.status)
+    # after commit, the staff's frame leaves before the hold's commit callback releases
+    # the translation (and before the listeners of the new message, which may take their
+    # time): else its message.updated could reach an inbox that does not know the message
+    push_to_staff(session, {"type": "message.created", "message": frame})
     if not internal:
         if not translations.outgoing_hold([(message, frame, staff)], targets)[0]:
             realtime.broadcast(
                 realtime.dialog_group(session.dialog_id), {"type": "message", "message": frame}
             )
         message_received_emit(message)
-    push_to_staff(session, {"type": "message.created", "message": frame})
     return message
 
 

@@ -11,12 +11,14 @@ import time
 import pytest
 from asgiref.sync import sync_to_async
 from channels.testing import WebsocketCommunicator
+from django.db import transaction
 from rest_framework.authtoken.models import Token
 
+from contactcenter import events
 from contactcenter.asgi import application
 from crm.models import ChannelType
 from inbox import services
-from inbox.models import Dialog, Message, SessionStatus, TranslationStatus
+from inbox.models import Dialog, Message, SenderType, SessionStatus, TranslationStatus
 from inbox.services import translation_pool
 from tests import factories
 from tests.conftest import api_as, eventually
@@ -100,6 +102,11 @@ async def _next(ws, *types, timeout=3):  # type: ignore[no-untyped-def]
                 return frame
     finally:
         ticker.cancel()
+
+
+def _notice_send(session, text):  # type: ignore[no-untyped-def]
+    with transaction.atomic():  # as routing sends the offline message
+        return services.system_message_send(session=session, text=text)
 
 
 # --- the widget, both ways ---------------------------------------------------------------
@@ -457,3 +464,44 @@ def test_a_reply_that_waited_its_time_in_a_queue_goes_out_as_written(translating
 
     assert done is not None and done.translation_status == TranslationStatus.UNTRANSLATED
     assert done.delivery_text == ANSWER
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.asyncio
+async def test_the_operator_gets_a_product_notice_before_its_translation(translating):
+    """A notice of the product itself (here the offline message) in a translated dialog:
+    its translation runs beside the transaction that stores it, and the listeners of the
+    new message (triggers, bots) run after that commit and may take their time. The
+    operator's socket must still get ``message.created`` before ``message.updated``, or
+    the inbox, which does not know the message yet, drops the translation."""
+    _channel, _token, operator, session = await sync_to_async(_widget_chat)()
+    await sync_to_async(lambda: Dialog.objects.filter(pk=session.dialog_id).update(language="ru"))()
+
+    def slow_listener(event):  # type: ignore[no-untyped-def]
+        # like a trigger calling out after its commit: it returns once the provider has
+        # answered and the translation has been stored (and pushed)
+        def wait() -> None:
+            eventually(
+                lambda: Message.objects.get(pk=event.message_id).translation_status,
+                lambda status: status != TranslationStatus.PENDING,
+                timeout=3,
+            )
+            time.sleep(0.2)
+
+        if event.sender_type == SenderType.SYSTEM:
+            transaction.on_commit(wait)
+
+    events.subscribe(events.MessageReceived, slow_listener)
+    op = await _operator(operator.user)
+    try:
+        await sync_to_async(_notice_send)(session, ANSWER)
+        first = await _next(op, "message.created", "message.updated")
+        second = await _next(op, "message.created", "message.updated")
+    finally:
+        events.unsubscribe(events.MessageReceived, slow_listener)
+        await op.disconnect()
+
+    assert (first["type"], second["type"]) == ("message.created", "message.updated")
+    assert first["message"]["id"] == second["message"]["id"]
+    assert first["message"]["translation_status"] == "pending"
+    assert second["message"]["translations"] == {"ru": ANSWER_RU}
