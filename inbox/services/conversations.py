@@ -38,7 +38,7 @@ from inbox.models import (
 )
 from inbox.selectors import token_hash
 from inbox.services import attachments as files
-from inbox.services import batching, sessions, translations, windows
+from inbox.services import batching, sessions, translation_plans, translations, windows
 from inbox.services.batching import Incoming, Stored
 from inbox.services.deliveries import outgoing_status
 from inbox.services.pushes import message_received_emit, push_to_staff, staff_groups
@@ -154,10 +154,13 @@ def operator_message_send(
     text = text_clean(text)
     _refuse_unfilled(text)
     client_id = client_id_clean(client_id)
+    # a reply to a visitor reading another language: the provider is asked now, beside
+    # the store that follows (the visitor waits for the translation, not for the store)
+    early = translation_plans.reply_translation_start(session_id=session_id, user=user, text=text)
     if not outside_window:
         windows.reply_window_require(session_id=session_id)
     return batching.store_once(
-        lambda written: _operator_message_store(session_id, user, text, client_id),
+        lambda written: _operator_message_store(session_id, user, text, client_id, early=early),
         dialog_id=lambda: _dialog_of(session_id),
         client_id=client_id,
     )
@@ -170,6 +173,8 @@ def _operator_message_store(
     client_id: str | None,
     file: files.CleanFile | None = None,
     written: list[str] | None = None,
+    *,
+    early: translation_plans.Early | None = None,
 ) -> Stored:
     # The dialog's row first, then the session's: the order in which a customer's message
     # locks them (inbox.services.batching), so that a reply and a customer's message in
@@ -192,7 +197,7 @@ def _operator_message_store(
     operator = session.operator
     if session.status != SessionStatus.ACTIVE or operator is None or operator.user_id != user.pk:
         raise StateConflict(_("This chat is not yours or is already closed."))
-    plan = translations.reply_plan(dialog_id=session.dialog_id, operator=operator, text=text)
+    plan = translation_plans.reply_plan(dialog_id=session.dialog_id, operator=operator, text=text)
     message = Message.objects.create(
         dialog_id=session.dialog_id,
         session=session,
@@ -206,7 +211,7 @@ def _operator_message_store(
         translation_status=TranslationStatus.PENDING if plan.target else TranslationStatus.NONE,
     )
     stored_files = files.attachments_store(message=message, file=file, written=written or [])
-    _after_reply(session, message, stored_files, plan=plan)
+    _after_reply(session, message, stored_files, plan=plan, early=early)
     return Stored(message, created=True)
 
 
@@ -215,7 +220,8 @@ def _after_reply(
     message: Message,
     attachments: list[Attachment] | None = None,
     *,
-    plan: translations.ReplyPlan,
+    plan: translation_plans.ReplyPlan,
+    early: translation_plans.Early | None = None,
 ) -> None:
     frame = payloads.message(message, attachments=attachments)
     staff = staff_groups(session.operator_id, session.group_id, session.status)
@@ -224,7 +230,7 @@ def _after_reply(
     realtime.broadcast_many(staff, {"type": "message.created", "message": frame})
     # a reply waiting for its translation reaches the widget from a translation thread;
     # its translation starts now, beside the rest of this transaction
-    held = translations.reply_after_store(message, plan=plan, frame=frame, staff=staff)
+    held = translations.reply_after_store(message, plan=plan, frame=frame, staff=staff, early=early)
     Dialog.objects.filter(pk=session.dialog_id).update(last_message_at=message.created_at)
     updates: dict[str, Any] = {"operator_read_message_id": message.pk}
     if session.first_response_at is None:
