@@ -145,18 +145,24 @@ def operator_message_send(
     text: Any,
     client_id: Any = None,
     outside_window: bool = False,
+    early: translation_plans.Early | None = None,
+    early_asked: bool = False,
 ) -> Stored:
     """Stores an operator's reply in their active session and pushes it to the contact.
     ``StateConflict`` when the session is not theirs or not active (``WindowClosed``
     outside the channel's reply window, unless ``outside_window``: an approved template,
     see ``windows``); ``MessageRejected`` for a canned response's placeholder left
-    unfilled."""
+    unfilled. With ``early_asked``, the caller has already called
+    ``reply_translation_start`` (its answer is ``early``), e.g. in another thread."""
     text = text_clean(text)
     _refuse_unfilled(text)
     client_id = client_id_clean(client_id)
-    # a reply to a visitor reading another language: the provider is asked now, beside
-    # the store that follows (the visitor waits for the translation, not for the store)
-    early = translation_plans.reply_translation_start(session_id=session_id, user=user, text=text)
+    if not early_asked:
+        # a reply to a visitor reading another language: the provider is asked now,
+        # beside the store that follows (the visitor waits for the translation only)
+        early = translation_plans.reply_translation_start(
+            session_id=session_id, user=user, text=text
+        )
     if not outside_window:
         windows.reply_window_require(session_id=session_id)
     return batching.store_once(

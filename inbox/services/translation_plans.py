@@ -19,6 +19,7 @@ from django.conf import settings
 from crm.models import ChannelType
 from inbox.models import Dialog, Session, SessionStatus, WidgetVisitor
 from inbox.services import translation_pool
+from inbox.services.validators import MessageRejected, text_clean
 from translation import services as translator
 
 logger = logging.getLogger(__name__)
@@ -133,14 +134,21 @@ _EARLY_FIELDS = (
 )
 
 
-def reply_translation_start(*, session_id: Any, user: Any, text: str) -> Early | None:
+def reply_translation_start(*, session_id: Any, user: Any, text: Any) -> Early | None:
     """Before an operator's reply to a widget visitor is stored: when the visitor reads
     another language, its translation is asked now (one query, then a translation
     thread), so that the provider's round trip runs beside the whole store (its locks,
     checks and commit) instead of starting after most of it. The store takes the answer
     when its own plan, made under the dialog's lock, agrees (``translations``); else the
-    answer only fills the cache. None when there is nothing to translate."""
-    if not translator.enabled() or not any(c.isalpha() for c in text):
+    answer only fills the cache. None when there is nothing to translate (or the text
+    is not one the store accepts: it says why)."""
+    if not translator.enabled():
+        return None
+    try:
+        text = text_clean(text)
+    except MessageRejected:
+        return None
+    if not any(c.isalpha() for c in text):
         return None
     row = (
         Session.objects.filter(
