@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
+from django.db import DatabaseError
 
 from crm.models import ChannelType
 from inbox.models import Dialog, Session, SessionStatus, WidgetVisitor
@@ -150,13 +151,17 @@ def reply_translation_start(*, session_id: Any, user: Any, text: Any) -> Early |
         return None
     if not any(c.isalpha() for c in text):
         return None
-    row = (
-        Session.objects.filter(
-            pk=session_id, status=SessionStatus.ACTIVE, operator__user_id=user.pk
+    try:
+        row = (
+            Session.objects.filter(
+                pk=session_id, status=SessionStatus.ACTIVE, operator__user_id=user.pk
+            )
+            .values_list(*_EARLY_FIELDS)
+            .first()
         )
-        .values_list(*_EARLY_FIELDS)
-        .first()
-    )
+    except DatabaseError:  # only a head start is lost: the store says what went wrong
+        logger.info("reply's translation not asked early", exc_info=True)
+        return None
     if row is None:
         return None
     kind, config, contact, locale, language = row

@@ -181,27 +181,27 @@ async def test_a_hanging_provider_delays_a_reply_by_the_wait_at_most_and_loses_n
 
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.asyncio
-async def test_a_reply_is_asked_of_the_provider_once_while_it_is_being_stored(translating):
+async def test_a_reply_is_asked_of_the_provider_once_while_it_is_being_stored(
+    translating, settings
+):
     """The provider's round trip runs beside the reply's store, not after it: the store
     finds the request already made and waits for that answer instead of asking again
     (with a provider this slow, a request made after the store would be a second one:
     the first answer is not in the cache yet)."""
+    settings.TRANSLATION_REPLY_WAIT_S = 3.0  # time is not what this test is about
     channel, token, operator, session = await sync_to_async(_widget_chat)()
     await sync_to_async(lambda: Dialog.objects.filter(pk=session.dialog_id).update(language="ru"))()
     translating.delay_s = 0.3
     widget = await _widget(channel, token)
     op = await _operator(operator.user)
 
-    started = time.monotonic()
     await op.send_json_to({"type": "message", "session": session.pk, "text": ANSWER})
-    delivered = await _next(widget, "message", timeout=3)
-    waited = time.monotonic() - started
+    delivered = await _next(widget, "message", timeout=5)
 
     asked = [body["q"] for body in translating.calls("/translate")]
     assert asked == [[ANSWER]]
     assert delivered["message"]["translations"] == {"ru": ANSWER_RU}
     assert delivered["message"]["translation_status"] == "translated"
-    assert waited < 0.5  # the provider's 0.3 s, TRANSLATION_REPLY_WAIT_S is 0.5
     await widget.disconnect()
     await op.disconnect()
 
