@@ -7,7 +7,6 @@ reply, and a reply's translation asked before the reply is even stored.
 
 from __future__ import annotations
 
-import functools
 import logging
 import re
 from concurrent.futures import Future
@@ -169,21 +168,34 @@ def reply_translation_start(*, session_id: Any, user: Any, text: Any) -> Early |
     if plan.target is None or kind != ChannelType.WIDGET:
         return None
     early = Early(source=plan.language, target=plan.target, text=text)
-    translation_pool.submit(
-        translation_pool.EARLY, functools.partial(_early_run, early), turns=False
-    )
+    _early.add(early)
     return early
 
 
-def _early_run(early: Early) -> None:
-    try:
-        answer = translator.translate(
-            [early.text],
-            early.source or None,
-            early.target,
-            timeout=settings.TRANSLATION_REPLY_WAIT_S,
-        )
-    except Exception as failure:  # the delivery reads it: untranslated
-        early.answer.set_exception(failure)
-        return
-    early.answer.set_result(answer)
+def _early_translate(batch: list[Early]) -> None:
+    """One provider request per pair of languages for the replies handed over together
+    (alone when the pool is idle; when the provider is slow and the pool busy, the
+    replies that arrive meanwhile go together in the next request, instead of queueing
+    one request each behind it)."""
+    groups: dict[tuple[str, str], list[Early]] = {}
+    for early in batch:
+        groups.setdefault((early.source, early.target), []).append(early)
+    for (source, target), group in groups.items():
+        try:
+            answers = translator.translate(
+                [early.text for early in group],
+                source or None,
+                target,
+                timeout=settings.TRANSLATION_REPLY_WAIT_S,
+            )
+        except Exception as failure:  # the delivery reads it: untranslated
+            for early in group:
+                early.answer.set_exception(failure)
+            continue
+        for early, answer in zip(group, answers, strict=True):
+            early.answer.set_result([answer])
+
+
+_early: translation_pool.Batched[Early] = translation_pool.Batched(
+    translation_pool.EARLY, _early_translate, linger_s=0.0
+)

@@ -21,8 +21,9 @@ T = TypeVar("T")
 
 INCOMING = "incoming"
 REPLIES = "replies"
-# replies' translations asked before they are stored: apart from the replies' pool,
-# whose threads wait for these answers
+# replies' translations asked before they are stored (one request each while the pool
+# is idle, together when it is busy): apart from the replies' pool, whose threads wait
+# for these answers
 EARLY = "early"
 
 _pools: dict[str, ThreadPoolExecutor] = {}
