@@ -14,6 +14,7 @@ other command with an ``error`` frame (``not_operator``); it never counts as pre
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
 import time
 from typing import Any
@@ -163,18 +164,19 @@ class OperatorConsumer(EventSocket):
         session_id = event.get("session")
         if not isinstance(session_id, int) or isinstance(session_id, bool):
             raise inbox_services.MessageRejected("bad_session", "session is a session id.")
-        # "internal": true makes it a private note (staff only, any session they see)
-        send = (
-            inbox_services.operator_note_add
-            if event.get("internal") is True
-            else inbox_services.operator_message_send
-        )
-        stored = await database_sync_to_async(send)(
-            session_id=session_id,
-            user=self.user,
-            text=event.get("text"),
-            client_id=event.get("client_id"),
-        )
+        fields = {"session_id": session_id, "user": self.user, "text": event.get("text")}
+        if event.get("internal") is True:  # a private note (staff only, any session they see)
+            send: Any = inbox_services.operator_note_add
+        else:
+            # a reply's translation is asked at once, in a thread of its own: not after
+            # the turns of the database thread that stores (the visitor waits for it)
+            early = await database_sync_to_async(
+                inbox_services.reply_translation_start, thread_sensitive=False
+            )(**fields)
+            send = functools.partial(
+                inbox_services.operator_message_send, early=early, early_asked=True
+            )
+        stored = await database_sync_to_async(send)(**fields, client_id=event.get("client_id"))
         await self.send_frame(
             {"type": "ack", "client_id": stored.message.client_id, "id": stored.message.pk}
         )

@@ -64,6 +64,7 @@ from inbox.services.sessions import (
     sessions_assign_batch,
 )
 from inbox.services.transfers import session_transfer
+from inbox.services.translation_plans import reply_translation_start
 from inbox.services.translations import (
     contact_message_translate,
     dialog_language_set,
@@ -127,6 +128,7 @@ __all__ = [
     "operator_note_add",
     "outgoing_status",
     "reply_translate",
+    "reply_translation_start",
     "reply_window_closes_at",
     "reply_window_open",
     "reply_window_require",

@@ -38,7 +38,7 @@ from inbox.models import (
 )
 from inbox.selectors import token_hash
 from inbox.services import attachments as files
-from inbox.services import batching, sessions, translations, windows
+from inbox.services import batching, sessions, translation_plans, translations, windows
 from inbox.services.batching import Incoming, Stored
 from inbox.services.deliveries import outgoing_status
 from inbox.services.pushes import message_received_emit, push_to_staff, staff_groups
@@ -145,19 +145,28 @@ def operator_message_send(
     text: Any,
     client_id: Any = None,
     outside_window: bool = False,
+    early: translation_plans.Early | None = None,
+    early_asked: bool = False,
 ) -> Stored:
     """Stores an operator's reply in their active session and pushes it to the contact.
     ``StateConflict`` when the session is not theirs or not active (``WindowClosed``
     outside the channel's reply window, unless ``outside_window``: an approved template,
     see ``windows``); ``MessageRejected`` for a canned response's placeholder left
-    unfilled."""
+    unfilled. With ``early_asked``, the caller has already called
+    ``reply_translation_start`` (its answer is ``early``), e.g. in another thread."""
     text = text_clean(text)
     _refuse_unfilled(text)
     client_id = client_id_clean(client_id)
+    if not early_asked:
+        # a reply to a visitor reading another language: the provider is asked now,
+        # beside the store that follows (the visitor waits for the translation only)
+        early = translation_plans.reply_translation_start(
+            session_id=session_id, user=user, text=text
+        )
     if not outside_window:
         windows.reply_window_require(session_id=session_id)
     return batching.store_once(
-        lambda written: _operator_message_store(session_id, user, text, client_id),
+        lambda written: _operator_message_store(session_id, user, text, client_id, early=early),
         dialog_id=lambda: _dialog_of(session_id),
         client_id=client_id,
     )
@@ -170,6 +179,8 @@ def _operator_message_store(
     client_id: str | None,
     file: files.CleanFile | None = None,
     written: list[str] | None = None,
+    *,
+    early: translation_plans.Early | None = None,
 ) -> Stored:
     # The dialog's row first, then the session's: the order in which a customer's message
     # locks them (inbox.services.batching), so that a reply and a customer's message in
@@ -192,7 +203,7 @@ def _operator_message_store(
     operator = session.operator
     if session.status != SessionStatus.ACTIVE or operator is None or operator.user_id != user.pk:
         raise StateConflict(_("This chat is not yours or is already closed."))
-    plan = translations.reply_plan(dialog_id=session.dialog_id, operator=operator, text=text)
+    plan = translation_plans.reply_plan(dialog_id=session.dialog_id, operator=operator, text=text)
     message = Message.objects.create(
         dialog_id=session.dialog_id,
         session=session,
@@ -206,7 +217,7 @@ def _operator_message_store(
         translation_status=TranslationStatus.PENDING if plan.target else TranslationStatus.NONE,
     )
     stored_files = files.attachments_store(message=message, file=file, written=written or [])
-    _after_reply(session, message, stored_files, plan=plan)
+    _after_reply(session, message, stored_files, plan=plan, early=early)
     return Stored(message, created=True)
 
 
@@ -215,7 +226,8 @@ def _after_reply(
     message: Message,
     attachments: list[Attachment] | None = None,
     *,
-    plan: translations.ReplyPlan,
+    plan: translation_plans.ReplyPlan,
+    early: translation_plans.Early | None = None,
 ) -> None:
     frame = payloads.message(message, attachments=attachments)
     staff = staff_groups(session.operator_id, session.group_id, session.status)
@@ -224,7 +236,7 @@ def _after_reply(
     realtime.broadcast_many(staff, {"type": "message.created", "message": frame})
     # a reply waiting for its translation reaches the widget from a translation thread;
     # its translation starts now, beside the rest of this transaction
-    held = translations.reply_after_store(message, plan=plan, frame=frame, staff=staff)
+    held = translations.reply_after_store(message, plan=plan, frame=frame, staff=staff, early=early)
     Dialog.objects.filter(pk=session.dialog_id).update(last_message_at=message.created_at)
     updates: dict[str, Any] = {"operator_read_message_id": message.pk}
     if session.first_response_at is None:
@@ -427,13 +439,16 @@ def _outgoing_store(
     message.save(force_insert=True)
     frame = payloads.message(message, attachments=[])
     staff = staff_groups(session.operator_id, session.group_id, session.status)
+    # after commit, the staff's frame leaves before the hold's commit callback releases
+    # the translation (and before the listeners of the new message, which may take their
+    # time): else its message.updated could reach an inbox that does not know the message
+    push_to_staff(session, {"type": "message.created", "message": frame})
     if not internal:
         if not translations.outgoing_hold([(message, frame, staff)], targets)[0]:
             realtime.broadcast(
                 realtime.dialog_group(session.dialog_id), {"type": "message", "message": frame}
             )
         message_received_emit(message)
-    push_to_staff(session, {"type": "message.created", "message": frame})
     return message
 
 

@@ -21,6 +21,10 @@ T = TypeVar("T")
 
 INCOMING = "incoming"
 REPLIES = "replies"
+# replies' translations asked before they are stored (one request each while the pool
+# is idle, together when it is busy): apart from the replies' pool, whose threads wait
+# for these answers
+EARLY = "early"
 
 _pools: dict[str, ThreadPoolExecutor] = {}
 _running: set[Future[None]] = set()

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import functools
 import logging
-import re
 import threading
 import time
 from dataclasses import dataclass, field
@@ -47,81 +46,40 @@ from inbox.models import (
 )
 from inbox.services import translation_pool
 from inbox.services.pushes import push_to_staff, staff_groups
+from inbox.services.translation_plans import (
+    LANGUAGE_CODE,
+    Early,
+    Piece,
+    ReplyPlan,
+    channel_translates,
+    dialog_language,
+    locale_language,
+)
+from inbox.services.translation_plans import installation_language as _installation_language
+from inbox.services.translation_plans import pieces_of as _pieces
 from inbox.services.validators import MessageRejected
 from translation import services as translator
 from translation.script import script_guess
 
 logger = logging.getLogger(__name__)
 
-LANGUAGE_CODE = re.compile(r"[a-z]{2,3}")
-
-
-def _installation_language() -> str:
-    return settings.LANGUAGE_CODE.split("-")[0].lower()
-
-
-def channel_translates(config: Any) -> bool:
-    """Translation on for a channel: a provider is configured and the channel's config
-    does not say ``"translation": false``."""
-    if not translator.enabled():
-        return False
-    return not (isinstance(config, dict) and config.get("translation") is False)
-
-
-def operator_language(operator: Any) -> str:
-    """The language an operator reads (their UI language); the installation's when the
-    session has no operator yet."""
-    if operator is None:
-        return _installation_language()
-    return str(getattr(operator, "ui_language", "") or _installation_language())
-
-
-def locale_language(value: str) -> str:
-    """``ru-RU`` → ``ru``; anything that is not a language code → empty."""
-    code = (value or "").split("-")[0].split("_")[0].lower()
-    return code if LANGUAGE_CODE.fullmatch(code) else ""
-
-
-def dialog_language(dialog: Dialog) -> str:
-    """The contact's language: the dialog's (detected or set by an operator), else the
-    widget's locale, else empty (unknown)."""
-    if dialog.language:
-        return dialog.language
-    if dialog.channel.type == ChannelType.WIDGET:
-        visitor = WidgetVisitor.objects.filter(dialog=dialog).values_list("language").first()
-        return locale_language(visitor[0]) if visitor else ""
-    return ""
-
-
 # --- replies ------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class ReplyPlan:
-    channel_type: str
-    language: str  # the language the reply is written in
-    target: str | None  # the contact's, when the reply must be translated into it
-
-
-def reply_plan(*, dialog_id: int, operator: Any, text: str) -> ReplyPlan:
-    """How an operator's reply in this dialog is to be delivered (one query)."""
-    dialog = Dialog.objects.select_related("channel").get(pk=dialog_id)
-    language = operator_language(operator)
-    target = None
-    if text.strip() and channel_translates(dialog.channel.config):
-        contact = dialog_language(dialog)
-        if contact and contact != language:
-            target = contact
-    return ReplyPlan(channel_type=dialog.channel.type, language=language, target=target)
-
-
 def reply_after_store(
-    message: Message, *, plan: ReplyPlan, frame: dict[str, Any], staff: list[str]
+    message: Message,
+    *,
+    plan: ReplyPlan,
+    frame: dict[str, Any],
+    staff: list[str],
+    early: Early | None = None,
 ) -> bool:
     """After a reply is stored: True when its delivery to the widget waits for the
-    translation (``outgoing_hold``)."""
+    translation (``outgoing_hold``; ``early``: its translation already asked, see
+    ``translation_plans.reply_translation_start``)."""
     targets = {message.dialog_id: (plan.channel_type, plan.target or "")}
-    return outgoing_hold([(message, frame, staff)], targets)[0]
+    asked = {message.pk: early} if early is not None else None
+    return outgoing_hold([(message, frame, staff)], targets, early=asked)[0]
 
 
 def reply_translate(*, message_id: int, wait_s: float | None = None) -> Message | None:
@@ -152,20 +110,6 @@ def reply_translate(*, message_id: int, wait_s: float | None = None) -> Message 
         return _store(message, translations=None, status=TranslationStatus.UNTRANSLATED)
     done, message.buttons = _apply(pieces, answers, target, message.buttons)
     return _store(message, translations=done, status=TranslationStatus.TRANSLATED)
-
-
-Piece = tuple[int, str]  # (-1: the text, else the index of a button; the text to translate)
-
-
-def _pieces(text: str, buttons: Any) -> list[Piece]:
-    """What of a message to the contact is translated: its text and its buttons' titles,
-    those with letters (a rating's stars or a number stay)."""
-    pieces: list[Piece] = [(-1, text)] if any(c.isalpha() for c in text or "") else []
-    for index, button in enumerate(buttons or []):
-        title = str(button.get("title") or "") if isinstance(button, dict) else ""
-        if any(c.isalpha() for c in title):
-            pieces.append((index, title))
-    return pieces
 
 
 def _apply(
@@ -201,6 +145,7 @@ class _Outgoing:
     staff: list[str]
     born: float = field(default_factory=time.monotonic)
     after: _Outgoing | None = None  # the dialog's previous one still on its way
+    early: Early | None = None  # its translation, asked before it was stored
     committed: threading.Event = field(default_factory=threading.Event)
     delivered: threading.Event = field(default_factory=threading.Event)
     abandoned: bool = False
@@ -252,6 +197,8 @@ def outgoing_mark(message: Message, target: str) -> None:
 def outgoing_hold(
     stored: list[tuple[Message, dict[str, Any], list[str]]],
     targets: dict[int, tuple[str, str]],
+    *,
+    early: dict[int, Early] | None = None,
 ) -> list[bool]:
     """After messages to contacts are stored (in their transaction), with their frames and
     the staff groups watching them: True for each one whose widget frame is held for its
@@ -282,6 +229,7 @@ def outgoing_hold(
                 frame=frame,
                 staff=staff,
                 after=before,
+                early=_fitting((early or {}).get(message.pk), message, target, pending),
             )
             _last[message.dialog_id] = item
         held.append(True)
@@ -291,6 +239,13 @@ def outgoing_hold(
             transaction.on_commit(functools.partial(_committed, item))
         _outgoing.add(*items)
     return held
+
+
+def _fitting(early: Early | None, message: Message, target: str, pending: bool) -> Early | None:
+    """``early`` if it is the translation this message needs (its store's plan agrees)."""
+    if early is None or not pending or message.buttons:
+        return None
+    return early if early.fits(source=message.language, target=target, text=message.text) else None
 
 
 def _committed(item: _Outgoing) -> None:
@@ -388,7 +343,7 @@ def _translate_outgoing(items: list[_Outgoing]) -> dict[int, Outcome]:
     wait = settings.TRANSLATION_REPLY_WAIT_S - (time.monotonic() - min(i.born for i in items))
     groups: dict[tuple[str, str], list[_Outgoing]] = {}
     for item in items:
-        if item.target:
+        if item.target and item.early is None:
             groups.setdefault((item.source, item.target), []).append(item)
     outcome: dict[int, Outcome] = {}
     for (source, target), group in groups.items():
@@ -409,7 +364,22 @@ def _translate_outgoing(items: list[_Outgoing]) -> dict[int, Outcome]:
             at += len(item_pieces)
             done, buttons = _apply(item_pieces, mine, target, item.buttons)
             outcome[item.id] = (done, TranslationStatus.TRANSLATED, buttons)
+    # those asked before they were stored last: their answers are in by then, mostly
+    outcome.update({i.id: _early_outcome(i, i.early) for i in items if i.early is not None})
     return outcome
+
+
+def _early_outcome(item: _Outgoing, early: Early) -> Outcome:
+    """The answer to the request made before the message was stored, waited for at most
+    what is left of the message's wait."""
+    left = settings.TRANSLATION_REPLY_WAIT_S - (time.monotonic() - item.born)
+    try:
+        answers = early.answer.result(timeout=max(0.0, left))
+    except Exception as failure:
+        logger.warning("reply %s went untranslated: %s", item.id, failure or "no answer in time")
+        return (None, TranslationStatus.UNTRANSLATED, item.buttons)
+    done, buttons = _apply(_pieces(item.text, item.buttons), answers, item.target, item.buttons)
+    return (done, TranslationStatus.TRANSLATED, buttons)
 
 
 def _frame_buttons(buttons: Any) -> list[dict[str, Any]]:
@@ -695,9 +665,11 @@ def _store_many(messages: list[Message]) -> None:
 
 
 def _write(rows: list[tuple[int, str, Any, str, Any]]) -> None:
-    """(id, language, translations, status, buttons) of messages, in one round trip."""
+    """(id, language, translations, status, buttons) of messages, in one round trip. No
+    transaction of its own: each row stands alone (a batch that fails is written again
+    whole), and a visitor waiting for the delivery would wait for its BEGIN and COMMIT."""
     field = Message._meta.get_field("translations")
-    with transaction.atomic(), connection.cursor() as cursor:
+    with connection.cursor() as cursor:
         cursor.executemany(
             _UPDATE_OUT_SQL,
             [

@@ -11,12 +11,14 @@ import time
 import pytest
 from asgiref.sync import sync_to_async
 from channels.testing import WebsocketCommunicator
+from django.db import transaction
 from rest_framework.authtoken.models import Token
 
+from contactcenter import events
 from contactcenter.asgi import application
 from crm.models import ChannelType
 from inbox import services
-from inbox.models import Dialog, Message, SessionStatus, TranslationStatus
+from inbox.models import Dialog, Message, SenderType, SessionStatus, TranslationStatus
 from inbox.services import translation_pool
 from tests import factories
 from tests.conftest import api_as, eventually
@@ -102,6 +104,11 @@ async def _next(ws, *types, timeout=3):  # type: ignore[no-untyped-def]
         ticker.cancel()
 
 
+def _notice_send(session, text):  # type: ignore[no-untyped-def]
+    with transaction.atomic():  # as routing sends the offline message
+        return services.system_message_send(session=session, text=text)
+
+
 # --- the widget, both ways ---------------------------------------------------------------
 
 
@@ -168,6 +175,33 @@ async def test_a_hanging_provider_delays_a_reply_by_the_wait_at_most_and_loses_n
     assert delivered["message"]["translation_status"] == "untranslated"
     assert waited < 0.5 + 0.7  # TRANSLATION_REPLY_WAIT_S is 0.5 in these tests
     assert marked["message"]["translation_status"] == "untranslated"
+    await widget.disconnect()
+    await op.disconnect()
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.asyncio
+async def test_a_reply_is_asked_of_the_provider_once_while_it_is_being_stored(
+    translating, settings
+):
+    """The provider's round trip runs beside the reply's store, not after it: the store
+    finds the request already made and waits for that answer instead of asking again
+    (with a provider this slow, a request made after the store would be a second one:
+    the first answer is not in the cache yet)."""
+    settings.TRANSLATION_REPLY_WAIT_S = 3.0  # time is not what this test is about
+    channel, token, operator, session = await sync_to_async(_widget_chat)()
+    await sync_to_async(lambda: Dialog.objects.filter(pk=session.dialog_id).update(language="ru"))()
+    translating.delay_s = 0.3
+    widget = await _widget(channel, token)
+    op = await _operator(operator.user)
+
+    await op.send_json_to({"type": "message", "session": session.pk, "text": ANSWER})
+    delivered = await _next(widget, "message", timeout=5)
+
+    asked = [body["q"] for body in translating.calls("/translate")]
+    assert asked == [[ANSWER]]
+    assert delivered["message"]["translations"] == {"ru": ANSWER_RU}
+    assert delivered["message"]["translation_status"] == "translated"
     await widget.disconnect()
     await op.disconnect()
 
@@ -457,3 +491,44 @@ def test_a_reply_that_waited_its_time_in_a_queue_goes_out_as_written(translating
 
     assert done is not None and done.translation_status == TranslationStatus.UNTRANSLATED
     assert done.delivery_text == ANSWER
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.asyncio
+async def test_the_operator_gets_a_product_notice_before_its_translation(translating):
+    """A notice of the product itself (here the offline message) in a translated dialog:
+    its translation runs beside the transaction that stores it, and the listeners of the
+    new message (triggers, bots) run after that commit and may take their time. The
+    operator's socket must still get ``message.created`` before ``message.updated``, or
+    the inbox, which does not know the message yet, drops the translation."""
+    _channel, _token, operator, session = await sync_to_async(_widget_chat)()
+    await sync_to_async(lambda: Dialog.objects.filter(pk=session.dialog_id).update(language="ru"))()
+
+    def slow_listener(event):  # type: ignore[no-untyped-def]
+        # like a trigger calling out after its commit: it returns once the provider has
+        # answered and the translation has been stored (and pushed)
+        def wait() -> None:
+            eventually(
+                lambda: Message.objects.get(pk=event.message_id).translation_status,
+                lambda status: status != TranslationStatus.PENDING,
+                timeout=3,
+            )
+            time.sleep(0.2)
+
+        if event.sender_type == SenderType.SYSTEM:
+            transaction.on_commit(wait)
+
+    events.subscribe(events.MessageReceived, slow_listener)
+    op = await _operator(operator.user)
+    try:
+        await sync_to_async(_notice_send)(session, ANSWER)
+        first = await _next(op, "message.created", "message.updated")
+        second = await _next(op, "message.created", "message.updated")
+    finally:
+        events.unsubscribe(events.MessageReceived, slow_listener)
+        await op.disconnect()
+
+    assert (first["type"], second["type"]) == ("message.created", "message.updated")
+    assert first["message"]["id"] == second["message"]["id"]
+    assert first["message"]["translation_status"] == "pending"
+    assert second["message"]["translations"] == {"ru": ANSWER_RU}
