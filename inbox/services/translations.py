@@ -148,6 +148,7 @@ class _Outgoing:
     early: Early | None = None  # its translation, asked before it was stored
     committed: threading.Event = field(default_factory=threading.Event)
     delivered: threading.Event = field(default_factory=threading.Event)
+    pushed: bool = False
     abandoned: bool = False
 
 
@@ -276,17 +277,23 @@ def _wait_committed(items: list[_Outgoing]) -> list[_Outgoing]:
 
 def outgoing_deliver(items: list[_Outgoing]) -> None:
     """Translates held messages (one provider request per pair of languages: texts and
-    buttons' titles), waits for their commit, writes the outcome (one round trip) and
-    pushes, in one call to the layer, each one's frame to the visitor and its
-    ``message.updated`` to the staff. Whatever the provider does, the message is pushed."""
+    buttons' titles), waits for their commit, pushes, in one call to the layer, each
+    one's frame to the visitor and its ``message.updated`` to the staff, then writes the
+    outcome (one round trip: the message itself is stored already, so the contact does
+    not wait for it). Whatever the provider does, the message is pushed, once: a batch
+    that runs again after SQLite's lock only writes."""
     outcome = _translate_outgoing(items)
     items = _wait_committed(items)
+    _outgoing_push([item for item in items if not item.pushed], outcome)
     try:
         _outgoing_store([(item, *outcome[item.id]) for item in items if item.target])
     except Exception as failure:
         if translation_pool.locked(failure):
-            raise  # the batch runs again (its translations cached): pushed once, then
+            raise  # the batch runs again (its translations cached), without a push
         logger.exception("%d messages' translations not stored", len(items))
+
+
+def _outgoing_push(items: list[_Outgoing], outcome: dict[int, Outcome]) -> None:
     sends: list[tuple[list[str], dict[str, Any]]] = []
     for item in items:
         frame = item.frame
@@ -304,6 +311,7 @@ def outgoing_deliver(items: list[_Outgoing]) -> None:
     realtime.send_batch_now(sends)
     with _gate:
         for item in items:
+            item.pushed = True
             item.delivered.set()
             dialog_id = item.frame["dialog"]
             if _last.get(dialog_id) is item:

@@ -13,6 +13,7 @@ from asgiref.sync import sync_to_async
 from django.db import connection, transaction
 
 from inbox.models import Dialog, Message, SenderType, TranslationStatus
+from inbox.services import translation_pool
 from tests.inbox.test_translations import ANSWER, ANSWER_RU, _next, _operator, _widget, _widget_chat
 from tests.real.support import real
 from tests.translation.fixtures import libre, translating
@@ -62,6 +63,7 @@ async def test_a_reply_held_up_while_stored_arrives_one_provider_latency_after_i
     # one wait, not the lock's and then the provider's (1.2 s)
     assert waited < HELD_S + PROVIDER_S - 0.25
     assert [body["q"] for body in translating.calls("/translate")] == [[ANSWER]]
+    await sync_to_async(translation_pool.drain)()  # the outcome is written after the push
     stored = await sync_to_async(
         lambda: Message.objects.get(dialog_id=session.dialog_id, sender_type=SenderType.OPERATOR)
     )()
