@@ -33,7 +33,6 @@ import argparse
 import asyncio
 import json
 import os
-import resource
 import sys
 import tempfile
 import time
@@ -45,7 +44,7 @@ from urllib.parse import urlsplit, urlunsplit
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.common import Step, collector_paused, process_stats  # noqa: E402
+from bench.common import Step, collector_paused, process_stats, servers_from_env  # noqa: E402
 from bench.messaging_bench import (  # noqa: E402
     Daphne,
     connect_all,
@@ -243,14 +242,7 @@ def main() -> None:
     parser.add_argument("--out", help="also write the results as JSON here")
     args = parser.parse_args()
 
-    database_url = os.environ.get("DATABASE_URL", "")
-    redis_url = os.environ.get("REDIS_URL", "")
-    if not database_url.startswith(("postgres://", "postgresql://")):
-        sys.exit("DATABASE_URL must point at PostgreSQL (SQLite is refused).")
-    if not redis_url.startswith("redis://"):
-        sys.exit("REDIS_URL must be a redis:// URL.")
-    _soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    database_url, redis_url = servers_from_env()
 
     parts = urlsplit(database_url)
     name = parts.path.lstrip("/") + "_bot_bench"

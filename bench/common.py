@@ -9,13 +9,41 @@ import contextlib
 import gc
 import json
 import os
+import resource
 import socket
 import statistics
+import subprocess
+import sys
 import time
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 
 FRAME_BYTES = 200
+
+
+def servers_from_env() -> tuple[str, str]:
+    """``DATABASE_URL`` (PostgreSQL) and ``REDIS_URL`` from the environment, or the
+    command ends saying what is missing; the open-files limit raised to its maximum for
+    the benchmark's many sockets."""
+    database_url, redis_url = os.environ.get("DATABASE_URL", ""), os.environ.get("REDIS_URL", "")
+    if not database_url.startswith(("postgres://", "postgresql://")):
+        sys.exit("DATABASE_URL must point at PostgreSQL (SQLite is refused).")
+    if not redis_url.startswith("redis://"):
+        sys.exit("REDIS_URL must be a redis:// URL.")
+    _soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    return database_url, redis_url
+
+
+def process_stop(popen: subprocess.Popen[bytes], wait_s: float = 20) -> None:
+    """Ends a process this benchmark started: SIGTERM, then SIGKILL if it lingers."""
+    if popen.poll() is None:
+        popen.terminate()
+        try:
+            popen.wait(timeout=wait_s)
+        except subprocess.TimeoutExpired:
+            popen.kill()
+            popen.wait(timeout=5)
 
 
 def free_port() -> int:

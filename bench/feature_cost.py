@@ -45,7 +45,6 @@ import argparse
 import asyncio
 import json
 import os
-import resource
 import statistics
 import subprocess
 import sys
@@ -60,7 +59,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench import messaging_bench as mb  # noqa: E402
-from bench.common import collector_paused, paced, process_stats  # noqa: E402
+from bench.common import collector_paused, paced, process_stats, process_stop, servers_from_env  # noqa: E402
 from bench.scale_out import service_pids  # noqa: E402
 from bench.translation_bench import provider_start  # noqa: E402
 
@@ -157,13 +156,7 @@ class Worker:
         }
 
     def stop(self) -> None:
-        if self.popen.poll() is None:
-            self.popen.terminate()
-            try:
-                self.popen.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                self.popen.kill()
-                self.popen.wait(timeout=5)
+        process_stop(self.popen)
         self.log.close()
 
 
@@ -403,15 +396,9 @@ def main() -> None:
         result = prepare_mode(args.prepare, args.visitors, args.operators, args.kb)
         print(json.dumps(result), flush=True)
         return
-    database_url, redis_url = os.environ.get("DATABASE_URL", ""), os.environ.get("REDIS_URL", "")
-    if not database_url.startswith(("postgres://", "postgresql://")):
-        sys.exit("DATABASE_URL must point at PostgreSQL (SQLite is refused).")
-    if not redis_url.startswith("redis://"):
-        sys.exit("REDIS_URL must be a redis:// URL.")
     if not Path(args.kb).is_file():
         sys.exit(f"no knowledge base at {args.kb} (--kb)")
-    _soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    database_url, redis_url = servers_from_env()
     mb.payload_fillers[:] = russian_questions()
     admin_url, _bench_url, _name = mb.bench_database_url(database_url)
     base = mb.product_env(database_url, redis_url)

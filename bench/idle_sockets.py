@@ -51,7 +51,7 @@ from urllib.parse import urlsplit, urlunsplit
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.common import free_port  # noqa: E402
+from bench.common import free_port, process_stop  # noqa: E402
 from bench.messaging_bench import product_env  # noqa: E402
 
 MAX_SOCKETS = 20_000
@@ -173,13 +173,7 @@ class Daphne:
             os.kill(self.popen.pid, signum)
 
     def stop(self) -> None:
-        if self.popen.poll() is None:
-            self.popen.terminate()
-            try:
-                self.popen.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                self.popen.kill()
-                self.popen.wait(timeout=5)
+        process_stop(self.popen)
         self.log.close()
 
 

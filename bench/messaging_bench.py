@@ -39,7 +39,6 @@ import asyncio
 import contextlib
 import json
 import os
-import resource
 import statistics
 import subprocess
 import sys
@@ -64,6 +63,8 @@ from bench.common import (  # noqa: E402
     padded_payload,
     payload_latency_ms,
     process_stats,
+    process_stop,
+    servers_from_env,
 )
 
 TARGET_P99_MS = 50.0
@@ -306,13 +307,7 @@ class Daphne:
         return self.popen.pid
 
     def stop(self) -> None:
-        if self.popen.poll() is None:
-            self.popen.terminate()
-            try:
-                self.popen.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.popen.kill()
-                self.popen.wait(timeout=5)
+        process_stop(self.popen, 15)
         self.log.close()
 
 
@@ -712,14 +707,7 @@ def main() -> None:
     parser.add_argument("--quiet-wait", type=float, default=90, help="... for at most this long")
     args = parser.parse_args()
 
-    database_url = os.environ.get("DATABASE_URL", "")
-    redis_url = os.environ.get("REDIS_URL", "")
-    if not database_url.startswith(("postgres://", "postgresql://")):
-        sys.exit("DATABASE_URL must point at PostgreSQL (SQLite is refused).")
-    if not redis_url.startswith("redis://"):
-        sys.exit("REDIS_URL must be a redis:// URL.")
-    _soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    database_url, redis_url = servers_from_env()
     rates = [int(r) for r in args.rates.split(",")]
     quiet = (args.quiet_below, args.quiet_wait)
 

@@ -33,7 +33,6 @@ import argparse
 import asyncio
 import json
 import os
-import resource
 import statistics
 import subprocess
 import sys
@@ -48,7 +47,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench import messaging_bench as mb  # noqa: E402
-from bench.common import collector_paused  # noqa: E402
+from bench.common import collector_paused, servers_from_env  # noqa: E402
 
 BALANCER = ROOT / "bench" / "tcp_balancer.py"
 
@@ -351,13 +350,7 @@ def parse() -> argparse.Namespace:
 
 def main() -> None:
     args = parse()
-    database_url, redis_url = os.environ.get("DATABASE_URL", ""), os.environ.get("REDIS_URL", "")
-    if not database_url.startswith(("postgres://", "postgresql://")):
-        sys.exit("DATABASE_URL must point at PostgreSQL (SQLite is refused).")
-    if not redis_url.startswith("redis://"):
-        sys.exit("REDIS_URL must be a redis:// URL.")
-    _soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    database_url, redis_url = servers_from_env()
     pin(0, args.pin_client)
     mb.TARGET_P99_MS = args.p99
     rates = [int(r) for r in args.rates.split(",")]
