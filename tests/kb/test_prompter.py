@@ -249,6 +249,18 @@ def test_a_word_of_a_question_answered_first_teaches_nothing(faq, active_session
     assert after == before
 
 
+def _prompt_counting_queries(message: Any) -> tuple[Any, Any]:
+    """The prompter's work on ``message`` and the queries it made (the process's index
+    built before counting)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    matching.match("доставка")
+    with CaptureQueriesContext(connection) as queries:
+        prompted = services.message_prompt(message_id=message.pk)
+    return prompted, queries
+
+
 def test_the_suggestions_frame_costs_no_query_per_suggestion(
     faq, active_session, django_assert_max_num_queries
 ):
@@ -258,13 +270,8 @@ def test_the_suggestions_frame_costs_no_query_per_suggestion(
             dialog_id=active_session.dialog_id, text="сколько стоит доставка?"
         ).message
 
-    matching.match("доставка")  # the process's index is built before counting
     # when: the prompter suggests articles for it
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
-    with CaptureQueriesContext(connection) as queries:
-        prompted = services.message_prompt(message_id=message.pk)
+    prompted, queries = _prompt_counting_queries(message)
 
     # then: the frame names each suggestion's article key, read with the suggestions
     assert prompted is not None and len(prompted.suggestions) >= 2
@@ -282,13 +289,8 @@ def test_a_question_with_no_suggestion_reads_and_writes_no_suggestion(faq, activ
     message = inbox_services.contact_message_receive(
         dialog_id=active_session.dialog_id, text="мой кот любит спать на диване"
     ).message
-    matching.match("доставка")  # the process's index is built before counting
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
     # when: the prompter looks at it
-    with CaptureQueriesContext(connection) as queries:
-        prompted = services.message_prompt(message_id=message.pk)
+    prompted, queries = _prompt_counting_queries(message)
 
     # then: it is counted (a prompt with nothing suggested), with no query for articles
     # or suggestions

@@ -103,17 +103,22 @@ def test_a_question_about_nothing_the_shop_does_stays_below_the_threshold(encode
     assert not ranked or ranked[0].score < index.weights.threshold
 
 
-@needs_extra
-def test_an_edit_encodes_only_the_text_that_changed(encoder):
-    Index(ARTICLES, semantic=encoder)
-    before = encoder.encoded
-    edited = ArticleData(
+def _payments_edited() -> ArticleData:
+    """The payments article with one phrasing added (an admin's edit)."""
+    return ArticleData(
         id=4,
         key="payment_methods",
         titles=ARTICLES[3].titles,
         answers=ARTICLES[3].answers,
         phrases=(*ARTICLES[3].phrases, "можно ли заплатить частями через сбп"),
     )
+
+
+@needs_extra
+def test_an_edit_encodes_only_the_text_that_changed(encoder):
+    Index(ARTICLES, semantic=encoder)
+    before = encoder.encoded
+    edited = _payments_edited()
 
     index = Index([*ARTICLES[:3], edited], semantic=encoder)
 
@@ -259,13 +264,7 @@ def test_a_patched_index_keeps_the_whitening_of_its_full_build(encoder):
 
     index = Index(ARTICLES, semantic=encoder)
     assert index.whitening is not None
-    edited = ArticleData(
-        id=4,
-        key="payment_methods",
-        titles=ARTICLES[3].titles,
-        answers=ARTICLES[3].answers,
-        phrases=(*ARTICLES[3].phrases, "можно ли заплатить частями через сбп"),
-    )
+    edited = _payments_edited()
 
     patched = index_patched(index, changed=[edited])
 
