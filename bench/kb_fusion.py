@@ -15,7 +15,7 @@ by hand on the development set. Here the weights are *learned* instead:
 - **features** per (question, article): each part's score as the product computes it
   (``Index.part_scores``), and two candidates the product does not weigh: the best
   single phrasing by terms (``words``) and by sentence vectors (``sem_near``: the
-  largest cosine with one of the article's phrasings, each encoded alone);
+  largest cosine with one of the article's phrasings or titles, each encoded alone);
 - **ranker**: a conditional logit (a softmax over the articles of each question, the
   right one to come first, weights kept small by an L2 penalty), fitted by L-BFGS; its
   weights are a ``Weights`` (for the product's parts), so the product could take them
@@ -367,6 +367,34 @@ def variants(mode: str) -> list[tuple[str, tuple[str, ...]]]:
     return out
 
 
+def report(args: argparse.Namespace, folds: list[list[Asked]], dev: list[Asked]) -> None:
+    """The table of weights (the product's, then each learned set), each feature alone,
+    with ``--ceiling`` the bounds on dev, and the learned weights."""
+    print(
+        "| weights | dev top-1 (no-match >= 0.80) | top-3 | top-1 (no-match >= 0.90) | rank "
+        "| leave-one-out halves top-1 | top-3 | noised top-1 |\n|---|---|---|---|---|---|---|---|"
+    )
+    parts = variants(args.mode)[0][1]
+    hand = product_weights(args.mode, parts)
+    print(row("the product's (hand-tuned on dev)", parts, hand, dev, halves(folds, parts, 0, hand)))
+    learned = []
+    for name, names in variants(args.mode):
+        weights = fit([a for fold in folds for a in fold], names, args.penalty)
+        held = halves(folds, names, args.penalty)
+        print(row(f"learned: {name}", names, weights, dev, held))
+        learned.append((name, names, weights))
+    print()
+    alone(folds, dev, variants(args.mode)[-1][1])
+    if args.ceiling:
+        print()
+        for _, names in variants(args.mode):
+            ceiling(dev, names, args.penalty, args.seed)
+    print()
+    for name, names, weights in learned:
+        shown = ", ".join(f"{n}={w:.3f}" for n, w in zip(names, weights, strict=True))
+        print(f"learned on all {FOLDS} folds, {name}: {shown}")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("dataset", nargs="?", default=str(ROOT.parent / "shared/datasets/faq"))
@@ -407,29 +435,7 @@ def main() -> int:
         f" ({'as written' if args.no_noise else 'as written and ' + ', '.join(kinds)}),"
         f" penalty {args.penalty}; dev: {len(labelled)} messages (never trained on)\n"
     )
-    print(
-        "| weights | dev top-1 (no-match >= 0.80) | top-3 | top-1 (no-match >= 0.90) | rank "
-        "| leave-one-out halves top-1 | top-3 | noised top-1 |\n|---|---|---|---|---|---|---|---|"
-    )
-    parts = variants(args.mode)[0][1]
-    hand = product_weights(args.mode, parts)
-    print(row("the product's (hand-tuned on dev)", parts, hand, dev, halves(folds, parts, 0, hand)))
-    learned = []
-    for name, names in variants(args.mode):
-        weights = fit([a for fold in folds for a in fold], names, args.penalty)
-        held = halves(folds, names, args.penalty)
-        print(row(f"learned: {name}", names, weights, dev, held))
-        learned.append((name, names, weights))
-    print()
-    alone(folds, dev, variants(args.mode)[-1][1])
-    if args.ceiling:
-        print()
-        for _, names in variants(args.mode):
-            ceiling(dev, names, args.penalty, args.seed)
-    print()
-    for name, names, weights in learned:
-        shown = ", ".join(f"{n}={w:.3f}" for n, w in zip(names, weights, strict=True))
-        print(f"learned on all {FOLDS} folds, {name}: {shown}")
+    report(args, folds, dev)
     return 0
 
 
