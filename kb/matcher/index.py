@@ -378,6 +378,18 @@ class Index:
             self._candidate(int(i), float(total[i]), parts, doc_scores) for i in top if total[i] > 0
         ]
 
+    def part_scores(self, query: Query) -> dict[str, np.ndarray]:
+        """Every part's score for every article, weighted or not (``rank``'s score is
+        their sum weighted by ``Weights``): to measure the parts and to learn their
+        weights (``bench/kb_fusion.py``)."""
+        if not self.articles or not (query.chars or query.terms):
+            return {}
+        words = self._word_vector(query)
+        doc_scores = None
+        if words and self.word_matrix is not None:
+            doc_scores = self.word_matrix.scores(words)
+        return self._parts(query, words, doc_scores, list(PARTS))
+
     def _candidate(
         self,
         position: int,
@@ -411,13 +423,13 @@ class Index:
         if "chars" in wanted and self.options.chars and query.chars:
             matrix = self._char_matrix()
             if matrix is not None:
-                parts["chars"] = self._best_per_article(
+                parts["chars"] = self.best_per_article(
                     matrix.scores(self.char_space.vector(query.chars))
                 )
         article, answer = self.article_matrix, self.answer_matrix
         if words and doc_scores is not None and article is not None and answer is not None:
             if "words" in wanted and self.options.words:
-                parts["words"] = self._best_per_article(doc_scores)
+                parts["words"] = self.best_per_article(doc_scores)
             if "article" in wanted and self.options.words:
                 parts["article"] = article.scores(words)
             if "answer" in wanted and self.options.answers:
@@ -425,7 +437,7 @@ class Index:
             if "title" in wanted and self.options.titles and self.title_matrix is not None:
                 parts["title"] = self.title_matrix.scores(words)
             if "near" in wanted and self.options.words:
-                parts["near"] = self._near(self._best_per_article(doc_scores))
+                parts["near"] = self._near(self.best_per_article(doc_scores))
         if query.vector is not None:
             parts.update(self._semantic_parts(query.vector, wanted))
         return parts
@@ -452,7 +464,7 @@ class Index:
         start = self.weights.near_from
         return np.clip((best - start) / max(1e-6, 1.0 - start), 0.0, None)
 
-    def _best_per_article(self, scores: np.ndarray) -> np.ndarray:
+    def best_per_article(self, scores: np.ndarray) -> np.ndarray:
         """Each article's best document score (documents are grouped by article)."""
         best = np.zeros(len(self.articles), dtype=np.float32)
         if len(scores):

@@ -41,7 +41,9 @@ def test_the_matcher_keeps_its_accuracy_on_the_dev_set(figures):
     strict=True,
     reason="top-1 stays below the issue's 0.90: 0.825 lexical (top-3 0.94), 0.863 with the "
     "semantic extra (top-3 0.975, no-match 0.90 meet theirs); no method tried lifts both "
-    "dev and the leave-one-out check far enough: see docs/benchmarks.md, 'The semantic part'",
+    "dev and the leave-one-out check far enough, and no weighting of the parts reaches 0.90 "
+    "on dev even fitted to it (bench/kb_fusion.py --ceiling: 0.887): see docs/benchmarks.md, "
+    "'The semantic part' and 'A learned fusion of the parts'",
 )
 def test_the_matcher_reaches_the_issues_targets_on_the_dev_set():
     articles, labelled = dataset_load(DATASET)

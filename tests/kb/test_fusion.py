@@ -1,0 +1,76 @@
+"""The parts' scores behind a ranking (``Index.part_scores``), and the learned fusion's
+bench (``bench/kb_fusion.py``): weights learned from kb.json's phrasings alone, set
+beside the product's on the development set."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from kb.matcher.index import ArticleData, Index, Weights
+
+ROOT = Path(__file__).resolve().parents[2]
+DATASET = ROOT.parent / "shared" / "datasets" / "faq"
+
+
+def _article(position: int, key: str, title: str, answer: str, phrases: tuple[str, ...]):
+    return ArticleData(
+        id=position,
+        key=key,
+        titles={"ru": title, "en": ""},
+        answers={"ru": answer, "en": ""},
+        phrases=phrases,
+    )
+
+
+ARTICLES = [
+    _article(0, "delivery", "Доставка", "Курьер привезет заказ за 290 рублей.",
+             ("сколько стоит доставка", "цена доставки курьером")),
+    _article(1, "refund", "Возврат денег", "Деньги вернутся на карту за 10 дней.",
+             ("когда вернут деньги", "возврат денег на карту")),
+]  # fmt: skip
+
+
+def test_the_ranking_score_is_the_weighted_sum_of_the_parts_scores():
+    # given an index with weights on several parts
+    weights = Weights(article=0.5, answer=0.3, title=0.2, near=0.4)
+    index = Index(ARTICLES, weights=weights)
+    query = index.prepare("сколько стоит доставка курьером")
+
+    # when the parts are asked for, and the articles ranked
+    parts = index.part_scores(query)
+    ranked = index.rank(query)
+
+    # then every part is there, one score per article, and the ranking's score is
+    # their sum weighted as the index weighs them
+    assert {"article", "answer", "title", "near", "words", "chars"} <= set(parts)
+    assert all(len(scores) == 2 for scores in parts.values())
+    fused = sum(getattr(weights, name) * scores for name, scores in parts.items())
+    assert ranked[0].article == 0 and ranked[0].score == pytest.approx(float(fused[0]), abs=1e-5)
+    assert int(np.argmax(fused)) == 0
+
+
+def test_an_empty_question_has_no_parts():
+    index = Index(ARTICLES)
+    assert index.part_scores(index.prepare("?!")) == {}
+
+
+@pytest.mark.skipif(not (DATASET / "kb.json").exists(), reason="the FAQ dataset is not there")
+def test_bench_kb_fusion_learns_weights_from_kb_json_and_measures_them_on_dev():
+    run = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "kb_fusion.py"), str(DATASET), "--mode", "lexical"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+
+    assert run.returncode == 0, run.stderr
+    assert "mode lexical: 40 articles" in run.stdout
+    assert "| the product's (hand-tuned on dev) | 0.8" in run.stdout
+    assert "| learned: the product's parts | 0." in run.stdout
+    assert "learned on all 8 folds, the product's parts: article=" in run.stdout
