@@ -22,6 +22,11 @@ What it runs (loopback only, each bounded in count and time, each stopping by it
   product's dispatcher in several processes beside the same work in raw SQL. Fails when
   an operator goes over their limit, an assignment is lost, or the product reaches less
   than ``--routing-ratio`` of the floor's assignments a second.
+* features (``bench/feature_cost.py``): the same chat plain and with a bot, the prompter
+  and translation on, side by side; fails when a message is lost or when the chat with
+  everything on costs more than ``--features-x`` times the plain chat's CPU per message
+  (the product's processes: both Daphnes and the worker), the knowledge base's lexical
+  matcher alone (``KB_SEMANTIC=off``).
 
 The bounds are deliberately loose (the targets are in ``docs/benchmarks.md``): this
 catches a path that got several times slower, not a few per cent. Exit 0 when every
@@ -41,6 +46,8 @@ from pathlib import Path
 from typing import Any
 
 HERE = Path(__file__).resolve().parent
+# features: the chat with everything on against the plain chat, CPU per message
+FEATURES_X = 2.5
 
 
 @dataclass
@@ -50,19 +57,21 @@ class Check:
     detail: str
 
 
-def _run(cmd: list[str], timeout: float) -> int:
+def _run(cmd: list[str], timeout: float, env: dict[str, str] | None = None) -> int:
     print("$ " + " ".join(cmd), flush=True)
     try:
-        return subprocess.run(cmd, timeout=timeout, check=False).returncode
+        return subprocess.run(cmd, timeout=timeout, check=False, env=env).returncode
     except subprocess.TimeoutExpired:
         print(f"# timed out after {timeout:.0f} s", flush=True)
         return 124
 
 
-def _bench(script: str, options: list[str], out: Path) -> tuple[int, Any]:
+def _bench(
+    script: str, options: list[str], out: Path, env: dict[str, str] | None = None
+) -> tuple[int, Any]:
     """Runs ``bench/<script>`` (bounded to five minutes); its exit code and the JSON it
     wrote to ``out`` (None when it wrote none)."""
-    code = _run([sys.executable, str(HERE / script), *options], timeout=300)
+    code = _run([sys.executable, str(HERE / script), *options], timeout=300, env=env)
     return code, json.loads(out.read_text()) if out.exists() else None
 
 
@@ -170,6 +179,46 @@ def routing_checks(runs: list[dict[str, Any]], args: argparse.Namespace) -> list
     ]
 
 
+def features(args: argparse.Namespace, out: Path) -> list[Check]:
+    code, results = _bench(
+        "feature_cost.py",
+        [
+            "--rate=100",
+            "--warmup=2",
+            "--seconds=6",
+            "--reps=1",
+            "--visitors=100",
+            "--quiet-below=100",
+            "--quiet-wait=0",
+            f"--out={out}",
+        ],
+        out,
+        # the lexical matcher alone, as on an installation without the semantic extra:
+        # the same bound wherever the guard runs
+        env={**os.environ, "KB_SEMANTIC": "off"},
+    )
+    if code != 0 or results is None:
+        return [Check("features", False, f"the benchmark exited {code}")]
+    return features_checks(results, args)
+
+
+def features_checks(results: dict[str, Any], args: argparse.Namespace) -> list[Check]:
+    runs = results["runs"]
+    lost = sum(int(r["lost"]) for r in runs)
+    cpu = {r["mode"]: float(r["cpu_ms_per_msg"]["product"]) for r in runs}
+    ratio = cpu.get("full", float("inf")) / max(cpu.get("plain", 0.0), 1e-9)
+    return [
+        Check("features: every message delivered", lost == 0, f"{lost} lost"),
+        Check(
+            "features: CPU per message with everything on against a plain chat",
+            ratio <= args.features_x,
+            f"full {cpu.get('full', float('nan')):.2f} ms, plain "
+            f"{cpu.get('plain', float('nan')):.2f} ms a message: x{ratio:.2f} "
+            f"(bound x{args.features_x:g})",
+        ),
+    ]
+
+
 def sockets(args: argparse.Namespace, out: Path) -> list[Check]:
     code, results = _bench(
         "idle_sockets.py", ["--quick", f"--bound={args.sockets_kb}", f"--out={out}"], out
@@ -208,7 +257,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--messaging-cpu-s", type=float, default=2.0, help="per 1,000 msgs")
     parser.add_argument("--routing-ratio", type=float, default=0.15)
     parser.add_argument("--sockets-kb", type=float, default=45.0)
-    parser.add_argument("--only", choices=("messaging", "routing", "sockets"))
+    parser.add_argument("--features-x", type=float, default=FEATURES_X)
+    parser.add_argument("--only", choices=("messaging", "routing", "sockets", "features"))
     args = parser.parse_args(argv)
     if not os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://")):
         print('DATABASE_URL must point at PostgreSQL: eval "$(python3 scripts/services.py up)"')
@@ -221,6 +271,8 @@ def main(argv: list[str] | None = None) -> int:
             checks += routing(args, Path(tmp) / "routing.json")
         if args.only in (None, "sockets"):
             checks += sockets(args, Path(tmp) / "sockets.json")
+        if args.only in (None, "features"):
+            checks += features(args, Path(tmp) / "features.json")
     print("\n## guard")
     for check in checks:
         print(f"{'ok    ' if check.ok else 'FAILED'} {check.name}: {check.detail}")

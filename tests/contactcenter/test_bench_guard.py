@@ -117,3 +117,29 @@ def test_messaging_cpu_per_message_past_its_bound_fails_even_with_a_good_latency
 
 def test_results_without_cpu_per_message_are_judged_on_the_rest():
     assert _failed(guard.messaging_checks(_messaging(20.0, 2.0), BOUNDS)) == []
+
+
+def _features(full: float, plain: float, lost: int = 0) -> Any:
+    return {
+        "runs": [
+            {"mode": "plain", "lost": 0, "cpu_ms_per_msg": {"product": plain}},
+            {"mode": "full", "lost": lost, "cpu_ms_per_msg": {"product": full}},
+        ]
+    }
+
+
+def test_features_cost_past_its_bound_or_a_lost_message_fails():
+    bounds = argparse.Namespace(features_x=2.0)
+    assert _failed(guard.features_checks(_features(3.0, 2.0), bounds)) == []
+    assert _failed(guard.features_checks(_features(4.2, 2.0), bounds)) == [
+        "features: CPU per message with everything on against a plain chat"
+    ]
+    assert _failed(guard.features_checks(_features(3.0, 2.0, lost=2), bounds)) == [
+        "features: every message delivered"
+    ]
+
+
+def test_features_without_a_plain_run_fail():
+    results = _features(3.0, 2.0)
+    results["runs"] = results["runs"][1:]
+    assert _failed(guard.features_checks(results, argparse.Namespace(features_x=2.0))) != []
