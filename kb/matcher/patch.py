@@ -81,7 +81,8 @@ class _Patch:
                 kept = [text for text in texts if text.strip()]
                 docs.extend((a, text) for text in kept)
                 learned.extend(flag for _ in kept)
-        prepared = [index.prepare(text) for _, text in docs]
+        # terms only: the documents' sentence vectors are the semantic part's (below)
+        prepared = [index._prepare(text) for _, text in docs]
         doc_terms = [q.terms for q in prepared]
         by_article: dict[int, list[str]] = {a.id: [] for a in self.new}
         for (article, _), terms, flag in zip(docs, doc_terms, learned, strict=True):

@@ -127,6 +127,29 @@ def test_an_edit_encodes_only_the_text_that_changed(encoder):
 
 
 @needs_extra
+def test_a_patch_encodes_only_the_text_that_changed_and_no_document_as_a_question(
+    encoder, monkeypatch
+):
+    # given: an index built, and every call of the model counted from now on
+    from kb.matcher.patch import index_patched
+
+    built = Index(ARTICLES, semantic=encoder)
+    encoded: list[str] = []
+    model_encode = encoder.model.encode
+    monkeypatch.setattr(
+        encoder.model, "encode", lambda texts: encoded.extend(texts) or model_encode(texts)
+    )
+
+    # when: an admin adds one phrasing and the index is patched (what every process does)
+    patched = index_patched(built, changed=[_payments_edited()])
+
+    # then: the model saw that phrasing alone (a patch used to encode each of the
+    # article's documents as a question too: a third of a second at 1,000 articles)
+    assert encoded == ["можно ли заплатить частями через сбп"]
+    assert keys(patched, "оплата через сбп возможна?")[0] == "payment_methods"
+
+
+@needs_extra
 def test_an_empty_article_or_question_is_no_error(encoder):
     empty = ArticleData(id=9, key="empty", titles={}, answers={}, phrases=())
     index = Index([empty, *ARTICLES], semantic=encoder)
