@@ -136,9 +136,12 @@ def test_a_patch_encodes_only_the_text_that_changed_and_no_document_as_a_questio
     built = Index(ARTICLES, semantic=encoder)
     encoded: list[str] = []
     model_encode = encoder.model.encode
-    monkeypatch.setattr(
-        encoder.model, "encode", lambda texts: encoded.extend(texts) or model_encode(texts)
-    )
+
+    def counted(texts: list[str]) -> object:
+        encoded.extend(texts)
+        return model_encode(texts)
+
+    monkeypatch.setattr(encoder.model, "encode", counted)
 
     # when: an admin adds one phrasing and the index is patched (what every process does)
     patched = index_patched(built, changed=[_payments_edited()])
