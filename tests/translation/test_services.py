@@ -93,13 +93,15 @@ def test_a_provider_answering_500_is_retried_once_then_unavailable(translating):
 
 
 def test_a_hanging_provider_costs_at_most_the_timeout(translating):
-    translating.mode, translating.hang_s = "hang", 3.0
+    translating.mode, translating.hang_s = "hang", 5.0
 
     started = time.monotonic()
     with pytest.raises(TranslationUnavailable):
         translator.translate(["привет"], "ru", "en", timeout=0.4)
 
-    assert time.monotonic() - started < 1.0
+    # the timeout cut the wait: far less than the provider's 5 s (with room for a busy
+    # machine: 1.08 s was seen at a load average of 14)
+    assert time.monotonic() - started < 2.5
 
 
 def test_garbage_from_the_provider_is_no_translation_and_is_not_cached(translating):
