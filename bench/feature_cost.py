@@ -64,6 +64,9 @@ from bench.scale_out import service_pids  # noqa: E402
 from bench.translation_bench import provider_start  # noqa: E402
 
 DATASET = ROOT.parent / "shared" / "datasets" / "faq"
+# where the FAQ dataset is not beside the project (a clean clone, CI): the demo's
+# knowledge base, whose Russian phrasings are then the customers' questions
+DEMO_KB = ROOT / "kb" / "fixtures" / "demo_kb.json"
 MODES = ("plain", "full")
 
 
@@ -350,9 +353,15 @@ def cost(summary: dict[str, Any], seconds: float) -> dict[str, float]:
     return {k: round(v, 3) for k, v in per.items()}
 
 
-def russian_questions() -> list[str]:
-    lines = (DATASET / "dev.jsonl").read_text(encoding="utf-8").splitlines()
-    texts = [json.loads(line)["text"] for line in lines if line.strip()]
+def russian_questions(kb_path: str) -> list[str]:
+    """The dataset's dev messages, or without it the knowledge base's phrasings."""
+    dev = DATASET / "dev.jsonl"
+    if dev.is_file():
+        lines = dev.read_text(encoding="utf-8").splitlines()
+        texts = [json.loads(line)["text"] for line in lines if line.strip()]
+    else:
+        articles = json.loads(Path(kb_path).read_text(encoding="utf-8"))
+        texts = [p for a in articles for p in a.get("phrases", [])]
     return [t + "? " for t in texts if any("\u0430" <= ch <= "\u044f" for ch in t.lower())]
 
 
@@ -377,7 +386,7 @@ def parse() -> argparse.Namespace:
     parser.add_argument("--provider-ms", type=float, default=50)
     parser.add_argument("--threads", type=int, default=16, help="TRANSLATION_THREADS")
     parser.add_argument("--concurrency", type=int, default=2, help="the worker's processes")
-    parser.add_argument("--kb", default=str(DATASET / "kb.json"))
+    parser.add_argument("--kb", default=str(DATASET / "kb.json" if DATASET.is_dir() else DEMO_KB))
     parser.add_argument("--quiet-below", type=float, default=25)
     parser.add_argument("--quiet-wait", type=float, default=30)
     parser.add_argument("--profile", help="py-spy's path: profile the product's processes")
@@ -399,7 +408,7 @@ def main() -> None:
     if not Path(args.kb).is_file():
         sys.exit(f"no knowledge base at {args.kb} (--kb)")
     database_url, redis_url = servers_from_env()
-    mb.payload_fillers[:] = russian_questions()
+    mb.payload_fillers[:] = russian_questions(args.kb)
     admin_url, _bench_url, _name = mb.bench_database_url(database_url)
     base = mb.product_env(database_url, redis_url)
     provider, provider_url = provider_start(args.provider_ms / 1000)
