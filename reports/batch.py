@@ -61,7 +61,7 @@ def batch_record(records: Sequence[Record]) -> None:
     schedules = facts.Schedules()
     read = _read(sorted({session_id for _, session_id, _ in records}), schedules)
     _facts_write(read.figures)
-    events: dict[tuple[str, int, int], MetricEvent] = {}
+    events: dict[tuple[str, int, int], dict[str, Any]] = {}
     scores: dict[int, int] = {}
     for what, session_id, values in records:
         session = read.sessions.get(session_id) if session_id in read.roots else None
@@ -69,12 +69,11 @@ def batch_record(records: Sequence[Record]) -> None:
             continue
         root = read.roots[session_id]
         for event in _events(what, session, root, read.figures[root], values, schedules):
-            events.setdefault((event.kind, event.conversation_id, event.ref), event)
+            events.setdefault((event["kind"], event["conversation_id"], event["ref"]), event)
         if what == "rated":
             scores[session_id] = values["score"]
     if events:  # in the order of their keys too
-        rows = [events[key] for key in sorted(events)]
-        MetricEvent.objects.bulk_create(rows, ignore_conflicts=True)
+        _events_insert([events[key] for key in sorted(events)])
     for session_id, score in scores.items():  # a new score replaces the one recorded
         MetricEvent.objects.filter(kind=MetricKind.RATING, session_id=session_id).update(
             score=score
@@ -187,16 +186,16 @@ def _facts_write(figures: dict[int, dict[str, Any]]) -> None:
         return
     order = sorted(figures)
     now = timezone.now()
-    rows = [ConversationFact(conversation_id=cid, updated_at=now, **figures[cid]) for cid in order]
+    rows = [{"conversation_id": cid, "updated_at": now} | figures[cid] for cid in order]
     tables = rollups.deltas_new()
     if connection.vendor == "postgresql":
         stored, inserted = _locked_or_inserted(rows)
     else:  # one writer at a time: nobody to deadlock with
         stored = _locked(order)
-        inserted = _insert([row for row in rows if row.conversation_id not in stored])
-    for row in rows:
-        if row.conversation_id in inserted:
-            rollups.contribution_move(tables, None, rollups.snapshot(row))
+        inserted = _insert([row for row in rows if row["conversation_id"] not in stored])
+    for cid in order:
+        if cid in inserted:
+            rollups.contribution_move(tables, None, _snapshot(figures[cid]))
     changed: list[tuple[ConversationFact, list[str]]] = []
     for cid, fact in sorted(stored.items()):
         names = [n for n, value in figures[cid].items() if getattr(fact, n) != value]
@@ -206,13 +205,17 @@ def _facts_write(figures: dict[int, dict[str, Any]]) -> None:
         for name in names:
             setattr(fact, name, figures[cid][name])
         fact.updated_at = now
-        rollups.contribution_move(tables, before, rollups.snapshot(fact))
+        rollups.contribution_move(tables, before, _snapshot(figures[cid]))
         changed.append((fact, names))
     rollups.deltas_write(tables, with_=_updates(changed))
 
 
+def _snapshot(figures: dict[str, Any]) -> dict[str, Any]:
+    return {name: figures[name] for name in rollups.FACT_FIELDS}
+
+
 def _locked_or_inserted(
-    rows: list[ConversationFact],
+    rows: list[dict[str, Any]],
 ) -> tuple[dict[int, ConversationFact], set[int]]:
     """PostgreSQL, one statement: the new facts inserted and the existing ones locked,
     row after row in the order given. A conflict's no-op update locks the row and
@@ -222,7 +225,7 @@ def _locked_or_inserted(
     q = connection.ops.quote_name
     table = q(ConversationFact._meta.db_table)
     source, params = rollups.arrays_select(
-        ConversationFact, names, [tuple(getattr(row, n) for n in names) for row in rows]
+        ConversationFact, names, [tuple(row[n] for n in names) for row in rows]
     )
     back = ["id", *names]
     sql = (
@@ -238,12 +241,12 @@ def _locked_or_inserted(
     stored: dict[int, ConversationFact] = {}
     inserted: set[int] = set()
     for new, *values in returned:
+        if new:  # values[0] is the id, values[1] the conversation
+            inserted.add(values[1])
+            continue
         converted = [_from_db(f, v) for f, v in zip(fields, values, strict=True)]
         fact = ConversationFact(**dict(zip(back, converted, strict=True)))
-        if new:
-            inserted.add(fact.conversation_id)
-        else:
-            stored[fact.conversation_id] = fact
+        stored[fact.conversation_id] = fact
     return stored, inserted
 
 
@@ -268,14 +271,14 @@ def _names() -> list[str]:
     return [f.attname for f in ConversationFact._meta.concrete_fields if not f.primary_key]
 
 
-def _insert(rows: list[ConversationFact]) -> set[int]:
+def _insert(rows: list[dict[str, Any]]) -> set[int]:
     """``INSERT ... ON CONFLICT DO NOTHING`` of the new facts, one statement; the
     conversation ids of those inserted (the others exist already)."""
     if not rows:
         return set()
     names = _names()
     q = connection.ops.quote_name
-    values = [tuple(getattr(row, n) for n in names) for row in rows]
+    values = [tuple(row[n] for n in names) for row in rows]
     if connection.vendor == "postgresql":
         source, params = rollups.arrays_select(ConversationFact, names, values)
     else:
@@ -294,10 +297,7 @@ def _insert(rows: list[ConversationFact]) -> set[int]:
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        ids = dict(cursor.fetchall())
-    for row in rows:
-        row.pk = ids.get(row.conversation_id)
-    return set(ids)
+        return {conversation_id for conversation_id, _ in cursor.fetchall()}
 
 
 def _updates(changed: list[tuple[ConversationFact, list[str]]]) -> list[rollups.Statement]:
@@ -337,6 +337,9 @@ def _span(
     }
 
 
+EVENT_FIELDS = [f.attname for f in MetricEvent._meta.concrete_fields if not f.primary_key]
+
+
 def _event(
     kind: str,
     session: Session,
@@ -345,18 +348,39 @@ def _event(
     ref: int | None = None,
     occurred_at: dt.datetime | None = None,
     **values: Any,
-) -> MetricEvent:
-    return MetricEvent(
-        kind=kind,
-        conversation_id=conversation_id,
-        ref=session.pk if ref is None else ref,
-        session_id=session.pk,
-        group_id=session.group_id,
-        operator_id=session.operator_id,
-        channel_id=session.dialog.channel_id,
-        occurred_at=occurred_at or timezone.now(),
-        **values,
+) -> dict[str, Any]:
+    """A metric event's columns (``reports.services.metric_event_record``'s row)."""
+    return {
+        "kind": str(kind),
+        "conversation_id": conversation_id,
+        "ref": session.pk if ref is None else ref,
+        "session_id": session.pk,
+        "group_id": session.group_id,
+        "operator_id": session.operator_id,
+        "channel_id": session.dialog.channel_id,
+        "occurred_at": occurred_at or timezone.now(),
+        "seconds": None,
+        "business_seconds": None,
+        "schedule_version": "",
+        "score": None,
+    } | values
+
+
+def _events_insert(rows: list[dict[str, Any]]) -> None:
+    """The metric events, one statement; those recorded already append nothing."""
+    if connection.vendor != "postgresql":
+        MetricEvent.objects.bulk_create([MetricEvent(**row) for row in rows], ignore_conflicts=True)
+        return
+    q = connection.ops.quote_name
+    source, params = rollups.arrays_select(
+        MetricEvent, EVENT_FIELDS, [tuple(row[n] for n in EVENT_FIELDS) for row in rows]
     )
+    sql = (
+        f"INSERT INTO {q(MetricEvent._meta.db_table)} ({', '.join(q(n) for n in EVENT_FIELDS)}) "
+        f"{source} ON CONFLICT DO NOTHING"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
 
 
 def _events(
@@ -366,7 +390,7 @@ def _events(
     figures: dict[str, Any],
     values: dict[str, Any],
     schedules: facts.Schedules,
-) -> list[MetricEvent]:
+) -> list[dict[str, Any]]:
     """The metric events of one record, as ``reports.services.event_record`` makes
     them."""
     if what == "refresh":

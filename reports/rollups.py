@@ -249,13 +249,12 @@ def arrays_select(
 ) -> tuple[str, list[Any]]:
     """PostgreSQL: ``SELECT * FROM unnest(<one typed array per column>)``, the rows'
     values passed as one array parameter a column, in the rows' order (the order their
-    upserts lock rows in). Values are the columns' Python values."""
+    upserts lock rows in). Values are as the driver takes them (numbers, strings,
+    booleans, dates, aware datetimes, None): no field's preparation runs, a batch of
+    hundreds of rows has tens of thousands of values."""
     fields = {f.column: f for f in model._meta.concrete_fields}
-    arrays, params = [], []
-    for i, name in enumerate(names):
-        field = fields[name]
-        arrays.append(f"%s::{field.db_type(connection)}[]")
-        params.append([field.get_db_prep_save(row[i], connection) for row in rows])
+    arrays = [f"%s::{fields[name].db_type(connection)}[]" for name in names]
+    params = [list(column) for column in zip(*rows, strict=True)]
     return f"SELECT * FROM unnest({', '.join(arrays)})", params
 
 
