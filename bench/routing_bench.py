@@ -73,6 +73,7 @@ def median_range(values: list[float]) -> str:
 # Diagnostic only (``--stub-broadcasts``): ``realtime.send_now`` does nothing, in every
 # process, to show what the dispatcher costs without the frames sent after each commit.
 STUB_ENV = "ROUTING_BENCH_STUB_BROADCASTS"
+SWITCH_ENV = "ROUTING_BENCH_SWITCH_INTERVAL"
 
 # Assignments per dispatch call before a worker moves to the next group (and looks at
 # its deadline); the floor does the same.
@@ -86,6 +87,8 @@ def django_setup() -> None:
     import django
 
     django.setup()
+    if os.environ.get(SWITCH_ENV):
+        sys.setswitchinterval(float(os.environ[SWITCH_ENV]))
     if os.environ.get(STUB_ENV):
         from contactcenter import realtime
 
@@ -576,9 +579,16 @@ def main() -> int:
         action="store_true",
         help="diagnostic, not the product: send no websocket frames (realtime.send_now)",
     )
+    parser.add_argument(
+        "--switch-interval",
+        type=float,
+        help="diagnostic: sys.setswitchinterval in every process (Python's default 0.005 s)",
+    )
     args = parser.parse_args()
     if args.stub_broadcasts:
         os.environ[STUB_ENV] = "1"
+    if args.switch_interval:
+        os.environ[SWITCH_ENV] = str(args.switch_interval)
 
     server_url = os.environ.get("DATABASE_URL", "")
     if not server_url.startswith(("postgres://", "postgresql://", "pgsql://")):

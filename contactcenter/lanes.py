@@ -5,8 +5,11 @@ Listeners that would otherwise run their queries in whatever thread delivered th
 hand each item to a ``Lane`` instead. One thread per lane and process takes what has
 queued up meanwhile, up to ``max_batch`` items, and passes it to the lane's ``run`` in
 the order submitted: a handful of queries a batch rather than a dozen an item, and the
-sender never waits. A batch that raises is run again item by item, so one bad item
-costs only itself (logged). An idle lane lets go of its database connection.
+sender never waits. A lane with ``linger_s`` waits that long after an item for more to
+come (a burst is then carried out in a few large batches: the work is cheaper per item
+and the lane's thread takes the interpreter from the senders' less often). A batch
+that raises is run again item by item, so one bad item costs only itself (logged). An
+idle lane lets go of its database connection.
 
 Items run at once, in the caller's thread, as a batch of one when: the caller's writes
 are not committed yet (an outer transaction is open: a test's, or a caller that holds
@@ -66,11 +69,17 @@ _lanes: list[Lane[Any]] = []
 
 class Lane(Generic[T]):
     def __init__(
-        self, name: str, run: Callable[[list[T]], None], *, max_batch: int = MAX_BATCH
+        self,
+        name: str,
+        run: Callable[[list[T]], None],
+        *,
+        max_batch: int = MAX_BATCH,
+        linger_s: float = 0.0,
     ) -> None:
         self.name = name
         self.run = run
         self.max_batch = max_batch
+        self.linger_s = linger_s
         self.items: queue.SimpleQueue[T | None] = queue.SimpleQueue()
         self.thread: threading.Thread | None = None
         self.lock = threading.Lock()
@@ -103,12 +112,7 @@ class Lane(Generic[T]):
             except queue.Empty:
                 connection.close()
                 first = self.items.get()
-            batch = [first]
-            while len(batch) < self.max_batch and first is not None:
-                try:
-                    batch.append(self.items.get_nowait())
-                except queue.Empty:
-                    break
+            batch = self._gather(first)
             try:
                 work = [item for item in batch if item is not None]
                 if work:
@@ -119,6 +123,20 @@ class Lane(Generic[T]):
                 with self.idle:
                     self.unfinished -= len(batch)
                     self.idle.notify_all()
+
+    def _gather(self, first: T | None) -> list[T | None]:
+        """The batch that starts with ``first``: what has queued up meanwhile, and with
+        ``linger_s``, what comes within that long after ``first`` (up to ``max_batch``
+        items; a request to let go of the connection ends the wait)."""
+        batch = [first]
+        deadline = time.monotonic() + self.linger_s
+        while len(batch) < self.max_batch and batch[-1] is not None:
+            try:
+                left = deadline - time.monotonic()
+                batch.append(self.items.get(timeout=left) if left > 0 else self.items.get_nowait())
+            except queue.Empty:
+                break
+        return batch
 
     def _carry_out(self, batch: list[T]) -> None:
         self.connection_check()

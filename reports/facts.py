@@ -102,9 +102,21 @@ class Schedules:
     def __init__(self) -> None:
         self.groups: dict[int, Group] = {}
         self.schedules: dict[int | None, Schedule] = {None: schedule_of(None)}
+        self.missing: set[int] = set()
+
+    def load(self, group_ids: set[int]) -> None:
+        """Reads the groups not read yet, all at once (one query and a prefetch)."""
+        wanted = group_ids - self.groups.keys() - self.missing
+        if not wanted:
+            return
+        found = Group.objects.prefetch_related("working_hours", "holidays").filter(pk__in=wanted)
+        for group in found:
+            self.groups[group.pk] = group
+            self.schedules[group.pk] = schedule_of(group)
+        self.missing |= wanted - self.groups.keys()
 
     def group(self, group_id: int | None) -> Group | None:
-        if group_id is None:
+        if group_id is None or group_id in self.missing:
             return None
         if group_id not in self.groups:
             found = (
@@ -140,17 +152,35 @@ def _spans(chain: list[Session], schedule: Schedule) -> dict[str, Any]:
 
 def conversation_figures(chain: list[Session], schedules: Schedules) -> dict[str, Any]:
     """The fact's fields for one conversation (see ``ConversationFact``)."""
+    return figures_of(
+        chain,
+        schedules,
+        reply=_first_reply(chain),
+        bot=BotSession.objects.filter(session_id=chain[0].pk).exists(),
+        first_contact_at=_first_contact_at(chain),
+    )
+
+
+def figures_of(
+    chain: list[Session],
+    schedules: Schedules,
+    *,
+    reply: _Reply | None,
+    bot: bool,
+    first_contact_at: dt.datetime | None,
+) -> dict[str, Any]:
+    """``conversation_figures`` from what it reads: the chain's first operator reply,
+    whether a bot had the conversation first and the contact's first message (a batch
+    reads these for all its conversations at once, ``reports.batch``)."""
     root, last = chain[0], chain[-1]
-    reply = _first_reply(chain)
     group_id = reply.session.group_id if reply is not None else last.group_id
     group, schedule = schedules.group(group_id), schedules.schedule(group_id)
     target = sla_target_s(group)
-    bot = BotSession.objects.filter(session_id=root.pk).exists()
     start = waiting_since_of(
         created_at=root.created_at,
         # a requeue moves ``queued_at`` too: only a bot's handoff restarts the clock
         queued_at=root.queued_at if bot else None,
-        first_contact_at=_first_contact_at(chain),
+        first_contact_at=first_contact_at,
         first_reply_at=reply.at if reply is not None else None,
     )
     fields: dict[str, Any] = {

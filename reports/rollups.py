@@ -153,6 +153,22 @@ TABLES: dict[str, tuple[type[Model], tuple[str, ...], tuple[str, ...]]] = {
 Statement = tuple[str, list[Any]]
 
 
+def deltas_new() -> dict[str, Deltas]:
+    """Empty deltas for every rollup table (``contribution_move`` adds to them)."""
+    return {name: {} for name in TABLES}
+
+
+def contribution_move(
+    tables: dict[str, Deltas], old: dict[str, Any] | None, new: dict[str, Any] | None
+) -> None:
+    """Adds to ``tables`` what moving a conversation from ``old`` to ``new`` changes
+    (snapshots; None: not counted). Deltas of many conversations add up per key."""
+    if old is not None:
+        _contribute(tables, old, -1)
+    if new is not None:
+        _contribute(tables, new, +1)
+
+
 def fact_changed(
     old: dict[str, Any] | None, new: dict[str, Any] | None, *, with_: list[Statement] | None = None
 ) -> int:
@@ -161,18 +177,22 @@ def fact_changed(
     statement on PostgreSQL; then, when the histogram of an hour changed, that hour's
     median and p90 (``HourTotal``) in a second one. Returns how many statements there
     were (0: none ran)."""
-    tables: dict[str, Deltas] = {name: {} for name in TABLES}
-    if old is not None:
-        _contribute(tables, old, -1)
-    if new is not None:
-        _contribute(tables, new, +1)
+    tables = deltas_new()
+    contribution_move(tables, old, new)
+    return deltas_write(tables, with_=with_)
+
+
+def deltas_write(tables: dict[str, Deltas], *, with_: list[Statement] | None = None) -> int:
+    """Writes summed deltas (see ``fact_changed``). Each table's rows are written in the
+    order of their keys and the tables always in the same order, so that writers
+    running at once lock the rows they share in one order (no deadlock between them)."""
     statements = list(with_ or [])
     moved = sorted({key[1] for key, values in tables["hour_bucket"].items() if any(values)})
     for name, deltas in tables.items():
         # an hour whose histogram moved gets its total's row written (and so locked)
         # even when its sums did not move: its percentiles are recomputed next
         keep = set() if name != "hour_total" else {(hour,) for hour in moved}
-        rows = [(key, values) for key, values in deltas.items() if any(values) or key in keep]
+        rows = sorted((key, values) for key, values in deltas.items() if any(values) or key in keep)
         if rows:
             model, keys, columns = TABLES[name]
             statements.append(_upsert(model, keys, columns, rows))
@@ -213,13 +233,29 @@ def _upsert(
     q = connection.ops.quote_name
     table = q(model._meta.db_table)
     names = ", ".join(q(c) for c in (*keys, *columns))
-    one = "(" + ", ".join(["%s"] * (len(keys) + len(columns))) + ")"
     increments = ", ".join(f"{q(c)} = {table}.{q(c)} + excluded.{q(c)}" for c in columns)
-    sql = (
-        f"INSERT INTO {table} ({names}) VALUES {', '.join([one] * len(rows))} "
-        f"ON CONFLICT ({', '.join(q(k) for k in keys)}) DO UPDATE SET {increments}"
-    )
+    conflict = f"ON CONFLICT ({', '.join(q(k) for k in keys)}) DO UPDATE SET {increments}"
+    if connection.vendor == "postgresql" and len(rows) > 1:
+        # one array a column: the statement's text and plan do not grow with the rows
+        source, params = arrays_select(model, [*keys, *columns], [(*k, *v) for k, v in rows])
+        return f"INSERT INTO {table} ({names}) {source} {conflict}", params
+    one = "(" + ", ".join(["%s"] * (len(keys) + len(columns))) + ")"
+    sql = f"INSERT INTO {table} ({names}) VALUES {', '.join([one] * len(rows))} {conflict}"
     return sql, [_adapt(v) for key, values in rows for v in (*key, *values)]
+
+
+def arrays_select(
+    model: type[Model], names: list[str], rows: list[tuple[Any, ...]]
+) -> tuple[str, list[Any]]:
+    """PostgreSQL: ``SELECT * FROM unnest(<one typed array per column>)``, the rows'
+    values passed as one array parameter a column, in the rows' order (the order their
+    upserts lock rows in). Values are as the driver takes them (numbers, strings,
+    booleans, dates, aware datetimes, None): no field's preparation runs, a batch of
+    hundreds of rows has tens of thousands of values."""
+    fields = {f.column: f for f in model._meta.concrete_fields}
+    arrays = [f"%s::{fields[name].db_type(connection)}[]" for name in names]
+    params = [list(column) for column in zip(*rows, strict=True)]
+    return f"SELECT * FROM unnest({', '.join(arrays)})", params
 
 
 PERCENTILES = {

@@ -4,24 +4,26 @@ conversation figures refreshed with them (``reports.facts``)."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+import logging
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any
 
+from django.db import DatabaseError, transaction
 from django.utils import timezone
 
-from inbox.models import CloseReason, Session
-from reports import facts
+from inbox.models import Session
+from reports import batch, facts
+from reports.batch import CLOSE_KINDS, Record
 from reports.models import ConversationFact, MetricEvent, MetricKind
 from routing.business_time import business_seconds
 
-CLOSE_KINDS = {
-    CloseReason.RESOLVED: MetricKind.RESOLVED,
-    CloseReason.TRANSFERRED: MetricKind.TRANSFER,
-    CloseReason.TIMEOUT: MetricKind.TIMEOUT,
-    CloseReason.ABANDONED: MetricKind.ABANDONED,
-}
+logger = logging.getLogger(__name__)
+
+# deadlock_detected, serialization_failure: a batch that met one is run again
+RETRYABLE = {"40P01", "40001"}
+BATCH_ATTEMPTS = 2
 
 
 # The groups' schedules shared by the records of one batch (``records_batch``): a burst
@@ -190,3 +192,49 @@ def event_record(*, what: str, session_id: int, **values: Any) -> None:
         conversation_refresh(session_id=session_id)
     else:
         session_event_record(session_id=session_id, kind=MetricKind(what))
+
+
+def events_record(records: Sequence[Record]) -> None:
+    """Records a batch of domain events (the reports' lane calls this): set-based, in one
+    transaction (``reports.batch``). A deadlock or serialization failure between
+    batches recording at once runs it again; a batch that still fails, for whatever
+    reason, is recorded one by one (``records_each``), so that no record is lost for
+    another's sake. Never raises: what cannot be recorded is logged, and
+    ``manage.py reports_backfill`` rebuilds it."""
+    if not records:
+        return
+    for attempt in range(1, BATCH_ATTEMPTS + 1):
+        try:
+            with transaction.atomic():
+                batch.batch_record(records)
+            return
+        except DatabaseError as exc:
+            again = _sqlstate(exc) in RETRYABLE and attempt < BATCH_ATTEMPTS
+            logger.warning(
+                "report batch of %d failed (%s); %s",
+                len(records),
+                exc,
+                "again" if again else "one by one",
+            )
+            if not again:
+                break
+        except Exception:
+            logger.exception("report batch of %d failed; one by one", len(records))
+            break
+    records_each(records)
+
+
+def records_each(records: Sequence[Record]) -> None:
+    """Each record in its own transaction: a failure is logged and costs only itself."""
+    with records_batch():
+        for what, session_id, values in records:
+            try:
+                with transaction.atomic():
+                    event_record(what=what, session_id=session_id, **values)
+            except Exception:
+                logger.exception("report event %s of session %s not recorded", what, session_id)
+
+
+def _sqlstate(exc: BaseException) -> str | None:
+    cause = exc.__cause__
+    return getattr(cause, "sqlstate", None) or getattr(cause, "pgcode", None)
