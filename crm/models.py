@@ -57,12 +57,17 @@ class Contact(models.Model):
         indexes = [models.Index(fields=["-created_at"], name="contact_created_idx")]
 
     def __str__(self) -> str:
-        return self.name or self.email or self.phone or _("Customer #%(id)s") % {"id": self.pk}
+        return contact_display(self.pk, self.name, self.email, self.phone)
 
     @property
     def is_anonymous(self) -> bool:
         """Nothing identifies the customer yet: they show as "Customer #<id>"."""
         return not (self.name or self.email or self.phone)
+
+
+def contact_display(pk: int | None, name: str, email: str, phone: str) -> str:
+    """How a contact shows (``str(contact)``), from its fields (rows read without a model)."""
+    return name or email or phone or _("Customer #%(id)s") % {"id": pk}
 
 
 class ContactIdentity(models.Model):

@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from crm.models import contact_display
 from inbox import useragent
 from inbox.models import Attachment, Label, Message, Session, WidgetVisitor
 
@@ -125,6 +126,84 @@ def session(item: Session) -> dict[str, Any]:
         "labels": session_labels(item) if item.pk is not None else [],
         "language": dialog.language or None,
         "language_fixed": dialog.language_fixed,
+    }
+
+
+# the columns ``session_of_row`` needs, for ``QuerySet.values``
+SESSION_COLUMNS = (
+    "id",
+    "dialog_id",
+    "dialog__contact_id",
+    "dialog__contact__name",
+    "dialog__contact__email",
+    "dialog__contact__phone",
+    "dialog__channel_id",
+    "dialog__channel__type",
+    "dialog__channel__name",
+    "dialog__language",
+    "dialog__language_fixed",
+    "group_id",
+    "group__name",
+    "group__sla_target_s",
+    "operator_id",
+    "status",
+    "close_reason",
+    "topic_id",
+    "topic__title",
+    "priority",
+    "previous_session_id",
+    "created_at",
+    "queued_at",
+    "assigned_at",
+    "first_response_at",
+    "closed_at",
+    "last_contact_message_at",
+    "rating",
+)
+
+
+def session_of_row(
+    row: dict[str, Any], operator_name: str | None, labels: list[dict[str, Any]]
+) -> dict[str, Any]:
+    """``session()`` of a row of ``SESSION_COLUMNS`` (no model instances: a burst of
+    assignments builds hundreds of these a second), with the operator's name and the
+    labels (``label()``, in ``session_labels``' order) given."""
+    contact_name, email, phone = (
+        row["dialog__contact__name"],
+        row["dialog__contact__email"],
+        row["dialog__contact__phone"],
+    )
+    has_group = row["group_id"] is not None
+    return {
+        "id": row["id"],
+        "dialog": row["dialog_id"],
+        "contact": row["dialog__contact_id"],
+        "channel": row["dialog__channel_id"],
+        "group": row["group_id"],
+        "operator": row["operator_id"],
+        "status": row["status"],
+        "close_reason": row["close_reason"],
+        "topic": row["topic_id"],
+        "priority": row["priority"],
+        "previous_session": row["previous_session_id"],
+        "created_at": iso(row["created_at"]),
+        "queued_at": iso(row["queued_at"]),
+        "assigned_at": iso(row["assigned_at"]),
+        "first_response_at": iso(row["first_response_at"]),
+        "closed_at": iso(row["closed_at"]),
+        "last_contact_message_at": iso(row["last_contact_message_at"]),
+        "contact_name": contact_display(row["dialog__contact_id"], contact_name, email, phone),
+        "contact_anonymous": not (contact_name or email or phone),
+        "channel_type": row["dialog__channel__type"],
+        "channel_name": row["dialog__channel__name"],
+        "group_name": row["group__name"] if has_group else None,
+        "operator_name": operator_name if row["operator_id"] is not None else None,
+        "topic_title": row["topic__title"] if row["topic_id"] is not None else None,
+        "sla_target_s": row["group__sla_target_s"] if has_group else None,
+        "rating": row["rating"],
+        "labels": labels,
+        "language": row["dialog__language"] or None,
+        "language_fixed": row["dialog__language_fixed"],
     }
 
 

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from contactcenter import events, realtime
 from contactcenter.api_common import StateConflict
 from inbox import payloads
+from inbox import selectors as inbox_selectors
 from inbox import services as inbox_services
 from inbox.models import Session, SessionStatus
 from routing import selectors
@@ -83,23 +84,31 @@ def sessions_assigned(
         events.emit(events.SessionAssigned(session_id=session_id, operator_id=operator.pk))
 
 
+def _assigned_frames(assigned: dict[int, Operator]) -> dict[int, dict[str, Any]]:
+    """The sessions as committed (``payloads.session``), read as rows: a burst of
+    assignments builds hundreds a second. One that another operator holds by now is
+    built the usual way (its operator is not among those given)."""
+    names = {operator.pk: operator.name for operator in assigned.values()}
+    frames = inbox_selectors.session_payloads(list(assigned), names)
+    moved = [pk for pk, frame in frames.items() if frame["operator"] != assigned[pk].pk]
+    if moved:
+        for session in Session.objects.select_related(
+            "dialog__contact", "dialog__channel", "group", "topic", "operator__user"
+        ).filter(pk__in=moved):
+            frames[session.pk] = payloads.session(session)
+    return frames
+
+
 def _assigned_send(assigned: dict[int, Operator]) -> None:
-    sessions = (
-        Session.objects.select_related("dialog__contact", "dialog__channel", "group", "topic")
-        .prefetch_related("labels")
-        .in_bulk(list(assigned))
-    )
+    frames = _assigned_frames(assigned)
     sends: list[tuple[list[str], dict[str, Any]]] = []
     for session_id, operator in assigned.items():
-        session = sessions.get(session_id)
-        if session is None:
+        frame = frames.get(session_id)
+        if frame is None:
             continue
-        if session.operator_id == operator.pk:
-            session.operator = operator
-        frame = payloads.session(session)
         sends.append(
             (
-                [realtime.dialog_group(session.dialog_id)],
+                [realtime.dialog_group(frame["dialog"])],
                 {"type": "assigned", "operator": {"name": operator.name}},
             )
         )
@@ -109,12 +118,12 @@ def _assigned_send(assigned: dict[int, Operator]) -> None:
                 {"type": "session.assigned", "session": frame},
             )
         )
-        if session.group_id:
+        if frame["group"]:
             sends.append(
                 (
                     [
-                        realtime.queue_group(session.group_id),
-                        realtime.supervisor_group(session.group_id),
+                        realtime.queue_group(frame["group"]),
+                        realtime.supervisor_group(frame["group"]),
                     ],
                     {"type": "session.updated", "session": frame},
                 )
