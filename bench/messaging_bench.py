@@ -521,11 +521,12 @@ async def messaging_step(
     ):
         await asyncio.sleep(0.1)
     await asyncio.sleep(0.5)
-    drained = process_stats([os.getpid(), *ports_pids.values()])  # the measured ones' work done
+    # the measured ones' work done (every watched process: another bench's too)
+    drained = process_stats([os.getpid(), *watched.values()])
     step.sent_total = len(sent)
     step.machine_cpu_pct = 100.0 * (cpu1[0] - cpu0[0]) / max(1, cpu1[1] - cpu0[1]) * os.cpu_count()
     for name, pid in [("client", os.getpid()), *watched.items()]:
-        if pid in before and pid in after:
+        if pid in before and pid in after and pid in drained:
             cpu = 100.0 * (after[pid]["cpu_s"] - before[pid]["cpu_s"]) / seconds
             if name == "client":
                 step.client_cpu_pct = cpu
