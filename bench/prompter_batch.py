@@ -12,8 +12,8 @@ Then the worker's task (``kb.prompter.tasks.prompter_batch``) runs in this proce
 batches of ``--batch`` of them, as a worker receives them from the web processes:
 
 - **CPU** of the whole pass, per 1,000 messages (``time.process_time``, no profiler);
-- **parts**: a second pass over fresh messages under cProfile, each part's share of
-  the profiled time (cProfile slows Python code more than C code, so the shares are a
+- **parts**: a second pass over fresh messages under cProfile (timing CPU, not waits),
+  each part's share of the profiled time (cProfile slows Python code more than C code, so the shares are a
   guide; the CPU figure is the one to compare): the question's sentence encoding, the
   lexical index (normalising, mending, terms, ranking), the phrasing feedback's read
   and reranking, storing the prompts and suggestions, sending the frames, and the rest
@@ -169,6 +169,7 @@ def main() -> int:
     parser.add_argument("--reps", type=int, default=3, help="timed passes")
     parser.add_argument("--feedback", type=int, default=0, help="feedback pairs made first")
     parser.add_argument("--kb", default=str(DATASET / "kb.json"))
+    parser.add_argument("--top", type=int, default=0, help="also print the profile's top N")
     args = parser.parse_args()
     setup()
     from django.conf import settings
@@ -188,12 +189,14 @@ def main() -> int:
         started = time.process_time()
         run(ids, args.batch)
         per_thousand.append((time.process_time() - started) * 1000 / len(ids))
-    profile = cProfile.Profile()
+    profile = cProfile.Profile(time.process_time)  # CPU, not waits for PostgreSQL
     ids = messages_store(sessions, texts(args.messages, seed=5))
     profile.enable()
     run(ids, args.batch)
     profile.disable()
     shares = parts_of(pstats.Stats(profile))
+    if args.top:
+        pstats.Stats(profile).sort_stats("cumulative").print_stats(args.top)
 
     semantic = getattr(settings, "KB_SEMANTIC", "auto")
     print(f"KB_SEMANTIC={semantic} batch={args.batch} messages={args.messages}/pass")
