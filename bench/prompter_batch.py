@@ -3,6 +3,7 @@ and how they split between its parts.
 
     python3 /tmp/withsvc_noeager.py .venv/bin/python bench/prompter_batch.py
     KB_SEMANTIC=off ... bench/prompter_batch.py --messages 2000 --batch 40
+    ... bench/prompter_batch.py --kb none            # an empty knowledge base (plain chat)
 
 Needs DATABASE_URL (PostgreSQL) and REDIS_URL: the database is migrated in place (use a
 throwaway one), the FAQ dataset's ``kb.json`` imported, ``--sessions`` sessions with an
@@ -13,8 +14,9 @@ batches of ``--batch`` of them, as a worker receives them from the web processes
 
 - **CPU** of the whole pass, per 1,000 messages (``time.process_time``, no profiler);
 - **parts**: a second pass over fresh messages under cProfile (timing CPU, not waits),
-  each part's share of the profiled time (cProfile slows Python code more than C code, so the shares are a
-  guide; the CPU figure is the one to compare): the question's sentence encoding, the
+  each part's share of the profiled time (cProfile slows Python code more than C code,
+  so the shares are a guide; the CPU figure is the one to compare): the question's
+  sentence encoding, the
   lexical index (normalising, mending, terms, ranking), the phrasing feedback's read
   and reranking, storing the prompts and suggestions, sending the frames, and the rest
   (reading the messages, the task's own work).
@@ -168,7 +170,7 @@ def main() -> int:
     parser.add_argument("--sessions", type=int, default=20)
     parser.add_argument("--reps", type=int, default=3, help="timed passes")
     parser.add_argument("--feedback", type=int, default=0, help="feedback pairs made first")
-    parser.add_argument("--kb", default=str(DATASET / "kb.json"))
+    parser.add_argument("--kb", default=str(DATASET / "kb.json"), help='"none": empty')
     parser.add_argument("--top", type=int, default=0, help="also print the profile's top N")
     args = parser.parse_args()
     setup()
@@ -176,7 +178,8 @@ def main() -> int:
 
     from kb.services import articles, matching
 
-    articles.articles_import(items=json.loads(Path(args.kb).read_text(encoding="utf-8")))
+    if args.kb != "none":  # none: an empty knowledge base, as in a plain chat
+        articles.articles_import(items=json.loads(Path(args.kb).read_text(encoding="utf-8")))
     sessions = sessions_open(args.sessions)
     matching.match("доставка")  # the index and the encoder loaded before timing
     if args.feedback:

@@ -203,6 +203,8 @@ def match_many(texts: list[str], limit: int = 3) -> list[MatchResult]:
     if not texts:
         return []
     index = _holder.current()
+    if not index.articles:  # an empty knowledge base: the language, and nothing to rank
+        return [MatchResult(matches=[], answer=None, language=language_of(t)) for t in texts]
     queries = index.prepare_many(list(texts))
     ranked = [_ranked(index, query, explain=False, why=False) for query in queries]
     normalised = [textlib.normalise(text) for text in texts]

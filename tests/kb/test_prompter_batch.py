@@ -170,3 +170,16 @@ def test_a_message_prompted_meanwhile_does_not_lose_the_rest_of_the_batch(
     # then: every message has its one prompt, and the others their suggestions
     assert sorted(Prompt.objects.values_list("message_id", flat=True)) == sorted(ids)
     assert _suggested([ids[0]])[0] and _suggested([ids[2]])[0]
+
+
+def test_with_an_empty_knowledge_base_a_batch_is_counted_in_each_language(active_session):
+    # given: no article at all (a plain chat)
+    ids = _messages(active_session, ["где мой заказ", "where is my order", "gde moy zakaz"])
+
+    # when
+    services.messages_prompt(message_ids=ids)
+
+    # then: each message is counted with its language and nothing suggested
+    prompts = Prompt.objects.filter(message_id__in=ids).order_by("message_id")
+    assert [(p.language, p.suggested) for p in prompts] == [("ru", 0), ("en", 0), ("ru", 0)]
+    assert not Suggestion.objects.exists()
