@@ -174,9 +174,11 @@ def _fresh_process_memory() -> None:
     process as far as that memory goes."""
     from bots import selectors
     from bots.services import runtime
+    from kb.prompter import services as prompter_services
     from kb.services import matching
 
     selectors.event_wanted_forget()
     selectors.bot_sessions_live_forget()
     runtime.versions_forget()  # flows of versions whose ids a flushed database reuses
     matching.index_reset()  # the knowledge base's index of an earlier test's database
+    prompter_services.feedback_none_forget()  # "no feedback" was of an earlier database

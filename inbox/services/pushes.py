@@ -32,6 +32,17 @@ def push_to_staff(
     realtime.broadcast_many(groups, frame)
 
 
+def push_to_staff_many(pushes: list[tuple[Session, dict[str, Any]]]) -> None:
+    """``push_to_staff`` for each ``(session, frame)``, in order, after the current
+    transaction commits, in one call to the channel layer (a worker's batch)."""
+    realtime.broadcast_batch(
+        [
+            (staff_groups(session.operator_id, session.group_id, session.status), frame)
+            for session, frame in pushes
+        ]
+    )
+
+
 def message_received_emit(message: Message) -> None:
     """``MessageReceived`` for a new message, delivered after commit."""
     events.emit(

@@ -288,15 +288,15 @@ class Index:
             return tokens
         fixes = {}
         for word in unknown:
+            # only Cyrillic words that are no Russian word: English has no dictionary
+            # here, and a rare but real word is no typo. The dictionary is asked first:
+            # most words a customer types are real ones, and looking for the closest
+            # known word costs more than the look-up (it was half of the lexical part)
+            if textlib.script_language(word) != textlib.RU or termlib.russian_known(word):
+                continue
             scores = self.spelling_matrix.scores(self.spelling_space.vector(word))
             row = int(np.argmax(scores))
-            # only Cyrillic words that are no Russian word: English has no dictionary
-            # here, and a rare but real word is no typo
-            if (
-                scores[row] >= SPELLING_MIN
-                and textlib.script_language(word) == textlib.RU
-                and not termlib.russian_known(word)
-            ):
+            if scores[row] >= SPELLING_MIN:
                 fixes[word] = self.known_words[row]
         return [fixes.get(t, t) for t in tokens]
 
@@ -334,6 +334,24 @@ class Index:
             )
         return query
 
+    def prepare_many(self, questions: list[str], language: str | None = None) -> list[Query]:
+        """``prepare`` for each of ``questions``, in order, with their sentence vectors
+        encoded in ONE call of the encoder (``semantic.Encoder.queries``): a worker's
+        batch of questions costs about half the encoder's CPU of one by one."""
+        prepared = [self._prepare(question, language) for question in questions]
+        if self.semantic is None or not self.articles:
+            return prepared
+        asked = [n for n, query in enumerate(prepared) if query.chars or query.terms]
+        if not asked:
+            return prepared
+        encoded = self.semantic.queries([questions[n] for n in asked])
+        for n, vector in zip(asked, encoded, strict=True):
+            query = prepared[n]
+            prepared[n] = Query(
+                language=query.language, chars=query.chars, terms=query.terms, vector=vector
+            )
+        return prepared
+
     def _prepare(self, question: str, language: str | None = None) -> Query:
         tokens = textlib.words(textlib.normalise(question))
         detected = textlib.script_language(" ".join(tokens))
@@ -355,10 +373,13 @@ class Index:
             terms=self._terms(tokens),
         )
 
-    def rank(self, query: Query, *, limit: int = 10, explain: bool = False) -> list[Candidate]:
+    def rank(
+        self, query: Query, *, limit: int = 10, explain: bool = False, why: bool = True
+    ) -> list[Candidate]:
         """The ``limit`` best articles for the question, best first, each with the
-        phrasing that matched best and each part's share of its score. Parts whose
-        weight is 0 are computed only to ``explain``."""
+        phrasing that matched best and each part's share of its score (``why``: the
+        prompter, which shows neither, asks without them). Parts whose weight is 0 are
+        computed only to ``explain``."""
         count = len(self.articles)
         if not count or not (query.chars or query.terms):
             return []
@@ -374,6 +395,8 @@ class Index:
         limit = min(limit, count)
         top = np.argpartition(-total, limit - 1)[:limit]
         top = top[np.argsort(-total[top], kind="stable")]
+        if not why:
+            return [Candidate(article=int(i), score=float(total[i])) for i in top if total[i] > 0]
         return [
             self._candidate(int(i), float(total[i]), parts, doc_scores) for i in top if total[i] > 0
         ]

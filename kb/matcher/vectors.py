@@ -59,9 +59,18 @@ class Postings:
         self.size = int(matrix.shape[0])
 
     def scores(self, vector: Vector) -> np.ndarray:
-        """The cosine of the vector with every document (both are l2-normalised)."""
-        out = np.zeros(self.size, dtype=np.float32)
-        for feature, weight in zip(vector.ids.tolist(), vector.weights.tolist(), strict=True):
-            start, end = self.indptr[feature], self.indptr[feature + 1]
-            out[self.indices[start:end]] += weight * self.data[start:end]
-        return out
+        """The cosine of the vector with every document (both are l2-normalised): the
+        features' postings gathered in one index and summed by document with
+        ``np.bincount``, a fixed handful of numpy calls whatever the number of features
+        (a Python loop over them was most of the lexical ranking's CPU)."""
+        starts = self.indptr[vector.ids]
+        lengths = self.indptr[vector.ids + 1] - starts
+        total = int(lengths.sum())
+        if not total:
+            return np.zeros(self.size, dtype=np.float32)
+        # the position of every posting: each feature's start, then counting up
+        ends = np.cumsum(lengths)
+        positions = np.arange(total) + np.repeat(starts - (ends - lengths), lengths)
+        weights = np.repeat(vector.weights, lengths) * self.data[positions]
+        summed = np.bincount(self.indices[positions], weights=weights, minlength=self.size)
+        return summed.astype(np.float32)

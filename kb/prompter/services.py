@@ -6,10 +6,12 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.core.cache import cache
+from django.db import IntegrityError, connection, models, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -52,18 +54,81 @@ def ranked_for(text: str, *, language: str | None = None) -> tuple[list[tuple[in
     return [(m.article_id, float(m.score)) for m in result.matches], result.language
 
 
+# Whether no phrasing feedback exists, kept in the shared cache (Redis in production)
+# so that the adjuster reads none while there is none: a new installation, or one whose
+# operators never rate a suggestion, would otherwise query the empty table for every
+# question (a quarter of the prompter's worker). ``pair_learn``, the one write path of
+# phrasing feedback, clears it before its commit and sets "some" after; either answer
+# is kept no longer than ``NO_FEEDBACK_S``, so that rows written or deleted another way
+# (a data migration, the shell) count within a minute.
+NO_FEEDBACK_KEY = "kb:prompter:no-feedback"
+NO_FEEDBACK_S = 60
+
+
+def feedback_none() -> bool:
+    """Whether no phrasing feedback exists (then no adjustment can move a score)."""
+    try:
+        known = cache.get(NO_FEEDBACK_KEY)
+    except Exception:  # the shared cache is away: ask the table
+        logger.warning("prompter: the no-feedback flag could not be read", exc_info=True)
+        return not PhrasingFeedback.objects.exists()
+    if known is not None:
+        return bool(known)
+    none = not PhrasingFeedback.objects.exists()
+    try:
+        # ``add``: what a write of feedback set meanwhile is not overwritten
+        cache.add(NO_FEEDBACK_KEY, none, NO_FEEDBACK_S)
+    except Exception:
+        logger.warning("prompter: the no-feedback flag could not be set", exc_info=True)
+    return none
+
+
+def feedback_none_forget() -> None:
+    """Forgets whether feedback exists: every process asks the table again."""
+    try:
+        cache.delete(NO_FEEDBACK_KEY)
+    except Exception:  # it lapses by itself within NO_FEEDBACK_S
+        logger.warning("prompter: the no-feedback flag could not be cleared", exc_info=True)
+
+
+def _feedback_some() -> None:
+    try:
+        cache.set(NO_FEEDBACK_KEY, False, NO_FEEDBACK_S)
+    except Exception:
+        logger.warning("prompter: the no-feedback flag could not be set", exc_info=True)
+
+
 def feedback_adjust(normalised_text: str, matches: list[matching.Match]) -> list[matching.Match]:
     """The matcher's adjuster (``matching.adjuster_register``): the feedback on close
     phrasings, and the words corrections taught, move each candidate's score
     (``learning.adjustments``); a candidate pushed to 0 is dropped."""
-    if not matches:
-        return matches
-    rows = PhrasingFeedback.objects.filter(
-        article_id__in=[m.article_id for m in matches]
-    ).values_list("article_id", "phrasing", "corrections", "rejects", "accepts")
+    return feedback_adjust_many([(normalised_text, matches)])[0]
+
+
+def feedback_adjust_many(
+    items: list[tuple[str, list[matching.Match]]],
+) -> list[list[matching.Match]]:
+    """``feedback_adjust`` for each ``(normalised_text, matches)`` of a batch, with the
+    feedback of all their candidates read in one query (none while no feedback exists:
+    ``feedback_none``)."""
+    if not any(matches for _, matches in items) or feedback_none():
+        return [matches for _, matches in items]
+    wanted = {m.article_id for _, matches in items for m in matches}
+    rows = PhrasingFeedback.objects.filter(article_id__in=wanted).values_list(
+        "article_id", "phrasing", "corrections", "rejects", "accepts"
+    )
+    by_article: dict[int, list[learning.Pair]] = {}
+    for row in rows:
+        by_article.setdefault(row[0], []).append(learning.Pair(*row))
     vocabulary = learning.vocabulary_of(matching.index_current())
-    pairs = (learning.Pair(*row) for row in rows)
-    deltas = learning.adjustments(normalised_text, pairs, vocabulary)
+    out = []
+    for text, matches in items:
+        pairs = [pair for m in matches for pair in by_article.get(m.article_id, ())]
+        out.append(_moved(matches, learning.adjustments(text, pairs, vocabulary)))
+    return out
+
+
+def _moved(matches: list[matching.Match], deltas: dict[int, float]) -> list[matching.Match]:
     if not deltas:
         return matches
     moved = [
@@ -92,32 +157,72 @@ def message_prompt(*, message_id: int) -> Prompted | None:
 
 
 def messages_prompt(*, message_ids: list[int]) -> list[Prompted | None]:
-    """``message_prompt`` for each of ``message_ids``, in order, with the messages, their
-    sessions and which were prompted already read in two queries for all of them (a
-    worker's batch: the per-message reads were half of its CPU). One that fails is
-    logged and the others go on."""
-    found = Message.objects.select_related("session").in_bulk(message_ids)
+    """``message_prompt`` for each of ``message_ids``, in order, as one batch (a
+    worker's): the messages, their sessions and which were prompted already read in two
+    queries, the questions matched together (``matching.match_many``: one call of the
+    sentence encoder, the feedback read once), the prompts and their suggestions
+    inserted in two statements in one transaction, and the frames sent in one call to
+    the channel layer after it. If the batch fails (a message prompted meanwhile by
+    another process, say), its messages are prompted one by one, and one that fails
+    then is logged while the others go on."""
+    found = Message.objects.select_related("session").only(*_MESSAGE_FIELDS).in_bulk(message_ids)
     already = set(
         Prompt.objects.filter(message_id__in=message_ids).values_list("message_id", flat=True)
     )
-    out: list[Prompted | None] = []
-    for message_id in message_ids:
-        message = found.get(message_id)
+    todo = [
+        found[message_id]
+        for message_id in dict.fromkeys(message_ids)
+        if message_id in found and _promptable(found[message_id], message_id in already)
+    ]
+    stored: dict[int, Prompted] = {}
+    if todo:
         try:
-            out.append(_prompt_loaded(message, message_id in already) if message else None)
+            results = matching.match_many([m.text for m in todo], limit=LIMIT)
+            with transaction.atomic():
+                prompted = _prompts_store(
+                    [(m, _suggested(r), r.language) for m, r in zip(todo, results, strict=True)]
+                )
+                pushes.push_to_staff_many(
+                    [(p.prompt.session, suggestions_frame(p)) for p in prompted]
+                )
+            stored = {p.prompt.message_id: p for p in prompted}
         except Exception:
-            logger.exception("prompter: message %s failed", message_id)
-            out.append(None)
+            logger.warning("prompter: a batch of %s failed; one by one", len(todo), exc_info=True)
+            stored = _prompted_one_by_one(todo)
+    return [stored.get(message_id) for message_id in message_ids]
+
+
+def _prompted_one_by_one(messages: list[Message]) -> dict[int, Prompted]:
+    out = {}
+    for message in messages:
+        try:
+            prompted = _prompt_loaded(message, prompted_before=False)
+        except Exception:
+            logger.exception("prompter: message %s failed", message.pk)
+            continue
+        if prompted is not None:
+            out[message.pk] = prompted
     return out
 
 
-def _prompt_loaded(message: Message, prompted_before: bool) -> Prompted | None:
+def _promptable(message: Message, prompted_before: bool) -> bool:
     if message.sender_type != SenderType.CONTACT or message.internal:
-        return None
+        return False
     session = message.session
     if session is None or session.status != SessionStatus.ACTIVE or not session.operator_id:
-        return None
-    if not message.text.strip() or prompted_before:
+        return False
+    return bool(message.text.strip()) and not prompted_before
+
+
+def _suggested(result: matching.MatchResult) -> list[tuple[int, float]]:
+    if result.answer is None:
+        return []
+    return [(m.article_id, float(m.score)) for m in result.matches]
+
+
+def _prompt_loaded(message: Message, prompted_before: bool) -> Prompted | None:
+    session = message.session
+    if session is None or not _promptable(message, prompted_before):
         return None
     ranked, lang = ranked_for(message.text)
     try:
@@ -132,37 +237,120 @@ def _prompt_loaded(message: Message, prompted_before: bool) -> Prompted | None:
 def _prompt_store(
     message: Message, session: Session, ranked: list[tuple[int, float]], lang: str
 ) -> Prompted:
+    return _prompts_store([(message, ranked, lang)])[0]
+
+
+def _prompts_store(
+    items: list[tuple[Message, list[tuple[int, float]], str]],
+) -> list[Prompted]:
+    """The prompts of ``(message, ranked, language)`` and their suggestions, in two
+    inserts (one when nothing is suggested: no article or suggestion query then)."""
     now = timezone.now()
-    prompt = Prompt.objects.create(
-        message=message,
-        session=session,
-        question=message.text[:2000],
-        language=lang,
-        suggested=len(ranked),
-        created_at=now,
-    )
-    if not ranked:  # nothing good enough: counted, and no further query
-        return Prompted(prompt=prompt, suggestions=[])
-    articles = Article.objects.in_bulk([a for a, _ in ranked])
-    rows = [
-        Suggestion(
-            prompt=prompt,
-            session=session,
+    prompts = [
+        Prompt(
             message=message,
-            article=articles[article_id],
-            rank=rank,
-            score=round(score, 4),
-            title=articles[article_id].title(lang)[:300],
-            text=articles[article_id].answer(lang),
+            session=message.session,
+            question=message.text[:2000],
+            language=lang,
+            suggested=len(ranked),
             created_at=now,
         )
-        for rank, (article_id, score) in enumerate(ranked, start=1)
-        if article_id in articles
+        for message, ranked, lang in items
     ]
+    _rows_insert(Prompt, prompts)
+    wanted = {article_id for _, ranked, _ in items for article_id, _ in ranked}
+    articles = Article.objects.only(*_ARTICLE_FIELDS).in_bulk(list(wanted)) if wanted else {}
+    out, rows = [], []
+    for prompt, (message, ranked, lang) in zip(prompts, items, strict=True):
+        mine = [
+            Suggestion(
+                prompt=prompt,
+                session=message.session,
+                message=message,
+                article=articles[article_id],
+                rank=rank,
+                score=round(score, 4),
+                title=articles[article_id].title(lang)[:300],
+                text=articles[article_id].answer(lang),
+                created_at=now,
+            )
+            for rank, (article_id, score) in enumerate(ranked, start=1)
+            if article_id in articles
+        ]
+        rows.extend(mine)
+        out.append(Prompted(prompt=prompt, suggestions=mine))
     # the rows get their ids from the insert (PostgreSQL, SQLite) and hold their
-    # articles, in rank order: the frame needs no second read
-    Suggestion.objects.bulk_create(rows)
-    return Prompted(prompt=prompt, suggestions=rows)
+    # articles, in rank order: the frames need no second read
+    if rows:
+        _rows_insert(Suggestion, rows)
+    return out
+
+
+_ARTICLE_FIELDS = ("id", "key", "title_ru", "title_en", "answer_ru", "answer_en")
+# fields whose Python value psycopg takes as it is (Django's per-value preparation of
+# them, 40,000 calls per 1,000 messages, changes nothing)
+_PLAIN = frozenset(
+    {
+        "BigIntegerField",
+        "BooleanField",
+        "CharField",
+        "DateTimeField",
+        "FloatField",
+        "ForeignKey",
+        "IntegerField",
+        "OneToOneField",
+        "PositiveSmallIntegerField",
+        "SmallIntegerField",
+        "TextField",
+    }
+)
+# what the prompter reads of a message and its session (not the translations, the
+# attachments' metadata...)
+_MESSAGE_FIELDS = (
+    "id",
+    "sender_type",
+    "internal",
+    "text",
+    "dialog_id",
+    "session_id",
+    "session__id",
+    "session__status",
+    "session__operator_id",
+    "session__group_id",
+)
+
+
+def _rows_insert(model: type[models.Model], rows: Sequence[models.Model]) -> None:
+    """Inserts ``rows`` in one statement and gives each its id. On PostgreSQL the rows
+    travel as one array per column (as inbox's batch of messages does): Django's
+    ``bulk_create`` compiles a placeholder per value, which was most of the prompter's
+    storing CPU (a worker's batch: 40 prompts and 120 suggestions); elsewhere it is
+    ``bulk_create``."""
+    if connection.vendor != "postgresql":
+        model._default_manager.bulk_create(rows)
+        return
+    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
+    columns = ", ".join(f'"{f.column}"' for f in fields)
+    arrays = ", ".join(f"%s::{f.db_type(connection)}[]" for f in fields)
+    values = [
+        [getattr(row, f.attname) for row in rows]
+        if f.get_internal_type() in _PLAIN
+        else [f.get_db_prep_save(getattr(row, f.attname), connection) for row in rows]
+        for f in fields
+    ]
+    sql = (
+        f'INSERT INTO "{model._meta.db_table}" ({columns}) SELECT {columns} '
+        f"FROM unnest({arrays}) WITH ORDINALITY AS r({columns}, n) ORDER BY n "
+        f'RETURNING "{model._meta.pk.column}"'
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, values)
+        # the ids are drawn in the rows' order (ORDER BY n), so ascending is that order
+        ids = sorted(pk for (pk,) in cursor.fetchall())
+    for row, pk in zip(rows, ids, strict=True):
+        row.pk = pk
+        row._state.adding = False
+        row._state.db = connection.alias
 
 
 def suggestions_frame(prompted: Prompted) -> dict[str, Any]:
@@ -230,6 +418,11 @@ def pair_learn(*, article_id: int, phrasing: str, outcome: str, rank: int = 1) -
     the set number of accepts, unless the matcher already ranks the article first for
     it (then it is marked ``known``: adding it would only dilute the article)."""
     text = learning.normalise(phrasing)[:500]
+    # every process reads the feedback from now on (``feedback_none``): "none" is
+    # forgotten now, and "some" is known after the commit (overwriting a "none" that a
+    # process found before it)
+    feedback_none_forget()
+    transaction.on_commit(_feedback_some)
     pair, _created = PhrasingFeedback.objects.get_or_create(article_id=article_id, phrasing=text)
     if outcome == Outcome.REJECTED:
         changes = {"rejects": F("rejects") + 1}

@@ -59,17 +59,26 @@ class MatchResult:
 
 
 Adjuster = Callable[[str, list[Match]], list[Match]]
+# the same for a batch of questions at once: ``[(normalised_text, matches)] ->
+# [matches]``, in order (``match_many``), e.g. to read what it needs once per batch
+BatchAdjuster = Callable[[list[tuple[str, list[Match]]]], list[list[Match]]]
 adjusters: list[Adjuster] = []
+_batch_adjusters: dict[Adjuster, BatchAdjuster] = {}
 
 
-def adjuster_register(fn: Adjuster) -> None:
+def adjuster_register(fn: Adjuster, *, many: BatchAdjuster | None = None) -> None:
+    """Adds ``fn``; ``many``, if given, does its work for a whole batch (``match_many``)
+    and must give what ``fn`` gives for each question of it."""
     if fn not in adjusters:
         adjusters.append(fn)
+    if many is not None:
+        _batch_adjusters[fn] = many
 
 
 def adjuster_unregister(fn: Adjuster) -> None:
     if fn in adjusters:
         adjusters.remove(fn)
+    _batch_adjusters.pop(fn, None)
 
 
 _Holder = index_holder.Holder
@@ -146,7 +155,9 @@ def language_of(text: str) -> str:
     return found or textlib.RU
 
 
-def _ranked(index: indexlib.Index, query: indexlib.Query, *, explain: bool) -> list[Match]:
+def _ranked(
+    index: indexlib.Index, query: indexlib.Query, *, explain: bool, why: bool = True
+) -> list[Match]:
     return [
         Match(
             article_id=index.articles[c.article].id,
@@ -155,8 +166,14 @@ def _ranked(index: indexlib.Index, query: indexlib.Query, *, explain: bool) -> l
             phrase=c.phrase,
             parts=c.parts,
         )
-        for c in index.rank(query, limit=CANDIDATES, explain=explain)
+        for c in index.rank(query, limit=CANDIDATES, explain=explain, why=why)
     ]
+
+
+def _result(index: indexlib.Index, matches: list[Match], language: str, limit: int) -> MatchResult:
+    matches = sorted(matches, key=lambda m: -m.score)[: max(limit, 1)]
+    best = matches[0] if matches and matches[0].score >= index.weights.threshold else None
+    return MatchResult(matches=matches, answer=best, language=language)
 
 
 def match(
@@ -174,9 +191,36 @@ def match(
             matches = adjust(normalised, matches)
         except Exception:
             logger.exception("kb adjuster %r failed; skipped", adjust)
-    matches = sorted(matches, key=lambda m: -m.score)[: max(limit, 1)]
-    best = matches[0] if matches and matches[0].score >= index.weights.threshold else None
-    return MatchResult(matches=matches, answer=best, language=query.language)
+    return _result(index, matches, query.language, limit)
+
+
+def match_many(texts: list[str], limit: int = 3) -> list[MatchResult]:
+    """``match`` for each of ``texts``, in order, as a batch (the prompter's worker):
+    the questions' sentence vectors encoded in one call of the model, each adjuster
+    run once for the batch when it has a batch form (the prompter's feedback is read
+    once, not per question), and no match's ``phrase`` or ``parts`` (nobody shows
+    them). The same articles and scores as one by one."""
+    if not texts:
+        return []
+    index = _holder.current()
+    if not index.articles:  # an empty knowledge base: the language, and nothing to rank
+        return [MatchResult(matches=[], answer=None, language=language_of(t)) for t in texts]
+    queries = index.prepare_many(list(texts))
+    ranked = [_ranked(index, query, explain=False, why=False) for query in queries]
+    normalised = [textlib.normalise(text) for text in texts]
+    for adjust in list(adjusters):
+        many = _batch_adjusters.get(adjust)
+        try:
+            if many is not None:
+                ranked = many(list(zip(normalised, ranked, strict=True)))
+            else:
+                ranked = [adjust(n, m) for n, m in zip(normalised, ranked, strict=True)]
+        except Exception:
+            logger.exception("kb adjuster %r failed on a batch; skipped", adjust)
+    return [
+        _result(index, matches, query.language, limit)
+        for matches, query in zip(ranked, queries, strict=True)
+    ]
 
 
 def threshold() -> float:
@@ -203,4 +247,4 @@ def faq_answer(question: str, language: str | None = None) -> str | None:
     return answer_text(result.answer.article_id, result.language) or None
 
 
-__all__ = ["Match", "MatchResult", "adjusters", "answer_text", "match"]
+__all__ = ["Match", "MatchResult", "adjusters", "answer_text", "match", "match_many"]

