@@ -693,9 +693,17 @@ def _write(rows: list[tuple[int, str, Any, str, Any]]) -> None:
         )
 
 
-# Customers' messages arriving together are translated together (one provider request).
+# Customers' messages arriving together are translated together (one provider request,
+# one write, one push). The operator reads the message at once and its translation a
+# moment later, so the batch waits 0.1 s for more: at 200 customers' messages a second
+# that is a fifth of the web processes' CPU per message that 20 ms cost (issue 18's
+# features' cost, docs/benchmarks.md), for about 50 ms more before the translation
+# shows; replies to the contact do not linger (below).
+INCOMING_LINGER_S = 0.1
 _incoming: translation_pool.Batched[int] = translation_pool.Batched(
-    translation_pool.INCOMING, lambda ids: contact_messages_translate(message_ids=ids)
+    translation_pool.INCOMING,
+    lambda ids: contact_messages_translate(message_ids=ids),
+    linger_s=INCOMING_LINGER_S,
 )
 # Messages to widget visitors waiting for their translation: no linger, since the contact
 # waits for them; those stored together (a batch of bot steps) are handed over together,
