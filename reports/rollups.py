@@ -26,6 +26,7 @@ from django.db.models import (
 from django.db.models.functions import Cast, Coalesce, Round, TruncDate, TruncHour, TruncMonth
 from django.utils import timezone
 
+from contactcenter import sql_arrays
 from reports.models import ConversationFact
 from reports.rollup_models import (
     SUM_FIELDS,
@@ -252,10 +253,8 @@ def arrays_select(
     upserts lock rows in). Values are as the driver takes them (numbers, strings,
     booleans, dates, aware datetimes, None): no field's preparation runs, a batch of
     hundreds of rows has tens of thousands of values."""
-    fields = {f.column: f for f in model._meta.concrete_fields}
-    arrays = [f"%s::{fields[name].db_type(connection)}[]" for name in names]
     params = [list(column) for column in zip(*rows, strict=True)]
-    return f"SELECT * FROM unnest({', '.join(arrays)})", params
+    return sql_arrays.unnest_select(model, names), params
 
 
 PERCENTILES = {

@@ -41,7 +41,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models.base import ModelState
 from django.utils import timezone
 
-from contactcenter import events, realtime
+from contactcenter import events, realtime, sql_arrays
 from crm.models import Contact
 from inbox import payloads, selectors
 from inbox.models import Dialog, Message, SenderType, Session, SessionStatus
@@ -516,9 +516,8 @@ def _insert_new(messages: list[Message]) -> dict[tuple[int, str | None], int]:
         for f in _INSERT_FIELDS
     ]
     if connection.vendor == "postgresql":
-        arrays = ", ".join(f"%s::{f.db_type(connection)}[]" for f in _INSERT_FIELDS)
-        source = (
-            f"SELECT {columns} FROM unnest({arrays}) WITH ORDINALITY AS r({columns}, n) ORDER BY n"
+        source = sql_arrays.unnest_select(
+            Message, [str(f.column) for f in _INSERT_FIELDS], ordered=True
         )
         params: list[Any] = values
     else:

@@ -15,6 +15,7 @@ from django.db import IntegrityError, connection, models, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from contactcenter import sql_arrays
 from contactcenter.api_common import StateConflict
 from inbox.models import Message, SenderType, Session, SessionStatus
 from inbox.services import pushes
@@ -331,7 +332,7 @@ def _rows_insert(model: type[models.Model], rows: Sequence[models.Model]) -> Non
         return
     fields = [f for f in model._meta.concrete_fields if not f.primary_key]
     columns = ", ".join(f'"{f.column}"' for f in fields)
-    arrays = ", ".join(f"%s::{f.db_type(connection)}[]" for f in fields)
+    source = sql_arrays.unnest_select(model, [str(f.column) for f in fields], ordered=True)
     values = [
         [getattr(row, f.attname) for row in rows]
         if f.get_internal_type() in _PLAIN
@@ -339,8 +340,7 @@ def _rows_insert(model: type[models.Model], rows: Sequence[models.Model]) -> Non
         for f in fields
     ]
     sql = (
-        f'INSERT INTO "{model._meta.db_table}" ({columns}) SELECT {columns} '
-        f"FROM unnest({arrays}) WITH ORDINALITY AS r({columns}, n) ORDER BY n "
+        f'INSERT INTO "{model._meta.db_table}" ({columns}) {source} '
         f'RETURNING "{model._meta.pk.column}"'
     )
     with connection.cursor() as cursor:
