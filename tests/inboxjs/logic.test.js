@@ -294,3 +294,15 @@ test('a delivery status only moves forward, and a retried failure goes back to p
   assert.equal(ib.deliveryMark('read'), '✓✓');
   assert.equal(ib.deliveryMark(null), '');
 });
+
+test('a translation that came before its message is merged over it once the message shows', () => {
+  const early = new Map();
+  ib.keepEarly(early, { id: 3, translation_status: 'pending' });
+  ib.keepEarly(early, { id: 3, translations: { en: 'hi' }, translation_status: 'translated' });
+  const list = [{ id: 1, text: 'a' }, { id: 2, text: 'b' }];
+  assert.equal(ib.applyEarly(list, early), list); // not here yet: kept
+  assert.equal(early.size, 1);
+  const shown = ib.applyEarly(ib.mergeMessages(list, [{ id: 3, text: 'привет', translation_status: 'pending' }]), early);
+  assert.deepEqual(shown[2], { id: 3, text: 'привет', translations: { en: 'hi' }, translation_status: 'translated' });
+  assert.equal(early.size, 0);
+});

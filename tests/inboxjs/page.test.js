@@ -238,7 +238,8 @@ function world() {
     else {
       try { data = route(body); } catch (e) { status = e.status || 500; }
     }
-    return Promise.resolve({ status, ok: status < 300, text: () => Promise.resolve(data === undefined ? '' : JSON.stringify(data)) });
+    // a route may answer later: a promise of its data
+    return Promise.resolve(data).then((d) => ({ status, ok: status < 300, text: () => Promise.resolve(d === undefined ? '' : JSON.stringify(d)) }));
   }
   class FakeSocket {
     constructor(url) { this.url = url; this.readyState = 0; this.sent = []; sockets.push(this); }
@@ -429,6 +430,40 @@ test('a panel plugs into its slot: drawn for the open chat, told of new messages
   } finally {
     leave();
   }
+});
+
+test("a translation that arrives while the chat's messages load is shown, not lost", async () => {
+  const w = world();
+  const $ = (id) => w.doc.getElementById(id);
+  const plain = w.routes['GET /api/v1/dialogs/10/messages/'];
+  let answer;
+  w.routes['GET /api/v1/dialogs/10/messages/'] = () => new Promise((resolve) => { answer = () => resolve(plain()); });
+  await settle();
+  w.sockets[0].open();
+  w.sockets[0].receive({ type: 'hello', operator: { id: 7, status: 'online' } });
+  await settle();
+  $('list-mine').children[0].children[0].click();
+  await settle();
+  assert.ok(answer, 'the messages are being fetched');
+  // the message's translation is pushed before the fetch answers (read before it was written)
+  w.sockets[0].receive({ type: 'message.updated', message: { id: 11, dialog: 10, session: 1, sender_type: 'contact', language: 'ru', translations: { en: 'hello over there' }, translation_status: 'translated' } });
+  // and one of a message this operator will get later, in its own frame
+  w.sockets[0].receive({ type: 'message.updated', message: { id: 12, dialog: 10, session: 1, sender_type: 'contact', language: 'ru', translations: { en: 'and more' }, translation_status: 'translated' } });
+  await settle();
+  answer();
+  await settle(200);
+  const timeline = $('timeline');
+  assert.match(timeline.textContent, /hello <b>there<\/b>/);
+  assert.match(timeline.textContent, /hello over there/);
+  assert.doesNotMatch(timeline.textContent, /and more/);
+  w.sockets[0].receive({ type: 'message.created', message: { id: 12, dialog: 10, session: 1, sender_type: 'contact', sender_name: 'C', text: 'ещё', attachments: [], created_at: new Date().toISOString() } });
+  await settle();
+  assert.match(timeline.textContent, /ещё/);
+  assert.match(timeline.textContent, /and more/);
+  // a translation of another chat's message is kept for nobody here
+  w.sockets[0].receive({ type: 'message.updated', message: { id: 99, dialog: 20, session: 2, sender_type: 'contact', translations: { en: 'elsewhere' }, translation_status: 'translated' } });
+  await settle();
+  assert.doesNotMatch(timeline.textContent, /elsewhere/);
 });
 
 test('the script never writes HTML', () => {

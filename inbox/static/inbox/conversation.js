@@ -1,7 +1,7 @@
 /* The open chat: its header and actions (take, close, status), read marks, opening a
  * chat and catching it up, the timeline, and the slots for panels (panels.js). */
 import { win, doc, $, h, T, LANG, S, api, q, when, toast, isEditable, page } from './state.js';
-import { deliveryAdvances, deliveryMark, messageKey, mergeMessages, lastMessageId, buildTimeline, upsertSession, deriveLists, contactName, isImage, formatSize, fmt, results, safeUrl } from './logic.js';
+import { deliveryAdvances, deliveryMark, messageKey, mergeMessages, applyEarly, lastMessageId, buildTimeline, upsertSession, deriveLists, contactName, isImage, formatSize, fmt, results, safeUrl } from './logic.js';
 import { createPanelRegistry } from './panels.js';
 
 /* ---------------------------------------------------------------- actions */
@@ -122,6 +122,7 @@ export async function openSession(id) {
     token: token, sessionId: s.id, dialogId: s.dialog, contactId: s.contact,
     messages: sameDialog ? S.open.messages : [], dialogSessions: sameDialog ? S.open.dialogSessions : new Map([[s.id, s]]),
     contact: sameDialog ? S.open.contact : null, loading: !sameDialog,
+    early: sameDialog ? S.open.early : new Map(),
   };
   S.typingUntil = 0;
   if (win.history && win.history.replaceState) win.history.replaceState(null, '', '#session-' + s.id);
@@ -167,7 +168,7 @@ export async function refreshOpen() {
     ]);
     if (!S.open || S.open.token !== token) return;
     for (const s of results(sessionsData)) open.dialogSessions.set(s.id, upsertSession(S.sessions, s));
-    open.messages = mergeMessages(open.messages, messages);
+    open.messages = applyEarly(mergeMessages(open.messages, messages), open.early);
     page.render();
     renderTimeline();
     scheduleRead();

@@ -118,6 +118,26 @@ export function mergeMessages(list, incoming) {
   return keyed.map(function (k) { return k.m; });
 }
 
+/** An update (message.updated: a translation) that came for a message not shown yet, the
+ * chat's messages being on their way: kept in ``early`` (by id) until the message is,
+ * then merged over it. Returns ``list`` with the kept updates of its messages applied
+ * (those leave ``early``). */
+export function keepEarly(early, update) {
+  early.set(update.id, Object.assign({}, early.get(update.id), update));
+}
+
+export function applyEarly(list, early) {
+  if (!early || !early.size) return list;
+  const found = [];
+  for (const m of list) {
+    if (m.id !== null && m.id !== undefined && early.has(m.id)) {
+      found.push(early.get(m.id));
+      early.delete(m.id);
+    }
+  }
+  return found.length ? mergeMessages(list, found) : list;
+}
+
 export function lastMessageId(list) {
   let last = 0;
   for (const m of list || []) if (typeof m.id === 'number' && m.id > last) last = m.id;

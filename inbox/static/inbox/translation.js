@@ -5,7 +5,7 @@
  * the operator may correct (POST sessions/{id}/language/). The translation of a message
  * arrives after it as message.updated on the operator socket. */
 import { h, T, S, LANG, BOOT, api, page, toast } from './state.js';
-import { mergeMessages } from './logic.js';
+import { mergeMessages, keepEarly } from './logic.js';
 import { registerPanel } from './conversation.js';
 import { languageName, languageOptions, translationView } from './translation_logic.js';
 
@@ -36,7 +36,12 @@ async function retryTranslation(m) {
 /** A message's translation arrived (message.updated) or was asked again. */
 function onMessageUpdated(update) {
   if (!update || !S.open || update.dialog !== S.open.dialogId) return;
-  if (!S.open.messages.some(function (x) { return x.id === update.id; })) return;
+  if (!S.open.messages.some(function (x) { return x.id === update.id; })) {
+    // the chat is opening and its messages are on their way (or the message's own frame
+    // is): the translation waits for the message instead of being lost
+    keepEarly(S.open.early || (S.open.early = new Map()), update);
+    return;
+  }
   S.open.messages = mergeMessages(S.open.messages, [update]);
   page.renderTimeline();
 }
