@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import inspect
 import os
 import threading
 import time
+import urllib.parse
 from collections.abc import Callable, Iterator
 from typing import Any, TypeVar
 
@@ -53,15 +55,26 @@ def _separate_xdist_workers_on_shared_redis() -> None:
     """Under pytest-xdist against a real Redis, each worker gets its own cache key prefix
     and channel-layer prefix: the workers' test databases reuse the same ids, so without
     it one worker's `dialog.1` broadcast or cached value would reach another's test.
-    (Redis pub/sub ignores the database number, hence prefixes, not databases.)"""
+    (Redis pub/sub ignores the database number, hence prefixes, not databases.) The cache
+    also gets a Redis database of its own per worker (8 for gw0, 9 for gw1...): a test's
+    ``cache.clear()`` is a FLUSHDB, which would empty the other worker's cache in the
+    middle of its test."""
     from channels.layers import channel_layers
     from django.conf import settings
+    from django.core.cache import caches
 
     worker_id = os.environ.get("PYTEST_XDIST_WORKER")
     if not worker_id or settings.IN_PROCESS:
         return
-    for cache in settings.CACHES.values():
+    index = int(worker_id.removeprefix("gw") or 0)
+    for alias, cache in settings.CACHES.items():
         cache["KEY_PREFIX"] = f"{cache.get('KEY_PREFIX', '')}-{worker_id}"
+        location = cache.get("LOCATION")
+        if isinstance(location, str) and location.startswith("redis") and index < 6:
+            parts = urllib.parse.urlsplit(location)
+            cache["LOCATION"] = urllib.parse.urlunsplit(parts._replace(path=f"/{8 + index}"))
+        with contextlib.suppress(AttributeError):
+            del caches[alias]  # made before: made again with these
     for layer in settings.CHANNEL_LAYERS.values():
         config = layer.setdefault("CONFIG", {})
         config["prefix"] = f"{config.get('prefix', 'asgi')}-{worker_id}"
