@@ -17,8 +17,10 @@ import sys
 import time
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 
 FRAME_BYTES = 200
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def servers_from_env() -> tuple[str, str]:
@@ -195,3 +197,66 @@ def process_stats(pids: list[int]) -> dict[int, dict[str, float]]:
             "rss_mb": rss_pages * os.sysconf("SC_PAGE_SIZE") / 2**20,
         }
     return out
+
+
+def descendants(pid: int) -> list[int]:
+    """``pid``'s child processes, theirs, and so on (a prefork worker's pool)."""
+    found: list[int] = []
+    stack = [pid]
+    while stack:
+        parent = stack.pop()
+        try:
+            tasks = os.listdir(f"/proc/{parent}/task")
+        except OSError:
+            continue
+        for tid in tasks:
+            try:
+                with open(f"/proc/{parent}/task/{tid}/children") as f:
+                    children = [int(c) for c in f.read().split()]
+            except OSError:
+                continue
+            found += children
+            stack += children
+    return found
+
+
+class Worker:
+    """``celery -A contactcenter worker`` (prefork, ``--concurrency`` processes), its
+    output in a file of ``log_dir``."""
+
+    def __init__(self, env: dict[str, str], log_dir: Path, concurrency: int) -> None:
+        self.log = open(log_dir / f"worker-{time.monotonic_ns()}.log", "w")  # noqa: SIM115
+        command = [sys.executable, "-m", "celery", "-A", "contactcenter", "worker"]
+        command += ["-l", "warning", "-c", str(concurrency), "--without-heartbeat"]
+        command += ["--without-gossip", "--without-mingle"]
+        self.popen = subprocess.Popen(
+            command, cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT
+        )
+
+    def pids(self) -> dict[str, int]:
+        """The worker's processes by name (its pool's children included)."""
+        return {
+            f"worker_{n}": pid
+            for n, pid in enumerate([self.popen.pid, *descendants(self.popen.pid)])
+        }
+
+    def cpu_s(self) -> float:
+        """CPU seconds the worker and its pool have used so far."""
+        return sum(s["cpu_s"] for s in process_stats(list(self.pids().values())).values())
+
+    def wait_idle(self, timeout: float = 60.0, quiet_s: float = 1.0) -> None:
+        """Waits until the worker has started (its imports, its pool's processes) and
+        uses no CPU for ``quiet_s``: what it uses next is the work it is given."""
+        deadline = time.monotonic() + timeout
+        time.sleep(0.5)
+        last = self.cpu_s()
+        while time.monotonic() < deadline:
+            time.sleep(quiet_s)
+            now = self.cpu_s()
+            if now - last < 0.02 and len(self.pids()) > 1:
+                return
+            last = now
+
+    def stop(self) -> None:
+        process_stop(self.popen)
+        self.log.close()

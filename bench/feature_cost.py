@@ -59,7 +59,13 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench import messaging_bench as mb  # noqa: E402
-from bench.common import collector_paused, paced, process_stats, process_stop, servers_from_env  # noqa: E402
+from bench.common import (  # noqa: E402
+    Worker,
+    collector_paused,
+    paced,
+    process_stats,
+    servers_from_env,
+)
 from bench.scale_out import service_pids  # noqa: E402
 from bench.translation_bench import provider_start  # noqa: E402
 
@@ -117,50 +123,6 @@ def prepared(mode: str, env: dict[str, str], args: argparse.Namespace) -> dict[s
         command, cwd=ROOT, env=env, check=True, capture_output=True, text=True, timeout=600
     )
     return json.loads(out.stdout.strip().splitlines()[-1])
-
-
-def descendants(pid: int) -> list[int]:
-    """``pid``'s child processes, theirs, and so on (a prefork worker's pool)."""
-    found: list[int] = []
-    stack = [pid]
-    while stack:
-        parent = stack.pop()
-        try:
-            tasks = os.listdir(f"/proc/{parent}/task")
-        except OSError:
-            continue
-        for tid in tasks:
-            try:
-                with open(f"/proc/{parent}/task/{tid}/children") as f:
-                    children = [int(c) for c in f.read().split()]
-            except OSError:
-                continue
-            found += children
-            stack += children
-    return found
-
-
-class Worker:
-    """``celery -A contactcenter worker`` (prefork, ``--concurrency`` processes)."""
-
-    def __init__(self, env: dict[str, str], log_dir: Path, concurrency: int) -> None:
-        self.log = open(log_dir / f"worker-{time.monotonic_ns()}.log", "w")  # noqa: SIM115
-        command = [sys.executable, "-m", "celery", "-A", "contactcenter", "worker"]
-        command += ["-l", "warning", "-c", str(concurrency), "--without-heartbeat"]
-        command += ["--without-gossip", "--without-mingle"]
-        self.popen = subprocess.Popen(
-            command, cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT
-        )
-
-    def pids(self) -> dict[str, int]:
-        return {
-            f"worker_{n}": pid
-            for n, pid in enumerate([self.popen.pid, *descendants(self.popen.pid)])
-        }
-
-    def stop(self) -> None:
-        process_stop(self.popen)
-        self.log.close()
 
 
 def sessions_with_operator(database_url: str, dialogs: list[int]) -> int:

@@ -27,6 +27,14 @@ Per repetition:
 3. Burst, floor. The same 5,000 sessions and operators, assigned by 4 processes doing the
    same thing in raw SQL with psycopg (``bench/routing_floor.py``).
 
+The product's reports record every assignment (``reports.listeners``): with
+``REPORTS_RECORDER=celery`` (the default) each dispatcher process hands its lane's
+batches to the workers, so the benchmark runs one Celery worker (prefork, one process
+in its pool) beside the dispatchers for the whole run, and after each of our phases waits
+until every assignment's event is recorded: its CPU and the lag after the last
+assignment are reported with ours. With ``REPORTS_RECORDER=thread`` the dispatchers'
+processes record in a lane of their own, and no worker runs.
+
 After each phase an SQL check counts operators over their limit (must be 0), sessions
 whose status and operator disagree, and assignments recorded by the workers against the
 active rows (a session assigned twice would show up as more recorded than active).
@@ -41,6 +49,7 @@ import multiprocessing as mp
 import os
 import statistics
 import sys
+import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -50,6 +59,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench import routing_floor  # noqa: E402
+from bench.common import Worker  # noqa: E402
 
 # --- statistics -------------------------------------------------------------------------
 
@@ -446,8 +456,62 @@ def rotated(group_ids: list[int], i: int, workers: int) -> list[int]:
     return group_ids[shift:] + group_ids[:shift]
 
 
-def phase_burst_ours(state: dict[str, Any], args: argparse.Namespace) -> dict[str, Any]:
+RECORDED_SQL = (
+    "SELECT count(*) FROM reports_metricevent e JOIN inbox_session s ON s.id = e.session_id "
+    "WHERE e.kind = 'assigned'"
+)
+
+
+def reports_recorded(reports: Any, assigned: int, timeout: float) -> dict[str, Any]:
+    """Waits until the reports hold an ``assigned`` event for each of ``assigned``
+    sessions: the seconds it took after the dispatchers ended, and the worker's CPU (if
+    one records) since ``reports`` was read."""
+    from django.db import connection
+
+    started, deadline = time.monotonic(), time.monotonic() + timeout
+    recorded = 0
+    while True:
+        with connection.cursor() as cursor:
+            cursor.execute(RECORDED_SQL)
+            recorded = int(cursor.fetchone()[0])
+        if recorded >= assigned or time.monotonic() >= deadline:
+            break
+        time.sleep(0.05)
+    out: dict[str, Any] = {
+        "reports_recorded": recorded,
+        "reports_lag_s": round(time.monotonic() - started, 2),
+    }
+    if reports["worker"] is not None:
+        out["reports_worker_cpu_s"] = round(reports["worker"].cpu_s() - reports["cpu_at"], 2)
+    return out
+
+
+def reports_settled(timeout: float) -> None:
+    """Waits until the reports' count of assignments stays put for a second."""
+    from django.db import connection
+
+    deadline = time.monotonic() + timeout
+    last, still = -1, 0
+    while still < 4 and time.monotonic() < deadline:
+        with connection.cursor() as cursor:
+            cursor.execute(RECORDED_SQL)
+            now = int(cursor.fetchone()[0])
+        still = still + 1 if now == last else 0
+        last = now
+        time.sleep(0.25)
+
+
+def reports_mark(reports: dict[str, Any]) -> None:
+    """The worker's CPU so far: what it uses from now on is the next phase's."""
+    if reports["worker"] is not None:
+        reports["cpu_at"] = reports["worker"].cpu_s()
+
+
+def phase_burst_ours(
+    state: dict[str, Any], args: argparse.Namespace, reports: dict[str, Any]
+) -> dict[str, Any]:
     reset_sessions(state, args.sessions)
+    reports_mark(reports)
     result = run_workers(
         ours_worker,
         lambda i: (rotated(state["group_ids"], i, args.workers),),
@@ -455,6 +519,7 @@ def phase_burst_ours(state: dict[str, Any], args: argparse.Namespace) -> dict[st
         args.max_seconds,
     )
     result.update(check())
+    result.update(reports_recorded(reports, result["assigned"], args.max_seconds))
     waits = queue_waits_ms()
     result["queue_wait_p50_ms"], result["queue_wait_p99_ms"] = pct(waits, 50), pct(waits, 99)
     return result
@@ -625,20 +690,36 @@ def main() -> int:
             flush=True,
         )
         runs = []
-        for rep in range(1, args.repeat + 1):
-            ours = phase_burst_ours(state, args)
-            print(f"run {rep} ours  {json.dumps(rounded(ours))}", flush=True)
-            freed = phase_freed_capacity(state, args, recorder)
-            print(f"run {rep} freed {json.dumps(rounded(freed))}", flush=True)
-            floor = phase_burst_floor(state, args)
-            print(f"run {rep} floor {json.dumps(rounded(floor))}", flush=True)
-            runs.append({"ours": ours, "freed": freed, "floor": floor})
+        reports: dict[str, Any] = {"worker": None, "cpu_at": 0.0}
+        if os.environ.get("REPORTS_RECORDER", "celery") == "celery":
+            log_dir = Path(tempfile.mkdtemp(prefix="routing-bench-"))
+            reports["worker"] = Worker(dict(os.environ), log_dir, 1)
+            reports["worker"].wait_idle()
+            print(
+                f"# a Celery worker (1 process in its pool, WORKER_NICE "
+                f"{os.environ.get('WORKER_NICE', 'default 10')}), log in {log_dir}"
+            )
+        try:
+            for rep in range(1, args.repeat + 1):
+                ours = phase_burst_ours(state, args, reports)
+                print(f"run {rep} ours  {json.dumps(rounded(ours))}", flush=True)
+                freed = phase_freed_capacity(state, args, recorder)
+                print(f"run {rep} freed {json.dumps(rounded(freed))}", flush=True)
+                # the floor's burst does not share the machine with our recording
+                reports_settled(args.max_seconds)
+                floor = phase_burst_floor(state, args)
+                print(f"run {rep} floor {json.dumps(rounded(floor))}", flush=True)
+                runs.append({"ours": ours, "freed": freed, "floor": floor})
+        finally:
+            if reports["worker"] is not None:
+                reports["worker"].stop()
         summarize(runs, args)
         if args.json:
             args.json.write_text(json.dumps(runs, indent=2))
         failed = any(
             r[k]["over_limit_operators"] or r[k]["inconsistent"] for r in runs for k in r
         ) or any(r["ours"]["assigned"] != r["ours"]["active"] for r in runs)
+        failed = failed or any(r["ours"]["reports_recorded"] != r["ours"]["assigned"] for r in runs)
         return 1 if failed else 0
     finally:
         from django.db import connections
@@ -681,6 +762,14 @@ def summarize(runs: list[dict[str, Any]], args: argparse.Namespace) -> None:
         f"drained {median_range(col('ours', 'worker_cpu_with_lanes_s'))}); floor "
         f"{median_range(col('floor', 'worker_cpu_s'))}; statements per assignment "
         f"{median_range(col('ours', 'statements_per_assignment'))}",
+        f"ours   reports: recorded {sum(col('ours', 'reports_recorded')):.0f} of "
+        f"{sum(col('ours', 'assigned')):.0f} assignments, "
+        f"{median_range(col('ours', 'reports_lag_s'))} s after the last; the worker's CPU "
+        + (
+            f"{median_range(col('ours', 'reports_worker_cpu_s'))} s"
+            if "reports_worker_cpu_s" in runs[0]["ours"]
+            else "n/a (REPORTS_RECORDER=thread: in the dispatchers' processes)"
+        ),
         f"floor  over-limit operators {sum(col('floor', 'over_limit_operators')):.0f}; load spread "
         f"{spread('floor')}",
         f"freed  close commit -> assignment commit p50 {median_range(col('freed', 'p50_ms'))} ms "

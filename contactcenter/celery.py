@@ -4,6 +4,7 @@ import logging
 import os
 
 from celery import Celery
+from celery.signals import celeryd_init
 from celery.worker.consumer import Consumer
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "contactcenter.settings")
@@ -74,6 +75,23 @@ class BrokerRestartSafeConsumer(Consumer):
 
             connection.collect = collect_and_forget_channel
         super().on_connection_error_after_connected(exc)
+
+
+@celeryd_init.connect
+def lower_priority(**kwargs: object) -> None:
+    """The worker runs at a lower CPU priority than the web processes (``WORKER_NICE``,
+    default 10, inherited by its pool): on a machine they share, a burst of chats and
+    assignments gets the cores first, and what follows it on the workers (the reports'
+    recording, queue positions, bots' reactions, the prompter) catches up in the time
+    left. Where the workers have cores of their own it changes nothing."""
+    from django.conf import settings
+
+    nice = max(0, min(19, int(getattr(settings, "WORKER_NICE", 10))))
+    if nice:
+        try:
+            os.nice(nice)
+        except OSError as error:
+            logging.getLogger(__name__).warning("WORKER_NICE=%s not applied: %s", nice, error)
 
 
 @app.task(name="contactcenter.ping")

@@ -447,3 +447,13 @@ KB_SEMANTIC = env.str("KB_SEMANTIC", default="auto")
 # batches. On: they run at once in the thread that emitted the event (the in-process
 # tests set it, so that their assertions follow the action at once).
 BACKGROUND_LANES_INLINE = env.bool("BACKGROUND_LANES_INLINE", default=False)
+
+# Where the reports record session events (opened, queued, assigned, replied, closed...):
+# "celery" (the workers, in batches a web or routing process hands over every 0.2 s; the
+# default) or "thread" (a background lane of the process where the event happened, for
+# installations without a worker). See docs/configuration.md, "Background lanes".
+REPORTS_RECORDER = env.str("REPORTS_RECORDER", default="celery")
+
+# The Celery worker's CPU priority below the web processes' (nice, 0-19): on a shared
+# machine a burst of chats gets the cores first and the workers catch up after.
+WORKER_NICE = env.int("WORKER_NICE", default=10)

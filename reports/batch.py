@@ -35,7 +35,9 @@ from reports import facts, rollups
 from reports.models import ConversationFact, MetricEvent, MetricKind
 from routing.business_time import business_seconds
 
-# (what, session id, values): what ``reports.services.event_record`` takes
+# (what, session id, values): what ``reports.services.event_record`` takes; ``values``
+# may hold ``at``, when the event happened (seconds since the epoch: a record may wait in
+# the workers' queue)
 Record = tuple[str, int, dict[str, Any]]
 CLOSE_KINDS = {
     CloseReason.RESOLVED: MetricKind.RESOLVED,
@@ -69,6 +71,8 @@ def batch_record(records: Sequence[Record]) -> None:
             continue
         root = read.roots[session_id]
         for event in _events(what, session, root, read.figures[root], values, schedules):
+            if "at" in values and what != "closed":  # when it happened, not when recorded
+                event["occurred_at"] = dt.datetime.fromtimestamp(float(values["at"]), dt.UTC)
             events.setdefault((event["kind"], event["conversation_id"], event["ref"]), event)
         if what == "rated":
             scores[session_id] = values["score"]

@@ -143,6 +143,8 @@ def _server_env(extra: dict[str, str]) -> dict[str, str]:
             "PYTHONUNBUFFERED": "1",
             "PYTHONFAULTHANDLER": "1",
             "LOG_LEVEL": "WARNING",
+            # no Celery worker runs beside these servers: the reports record in-process
+            "REPORTS_RECORDER": "thread",
             **extra,
         }
     )

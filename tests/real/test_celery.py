@@ -1,7 +1,9 @@
-"""A real Celery worker on the real Redis broker answers and runs a task."""
+"""A real Celery worker on the real Redis broker answers and runs a task, at a lower CPU
+priority than the web processes."""
 
 from __future__ import annotations
 
+import os
 import socket
 import subprocess
 import sys
@@ -10,6 +12,11 @@ import uuid
 from tests.real.support import ROOT, Process, real
 
 pytestmark = real
+
+
+def niceness(pid: int) -> int:
+    with open(f"/proc/{pid}/stat") as f:
+        return int(f.read().rsplit(")", 1)[1].split()[16])
 
 
 def test_a_worker_on_the_real_broker_answers_ping_and_runs_a_task(
@@ -53,6 +60,8 @@ def test_a_worker_on_the_real_broker_answers_ping_and_runs_a_task(
         )
         assert ping.returncode == 0, ping.stdout + ping.stderr
         assert "pong" in ping.stdout
+        # below the web processes' CPU priority (WORKER_NICE, default 10), as ours is 0
+        assert niceness(worker.popen.pid) == os.getpriority(os.PRIO_PROCESS, 0) + 10
 
         sent = app.send_task("contactcenter.ping", queue=queue)
         # results are ignored by design; the worker's own log says it ran
