@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import re
 
 import pytest
 from django.utils import timezone
@@ -577,7 +578,9 @@ def test_a_long_queue_goes_round_the_longest_idle_in_batches_reading_members_onc
     served = [Session.objects.get(pk=s.pk).operator for s in queued]
     # the longest idle first, then round and round across the batches' boundaries
     assert served == [ops[i % 3] for i in range(45)]
-    member_reads = [
-        q for q in queries.captured_queries if 'INNER JOIN "routing_groupmembership"' in q["sql"]
+    member_reads = [  # the ORM's query, or the statement PostgreSQL runs in its place
+        q
+        for q in queries.captured_queries
+        if re.search(r"(FROM|JOIN)\s+routing_groupmembership\b", q["sql"].replace('"', ""))
     ]
     assert len(member_reads) == 1
