@@ -4,7 +4,7 @@ import logging
 import os
 
 from celery import Celery
-from celery.signals import celeryd_init
+from celery.signals import celeryd_init, task_prerun
 from celery.worker.consumer import Consumer
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "contactcenter.settings")
@@ -92,6 +92,21 @@ def lower_priority(**kwargs: object) -> None:
             os.nice(nice)
         except OSError as error:
             logging.getLogger(__name__).warning("WORKER_NICE=%s not applied: %s", nice, error)
+
+
+@task_prerun.connect
+def connections_checked(task: object = None, **kwargs: object) -> None:
+    """Before a task in a worker: Django's own handling of connections between requests
+    (``close_old_connections``: closed past ``CONN_MAX_AGE`` or when broken, checked
+    once before their next use), instead of a new connection for every task
+    (``CELERY_DB_REUSE_MAX``). Not for a task run in place (eager): it runs inside its
+    caller's request and transaction."""
+    request = getattr(task, "request", None)
+    if getattr(request, "is_eager", False):
+        return
+    from django.db import close_old_connections
+
+    close_old_connections()
 
 
 @app.task(name="contactcenter.ping")

@@ -188,6 +188,12 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Celery's Django fixup closes the database connection before and after every task
+# unless told to reuse it: a new PostgreSQL connection (its fork and its SCRAM
+# exchange) per task was a tenth of the prompter's worker CPU. The connection is kept;
+# ``contactcenter.celery.connections_checked`` closes it when CONN_MAX_AGE says so or
+# when it broke (a database restart), before each task.
+CELERY_DB_REUSE_MAX = 10**9
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # A broker outage of any length is waited out (the default gives up after 100 tries)...
 CELERY_BROKER_CONNECTION_MAX_RETRIES = None
