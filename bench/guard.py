@@ -255,7 +255,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--messaging-min-ms", type=float, default=40.0)
     # 2026-12-02: about 0.5-0.6 s (both Daphnes) at 500/s on a busy 2-core machine
     parser.add_argument("--messaging-cpu-s", type=float, default=2.0, help="per 1,000 msgs")
-    parser.add_argument("--routing-ratio", type=float, default=0.25)
+    parser.add_argument("--routing-ratio", type=float, default=0.5)
     parser.add_argument("--sockets-kb", type=float, default=45.0)
     parser.add_argument("--features-x", type=float, default=FEATURES_X)
     parser.add_argument("--only", choices=("messaging", "routing", "sockets", "features"))
