@@ -462,20 +462,20 @@ RECORDED_SQL = (
 )
 
 
+def _recorded() -> int:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(RECORDED_SQL)
+        return int(cursor.fetchone()[0])
+
+
 def reports_recorded(reports: Any, assigned: int, timeout: float) -> dict[str, Any]:
     """Waits until the reports hold an ``assigned`` event for each of ``assigned``
     sessions: the seconds it took after the dispatchers ended, and the worker's CPU (if
     one records) since ``reports`` was read."""
-    from django.db import connection
-
     started, deadline = time.monotonic(), time.monotonic() + timeout
-    recorded = 0
-    while True:
-        with connection.cursor() as cursor:
-            cursor.execute(RECORDED_SQL)
-            recorded = int(cursor.fetchone()[0])
-        if recorded >= assigned or time.monotonic() >= deadline:
-            break
+    while (recorded := _recorded()) < assigned and time.monotonic() < deadline:
         time.sleep(0.05)
     out: dict[str, Any] = {
         "reports_recorded": recorded,
@@ -488,16 +488,11 @@ def reports_recorded(reports: Any, assigned: int, timeout: float) -> dict[str, A
 
 def reports_settled(timeout: float) -> None:
     """Waits until the reports' count of assignments stays put for a second."""
-    from django.db import connection
-
     deadline = time.monotonic() + timeout
     last, still = -1, 0
     while still < 4 and time.monotonic() < deadline:
-        with connection.cursor() as cursor:
-            cursor.execute(RECORDED_SQL)
-            now = int(cursor.fetchone()[0])
-        still = still + 1 if now == last else 0
-        last = now
+        now = _recorded()
+        still, last = (still + 1 if now == last else 0), now
         time.sleep(0.25)
 
 

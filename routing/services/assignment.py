@@ -18,6 +18,7 @@ the limit (their own ``max_sessions`` or the largest default of their groups).
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -174,6 +175,7 @@ def _candidates(group: Group) -> dict[int, Any]:
     return {o.pk: o for o in available_operators(group=group, now=now).select_related("user")}
 
 
+@functools.cache
 def _candidates_query() -> str:
     """``available_operators`` of one group as one statement (see ``_candidates``)."""
     q = connection.ops.quote_name
@@ -203,16 +205,11 @@ SELECT * FROM members
 """
 
 
-_CANDIDATES_SQL: list[str] = []
-
-
 def _candidates_sql(group_id: int, now: dt.datetime) -> dict[int, Any]:
-    if not _CANDIDATES_SQL:
-        _CANDIDATES_SQL.append(_candidates_query())
     grace = now - dt.timedelta(seconds=settings.OPERATOR_PRESENCE_GRACE_S)
     with connection.cursor() as cursor:
         cursor.execute(
-            _CANDIDATES_SQL[0], [group_id, OperatorStatus.ONLINE, grace, SessionStatus.ACTIVE]
+            _candidates_query(), [group_id, OperatorStatus.ONLINE, grace, SessionStatus.ACTIVE]
         )
         rows = cursor.fetchall()
     user_model: Any = get_user_model()
