@@ -453,9 +453,6 @@ class _Incoming:
     channel_type: str
     channel_config: Any
     operator_language: str | None
-    operator_id: int | None
-    group_id: int | None
-    session_status: str | None
 
 
 _INCOMING_FIELDS = (
@@ -472,9 +469,6 @@ _INCOMING_FIELDS = (
     "dialog__channel__type",
     "dialog__channel__config",
     "session__operator__language",
-    "session__operator_id",
-    "session__group_id",
-    "session__status",
 )
 
 
@@ -559,9 +553,19 @@ def _store_rows(rows: list[_Incoming]) -> None:
                 for r in rows
             ],
         )
+    # who watches each session now, read after the write: the row read before the
+    # translation may be older than an assignment meanwhile, and the operator who got
+    # the session since then has either loaded the message after this write or gets
+    # this push (one query for the batch)
+    watching = {
+        pk: (operator_id, group_id, status)
+        for pk, operator_id, group_id, status in Session.objects.filter(
+            pk__in={r.session_id for r in rows if r.session_id is not None}
+        ).values_list("pk", "operator_id", "group_id", "status")
+    }
     sends = []
     for r in rows:
-        if r.session_id is None or r.session_status is None:
+        if r.session_id not in watching:
             continue
         frame = {
             "type": "message.updated",
@@ -576,7 +580,7 @@ def _store_rows(rows: list[_Incoming]) -> None:
                 "translation_status": r.status or None,
             },
         }
-        sends.append((staff_groups(r.operator_id, r.group_id, r.session_status), frame))
+        sends.append((staff_groups(*watching[r.session_id]), frame))
     realtime.broadcast_batch(sends)
 
 

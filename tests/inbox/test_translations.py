@@ -12,13 +12,14 @@ import pytest
 from asgiref.sync import sync_to_async
 from channels.testing import WebsocketCommunicator
 from django.db import transaction
+from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
-from contactcenter import events
+from contactcenter import events, realtime
 from contactcenter.asgi import application
 from crm.models import ChannelType
 from inbox import services
-from inbox.models import Dialog, Message, SenderType, SessionStatus, TranslationStatus
+from inbox.models import Dialog, Message, SenderType, Session, SessionStatus, TranslationStatus
 from inbox.services import translation_pool
 from tests import factories
 from tests.conftest import api_as, eventually
@@ -29,6 +30,7 @@ from tests.inbox.connectors.telegram_support import (
     telegram_channel,
 )
 from tests.translation.fixtures import libre, translating
+from translation import services as translator
 
 __all__ = ["bot_api", "libre", "telegram_channel", "translating"]  # fixtures
 
@@ -532,3 +534,44 @@ async def test_the_operator_gets_a_product_notice_before_its_translation(transla
     assert first["message"]["id"] == second["message"]["id"]
     assert first["message"]["translation_status"] == "pending"
     assert second["message"]["translations"] == {"ru": ANSWER_RU}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_translation_reaches_the_operator_who_got_the_chat_while_it_was_translated(
+    translating, sent_frames, monkeypatch
+):
+    # given: a waiting customer's message, and an operator who gets the chat while the
+    # provider is translating it (the message was read as queued, nobody's)
+    channel = factories.ChannelFactory()
+    visitor, _token = services.widget_visitor_create(channel=channel, name="Ada")
+    session = factories.SessionFactory(dialog=visitor.dialog, status=SessionStatus.QUEUED)
+    anna = factories.OperatorFactory(display_name="Anna")
+    real = translator.translate
+
+    def assigned_meanwhile(*args, **kwargs):  # type: ignore[no-untyped-def]
+        Session.objects.filter(pk=session.pk).update(
+            status=SessionStatus.ACTIVE, operator=anna, assigned_at=timezone.now()
+        )
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(translator, "translate", assigned_meanwhile)
+
+    # when: the message is stored and translated
+    stored = services.contact_message_receive(dialog_id=session.dialog_id, text=ASKS, client_id="c")
+    translation_pool.drain()
+
+    # then: the operator who holds the chat now gets the translation
+    updates = [
+        group
+        for group, frame in sent_frames
+        if frame["type"] == "message.updated" and frame["message"]["id"] == stored.message.pk
+    ]
+    assert realtime.operator_group(anna.pk) in updates
+    assert frame_translation(sent_frames, stored.message.pk) == ASKS_EN
+
+
+def frame_translation(sent_frames, message_id):  # type: ignore[no-untyped-def]
+    for _group, frame in sent_frames:
+        if frame["type"] == "message.updated" and frame["message"]["id"] == message_id:
+            return frame["message"]["translations"].get("en")
+    return None
