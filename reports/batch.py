@@ -30,6 +30,7 @@ from django.db.models import Min, QuerySet
 from django.utils import timezone
 
 from bots.models import BotSession
+from contactcenter import sql_arrays
 from inbox.models import CloseReason, Message, SenderType, Session
 from reports import facts, rollups
 from reports.models import ConversationFact, MetricEvent, MetricKind
@@ -308,8 +309,7 @@ def _insert(rows: list[dict[str, Any]]) -> set[int]:
         source, params = rollups.arrays_select(ConversationFact, names, values)
     else:
         fields = {f.attname: f for f in ConversationFact._meta.concrete_fields}
-        one = "(" + ", ".join(["%s"] * len(names)) + ")"
-        source = f"VALUES {', '.join([one] * len(rows))}"
+        source = sql_arrays.values_source(len(names), len(rows))
         params = [
             fields[n].get_db_prep_save(v, connection)
             for row in values

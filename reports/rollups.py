@@ -240,8 +240,8 @@ def _upsert(
         # one array a column: the statement's text and plan do not grow with the rows
         source, params = arrays_select(model, [*keys, *columns], [(*k, *v) for k, v in rows])
         return f"INSERT INTO {table} ({names}) {source} {conflict}", params
-    one = "(" + ", ".join(["%s"] * (len(keys) + len(columns))) + ")"
-    sql = f"INSERT INTO {table} ({names}) VALUES {', '.join([one] * len(rows))} {conflict}"
+    source = sql_arrays.values_source(len(keys) + len(columns), len(rows))
+    sql = f"INSERT INTO {table} ({names}) {source} {conflict}"
     return sql, [_adapt(v) for key, values in rows for v in (*key, *values)]
 
 

@@ -521,8 +521,7 @@ def _insert_new(messages: list[Message]) -> dict[tuple[int, str | None], int]:
         )
         params: list[Any] = values
     else:
-        row = "(" + ", ".join(["%s"] * len(_INSERT_FIELDS)) + ")"
-        source = "VALUES " + ", ".join([row] * len(messages))
+        source = sql_arrays.values_source(len(_INSERT_FIELDS), len(messages))
         params = [column[i] for i in range(len(messages)) for column in values]
     sql = (
         f'INSERT INTO "{table}" ({columns}) {source} '
