@@ -86,7 +86,16 @@ def test_a_russian_visitor_and_an_english_operator_read_each_other(
     # The operator reads it in English under the original.
     operator.open_chat("Мария")
     asked = operator.timeline.locator(".msg.from-contact").filter(has_text="Привет, где мой заказ?")
-    expect(asked.locator(".translation-text")).to_have_text("hello where my order")
+    try:
+        expect(asked.locator(".translation-text")).to_have_text("hello where my order")
+    except AssertionError as failure:
+        # what the server stored, to tell a lost push from a translation never made
+        stored = product.query(
+            "SELECT m.id, m.language, m.translation_status, m.translations, s.status, "
+            "s.operator_id FROM inbox_message m JOIN inbox_session s ON s.id = m.session_id "
+            "WHERE m.sender_type = 'contact'"
+        )
+        raise AssertionError(f"{failure}\nstored: {stored}") from failure
     expect(operator.page.locator("#slot-translation select")).to_be_visible()
 
     # The visitor reads the reply in Russian, and the original on demand.
