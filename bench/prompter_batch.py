@@ -64,7 +64,11 @@ PARTS: list[tuple[str, list[tuple[str, str]]]] = [
     ),
     (
         "store",
-        [("prompter/services.py", "_prompt_store"), ("prompter/services.py", "_prompts_store")],
+        [
+            ("prompter/services.py", "_prompt_store"),
+            ("prompter/services.py", "_prompts_store"),
+            ("prompter/batch_sql.py", "prompts_store"),
+        ],
     ),
     (
         "frames",

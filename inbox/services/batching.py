@@ -36,7 +36,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-import psycopg
 from django.db import IntegrityError, connection, transaction
 from django.db.models.base import ModelState
 from django.utils import timezone
@@ -448,7 +447,7 @@ def _store_in_one_statement(
     # for the retry message by message
     guard = transaction.atomic() if connection.in_atomic_block else contextlib.nullcontext()
     with guard:
-        answer = _prepared_fetchall(STEADY_SQL, params)
+        answer = sql_arrays.prepared_fetchall(STEADY_SQL, params)
     for is_row, dialog_id, pk, name_or_client_id, operator_id, group_id, status in answer:
         if is_row:
             inserted[(dialog_id, name_or_client_id)] = pk
@@ -460,26 +459,6 @@ def _store_in_one_statement(
         first = _first_messages(fast, state, now)
         _conclude(fast, state, first, inserted, results, on_events, on_sends)
     return slow
-
-
-def _prepared_fetchall(sql: str, params: dict[str, Any]) -> list[tuple[Any, ...]]:
-    """Runs ``sql`` as a prepared statement with parameters bound by the server, and
-    returns its rows. Django's PostgreSQL cursors bind on the client (each value quoted
-    into the text of the statement, arrays element by element) and never prepare, so the
-    batch statement cost the writer's thread the quoting of every text of the batch and
-    PostgreSQL a parse and a plan of the whole statement per batch. psycopg prepares it
-    once per connection here and sends the values apart from it (see
-    docs/benchmarks.md, "Messaging", issue 18). Errors are Django's, as from its cursor."""
-    connection.ensure_connection()
-    raw = connection.connection
-    if raw.prepare_threshold is None:
-        # Django turns psycopg's preparing off (None), and with it ``prepare=True``. Its
-        # own cursors bind on the client and never prepare whatever this says; a
-        # threshold no query reaches leaves every other statement unprepared.
-        raw.prepare_threshold = 2**31 - 1
-    with connection.wrap_database_errors, psycopg.Cursor(raw) as cursor:
-        cursor.execute(sql, params, prepare=True)
-        return cursor.fetchall()
 
 
 def _lock_dialogs(dialog_ids: list[int]) -> dict[int, tuple[Any, ...]]:

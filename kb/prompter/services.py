@@ -15,12 +15,12 @@ from django.db import IntegrityError, connection, models, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from contactcenter import sql_arrays
+from contactcenter import realtime, sql_arrays
 from contactcenter.api_common import StateConflict
 from inbox.models import Message, SenderType, Session, SessionStatus
 from inbox.services import pushes
 from kb.models import Article, Phrase
-from kb.prompter import learning
+from kb.prompter import batch_sql, learning
 from kb.prompter.models import (
     Outcome,
     PhrasingFeedback,
@@ -159,23 +159,35 @@ def message_prompt(*, message_id: int) -> Prompted | None:
 
 def messages_prompt(*, message_ids: list[int]) -> list[Prompted | None]:
     """``message_prompt`` for each of ``message_ids``, in order, as one batch (a
-    worker's): the messages, their sessions and which were prompted already read in two
-    queries, the questions matched together (``matching.match_many``: one call of the
-    sentence encoder, the feedback read once), the prompts and their suggestions
-    inserted in two statements in one transaction, and the frames sent in one call to
-    the channel layer after it. If the batch fails (a message prompted meanwhile by
-    another process, say), its messages are prompted one by one, and one that fails
-    then is logged while the others go on."""
-    found = Message.objects.select_related("session").only(*_MESSAGE_FIELDS).in_bulk(message_ids)
-    already = set(
-        Prompt.objects.filter(message_id__in=message_ids).values_list("message_id", flat=True)
-    )
-    todo = [
-        found[message_id]
-        for message_id in dict.fromkeys(message_ids)
-        if message_id in found and _promptable(found[message_id], message_id in already)
-    ]
-    stored: dict[int, Prompted] = {}
+    worker's): which messages are promptable read in one query, the questions matched
+    together (``matching.match_many``: one call of the sentence encoder, the feedback
+    read once), the prompts and their suggestions stored together, and the frames sent
+    in one call to the channel layer after it. On PostgreSQL that is two prepared
+    statements (``batch_sql``); elsewhere the ORM's reads and two inserts in one
+    transaction. If the batch fails, its messages are prompted one by one, and one that
+    fails then is logged while the others go on."""
+    if connection.vendor == "postgresql":
+        now = timezone.now()
+        done = _batch_postgresql(message_ids, now)
+        stored = {
+            pk: Prompted(*found.rows(now)) if isinstance(found, batch_sql.Stored) else found
+            for pk, found in done.items()
+        }
+        return [stored.get(message_id) for message_id in message_ids]
+    return _batch_orm(message_ids)
+
+
+def messages_prompt_count(*, message_ids: list[int]) -> int:
+    """``messages_prompt`` for the worker's task: how many messages it prompted (on
+    PostgreSQL without making model rows of what it stored)."""
+    if connection.vendor == "postgresql":
+        return len(_batch_postgresql(message_ids, timezone.now()))
+    return len([p for p in _batch_orm(message_ids) if p is not None])
+
+
+def _batch_orm(message_ids: list[int]) -> list[Prompted | None]:
+    todo = _messages_promptable(message_ids)
+    stored = {}
     if todo:
         try:
             results = matching.match_many([m.text for m in todo], limit=LIMIT)
@@ -191,6 +203,46 @@ def messages_prompt(*, message_ids: list[int]) -> list[Prompted | None]:
             logger.warning("prompter: a batch of %s failed; one by one", len(todo), exc_info=True)
             stored = _prompted_one_by_one(todo)
     return [stored.get(message_id) for message_id in message_ids]
+
+
+def _messages_promptable(message_ids: list[int]) -> list[Message]:
+    """The messages of ``message_ids`` to prompt (``_promptable``), in order, once each,
+    with their sessions: two queries."""
+    found = Message.objects.select_related("session").only(*_MESSAGE_FIELDS).in_bulk(message_ids)
+    already = set(
+        Prompt.objects.filter(message_id__in=message_ids).values_list("message_id", flat=True)
+    )
+    return [
+        found[message_id]
+        for message_id in dict.fromkeys(message_ids)
+        if message_id in found and _promptable(found[message_id], message_id in already)
+    ]
+
+
+def _batch_postgresql(message_ids: list[int], now: Any) -> dict[int, batch_sql.Stored | Prompted]:
+    """The batch in two statements; what it prompted by message id (``Prompted`` for
+    those prompted one by one after the batch failed)."""
+    try:
+        todo = batch_sql.promptable(message_ids)
+        if not todo:
+            return {}
+        results = matching.match_many([m.text for m in todo], limit=LIMIT)
+        stored = batch_sql.prompts_store(
+            [(m, _suggested(r), r.language) for m, r in zip(todo, results, strict=True)], now
+        )
+    except Exception:
+        logger.warning(
+            "prompter: a batch of %s failed; one by one", len(message_ids), exc_info=True
+        )
+        return dict(_prompted_one_by_one(_messages_promptable(message_ids)))
+    realtime.broadcast_batch(
+        [
+            (pushes.staff_groups(m.operator_id, m.group_id, m.status), stored[pk].frame())
+            for m in todo
+            if (pk := m.message_id) in stored
+        ]
+    )
+    return dict(stored)
 
 
 def _prompted_one_by_one(messages: list[Message]) -> dict[int, Prompted]:
@@ -354,25 +406,23 @@ def _rows_insert(model: type[models.Model], rows: Sequence[models.Model]) -> Non
 
 
 def suggestions_frame(prompted: Prompted) -> dict[str, Any]:
-    """The operator socket's ``suggestions`` frame (the contract's fields, plus each
-    article's ``title``, ``key`` and ``rank``)."""
-    return {
-        "type": "suggestions",
-        "session": prompted.prompt.session_id,
-        "message": prompted.prompt.message_id,
-        "suggestions": [
-            {
-                "id": s.pk,
-                "article": s.article_id,
-                "key": s.article.key if s.article else None,
-                "title": s.title,
-                "text": s.text,
-                "score": s.score,
-                "rank": s.rank,
-            }
+    """The operator socket's ``suggestions`` frame (``batch_sql.frame``)."""
+    return batch_sql.frame(
+        prompted.prompt.session_id,
+        prompted.prompt.message_id,
+        [
+            (
+                s.pk,
+                s.article_id,
+                s.article.key if s.article else None,
+                s.rank,
+                s.score,
+                s.title,
+                s.text,
+            )
             for s in prompted.suggestions
         ],
-    }
+    )
 
 
 class FeedbackConflict(StateConflict):

@@ -24,7 +24,7 @@ def prompter_batch(items: list[Any]) -> int:
     def prompt_run() -> int:
         prompted = len(run)
         if run:
-            services.messages_prompt(message_ids=list(run))
+            services.messages_prompt_count(message_ids=list(run))
             run.clear()
         return prompted
 

@@ -55,20 +55,30 @@ def _second_session(active_session: Any) -> Any:
     )
 
 
-def test_a_batch_suggests_what_each_message_gets_alone(
-    faq, active_session, sent_frames, django_capture_on_commit_callbacks
-):
-    # given: the same questions in two sessions
-    alone_ids = _messages(active_session, QUESTIONS)
+def _alone_then_batch(
+    active_session: Any, texts: list[str], sent_frames: Any, on_commit: Any
+) -> tuple[list[int], Any, list[int], list[Any]]:
+    """``texts`` in the session, prompted one by one, and in a second session, prompted
+    as one batch (its frames alone left in ``sent_frames``)."""
+    alone_ids = _messages(active_session, texts)
     batch_session = _second_session(active_session)
-    batch_ids = _messages(batch_session, QUESTIONS)
-
-    # when: the first session's are prompted one by one, the second's as a batch
+    batch_ids = _messages(batch_session, texts)
     for message_id in alone_ids:
         services.message_prompt(message_id=message_id)
     sent_frames.clear()
-    with django_capture_on_commit_callbacks(execute=True):
+    with on_commit(execute=True):
         prompted = services.messages_prompt(message_ids=batch_ids)
+    return alone_ids, batch_session, batch_ids, prompted
+
+
+def test_a_batch_suggests_what_each_message_gets_alone(
+    faq, active_session, sent_frames, django_capture_on_commit_callbacks
+):
+    # given: the same questions in two sessions; when: the first session's are
+    # prompted one by one, the second's as a batch
+    alone_ids, batch_session, batch_ids, prompted = _alone_then_batch(
+        active_session, QUESTIONS, sent_frames, django_capture_on_commit_callbacks
+    )
 
     # then: the same articles with the same scores, best first, and every message
     # counted (the one with nothing to suggest too)
@@ -183,3 +193,95 @@ def test_with_an_empty_knowledge_base_a_batch_is_counted_in_each_language(active
     prompts = Prompt.objects.filter(message_id__in=ids).order_by("message_id")
     assert [(p.language, p.suggested) for p in prompts] == [("ru", 0), ("en", 0), ("ru", 0)]
     assert not Suggestion.objects.exists()
+
+
+def _stored(message_ids: list[int]) -> list[list[tuple[Any, ...]]]:
+    return [
+        list(
+            Suggestion.objects.filter(message_id=m)
+            .order_by("rank")
+            .values_list("article_id", "rank", "score", "title", "text", "session_id")
+        )
+        for m in message_ids
+    ]
+
+
+def test_a_batch_stores_the_titles_and_answers_one_by_one_would_in_either_language(
+    faq, active_session, sent_frames, django_capture_on_commit_callbacks
+):
+    # given: one article without its Russian title and answer (the English ones stand in
+    # for them) and one without its English title, and the questions in two sessions
+    from kb.models import Article
+
+    Article.objects.filter(pk=faq["delivery_cost"]).update(title_ru="", answer_ru="")
+    Article.objects.filter(pk=faq["returns"]).update(title_en="")
+    texts = ["сколько стоит доставка?", "how to return an item", "как вернуть товар"]
+
+    # when: the first session's are prompted one by one, the second's as a batch
+    alone_ids, batch_session, batch_ids, prompted = _alone_then_batch(
+        active_session, texts, sent_frames, django_capture_on_commit_callbacks
+    )
+
+    # then: each suggestion holds the same title and text in the same rank, stored and
+    # returned alike
+    alone, batch = _stored(alone_ids), _stored(batch_ids)
+    assert [[row[:5] for row in rows] for rows in batch] == [
+        [row[:5] for row in rows] for rows in alone
+    ]
+    cost = Article.objects.get(pk=faq["delivery_cost"])
+    assert batch[0][0][3:5] == (cost.title_en, cost.answer_en)
+    returns = Article.objects.get(pk=faq["returns"])
+    english = next(row for row in batch[1] if row[0] == returns.pk)
+    assert english[3] == returns.title_ru and english[4] == returns.answer_en
+    assert all(row[5] == batch_session.pk for rows in batch for row in rows)
+    returned = [
+        [(s.article_id, s.rank, s.score, s.title, s.text, s.session_id) for s in p.suggestions]
+        for p in prompted
+        if p
+    ]
+    assert returned == batch
+    # and the frames carry them with the articles' keys, as ``message_prompt`` sends them
+    operator = realtime.operator_group(batch_session.operator_id)
+    frames = [f for g, f in sent_frames if g == operator and f["type"] == "suggestions"]
+    assert [f["message"] for f in frames] == batch_ids
+    keys = dict(Article.objects.values_list("pk", "key"))
+    assert [[(s["key"], s["title"], s["text"]) for s in f["suggestions"]] for f in frames] == [
+        [(keys[row[0]], row[3], row[4]) for row in rows] for rows in batch
+    ]
+
+
+def test_a_message_prompted_meanwhile_gets_nothing_twice(
+    faq, active_session, sent_frames, monkeypatch, django_capture_on_commit_callbacks
+):
+    # given: a batch of which one message another worker prompts after this batch read it
+    ids = _messages(active_session, QUESTIONS[:3])
+    from kb.prompter import batch_sql
+
+    owner, name = (
+        (batch_sql, "promptable")
+        if connection.vendor == "postgresql"
+        else (services, "_messages_promptable")
+    )
+    read = getattr(owner, name)
+
+    def read_then_race(message_ids: list[int]) -> Any:
+        todo = read(message_ids)
+        services.message_prompt(message_id=ids[1])
+        return todo
+
+    monkeypatch.setattr(owner, name, read_then_race)
+
+    # when: the batch goes on
+    sent_frames.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        prompted = services.messages_prompt(message_ids=ids)
+
+    # then: each message has one prompt and one set of suggestions, and the batch
+    # returns and pushes the two it prompted (the other worker pushed its own)
+    assert Prompt.objects.filter(message_id__in=ids).count() == 3
+    for rows in _stored(ids):
+        assert rows and [row[1] for row in rows] == list(range(1, len(rows) + 1))
+    assert [p is not None for p in prompted] == [True, False, True]
+    operator = realtime.operator_group(active_session.operator_id)
+    frames = [f["message"] for g, f in sent_frames if g == operator and f["type"] == "suggestions"]
+    assert sorted(frames) == sorted(ids)
