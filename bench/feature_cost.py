@@ -291,7 +291,8 @@ def profilers(mode: str, pids: dict[str, int], log_dir: Path, args: Any) -> list
     spies = []
     for name, pid in pids.items():
         out = log_dir / f"profile-{mode}-{name}-{time.monotonic_ns()}.txt"
-        command = [args.profile, "record", "--format", "raw", "--nonblocking", "--gil", "-r", "50"]
+        command = [args.profile, "record", "--format", "raw", "--nonblocking", "--gil"]
+        command += ["-r", str(args.profile_rate)]
         command += ["--subprocesses", "-p", str(pid), "-o", str(out)]
         command += ["--duration", str(int(args.profile_s or args.warmup + args.seconds + 1))]
         spies.append(
@@ -355,6 +356,7 @@ def parse() -> argparse.Namespace:
     parser.add_argument(
         "--profile-s", type=float, default=0, help="... for this long (0: the step)"
     )
+    parser.add_argument("--profile-rate", type=int, default=50, help="py-spy's samples a second")
     parser.add_argument("--modes", default="plain,full", help="which runs, in this order")
     parser.add_argument("--out", help="also write the results as JSON here")
     parser.add_argument("--prepare", choices=MODES, help=argparse.SUPPRESS)

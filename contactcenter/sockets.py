@@ -154,7 +154,12 @@ class EventSocket(AsyncWebsocketConsumer):
         await self.send_frame({"type": "error", "code": code, "detail": detail, **extra})
 
     async def rt_event(self, event: dict[str, Any]) -> None:
-        await self.send_frame(event["frame"])
+        """A frame for this socket (``realtime.event``): its JSON text sent as it is."""
+        text = event.get("text")
+        if text is None:  # a message sent before frames travelled as text
+            await self.send_frame(event["frame"])
+            return
+        await self.send(text_data=text)
 
     async def rt_close(self, event: dict[str, Any]) -> None:
         """The credential this socket opened with ended (``contactcenter.credentials``)."""

@@ -94,17 +94,32 @@ def _key(name: str, source: str | None, target: str, text: str) -> str:
 
 
 def translate(
-    texts: list[str], source: str | None, target: str, *, timeout: float | None = None
+    texts: list[str],
+    source: str | None,
+    target: str,
+    *,
+    timeout: float | None = None,
+    remember_upto: int | None = None,
 ) -> list[str]:
     """``texts`` in ``target`` (from ``source``, or detected when None), in order.
     ``TranslationUnavailable`` when the provider cannot answer within ``timeout`` (the
-    setting ``TRANSLATION_TIMEOUT_S`` by default)."""
+    setting ``TRANSLATION_TIMEOUT_S`` by default). Translations are remembered in the
+    cache for ``CACHE_TTL_S`` and asked once; with ``remember_upto``, only those of texts
+    of at most that many characters (customers' longer messages hardly ever come twice,
+    and storing each one's translation cost a tenth of a message's translation)."""
     current = provider()
     if not texts:
         return []
-    keys = [_key(current.cache_name, source, target, text) for text in texts]
-    known = cache.get_many(list(set(keys)))
-    missing = [i for i, key in enumerate(keys) if key not in known]
+    keys = [
+        _key(current.cache_name, source, target, text)
+        if remember_upto is None or len(text) <= remember_upto
+        else None
+        for text in texts
+    ]
+    wanted = list({key for key in keys if key is not None})
+    known = cache.get_many(wanted) if wanted else {}
+    missing = [i for i, key in enumerate(keys) if key is None or key not in known]
+    answered: dict[int, str] = {}
     if missing:
         wait = settings.TRANSLATION_TIMEOUT_S if timeout is None else timeout
         asked = [texts[i] for i in missing]
@@ -112,12 +127,12 @@ def translate(
             answers = current.translate(asked, source, target, timeout=wait)
         finally:
             _health_share(current)
-        cache.set_many(
-            {keys[i]: answer for i, answer in zip(missing, answers, strict=True)}, CACHE_TTL_S
-        )
-        known.update({keys[i]: answer for i, answer in zip(missing, answers, strict=True)})
+        answered = dict(zip(missing, answers, strict=True))
+        kept = {keys[i]: answer for i, answer in answered.items() if keys[i] is not None}
+        if kept:
+            cache.set_many(kept, CACHE_TTL_S)
         _count(current.name, asked)
-    return [known[key] for key in keys]
+    return [answered[i] if i in answered else known[key] for i, key in enumerate(keys)]
 
 
 def detect(text: str, *, timeout: float | None = None) -> str | None:

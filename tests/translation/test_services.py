@@ -52,6 +52,20 @@ def test_only_the_texts_not_in_the_cache_are_sent(translating):
     assert [c["q"] for c in translating.calls("/translate")] == [["привет"], ["доставка"]]
 
 
+def test_with_a_limit_only_the_short_texts_are_remembered(translating):
+    # given: a short and a long text translated with a limit between their lengths
+    long = "где мой заказ? " * 5
+    translator.translate(["привет", long], "ru", "en", remember_upto=20)
+
+    # when: both are asked again
+    again = translator.translate(["привет", long], "ru", "en", remember_upto=20)
+
+    # then: the long one went to the provider again, the short one came from the cache,
+    # and the answers are in order
+    assert [c["q"] for c in translating.calls("/translate")] == [["привет", long], [long]]
+    assert again[0] == "hello" and again[1] == translator.translate([long], "ru", "en")[0]
+
+
 def test_characters_sent_are_counted_per_day_and_cache_hits_are_not(translating):
     translator.translate(["привет"], "ru", "en")
     translator.translate(["привет", "где"], "ru", "en")
