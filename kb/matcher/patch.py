@@ -53,11 +53,7 @@ def index_patched(
 
 def _rows(postings: vectors.Postings) -> sparse.csr_matrix:
     """The documents-by-features matrix a ``Postings`` was made of."""
-    features = len(postings.indptr) - 1
-    by_feature = sparse.csr_matrix(
-        (postings.data, postings.indices, postings.indptr), shape=(features, postings.size)
-    )
-    return by_feature.T.tocsr()
+    return postings.rows()
 
 
 def _widened(matrix: sparse.csr_matrix, features: int) -> sparse.csr_matrix:
@@ -109,6 +105,8 @@ class _Patch:
             fresh_rows = self._vectors(space, rows)
             take = self._article_rows(old.size)
             setattr(out, name, self._postings(old, fresh_rows, take, space))
+        out.words_stacked()
+        out.mended = {}  # the words' mends are the built index's; its own start empty
         out._chars, out._chars_built, out._chars_lock = None, False, threading.Lock()
         # unchanged articles' vectors come from its cache; the whitening is the full build's
         out._build_semantic(index.semantic, index.whitening)

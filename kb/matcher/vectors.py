@@ -58,6 +58,22 @@ class Postings:
         self.data = by_feature.data.astype(np.float32)
         self.size = int(matrix.shape[0])
 
+    def rows(self) -> sparse.csr_matrix:
+        """The documents-by-features matrix it was made of."""
+        features = len(self.indptr) - 1
+        by_feature = sparse.csr_matrix(
+            (self.data, self.indices, self.indptr), shape=(features, self.size)
+        )
+        return by_feature.T.tocsr()
+
+    @classmethod
+    def stacked(cls, parts: list[Postings]) -> Postings:
+        """The documents of ``parts`` (of one space) one after another: a question scored
+        against all of them in one ``scores`` call, which is a fixed handful of numpy
+        calls whatever their number (each call's overhead was most of a short
+        question's ranking)."""
+        return cls(sparse.vstack([part.rows() for part in parts], format="csr"))
+
     def scores(self, vector: Vector) -> np.ndarray:
         """The cosine of the vector with every document (both are l2-normalised): the
         features' postings gathered in one index and summed by document with
