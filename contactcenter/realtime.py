@@ -48,12 +48,28 @@ def event(frame: dict[str, Any]) -> dict[str, Any]:
     return {"type": EVENT_TYPE, "text": json.dumps(frame, ensure_ascii=False)}
 
 
-def event_frame(message: dict[str, Any]) -> dict[str, Any]:
-    """The frame of an ``rt.event`` message (``event``; the ``frame`` of one sent before
-    frames travelled as text)."""
+def events(texts: list[str]) -> dict[str, Any]:
+    """The channel-layer message of frames already encoded (``event``'s text), for one
+    group, in order: ``text`` for one, ``texts`` for several."""
+    if len(texts) == 1:
+        return {"type": EVENT_TYPE, "text": texts[0]}
+    return {"type": EVENT_TYPE, "texts": texts}
+
+
+def event_frames(message: dict[str, Any]) -> list[dict[str, Any]]:
+    """The frames of an ``rt.event`` message (``event``, ``events``; the ``frame`` of one
+    sent before frames travelled as text)."""
+    if "texts" in message:
+        return [dict(json.loads(text)) for text in message["texts"]]
     if "text" in message:
-        return dict(json.loads(message["text"]))
-    return dict(message["frame"])
+        return [dict(json.loads(message["text"]))]
+    return [dict(message["frame"])]
+
+
+def event_frame(message: dict[str, Any]) -> dict[str, Any]:
+    """The one frame of an ``rt.event`` message."""
+    (frame,) = event_frames(message)
+    return frame
 
 
 def dialog_group(dialog_id: int) -> str:
@@ -169,15 +185,21 @@ def _run(layer: Any, function: Callable[..., Coroutine[Any, Any, None]], *args: 
 
 
 async def send_batch_async(layer: Any, sends: list[tuple[list[str], dict[str, Any]]]) -> None:
-    """Sends every frame of ``sends`` to its groups, in order. On the Redis pub/sub layer
-    the PUBLISHes are pipelined per shard; on any other layer they go one by one."""
-    pairs: list[tuple[str, dict[str, Any]]] = []
+    """Sends every frame of ``sends`` to its groups; each group gets its frames in order,
+    in ONE channel-layer message (``events``): a worker's batch of suggestions reaches an
+    operator who has several of its sessions, and the supervisors' group of all of them,
+    as one PUBLISH each, and their socket server unpacks and dispatches it once. On the
+    Redis pub/sub layer the PUBLISHes are pipelined per shard; on any other layer they
+    go one by one."""
+    texts: dict[str, list[str]] = {}
     for groups, frame in sends:
         if groups:  # encoded once for all its groups
-            message = event(frame)
-            pairs.extend((group, message) for group in dict.fromkeys(groups))
-    if not pairs:
+            text = json.dumps(frame, ensure_ascii=False)
+            for group in dict.fromkeys(groups):
+                texts.setdefault(group, []).append(text)
+    if not texts:
         return
+    pairs = [(group, events(found)) for group, found in texts.items()]
     publish = redis_internals.pipelined_publisher(layer)
     if publish is not None:
         await publish(pairs)

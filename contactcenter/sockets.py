@@ -154,7 +154,13 @@ class EventSocket(AsyncWebsocketConsumer):
         await self.send_frame({"type": "error", "code": code, "detail": detail, **extra})
 
     async def rt_event(self, event: dict[str, Any]) -> None:
-        """A frame for this socket (``realtime.event``): its JSON text sent as it is."""
+        """Frames for this socket (``realtime.event``, ``realtime.events``): their JSON
+        texts sent as they are, in order."""
+        texts = event.get("texts")
+        if texts is not None:
+            for text in texts:
+                await self.send(text_data=text)
+            return
         text = event.get("text")
         if text is None:  # a message sent before frames travelled as text
             await self.send_frame(event["frame"])

@@ -196,3 +196,46 @@ def test_group_names_are_valid_channel_layer_names() -> None:
     ):
         assert rules.require_valid_group_name(name)
         assert len(name) < 100
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_a_batch_reaches_each_group_once_with_its_frames_in_order(member: Member) -> None:
+    # given: an operator's group and the supervisors' group
+    first, second = unique(realtime.operator_group), unique(realtime.supervisor_group)
+    other = await Member.new()
+    await member.join(first)
+    await other.join(second)
+    frames = [{"type": "suggestions", "n": n} for n in range(4)]
+
+    # when: one batch sends frames to either or both
+    sends = [([first], frames[0]), ([first, second], frames[1])]
+    sends += [([second], frames[2]), ([first, first], frames[3])]
+    try:
+        await sync_to_async(realtime.send_batch_now)(sends)
+
+        # then: each group gets one message with its frames, in the batch's order
+        assert realtime.event_frames(await member.next()) == [frames[0], frames[1], frames[3]]
+        assert realtime.event_frames(await other.next()) == [frames[1], frames[2]]
+        await member.assert_quiet()
+        await other.assert_quiet()
+    finally:
+        await other.leave()
+
+
+async def test_a_socket_sends_each_frame_of_a_group_message_as_it_is() -> None:
+    from contactcenter.sockets import EventSocket
+
+    sent: list[dict[str, Any]] = []
+
+    async def base_send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    socket = EventSocket()
+    socket.base_send = base_send
+    texts = ['{"type": "a"}', '{"type": "b", "x": "\u0436"}']
+
+    await socket.rt_event(realtime.events(texts))
+    await socket.rt_event(realtime.event({"type": "c"}))
+    await socket.rt_event({"type": realtime.EVENT_TYPE, "frame": {"type": "d"}})
+
+    assert [m["text"] for m in sent] == [*texts, '{"type": "c"}', '{"type": "d"}']
