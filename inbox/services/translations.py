@@ -20,7 +20,6 @@ The messages' ``language``, ``translations`` and ``translation_status`` and the 
 from __future__ import annotations
 
 import functools
-import json
 import logging
 import threading
 import time
@@ -32,12 +31,11 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from contactcenter import realtime, sql_arrays
+from contactcenter import realtime
 from contactcenter.api_common import StateConflict
 from crm.models import ChannelType
 from inbox import payloads
 from inbox.models import (
-    Channel,
     Dialog,
     Message,
     SenderType,
@@ -46,7 +44,7 @@ from inbox.models import (
     TranslationStatus,
     WidgetVisitor,
 )
-from inbox.services import translation_pool
+from inbox.services import translation_pool, translation_rows
 from inbox.services.pushes import push_to_staff, staff_groups
 from inbox.services.translation_plans import (
     LANGUAGE_CODE,
@@ -59,6 +57,7 @@ from inbox.services.translation_plans import (
 )
 from inbox.services.translation_plans import installation_language as _installation_language
 from inbox.services.translation_plans import pieces_of as _pieces
+from inbox.services.translation_rows import Incoming
 from inbox.services.validators import MessageRejected
 from translation import services as translator
 from translation.script import script_guess
@@ -436,51 +435,13 @@ def contact_message_translate(*, message_id: int) -> Message | None:
     return _load(message_id)
 
 
-@dataclass(slots=True)
-class _Incoming:
-    """A contact message as its translation needs it. Plain values, not model rows: at
-    hundreds of messages a second, what a translation allocates is what the socket
-    server's garbage collector has to walk (docs/benchmarks.md)."""
-
-    id: int
-    dialog_id: int
-    session_id: int | None
-    client_id: str | None
-    text: str
-    language: str
-    translations: dict[str, str] | None
-    status: str
-    dialog_language: str
-    dialog_fixed: bool
-    channel_type: str
-    channel_config: Any
-    operator_language: str | None
-
-
-_INCOMING_FIELDS = (
-    "id",
-    "dialog_id",
-    "session_id",
-    "client_id",
-    "text",
-    "language",
-    "translations",
-    "translation_status",
-    "dialog__language",
-    "dialog__language_fixed",
-    "dialog__channel__type",
-    "dialog__channel__config",
-    "session__operator__language",
-)
-
-
 def contact_messages_translate(*, message_ids: list[int]) -> list[int]:
     """Detects the language of contact messages and translates them into their
     operators' (see the module doc): one provider request per pair of languages, one
     write, one push. Returns the ids of the messages it looked at."""
-    rows = [r for r in _incoming_rows(message_ids) if r.text.strip()]
+    rows = [r for r in translation_rows.incoming_rows(message_ids) if r.text.strip()]
     rows = [r for r in rows if channel_translates(r.channel_config)]
-    groups: dict[tuple[str | None, str], list[_Incoming]] = {}
+    groups: dict[tuple[str | None, str], list[Incoming]] = {}
     for row in rows:
         language = row.language or _detect(row)
         if language and not row.dialog_fixed and language != row.dialog_language:
@@ -497,65 +458,13 @@ def contact_messages_translate(*, message_ids: list[int]) -> list[int]:
     return [r.id for r in rows]
 
 
-_M, _D, _C = Message._meta.db_table, Dialog._meta.db_table, Channel._meta.db_table
-_S = Session._meta.db_table
-_O = Session._meta.get_field("operator").related_model._meta.db_table
-# ``_INCOMING_FIELDS`` in one prepared statement (PostgreSQL): the ORM compiled the query
-# with its four joins for every batch of the translation thread, which shares the GIL
-# with the sockets' loop. Of the channel's config only whether translation is off.
-INCOMING_SQL = f"""
-SELECT m."id", m."dialog_id", m."session_id", m."client_id", m."text", m."language",
-       m."translations"::text, m."translation_status", d."language", d."language_fixed",
-       c."type", COALESCE(c."config" -> 'translation' = 'false'::jsonb, false),
-       o."language"
-  FROM "{_M}" m JOIN "{_D}" d ON d."id" = m."dialog_id" JOIN "{_C}" c ON c."id" = d."channel_id"
-  LEFT JOIN "{_S}" s ON s."id" = m."session_id" LEFT JOIN "{_O}" o ON o."id" = s."operator_id"
- WHERE m."id" = ANY(%(ids)s::bigint[]) AND m."sender_type" = %(contact)s AND NOT m."internal"
-"""
-
-
-def _incoming_rows(message_ids: list[int]) -> list[_Incoming]:
-    """The contact messages of ``message_ids`` as their translation needs them."""
-    if connection.vendor != "postgresql":
-        return [
-            _Incoming(*values)
-            for values in Message.objects.filter(
-                pk__in=message_ids, sender_type=SenderType.CONTACT, internal=False
-            ).values_list(*_INCOMING_FIELDS)
-        ]
-    found = sql_arrays.prepared_fetchall(
-        INCOMING_SQL, {"ids": list(message_ids), "contact": SenderType.CONTACT.value}
-    )
-    return [
-        _Incoming(
-            id=row[0],
-            dialog_id=row[1],
-            session_id=row[2],
-            client_id=row[3],
-            text=row[4],
-            language=row[5],
-            translations=json.loads(row[6]) if row[6] is not None else None,
-            status=row[7],
-            dialog_language=row[8],
-            dialog_fixed=row[9],
-            channel_type=row[10],
-            channel_config=_TRANSLATION_OFF if row[11] else None,
-            operator_language=row[12],
-        )
-        for row in found
-    ]
-
-
-_TRANSLATION_OFF = {"translation": False}
-
-
 # Customers' messages whose translations the cache keeps: short ones ("hello", "thank
 # you", a short question) come again and again; longer ones carry names, numbers and
 # order details and hardly ever come twice.
 REMEMBERED_CHARS = 64
 
 
-def _translate_group(group: list[_Incoming], source: str | None, target: str) -> None:
+def _translate_group(group: list[Incoming], source: str | None, target: str) -> None:
     try:
         texts = translator.translate(
             [r.text for r in group], source, target, remember_upto=REMEMBERED_CHARS
@@ -573,7 +482,7 @@ def _translate_group(group: list[_Incoming], source: str | None, target: str) ->
         row.status = TranslationStatus.TRANSLATED
 
 
-def _detect(row: _Incoming) -> str:
+def _detect(row: Incoming) -> str:
     try:
         found = translator.detect(row.text)
     except Exception as failure:
@@ -586,27 +495,23 @@ def _detect(row: _Incoming) -> str:
     return locale_language(visitor[0]) if visitor else ""
 
 
-_UPDATE_SQL = (
-    f'UPDATE "{Message._meta.db_table}" SET "language" = %s, "translations" = %s, '
-    '"translation_status" = %s WHERE "id" = %s'
-)
 _UPDATE_OUT_SQL = (
     f'UPDATE "{Message._meta.db_table}" SET "language" = %s, "translations" = %s, '
     '"translation_status" = %s, "buttons" = %s WHERE "id" = %s'
 )
 
 
-def _store_rows(rows: list[_Incoming]) -> None:
+def _store_rows(rows: list[Incoming]) -> None:
     """Writes the rows' translation fields (one round trip) and pushes each one's
     ``message.updated`` to the staff watching its session (one call)."""
     if not rows:
         return
-    _rows_write(rows)
+    translation_rows.rows_write(rows)
     # who watches each session now, read after the write: the row read before the
     # translation may be older than an assignment meanwhile, and the operator who got
     # the session since then has either loaded the message after this write or gets
     # this push (one query for the batch)
-    watching = _watching({r.session_id for r in rows if r.session_id is not None})
+    watching = translation_rows.watching({r.session_id for r in rows if r.session_id is not None})
     sends = []
     for r in rows:
         if r.session_id not in watching:
@@ -626,56 +531,6 @@ def _store_rows(rows: list[_Incoming]) -> None:
         }
         sends.append((staff_groups(*watching[r.session_id]), frame))
     realtime.broadcast_batch(sends)
-
-
-# PostgreSQL: the batch's rows as one JSON parameter, in one prepared statement
-STORE_SQL = f"""
-WITH r AS (
-  SELECT (e->>0)::bigint AS id, (e->>1)::varchar AS language,
-         CASE json_typeof(e->2) WHEN 'null' THEN NULL ELSE (e->2)::jsonb END AS translations,
-         (e->>3)::varchar AS status
-    FROM json_array_elements(%(rows)s::json) AS r(e)
-)
-UPDATE "{_M}" m SET "language" = r.language, "translations" = r.translations,
-       "translation_status" = r.status
-  FROM r WHERE m."id" = r.id
-RETURNING m."id"
-"""
-WATCHING_SQL = f"""
-SELECT "id", "operator_id", "group_id", "status" FROM "{_S}" WHERE "id" = ANY(%(ids)s::bigint[])
-"""
-
-
-def _rows_write(rows: list[_Incoming]) -> None:
-    """The rows' language, translations and status, in one round trip and transaction."""
-    if connection.vendor == "postgresql":
-        data = [[r.id, r.language, r.translations, r.status] for r in rows]
-        sql_arrays.prepared_fetchall(STORE_SQL, {"rows": json.dumps(data, ensure_ascii=False)})
-        return
-    field = Message._meta.get_field("translations")
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.executemany(
-            _UPDATE_SQL,
-            [
-                (r.language, field.get_db_prep_save(r.translations, connection), r.status, r.id)
-                for r in rows
-            ],
-        )
-
-
-def _watching(session_ids: set[int]) -> dict[int, tuple[int | None, int | None, str]]:
-    """(operator, group, status) of each session, read now."""
-    if not session_ids:
-        return {}
-    if connection.vendor == "postgresql":
-        found = sql_arrays.prepared_fetchall(WATCHING_SQL, {"ids": sorted(session_ids)})
-    else:
-        found = list(
-            Session.objects.filter(pk__in=session_ids).values_list(
-                "pk", "operator_id", "group_id", "status"
-            )
-        )
-    return {pk: (operator_id, group_id, status) for pk, operator_id, group_id, status in found}
 
 
 def message_translation_retry(*, message_id: int, dialog_id: int) -> Message | None:
