@@ -56,22 +56,6 @@ def events(texts: list[str]) -> dict[str, Any]:
     return {"type": EVENT_TYPE, "texts": texts}
 
 
-def event_frames(message: dict[str, Any]) -> list[dict[str, Any]]:
-    """The frames of an ``rt.event`` message (``event``, ``events``; the ``frame`` of one
-    sent before frames travelled as text)."""
-    if "texts" in message:
-        return [dict(json.loads(text)) for text in message["texts"]]
-    if "text" in message:
-        return [dict(json.loads(message["text"]))]
-    return [dict(message["frame"])]
-
-
-def event_frame(message: dict[str, Any]) -> dict[str, Any]:
-    """The one frame of an ``rt.event`` message."""
-    (frame,) = event_frames(message)
-    return frame
-
-
 def dialog_group(dialog_id: int) -> str:
     """Everyone watching one dialog: the contact's widget sockets."""
     return f"dialog.{dialog_id}"

@@ -81,6 +81,22 @@ def _separate_xdist_workers_on_shared_redis() -> None:
     channel_layers.backends.clear()
 
 
+def event_frames(message: dict[str, Any]) -> list[dict[str, Any]]:
+    """The frames of a channel-layer ``rt.event`` message (``realtime.event``: ``text``;
+    ``realtime.events``: ``texts``)."""
+    import json
+
+    if "texts" in message:
+        return [json.loads(text) for text in message["texts"]]
+    return [json.loads(message["text"])]
+
+
+def event_frame(message: dict[str, Any]) -> dict[str, Any]:
+    """The one frame of an ``rt.event`` message."""
+    (frame,) = event_frames(message)
+    return frame
+
+
 def eventually(read: Callable[[], T], until: Callable[[T], bool], timeout: float = 10.0) -> T:
     """``read()`` again until ``until`` holds of it (or the time is up: the last reading,
     for the test's assertion to show). For what the product does after answering, on

@@ -22,6 +22,7 @@ from django.contrib.auth.models import Group as AuthGroup
 from django.db import transaction
 
 from contactcenter import realtime
+from tests.conftest import event_frame, event_frames
 
 # Long enough for a frame sent now to arrive, short enough to keep the suite quick.
 QUIET_S = 0.3
@@ -106,7 +107,7 @@ async def test_a_broadcast_inside_a_transaction_arrives_only_after_commit(member
     await sync_to_async(write_and_broadcast)()
 
     message = await member.next()
-    assert message["type"] == realtime.EVENT_TYPE and realtime.event_frame(message) == frame
+    assert message["type"] == realtime.EVENT_TYPE and event_frame(message) == frame
     # the row a client would fetch on this frame is there
     assert await AuthGroup.objects.filter(name=group).aexists()
 
@@ -135,7 +136,7 @@ async def test_a_broadcast_outside_a_transaction_is_sent_at_once(member: Member)
 
     await sync_to_async(realtime.broadcast)(group, {"type": "queue", "size": 3})
 
-    assert realtime.event_frame(await member.next()) == {"type": "queue", "size": 3}
+    assert event_frame(await member.next()) == {"type": "queue", "size": 3}
 
 
 @pytest.mark.django_db(transaction=True)
@@ -153,8 +154,8 @@ async def test_broadcast_many_sends_once_per_distinct_group_after_commit(member:
     try:
         await sync_to_async(broadcast_to_both)()
 
-        assert realtime.event_frame(await member.next()) == {"type": "closed"}
-        assert realtime.event_frame(await other.next()) == {"type": "closed"}
+        assert event_frame(await member.next()) == {"type": "closed"}
+        assert event_frame(await other.next()) == {"type": "closed"}
         await member.assert_quiet()  # the repeated group got it once
     finally:
         await other.leave()
@@ -214,8 +215,8 @@ async def test_a_batch_reaches_each_group_once_with_its_frames_in_order(member: 
         await sync_to_async(realtime.send_batch_now)(sends)
 
         # then: each group gets one message with its frames, in the batch's order
-        assert realtime.event_frames(await member.next()) == [frames[0], frames[1], frames[3]]
-        assert realtime.event_frames(await other.next()) == [frames[1], frames[2]]
+        assert event_frames(await member.next()) == [frames[0], frames[1], frames[3]]
+        assert event_frames(await other.next()) == [frames[1], frames[2]]
         await member.assert_quiet()
         await other.assert_quiet()
     finally:

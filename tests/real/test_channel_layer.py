@@ -13,6 +13,7 @@ from django.contrib.auth.models import Group as AuthGroup
 from django.db import transaction
 
 from contactcenter import realtime
+from tests.conftest import event_frame
 from tests.real.support import Process, real
 
 pytestmark = real
@@ -68,7 +69,7 @@ def test_a_broadcast_reaches_a_group_member_in_another_process_only_after_commit
 
         got = listener.wait_for(r"^got (.*)$", timeout=10)
         message = json.loads(got.group(1))
-        assert message["type"] == realtime.EVENT_TYPE and realtime.event_frame(message) == frame
+        assert message["type"] == realtime.EVENT_TYPE and event_frame(message) == frame
         time.sleep(0.3)
         assert len(listener.matching(r"^got ")) == 1
     finally:
@@ -91,7 +92,7 @@ def test_a_rolled_back_broadcast_never_reaches_the_other_process(
         realtime.broadcast(group, {"type": "after"})  # a later send still arrives
 
         got = listener.wait_for(r"^got (.*)$", timeout=10)
-        assert realtime.event_frame(json.loads(got.group(1))) == {"type": "after"}
+        assert event_frame(json.loads(got.group(1))) == {"type": "after"}
         assert len(listener.matching(r"^got ")) == 1
     finally:
         listener.stop()
