@@ -5,10 +5,10 @@ its adjuster of the matcher's rankings."""
 from __future__ import annotations
 
 from kb.prompter import listeners as prompter_listeners
-from kb.prompter.services import feedback_adjust, feedback_adjust_many
+from kb.prompter.services import feedback_adjust, feedback_adjust_many, feedback_none
 from kb.services import matching
 
 
 def register() -> None:
     prompter_listeners.register()
-    matching.adjuster_register(feedback_adjust, many=feedback_adjust_many)
+    matching.adjuster_register(feedback_adjust, many=feedback_adjust_many, idle=feedback_none)

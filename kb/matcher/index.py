@@ -20,6 +20,7 @@ import threading
 from dataclasses import dataclass, field
 
 import numpy as np
+from scipy import sparse
 from sklearn.feature_extraction.text import TfidfVectorizer
 
 from kb.matcher import lexicon, vectors
@@ -34,6 +35,9 @@ SPELLING_MIN = 0.6  # cosine of character n-grams for a word to be taken as a ty
 # words again and again, and looking for the closest known word was a quarter of the
 # matching's CPU per question. Emptied when full; a new index starts empty.
 MENDED_KEPT = 50_000
+# Words whose terms and concepts an index remembers (``Index._terms``); they depend on
+# its options alone. Emptied when full.
+TERMS_KEPT = 50_000
 
 
 @dataclass(frozen=True)
@@ -123,6 +127,7 @@ def _doc_analyzer(value: str) -> list[str]:
 
 class Index:
     word_all: vectors.Postings | None  # the word postings stacked (``words_stacked``)
+    word_fused: vectors.Postings | None  # documents and weighted articles (``words_stacked``)
 
     def __init__(
         self,
@@ -136,6 +141,7 @@ class Index:
         self.by_id = {article.id: article for article in articles}
         self.by_position = {article.id: position for position, article in enumerate(articles)}
         self.patched = 0  # articles patched in since the full build (kb.matcher.patch)
+        self.token_terms: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {}
         self.weights = weights or (BLEND if semantic is not None else Weights())
         self.options = options or Options()
         self.english = termlib.ENGLISH_COMMON | self._english_words(articles)
@@ -220,7 +226,7 @@ class Index:
             self.word_vectorizer.fit([q.terms for q in prepared] + article_docs + answer_docs)
         except ValueError:
             self.word_matrix = self.article_matrix = self.answer_matrix = None
-            self.title_matrix = self.word_all = None
+            self.title_matrix = self.word_all = self.word_fused = None
             return
         self.word_space = vectors.Space(self.word_vectorizer)
         self.word_matrix = vectors.Postings(
@@ -233,11 +239,26 @@ class Index:
 
     def words_stacked(self) -> None:
         """The documents', articles', answers' and titles' word postings stacked
-        (``word_scores``)."""
+        (``word_scores``, each part's score for the explanations), and the documents'
+        stacked with each article's weighted sum of its article, answer and title rows
+        (``word_fused``: a question's linear word parts summed in the one ``scores``
+        call that also gives its documents' scores, for the ranking)."""
         parts = (self.word_matrix, self.article_matrix, self.answer_matrix, self.title_matrix)
-        self.word_all = None
-        if all(part is not None for part in parts):
-            self.word_all = vectors.Postings.stacked([p for p in parts if p is not None])
+        self.word_all = self.word_fused = None
+        if not all(part is not None for part in parts):
+            return
+        self.word_all = vectors.Postings.stacked([p for p in parts if p is not None])
+        assert self.word_matrix is not None and self.article_matrix is not None
+        assert self.answer_matrix is not None and self.title_matrix is not None
+        weights, options = self.weights, self.options
+        fused = (
+            (weights.article if options.words else 0.0) * self.article_matrix.rows()
+            + (weights.answer if options.answers else 0.0) * self.answer_matrix.rows()
+            + (weights.title if options.titles else 0.0) * self.title_matrix.rows()
+        )
+        self.word_fused = vectors.Postings(
+            sparse.vstack([self.word_matrix.rows(), fused], format="csr")
+        )
 
     def word_scores(self, words: vectors.Vector) -> tuple[np.ndarray, ...]:
         """The question's cosine with every document, article, answer and title (one
@@ -307,15 +328,12 @@ class Index:
         close enough (``SPELLING_MIN``); short words and numbers stay."""
         if self.spelling_matrix is None:
             return tokens
-        unknown = [
-            t
-            for t in tokens
-            if t not in self.known_set and len(t) >= MIN_MENDED and not t.isdigit()
-        ]
-        if not unknown:
-            return tokens
+        known = self.known_set
+        unknown = {t for t in tokens if t not in known}
         fixes = {}
         for word in unknown:
+            if len(word) < MIN_MENDED or word.isdigit():
+                continue
             fix = self.mended.get(word)
             if fix is None:
                 fix = self._mend(word)
@@ -324,7 +342,7 @@ class Index:
                 self.mended[word] = fix
             if fix != word:
                 fixes[word] = fix
-        return [fixes.get(t, t) for t in tokens]
+        return [fixes.get(t, t) for t in tokens] if fixes else tokens
 
     def _mend(self, word: str) -> str:
         """The known word closest to ``word``, or ``word`` when none is close enough.
@@ -350,13 +368,31 @@ class Index:
     # --- questions --------------------------------------------------------------------
 
     def _terms(self, tokens: list[str]) -> str:
-        if self.options.padding:
-            tokens = textlib.unpadded(tokens)
-        if self.options.lemmas:
-            tokens = termlib.terms(tokens)
-            if self.options.lexicon:
-                tokens = lexicon.expand(tokens)
-        return " ".join(tokens)
+        """The tokens' terms (padding dropped, lemmas and stems), then the lexicon's
+        concepts they belong to; each token's are remembered (``TERMS_KEPT``): a
+        question's words are mostly words asked before."""
+        memo = self.token_terms
+        terms: list[str] = []
+        tags: list[str] = []
+        for token in tokens:
+            found = memo.get(token)
+            if found is None:
+                found = self._token_terms(token)
+                if len(memo) >= TERMS_KEPT:
+                    memo.clear()
+                memo[token] = found
+            terms.extend(found[0])
+            tags.extend(found[1])
+        return " ".join(terms + tags)
+
+    def _token_terms(self, token: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        if self.options.padding and token in textlib.PADDING:
+            return (), ()
+        if not self.options.lemmas:
+            return (token,), ()
+        term = termlib.term(token)
+        tags = lexicon.expand([term])[1:] if self.options.lexicon else []
+        return (term,), tuple(tags)
 
     def prepare(self, question: str, language: str | None = None) -> Query:
         """The question as the index compares it: normalised text, terms and, with the
@@ -392,8 +428,9 @@ class Index:
         return prepared
 
     def _prepare(self, question: str, language: str | None = None) -> Query:
-        tokens = textlib.words(textlib.normalise(question))
-        detected = textlib.script_language(" ".join(tokens))
+        normalised = textlib.normalise(question)
+        tokens = textlib.words(normalised)
+        detected = textlib.normalised_language(normalised)
         if (
             detected == textlib.EN
             and self.options.translit
@@ -419,25 +456,61 @@ class Index:
         phrasing that matched best and each part's share of its score (``why``: the
         prompter, which shows neither, asks without them). Parts whose weight is 0 are
         computed only to ``explain``."""
+        if not why and not explain:
+            return [Candidate(article=i, score=s) for i, s in self.rank_scores(query, limit=limit)]
         count = len(self.articles)
         if not count or not (query.chars or query.terms):
             return []
-        wanted = [name for name in PARTS if explain or getattr(self.weights, name) > 0]
         words = self._word_vector(query)
+        top = self._top(self._total(query, words), limit)
+        wanted = [name for name in PARTS if explain or getattr(self.weights, name) > 0]
         scored = self.word_scores(words) if words and self.word_all is not None else None
         doc_scores = scored[0] if scored is not None else None
         parts = self._parts(query, scored, wanted)
-        total = np.zeros(count, dtype=np.float32)
-        for name, scores in parts.items():
-            total += getattr(self.weights, name) * scores
-        limit = min(limit, count)
+        return [self._candidate(i, s, parts, doc_scores) for i, s in top]
+
+    def rank_scores(self, query: Query, *, limit: int = 10) -> list[tuple[int, float]]:
+        """``rank`` without the whys: (article position, score) of the ``limit`` best,
+        best first."""
+        if not self.articles or not (query.chars or query.terms):
+            return []
+        return self._top(self._total(query, self._word_vector(query)), limit)
+
+    def _top(self, total: np.ndarray, limit: int) -> list[tuple[int, float]]:
+        limit = min(limit, len(total))
         top = np.argpartition(-total, limit - 1)[:limit]
         top = top[np.argsort(-total[top], kind="stable")]
-        if not why:
-            return [Candidate(article=int(i), score=float(total[i])) for i in top if total[i] > 0]
-        return [
-            self._candidate(int(i), float(total[i]), parts, doc_scores) for i in top if total[i] > 0
-        ]
+        return [(i, s) for i, s in zip(top.tolist(), total[top].tolist(), strict=True) if s > 0]
+
+    def _total(self, query: Query, words: vectors.Vector | None) -> np.ndarray:
+        """Every article's score: the parts weighted and summed (``_parts``, one by one,
+        sum to the same up to float rounding), the linear word parts from one
+        ``scores`` call over ``word_fused``."""
+        weights, options = self.weights, self.options
+        count = len(self.articles)
+        total: np.ndarray
+        if words and self.word_fused is not None:
+            scored = self.word_fused.scores(words)
+            docs = len(self.doc_article)
+            total = scored[docs:]
+            if options.words and (weights.words > 0 or weights.near > 0):
+                best = self.best_per_article(scored[:docs])
+                if weights.words > 0:
+                    total += weights.words * best
+                if weights.near > 0:
+                    total += weights.near * self._near(best)
+        else:
+            total = np.zeros(count, dtype=np.float32)
+        if weights.chars > 0 and options.chars and query.chars:
+            matrix = self._char_matrix()
+            if matrix is not None:
+                chars = matrix.scores(self.char_space.vector(query.chars))
+                total += weights.chars * self.best_per_article(chars)
+        if query.vector is not None:
+            wanted = [name for name in PARTS if getattr(weights, name) > 0]
+            for name, scores in self._semantic_parts(query.vector, wanted).items():
+                total += getattr(weights, name) * scores
+        return total
 
     def part_scores(self, query: Query) -> dict[str, np.ndarray]:
         """Every part's score for every article, weighted or not (``rank``'s score is
@@ -523,7 +596,7 @@ class Index:
     def _near(self, best: np.ndarray) -> np.ndarray:
         """The best phrasing's cosine above ``near_from``, scaled to 0..1."""
         start = self.weights.near_from
-        return np.clip((best - start) / max(1e-6, 1.0 - start), 0.0, None)
+        return np.maximum(best - start, 0.0) / max(1e-6, 1.0 - start)
 
     def best_per_article(self, scores: np.ndarray) -> np.ndarray:
         """Each article's best document score (documents are grouped by article)."""

@@ -85,6 +85,18 @@ def script_language(text: str) -> str | None:
     return RU if cyr >= lat else EN
 
 
+def normalised_language(text: str) -> str | None:
+    """``script_language`` of a ``normalise``d text, counted without a pass per script:
+    such a text holds only digits, ``a``-``z``, ``а``-``я`` and spaces, and the Cyrillic
+    letters are its only characters of two bytes in UTF-8 (counting the letters one
+    by one was a tenth of a question's matching)."""
+    cyr = len(text.encode()) - len(text)
+    lat = len(text) - cyr - text.count(" ") - sum(map(text.count, "0123456789"))
+    if not cyr and not lat:
+        return None
+    return RU if cyr >= lat else EN
+
+
 def to_cyrillic(tokens: list[str]) -> list[str]:
     return [cyrillic(t) if _LATIN.search(t) else t for t in tokens]
 

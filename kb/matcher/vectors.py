@@ -34,17 +34,14 @@ class Space:
         self.sublinear = bool(vectorizer.sublinear_tf)
 
     def vector(self, text: str) -> Vector:
-        counts = Counter(
-            self.vocabulary[feature]
-            for feature in self.analyzer(text)
-            if feature in self.vocabulary
-        )
+        vocabulary = self.vocabulary
+        counts = Counter([vocabulary[f] for f in self.analyzer(text) if f in vocabulary])
         if not counts:
             return Vector(np.empty(0, dtype=np.int64), np.empty(0, dtype=np.float32))
         ids = np.fromiter(counts.keys(), dtype=np.int64, count=len(counts))
         tf = [1 + math.log(n) if self.sublinear else float(n) for n in counts.values()]
         weights = np.asarray(tf, dtype=np.float32) * self.idf[ids]
-        weights /= np.linalg.norm(weights)
+        weights /= np.sqrt(np.dot(weights, weights))
         return Vector(ids, weights)
 
 
@@ -57,6 +54,7 @@ class Postings:
         self.indptr, self.indices = by_feature.indptr, by_feature.indices
         self.data = by_feature.data.astype(np.float32)
         self.size = int(matrix.shape[0])
+        self.starts, self.ends = self.indptr[:-1], self.indptr[1:]  # each feature's postings
 
     def rows(self) -> sparse.csr_matrix:
         """The documents-by-features matrix it was made of."""
@@ -79,14 +77,14 @@ class Postings:
         features' postings gathered in one index and summed by document with
         ``np.bincount``, a fixed handful of numpy calls whatever the number of features
         (a Python loop over them was most of the lexical ranking's CPU)."""
-        starts = self.indptr[vector.ids]
-        lengths = self.indptr[vector.ids + 1] - starts
-        total = int(lengths.sum())
+        starts = self.starts[vector.ids]
+        lengths = self.ends[vector.ids] - starts
+        ends = np.cumsum(lengths)
+        total = int(ends[-1]) if len(ends) else 0
         if not total:
             return np.zeros(self.size, dtype=np.float32)
         # the position of every posting: each feature's start, then counting up
-        ends = np.cumsum(lengths)
-        positions = np.arange(total) + np.repeat(starts - (ends - lengths), lengths)
+        positions = np.arange(total) + np.repeat(starts - ends + lengths, lengths)
         weights = np.repeat(vector.weights, lengths) * self.data[positions]
         summed = np.bincount(self.indices[positions], weights=weights, minlength=self.size)
         return summed.astype(np.float32)

@@ -64,21 +64,40 @@ Adjuster = Callable[[str, list[Match]], list[Match]]
 BatchAdjuster = Callable[[list[tuple[str, list[Match]]]], list[list[Match]]]
 adjusters: list[Adjuster] = []
 _batch_adjusters: dict[Adjuster, BatchAdjuster] = {}
+_idle_checks: dict[Adjuster, Callable[[], bool]] = {}
 
 
-def adjuster_register(fn: Adjuster, *, many: BatchAdjuster | None = None) -> None:
+def adjuster_register(
+    fn: Adjuster, *, many: BatchAdjuster | None = None, idle: Callable[[], bool] | None = None
+) -> None:
     """Adds ``fn``; ``many``, if given, does its work for a whole batch (``match_many``)
-    and must give what ``fn`` gives for each question of it."""
+    and must give what ``fn`` gives for each question of it; ``idle``, if given, says
+    cheaply that ``fn`` would change nothing now (``match_many`` then neither runs it
+    nor ranks more candidates than it returns)."""
     if fn not in adjusters:
         adjusters.append(fn)
     if many is not None:
         _batch_adjusters[fn] = many
+    if idle is not None:
+        _idle_checks[fn] = idle
 
 
 def adjuster_unregister(fn: Adjuster) -> None:
     if fn in adjusters:
         adjusters.remove(fn)
     _batch_adjusters.pop(fn, None)
+    _idle_checks.pop(fn, None)
+
+
+def _idle(fn: Adjuster) -> bool:
+    check = _idle_checks.get(fn)
+    if check is None:
+        return False
+    try:
+        return bool(check())
+    except Exception:
+        logger.exception("kb adjuster %r: its idle check failed; it runs", fn)
+        return False
 
 
 _Holder = index_holder.Holder
@@ -146,8 +165,9 @@ def index_reset() -> None:
 
 def language_of(text: str) -> str:
     """``ru`` or ``en`` by script; Russian in Latin letters counts as Russian."""
-    tokens = textlib.words(textlib.normalise(text))
-    found = textlib.script_language(" ".join(tokens))
+    normalised = textlib.normalise(text)
+    tokens = textlib.words(normalised)
+    found = textlib.normalised_language(normalised)
     if found == textlib.EN and textlib.is_latin_russian(
         tokens, russian_word=termlib.russian_known, english=termlib.ENGLISH_COMMON
     ):
@@ -156,8 +176,19 @@ def language_of(text: str) -> str:
 
 
 def _ranked(
-    index: indexlib.Index, query: indexlib.Query, *, explain: bool, why: bool = True
+    index: indexlib.Index,
+    query: indexlib.Query,
+    *,
+    explain: bool,
+    why: bool = True,
+    limit: int = CANDIDATES,
 ) -> list[Match]:
+    if not why and not explain:
+        held = index.articles
+        return [
+            Match(held[i].id, held[i].key, round(score, 4))
+            for i, score in index.rank_scores(query, limit=limit)
+        ]
     return [
         Match(
             article_id=index.articles[c.article].id,
@@ -198,17 +229,20 @@ def match_many(texts: list[str], limit: int = 3) -> list[MatchResult]:
     """``match`` for each of ``texts``, in order, as a batch (the prompter's worker):
     the questions' sentence vectors encoded in one call of the model, each adjuster
     run once for the batch when it has a batch form (the prompter's feedback is read
-    once, not per question), and no match's ``phrase`` or ``parts`` (nobody shows
-    them). The same articles and scores as one by one."""
+    once, not per question) and not at all when it says it is idle (no feedback yet:
+    then only ``limit`` candidates are ranked), and no match's ``phrase`` or ``parts``
+    (nobody shows them). The same articles and scores as one by one."""
     if not texts:
         return []
     index = _holder.current()
     if not index.articles:  # an empty knowledge base: the language, and nothing to rank
         return [MatchResult(matches=[], answer=None, language=language_of(t)) for t in texts]
+    moving = [adjust for adjust in list(adjusters) if not _idle(adjust)]
+    wanted = CANDIDATES if moving else max(limit, 1)
     queries = index.prepare_many(list(texts))
-    ranked = [_ranked(index, query, explain=False, why=False) for query in queries]
-    normalised = [textlib.normalise(text) for text in texts]
-    for adjust in list(adjusters):
+    ranked = [_ranked(index, query, explain=False, why=False, limit=wanted) for query in queries]
+    normalised = [textlib.normalise(text) for text in texts] if moving else []
+    for adjust in moving:
         many = _batch_adjusters.get(adjust)
         try:
             if many is not None:

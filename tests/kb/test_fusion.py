@@ -54,6 +54,22 @@ def test_the_ranking_score_is_the_weighted_sum_of_the_parts_scores():
     assert int(np.argmax(fused)) == 0
 
 
+def test_the_ranking_without_whys_gives_the_same_articles_and_scores():
+    # given an index weighing every kind of part, the best phrasing and the near one too
+    weights = Weights(article=0.5, answer=0.3, title=0.2, words=0.1, near=0.4, chars=0.05)
+    index = Index(ARTICLES, weights=weights)
+
+    for question in ("сколько стоит доставка курьером", "верните деньги", "цена", "??"):
+        query = index.prepare(question)
+        # when it is ranked with the parts' shares and without them
+        explained = index.rank(query, limit=2, explain=True)
+        bare = index.rank_scores(query, limit=2)
+
+        # then the articles, their order and their scores are the same
+        assert [(c.article, c.score) for c in explained] == bare
+        assert [(c.article, c.score) for c in index.rank(query, limit=2, why=False)] == bare
+
+
 def test_an_empty_question_has_no_parts():
     index = Index(ARTICLES)
     assert index.part_scores(index.prepare("?!")) == {}

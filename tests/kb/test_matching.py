@@ -104,6 +104,62 @@ def test_adjusters_change_the_ranking_before_the_threshold(demo_kb, adjuster):
     assert result.answer is None or result.answer.key != "delivery_cost"
 
 
+BATCH = [
+    "Здравствуйте! Сколько стоит доставка курьером?",
+    "how can i track my parcel",
+    "skolko stoit dostavka",
+    "скока стоит доставкк",
+    "какая погода завтра на марсе",
+]
+
+
+def _bare(result: matching.MatchResult) -> tuple:
+    answer = result.answer.key if result.answer else None
+    return [(m.key, m.score) for m in result.matches], answer, result.language
+
+
+def test_a_batch_is_matched_as_one_by_one(demo_kb):
+    batch = matching.match_many(BATCH)
+
+    assert [_bare(r) for r in batch] == [_bare(matching.match(q)) for q in BATCH]
+    assert batch[0].answer is not None and batch[0].answer.key == "delivery_cost"
+    assert batch[-1].answer is None
+
+
+def test_a_batch_runs_a_busy_adjuster_and_skips_an_idle_one(demo_kb, adjuster, monkeypatch):
+    # given the adjuster that sinks the delivery article, busy
+    ranked_limits: list[int] = []
+    real = matching._ranked
+
+    def counting(*args, **kwargs):
+        ranked_limits.append(kwargs["limit"])
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(matching, "_ranked", counting)
+    question = "Сколько стоит ДОСТАВКА?"
+
+    # when a batch is matched, it runs, over the candidates beyond the limit
+    busy = matching.match_many([question])[0]
+    assert adjuster == ["сколько стоит доставка"]
+    assert busy.matches[0].key != "delivery_cost" and ranked_limits == [matching.CANDIDATES]
+
+    # and when it says it is idle, it is not run and only the limit is ranked
+    sink = matching.adjusters[-1]
+    matching.adjuster_register(sink, idle=lambda: True)
+    idle = matching.match_many([question], limit=3)[0]
+    assert adjuster == ["сколько стоит доставка"]  # not called again
+    assert idle.matches[0].key == "delivery_cost" and ranked_limits[-1] == 3
+    assert len(idle.matches) == 3
+
+    # and when its idle check fails, it runs
+    def broken() -> bool:
+        raise RuntimeError("cache away")
+
+    matching.adjuster_register(sink, idle=broken)
+    assert matching.match_many([question])[0].matches[0].key != "delivery_cost"
+    assert len(adjuster) == 2
+
+
 def test_a_change_reaches_another_process_within_a_second(demo_kb, monkeypatch):
     # given two processes' indexes sharing one cache (Redis in production), both built
     shared = LocMemCache("kb-shared", {})

@@ -44,6 +44,21 @@ def test_language_by_script():
     assert text.script_language("123 ???") is None
 
 
+def test_the_language_of_a_normalised_text_is_counted_as_by_script():
+    for raw in (
+        "где мой заказ",
+        "where is my order",
+        "есть в наличии iphone 15",
+        "iPhone 15 Pro Max есть?",
+        "ok да",
+        "123 ???",
+        "",
+        "skolko stoit dostavka 2 dnya",
+    ):
+        normalised = text.normalise(raw)
+        assert text.normalised_language(normalised) == text.script_language(normalised), raw
+
+
 def test_russian_lemmas_and_english_stems():
     assert terms.terms(["доставят", "заказов", "deliveries", "ordered"]) == [
         "доставить",
