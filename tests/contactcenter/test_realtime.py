@@ -240,3 +240,33 @@ async def test_a_socket_sends_each_frame_of_a_group_message_as_it_is() -> None:
     await socket.rt_event({"type": realtime.EVENT_TYPE, "frame": {"type": "d"}})
 
     assert [m["text"] for m in sent] == [*texts, '{"type": "c"}', '{"type": "d"}']
+
+
+async def test_frames_pass_the_session_middleware_without_reading_the_session() -> None:
+    from channels.sessions import InstanceSessionWrapper
+
+    from contactcenter.sockets import EventSocket
+
+    # given an operator's socket whose send passes Channels' session wrapper, with a
+    # session that cannot be read (a database away, say)
+    sent: list[dict[str, Any]] = []
+
+    async def daphne_send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    class Unreadable:
+        def __getattr__(self, name: str) -> Any:
+            raise AssertionError(f"the session was read: {name}")
+
+    wrapper = InstanceSessionWrapper({"type": "websocket", "cookies": {}}, daphne_send)
+    wrapper.scope["session"] = Unreadable()
+    socket = EventSocket()
+    socket.base_send = wrapper.send
+
+    # when frames reach it
+    await socket.rt_event(realtime.events(['{"type": "a"}', '{"type": "b"}']))
+    await socket.send_frame({"type": "c"})
+
+    # then the client gets them, as they are, in order
+    assert [m["text"] for m in sent] == ['{"type": "a"}', '{"type": "b"}', '{"type": "c"}']
+    assert all(m["type"] == "websocket.send" for m in sent)
