@@ -38,6 +38,9 @@ MENDED_KEPT = 50_000
 # Words whose terms and concepts an index remembers (``Index._terms``); they depend on
 # its options alone. Emptied when full.
 TERMS_KEPT = 50_000
+# Scores a batch of questions works on at once (``Index.rank_scores_many``): questions x
+# (documents + articles), about half a megabyte of float64.
+BATCH_CELLS = 65_536
 
 
 @dataclass(frozen=True)
@@ -462,55 +465,88 @@ class Index:
         if not count or not (query.chars or query.terms):
             return []
         words = self._word_vector(query)
-        top = self._top(self._total(query, words), limit)
         wanted = [name for name in PARTS if explain or getattr(self.weights, name) > 0]
         scored = self.word_scores(words) if words and self.word_all is not None else None
         doc_scores = scored[0] if scored is not None else None
         parts = self._parts(query, scored, wanted)
+        total = np.zeros((1, count), dtype=np.float32)
+        for name, scores in parts.items():
+            total[0] += getattr(self.weights, name) * scores
+        top = self._top(total, limit)[0]
         return [self._candidate(i, s, parts, doc_scores) for i, s in top]
 
     def rank_scores(self, query: Query, *, limit: int = 10) -> list[tuple[int, float]]:
         """``rank`` without the whys: (article position, score) of the ``limit`` best,
         best first."""
-        if not self.articles or not (query.chars or query.terms):
-            return []
-        return self._top(self._total(query, self._word_vector(query)), limit)
+        return self.rank_scores_many([query], limit=limit)[0]
 
-    def _top(self, total: np.ndarray, limit: int) -> list[tuple[int, float]]:
-        limit = min(limit, len(total))
-        top = np.argpartition(-total, limit - 1)[:limit]
-        top = top[np.argsort(-total[top], kind="stable")]
-        return [(i, s) for i, s in zip(top.tolist(), total[top].tolist(), strict=True) if s > 0]
+    def rank_scores_many(
+        self, queries: list[Query], *, limit: int = 10
+    ) -> list[list[tuple[int, float]]]:
+        """``rank_scores`` of each query, in order, scored together: a worker's batch of
+        questions costs a fixed handful of numpy calls, not a handful per question."""
+        asked = [n for n, q in enumerate(queries) if q.chars or q.terms]
+        out: list[list[tuple[int, float]]] = [[] for _ in queries]
+        if not self.articles or not asked:
+            return out
+        # a few at a time where the articles are many: the rows' scores of every
+        # document are worked on whole, and past the processor's cache they cost more
+        # than the per-call overhead the batch saves
+        columns = len(self.doc_article) + len(self.articles)
+        step = max(1, BATCH_CELLS // columns)
+        for first in range(0, len(asked), step):
+            chunk = asked[first : first + step]
+            totals = self._totals([queries[n] for n in chunk])
+            for n, top in zip(chunk, self._top(totals, limit), strict=True):
+                out[n] = top
+        return out
 
-    def _total(self, query: Query, words: vectors.Vector | None) -> np.ndarray:
-        """Every article's score: the parts weighted and summed (``_parts``, one by one,
-        sum to the same up to float rounding), the linear word parts from one
-        ``scores`` call over ``word_fused``."""
+    def _top(self, totals: np.ndarray, limit: int) -> list[list[tuple[int, float]]]:
+        """Each row's ``limit`` best columns with their scores, best first (equal scores
+        in column order), none at 0."""
+        limit = min(limit, totals.shape[1])
+        top = np.argpartition(-totals, limit - 1, axis=1)[:, :limit]
+        scores = np.take_along_axis(totals, top, axis=1)
+        order = np.argsort(-scores, axis=1, kind="stable")
+        top = np.take_along_axis(top, order, axis=1).tolist()
+        scores = np.take_along_axis(scores, order, axis=1).tolist()
+        return [
+            [(i, s) for i, s in zip(row, values, strict=True) if s > 0]
+            for row, values in zip(top, scores, strict=True)
+        ]
+
+    def _totals(self, queries: list[Query]) -> np.ndarray:
+        """Every article's score for each query, a row each: the parts weighted and
+        summed (``_parts``, one by one, sum to the same up to float rounding), the
+        linear word parts of all the queries from one pass over ``word_fused``."""
         weights, options = self.weights, self.options
         count = len(self.articles)
-        total: np.ndarray
-        if words and self.word_fused is not None:
-            scored = self.word_fused.scores(words)
+        totals: np.ndarray
+        if self.word_fused is not None:
+            batch = self.word_space.vectors([q.terms for q in queries])
+            scored = self.word_fused.scores_many(batch)
             docs = len(self.doc_article)
-            total = scored[docs:]
-            if options.words and (weights.words > 0 or weights.near > 0):
-                best = self.best_per_article(scored[:docs])
-                if weights.words > 0:
-                    total += weights.words * best
+            totals = scored[:, docs:]
+            if options.words and weights.words > 0:
+                best = self.best_per_article(scored[:, :docs])
+                totals += weights.words * best
                 if weights.near > 0:
-                    total += weights.near * self._near(best)
+                    totals += weights.near * self._near(best)
+            elif options.words and weights.near > 0:
+                totals += weights.near * self._near_of_documents(scored[:, :docs])
         else:
-            total = np.zeros(count, dtype=np.float32)
-        if weights.chars > 0 and options.chars and query.chars:
-            matrix = self._char_matrix()
-            if matrix is not None:
-                chars = matrix.scores(self.char_space.vector(query.chars))
-                total += weights.chars * self.best_per_article(chars)
-        if query.vector is not None:
-            wanted = [name for name in PARTS if getattr(weights, name) > 0]
-            for name, scores in self._semantic_parts(query.vector, wanted).items():
-                total += getattr(weights, name) * scores
-        return total
+            totals = np.zeros((len(queries), count), dtype=np.float32)
+        for row, query in zip(totals, queries, strict=True):
+            if weights.chars > 0 and options.chars and query.chars:
+                matrix = self._char_matrix()
+                if matrix is not None:
+                    chars = matrix.scores(self.char_space.vector(query.chars))
+                    row += weights.chars * self.best_per_article(chars)
+            if query.vector is not None:
+                wanted = [name for name in PARTS if getattr(weights, name) > 0]
+                for name, scores in self._semantic_parts(query.vector, wanted).items():
+                    row += getattr(weights, name) * scores
+        return totals
 
     def part_scores(self, query: Query) -> dict[str, np.ndarray]:
         """Every part's score for every article, weighted or not (``rank``'s score is
@@ -593,14 +629,30 @@ class Index:
                 parts[name] = np.maximum(cosine - base, 0.0) / (1.0 - base)
         return parts
 
+    def _near_of_documents(self, doc_scores: np.ndarray) -> np.ndarray:
+        """``_near(best_per_article(doc_scores))`` (rows of questions) from the few
+        documents above ``near_from`` alone, not a pass over every article's."""
+        start = self.weights.near_from
+        near = np.zeros((doc_scores.shape[0], len(self.articles)), dtype=np.float32)
+        # the flat positions of a fresh mask: np.nonzero of a 2-D array was ten times slower
+        found = np.flatnonzero(doc_scores > start)
+        if len(found):
+            rows, docs = np.divmod(found, doc_scores.shape[1])
+            values = (doc_scores[rows, docs] - start) / max(1e-6, 1.0 - start)
+            np.maximum.at(near, (rows, self.doc_article[docs]), values)
+        return near
+
     def _near(self, best: np.ndarray) -> np.ndarray:
         """The best phrasing's cosine above ``near_from``, scaled to 0..1."""
         start = self.weights.near_from
         return np.maximum(best - start, 0.0) / max(1e-6, 1.0 - start)
 
     def best_per_article(self, scores: np.ndarray) -> np.ndarray:
-        """Each article's best document score (documents are grouped by article)."""
-        best = np.zeros(len(self.articles), dtype=np.float32)
-        if len(scores):
-            best[self.has_docs] = np.maximum.reduceat(scores, self.doc_start[self.has_docs])
+        """Each article's best document score (documents are grouped by article); of
+        each row when ``scores`` has a row per question."""
+        best = np.zeros((*scores.shape[:-1], len(self.articles)), dtype=np.float32)
+        if scores.shape[-1]:
+            best[..., self.has_docs] = np.maximum.reduceat(
+                scores, self.doc_start[self.has_docs], axis=-1
+            )
         return best

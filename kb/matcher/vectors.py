@@ -23,6 +23,16 @@ class Vector:
         return bool(len(self.ids))
 
 
+@dataclass(frozen=True)
+class Vectors:
+    """Several texts' vectors end to end: each text's feature ids and weights in turn,
+    ``lengths[n]`` of them for text ``n``."""
+
+    ids: np.ndarray
+    weights: np.ndarray
+    lengths: np.ndarray
+
+
 class Space:
     """A fitted TfidfVectorizer's features and weights, for one text at a time (the
     same numbers as its ``transform``: sublinear tf if set, idf, l2 norm)."""
@@ -43,6 +53,29 @@ class Space:
         weights = np.asarray(tf, dtype=np.float32) * self.idf[ids]
         weights /= np.sqrt(np.dot(weights, weights))
         return Vector(ids, weights)
+
+    def vectors(self, texts: list[str]) -> Vectors:
+        """``vector`` of each text, end to end, in a fixed handful of numpy calls for
+        the lot (the weights agree with ``vector``'s up to float rounding)."""
+        vocabulary = self.vocabulary
+        ids: list[int] = []
+        counts: list[int] = []
+        lengths: list[int] = []
+        for text in texts:
+            found = Counter([vocabulary[f] for f in self.analyzer(text) if f in vocabulary])
+            ids.extend(found)
+            counts.extend(found.values())
+            lengths.append(len(found))
+        feature_ids = np.asarray(ids, dtype=np.int64)
+        tf = np.asarray(counts, dtype=np.float64)
+        if self.sublinear:
+            tf = 1 + np.log(tf)
+        weights = tf * self.idf[feature_ids]
+        owner = np.repeat(np.arange(len(texts)), lengths)
+        norms = np.sqrt(np.bincount(owner, weights=weights * weights, minlength=len(texts)))
+        if len(weights):
+            weights /= norms[owner]
+        return Vectors(feature_ids, weights.astype(np.float32), np.asarray(lengths, np.int64))
 
 
 class Postings:
@@ -88,3 +121,21 @@ class Postings:
         weights = np.repeat(vector.weights, lengths) * self.data[positions]
         summed = np.bincount(self.indices[positions], weights=weights, minlength=self.size)
         return summed.astype(np.float32)
+
+    def scores_many(self, batch: Vectors) -> np.ndarray:
+        """``scores`` of each vector of ``batch``, a row each, in one pass over all
+        their postings (a row per text summed by ``np.bincount`` at once)."""
+        texts = len(batch.lengths)
+        starts = self.starts[batch.ids]
+        lengths = self.ends[batch.ids] - starts
+        ends = np.cumsum(lengths)
+        total = int(ends[-1]) if len(ends) else 0
+        if not total:
+            return np.zeros((texts, self.size), dtype=np.float32)
+        positions = np.arange(total) + np.repeat(starts - ends + lengths, lengths)
+        weights = np.repeat(batch.weights, lengths) * self.data[positions]
+        # each posting's cell: its text's row, its document's column
+        row_of_feature = np.repeat(np.arange(texts) * self.size, batch.lengths)
+        cells = np.repeat(row_of_feature, lengths) + self.indices[positions]
+        summed = np.bincount(cells, weights=weights, minlength=texts * self.size)
+        return summed.reshape(texts, self.size).astype(np.float32)

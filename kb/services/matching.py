@@ -231,7 +231,8 @@ def match_many(texts: list[str], limit: int = 3) -> list[MatchResult]:
     run once for the batch when it has a batch form (the prompter's feedback is read
     once, not per question) and not at all when it says it is idle (no feedback yet:
     then only ``limit`` candidates are ranked), and no match's ``phrase`` or ``parts``
-    (nobody shows them). The same articles and scores as one by one."""
+    (nobody shows them). The same articles and scores as one by one (summed in
+    another order, a score may differ in its last float bit)."""
     if not texts:
         return []
     index = _holder.current()
@@ -240,7 +241,11 @@ def match_many(texts: list[str], limit: int = 3) -> list[MatchResult]:
     moving = [adjust for adjust in list(adjusters) if not _idle(adjust)]
     wanted = CANDIDATES if moving else max(limit, 1)
     queries = index.prepare_many(list(texts))
-    ranked = [_ranked(index, query, explain=False, why=False, limit=wanted) for query in queries]
+    held = index.articles
+    ranked = [
+        [Match(held[i].id, held[i].key, round(score, 4)) for i, score in top]
+        for top in index.rank_scores_many(queries, limit=wanted)
+    ]
     normalised = [textlib.normalise(text) for text in texts] if moving else []
     for adjust in moving:
         many = _batch_adjusters.get(adjust)

@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from kb.matcher import index as indexlib
 from kb.matcher.index import ArticleData, Index, Weights
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -54,20 +55,74 @@ def test_the_ranking_score_is_the_weighted_sum_of_the_parts_scores():
     assert int(np.argmax(fused)) == 0
 
 
-def test_the_ranking_without_whys_gives_the_same_articles_and_scores():
-    # given an index weighing every kind of part, the best phrasing and the near one too
-    weights = Weights(article=0.5, answer=0.3, title=0.2, words=0.1, near=0.4, chars=0.05)
+QUESTIONS = [
+    "сколько стоит доставка курьером",
+    "верните деньги",
+    "цена",
+    "??",
+    "возврат денег на карту",
+]
+
+
+@pytest.mark.parametrize(
+    "weights",
+    [
+        Weights(),
+        Weights(article=0.5, answer=0.3, title=0.2, words=0.1, near=0.4, chars=0.05),
+    ],
+)
+def test_the_ranking_without_whys_gives_the_same_articles_and_scores(weights):
+    # given an index, with the product's weights or with every kind of part weighed
     index = Index(ARTICLES, weights=weights)
 
-    for question in ("сколько стоит доставка курьером", "верните деньги", "цена", "??"):
+    for question in QUESTIONS:
         query = index.prepare(question)
         # when it is ranked with the parts' shares and without them
         explained = index.rank(query, limit=2, explain=True)
         bare = index.rank_scores(query, limit=2)
 
         # then the articles, their order and their scores are the same
-        assert [(c.article, c.score) for c in explained] == bare
+        assert [c.article for c in explained] == [article for article, _ in bare]
+        for candidate, (_, score) in zip(explained, bare, strict=True):
+            assert candidate.score == pytest.approx(score, abs=1e-6)
         assert [(c.article, c.score) for c in index.rank(query, limit=2, why=False)] == bare
+
+
+def test_a_batch_of_questions_is_ranked_as_each_alone(monkeypatch):
+    # given an index of more articles, the nearest phrasing weighed, and batches cut
+    # small (as they are where articles are many)
+    many = [
+        _article(
+            n, f"a{n}", f"Статья {n}", f"Ответ номер {n}.", (f"вопрос {n} про заказ", f"тема {n}")
+        )
+        for n in range(30)
+    ]
+    index = Index([*ARTICLES, *many], weights=Weights(near=0.5, near_from=0.5))
+    queries = [index.prepare(q) for q in [*QUESTIONS, "вопрос 7 про заказ", "тема 12", "", "x"]]
+
+    for cells in (indexlib.BATCH_CELLS, 200):
+        monkeypatch.setattr(indexlib, "BATCH_CELLS", cells)
+        # when they are ranked together
+        together = index.rank_scores_many(queries, limit=3)
+
+        # then each gets what it gets alone, in order, nothing for an empty question
+        assert together == [index.rank_scores(q, limit=3) for q in queries]
+        assert together[-2] == []
+        assert index.articles[together[5][0][0]].key == "a7"
+
+
+def test_the_nearest_phrasing_is_found_from_the_documents_above_its_bound():
+    index = Index(ARTICLES, weights=Weights(near=0.5, near_from=0.3))
+    queries = [index.prepare(q) for q in QUESTIONS]
+    words = [index._word_vector(q) for q in queries]
+    doc_scores = np.array(
+        [index.word_scores(w)[0] if w else np.zeros(len(index.doc_article)) for w in words],
+        dtype=np.float32,
+    )
+
+    dense = index._near(index.best_per_article(doc_scores))
+    assert dense.any()
+    assert np.array_equal(index._near_of_documents(doc_scores), dense)
 
 
 def test_an_empty_question_has_no_parts():

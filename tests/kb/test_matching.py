@@ -11,6 +11,7 @@ from dataclasses import replace
 import pytest
 from django.core.cache.backends.locmem import LocMemCache
 
+from kb.matcher.index import Index
 from kb.models import Article
 from kb.services import articles, index_holder, matching
 
@@ -129,13 +130,13 @@ def test_a_batch_is_matched_as_one_by_one(demo_kb):
 def test_a_batch_runs_a_busy_adjuster_and_skips_an_idle_one(demo_kb, adjuster, monkeypatch):
     # given the adjuster that sinks the delivery article, busy
     ranked_limits: list[int] = []
-    real = matching._ranked
+    real = Index.rank_scores_many
 
-    def counting(*args, **kwargs):
-        ranked_limits.append(kwargs["limit"])
-        return real(*args, **kwargs)
+    def counting(self, queries, *, limit):
+        ranked_limits.append(limit)
+        return real(self, queries, limit=limit)
 
-    monkeypatch.setattr(matching, "_ranked", counting)
+    monkeypatch.setattr(Index, "rank_scores_many", counting)
     question = "Сколько стоит ДОСТАВКА?"
 
     # when a batch is matched, it runs, over the candidates beyond the limit
