@@ -381,9 +381,10 @@ class Index:
             found = memo.get(token)
             if found is None:
                 found = self._token_terms(token)
-                if len(memo) >= TERMS_KEPT:
-                    memo.clear()
-                memo[token] = found
+                if not token.isdigit():  # order numbers, phones: hardly ever twice
+                    if len(memo) >= TERMS_KEPT:
+                        memo.clear()
+                    memo[token] = found
             terms.extend(found[0])
             tags.extend(found[1])
         return " ".join(terms + tags)
