@@ -332,8 +332,14 @@ class TranslationStatus(models.TextChoices):
 
 
 class Message(models.Model):
+    # No index of their own: ``message_dialog_idx`` and ``message_session_idx`` begin
+    # with them (every message stored updated two indexes more for nothing).
     dialog = models.ForeignKey(
-        Dialog, verbose_name=_("dialog"), on_delete=models.CASCADE, related_name="messages"
+        Dialog,
+        verbose_name=_("dialog"),
+        on_delete=models.CASCADE,
+        related_name="messages",
+        db_index=False,
     )
     session = models.ForeignKey(
         Session,
@@ -342,6 +348,7 @@ class Message(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="messages",
+        db_index=False,
     )
     sender_type = models.CharField(_("sender"), max_length=16, choices=SenderType.choices)
     sender_name = models.CharField(_("sender name"), max_length=200, blank=True)

@@ -65,11 +65,22 @@ class Suggestion(models.Model):
     prompt = models.ForeignKey(
         Prompt, on_delete=models.CASCADE, related_name="suggestions", verbose_name=_("prompt")
     )
+    # No index of their own: ``kb_suggestion_pending_idx`` and ``kb_suggestion_rank_once``
+    # begin with them (three suggestions a customer's message, each updating two
+    # indexes more for nothing).
     session = models.ForeignKey(
-        "inbox.Session", on_delete=models.CASCADE, related_name="+", verbose_name=_("session")
+        "inbox.Session",
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("session"),
+        db_index=False,
     )
     message = models.ForeignKey(
-        "inbox.Message", on_delete=models.CASCADE, related_name="+", verbose_name=_("message")
+        "inbox.Message",
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("message"),
+        db_index=False,
     )
     article = models.ForeignKey(
         "kb.Article",
