@@ -175,20 +175,7 @@ def language_of(text: str) -> str:
     return found or textlib.RU
 
 
-def _ranked(
-    index: indexlib.Index,
-    query: indexlib.Query,
-    *,
-    explain: bool,
-    why: bool = True,
-    limit: int = CANDIDATES,
-) -> list[Match]:
-    if not why and not explain:
-        held = index.articles
-        return [
-            Match(held[i].id, held[i].key, round(score, 4))
-            for i, score in index.rank_scores(query, limit=limit)
-        ]
+def _ranked(index: indexlib.Index, query: indexlib.Query, *, explain: bool) -> list[Match]:
     return [
         Match(
             article_id=index.articles[c.article].id,
@@ -197,7 +184,7 @@ def _ranked(
             phrase=c.phrase,
             parts=c.parts,
         )
-        for c in index.rank(query, limit=CANDIDATES, explain=explain, why=why)
+        for c in index.rank(query, limit=CANDIDATES, explain=explain)
     ]
 
 
