@@ -297,12 +297,36 @@ test('a delivery status only moves forward, and a retried failure goes back to p
 
 test('a translation that came before its message is merged over it once the message shows', () => {
   const early = new Map();
-  ib.keepEarly(early, { id: 3, translation_status: 'pending' });
-  ib.keepEarly(early, { id: 3, translations: { en: 'hi' }, translation_status: 'translated' });
+  ib.keepEarly(early, { id: 3, translation_status: 'pending' }, 1);
+  ib.keepEarly(early, { id: 3, translations: { en: 'hi' }, translation_status: 'translated' }, 2);
   const list = [{ id: 1, text: 'a' }, { id: 2, text: 'b' }];
-  assert.equal(ib.applyEarly(list, early), list); // not here yet: kept
-  assert.equal(early.size, 1);
-  const shown = ib.applyEarly(ib.mergeMessages(list, [{ id: 3, text: 'привет', translation_status: 'pending' }]), early);
+  assert.equal(ib.applyEarly(list, early, 0), list); // not here yet: kept
+  const shown = ib.applyEarly(ib.mergeMessages(list, [{ id: 3, text: 'привет', translation_status: 'pending' }]), early, 0);
   assert.deepEqual(shown[2], { id: 3, text: 'привет', translations: { en: 'hi' }, translation_status: 'translated' });
-  assert.equal(early.size, 0);
+});
+
+test('an older copy of a message does not undo its translation', () => {
+  // given a translated message in the open chat, its translation kept as the 5th update
+  const early = new Map();
+  const translated = { id: 3, translations: { en: 'hi' }, translation_status: 'translated', language: 'ru' };
+  ib.keepEarly(early, translated, 5);
+  const shown = [{ id: 3, text: 'привет', dialog: 1, ...translated }];
+  const stored = { id: 3, text: 'привет', dialog: 1, translations: null, translation_status: '', language: '' };
+
+  // when its message.new frame arrives late, the translation stays
+  const framed = ib.mergeMessages(shown, ib.withKept(stored, early));
+  assert.deepEqual(framed[0].translations, { en: 'hi' });
+  assert.equal(framed[0].translation_status, 'translated');
+
+  // and when a fetch that started before the translation came returns, it stays too
+  const fetched = ib.applyEarly(ib.mergeMessages(shown, [stored]), early, 4);
+  assert.equal(fetched[0].translation_status, 'translated');
+
+  // but a fetch that started after it tells what is stored now (a retry's result, say)
+  const retried = { ...stored, translations: { en: 'hello' }, translation_status: 'translated' };
+  const later = ib.applyEarly(ib.mergeMessages(shown, [retried]), early, 5);
+  assert.deepEqual(later[0].translations, { en: 'hello' });
+
+  // and a message with nothing kept is merged as it comes
+  assert.deepEqual(ib.withKept({ id: 9 }, early), [{ id: 9 }]);
 });

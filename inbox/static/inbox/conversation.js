@@ -122,7 +122,7 @@ export async function openSession(id) {
     token: token, sessionId: s.id, dialogId: s.dialog, contactId: s.contact,
     messages: sameDialog ? S.open.messages : [], dialogSessions: sameDialog ? S.open.dialogSessions : new Map([[s.id, s]]),
     contact: sameDialog ? S.open.contact : null, loading: !sameDialog,
-    early: sameDialog ? S.open.early : new Map(),
+    early: sameDialog ? S.open.early : new Map(), seq: sameDialog ? S.open.seq : 0,
   };
   S.typingUntil = 0;
   if (win.history && win.history.replaceState) win.history.replaceState(null, '', '#session-' + s.id);
@@ -161,6 +161,7 @@ export async function refreshOpen() {
   const open = S.open;
   if (!open) return;
   const token = open.token;
+  const since = open.seq || 0; // the updates that come while this fetch is on its way
   try {
     const [sessionsData, messages] = await Promise.all([
       api('GET', 'sessions/' + q({ dialog: open.dialogId, page_size: 200 })),
@@ -168,7 +169,7 @@ export async function refreshOpen() {
     ]);
     if (!S.open || S.open.token !== token) return;
     for (const s of results(sessionsData)) open.dialogSessions.set(s.id, upsertSession(S.sessions, s));
-    open.messages = applyEarly(mergeMessages(open.messages, messages), open.early);
+    open.messages = applyEarly(mergeMessages(open.messages, messages), open.early, since);
     page.render();
     renderTimeline();
     scheduleRead();

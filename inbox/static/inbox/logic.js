@@ -118,24 +118,35 @@ export function mergeMessages(list, incoming) {
   return keyed.map(function (k) { return k.m; });
 }
 
-/** An update (message.updated: a translation) that came for a message not shown yet, the
- * chat's messages being on their way: kept in ``early`` (by id) until the message is,
- * then merged over it. Returns ``list`` with the kept updates of its messages applied
- * (those leave ``early``). */
-export function keepEarly(early, update) {
-  early.set(update.id, Object.assign({}, early.get(update.id), update));
+/** The updates (message.updated: a translation) the open chat got, by message id, each
+ * with the number of its arrival (``seq``). A copy of the message that may be older than
+ * an update must not undo it: the message's own message.new frame, which can arrive
+ * after its translation, and a fetch of the chat's messages that started before the
+ * update came. An update for a message not shown yet waits here for it. */
+export function keepEarly(early, update, seq) {
+  const prev = early.get(update.id);
+  early.set(update.id, { seq: seq || 0, update: Object.assign({}, prev ? prev.update : null, update) });
 }
 
-export function applyEarly(list, early) {
+/** ``list`` with the kept updates of its messages merged over them again: those that
+ * came after ``since`` (the number when the fetch that gave ``list`` started; a fetch
+ * that started later saw them), or all of them when ``since`` is undefined. */
+export function applyEarly(list, early, since) {
   if (!early || !early.size) return list;
   const found = [];
   for (const m of list) {
-    if (m.id !== null && m.id !== undefined && early.has(m.id)) {
-      found.push(early.get(m.id));
-      early.delete(m.id);
-    }
+    if (m.id === null || m.id === undefined) continue;
+    const kept = early.get(m.id);
+    if (kept && (since === undefined || kept.seq > since)) found.push(kept.update);
   }
   return found.length ? mergeMessages(list, found) : list;
+}
+
+/** A message.new frame's message, followed by the update kept for it, if any: the frame
+ * tells how the message was stored, never anything newer than its translation. */
+export function withKept(m, early) {
+  const kept = early && m && m.id !== null && m.id !== undefined ? early.get(m.id) : undefined;
+  return kept ? [m, kept.update] : [m];
 }
 
 export function lastMessageId(list) {

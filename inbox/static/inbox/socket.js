@@ -2,7 +2,7 @@
  * itself is the common OperatorSocket). */
 import { win, doc, BOOT, T, S, toast, toLogin, page } from './state.js';
 import { OperatorSocket } from '../contactcenter/common/socket.js';
-import { PING_EVERY_MS, SILENCE_LIMIT_MS, TYPING_SHOW_MS, RESEND_UNAVAILABLE_MS, mergeMessages, applyEarly, upsertSession, contactName, fmt, backoffDelay } from './logic.js';
+import { PING_EVERY_MS, SILENCE_LIMIT_MS, TYPING_SHOW_MS, RESEND_UNAVAILABLE_MS, mergeMessages, withKept, upsertSession, contactName, fmt, backoffDelay } from './logic.js';
 
 /* ---------------------------------------------------------------- the socket */
 
@@ -103,7 +103,7 @@ export function onMessage(m) {
   const s = m.session !== null && m.session !== undefined ? S.sessions.get(m.session) : null;
   const openHere = !!(S.open && m.dialog === S.open.dialogId);
   if (openHere) {
-    S.open.messages = applyEarly(mergeMessages(S.open.messages, [m]), S.open.early);
+    S.open.messages = mergeMessages(S.open.messages, withKept(m, S.open.early));
     if (m.sender_type === 'contact') { S.typingUntil = 0; page.renderTyping(); }
   }
   if (s && !m.internal) {

@@ -36,13 +36,13 @@ async function retryTranslation(m) {
 /** A message's translation arrived (message.updated) or was asked again. */
 function onMessageUpdated(update) {
   if (!update || !S.open || update.dialog !== S.open.dialogId) return;
-  if (!S.open.messages.some(function (x) { return x.id === update.id; })) {
-    // the chat is opening and its messages are on their way (or the message's own frame
-    // is): the translation waits for the message instead of being lost
-    keepEarly(S.open.early || (S.open.early = new Map()), update);
-    return;
-  }
-  S.open.messages = mergeMessages(S.open.messages, [update]);
+  const open = S.open;
+  open.seq = (open.seq || 0) + 1;
+  // kept: an older copy of the message arriving after it (its own frame, a fetch that
+  // started before) gets it merged again, and a message not shown yet gets it when it is
+  keepEarly(open.early || (open.early = new Map()), update, open.seq);
+  if (!open.messages.some(function (x) { return x.id === update.id; })) return;
+  open.messages = mergeMessages(open.messages, [update]);
   page.renderTimeline();
 }
 
