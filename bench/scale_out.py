@@ -8,6 +8,8 @@ every row stored) and their ratio.
     .venv/bin/python bench/scale_out.py                                  # 3 reps
     .venv/bin/python bench/scale_out.py --reps 1 --seconds 15 --warmup 3  # quick
     .venv/bin/python bench/scale_out.py --pin-daphnes                     # a core each
+    .venv/bin/python bench/scale_out.py --cpu-cap 0.3 --scale-rates \
+        --rates 250,275,300,325,350,375,400,425,450                       # small cores
     python3 scripts/services.py down
 
 Needs DATABASE_URL (PostgreSQL) and REDIS_URL, like ``bench/messaging_bench.py``, whose
@@ -23,6 +25,14 @@ Then the order check on two processes per role: every visitor holds TWO sockets,
 the balancer puts on different processes, and sends over them in turn, each message
 after the previous one's ack; every dialog must be stored (ids) and shown to its
 operator in the order sent.
+
+``--cpu-cap F`` runs each Daphne in a cgroup of its own with a CPU quota of F of one
+core (cgroup v1's cpu controller or v2's cpu.max; needs root): on a machine with fewer
+cores than the layouts need, each Daphne then stands for a process with a core of its
+own, only F as fast, and the rest of the machine (PostgreSQL, Redis, the balancer, the
+load generator) has the cores the Daphnes leave. Each step also reports how often the
+kernel held each Daphne back (throttled periods), which shows the cap was what bound
+it. ``--scale-rates`` gives the layout of N per role the rates times N.
 
 Loopback only; every step is bounded in time; what it starts it stops.
 """
@@ -96,17 +106,76 @@ def pin(pid: int, core: int | None) -> None:
         os.sched_setaffinity(pid, {core % (os.cpu_count() or 1)})
 
 
+class CpuCap:
+    """A cgroup of its own for one process, with a CPU quota of ``fraction`` of one core
+    over periods of ``period_us`` (short periods: a throttled process waits at most the
+    rest of one). Removed by ``remove`` once the process has ended."""
+
+    V1 = Path("/sys/fs/cgroup/cpu")
+    V2 = Path("/sys/fs/cgroup")
+
+    def __init__(self, pid: int, fraction: float, period_us: int) -> None:
+        quota = max(1000, round(fraction * period_us))
+        name = f"scale-out-{os.getpid()}-{pid}"
+        if (self.V1 / "cpu.cfs_quota_us").exists():
+            self.path = self.V1 / name
+            self.path.mkdir()
+            (self.path / "cpu.cfs_period_us").write_text(str(period_us))
+            (self.path / "cpu.cfs_quota_us").write_text(str(quota))
+        elif "cpu" in (self.V2 / "cgroup.controllers").read_text().split():
+            self.path = self.V2 / name
+            self.path.mkdir()
+            (self.path / "cpu.max").write_text(f"{quota} {period_us}")
+        else:
+            raise SystemExit("--cpu-cap needs cgroup's cpu controller, writable (root)")
+        (self.path / "cgroup.procs").write_text(str(pid))
+        self.start = self.stat()
+
+    def stat(self) -> dict[str, int]:
+        pairs = (line.split() for line in (self.path / "cpu.stat").read_text().splitlines())
+        return {k: int(v) for k, v in pairs}
+
+    def throttled(self) -> dict[str, float]:
+        """Since the cap was set: periods, the share of them the kernel held the process
+        back in, and for how long in all (v1 counts ns, v2 us)."""
+        now = self.stat()
+        periods = now["nr_periods"] - self.start["nr_periods"]
+        held = now["nr_throttled"] - self.start["nr_throttled"]
+        if "throttled_time" in now:
+            seconds = (now["throttled_time"] - self.start["throttled_time"]) / 1e9
+        else:
+            seconds = (now["throttled_usec"] - self.start["throttled_usec"]) / 1e6
+        return {
+            "periods": periods,
+            "throttled_share": round(held / periods, 3) if periods else 0.0,
+            "throttled_s": round(seconds, 2),
+        }
+
+    def remove(self) -> None:
+        for _ in range(50):
+            try:
+                self.path.rmdir()
+                return
+            except FileNotFoundError:
+                return
+            except OSError:  # the process's last thread still leaving it
+                time.sleep(0.1)
+
+
 class Servers:
     """``per_role`` Daphnes for visitors and as many for operators, behind a balancer."""
 
     def __init__(self, env: dict[str, str], log_dir: Path, per_role: int, args: Any) -> None:
         self.daphnes: list[mb.Daphne] = []
+        self.caps: list[CpuCap] = []
         self.balancer: Balancer | None = None
         try:
             for k in range(2 * per_role):
                 daphne = mb.Daphne(env, log_dir, f"{'vo'[k % 2]}{k // 2}")
-                pin(daphne.pid, k if args.pin_daphnes else None)
                 self.daphnes.append(daphne)
+                pin(daphne.pid, k if args.pin_daphnes else None)
+                if args.cpu_cap:
+                    self.caps.append(CpuCap(daphne.pid, args.cpu_cap, args.cap_period_us))
             visitors = [d.port for d in self.daphnes[0::2]]
             operators = [d.port for d in self.daphnes[1::2]]
             self.map_path = log_dir / f"balancer-{time.monotonic_ns()}.map"
@@ -128,11 +197,17 @@ class Servers:
             pids["balancer"] = self.balancer.popen.pid
         return pids
 
+    def throttled(self) -> dict[str, dict[str, float]]:
+        roles = [f"{'visitors' if k % 2 == 0 else 'operators'}_{k // 2}" for k in range(99)]
+        return {role: cap.throttled() for role, cap in zip(roles, self.caps, strict=False)}
+
     def stop(self) -> None:
         if self.balancer is not None:
             self.balancer.stop()
         for daphne in self.daphnes:
             daphne.stop()
+        for cap in self.caps:
+            cap.remove()
 
 
 def shares(processes: dict[str, dict[str, float]]) -> dict[str, float]:
@@ -172,6 +247,7 @@ def run_step(
     mb.ports_pids.update(servers.pids())
     mb.extra_pids[:] = [lambda: service_pids(env["DATABASE_URL"], env["REDIS_URL"])]
     mb.operator_frame_hooks[:] = [hook]
+    throttled: dict[str, dict[str, float]] = {}
     try:
         with collector_paused():
             step, client_ids = asyncio.run(
@@ -180,6 +256,7 @@ def run_step(
                     timeout=args.warmup + args.seconds + 180,
                 )
             )
+        throttled = servers.throttled()
     finally:
         mb.operator_frame_hooks.clear()
         mb.extra_pids.clear()
@@ -193,6 +270,8 @@ def run_step(
     summary["cpu_pct"] = shares(summary.pop("processes"))
     summary["cpu_ms_per_msg"] = per_message(summary, args.seconds)
     summary["dialogs_shown_out_of_id_order"] = unordered
+    if throttled:  # over the whole step: warm-up, measured phase and the drain after it
+        summary["cpu_cap_throttled"] = throttled
     summary["ok"] = step.ok and unordered == 0
     return summary
 
@@ -340,6 +419,11 @@ def parse() -> argparse.Namespace:
     parser.add_argument("--p99", type=float, default=mb.TARGET_P99_MS, help="the knee's bound")
     parser.add_argument("--pin-daphnes", action="store_true", help="each Daphne on a core")
     parser.add_argument("--pin-client", type=int, help="the load generator on this core")
+    parser.add_argument(
+        "--cpu-cap", type=float, help="each Daphne at most this share of one core (cgroup)"
+    )
+    parser.add_argument("--cap-period-us", type=int, default=10_000)
+    parser.add_argument("--scale-rates", action="store_true", help="N per role: the rates times N")
     parser.add_argument("--order-messages", type=int, default=6, help="0 skips the check")
     parser.add_argument("--order-visitors", type=int, default=200)
     parser.add_argument("--quiet-below", type=float, default=25)
@@ -366,7 +450,7 @@ def main() -> None:
         for rep in range(args.reps):
             for per_role in layouts:
                 steps = []
-                for rate in rates:
+                for rate in [r * per_role for r in rates] if args.scale_rates else rates:
                     step = run_step(prep, env, log_dir, per_role, rate, args)
                     step.update(per_role=per_role, rep=rep)
                     steps.append(step)
@@ -388,6 +472,12 @@ def main() -> None:
         Path(args.out).write_text(json.dumps(results, indent=1))
 
 
+def throttled_note(step: dict[str, Any]) -> str:
+    caps = step.get("cpu_cap_throttled") or {}
+    shares = ", ".join(f"{role} {c['throttled_share']:.0%}" for role, c in caps.items())
+    return f"; periods throttled: {shares}" if shares else ""
+
+
 def report(results: dict[str, Any], layouts: list[int]) -> None:
     print("\n| per role | rate | p50 ms | p99 ms | lost | rows | ok | CPU % by process |")
     print("|---|---|---|---|---|---|---|---|")
@@ -396,8 +486,12 @@ def report(results: dict[str, Any], layouts: list[int]) -> None:
             f"| {step['per_role']} | {step['rate']} | {step['p50_ms']} | {step['p99_ms']} "
             f"| {step['lost']} | {step['rows_of_all_sent']} | {step['ok']} "
             f"| machine {step['machine_cpu_pct']}, client {step['client_cpu_pct']}, "
-            f"{json.dumps(step['cpu_pct'])}; ms/msg {json.dumps(step['cpu_ms_per_msg'])} |"
+            f"{json.dumps(step['cpu_pct'])}; ms/msg {json.dumps(step['cpu_ms_per_msg'])}"
+            + throttled_note(step)
+            + " |"
         )
+    if results["args"].get("cpu_cap"):
+        print(f"each Daphne capped at {results['args']['cpu_cap']:g} of a core")
     knees = {n: results["knees"].get(n, []) for n in layouts}
     print(f"knees (p99 < {mb.TARGET_P99_MS:g} ms, nothing lost, in order, every row): {knees}")
     if len(layouts) >= 2 and knees[layouts[0]] and knees[layouts[-1]]:
