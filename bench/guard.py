@@ -3,7 +3,7 @@ floor measured in the same run, so that a large slowdown fails CI whatever the m
 speed that day.
 
     eval "$(python3 scripts/services.py up)"
-    .venv/bin/python bench/guard.py                 # about two minutes
+    .venv/bin/python bench/guard.py                 # about six minutes
     python3 scripts/services.py down
 
 What it runs (loopback only, each bounded in count and time, each stopping by itself):
@@ -22,6 +22,16 @@ What it runs (loopback only, each bounded in count and time, each stopping by it
   product's dispatcher in several processes beside the same work in raw SQL. Fails when
   an operator goes over their limit, an assignment is lost, or the product reaches less
   than ``--routing-ratio`` of the floor's assignments a second.
+* scale-out (``bench/scale_out.py``): the messaging path with one and with two Daphne
+  processes per role behind a loopback balancer, a few seconds each at ``--scale-rate``
+  messages a second a process (one per role at the rate, two at twice it: a message's
+  CPU falls as a process's rate rises, its batches growing), then the order check (each
+  visitor's two sockets on two processes). Fails when a message is lost, doubled,
+  unstored or shown out of order in either layout, when a dialog spread over two
+  processes loses its order, or when two processes per role spend more than
+  ``--scale-x`` times one's CPU per message (the product's processes: the Daphnes,
+  PostgreSQL, Redis): work that every process repeats for every message, or a round
+  trip they all share, would show there.
 * features (``bench/feature_cost.py``): the same chat plain and with a bot, the prompter
   and translation on, side by side; fails when a message is lost or when the chat with
   everything on costs more than ``--features-x`` times the plain chat's CPU per message
@@ -219,6 +229,71 @@ def features_checks(results: dict[str, Any], args: argparse.Namespace) -> list[C
     ]
 
 
+def scale_out(args: argparse.Namespace, out: Path) -> list[Check]:
+    code, results = _bench(
+        "scale_out.py",
+        [
+            f"--rates={args.scale_rate}",
+            "--per-role=1,2",
+            "--scale-rates",  # two per role at twice the rate: the same load a process
+            "--warmup=2",
+            f"--seconds={args.seconds}",
+            "--reps=1",
+            "--visitors=300",
+            "--operators=20",
+            "--p99=1000",  # the latency is the messaging check's; this one is about order
+            "--order-visitors=50",
+            "--order-messages=4",
+            "--quiet-below=100",
+            "--quiet-wait=0",
+            f"--out={out}",
+        ],
+        out,
+    )
+    if code != 0 or results is None:
+        return [Check("scale-out", False, f"the benchmark exited {code}")]
+    return scale_out_checks(results, args)
+
+
+def scale_out_checks(results: dict[str, Any], args: argparse.Namespace) -> list[Check]:
+    steps = {int(s["per_role"]): s for s in results["steps"]}
+    wrong = []
+    for per_role, step in sorted(steps.items()):
+        rows, sent_total = (int(n) for n in str(step["rows_of_all_sent"]).split("/"))
+        bad = (
+            int(step["lost"])
+            + int(step["duplicates"])
+            + int(step["out_of_order"])
+            + int(step["dialogs_shown_out_of_id_order"])
+            + sent_total
+            - rows
+        )
+        if bad:
+            wrong.append(f"{per_role} per role: {bad}")
+    order = results.get("order_check") or {}
+    cpu = {n: float(s["cpu_ms_per_msg"]["product_total"]) for n, s in steps.items()}
+    ratio = cpu.get(2, float("inf")) / max(cpu.get(1, 0.0), 1e-9)
+    return [
+        Check(
+            "scale-out: every message stored and delivered once, in order, on 1 and 2 per role",
+            sorted(steps) == [1, 2] and not wrong,
+            "; ".join(wrong) or f"layouts run: {sorted(steps)}",
+        ),
+        Check(
+            "scale-out: a visitor's sockets on two processes keep its dialog's order",
+            bool(order.get("ok"))
+            and order.get("visitors_on_two_processes") == order.get("visitors"),
+            json.dumps(order) if order else "no order check ran",
+        ),
+        Check(
+            "scale-out: CPU per message on two processes per role against one",
+            ratio <= args.scale_x,
+            f"two {cpu.get(2, float('nan')):.2f} ms, one {cpu.get(1, float('nan')):.2f} ms "
+            f"a message: x{ratio:.2f} (bound x{args.scale_x:g})",
+        ),
+    ]
+
+
 def sockets(args: argparse.Namespace, out: Path) -> list[Check]:
     code, results = _bench(
         "idle_sockets.py", ["--quick", f"--bound={args.sockets_kb}", f"--out={out}"], out
@@ -258,7 +333,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--routing-ratio", type=float, default=0.5)
     parser.add_argument("--sockets-kb", type=float, default=45.0)
     parser.add_argument("--features-x", type=float, default=FEATURES_X)
-    parser.add_argument("--only", choices=("messaging", "routing", "sockets", "features"))
+    parser.add_argument("--scale-rate", type=int, default=250, help="a second, a process")
+    parser.add_argument("--scale-x", type=float, default=1.5)
+    parser.add_argument(
+        "--only", choices=("messaging", "routing", "sockets", "scale-out", "features")
+    )
     args = parser.parse_args(argv)
     if not os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://")):
         print('DATABASE_URL must point at PostgreSQL: eval "$(python3 scripts/services.py up)"')
@@ -271,6 +350,8 @@ def main(argv: list[str] | None = None) -> int:
             checks += routing(args, Path(tmp) / "routing.json")
         if args.only in (None, "sockets"):
             checks += sockets(args, Path(tmp) / "sockets.json")
+        if args.only in (None, "scale-out"):
+            checks += scale_out(args, Path(tmp) / "scale-out.json")
         if args.only in (None, "features"):
             checks += features(args, Path(tmp) / "features.json")
     print("\n## guard")

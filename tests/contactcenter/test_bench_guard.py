@@ -143,3 +143,59 @@ def test_features_without_a_plain_run_fail():
     results = _features(3.0, 2.0)
     results["runs"] = results["runs"][1:]
     assert _failed(guard.features_checks(results, argparse.Namespace(features_x=2.0))) != []
+
+
+def _scale_step(per_role: int, cpu: float, **bad: int) -> dict[str, Any]:
+    step = {"lost": 0, "duplicates": 0, "out_of_order": 0, "dialogs_shown_out_of_id_order": 0}
+    sent = 1500 * per_role
+    rows = sent - bad.pop("unstored", 0)
+    return {
+        **step,
+        **bad,
+        "per_role": per_role,
+        "rows_of_all_sent": f"{rows}/{sent}",
+        "cpu_ms_per_msg": {"product_total": cpu},
+    }
+
+
+def _scale(one: dict[str, Any], two: dict[str, Any], **order: Any) -> dict[str, Any]:
+    check = {"visitors": 50, "visitors_on_two_processes": 50, "ok": True, **order}
+    return {"steps": [one, two], "order_check": check}
+
+
+SCALE = argparse.Namespace(scale_x=1.5)
+ORDER_NAME = "scale-out: a visitor's sockets on two processes keep its dialog's order"
+CPU_NAME = "scale-out: CPU per message on two processes per role against one"
+STORED_NAME = "scale-out: every message stored and delivered once, in order, on 1 and 2 per role"
+
+
+def test_scale_out_within_its_bound_passes():
+    results = _scale(_scale_step(1, 2.3), _scale_step(2, 2.1))
+    assert _failed(guard.scale_out_checks(results, SCALE)) == []
+
+
+def test_scale_out_costing_more_a_message_on_two_processes_fails():
+    results = _scale(_scale_step(1, 2.0), _scale_step(2, 3.2))
+    assert _failed(guard.scale_out_checks(results, SCALE)) == [CPU_NAME]
+
+
+def test_scale_out_losing_unstoring_or_disordering_a_message_fails():
+    for bad in ({"lost": 1}, {"unstored": 3}, {"dialogs_shown_out_of_id_order": 1}):
+        results = _scale(_scale_step(1, 2.0), _scale_step(2, 2.0, **bad))
+        assert _failed(guard.scale_out_checks(results, SCALE)) == [STORED_NAME], bad
+
+
+def test_scale_out_order_check_failing_or_not_spread_fails():
+    for order in ({"ok": False}, {"visitors_on_two_processes": 30}):
+        results = _scale(_scale_step(1, 2.0), _scale_step(2, 2.0), **order)
+        assert _failed(guard.scale_out_checks(results, SCALE)) == [ORDER_NAME], order
+    results = _scale(_scale_step(1, 2.0), _scale_step(2, 2.0))
+    del results["order_check"]
+    assert ORDER_NAME in _failed(guard.scale_out_checks(results, SCALE))
+
+
+def test_scale_out_with_one_layout_missing_fails():
+    results = _scale(_scale_step(1, 2.0), _scale_step(2, 2.0))
+    results["steps"] = results["steps"][:1]
+    failed = _failed(guard.scale_out_checks(results, SCALE))
+    assert STORED_NAME in failed and CPU_NAME in failed
