@@ -16,9 +16,10 @@ Stages, each timed and summarised at the end:
    there are none. Debian's ``chromium`` and ``libatomic1`` (Playwright's driver needs
    it) are installed with apt-get (as root) when e2e tests are selected and the browser
    cannot start; not root, the stage is skipped with one line saying what to install;
-5. the bench guard (``bench/guard.py``): quick runs of the messaging and routing
-   benchmarks, each judged against its floor measured in the same run, failing on a
-   large slowdown (with the real tier, when no tests were selected).
+5. the bench guard (``bench/guard.py``): quick runs of the messaging, routing, idle
+   sockets, scale-out and features benchmarks, each judged against its floor measured
+   in the same run, failing on a large slowdown (with the real tier, when no tests were
+   selected).
 
 Options: ``--fast`` or ``--real`` for one tier, ``--no-gates``, ``--no-guard``,
 ``-k EXPR``, ``-j N`` (pytest-xdist workers); anything else goes to pytest as is
