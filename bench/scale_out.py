@@ -189,17 +189,19 @@ class Servers:
         assert self.balancer is not None
         return self.balancer.ports[0], self.balancer.ports[1]
 
+    @staticmethod
+    def role(k: int) -> str:
+        """The k-th Daphne's name: they alternate, visitors' first."""
+        return f"{'visitors' if k % 2 == 0 else 'operators'}_{k // 2}"
+
     def pids(self) -> dict[str, int]:
-        pids = {}
-        for k, daphne in enumerate(self.daphnes):
-            pids[f"daphne_{'visitors' if k % 2 == 0 else 'operators'}_{k // 2}"] = daphne.pid
+        pids = {f"daphne_{self.role(k)}": d.pid for k, d in enumerate(self.daphnes)}
         if self.balancer is not None:
             pids["balancer"] = self.balancer.popen.pid
         return pids
 
     def throttled(self) -> dict[str, dict[str, float]]:
-        roles = [f"{'visitors' if k % 2 == 0 else 'operators'}_{k // 2}" for k in range(99)]
-        return {role: cap.throttled() for role, cap in zip(roles, self.caps, strict=False)}
+        return {self.role(k): cap.throttled() for k, cap in enumerate(self.caps)}
 
     def stop(self) -> None:
         if self.balancer is not None:
