@@ -11,6 +11,7 @@ runs with the ``semantic`` extra installed); the default is what the product use
     .venv/bin/python bench/kb_eval.py --ablation
     .venv/bin/python bench/kb_eval.py --loo       # and the leave-one-out check (no dev set)
     .venv/bin/python bench/kb_eval.py --loo --mode lexical|semantic|blend
+    .venv/bin/python bench/kb_eval.py --curve     # the figures with fewer phrasings an article
 
 Pure: no database, no Django; the index is the one the product builds.
 """
@@ -32,6 +33,7 @@ from kb.matcher.evaluate import (  # noqa: E402
     dataset_load,
     evaluate,
     leave_one_out,
+    phrasings_curve,
     threshold_tune,
 )
 from kb.matcher.index import BLEND, ArticleData, Index, Options, Weights  # noqa: E402
@@ -104,6 +106,11 @@ def main() -> int:
         default="blend" if semantic.available() else "lexical",
         help="the matcher: words only, sentence vectors only, or both",
     )
+    parser.add_argument(
+        "--curve",
+        action="store_true",
+        help="also the figures with 1, 2, 4 and 6 phrasings an article (mean of 5 draws)",
+    )
     args = parser.parse_args()
     articles, labelled = dataset_load(Path(args.dataset))
     make = maker(args.mode, articles, labelled)
@@ -121,6 +128,10 @@ def main() -> int:
             f"leave-one-out over kb.json's {held.in_scope} phrasings: "
             f"top-1 {held.top1:.3f}  top-3 {held.top3:.3f}"
         )
+    if args.curve:
+        print("\n| phrasings an article | top-1 | top-3 | no-match |\n|---|---|---|---|")
+        for count, row in phrasings_curve(articles, labelled, make):
+            print(f"| {count} | {row.top1:.3f} | {row.top3:.3f} | {row.no_match:.3f} |")
     if args.misses:
         for text, expected, answered in figures.misses:
             print(f"  {text!r}: expected {expected}, answered {answered}")

@@ -4,6 +4,7 @@ out-of-scope ones) for an index, used by ``bench/kb_eval.py`` and its test."""
 from __future__ import annotations
 
 import json
+import random
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -120,4 +121,48 @@ def leave_one_out(
         in_scope=int(totals["count"]),
         out_of_scope=0,
         misses=tuple(misses),
+    )
+
+
+def phrasings_curve(
+    articles: list[ArticleData],
+    labelled: list[dict[str, Any]],
+    make: Callable[[list[ArticleData]], Index],
+    *,
+    counts: tuple[int, ...] = (1, 2, 4, 6),
+    repeats: int = 5,
+    seed: int = 15,
+) -> list[tuple[int, Figures]]:
+    """How the figures grow with the phrasings an article has: for each ``count``, every
+    article keeps ``count`` of its phrasings (a random choice, the same seed each run),
+    the index is built from them and asked ``labelled``; the figures are the mean of
+    ``repeats`` such choices. The last row is the articles as they are. It says how
+    many phrasings an article needs (and what the prompter's learned ones are worth)."""
+    if repeats < 1:
+        raise ValueError("repeats must be at least 1")
+    rng = random.Random(seed)
+    most = max((len(a.phrases) for a in articles), default=0)
+    rows: list[tuple[int, Figures]] = []
+    for count in sorted(c for c in set(counts) if 0 < c < most):
+        runs = []
+        for _ in range(repeats):
+            kept = []
+            for article in articles:
+                size = len(article.phrases)
+                picked = sorted(rng.sample(range(size), min(count, size)))
+                kept.append(replace(article, phrases=tuple(article.phrases[i] for i in picked)))
+            runs.append(evaluate(make(kept), labelled))
+        rows.append((count, _mean(runs)))
+    rows.append((most, evaluate(make(articles), labelled)))
+    return rows
+
+
+def _mean(runs: list[Figures]) -> Figures:
+    return Figures(
+        top1=sum(f.top1 for f in runs) / len(runs),
+        top3=sum(f.top3 for f in runs) / len(runs),
+        no_match=sum(f.no_match for f in runs) / len(runs),
+        in_scope=runs[0].in_scope,
+        out_of_scope=runs[0].out_of_scope,
+        misses=(),
     )
